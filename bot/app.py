@@ -1,0 +1,105 @@
+"""Builds the python-telegram-bot Application: one place wires every handler.
+
+Usage::
+
+    app = build_application(settings)   # database opened and migrated in post_init
+    app.run_polling()
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.handlers import account, fallback, onboarding
+from bot.handlers.commands import register_menus
+from bot.handlers.door import BotContext
+from bot.handlers.keyboards import (
+    FORGET_DATA,
+    LANGUAGE_DATA,
+    PRIVACY_OK_DATA,
+    SCHOOL_DONE_DATA,
+    SCHOOL_TOGGLE_DATA,
+)
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+PRIVATE = filters.ChatType.PRIVATE
+# Edited messages and channel posts are ignored: only new messages are answered.
+NEW_PRIVATE = PRIVATE & filters.UpdateType.MESSAGE
+
+
+def build_application(settings: Settings, *, db: Database | None = None) -> Application:
+    """The Application, with the database opened (and migrated) in post_init."""
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data["settings"] = settings
+    if db is not None:
+        application.bot_data["db"] = db
+    register(application)
+    return application
+
+
+def register(app: Application) -> None:
+    """Every handler, in order: the first matching handler of group 0 wins."""
+    # Groups and channels first: the bot works in private chats only.
+    app.add_handler(MessageHandler(~PRIVATE & filters.UpdateType.MESSAGE, fallback.group_message))
+
+    # Onboarding and the parent's own settings.
+    app.add_handler(CommandHandler("start", onboarding.start, filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("language", account.language_command, filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("school", account.school_command, filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("help", account.help_command, filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("privacy", account.privacy_command, filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("stop", account.stop_command, filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("forget", account.forget_command, filters=NEW_PRIVATE))
+    app.add_handler(CallbackQueryHandler(onboarding.choose_language, pattern=LANGUAGE_DATA))
+    app.add_handler(CallbackQueryHandler(account.toggle_school, pattern=SCHOOL_TOGGLE_DATA))
+    app.add_handler(CallbackQueryHandler(account.schools_done, pattern=SCHOOL_DONE_DATA))
+    app.add_handler(CallbackQueryHandler(onboarding.accept_privacy, pattern=PRIVACY_OK_DATA))
+    app.add_handler(CallbackQueryHandler(account.forget_answer, pattern=FORGET_DATA))
+
+    # Catch-alls last: any other private message, any button no handler above accepts.
+    app.add_handler(MessageHandler(NEW_PRIVATE, fallback.private_message))
+    app.add_handler(CallbackQueryHandler(fallback.expired_button))
+    app.add_error_handler(fallback.on_error)
+
+
+async def _post_init(app: Application) -> None:
+    settings: Settings = app.bot_data["settings"]
+    if "db" not in app.bot_data:
+        db = Database.create(settings.database_url)
+        await db.prepare()
+        app.bot_data["db"] = db
+        app.bot_data["owns_db"] = True
+    await register_menus(app.bot)
+    log.info("bot @%s ready", app.bot.username)
+
+
+async def _post_shutdown(app: Application) -> None:
+    if app.bot_data.get("owns_db"):
+        await app.bot_data["db"].close()
+
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.EDITED_MESSAGE,
+                   Update.MY_CHAT_MEMBER]

@@ -1,0 +1,180 @@
+"""A parent's own settings: /language, /school, /help, /privacy, /stop, /forget."""
+
+from __future__ import annotations
+
+from telegram import ReplyKeyboardRemove, Update
+
+from bot.handlers.commands import clear_chat_menu
+from bot.handlers.door import BotContext, door
+from bot.handlers.keyboards import (
+    forget_keyboard,
+    language_keyboard,
+    main_keyboard,
+    school_keyboard,
+)
+from bot.handlers.onboarding import ask_current_step, begin
+from bot.handlers.texts import (
+    help_text,
+    privacy_notice,
+    school_question,
+    what_we_keep,
+    your_schools,
+)
+from bot.i18n import LANGUAGE_NAMES, _
+from bot.services import people
+from bot.services.onboarding import StartLink, Step, language_order
+from bot.services.people import UnknownSchool
+
+
+async def _onboarded(update: Update, context: BotContext) -> bool:
+    """Commands below need a finished onboarding; otherwise ask the open question again."""
+    if context.person is not None and context.person.step is None:
+        return True
+    if context.person is None:
+        await begin(update, context, StartLink(kind=None))
+    else:
+        await ask_current_step(update, context, nudge=True)
+    return False
+
+
+@door()
+async def language_command(update: Update, context: BotContext) -> None:
+    """/language: the language buttons."""
+    if not await _onboarded(update, context):
+        return
+    user = update.effective_user
+    assert update.effective_chat is not None and user is not None
+    await update.effective_chat.send_message(
+        _("Which language do you want?"),
+        reply_markup=language_keyboard(language_order(context.person.locale if context.person
+                                                      else user.language_code)),
+    )
+
+
+@door()
+async def school_command(update: Update, context: BotContext) -> None:
+    """/school: tap schools to add or remove them."""
+    if not await _onboarded(update, context):
+        return
+    assert context.person is not None and update.effective_chat is not None
+    schools = await people.schools(context.session)
+    await update.effective_chat.send_message(
+        school_question(), reply_markup=school_keyboard(schools, set(context.person.school_ids))
+    )
+
+
+@door()
+async def toggle_school(update: Update, context: BotContext) -> None:
+    """A school button: add or remove that school, and redraw the buttons."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    person = context.person
+    if person is None or person.step not in (None, Step.SCHOOL):
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    try:
+        await people.toggle_school(context.session, person.id, int(query.data.rsplit(":", 1)[1]))
+    except UnknownSchool:
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    chosen = set(await people.school_ids(context.session, person.id))
+    await query.answer()
+    await query.edit_message_reply_markup(
+        reply_markup=school_keyboard(await people.schools(context.session), chosen)
+    )
+
+
+@door()
+async def schools_done(update: Update, context: BotContext) -> None:
+    """“Done” under the schools: at least one school, then on to the privacy notice."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    person = context.person
+    if person is None or person.step not in (None, Step.SCHOOL):
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    chosen = await people.school_ids(context.session, person.id)
+    if not chosen:
+        await query.answer(_("Tap at least one school."), show_alert=True)
+        return
+    await query.answer()
+    summary = your_schools(await people.schools(context.session), chosen)
+    await query.edit_message_text(summary)
+    if person.step == Step.SCHOOL:
+        await people.set_step(context.session, person.id, Step.PRIVACY)
+        await context.reload_person()
+        await ask_current_step(update, context)
+
+
+@door()
+async def help_command(update: Update, context: BotContext) -> None:
+    """/help and the Help button."""
+    if not await _onboarded(update, context):
+        return
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(help_text(), reply_markup=main_keyboard())
+
+
+@door()
+async def privacy_command(update: Update, context: BotContext) -> None:
+    """/privacy: the notice, and what we keep about this person."""
+    if not await _onboarded(update, context):
+        return
+    person = context.person
+    assert person is not None and update.effective_chat is not None
+    language = LANGUAGE_NAMES.get(person.locale or "nl", "")
+    body = what_we_keep(person, await people.schools(context.session), language)
+    await update.effective_chat.send_message(f"{privacy_notice()}\n\n{body}")
+
+
+@door()
+async def stop_command(update: Update, context: BotContext) -> None:
+    """/stop: no more messages from us; the data stays until /forget."""
+    if not await _onboarded(update, context):
+        return
+    assert context.person is not None and update.effective_chat is not None
+    await people.stop(context.session, context.person.id)
+    await update.effective_chat.send_message(
+        _("You will get no more messages from us.\n"
+          "We keep your data until you send /forget.\n"
+          "Do you want our messages again? Send /start.")
+    )
+
+
+@door()
+async def forget_command(update: Update, context: BotContext) -> None:
+    """/forget: ask first; the button does the erasing."""
+    assert update.effective_chat is not None
+    if context.person is None:
+        await update.effective_chat.send_message(_("We have no data about you."))
+        return
+    await update.effective_chat.send_message(
+        _("Do you want us to erase everything we know about you?\n"
+          "Your name, language and schools will be gone. This cannot be undone."),
+        reply_markup=forget_keyboard(),
+    )
+
+
+@door()
+async def forget_answer(update: Update, context: BotContext) -> None:
+    """The buttons under /forget."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_chat is not None
+    person = context.person
+    if person is None:
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    await query.answer()
+    if query.data.endswith(":no"):
+        await query.edit_message_text(_("Good. Nothing was erased."))
+        return
+    await people.forget(context.session, person.id)
+    # Erased for real before we say so.
+    await context.session.commit()
+    await query.edit_message_reply_markup(reply_markup=None)
+    await update.effective_chat.send_message(
+        _("Done. We erased everything about you.\n"
+          "Goodbye! You can always come back with /start."),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+    await clear_chat_menu(context.bot, update.effective_chat.id)

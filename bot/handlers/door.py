@@ -1,0 +1,99 @@
+"""The one door every update passes: a database session, the person, their role and locale.
+
+Usage::
+
+    @door()                              # anyone in a private chat
+    async def help_command(update: Update, context: BotContext) -> None: ...
+
+    @door(roles=COORDINATOR_ONLY)        # refused, politely, to everyone else
+    async def broadcast(update: Update, context: BotContext) -> None: ...
+
+The wrapped handler finds ``context.session``, ``context.person`` (a PersonView or None)
+and ``context.role``; the door commits once when the handler returns and rolls back on error.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.i18n import _, supported, use_locale
+from bot.services import people
+from bot.services.people import PersonView
+from bot.services.roles import Role, resolve_role
+from storage.db import Database
+
+Handler = Callable[[Update, "BotContext"], Awaitable[None]]
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The typed context: settings and database from the application, the rest per update."""
+
+    session: AsyncSession
+    telegram_id: int
+    person: PersonView | None
+    role: Role
+
+    def __init__(self, application: Application, chat_id: int | None = None,
+                 user_id: int | None = None) -> None:
+        super().__init__(application, chat_id=chat_id, user_id=user_id)
+        self.person = None
+        self.role = Role.STRANGER
+
+    @property
+    def settings(self) -> Settings:
+        return self.application.bot_data["settings"]
+
+    @property
+    def db(self) -> Database:
+        return self.application.bot_data["db"]
+
+    async def reload_person(self) -> PersonView | None:
+        """Read the person again after a service changed them."""
+        row = await people.load(self.session, self.telegram_id)
+        self.person = people.view(row, self.role) if row else None
+        return self.person
+
+
+def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]:
+    allowed = frozenset(roles) if roles is not None else None
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def inner(update: Update, context: BotContext) -> None:
+            user = update.effective_user
+            if user is None or user.is_bot:
+                return
+            async with context.db.session() as session:
+                row = await people.load(session, user.id)
+                role = resolve_role(row.role if row else None, user.id,
+                                    context.settings.coordinator_ids)
+                context.session = session
+                context.telegram_id = user.id
+                context.role = role
+                context.person = people.view(row, role) if row else None
+                locale = (row.locale if row else None) or supported(user.language_code)
+                with use_locale(locale, context.settings.timezone):
+                    if allowed is not None and role not in allowed:
+                        await refuse(update, _("Sorry, this is only for the Brede School team."))
+                        return
+                    await handler(update, context)
+                    await session.commit()
+
+        return inner
+
+    return wrap
+
+
+async def refuse(update: Update, text: str) -> None:
+    """Say no without changing anything: an alert for a button, a message otherwise."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)

@@ -1,0 +1,86 @@
+"""What is left: free messages, group chats, buttons nobody recognises, and errors."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.handlers import account
+from bot.handlers.door import BotContext, door
+from bot.handlers.keyboards import main_action_for, main_keyboard
+from bot.handlers.onboarding import ask_current_step, begin
+from bot.i18n import _, supported, use_locale
+from bot.services.onboarding import StartLink
+
+log = logging.getLogger(__name__)
+
+# The big buttons of the main keyboard, by their key (see keyboards.MAIN_ACTIONS).
+MAIN_ACTION_HANDLERS = {
+    "school": account.school_command,
+    "language": account.language_command,
+    "help": account.help_command,
+}
+
+
+async def private_message(update: Update, context: BotContext) -> None:
+    """Any other message in a private chat: a big button, or else a gentle pointer."""
+    message = update.message
+    if message is not None and message.text:
+        action = main_action_for(message.text)
+        if action is not None and action.key in MAIN_ACTION_HANDLERS:
+            await MAIN_ACTION_HANDLERS[action.key](update, context)
+            return
+    await _other_message(update, context)
+
+
+@door()
+async def _other_message(update: Update, context: BotContext) -> None:
+    assert update.effective_chat is not None
+    if context.person is None:
+        await begin(update, context, StartLink(kind=None))
+    elif context.person.step is not None:
+        await ask_current_step(update, context, nudge=True)
+    else:
+        await update.effective_chat.send_message(
+            _("Sorry, I did not understand that. Please use the buttons below."),
+            reply_markup=main_keyboard(),
+        )
+
+
+async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot in a group: say once per message that it works in private chats only."""
+    message = update.effective_message
+    if message is None:
+        return
+    user = update.effective_user
+    with use_locale(supported(user.language_code if user else None)):
+        await message.reply_text(
+            _("I only work in a private chat. Tap my name and send me a message there.")
+        )
+
+
+@door()
+async def expired_button(update: Update, context: BotContext) -> None:
+    """A button whose data no handler accepts: forged, or from an old version."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(_("This button has expired."), show_alert=True)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (never the message text) and tell the person, in their language."""
+    error = context.error
+    log.error("update failed: %s", type(error).__name__, exc_info=error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != "private":
+        return
+    user = update.effective_user
+    with use_locale(supported(user.language_code if user else None)):
+        try:
+            await update.effective_chat.send_message(
+                _("Sorry, something went wrong. Please try again later.")
+            )
+        except Exception:  # the network may be what failed; nothing more to do
+            log.warning("could not tell the user about the failure")

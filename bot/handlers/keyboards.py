@@ -1,0 +1,81 @@
+"""Buttons, rendered in the current locale. Callback data stays short (Telegram allows 64 bytes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+
+from bot.i18n import LANGUAGE_NAMES, N_, _
+from bot.services.people import SchoolView
+
+# Callback data: "<flow>:<action>[:<argument>]"; each handler's pattern accepts only its own.
+LANGUAGE_DATA = r"^lang:(nl|tr|pa)$"
+SCHOOL_TOGGLE_DATA = r"^school:t:(\d{1,6})$"
+SCHOOL_DONE_DATA = r"^school:done$"
+PRIVACY_OK_DATA = r"^privacy:ok$"
+FORGET_DATA = r"^forget:(yes|no)$"
+
+
+@dataclass(frozen=True)
+class MainAction:
+    """A big button of the persistent keyboard: an icon and one or two words."""
+
+    key: str
+    icon: str
+    label: str  # msgid, translated when shown
+
+    def caption(self) -> str:
+        return f"{self.icon} {_(self.label)}"
+
+
+# Later flows add theirs here (this week, ask a question...); the icon identifies the button,
+# so a keyboard sent in another language still works.
+MAIN_ACTIONS: list[MainAction] = [
+    MainAction("school", "🏫", N_("My school")),
+    MainAction("language", "🌐", N_("Language")),
+    MainAction("help", "ℹ️", N_("Help")),
+]
+
+
+def main_action_for(text: str) -> MainAction | None:
+    stripped = text.strip()
+    for action in MAIN_ACTIONS:
+        if stripped.startswith(action.icon):
+            return action
+    return None
+
+
+def main_keyboard() -> ReplyKeyboardMarkup:
+    captions = [KeyboardButton(action.caption()) for action in MAIN_ACTIONS]
+    rows = [captions[i : i + 2] for i in range(0, len(captions), 2)]
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
+
+
+def language_keyboard(order: list[str]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=f"lang:{code}")]
+         for code in order]
+    )
+
+
+def school_keyboard(schools: list[SchoolView], chosen: set[int]) -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(("✅ " if s.id in chosen else "") + s.name,
+                              callback_data=f"school:t:{s.id}")]
+        for s in schools
+    ]
+    rows.append([InlineKeyboardButton("👍 " + _("Done"), callback_data="school:done")])
+    return InlineKeyboardMarkup(rows)
+
+
+def privacy_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton("👍 " + _("OK"),
+                                                       callback_data="privacy:ok")]])
+
+
+def forget_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton("🗑 " + _("Yes, erase everything"), callback_data="forget:yes")],
+        [InlineKeyboardButton("↩️ " + _("No, keep my data"), callback_data="forget:no")],
+    ])

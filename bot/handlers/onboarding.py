@@ -1,0 +1,165 @@
+"""Onboarding: language, school(s), privacy notice. Each step is stored on the person's row."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.handlers.commands import set_chat_menu
+from bot.handlers.door import BotContext, door
+from bot.handlers.keyboards import (
+    language_keyboard,
+    main_keyboard,
+    privacy_keyboard,
+    school_keyboard,
+)
+from bot.handlers.texts import (
+    greeting_in_every_language,
+    privacy_notice,
+    school_question,
+    your_schools,
+)
+from bot.i18n import LANGUAGE_NAMES, _, use_locale
+from bot.services import people
+from bot.services.onboarding import (
+    StartLink,
+    Step,
+    language_order,
+    parse_start_payload,
+    step_after_language,
+)
+
+
+@door()
+async def start(update: Update, context: BotContext) -> None:
+    """/start, with or without a deep link (s_<schoolcode>)."""
+    link = parse_start_payload(context.args[0] if context.args else None)
+    if context.person is None:
+        await begin(update, context, link)
+    elif context.person.step is not None:
+        bad_link = not await _apply_school_link(context, link)
+        if bad_link:
+            await people.set_step(context.session, context.person.id, context.person.step,
+                                  {**context.person.step_data, "bad_link": True})
+        await ask_current_step(update, context)
+    else:
+        await welcome_back(update, context, link)
+
+
+async def begin(update: Update, context: BotContext, link: StartLink) -> None:
+    """A new person: keep the school from the link, then ask the language."""
+    user = update.effective_user
+    assert user is not None
+    row = await people.register(context.session, user.id, user.first_name or "", context.role)
+    await context.reload_person()
+    bad_link = not await _apply_school_link(context, link)
+    await people.set_step(context.session, row.id, Step.LANGUAGE,
+                          {"bad_link": True} if bad_link else None)
+    await context.reload_person()
+    await ask_current_step(update, context)
+
+
+async def welcome_back(update: Update, context: BotContext, link: StartLink) -> None:
+    assert context.person is not None and update.effective_chat is not None
+    resumed = await people.resume(context.session, context.person.id)
+    lines = [_("Welcome back! You will get our messages again.") if resumed
+             else _("Hello {name}! Use the buttons below.").format(
+                 name=context.person.first_name)]
+    if link.kind == "school" or link.malformed:
+        if await _apply_school_link(context, link):
+            person = await context.reload_person()
+            assert person is not None
+            lines.append(your_schools(await people.schools(context.session), person.school_ids))
+        else:
+            lines.append(_("I do not know the school in that link. Tap 🏫 My school to choose."))
+    await update.effective_chat.send_message("\n\n".join(lines), reply_markup=main_keyboard())
+
+
+async def _apply_school_link(context: BotContext, link: StartLink) -> bool:
+    """Add the school a deep link names; False when the link was broken or unknown."""
+    if link.malformed:
+        return False
+    if link.kind != "school":
+        return True
+    assert context.person is not None
+    school = await people.school_by_code(context.session, link.value)
+    if school is None:
+        return False
+    await people.add_school(context.session, context.person.id, school.id)
+    return True
+
+
+async def ask_current_step(update: Update, context: BotContext, *, nudge: bool = False) -> None:
+    """Ask (again) the question of the person's current onboarding step."""
+    person = context.person
+    chat = update.effective_chat
+    assert person is not None and chat is not None
+    step = person.step
+    if step == Step.LANGUAGE or person.locale is None:
+        user = update.effective_user
+        order = language_order(user.language_code if user else None)
+        await chat.send_message(greeting_in_every_language(order),
+                                reply_markup=language_keyboard(order))
+        return
+    prefix = _("Please tap a button.") + "\n\n" if nudge else ""
+    schools = await people.schools(context.session)
+    if step == Step.SCHOOL:
+        if person.step_data.get("bad_link"):
+            prefix += _("I do not know the school in that link. Please choose your school.")
+            prefix += "\n\n"
+        await chat.send_message(prefix + school_question(),
+                                reply_markup=school_keyboard(schools, set(person.school_ids)))
+    elif step == Step.PRIVACY:
+        if person.school_ids:
+            prefix += your_schools(schools, person.school_ids) + "\n\n"
+        await chat.send_message(prefix + privacy_notice(), reply_markup=privacy_keyboard())
+
+
+@door()
+async def choose_language(update: Update, context: BotContext) -> None:
+    """A language button, during onboarding or from /language."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_chat is not None
+    person = context.person
+    if person is None:
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    locale = query.data.split(":", 1)[1]
+    await people.set_locale(context.session, person.id, locale)
+    with use_locale(locale, context.settings.timezone):
+        await query.answer()
+        if query.message is not None and getattr(query.message, "text", None):
+            await query.edit_message_text(f"{query.message.text}\n\n✅ {LANGUAGE_NAMES[locale]}")
+        if person.step == Step.LANGUAGE:
+            next_step = step_after_language(person.role, person.school_ids)
+            await people.set_step(context.session, person.id, next_step, person.step_data)
+            await context.reload_person()
+            await ask_current_step(update, context)
+        elif person.step is not None:
+            await context.reload_person()
+            await ask_current_step(update, context)
+        else:
+            await update.effective_chat.send_message(
+                _("From now on I will write to you in English."), reply_markup=main_keyboard()
+            )
+            await set_chat_menu(context.bot, update.effective_chat.id, locale)
+
+
+@door()
+async def accept_privacy(update: Update, context: BotContext) -> None:
+    """The OK under the privacy notice: onboarding is done."""
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    person = context.person
+    if person is None or person.step != Step.PRIVACY:
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    await people.finish_onboarding(context.session, person.id)
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+    await update.effective_chat.send_message(
+        _("Thank you, {name}! You are all set.\n"
+          "From now on I will write to you in this language.\n"
+          "Use the big buttons below.").format(name=person.first_name),
+        reply_markup=main_keyboard(),
+    )
+    await set_chat_menu(context.bot, update.effective_chat.id, person.locale or "nl")

@@ -1,0 +1,73 @@
+"""Message bodies shared by several flows, rendered in the current locale."""
+
+from __future__ import annotations
+
+from bot.i18n import SUPPORTED_LOCALES, _, format_date, ngettext, use_locale
+from bot.services.people import PersonView, SchoolView
+
+
+def greeting_in_every_language(order: list[str]) -> str:
+    """The first message, before anyone chose a language: one line per language."""
+    lines = []
+    for code in order if order else SUPPORTED_LOCALES:
+        with use_locale(code):
+            lines.append(
+                _("Welcome! I am the bot of the Brede School. Which language do you want?")
+            )
+    return "\n\n".join(lines)
+
+
+def school_question() -> str:
+    return _(
+        "Which school do your children go to?\n"
+        "Tap your school. More than one school? Tap them all.\n"
+        "Then tap “Done”."
+    )
+
+
+def school_names(schools: list[SchoolView], chosen: tuple[int, ...] | list[int]) -> str:
+    return ", ".join(s.name for s in schools if s.id in chosen)
+
+
+def your_schools(schools: list[SchoolView], chosen: tuple[int, ...] | list[int]) -> str:
+    names = school_names(schools, chosen)
+    count = len([s for s in schools if s.id in chosen])
+    return ngettext("Your school: {schools}", "Your schools: {schools}", count).format(
+        schools=names
+    )
+
+
+def privacy_notice() -> str:
+    return _(
+        "About your data\n\n"
+        "We keep only: your Telegram number, your first name, your language and your schools.\n"
+        "Only the Brede School team sees this: the brugfiguren and the coordinator.\n"
+        "We never see your phone number.\n"
+        "You can erase everything at any moment with /forget."
+    )
+
+
+def what_we_keep(person: PersonView, schools: list[SchoolView], language: str) -> str:
+    return _(
+        "What we keep about you:\n"
+        "Name: {name}\n"
+        "Language: {language}\n"
+        "Schools: {schools}\n"
+        "With us since: {date}"
+    ).format(
+        name=person.first_name,
+        language=language,
+        schools=school_names(schools, person.school_ids) or "–",
+        date=format_date(person.created_at),
+    )
+
+
+def help_text() -> str:
+    return _(
+        "What can I do for you?\n\n"
+        "🏫 My school: add or remove a school.\n"
+        "🌐 Language: choose another language.\n"
+        "/privacy: what we keep about you.\n"
+        "/stop: no more messages from us.\n"
+        "/forget: erase everything about you."
+    )

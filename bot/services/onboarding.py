@@ -1,0 +1,59 @@
+"""The rules of onboarding, as plain functions: deep links, steps, language order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.i18n import SUPPORTED_LOCALES, supported
+from bot.services.roles import Role
+
+
+class Step(StrEnum):
+    LANGUAGE = "language"
+    SCHOOL = "school"
+    PRIVACY = "privacy"
+
+
+ONBOARDING_STEPS = frozenset(Step)
+
+# Telegram allows A-Z, a-z, 0-9, _ and - in a start parameter, at most 64 characters.
+_PAYLOAD = re.compile(r"^(?P<kind>[a-z]+)_(?P<value>[A-Za-z0-9_-]{1,60})$")
+
+
+@dataclass(frozen=True)
+class StartLink:
+    """What a deep link ``t.me/<bot>?start=<payload>`` asks for."""
+
+    kind: str | None  # "school", "staff", or None for a plain Start
+    value: str = ""
+    malformed: bool = False
+
+
+def parse_start_payload(payload: str | None) -> StartLink:
+    if not payload:
+        return StartLink(kind=None)
+    match = _PAYLOAD.match(payload.strip())
+    if match is None:
+        return StartLink(kind=None, malformed=True)
+    kinds = {"s": "school", "staff": "staff"}
+    kind = kinds.get(match["kind"])
+    if kind is None:
+        return StartLink(kind=None, malformed=True)
+    return StartLink(kind=kind, value=match["value"])
+
+
+def language_order(language_code: str | None) -> list[str]:
+    """Telegram's guess goes first; it never decides for the person (it is often wrong)."""
+    guess = supported(language_code)
+    if guess is None:
+        return list(SUPPORTED_LOCALES)
+    return [guess, *(code for code in SUPPORTED_LOCALES if code != guess)]
+
+
+def step_after_language(role: Role, school_ids: tuple[int, ...] | list[int]) -> Step:
+    """Parents pick their school unless a deep link did; staff skip to the privacy notice."""
+    if role in (Role.PARENT, Role.STRANGER) and not school_ids:
+        return Step.SCHOOL
+    return Step.PRIVACY

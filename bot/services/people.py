@@ -1,0 +1,142 @@
+"""What the bot knows about a person, as plain data, and the changes a person may make."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.roles import Role
+from storage import people as repo
+from storage.models import Person, utcnow
+
+
+class UnknownSchool(Exception):
+    """A button or link named a school that does not exist."""
+
+
+@dataclass(frozen=True)
+class SchoolView:
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PersonView:
+    id: int
+    telegram_id: int
+    first_name: str
+    locale: str | None
+    role: Role
+    step: str | None
+    step_data: dict[str, Any]
+    school_ids: tuple[int, ...]
+    created_at: datetime
+    onboarded_at: datetime | None
+    stopped: bool
+
+    @property
+    def onboarded(self) -> bool:
+        return self.onboarded_at is not None
+
+
+def view(person: Person, role: Role) -> PersonView:
+    return PersonView(
+        id=person.id,
+        telegram_id=person.telegram_id,
+        first_name=person.first_name,
+        locale=person.locale,
+        role=role,
+        step=person.step,
+        step_data=json.loads(person.step_data) if person.step_data else {},
+        school_ids=tuple(sorted(link.school_id for link in person.schools)),
+        created_at=person.created_at,
+        onboarded_at=person.onboarded_at,
+        stopped=person.stopped_at is not None,
+    )
+
+
+async def _row(session: AsyncSession, person_id: int) -> Person:
+    person = await repo.by_id(session, person_id)
+    if person is None:
+        raise LookupError(person_id)
+    return person
+
+
+async def load(session: AsyncSession, telegram_id: int) -> Person | None:
+    return await repo.by_telegram_id(session, telegram_id)
+
+
+async def register(
+    session: AsyncSession, telegram_id: int, first_name: str, role: Role
+) -> Person:
+    stored_role = Role.PARENT if role is Role.STRANGER else role
+    return await repo.add(session, telegram_id, first_name, stored_role.value)
+
+
+async def set_step(
+    session: AsyncSession, person_id: int, step: str | None, data: dict[str, Any] | None = None
+) -> None:
+    person = await _row(session, person_id)
+    person.step = step
+    person.step_data = json.dumps(data) if data else None
+
+
+async def set_locale(session: AsyncSession, person_id: int, locale: str) -> None:
+    (await _row(session, person_id)).locale = locale
+
+
+async def schools(session: AsyncSession) -> list[SchoolView]:
+    return [SchoolView(s.id, s.code, s.name) for s in await repo.all_schools(session)]
+
+
+async def school_by_code(session: AsyncSession, code: str) -> SchoolView | None:
+    school = await repo.school_by_code(session, code)
+    return SchoolView(school.id, school.code, school.name) if school else None
+
+
+async def add_school(session: AsyncSession, person_id: int, school_id: int) -> None:
+    if school_id not in {s.id for s in await schools(session)}:
+        raise UnknownSchool(school_id)
+    await repo.link_school(session, await _row(session, person_id), school_id)
+
+
+async def toggle_school(session: AsyncSession, person_id: int, school_id: int) -> bool:
+    """Add the school, or remove it if it was there; True when it is now chosen."""
+    if school_id in await repo.school_ids(session, person_id):
+        await repo.unlink_school(session, await _row(session, person_id), school_id)
+        return False
+    await add_school(session, person_id, school_id)
+    return True
+
+
+async def school_ids(session: AsyncSession, person_id: int) -> list[int]:
+    return await repo.school_ids(session, person_id)
+
+
+async def finish_onboarding(session: AsyncSession, person_id: int) -> None:
+    person = await _row(session, person_id)
+    person.step = None
+    person.step_data = None
+    person.onboarded_at = person.onboarded_at or utcnow()
+
+
+async def stop(session: AsyncSession, person_id: int) -> None:
+    person = await _row(session, person_id)
+    person.stopped_at = person.stopped_at or utcnow()
+
+
+async def resume(session: AsyncSession, person_id: int) -> bool:
+    """Undo /stop; True when the person had stopped."""
+    person = await _row(session, person_id)
+    was_stopped = person.stopped_at is not None
+    person.stopped_at = None
+    return was_stopped
+
+
+async def forget(session: AsyncSession, person_id: int) -> None:
+    await repo.erase(session, person_id)

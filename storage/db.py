@@ -1,0 +1,101 @@
+"""The database: engine and session factory, migrations on start, default data.
+
+Usage::
+
+    db = Database.create("sqlite+aiosqlite:///data/bot.sqlite3")
+    await db.prepare()                 # migrate to head, load the nine schools if empty
+    async with db.session() as session:
+        ...
+    await db.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from storage.models import School
+
+HERE = Path(__file__).resolve().parent
+SCHOOLS_FILE = HERE / "data" / "schools.json"
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config that works from any working directory."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE / "alembic"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    """Create the folder of an SQLite file (``./data/`` by default) on first start."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers and the writer work side by side; foreign keys make deletes cascade.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class Database:
+    def __init__(self, url: str, engine: AsyncEngine) -> None:
+        self.url = url
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def create(cls, url: str) -> Database:
+        ensure_sqlite_folder(url)
+        engine = create_async_engine(url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return cls(url, engine)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self._sessions() as session:
+            yield session
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest revision (Alembic runs its own loop in a thread)."""
+        await asyncio.to_thread(command.upgrade, alembic_config(self.url), "head")
+
+    async def load_default_schools(self) -> int:
+        """Load the model town's nine schools when the table is empty; returns how many."""
+        async with self.session() as session:
+            count = await session.scalar(select(func.count()).select_from(School))
+            if count:
+                return 0
+            schools = json.loads(SCHOOLS_FILE.read_text(encoding="utf-8"))
+            session.add_all(School(code=s["code"], name=s["name"]) for s in schools)
+            await session.commit()
+            return len(schools)
+
+    async def prepare(self) -> None:
+        await self.migrate()
+        await self.load_default_schools()
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,55 @@
+"""Queries about people and their schools. Callers own the transaction (services never commit)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Person, PersonSchool, School
+
+
+async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
+    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+
+async def by_id(session: AsyncSession, person_id: int) -> Person | None:
+    return await session.get(Person, person_id)
+
+
+async def add(session: AsyncSession, telegram_id: int, first_name: str, role: str) -> Person:
+    person = Person(telegram_id=telegram_id, first_name=first_name[:64], role=role, schools=[])
+    session.add(person)
+    await session.flush()
+    return person
+
+
+async def school_ids(session: AsyncSession, person_id: int) -> list[int]:
+    rows = await session.scalars(
+        select(PersonSchool.school_id).where(PersonSchool.person_id == person_id)
+    )
+    return list(rows)
+
+
+async def link_school(session: AsyncSession, person: Person, school_id: int) -> None:
+    if all(link.school_id != school_id for link in person.schools):
+        person.schools.append(PersonSchool(school_id=school_id))
+        await session.flush()
+
+
+async def unlink_school(session: AsyncSession, person: Person, school_id: int) -> None:
+    person.schools[:] = [link for link in person.schools if link.school_id != school_id]
+    await session.flush()
+
+
+async def erase(session: AsyncSession, person_id: int) -> None:
+    """Delete every row about this person. Later tables that name a person add their line here."""
+    await session.execute(delete(PersonSchool).where(PersonSchool.person_id == person_id))
+    await session.execute(delete(Person).where(Person.id == person_id))
+
+
+async def all_schools(session: AsyncSession) -> list[School]:
+    return list(await session.scalars(select(School).order_by(School.id)))
+
+
+async def school_by_code(session: AsyncSession, code: str) -> School | None:
+    return await session.scalar(select(School).where(School.code == code.lower()))

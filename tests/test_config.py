@@ -1,0 +1,68 @@
+"""Settings from the environment: defaults, and one clear sentence when something is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import DEFAULT_DATABASE_URL, ConfigError, Settings
+
+TOKEN = "123456789:AAFabcdefghijklmnopqrstuvwxyz0123456"
+
+
+def test_defaults_with_only_a_token() -> None:
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN}, env_file=None)
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.api_base_url == "https://api.telegram.org/bot"
+    assert settings.api_file_url == "https://api.telegram.org/file/bot"
+    assert settings.coordinator_ids == frozenset()
+    assert settings.timezone.key == "Europe/Brussels"
+
+
+@pytest.mark.parametrize("token", ["", "   ", "hello", "123:short", "abc:" + "x" * 35])
+def test_missing_or_malformed_token_names_botfather(token: str) -> None:
+    with pytest.raises(ConfigError) as problem:
+        Settings.from_env({"TELEGRAM_BOT_TOKEN": token}, env_file=None)
+    message = str(problem.value)
+    assert "@BotFather" in message and "TELEGRAM_BOT_TOKEN" in message
+    assert "\n" not in message
+
+
+def test_environment_wins_over_dotenv_file(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        f"TELEGRAM_BOT_TOKEN={TOKEN}\nCOORDINATOR_IDS=11, 22\nTIMEZONE=Europe/Amsterdam\n"
+    )
+    settings = Settings.from_env({"TIMEZONE": "Europe/Brussels"}, env_file=env_file)
+    assert settings.token == TOKEN
+    assert settings.coordinator_ids == frozenset({11, 22})
+    assert settings.timezone.key == "Europe/Brussels"
+
+
+def test_api_urls_for_a_self_hosted_server() -> None:
+    settings = Settings.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
+            "TELEGRAM_API_FILE_URL": "http://127.0.0.1:8081/file/bot",
+        },
+        env_file=None,
+    )
+    assert settings.api_base_url == "http://127.0.0.1:8081/bot"
+    assert settings.api_file_url == "http://127.0.0.1:8081/file/bot"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "hint"),
+    [("COORDINATOR_IDS", "12,abc", "COORDINATOR_IDS"), ("TIMEZONE", "Mars/Olympus", "TIMEZONE")],
+)
+def test_bad_values_are_named(name: str, value: str, hint: str) -> None:
+    with pytest.raises(ConfigError, match=hint):
+        Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, name: value}, env_file=None)
+
+
+def test_database_url_alone_needs_no_token() -> None:
+    assert Settings.database_url_from_env({}, env_file=None) == DEFAULT_DATABASE_URL
+    url = "postgresql+asyncpg://bot@127.0.0.1/bot"
+    assert Settings.database_url_from_env({"DATABASE_URL": url}, env_file=None) == url
