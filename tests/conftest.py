@@ -1,0 +1,89 @@
+"""Fixtures: a migrated database per test, the fake Bot API server, and the real bot on top.
+
+``TEST_DATABASE_URL`` picks the backend (default: a fresh SQLite file per test).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.config import Settings
+from storage.db import Database
+from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
+from tests.helpers import Chat
+
+COORDINATOR_ID = 900_001
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once per run; each test gets a copy (Alembic per test would be slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+
+    async def migrate() -> None:
+        db = Database.create(f"sqlite+aiosqlite:///{path}")
+        try:
+            await db.migrate()
+        finally:
+            await db.close()
+
+    asyncio.run(migrate())
+    return path
+
+
+@pytest.fixture
+async def db(tmp_path: Path, migrated_sqlite: Path) -> AsyncIterator[Database]:
+    path = tmp_path / "bot.sqlite3"
+    shutil.copyfile(migrated_sqlite, path)
+    database = Database.create(f"sqlite+aiosqlite:///{path}")
+    await database.load_default_schools()
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        yield server
+        assert not server.server_errors, server.server_errors
+
+
+@pytest.fixture
+def settings(fake: FakeTelegram, db: Database) -> Settings:
+    return Settings(
+        token=DEFAULT_TOKEN,
+        database_url=db.url,
+        api_base_url=fake.base_url,
+        api_file_url=fake.file_url,
+        coordinator_ids=frozenset({COORDINATOR_ID}),
+    )
+
+
+@pytest.fixture
+async def bot(settings: Settings, db: Database, fake: FakeTelegram) -> AsyncIterator[None]:
+    """The real Application, long polling the fake server, as ``python -m bot`` runs it."""
+    app = build_application(settings, db=db)
+    async with app:
+        assert app.post_init is not None
+        await app.post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1,
+                                        allowed_updates=ALLOWED_UPDATES)
+        yield
+        await app.updater.stop()
+        await app.stop()
+    if app.post_shutdown is not None:
+        await app.post_shutdown(app)
+
+
+@pytest.fixture
+def chat(fake: FakeTelegram, bot: None) -> Chat:
+    """Talk to the running bot as a person would (see tests/helpers.py)."""
+    return Chat(fake)

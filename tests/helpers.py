@@ -1,0 +1,85 @@
+"""A person's side of a conversation with the bot, over the fake Bot API server.
+
+Usage::
+
+    ayse = chat.person(1001, "Ayşe", language_code="tr")
+    replies = await ayse.says("/start s_klimop")   # the bot's messages sent in answer
+    await ayse.taps("Türkçe")                      # an inline button of the last messages
+    await ayse.presses_key("🌐")                   # a button of the reply keyboard
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tests.fake_telegram import FakeTelegram, FakeUser
+
+QUIET = 0.12  # seconds without any API call: the bot has finished answering
+
+
+@dataclass
+class Person:
+    fake: FakeTelegram
+    user: FakeUser
+    _since: int = 0
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    async def says(self, text: str) -> list[dict[str, Any]]:
+        """Send a text (or command); returns the new messages the bot sent in this chat."""
+        mark = len(self.fake.transcript(self.id))
+        self._since = self.fake.mark()
+        self.fake.send_text(self.user, text)
+        await self.fake.wait_idle(quiet=QUIET)
+        return self.fake.transcript(self.id)[mark:]
+
+    async def sends(self, kind: str, **kwargs: Any) -> list[dict[str, Any]]:
+        """Send another kind of message: photo, voice, document, sticker, location..."""
+        mark = len(self.fake.transcript(self.id))
+        self._since = self.fake.mark()
+        getattr(self.fake, f"send_{kind}")(self.user, **kwargs)
+        await self.fake.wait_idle(quiet=QUIET)
+        return self.fake.transcript(self.id)[mark:]
+
+    async def taps(self, text: str | None = None, *, data: str | None = None) -> list[dict]:
+        """Press an inline button (newest message first); returns new messages."""
+        mark = len(self.fake.transcript(self.id))
+        self._since = self.fake.mark()
+        self.fake.press_button(self.user, text, data=data)
+        await self.fake.wait_idle(quiet=QUIET)
+        return self.fake.transcript(self.id)[mark:]
+
+    async def presses_key(self, label: str) -> list[dict[str, Any]]:
+        """Tap a button of the persistent reply keyboard."""
+        mark = len(self.fake.transcript(self.id))
+        self._since = self.fake.mark()
+        self.fake.press_key(self.user, label)
+        await self.fake.wait_idle(quiet=QUIET)
+        return self.fake.transcript(self.id)[mark:]
+
+    def last_text(self) -> str:
+        texts = self.fake.texts(self.id)
+        return texts[-1] if texts else ""
+
+    def keyboard(self) -> list[str]:
+        return self.fake.reply_keyboard(self.id) or []
+
+    def alerts(self) -> list[str]:
+        """Texts of the answerCallbackQuery alerts shown to this person since the last mark."""
+        return [
+            c.params.get("text", "")
+            for c in self.fake.calls[self._since:]
+            if c.method == "answerCallbackQuery" and c.params.get("text")
+        ]
+
+
+@dataclass
+class Chat:
+    fake: FakeTelegram
+
+    def person(self, user_id: int, first_name: str = "Ayşe",
+               language_code: str | None = None) -> Person:
+        return Person(self.fake, self.fake.user(user_id, first_name, language_code))

@@ -1,0 +1,181 @@
+"""Onboarding end to end: the real Application over HTTP against the fake Bot API server."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from storage.db import Database
+from storage.models import Person, PersonSchool, School
+from tests.fake_telegram import FakeTelegram
+from tests.helpers import Chat
+
+GURMUKHI = re.compile(r"[\u0A00-\u0A7F]")
+LATIN_WORD = re.compile(r"\b[A-Za-z]{4,}\b")
+
+
+def buttons(message: dict) -> list[str]:
+    return [text for text, _ in FakeTelegram.inline_buttons(message)]
+
+
+async def person_row(db: Database, telegram_id: int) -> Person | None:
+    async with db.session() as session:
+        return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+
+async def school_codes(db: Database, telegram_id: int) -> list[str]:
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(School.code)
+            .join(PersonSchool, PersonSchool.school_id == School.id)
+            .join(Person, Person.id == PersonSchool.person_id)
+            .where(Person.telegram_id == telegram_id)
+            .order_by(School.code)
+        )
+        return list(rows)
+
+
+async def test_punjabi_parent_from_a_deep_link(chat: Chat, fake: FakeTelegram,
+                                               db: Database) -> None:
+    """The 'Done when': a deep link, Punjabi chosen, every word and date in Punjabi after."""
+    harpreet = chat.person(2001, "Harpreet", language_code=None)
+
+    [greeting] = await harpreet.says("/start s_klimop")
+    # No language yet: the greeting speaks all three, and the buttons name each in its script.
+    assert buttons(greeting) == ["Nederlands", "Türkçe", "ਪੰਜਾਬੀ"]
+    assert "Welke taal" in greeting["text"] and "Hangi dil" in greeting["text"]
+    assert GURMUKHI.search(greeting["text"])
+
+    # The link named the school, so the next question is the privacy notice.
+    [privacy] = await harpreet.taps("ਪੰਜਾਬੀ")
+    assert "Vrije basisschool Klim-op" in privacy["text"]
+    assert "/forget" in privacy["text"]
+    assert buttons(privacy) == ["👍 ਠੀਕ ਹੈ"]
+
+    [welcome] = await harpreet.taps("👍 ਠੀਕ ਹੈ")
+    assert welcome["text"].startswith("ਧੰਨਵਾਦ, Harpreet ਜੀ!")
+    assert harpreet.keyboard() == ["🏫 ਮੇਰਾ ਸਕੂਲ", "🌐 ਭਾਸ਼ਾ", "ℹ️ ਮਦਦ"]
+
+    # The command menu of this chat is in Punjabi too.
+    menu = fake.calls_of("setMyCommands")[-1].params
+    assert menu["scope"] == {"type": "chat", "chat_id": 2001}
+    assert all(GURMUKHI.search(c["description"]) for c in menu["commands"])
+
+    # From now on: Punjabi words, Punjabi dates.
+    [help_text] = await harpreet.presses_key("ℹ️")
+    assert GURMUKHI.search(help_text["text"])
+    [privacy_view] = await harpreet.says("/privacy")
+    assert "ਪੰਜਾਬੀ" in privacy_view["text"]
+    # The date of joining is written the Punjabi way (Gurmukhi month name).
+    assert re.search(r"ਕਦੋਂ ਤੋਂ: \d{1,2} (ਜਨਵਰੀ|ਫ਼ਰਵਰੀ|ਮਾਰਚ|ਅਪ੍ਰੈਲ|ਮਈ|ਜੂਨ|ਜੁਲਾਈ|ਅਗਸਤ|ਸਤੰਬਰ|ਅਕਤੂਬਰ|ਨਵੰਬਰ|ਦਸੰਬਰ) \d{4}",
+                     privacy_view["text"]), privacy_view["text"]
+    # Outside school names and commands, nothing is left in Latin script.
+    for text in fake.texts(2001)[1:]:
+        rest = text.replace("Vrije basisschool Klim-op", "").replace("Harpreet", "")
+        rest = re.sub(r"/\w+|Brede School|Telegram", "", rest)
+        assert not LATIN_WORD.search(rest), text
+
+    row = await person_row(db, 2001)
+    assert row is not None and row.locale == "pa" and row.onboarded_at is not None
+    assert await school_codes(db, 2001) == ["klimop"]
+
+
+async def test_turkish_parent_chooses_two_schools(chat: Chat, fake: FakeTelegram,
+                                                  db: Database) -> None:
+    ayse = chat.person(2002, "Ayşe", language_code="tr")
+    [greeting] = await ayse.says("/start")
+    # Telegram's language guess orders the buttons, it never skips the question.
+    assert buttons(greeting) == ["Türkçe", "Nederlands", "ਪੰਜਾਬੀ"]
+
+    [question] = await ayse.taps("Türkçe")
+    assert question["text"].startswith("Çocuklarınız hangi okula gidiyor?")
+    assert len(buttons(question)) == 10  # nine schools and "Bitti"
+
+    # "Done" with nothing chosen is refused with an alert; nothing moves on.
+    assert await ayse.taps("👍 Bitti") == []
+    assert ayse.alerts() == ["En az bir okul seçin."]
+
+    await ayse.taps("GO! Basisschool Engelmanshoven")
+    await ayse.taps("Freinetschool Het Wijdeland (Brustem)")
+    # The same message is redrawn with the chosen schools ticked, not sent anew.
+    redrawn = fake.message(2002, question["message_id"])
+    assert redrawn is not None
+    assert [b for b in buttons(redrawn) if b.startswith("✅")] == [
+        "✅ GO! Basisschool Engelmanshoven", "✅ Freinetschool Het Wijdeland (Brustem)"]
+    [privacy] = await ayse.taps("👍 Bitti")
+    assert privacy["text"].startswith("Okul: GO! Basisschool Engelmanshoven, Freinetschool")
+    await ayse.taps("👍 Tamam")
+    assert ayse.keyboard() == ["🏫 Okulum", "🌐 Dil", "ℹ️ Yardım"]
+    assert await school_codes(db, 2002) == ["engelmanshoven", "wijdeland"]
+
+
+async def test_dutch_parent_with_a_bad_school_code(chat: Chat, db: Database) -> None:
+    els = chat.person(2003, "Els", language_code="nl")
+    await els.says("/start s_nosuchschool")
+    [question] = await els.taps("Nederlands")
+    assert question["text"].startswith("Ik ken de school in die link niet.")
+    assert "Naar welke school gaan je kinderen?" in question["text"]
+    await els.taps("Leefschool 'De Villa'")
+    await els.taps("👍 Klaar")
+    await els.taps("👍 OK")
+    assert await school_codes(db, 2003) == ["devilla"]
+
+
+async def test_unexpected_input_mid_onboarding_repeats_the_question(chat: Chat,
+                                                                    db: Database) -> None:
+    ali = chat.person(2004, "Ali", language_code="tr")
+    await ali.says("/start")
+    await ali.taps("Türkçe")
+    for kind, kwargs in [("sticker", {}), ("location", {"lat": 50.8, "lon": 5.2}),
+                         ("photo", {}), ("voice", {})]:
+        [again] = await ali.sends(kind, **kwargs)
+        assert again["text"].startswith("Lütfen bir düğmeye dokunun.")
+        assert "Çocuklarınız hangi okula gidiyor?" in again["text"]
+    [again] = await ali.says("merhaba " * 1000)
+    assert "Çocuklarınız hangi okula gidiyor?" in again["text"]
+    row = await person_row(db, 2004)
+    assert row is not None and row.step == "school" and row.onboarded_at is None
+
+
+async def test_stranger_writing_anything_starts_onboarding(chat: Chat) -> None:
+    stranger = chat.person(2005, "Jasmeet", language_code="pa")
+    [greeting] = await stranger.says("hello?")
+    assert buttons(greeting) == ["ਪੰਜਾਬੀ", "Nederlands", "Türkçe"]
+
+
+async def test_language_switch(chat: Chat, fake: FakeTelegram, db: Database) -> None:
+    ayse = chat.person(2006, "Ayşe", language_code="tr")
+    await ayse.says("/start s_gelinden")
+    await ayse.taps("Türkçe")
+    await ayse.taps("👍 Tamam")
+
+    [question] = await ayse.presses_key("🌐")
+    assert question["text"] == "Hangi dili istersiniz?"
+    [done] = await ayse.taps("Nederlands")
+    assert done["text"] == "Vanaf nu schrijf ik je in het Nederlands."
+    assert ayse.keyboard() == ["🏫 Mijn school", "🌐 Taal", "ℹ️ Hulp"]
+    row = await person_row(db, 2006)
+    assert row is not None and row.locale == "nl"
+    [help_text] = await ayse.says("/help")
+    assert help_text["text"].startswith("Wat kan ik voor je doen?")
+
+
+async def test_school_command_adds_and_removes(chat: Chat, db: Database) -> None:
+    els = chat.person(2007, "Els", language_code="nl")
+    await els.says("/start s_devilla")
+    await els.taps("Nederlands")
+    await els.taps("👍 OK")
+
+    await els.says("/school")
+    await els.taps("Vrije basisschool Klim-op")
+    await els.taps("✅ Leefschool 'De Villa'")
+    [summary] = [m for m in await els.taps("👍 Klaar")] or [None]
+    assert summary is None  # the list message is edited in place
+    assert els.last_text() == "Je school: Vrije basisschool Klim-op"
+    assert await school_codes(db, 2007) == ["klimop"]
+
+    # A deep link from another school's letter adds that school too.
+    [reply] = await els.says("/start s_debrug")
+    assert "Basisschool Sint-Rita - De Brug" in reply["text"]
+    assert await school_codes(db, 2007) == ["debrug", "klimop"]
