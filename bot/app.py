@@ -41,6 +41,15 @@ PRIVATE = filters.ChatType.PRIVATE
 NEW_PRIVATE = PRIVATE & filters.UpdateType.MESSAGE
 
 
+class ButtonHandler(CallbackQueryHandler):
+    """A button handler that never takes a button without data (PTB's own would take it)."""
+
+    def check_update(self, update: object) -> bool | object | None:
+        if isinstance(update, Update) and update.callback_query and not update.callback_query.data:
+            return False
+        return super().check_update(update)
+
+
 def build_application(settings: Settings, *, db: Database | None = None) -> Application:
     """The Application, with the database opened (and migrated) in post_init."""
     application = (
@@ -73,11 +82,11 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("privacy", account.privacy_command, filters=NEW_PRIVATE))
     app.add_handler(CommandHandler("stop", account.stop_command, filters=NEW_PRIVATE))
     app.add_handler(CommandHandler("forget", account.forget_command, filters=NEW_PRIVATE))
-    app.add_handler(CallbackQueryHandler(onboarding.choose_language, pattern=LANGUAGE_DATA))
-    app.add_handler(CallbackQueryHandler(account.toggle_school, pattern=SCHOOL_TOGGLE_DATA))
-    app.add_handler(CallbackQueryHandler(account.schools_done, pattern=SCHOOL_DONE_DATA))
-    app.add_handler(CallbackQueryHandler(onboarding.accept_privacy, pattern=PRIVACY_OK_DATA))
-    app.add_handler(CallbackQueryHandler(account.forget_answer, pattern=FORGET_DATA))
+    app.add_handler(ButtonHandler(onboarding.choose_language, pattern=LANGUAGE_DATA))
+    app.add_handler(ButtonHandler(account.toggle_school, pattern=SCHOOL_TOGGLE_DATA))
+    app.add_handler(ButtonHandler(account.schools_done, pattern=SCHOOL_DONE_DATA))
+    app.add_handler(ButtonHandler(onboarding.accept_privacy, pattern=PRIVACY_OK_DATA))
+    app.add_handler(ButtonHandler(account.forget_answer, pattern=FORGET_DATA))
 
     # Catch-alls last: any other private message, any button no handler above accepts.
     app.add_handler(MessageHandler(NEW_PRIVATE, fallback.private_message))

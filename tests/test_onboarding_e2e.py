@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from babel.dates import format_date
+from sqlalchemy import select
 
 from storage.db import Database
 from storage.models import Person, PersonSchool, School
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
 
+BRUSSELS = ZoneInfo("Europe/Brussels")
 GURMUKHI = re.compile(r"[\u0A00-\u0A7F]")
 LATIN_WORD = re.compile(r"\b[A-Za-z]{4,}\b")
 
@@ -67,17 +70,19 @@ async def test_punjabi_parent_from_a_deep_link(chat: Chat, fake: FakeTelegram,
     assert GURMUKHI.search(help_text["text"])
     [privacy_view] = await harpreet.says("/privacy")
     assert "ਪੰਜਾਬੀ" in privacy_view["text"]
-    # The date of joining is written the Punjabi way (Gurmukhi month name).
-    assert re.search(r"ਕਦੋਂ ਤੋਂ: \d{1,2} (ਜਨਵਰੀ|ਫ਼ਰਵਰੀ|ਮਾਰਚ|ਅਪ੍ਰੈਲ|ਮਈ|ਜੂਨ|ਜੁਲਾਈ|ਅਗਸਤ|ਸਤੰਬਰ|ਅਕਤੂਬਰ|ਨਵੰਬਰ|ਦਸੰਬਰ) \d{4}",
-                     privacy_view["text"]), privacy_view["text"]
+    # The date of joining is written the Punjabi way, in Brussels time.
+    row = await person_row(db, 2001)
+    assert row is not None
+    joined = format_date(row.created_at.astimezone(BRUSSELS).date(), "long", locale="pa")
+    assert GURMUKHI.search(joined)
+    assert f"ਕਦੋਂ ਤੋਂ: {joined}" in privacy_view["text"]
     # Outside school names and commands, nothing is left in Latin script.
     for text in fake.texts(2001)[1:]:
         rest = text.replace("Vrije basisschool Klim-op", "").replace("Harpreet", "")
         rest = re.sub(r"/\w+|Brede School|Telegram", "", rest)
         assert not LATIN_WORD.search(rest), text
 
-    row = await person_row(db, 2001)
-    assert row is not None and row.locale == "pa" and row.onboarded_at is not None
+    assert row.locale == "pa" and row.onboarded_at is not None
     assert await school_codes(db, 2001) == ["klimop"]
 
 
