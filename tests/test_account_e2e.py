@@ -8,7 +8,8 @@ from storage.db import Database
 from storage.models import Base, Person
 from tests.conftest import COORDINATOR_ID
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat, Person as Talker
+from tests.helpers import Chat
+from tests.helpers import Person as Talker
 
 
 async def onboard(chat: Chat, user_id: int, language: str, school: str = "klimop",
