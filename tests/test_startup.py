@@ -1,0 +1,62 @@
+"""`python -m bot` as an operator runs it: clear words for bad settings, migrations on start."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect
+
+from storage.db import Database, alembic_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_bot(tmp_path: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "COORDINATOR_IDS", "TIMEZONE")}
+    clean["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=tmp_path, env={**clean, **env},
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+@pytest.mark.parametrize("token", [None, "not-a-token"])
+def test_missing_or_malformed_token_is_one_sentence(tmp_path: Path, token: str | None) -> None:
+    result = run_bot(tmp_path, {"TELEGRAM_BOT_TOKEN": token} if token else {})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "@BotFather" in lines[0], result.stderr
+    assert not (tmp_path / "data").exists()  # nothing created for a bot that cannot start
+
+
+def test_migrate_command_creates_the_default_sqlite_file(tmp_path: Path) -> None:
+    result = run_bot(tmp_path, {}, "migrate")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "bot.sqlite3").is_file()
+
+
+async def test_migrations_upgrade_and_downgrade(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}"
+    db = Database.create(url)
+    try:
+        await db.migrate()
+        async with db.engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert {"people", "schools", "person_schools"} <= tables
+        await db.load_default_schools()
+        assert await db.load_default_schools() == 0  # loaded once, never twice
+
+        await asyncio.to_thread(command.downgrade, alembic_config(url), "base")
+        async with db.engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert tables <= {"alembic_version"}
+    finally:
+        await db.close()
