@@ -110,5 +110,5 @@ async def _post_shutdown(app: Application) -> None:
         await app.bot_data["db"].close()
 
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.EDITED_MESSAGE,
-                   Update.MY_CHAT_MEMBER]
+# Only what the bot answers; edits and channel posts are also ignored by the handlers.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]

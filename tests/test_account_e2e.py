@@ -121,7 +121,7 @@ async def test_forged_and_stale_buttons_change_nothing(chat: Chat, fake: FakeTel
         ali._since = fake.mark()
         fake.press(ali.user, message, forged)
         await fake.wait_idle(quiet=0.12)
-        assert ali.alerts() == ["Bu düğmenin süresi doldu."], forged
+        assert ali.alerts() == ["Bu düğme artık çalışmıyor."], forged
     assert await snapshot(db) == before
 
     # A stranger pressing a real-looking button: an alert, and no row is created.

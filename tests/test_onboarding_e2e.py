@@ -75,7 +75,7 @@ async def test_punjabi_parent_from_a_deep_link(chat: Chat, fake: FakeTelegram,
     assert row is not None
     joined = format_date(row.created_at.astimezone(BRUSSELS).date(), "long", locale="pa")
     assert GURMUKHI.search(joined)
-    assert f"ਕਦੋਂ ਤੋਂ: {joined}" in privacy_view["text"]
+    assert f"ਸਾਡੇ ਨਾਲ ਕਦੋਂ ਤੋਂ: {joined}" in privacy_view["text"]
     # Outside school names and commands, nothing is left in Latin script.
     for text in fake.texts(2001)[1:]:
         rest = text.replace("Vrije basisschool Klim-op", "").replace("Harpreet", "")
@@ -109,7 +109,7 @@ async def test_turkish_parent_chooses_two_schools(chat: Chat, fake: FakeTelegram
     assert [b for b in buttons(redrawn) if b.startswith("✅")] == [
         "✅ GO! Basisschool Engelmanshoven", "✅ Freinetschool Het Wijdeland (Brustem)"]
     [privacy] = await ayse.taps("👍 Bitti")
-    assert privacy["text"].startswith("Okul: GO! Basisschool Engelmanshoven, Freinetschool")
+    assert privacy["text"].startswith("Okullarınız: GO! Basisschool Engelmanshoven, Freinetschool")
     await ayse.taps("👍 Tamam")
     assert ayse.keyboard() == ["🏫 Okulum", "🌐 Dil", "ℹ️ Yardım"]
     assert await school_codes(db, 2002) == ["engelmanshoven", "wijdeland"]
