@@ -335,6 +335,7 @@ class FakeTelegram:
         per_group_per_minute: int | None = 20,
         latency: float = 0.0,
         host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         self.token = token
         self.bot_id = bot_id if bot_id is not None else int(token.split(":", 1)[0])
@@ -345,6 +346,7 @@ class FakeTelegram:
         self.per_group_per_minute = per_group_per_minute  # only with enforce_limits
         self.latency = latency
         self.host = host
+        self._wanted_port = port  # 0: a free port chosen by the OS
         self.port: int | None = None
 
         self.calls: list[Call] = []
@@ -398,11 +400,16 @@ class FakeTelegram:
         app.router.add_route("*", "/{prefix}/{method}", self._handle_api)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, 0)
+        site = web.TCPSite(runner, self.host, self._wanted_port)
         await site.start()
         self._runner = runner
         self.port = runner.addresses[0][1]
         return self
+
+    @property
+    def polling(self) -> bool:
+        """True once the bot has asked for updates (a long poll is recorded only when it ends)."""
+        return self._poll_generation > 0 or bool(self.calls_of("getUpdates"))
 
     async def stop(self) -> None:
         """Finish pending long polls and shut the server down."""
