@@ -16,6 +16,10 @@ from typing import Any
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 QUIET = 0.12  # seconds without any API call: the bot has finished answering
+# Every update the bot handles gets at least one of these; waiting for the first one first
+# keeps a slow, loaded machine from mistaking "not started yet" for "finished".
+ANSWERS = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery",
+           "sendPhoto", "sendDocument", "sendVoice", "copyMessage", "sendLocation")
 
 
 @dataclass
@@ -28,12 +32,16 @@ class Person:
     def id(self) -> int:
         return self.user.id
 
+    async def _answered(self) -> None:
+        await self.fake.wait_for(ANSWERS, after=self._since, timeout=10)
+        await self.fake.wait_idle(quiet=QUIET)
+
     async def says(self, text: str) -> list[dict[str, Any]]:
         """Send a text (or command); returns the new messages the bot sent in this chat."""
         mark = len(self.fake.transcript(self.id))
         self._since = self.fake.mark()
         self.fake.send_text(self.user, text)
-        await self.fake.wait_idle(quiet=QUIET)
+        await self._answered()
         return self.fake.transcript(self.id)[mark:]
 
     async def sends(self, kind: str, **kwargs: Any) -> list[dict[str, Any]]:
@@ -41,7 +49,7 @@ class Person:
         mark = len(self.fake.transcript(self.id))
         self._since = self.fake.mark()
         getattr(self.fake, f"send_{kind}")(self.user, **kwargs)
-        await self.fake.wait_idle(quiet=QUIET)
+        await self._answered()
         return self.fake.transcript(self.id)[mark:]
 
     async def taps(self, text: str | None = None, *, data: str | None = None) -> list[dict]:
@@ -49,7 +57,7 @@ class Person:
         mark = len(self.fake.transcript(self.id))
         self._since = self.fake.mark()
         self.fake.press_button(self.user, text, data=data)
-        await self.fake.wait_idle(quiet=QUIET)
+        await self._answered()
         return self.fake.transcript(self.id)[mark:]
 
     async def presses_key(self, label: str) -> list[dict[str, Any]]:
@@ -57,7 +65,7 @@ class Person:
         mark = len(self.fake.transcript(self.id))
         self._since = self.fake.mark()
         self.fake.press_key(self.user, label)
-        await self.fake.wait_idle(quiet=QUIET)
+        await self._answered()
         return self.fake.transcript(self.id)[mark:]
 
     def last_text(self) -> str:
