@@ -22,7 +22,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.handlers import account, fallback, onboarding
+from bot.handlers import account, broadcast, fallback, onboarding, programme
 from bot.handlers.commands import register_menus
 from bot.handlers.door import BotContext
 from bot.handlers.keyboards import (
@@ -32,6 +32,8 @@ from bot.handlers.keyboards import (
     SCHOOL_DONE_DATA,
     SCHOOL_TOGGLE_DATA,
 )
+from bot.scheduler import progress
+from bot.scheduler.outbox import OutboxSender
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -65,11 +67,11 @@ def build_application(settings: Settings, *, db: Database | None = None) -> Appl
     application.bot_data["settings"] = settings
     if db is not None:
         application.bot_data["db"] = db
-    register(application)
+    register(application, settings)
     return application
 
 
-def register(app: Application) -> None:
+def register(app: Application, settings: Settings) -> None:
     """Every handler, in order: the first matching handler of group 0 wins."""
     # Groups and channels first: the bot works in private chats only.
     app.add_handler(MessageHandler(~PRIVATE & filters.UpdateType.MESSAGE, fallback.group_message))
@@ -88,6 +90,22 @@ def register(app: Application) -> None:
     app.add_handler(ButtonHandler(onboarding.accept_privacy, pattern=PRIVACY_OK_DATA))
     app.add_handler(ButtonHandler(account.forget_answer, pattern=FORGET_DATA))
 
+    # The programme: /week for everyone; the coordinator's preview and file imports.
+    app.add_handler(CommandHandler("week", programme.week_command, filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("programme", programme.programme_command,
+                                   filters=NEW_PRIVATE))
+    # The coordinator's broadcast of the week's programme.
+    app.add_handler(CommandHandler("broadcast", broadcast.broadcast_command,
+                                   filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("broadcasts", broadcast.broadcasts_command,
+                                   filters=NEW_PRIVATE))
+    app.add_handler(ButtonHandler(broadcast.draft_button, pattern=broadcast.BROADCAST_DATA))
+    if settings.coordinator_ids:
+        # Only the coordinator's files are imports; anyone else's fall through to the rest.
+        coordinator = filters.User(user_id=settings.coordinator_ids)
+        app.add_handler(MessageHandler(NEW_PRIVATE & filters.Document.ALL & coordinator,
+                                       programme.import_document))
+
     # Catch-alls last: any other private message, any button no handler above accepts.
     app.add_handler(MessageHandler(NEW_PRIVATE, fallback.private_message))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
@@ -102,10 +120,14 @@ async def _post_init(app: Application) -> None:
         app.bot_data["db"] = db
         app.bot_data["owns_db"] = True
     await register_menus(app.bot)
+    app.bot_data["outbox"] = OutboxSender(app.bot, app.bot_data["db"]).start()
+    progress.schedule(app)
     log.info("bot @%s ready", app.bot.username)
 
 
 async def _post_shutdown(app: Application) -> None:
+    if (outbox := app.bot_data.pop("outbox", None)) is not None:
+        await outbox.stop()
     if app.bot_data.get("owns_db"):
         await app.bot_data["db"].close()
 

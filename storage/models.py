@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -85,6 +89,8 @@ class Person(Base):
     onboarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # /stop: no more messages; the data stays until /forget.
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Telegram answered 403 (bot blocked, account deleted): the outbox sends nothing more.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     schools: Mapped[list[PersonSchool]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
@@ -102,3 +108,149 @@ class PersonSchool(Base):
         ForeignKey("people.id", ondelete="CASCADE"), index=True
     )
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+
+
+class Activity(Base):
+    """One entry of the programme: a one-off activity, or a recurring one (``rrule``).
+
+    Times are stored in UTC; a recurring activity is expanded in Brussels local time from
+    ``starts_at`` so that a weekly 14:00 workshop stays at 14:00 across the DST change.
+    """
+
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The id in the coordinator's spreadsheet or calendar (UID): re-importing updates, not adds.
+    external_id: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # RFC 5545 RRULE value without DTSTART, e.g. "FREQ=WEEKLY;BYDAY=WE;UNTIL=20270630".
+    rrule: Mapped[str | None] = mapped_column(Text, nullable=True)
+    all_schools: Mapped[bool] = mapped_column(Boolean, default=False)
+    place_name: Mapped[str] = mapped_column(String(200), default="")
+    place_address: Mapped[str] = mapped_column(String(300), default="")
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The whole activity is off (single occurrences: ActivityCancellation).
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    schools: Mapped[list[ActivitySchool]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+    texts: Mapped[list[ActivityText]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+    cancellations: Mapped[list[ActivityCancellation]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
+    )
+
+
+class ActivitySchool(Base):
+    """The activity is for this school (unless the activity is for all schools)."""
+
+    __tablename__ = "activity_schools"
+    __table_args__ = (UniqueConstraint("activity_id", "school_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    school_id: Mapped[int] = mapped_column(
+        ForeignKey("schools.id", ondelete="CASCADE"), index=True
+    )
+    # Loaded with the link: the importer compares school codes, not ids.
+    school: Mapped[School] = relationship(lazy="joined")
+
+
+class ActivityText(Base):
+    """Title and description of an activity in one language (nl always; tr, pa optional)."""
+
+    __tablename__ = "activity_texts"
+    __table_args__ = (UniqueConstraint("activity_id", "locale"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(8))
+    # Empty means "not translated": the reader gets the Dutch text, marked as such.
+    title: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class ActivityCancellation(Base):
+    """One cancelled occurrence of a (usually recurring) activity."""
+
+    __tablename__ = "activity_cancellations"
+    __table_args__ = (UniqueConstraint("activity_id", "occurrence_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    occurrence_start: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """One message the bot will send, or has sent: broadcasts, reminders, relayed answers.
+
+    ``dedupe_key`` names the message in the domain (``broadcast:<id>:<person>``,
+    ``reminder:<occurrence>:<person>:<kind>``), so enqueueing twice never sends twice.
+    ``payload`` is JSON with what the Bot API call needs (text, reply_markup, file_id...).
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # The sender's claim: due pending rows, and stuck "sending" rows.
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        # Per chat order: a row waits for the chat's older unsent rows.
+        Index("ix_outbox_chat_id_status", "chat_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # Set for messages to a person: /forget deletes their pending messages too (cascade).
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # text, photo, document, voice, copy, location
+    payload: Mapped[str] = mapped_column(Text)
+    # e.g. "broadcast:12": what progress counts are about.
+    group_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A short reason code ("blocked", "bad_request", "gave_up"...), never message text.
+    error: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Broadcast(Base):
+    """A broadcast by the coordinator: its audience while a draft, its figures once sent.
+
+    The draft row is also the conversation state of /broadcast: the buttons name its id.
+    """
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "programme" (later: "announcement")
+    # Who prepares it; a coordinator's draft is theirs alone.
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    # JSON: {"schools": [ids] or null for all, "locales": [codes] or null for all}.
+    audience: Mapped[str] = mapped_column(Text, default="{}")
+    week_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    # The coordinator's message that shows the live progress line (edited in place).
+    status_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    status_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    blocked: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

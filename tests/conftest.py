@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.app import ALLOWED_UPDATES, build_application
+from bot.clock import Clock
 from bot.config import Settings
 from storage.db import Database
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
@@ -65,10 +67,28 @@ def settings(fake: FakeTelegram, db: Database) -> Settings:
     )
 
 
+class FixedClock(Clock):
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
 @pytest.fixture
-async def bot(settings: Settings, db: Database, fake: FakeTelegram) -> AsyncIterator[None]:
+def clock() -> FixedClock:
+    """Sunday 22 November 2026, 10:00 in Brussels: the week ahead is 23–29 November."""
+    return FixedClock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def bot(settings: Settings, db: Database, fake: FakeTelegram,
+              clock: FixedClock) -> AsyncIterator[None]:
     """The real Application, long polling the fake server, as ``python -m bot`` runs it."""
     app = build_application(settings, db=db)
+    app.bot_data["clock"] = clock
     async with app:
         assert app.post_init is not None
         await app.post_init(app)

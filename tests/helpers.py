@@ -32,41 +32,38 @@ class Person:
     def id(self) -> int:
         return self.user.id
 
-    async def _answered(self) -> None:
+    async def _act(self, act: Any, expect: int | None) -> list[dict[str, Any]]:
+        """Do something, wait for the answer; ``expect``: wait for that many new messages."""
+        mark = len(self.fake.transcript(self.id))
+        self._since = self.fake.mark()
+        act()
         await self.fake.wait_for(ANSWERS, after=self._since, timeout=10)
+        if expect is not None:
+            await self.fake.wait_for("sendMessage", chat_id=self.id, after=self._since,
+                                     predicate=lambda _call: len(self.fake.transcript(self.id))
+                                     >= mark + expect, timeout=10)
         await self.fake.wait_idle(quiet=QUIET)
+        return self.fake.transcript(self.id)[mark:]
 
-    async def says(self, text: str) -> list[dict[str, Any]]:
+    async def says(self, text: str, *, expect: int | None = None) -> list[dict[str, Any]]:
         """Send a text (or command); returns the new messages the bot sent in this chat."""
-        mark = len(self.fake.transcript(self.id))
-        self._since = self.fake.mark()
-        self.fake.send_text(self.user, text)
-        await self._answered()
-        return self.fake.transcript(self.id)[mark:]
+        return await self._act(lambda: self.fake.send_text(self.user, text), expect)
 
-    async def sends(self, kind: str, **kwargs: Any) -> list[dict[str, Any]]:
+    async def sends(self, kind: str, *, expect: int | None = None,
+                    **kwargs: Any) -> list[dict[str, Any]]:
         """Send another kind of message: photo, voice, document, sticker, location..."""
-        mark = len(self.fake.transcript(self.id))
-        self._since = self.fake.mark()
-        getattr(self.fake, f"send_{kind}")(self.user, **kwargs)
-        await self._answered()
-        return self.fake.transcript(self.id)[mark:]
+        send = getattr(self.fake, f"send_{kind}")
+        return await self._act(lambda: send(self.user, **kwargs), expect)
 
-    async def taps(self, text: str | None = None, *, data: str | None = None) -> list[dict]:
+    async def taps(self, text: str | None = None, *, data: str | None = None,
+                   expect: int | None = None) -> list[dict[str, Any]]:
         """Press an inline button (newest message first); returns new messages."""
-        mark = len(self.fake.transcript(self.id))
-        self._since = self.fake.mark()
-        self.fake.press_button(self.user, text, data=data)
-        await self._answered()
-        return self.fake.transcript(self.id)[mark:]
+        return await self._act(lambda: self.fake.press_button(self.user, text, data=data),
+                               expect)
 
-    async def presses_key(self, label: str) -> list[dict[str, Any]]:
+    async def presses_key(self, label: str, *, expect: int | None = None) -> list[dict]:
         """Tap a button of the persistent reply keyboard."""
-        mark = len(self.fake.transcript(self.id))
-        self._since = self.fake.mark()
-        self.fake.press_key(self.user, label)
-        await self._answered()
-        return self.fake.transcript(self.id)[mark:]
+        return await self._act(lambda: self.fake.press_key(self.user, label), expect)
 
     def last_text(self) -> str:
         texts = self.fake.texts(self.id)

@@ -184,8 +184,8 @@ async def test_commands_are_registered_per_language(chat: Chat, fake: FakeTelegr
     menus = {c.params.get("language_code"): c.params["commands"]
              for c in fake.calls_of("setMyCommands") if "scope" not in c.params}
     assert set(menus) == {None, "nl", "tr", "pa"}
-    names = ["start", "language", "school", "help", "privacy", "stop", "forget"]
+    names = ["start", "week", "language", "school", "help", "privacy", "stop", "forget"]
     for menu in menus.values():
         assert [c["command"] for c in menu] == names
-    assert menus["tr"][6]["description"] == "Tüm bilgilerinizi silin"
-    assert menus["nl"][3]["description"] == "Wat kan deze bot?"
+    assert menus["tr"][7]["description"] == "Tüm bilgilerinizi silin"
+    assert menus["nl"][4]["description"] == "Wat kan deze bot?"

@@ -12,7 +12,7 @@ from bot.handlers.keyboards import (
     main_keyboard,
     school_keyboard,
 )
-from bot.handlers.onboarding import ask_current_step, begin
+from bot.handlers.onboarding import ask_current_step, ensure_onboarded
 from bot.handlers.texts import (
     help_text,
     privacy_notice,
@@ -22,25 +22,14 @@ from bot.handlers.texts import (
 )
 from bot.i18n import LANGUAGE_NAMES, _
 from bot.services import people
-from bot.services.onboarding import StartLink, Step, language_order
+from bot.services.onboarding import Step, language_order
 from bot.services.people import UnknownSchool
-
-
-async def _onboarded(update: Update, context: BotContext) -> bool:
-    """Commands below need a finished onboarding; otherwise ask the open question again."""
-    if context.person is not None and context.person.step is None:
-        return True
-    if context.person is None:
-        await begin(update, context, StartLink(kind=None))
-    else:
-        await ask_current_step(update, context, nudge=True)
-    return False
 
 
 @door()
 async def language_command(update: Update, context: BotContext) -> None:
     """/language: the language buttons."""
-    if not await _onboarded(update, context):
+    if not await ensure_onboarded(update, context):
         return
     user = update.effective_user
     assert update.effective_chat is not None and user is not None
@@ -54,7 +43,7 @@ async def language_command(update: Update, context: BotContext) -> None:
 @door()
 async def school_command(update: Update, context: BotContext) -> None:
     """/school: tap schools to add or remove them."""
-    if not await _onboarded(update, context):
+    if not await ensure_onboarded(update, context):
         return
     assert context.person is not None and update.effective_chat is not None
     schools = await people.schools(context.session)
@@ -109,7 +98,7 @@ async def schools_done(update: Update, context: BotContext) -> None:
 @door()
 async def help_command(update: Update, context: BotContext) -> None:
     """/help and the Help button."""
-    if not await _onboarded(update, context):
+    if not await ensure_onboarded(update, context):
         return
     assert update.effective_chat is not None
     await update.effective_chat.send_message(help_text(), reply_markup=main_keyboard())
@@ -118,7 +107,7 @@ async def help_command(update: Update, context: BotContext) -> None:
 @door()
 async def privacy_command(update: Update, context: BotContext) -> None:
     """/privacy: the notice, and what we keep about this person."""
-    if not await _onboarded(update, context):
+    if not await ensure_onboarded(update, context):
         return
     person = context.person
     assert person is not None and update.effective_chat is not None
@@ -130,7 +119,7 @@ async def privacy_command(update: Update, context: BotContext) -> None:
 @door()
 async def stop_command(update: Update, context: BotContext) -> None:
     """/stop: no more messages from us; the data stays until /forget."""
-    if not await _onboarded(update, context):
+    if not await ensure_onboarded(update, context):
         return
     assert context.person is not None and update.effective_chat is not None
     await people.stop(context.session, context.person.id)

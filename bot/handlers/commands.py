@@ -8,6 +8,7 @@ from bot.i18n import N_, SUPPORTED_LOCALES, _, use_locale
 
 PARENT_COMMANDS: list[tuple[str, str]] = [
     ("start", N_("Start")),
+    ("week", N_("The programme of the coming days")),
     ("language", N_("Choose your language")),
     ("school", N_("Add or remove a school")),
     ("help", N_("What can this bot do?")),

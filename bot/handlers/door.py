@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import _, supported, use_locale
 from bot.services import people
@@ -53,6 +55,11 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def db(self) -> Database:
         return self.application.bot_data["db"]
+
+    def now(self) -> datetime:
+        """Now, in the configured time zone (a test may have set the clock)."""
+        clock: Clock = self.application.bot_data.get("clock") or Clock()
+        return clock.now().astimezone(self.settings.timezone)
 
     async def reload_person(self) -> PersonView | None:
         """Read the person again after a service changed them."""

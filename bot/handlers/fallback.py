@@ -7,17 +7,17 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import account
+from bot.handlers import account, programme
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_action_for, main_keyboard
-from bot.handlers.onboarding import ask_current_step, begin
+from bot.handlers.onboarding import ensure_onboarded
 from bot.i18n import _, supported, use_locale
-from bot.services.onboarding import StartLink
 
 log = logging.getLogger(__name__)
 
 # The big buttons of the main keyboard, by their key (see keyboards.MAIN_ACTIONS).
 MAIN_ACTION_HANDLERS = {
+    "week": programme.week_command,
     "school": account.school_command,
     "language": account.language_command,
     "help": account.help_command,
@@ -38,11 +38,7 @@ async def private_message(update: Update, context: BotContext) -> None:
 @door()
 async def _other_message(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
-    if context.person is None:
-        await begin(update, context, StartLink(kind=None))
-    elif context.person.step is not None:
-        await ask_current_step(update, context, nudge=True)
-    else:
+    if await ensure_onboarded(update, context):
         await update.effective_chat.send_message(
             _("Sorry, I did not understand that. Please use the buttons below."),
             reply_markup=main_keyboard(),

@@ -32,6 +32,7 @@ class MainAction:
 # Later flows add theirs here (this week, ask a question...); the icon identifies the button,
 # so a keyboard sent in another language still works.
 MAIN_ACTIONS: list[MainAction] = [
+    MainAction("week", "📅", N_("This week")),
     MainAction("school", "🏫", N_("My school")),
     MainAction("language", "🌐", N_("Language")),
     MainAction("help", "ℹ️", N_("Help")),

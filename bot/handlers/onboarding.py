@@ -88,6 +88,17 @@ async def _apply_school_link(context: BotContext, link: StartLink) -> bool:
     return True
 
 
+async def ensure_onboarded(update: Update, context: BotContext) -> bool:
+    """True for a person who finished onboarding; anyone else is asked the open question."""
+    if context.person is not None and context.person.step is None:
+        return True
+    if context.person is None:
+        await begin(update, context, StartLink(kind=None))
+    else:
+        await ask_current_step(update, context, nudge=True)
+    return False
+
+
 async def ask_current_step(update: Update, context: BotContext, *, nudge: bool = False) -> None:
     """Ask (again) the question of the person's current onboarding step."""
     person = context.person

@@ -66,6 +66,7 @@ def what_we_keep(person: PersonView, schools: list[SchoolView], language: str) -
 def help_text() -> str:
     return _(
         "What can I do for you?\n\n"
+        "📅 This week: the activities of your school in the coming days.\n"
         "🏫 My school: add or remove a school.\n"
         "🌐 Language: choose another language.\n"
         "/privacy: what we keep about you.\n"

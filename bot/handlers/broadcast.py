@@ -1,0 +1,212 @@
+"""/broadcast: the coordinator sends next week's programme to every parent, in their language.
+
+The flow is a draft row (bot/services/broadcast.py): its buttons carry the draft's id, so a
+restart or a second instance loses nothing. Sending is the outbox's job; the progress line
+is kept up to date by bot/scheduler/progress.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.handlers.door import BotContext, door
+from bot.handlers.programme import programme_heading, send_html
+from bot.handlers.programme_text import programme_text
+from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, _, format_date, ngettext, use_locale
+from bot.scheduler.outbox import wake
+from bot.services import broadcast as service
+from bot.services import people
+from bot.services import programme as programme_service
+from bot.services.broadcast import Audience, BroadcastView
+from bot.services.people import SchoolView
+from bot.services.programme import ProgrammeItem
+from bot.services.roles import Role
+
+# bc:<draft id>:<action>; the draft must be the presser's own and still a draft.
+BROADCAST_DATA = r"^bc:(\d{1,9}):(a|s:\d{1,6}|l:(?:nl|tr|pa)|p|go|yes|back|x)$"
+COORDINATOR_ONLY = {Role.COORDINATOR}
+
+
+@door(roles=COORDINATOR_ONLY)
+async def broadcast_command(update: Update, context: BotContext) -> None:
+    """/broadcast: a new draft for next week's programme, with the audience buttons."""
+    assert context.person is not None and update.effective_chat is not None
+    week = programme_service.next_week_start(context.now().date())
+    draft = await service.create_draft(context.session, created_by=context.person.id,
+                                       week_start=week)
+    text, markup = await draft_screen(context, draft)
+    await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+async def draft_screen(context: BotContext,
+                       draft: BroadcastView) -> tuple[str, InlineKeyboardMarkup]:
+    """The draft: what is sent, to whom (with counts), and the buttons to change it."""
+    assert draft.week_start is not None
+    audience = draft.audience
+    counts = await service.reach(context.session, audience)
+    total = sum(counts.values())
+    lines = [
+        _("📤 Next week's programme, {start} to {end}.").format(
+            start=format_date(draft.week_start), end=format_date(draft.week_start
+                                                                  + timedelta(days=6))),
+        _("Who gets it? Tap schools and languages."),
+        "",
+        ngettext("It reaches {count} parent.", "It reaches {count} parents.", total).format(
+            count=total)
+        + " " + " · ".join(f"{LANGUAGE_NAMES[code]} {counts.get(code, 0)}"
+                           for code in SUPPORTED_LOCALES),
+    ]
+    missing = await programme_service.missing_translations(
+        context.session, context.now().date(), context.settings.timezone)
+    if missing:
+        lines.append(ngettext(
+            "⚠️ {count} activity still lacks a Turkish or Punjabi text (see /programme).",
+            "⚠️ {count} activities still lack a Turkish or Punjabi text (see /programme).",
+            len(missing)).format(count=len(missing)))
+    schools = await people.schools(context.session)
+    tick = "✅ "
+    rows = [[InlineKeyboardButton((tick if audience.schools is None else "") + _("All schools"),
+                                  callback_data=f"bc:{draft.id}:a")]]
+    rows += [[InlineKeyboardButton(
+        (tick if audience.schools and s.id in audience.schools else "") + s.name,
+        callback_data=f"bc:{draft.id}:s:{s.id}")] for s in schools]
+    rows.append([InlineKeyboardButton(
+        (tick if audience.locales is None or code in audience.locales else "")
+        + LANGUAGE_NAMES[code], callback_data=f"bc:{draft.id}:l:{code}")
+        for code in SUPPORTED_LOCALES])
+    rows.append([InlineKeyboardButton("👁 " + _("Preview"), callback_data=f"bc:{draft.id}:p")])
+    if total:
+        rows.append([InlineKeyboardButton(
+            "📤 " + ngettext("Send to {count} parent", "Send to {count} parents", total).format(
+                count=total), callback_data=f"bc:{draft.id}:go")])
+    rows.append([InlineKeyboardButton("✖️ " + _("Cancel"), callback_data=f"bc:{draft.id}:x")])
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def render_for(
+    week_start: date, schools: list[SchoolView], tz: ZoneInfo
+) -> Callable[[str, frozenset[int], list[ProgrammeItem]], str]:
+    """What a parent reads: the week's heading and activities, in their language (HTML)."""
+
+    def render(locale: str, school_ids: frozenset[int], items: list[ProgrammeItem]) -> str:
+        with use_locale(locale, tz):
+            return programme_text(programme_heading(week_start), items, schools,
+                                  show_schools=len(school_ids) > 1)
+
+    return render
+
+
+@door(roles=COORDINATOR_ONLY)
+async def draft_button(update: Update, context: BotContext) -> None:
+    """Every button of a draft: audience, preview, send, cancel."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.person is not None
+    _prefix, raw_id, action = query.data.split(":", 2)
+    draft = await service.get(context.session, int(raw_id))
+    if draft is None or draft.created_by != context.person.id or draft.status != service.DRAFT:
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    audience = draft.audience
+    if action == "x":
+        await service.cancel_draft(context.session, draft.id)
+        await query.answer()
+        await query.edit_message_text(_("Cancelled. Nothing was sent."))
+        return
+    if action == "p":
+        await query.answer()
+        await preview(update, context, draft)
+        return
+    if action == "go":
+        total = sum((await service.reach(context.session, audience)).values())
+        await query.answer()
+        await query.edit_message_text(
+            ngettext("Send next week's programme to {count} parent now?",
+                     "Send next week's programme to {count} parents now?", total).format(
+                count=total),
+            reply_markup=InlineKeyboardMarkup([
+                [InlineKeyboardButton("✅ " + _("Yes, send now"),
+                                      callback_data=f"bc:{draft.id}:yes")],
+                [InlineKeyboardButton("↩️ " + _("Back"), callback_data=f"bc:{draft.id}:back")],
+            ]))
+        return
+    if action == "yes":
+        await send(update, context, draft)
+        return
+    if action == "a":
+        audience = Audience(None, audience.locales)
+    elif action.startswith("s:"):
+        school_id = int(action[2:])
+        all_ids = [s.id for s in await people.schools(context.session)]
+        if school_id not in all_ids:
+            await query.answer(_("This button has expired."), show_alert=True)
+            return
+        audience = service.toggle_school(audience, school_id, all_ids)
+    elif action.startswith("l:"):
+        audience = service.toggle_locale(audience, action[2:])
+    await service.save_audience(context.session, draft.id, audience)
+    draft = await service.get(context.session, draft.id)
+    assert draft is not None
+    text, markup = await draft_screen(context, draft)
+    await query.answer()
+    await query.edit_message_text(text, reply_markup=markup)
+
+
+async def preview(update: Update, context: BotContext, draft: BroadcastView) -> None:
+    """The programme as each chosen language will receive it, for the chosen schools."""
+    assert draft.week_start is not None
+    tz = context.settings.timezone
+    schools = await people.schools(context.session)
+    school_ids = sorted(draft.audience.schools or [s.id for s in schools])
+    for locale in sorted(draft.audience.locales or SUPPORTED_LOCALES,
+                         key=SUPPORTED_LOCALES.index):
+        items = await programme_service.week_programme(
+            context.session, school_ids, locale, draft.week_start, tz)
+        with use_locale(locale, tz):
+            text = programme_text(programme_heading(draft.week_start), items, schools,
+                                  show_schools=True)
+        await send_html(update, f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}")
+
+
+async def send(update: Update, context: BotContext, draft: BroadcastView) -> None:
+    """Confirmed: one outbox row per parent, then the live progress line."""
+    query = update.callback_query
+    assert query is not None and query.message is not None and draft.week_start is not None
+    await query.answer()
+    await query.edit_message_text(_("📤 Preparing the messages…"))
+    total = await service.start_programme(
+        context.session, draft.id,
+        render_for(draft.week_start, await people.schools(context.session),
+                   context.settings.timezone),
+        status_chat_id=query.message.chat.id, status_message_id=query.message.message_id,
+        tz=context.settings.timezone,
+    )
+    await context.session.commit()
+    wake(context.application)
+    if total == 0:
+        await query.edit_message_text(_("Nobody to send to: no parent matches."))
+
+
+@door(roles=COORDINATOR_ONLY)
+async def broadcasts_command(update: Update, context: BotContext) -> None:
+    """/broadcasts: the last broadcasts with their delivery figures."""
+    assert update.effective_chat is not None
+    past = await service.recent(context.session)
+    if not past:
+        await update.effective_chat.send_message(_("No broadcasts yet."))
+        return
+    lines = [_("The last broadcasts:")]
+    for item in past:
+        when = format_date(item.started_at or item.created_at, "short")
+        if item.status == service.SENDING:
+            figures = await service.progress(context.session, item.id)
+            lines.append(_("{date}: sending, {sent} of {total} sent").format(
+                date=when, sent=figures.sent, total=figures.total))
+        else:
+            lines.append(_("{date}: {sent} sent, {failed} failed, {blocked} blocked the bot"
+                           ).format(date=when, sent=item.sent, failed=item.failed,
+                                    blocked=item.blocked))
+    await update.effective_chat.send_message("\n".join(lines))

@@ -1,0 +1,135 @@
+"""The programme: /week for parents; /programme and file imports for the coordinator."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from telegram import Update
+from telegram.constants import ParseMode
+
+from bot.handlers.door import BotContext, door
+from bot.handlers.keyboards import main_keyboard
+from bot.handlers.onboarding import ensure_onboarded
+from bot.handlers.programme_text import escape, programme_text
+from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, _, format_weekday_date, use_locale
+from bot.services import importer, people
+from bot.services import programme as service
+from bot.services.outbox import split_text
+from bot.services.roles import Role
+
+COORDINATOR_ONLY = {Role.COORDINATOR}
+# Telegram refuses files over 20 MB to bots; a programme is a few kilobytes.
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_ERRORS_SHOWN = 25
+
+
+async def send_html(update: Update, text: str, **kwargs: object) -> None:
+    """Long programmes are split at paragraphs, so no HTML tag is ever cut in two."""
+    assert update.effective_chat is not None
+    parts = split_text(text)
+    for index, part in enumerate(parts):
+        extra = kwargs if index == len(parts) - 1 else {}
+        await update.effective_chat.send_message(part, parse_mode=ParseMode.HTML, **extra)
+
+
+def programme_heading(first_day: date) -> str:
+    """'Programme from Monday 23 November 2026 to Sunday 29 November 2026' (seven days)."""
+    return _("Programme from {start} to {end}").format(
+        start=format_weekday_date(first_day),
+        end=format_weekday_date(first_day + timedelta(days=6)),
+    )
+
+
+@door()
+async def week_command(update: Update, context: BotContext) -> None:
+    """/week and the 📅 button: the coming seven days for the parent's schools."""
+    if not await ensure_onboarded(update, context):
+        return
+    person = context.person
+    assert person is not None
+    tz = context.settings.timezone
+    start = datetime.combine(context.now().date(), time(), tz)
+    end = start + timedelta(days=7)
+    items = await service.programme_between(
+        context.session, person.school_ids, person.locale, start, end, tz
+    )
+    schools = await people.schools(context.session)
+    text = programme_text(programme_heading(start.date()), items, schools,
+                          show_schools=len(person.school_ids) > 1)
+    await send_html(update, text, reply_markup=main_keyboard())
+
+
+@door(roles=COORDINATOR_ONLY)
+async def programme_command(update: Update, context: BotContext) -> None:
+    """/programme: next week's programme as each language will receive it, and what lacks."""
+    tz = context.settings.timezone
+    week = service.next_week_start(context.now().date())
+    schools = await people.schools(context.session)
+    school_ids = [s.id for s in schools]
+    for locale in SUPPORTED_LOCALES:
+        items = await service.week_programme(context.session, school_ids, locale, week, tz)
+        with use_locale(locale, tz):
+            text = programme_text(programme_heading(week), items, schools, show_schools=True)
+        await send_html(update, f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}")
+    await send_html(update, await missing_text(context))
+
+
+async def missing_text(context: BotContext) -> str:
+    """The coordinator's list of activities that still lack a Turkish or Punjabi text."""
+    tz = context.settings.timezone
+    missing = await service.missing_translations(context.session, context.now().date(), tz)
+    if not missing:
+        return escape(_("Every activity has its Turkish and Punjabi text."))
+    lines = [escape(_("Still without a translation:"))]
+    for entry in missing[:30]:
+        languages = ", ".join(LANGUAGE_NAMES[code] for code in entry.missing_locales)
+        lines.append(f"• {escape(entry.title_nl)} ({escape(entry.external_id)}): {languages}")
+    if len(missing) > 30:
+        lines.append(escape(_("… and {count} more.").format(count=len(missing) - 30)))
+    return "\n".join(lines)
+
+
+@door(roles=COORDINATOR_ONLY)
+async def import_document(update: Update, context: BotContext) -> None:
+    """A CSV, XLSX or ICS file from the coordinator: import it, or list what is wrong."""
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    document = message.document
+    name = document.file_name or ""
+    if (document.file_size or 0) > MAX_IMPORT_BYTES:
+        await message.reply_text(_("This file is too big for a programme."))
+        return
+    if not name.lower().endswith((".csv", ".txt", ".xlsx", ".ics", ".ical")):
+        await message.reply_text(_(importer.MSG_UNKNOWN_FILE_TYPE))
+        return
+    data = bytes(await (await document.get_file()).download_as_bytearray())
+    outcome = await importer.import_file(context.session, name, data, context.settings.timezone)
+    if outcome.errors:
+        await context.session.rollback()
+        await send_html(update, errors_text(outcome.errors))
+        return
+    assert outcome.summary is not None
+    summary = outcome.summary
+    await message.reply_text(
+        _("Imported: {created} new, {updated} changed, {unchanged} unchanged.").format(
+            created=summary.created, updated=summary.updated, unchanged=summary.unchanged
+        )
+        + "\n"
+        + _("See /programme for the preview.")
+    )
+
+
+def errors_text(errors: list[importer.RowError]) -> str:
+    """What is wrong, by row and column, in the coordinator's language."""
+    lines = [escape(_("Nothing was imported. Please fix these and send the file again:"))]
+    for error in errors[:MAX_ERRORS_SHOWN]:
+        what = _(error.message_id).format(**error.params)
+        if error.row == 0:
+            lines.append(f"• {escape(what)}")
+        else:
+            where = _("Row {row}, column {column}").format(row=error.row, column=error.column)
+            lines.append(f"• <b>{escape(where)}</b>: {escape(what)}")
+    if len(errors) > MAX_ERRORS_SHOWN:
+        lines.append(escape(_("… and {count} more.").format(
+            count=len(errors) - MAX_ERRORS_SHOWN)))
+    return "\n".join(lines)

@@ -1,0 +1,72 @@
+"""The programme as a parent reads it: kind, day, hours and place, in their language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.i18n import N_, _, format_time, format_weekday_date
+from bot.services.people import SchoolView
+from bot.services.programme import Kind, ProgrammeItem
+
+KIND_LABELS: dict[Kind, tuple[str, str]] = {
+    Kind.OUDERBABBEL: ("☕", N_("Parents' chat (ouderbabbel)")),
+    Kind.WORKSHOP: ("🎨", N_("Workshop for children")),
+    Kind.OPEN_ACTIVITY: ("🌳", N_("Open activity")),
+    Kind.HOLIDAY_ACTIVITY: ("🏖", N_("Holiday activity")),
+    Kind.OTHER: ("📌", N_("Activity")),
+}
+
+
+def kind_label(kind: Kind) -> str:
+    icon, label = KIND_LABELS[kind]
+    return f"{icon} {_(label)}"
+
+
+def hours(start: datetime, end: datetime) -> str:
+    """'13:30–15:00' in the reader's locale and Brussels time."""
+    return f"{format_time(start)}–{format_time(end)}"
+
+
+def schools_line(item: ProgrammeItem, schools: list[SchoolView]) -> str:
+    if item.all_schools:
+        return _("For all schools")
+    names = [s.name for s in schools if s.id in item.school_ids]
+    return _("For: {schools}").format(schools=", ".join(names))
+
+
+def item_text(item: ProgrammeItem, schools: list[SchoolView], *, show_schools: bool) -> str:
+    """One activity: what, when, where; Dutch text shown in place of a missing one is marked."""
+    title = item.title
+    if item.title_is_dutch_fallback:
+        title += " " + _("(in Dutch)")
+    lines = [kind_label(item.kind), f"<b>{escape(title)}</b>"]
+    lines.append(f"🗓 {format_weekday_date(item.starts_at)}, {hours(item.starts_at, item.ends_at)}")
+    place = ", ".join(part for part in (item.place.name, item.place.address) if part)
+    if place:
+        lines.append(f"📍 {escape(place)}")
+    if show_schools:
+        lines.append(f"🏫 {escape(schools_line(item, schools))}")
+    if item.description:
+        description = item.description
+        if item.description_is_dutch_fallback:
+            description += " " + _("(in Dutch)")
+        lines.append(escape(description))
+    return "\n".join(lines)
+
+
+def programme_text(
+    heading: str, items: list[ProgrammeItem], schools: list[SchoolView], *, show_schools: bool
+) -> str:
+    """A heading and every activity, or a kind word when there is none (HTML)."""
+    if not items:
+        return f"<b>{escape(heading)}</b>\n\n" + escape(
+            _("There is nothing on the programme in these days.")
+        )
+    body = "\n\n".join(item_text(item, schools, show_schools=show_schools) for item in items)
+    welcome = escape(_("Everyone is welcome. You do not need to sign up."))
+    return f"<b>{escape(heading)}</b>\n\n{body}\n\n{welcome}"
+
+
+def escape(text: str) -> str:
+    """Telegram HTML: only &, < and > need escaping."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

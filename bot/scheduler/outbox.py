@@ -1,0 +1,488 @@
+"""The outbox sender: drains the ``outbox`` table within Telegram's limits.
+
+Usage (bot/app.py does this in post_init / post_shutdown)::
+
+    sender = OutboxSender(app.bot, db)       # rate=30.0 messages/s, per_chat_rate=1.0
+    sender.start()
+    app.bot_data["outbox"] = sender
+    ...
+    await session.commit()                   # after enqueueing (bot.services.outbox)
+    wake(context.application)                # send now rather than at the next poll
+    ...
+    await sender.stop()                      # finishes what is in flight, gives back the rest
+
+How it works: one loop claims due rows in batches (``storage.outbox.claim``: status
+"sending"; on PostgreSQL with SKIP LOCKED so several instances can share the outbox), keeps
+them in a heap ordered by when their chat may next receive a message, and starts each send
+when the global window allows it, with up to ``max_in_flight`` HTTP requests at once. Each
+outcome is written right after its request, so a crash repeats at most the requests that were
+in flight (their rows stay "sending" and are claimed again once ``lease`` has passed).
+
+Outcomes: sent; 429 pauses all sending for ``retry_after`` and retries the row; network
+errors, timeouts and 5xx retry with back-off (1, 2, 4... 60 s) up to ``max_attempts`` tries,
+then "gave_up"; 403 marks the person blocked and drops their other pending rows; 400 fails
+for good. Logs carry row ids, counts and reason codes, never message text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import math
+import time
+import warnings
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import Application
+
+from bot.services.outbox import drop_reason
+from storage import outbox as repo
+from storage.db import Database
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def wake(application: Application) -> None:
+    """Tell the application's sender that rows were committed (no-op without a sender)."""
+    sender = application.bot_data.get("outbox")
+    if isinstance(sender, OutboxSender):
+        sender.wake()
+
+
+class _Window:
+    """At most ``capacity`` starts in any ``period`` seconds (a sliding window), evenly spaced
+    rather than in bursts, so few requests are in flight at any moment (those are what a
+    crash may send twice).
+
+    Telegram counts per second; the small ``margin`` added to the period absorbs the jitter
+    between our clock and the moment the server counts the request.
+    """
+
+    def __init__(self, rate: float, margin: float) -> None:
+        self.capacity = max(1, int(rate))
+        self.period = self.capacity / rate + margin
+        self.spacing = self.period / self.capacity
+        self.starts: deque[float] = deque()
+        self.next_at = 0.0
+
+    def delay(self, now: float) -> float:
+        while self.starts and self.starts[0] <= now - self.period:
+            self.starts.popleft()
+        full = self.starts[0] + self.period - now if len(self.starts) >= self.capacity else 0.0
+        return max(self.next_at - now, full, 0.0)
+
+    def record(self, now: float) -> None:
+        self.starts.append(now)
+        # Slots follow a schedule, so a late wake-up is made up by the next one instead of
+        # slowing every later send; after an idle spell the schedule starts again from now.
+        base = self.next_at if now - self.next_at < self.spacing else now
+        self.next_at = base + self.spacing
+
+
+@dataclass(order=True)
+class _Held:
+    ready_at: float  # monotonic time when the row's chat may receive it
+    order: int
+    row: repo.ClaimedMessage = field(compare=False)
+
+
+class OutboxSender:
+    """Sends due outbox rows through ``bot``; see the module docstring."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        *,
+        rate: float = 30.0,
+        per_chat_rate: float = 1.0,
+        per_group_per_minute: float = 20.0,
+        max_in_flight: int = 8,
+        batch_size: int | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        max_attempts: int = 6,
+        max_backoff: float = 60.0,
+        idle_poll: float = 1.0,
+        margin: float = 0.03,
+        retention: timedelta | None = timedelta(days=30),
+    ) -> None:
+        self.bot = bot
+        self.db = db
+        self.rate = rate
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.max_backoff = max_backoff
+        self.idle_poll = idle_poll
+        self.retention = retention
+        self.batch_size = batch_size or max(10, int(rate * 2))
+        self.counts: Counter[str] = Counter()  # "sent", "failed:blocked", "retry:network"...
+
+        self._window = _Window(rate, margin)
+        self._chat_interval = 1.0 / per_chat_rate + margin
+        self._group_interval = 60.0 / per_group_per_minute + margin
+        self._chat_next: dict[int, float] = {}  # chat_id -> monotonic time it may get one more
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._held: list[_Held] = []
+        self._order = itertools.count()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._rate_limited: Counter[int] = Counter()  # row id -> 429s, refunded up to a cap
+        self._resume_at = 0.0  # monotonic: no sends before (a 429's retry_after)
+        self._signal = asyncio.Event()  # wake() or stop(): interrupts the loop's naps
+        self._woken = False
+        self._drained = False  # the last claim found less than it asked for
+        self._next_claim = 0.0
+        self._next_purge = time.monotonic() + 60.0
+        self._next_report = time.monotonic() + 60.0
+        self._reported: Counter[str] = Counter()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    # ----------------------------------------------------------------------------------------
+    # lifecycle
+
+    def start(self) -> OutboxSender:
+        if self._task is None:
+            self._stopping = False
+            self._task = asyncio.create_task(self._run(), name="outbox-sender")
+        return self
+
+    def wake(self) -> None:
+        """New rows may be due: claim them now instead of at the next poll."""
+        self._woken = True
+        self._signal.set()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    @property
+    def in_flight(self) -> int:
+        """Requests sent and not yet answered (what a crash now could send twice)."""
+        return len(self._in_flight)
+
+    async def stop(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Stop claiming, let the sends in flight finish, give back the rows not yet tried."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._signal.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+        if self._in_flight:
+            _, late = await asyncio.wait(set(self._in_flight), timeout=timeout)
+            for task in late:  # their rows stay "sending" and are retried after the lease
+                task.cancel()
+        held, self._held = [h.row.id for h in self._held], []
+        await self._write(lambda s: repo.release(s, held))
+        self._report(force=True)
+
+    async def abandon(self) -> None:
+        """Stop at once, as a crash would: nothing is written back (tests use this)."""
+        tasks = [t for t in (self._task, *self._in_flight) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._task = None
+        self._held = []
+
+    # ----------------------------------------------------------------------------------------
+    # the loop
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await self._step()
+            except Exception:  # keep sending: a database hiccup must not end the sender
+                log.exception("outbox: sender loop error; retrying in 1 s")
+                await self._nap(1.0, wakeable=False)
+
+    async def _step(self) -> None:
+        now = time.monotonic()
+        if now < self._resume_at:
+            await self._pause()
+            return
+        if now >= self._next_purge:
+            await self._purge()
+        self._report()
+        if self._should_claim(now):
+            await self._claim()
+        if not self._held:
+            await self._idle()
+            return
+        head = self._held[0]
+        if head.ready_at > now:
+            await self._nap(head.ready_at - now, wakeable=True)
+            return
+        if (delay := self._window.delay(now)) > 0:
+            await self._nap(delay, wakeable=False)
+            return
+        await self._slots.acquire()
+        now = time.monotonic()
+        if self._stopping or now < self._resume_at:  # a 429 came in while we waited
+            self._slots.release()
+            return
+        row = heapq.heappop(self._held).row  # the head: only this loop changes the heap
+        self._window.record(now)
+        self._chat_next[row.chat_id] = now + (
+            self._group_interval if row.chat_id < 0 else self._chat_interval
+        )
+        task = asyncio.create_task(self._send(row), name=f"outbox-send-{row.id}")
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    def _should_claim(self, now: float) -> bool:
+        if len(self._held) >= self.batch_size // 2:
+            self._woken = False  # busy anyway: the next claim comes when the heap runs low
+            return False
+        if self._woken or not self._drained:
+            return True
+        return now >= self._next_claim
+
+    async def _claim(self) -> None:
+        self._woken = False
+        want = self.batch_size - len(self._held)
+        async with self.db.session() as session:
+            rows = await repo.claim(session, now=utcnow(), limit=want, lease=self.lease)
+            keep = await self._drop_unwanted(session, rows)
+            await session.commit()
+        self._drained = len(rows) < want
+        self._next_claim = time.monotonic() + (self.idle_poll if self._drained else 0.0)
+        now = time.monotonic()
+        self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+        for row in keep:
+            ready_at = max(now, self._chat_next.get(row.chat_id, 0.0))
+            heapq.heappush(self._held, _Held(ready_at, next(self._order), row))
+
+    async def _drop_unwanted(
+        self, session: AsyncSession, rows: list[repo.ClaimedMessage]
+    ) -> list[repo.ClaimedMessage]:
+        """Apply the drop rule (/stop, blocked) to freshly claimed rows; the rest is sent."""
+        keep = []
+        dropped: dict[str, list[int]] = {}
+        for row in rows:
+            reason = drop_reason(stopped=row.person_stopped, blocked=row.person_blocked,
+                                 always=bool(row.payload.get("always")))
+            if reason is None:
+                keep.append(row)
+            else:
+                dropped.setdefault(reason, []).append(row.id)
+        for reason, ids in dropped.items():
+            await repo.mark_finished(session, ids, status=repo.DROPPED, error=reason)
+            self.counts[f"dropped:{reason}"] += len(ids)
+        return keep
+
+    async def _idle(self) -> None:
+        """Nothing to send: sleep until the next row is due, a wake() or the next poll."""
+        async with self.db.session() as session:
+            due = await repo.next_due(session, lease=self.lease)
+        if due is None:
+            # Nothing at all: only a wake() or a later look at next_due brings work (no idle
+            # claims: each is a write, and writers queue behind each other on SQLite).
+            self._next_claim = math.inf
+            timeout = self.idle_poll
+        else:
+            # Due already but not claimable (an older row of its chat is in flight): soon.
+            wait = max((due - utcnow()).total_seconds() + 0.01, 0.1)
+            self._next_claim = time.monotonic() + wait
+            timeout = min(self.idle_poll, wait)
+        await self._nap(timeout, wakeable=True)
+
+    async def _pause(self) -> None:
+        """Flood control: no sends until ``_resume_at``; give rows back if that is long."""
+        remaining = self._resume_at - time.monotonic()
+        if remaining > self.lease.total_seconds() / 2 and self._held:
+            held, self._held = [h.row.id for h in self._held], []
+            await self._write(lambda s: repo.release(s, held))
+        await self._nap(remaining, wakeable=False)
+
+    async def _nap(self, seconds: float, *, wakeable: bool) -> None:
+        """Sleep; stop() always interrupts, wake() only when ``wakeable``."""
+        deadline = time.monotonic() + seconds
+        while not self._stopping and (left := deadline - time.monotonic()) > 0:
+            if wakeable and self._woken:
+                return
+            self._signal.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(left):
+                    await self._signal.wait()
+
+    async def _purge(self) -> None:
+        self._next_purge = time.monotonic() + 3600.0
+        if self.retention is None:
+            return
+        before = utcnow() - self.retention
+        async with self.db.session() as session:
+            purged = await repo.purge_finished(session, before=before)
+            await session.commit()
+        if purged:
+            log.info("outbox: purged %d finished rows", purged)
+
+    def _report(self, *, force: bool = False) -> None:
+        """Log what happened since the last report: counts and reason codes only."""
+        if not force and time.monotonic() < self._next_report:
+            return
+        self._next_report = time.monotonic() + 60.0
+        delta = self.counts - self._reported
+        self._reported = self.counts.copy()
+        if delta:
+            log.info("outbox: %s", ", ".join(f"{k}={v}" for k, v in sorted(delta.items())))
+
+    # ----------------------------------------------------------------------------------------
+    # one send
+
+    async def _send(self, row: repo.ClaimedMessage) -> None:
+        try:
+            try:
+                call = self._api_call(row)
+            except (KeyError, TypeError, ValueError):
+                await self._finish(row, repo.FAILED, "bad_payload")
+                return
+            try:
+                result = await call
+            except RetryAfter as exc:
+                await self._rate_limited_by_telegram(row, _seconds(exc))
+            except Forbidden:
+                await self._blocked(row)
+            except ChatMigrated:
+                await self._finish(row, repo.FAILED, "chat_migrated")
+            except BadRequest:  # before NetworkError: BadRequest is a subclass of it
+                await self._finish(row, repo.FAILED, "bad_request")
+            except TimedOut:
+                await self._transient(row, "timed_out")
+            except NetworkError:  # connection errors and 5xx answers
+                await self._transient(row, "network")
+            except TelegramError:
+                await self._transient(row, "telegram_error")
+            else:
+                message_id = getattr(result, "message_id", None)
+                await self._write(lambda s: repo.mark_sent(
+                    s, row.id, telegram_message_id=message_id, now=utcnow()))
+                self._rate_limited.pop(row.id, None)
+                self.counts["sent"] += 1
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the row stays "sending" and is retried after the lease
+            log.exception("outbox %d: could not record the outcome", row.id)
+        finally:
+            self._slots.release()
+
+    def _api_call(self, row: repo.ClaimedMessage) -> Awaitable[Any]:
+        """The Bot API call of a row (KeyError/TypeError/ValueError: a broken payload)."""
+        p = row.payload
+        options: dict[str, Any] = {"chat_id": row.chat_id}
+        for key in ("disable_notification", "protect_content"):
+            if key in p:
+                options[key] = bool(p[key])
+        if p.get("reply_markup"):
+            options["reply_markup"] = InlineKeyboardMarkup.de_json(p["reply_markup"], self.bot)
+        formatted = {k: p[k] for k in ("caption", "parse_mode") if p.get(k)}
+        bot = self.bot
+        if row.kind == "text":
+            text_options = {"parse_mode": p["parse_mode"]} if p.get("parse_mode") else {}
+            return bot.send_message(text=str(p["text"]), **text_options, **options)
+        if row.kind == "photo":
+            return bot.send_photo(photo=str(p["file_id"]), **formatted, **options)
+        if row.kind == "document":
+            return bot.send_document(document=str(p["file_id"]), **formatted, **options)
+        if row.kind == "voice":
+            return bot.send_voice(voice=str(p["file_id"]), **formatted, **options)
+        if row.kind == "copy":
+            return bot.copy_message(from_chat_id=int(p["from_chat_id"]),
+                                    message_id=int(p["message_id"]), **formatted, **options)
+        if row.kind == "location":
+            return bot.send_location(latitude=float(p["latitude"]),
+                                     longitude=float(p["longitude"]), **options)
+        raise ValueError(row.kind)
+
+    async def _finish(self, row: repo.ClaimedMessage, status: str, error: str) -> None:
+        await self._write(lambda s: repo.mark_finished(s, [row.id], status=status, error=error))
+        self._rate_limited.pop(row.id, None)
+        self.counts[f"{status}:{error}"] += 1
+        log.warning("outbox %d: %s (%s)", row.id, status, error)
+
+    async def _blocked(self, row: repo.ClaimedMessage) -> None:
+        dropped = 0
+
+        async def write(session: AsyncSession) -> None:
+            nonlocal dropped
+            dropped = await repo.mark_blocked(session, row.id, chat_id=row.chat_id,
+                                              person_id=row.person_id, now=utcnow())
+
+        await self._write(write)
+        self.counts["failed:blocked"] += 1
+        self.counts["dropped:blocked"] += dropped
+        log.warning("outbox %d: blocked by the recipient; %d pending rows dropped",
+                    row.id, dropped)
+
+    async def _rate_limited_by_telegram(self, row: repo.ClaimedMessage, seconds: float) -> None:
+        """429: Telegram's flood control is per bot, so every send waits, then this row."""
+        self._resume_at = max(self._resume_at, time.monotonic() + seconds)
+        self._rate_limited[row.id] += 1
+        # Not the row's fault: the try is given back, unless this row keeps hitting it.
+        refund = self._rate_limited[row.id] <= 2 * self.max_attempts
+        not_before = utcnow() + timedelta(seconds=seconds)
+        await self._write(lambda s: repo.retry_later(
+            s, row.id, chat_id=row.chat_id, not_before=not_before, error="rate_limited",
+            refund_attempt=refund))
+        self.counts["retry:rate_limited"] += 1
+        log.warning("outbox %d: flood control, all sending paused for %.0f s", row.id, seconds)
+
+    async def _transient(self, row: repo.ClaimedMessage, error: str) -> None:
+        if self._stopping:  # the bot is shutting down under us: not the row's fault
+            await self._write(lambda s: repo.retry_later(
+                s, row.id, chat_id=row.chat_id, not_before=utcnow(), error=error,
+                refund_attempt=True))
+            return
+        if row.attempts >= self.max_attempts:
+            await self._finish(row, repo.FAILED, "gave_up")
+            return
+        delay = min(self.max_backoff, 2.0 ** (row.attempts - 1))
+        not_before = utcnow() + timedelta(seconds=delay)
+        await self._write(lambda s: repo.retry_later(
+            s, row.id, chat_id=row.chat_id, not_before=not_before, error=error))
+        self.counts[f"retry:{error}"] += 1
+        log.info("outbox %d: %s, try %d, again in %.0f s", row.id, error, row.attempts, delay)
+
+    async def _write(self, change: Callable[[AsyncSession], Awaitable[Any]]) -> None:
+        """One short transaction; retried when SQLite is busy for longer than its timeout."""
+        for attempt in range(3):
+            try:
+                async with self.db.session() as session:
+                    await change(session)
+                    await session.commit()
+                return
+            except OperationalError:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
+
+
+def _seconds(exc: RetryAfter) -> float:
+    """retry_after in seconds (PTB 22 warns when it hands out an int; both are fine here)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    if isinstance(value, timedelta):
+        return max(value.total_seconds(), 0.0)
+    return max(float(value), 0.0)

@@ -1,0 +1,85 @@
+"""The live progress line of each broadcast, and its delivery report when it is done.
+
+A JobQueue job (every ``INTERVAL`` seconds) reads the broadcasts that are sending from the
+database and edits each coordinator's status message in place; nothing lives in memory, so
+after a restart the line simply carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, ContextTypes, Job
+
+from bot.i18n import _, use_locale
+from bot.services import broadcast as service
+from bot.services.outbox import Progress
+from storage.db import Database
+from storage.models import Person
+
+log = logging.getLogger(__name__)
+INTERVAL = 2.0  # seconds between two edits: readable, and far below Telegram's edit limits
+
+
+def progress_line(figures: Progress) -> str:
+    return _("📤 Sending: {sent} of {total} sent · {failed} failed · {blocked} blocked the bot"
+             ).format(sent=figures.sent, total=figures.total, failed=figures.failed
+                      + figures.dropped, blocked=figures.blocked)
+
+
+def report(figures: Progress) -> str:
+    return _("✅ Broadcast done.\nSent: {sent} of {total}\nFailed: {failed}\n"
+             "Parents who blocked the bot: {blocked}").format(
+        sent=figures.sent, total=figures.total, failed=figures.failed + figures.dropped,
+        blocked=figures.blocked)
+
+
+async def update_progress(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One round: edit every sending broadcast's line; finish those with nothing pending."""
+    db: Database = context.application.bot_data["db"]
+    async with db.session() as session:
+        for item in await service.sending(session):
+            figures = await service.progress(session, item.id)
+            owner = await session.get(Person, item.created_by) if item.created_by else None
+            with use_locale(owner.locale if owner else None):
+                text = report(figures) if figures.done else progress_line(figures)
+                if figures.done:
+                    await service.finish(session, item.id, figures)
+                    await session.commit()
+                await _edit(context, item, text)
+                if figures.done and item.status_chat_id is not None:
+                    await _say(context, item.status_chat_id,
+                               _("The broadcast is done. /broadcasts shows all of them."))
+
+
+async def _edit(context: ContextTypes.DEFAULT_TYPE, item: service.BroadcastView,
+                text: str) -> None:
+    if item.status_chat_id is None or item.status_message_id is None:
+        return
+    try:
+        await context.bot.edit_message_text(text, chat_id=item.status_chat_id,
+                                            message_id=item.status_message_id)
+    except BadRequest as problem:
+        # "message is not modified": nothing moved since the last round.
+        if "not modified" not in str(problem).lower():
+            log.warning("progress line of broadcast %s not edited: %s", item.id,
+                        type(problem).__name__)
+    except TelegramError as problem:
+        log.warning("progress line of broadcast %s not edited: %s", item.id,
+                    type(problem).__name__)
+
+
+async def _say(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:
+    try:
+        await context.bot.send_message(chat_id, text)
+    except TelegramError as problem:
+        log.warning("broadcast report not sent: %s", type(problem).__name__)
+
+
+def schedule(app: Application) -> Job | None:
+    """Start the job (post_init); the JobQueue stops with the application."""
+    if app.job_queue is None:
+        return None
+    return app.job_queue.run_repeating(update_progress, interval=INTERVAL, first=INTERVAL,
+                                       name="broadcast-progress")

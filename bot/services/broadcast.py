@@ -1,0 +1,262 @@
+"""Broadcasts by the coordinator: the audience, who it reaches, and the outbox rows.
+
+Usage::
+
+    draft = await create_draft(session, created_by=coordinator.id, week_start=week)
+    audience = toggle_school(draft.audience, school_id)       # plain rule, unit-tested
+    await save_audience(session, draft.id, audience)
+    counts = await reach(session, audience)                     # {"nl": 12, "tr": 7, "pa": 4}
+    total = await start_programme(session, draft.id, render)    # one outbox row per parent
+
+``render(locale, school_ids, items)`` is given by the handler (it owns the words); the same text is
+rendered once per language and set of schools, not once per parent. No Telegram types here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import BRUSSELS, SUPPORTED_LOCALES
+from bot.services import outbox
+from bot.services import programme as programme_service
+from bot.services.outbox import NewMessage, Progress
+from bot.services.programme import ProgrammeItem
+from bot.services.roles import Role
+from storage import programme as programme_repo
+from storage.models import Broadcast, Person, PersonSchool, utcnow
+
+PROGRAMME = "programme"
+DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who receives it: some schools (None: all) and some languages (None: all)."""
+
+    schools: frozenset[int] | None = None
+    locales: frozenset[str] | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "schools": sorted(self.schools) if self.schools is not None else None,
+            "locales": sorted(self.locales) if self.locales is not None else None,
+        })
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> Audience:
+        data = json.loads(raw or "{}")
+        schools, locales = data.get("schools"), data.get("locales")
+        return cls(
+            frozenset(int(s) for s in schools) if schools is not None else None,
+            frozenset(str(code) for code in locales) if locales is not None else None,
+        )
+
+    def takes(self, locale: str | None, school_ids: Iterable[int]) -> bool:
+        if self.locales is not None and (locale or "nl") not in self.locales:
+            return False
+        return self.schools is None or bool(self.schools & set(school_ids))
+
+
+def toggle_school(audience: Audience, school_id: int, all_ids: Iterable[int]) -> Audience:
+    """Tap a school: from "all schools" to just that one, then add or remove schools (never
+    none: removing the last one means all schools again)."""
+    chosen = set(audience.schools) if audience.schools is not None else set()
+    chosen ^= {school_id}
+    if not chosen or chosen >= set(all_ids):
+        return replace(audience, schools=None)
+    return replace(audience, schools=frozenset(chosen))
+
+
+def toggle_locale(audience: Audience, locale: str) -> Audience:
+    """Tap a language: all three are ticked at first, a tap unticks or ticks one again (never
+    none: unticking the last one means all languages again)."""
+    chosen = set(audience.locales) if audience.locales is not None else set(SUPPORTED_LOCALES)
+    chosen ^= {locale}
+    if not chosen or chosen >= set(SUPPORTED_LOCALES):
+        return replace(audience, locales=None)
+    return replace(audience, locales=frozenset(chosen))
+
+
+@dataclass(frozen=True)
+class BroadcastView:
+    id: int
+    kind: str
+    created_by: int | None
+    audience: Audience
+    week_start: date | None
+    status: str
+    status_chat_id: int | None
+    status_message_id: int | None
+    total: int
+    sent: int
+    failed: int
+    blocked: int
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def _view(row: Broadcast) -> BroadcastView:
+    return BroadcastView(
+        row.id, row.kind, row.created_by, Audience.from_json(row.audience), row.week_start,
+        row.status, row.status_chat_id, row.status_message_id, row.total, row.sent, row.failed,
+        row.blocked, row.created_at, row.started_at, row.finished_at,
+    )
+
+
+@dataclass(frozen=True)
+class Recipient:
+    person_id: int
+    telegram_id: int
+    locale: str
+    school_ids: frozenset[int]
+
+
+async def create_draft(
+    session: AsyncSession, *, created_by: int, week_start: date
+) -> BroadcastView:
+    row = Broadcast(kind=PROGRAMME, created_by=created_by, audience=Audience().to_json(),
+                    week_start=week_start, status=DRAFT)
+    session.add(row)
+    await session.flush()
+    return _view(row)
+
+
+async def get(session: AsyncSession, broadcast_id: int) -> BroadcastView | None:
+    row = await session.get(Broadcast, broadcast_id)
+    return _view(row) if row else None
+
+
+async def save_audience(session: AsyncSession, broadcast_id: int, audience: Audience) -> None:
+    row = await session.get(Broadcast, broadcast_id)
+    assert row is not None
+    row.audience = audience.to_json()
+
+
+async def cancel_draft(session: AsyncSession, broadcast_id: int) -> None:
+    row = await session.get(Broadcast, broadcast_id)
+    assert row is not None
+    row.status = CANCELLED
+
+
+async def recipients(session: AsyncSession, audience: Audience) -> list[Recipient]:
+    """Onboarded parents who did not /stop and did not block the bot, in the audience."""
+    query = (
+        select(Person.id, Person.telegram_id, Person.locale, PersonSchool.school_id)
+        .join(PersonSchool, PersonSchool.person_id == Person.id)
+        .where(
+            Person.role == Role.PARENT.value,
+            Person.onboarded_at.is_not(None),
+            Person.stopped_at.is_(None),
+            Person.blocked_at.is_(None),
+        )
+        .order_by(Person.id)
+    )
+    people: dict[int, Recipient] = {}
+    for person_id, telegram_id, locale, school_id in (await session.execute(query)).all():
+        known = people.get(person_id)
+        schools = (known.school_ids if known else frozenset()) | {school_id}
+        people[person_id] = Recipient(person_id, telegram_id, locale or "nl", schools)
+    return [r for r in people.values() if audience.takes(r.locale, r.school_ids)]
+
+
+async def reach(session: AsyncSession, audience: Audience) -> dict[str, int]:
+    """How many parents it reaches, per language."""
+    counts = dict.fromkeys(SUPPORTED_LOCALES, 0)
+    for recipient in await recipients(session, audience):
+        counts[recipient.locale] = counts.get(recipient.locale, 0) + 1
+    return counts
+
+
+async def start_programme(
+    session: AsyncSession,
+    broadcast_id: int,
+    render: Callable[[str, frozenset[int], list[ProgrammeItem]], str],
+    *,
+    status_chat_id: int,
+    status_message_id: int,
+    tz: ZoneInfo = BRUSSELS,
+) -> int:
+    """Turn a draft into one outbox row per parent: their schools' week, in their language.
+
+    The activities are read once; each (language, schools) text is rendered once.
+    """
+    row = await session.get(Broadcast, broadcast_id)
+    assert row is not None and row.status == DRAFT and row.week_start is not None
+    audience = Audience.from_json(row.audience)
+    start, end = programme_service.week_window(row.week_start, tz)
+    people = await recipients(session, audience)
+    every_school = {school_id for r in people for school_id in r.school_ids}
+    activities = [
+        (data, occurrence)
+        for activity in await programme_repo.for_schools(session, every_school, start, end)
+        for data in [programme_service.activity_data(activity)]
+        for occurrence in programme_service.occurrences(data, start, end, tz)
+    ]
+    texts: dict[tuple[str, frozenset[int]], str] = {}
+    messages = []
+    for recipient in people:
+        # A parent hears about their own schools (within the chosen ones).
+        schools = recipient.school_ids & (audience.schools or recipient.school_ids)
+        key = (recipient.locale, schools)
+        if key not in texts:
+            items = sorted(
+                (programme_service.programme_item(data, occurrence, recipient.locale)
+                 for data, occurrence in activities
+                 if data.all_schools or schools & set(data.school_ids)),
+                key=lambda item: (item.starts_at, item.activity_id),
+            )
+            texts[key] = render(recipient.locale, schools, items)
+        messages.append(NewMessage(
+            dedupe_key=f"broadcast:{broadcast_id}:{recipient.person_id}",
+            chat_id=recipient.telegram_id,
+            person_id=recipient.person_id,
+            kind="text",
+            payload={"text": texts[key], "parse_mode": "HTML"},
+            group_key=group_key(broadcast_id),
+        ))
+    await outbox.enqueue_many(session, messages)
+    row.status = SENDING
+    row.total = len(messages)
+    row.started_at = utcnow()
+    row.status_chat_id = status_chat_id
+    row.status_message_id = status_message_id
+    return len(messages)
+
+
+def group_key(broadcast_id: int) -> str:
+    return f"broadcast:{broadcast_id}"
+
+
+async def sending(session: AsyncSession) -> list[BroadcastView]:
+    rows = await session.scalars(select(Broadcast).where(Broadcast.status == SENDING))
+    return [_view(row) for row in rows]
+
+
+async def progress(session: AsyncSession, broadcast_id: int) -> Progress:
+    return await outbox.progress(session, group_key(broadcast_id))
+
+
+async def finish(session: AsyncSession, broadcast_id: int, figures: Progress) -> None:
+    row = await session.get(Broadcast, broadcast_id)
+    assert row is not None
+    row.status = DONE
+    row.finished_at = utcnow()
+    row.sent = figures.sent
+    row.failed = figures.failed + figures.dropped
+    row.blocked = figures.blocked
+
+
+async def recent(session: AsyncSession, limit: int = 10) -> list[BroadcastView]:
+    rows = await session.scalars(
+        select(Broadcast).where(Broadcast.status.in_((SENDING, DONE)))
+        .order_by(Broadcast.id.desc()).limit(limit)
+    )
+    return [_view(row) for row in rows]

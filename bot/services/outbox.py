@@ -1,0 +1,318 @@
+"""The outbox: everything the bot sends in bulk or later is a row first (ARCHITECTURE property 2).
+
+Usage (plain values in, plain data out; the caller commits, then wakes the sender)::
+
+    from bot.services import outbox
+
+    await outbox.enqueue(
+        session, dedupe_key=f"broadcast:{b.id}:{person.id}", chat_id=person.telegram_id,
+        person_id=person.id, kind="text",
+        payload={"text": text, "reply_markup": keyboard.to_dict()},
+        group_key=f"broadcast:{b.id}",
+    )
+    await session.commit()
+    application.bot_data["outbox"].wake()       # or bot.scheduler.outbox.wake(application)
+
+    await outbox.enqueue_many(session, [NewMessage(...), ...])   # thousands at once
+    await outbox.progress(session, f"broadcast:{b.id}")         # Progress(total=60, sent=57...)
+
+Payload per kind (all optional keys besides the content; ``always: true`` sends even to a
+person who used /stop, e.g. an answer they asked for):
+
+* ``text``: text, parse_mode, reply_markup (an inline keyboard as a dict), disable_notification,
+  protect_content. A text over 4096 UTF-16 units becomes parts ``<key>#1``, ``<key>#2``...
+  sent in order, the reply_markup on the last part only.
+* ``photo`` / ``document`` / ``voice``: file_id, caption, parse_mode, reply_markup...
+* ``copy``: from_chat_id, message_id, caption, reply_markup...
+* ``location``: latitude, longitude.
+
+No Telegram types here: the sender (bot/scheduler/outbox.py) turns payloads into API calls.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import outbox as repo
+from storage.models import utcnow
+
+KINDS = frozenset({"text", "photo", "document", "voice", "copy", "location"})
+TEXT_LIMIT = 4096  # Telegram's limit for a message text, in UTF-16 code units
+CAPTION_LIMIT = 1024
+KEY_LIMIT = 160  # outbox.dedupe_key
+PART_MARK = "#"  # <key>#<n>: the parts of a long text; not allowed in callers' keys
+PART_ROOM = 4  # "#" and up to three digits
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """One message to enqueue (see :func:`enqueue` for the fields)."""
+
+    dedupe_key: str
+    chat_id: int
+    person_id: int | None
+    kind: str
+    payload: dict[str, Any]
+    not_before: datetime | None = None
+    group_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a group of messages (e.g. one broadcast) stands. A message split into parts
+    counts once. ``blocked``: Telegram refused (403) or the person had blocked the bot;
+    ``dropped``: not sent for another reason (the person used /stop)."""
+
+    total: int = 0
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    pending: int = 0
+    dropped: int = 0
+    errors: dict[str, int] = field(default_factory=dict)  # reason code -> count
+
+    @property
+    def done(self) -> bool:
+        return self.pending == 0
+
+
+# --------------------------------------------------------------------------------------------
+# enqueue
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    dedupe_key: str,
+    chat_id: int,
+    person_id: int | None,
+    kind: str,
+    payload: dict[str, Any],
+    not_before: datetime | None = None,
+    group_key: str | None = None,
+) -> bool:
+    """Add a message unless one with this dedupe_key exists; True when it was added."""
+    message = NewMessage(dedupe_key, chat_id, person_id, kind, payload, not_before, group_key)
+    return await enqueue_many(session, [message]) > 0
+
+
+async def enqueue_many(session: AsyncSession, messages: list[NewMessage]) -> int:
+    """Add many messages at once (a broadcast to every parent); returns how many rows were
+    added. Existing dedupe_keys are skipped; a long text adds one row per part."""
+    now = utcnow()
+    rows = [row for message in messages for row in _rows(message, now)]
+    return await repo.insert_ignoring_duplicates(session, rows)
+
+
+def _rows(message: NewMessage, now: datetime) -> list[dict[str, Any]]:
+    """The outbox rows of one message (several for a long text), validated."""
+    key, kind, payload = message.dedupe_key, message.kind, message.payload
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    if not key or PART_MARK in key or len(key) > KEY_LIMIT - PART_ROOM:
+        raise ValueError(f"bad dedupe key {key!r}")
+    if message.group_key is not None and len(message.group_key) > 64:
+        raise ValueError("group key longer than 64 characters")
+    not_before = message.not_before or now
+    if not_before.tzinfo is None:
+        raise ValueError("not_before must be an aware datetime")
+    caption = payload.get("caption")
+    if caption is not None and utf16_len(str(caption)) > CAPTION_LIMIT:
+        raise ValueError("caption longer than 1024 UTF-16 units")
+
+    parts: list[tuple[str, dict[str, Any]]] = [(key, payload)]
+    if kind == "text":
+        text = str(payload.get("text") or "")
+        if not text.strip():
+            raise ValueError("empty text")
+        pieces = split_text(text)
+        if len(pieces) > 1:
+            common = {k: v for k, v in payload.items() if k != "reply_markup"}
+            parts = [(f"{key}{PART_MARK}{n}", {**common, "text": piece})
+                     for n, piece in enumerate(pieces, 1)]
+            if "reply_markup" in payload:  # buttons belong under the whole text
+                parts[-1][1]["reply_markup"] = payload["reply_markup"]
+    return [
+        {
+            "dedupe_key": part_key,
+            "chat_id": message.chat_id,
+            "person_id": message.person_id,
+            "kind": kind,
+            "payload": json.dumps(part_payload, ensure_ascii=False, separators=(",", ":")),
+            "group_key": message.group_key,
+            "status": repo.PENDING,
+            "attempts": 0,
+            "not_before": not_before,
+            "created_at": now,
+            "claimed_at": None,
+            "sent_at": None,
+            "error": None,
+            "telegram_message_id": None,
+        }
+        for part_key, part_payload in parts
+    ]
+
+
+async def progress(session: AsyncSession, group_key: str) -> Progress:
+    """Counts of a group's messages by outcome (a message in parts: by its least advanced
+    part, so it is "sent" once every part is)."""
+    messages: dict[str, tuple[int, str, str | None]] = {}
+    for key, status, error in await repo.states(session, group_key):
+        base = key.split(PART_MARK, 1)[0]
+        rank = _RANK.get(status, 0)
+        if base not in messages or rank < messages[base][0]:
+            messages[base] = (rank, status, error)
+    totals = {"sent": 0, "failed": 0, "blocked": 0, "pending": 0, "dropped": 0}
+    errors: dict[str, int] = {}
+    for _rank, status, error in messages.values():
+        if status == repo.SENT:
+            totals["sent"] += 1
+        elif status in (repo.PENDING, repo.SENDING):
+            totals["pending"] += 1
+        elif error == "blocked":
+            totals["blocked"] += 1
+        elif status == repo.FAILED:
+            totals["failed"] += 1
+        else:
+            totals["dropped"] += 1
+        if status in (repo.FAILED, repo.DROPPED) and error:
+            errors[error] = errors.get(error, 0) + 1
+    return Progress(total=len(messages), errors=errors, **totals)
+
+
+# Which part speaks for a message: unfinished first, then failed, dropped, sent.
+_RANK = {repo.PENDING: 0, repo.SENDING: 0, repo.FAILED: 1, repo.DROPPED: 2, repo.SENT: 3}
+
+
+# --------------------------------------------------------------------------------------------
+# rules
+
+
+def drop_reason(*, stopped: bool, blocked: bool, always: bool) -> str | None:
+    """Why a due message must not be sent ("stopped", "blocked"), or None to send it.
+
+    A person who used /stop or blocked the bot gets nothing more, except a message marked
+    ``always`` (an answer they asked for, the confirmation of /stop itself).
+    """
+    if always:
+        return None
+    if blocked:
+        return "blocked"
+    if stopped:
+        return "stopped"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# splitting long texts
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts 2)."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+# Where a text may be cut, best first: between paragraphs, between lines, between words.
+# No-break spaces (U+00A0, U+2007, U+202F) are not word boundaries.
+_BREAKS = (re.compile(r"\n[ \t]*\n\s*"), re.compile(r"\n\s*"),
+           re.compile(r"[^\S\n\u00a0\u2007\u202f]+"))
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Cut a text into parts of at most ``limit`` UTF-16 units, at paragraph, else line, else
+    word boundaries; a word longer than the limit is cut between characters (never inside
+    a surrogate pair, a combining mark or an emoji sequence). Whitespace at a cut is dropped.
+    """
+    if limit < 2:
+        raise ValueError("limit too small")
+    parts: list[str] = []
+    rest = text.strip()
+    while utf16_len(rest) > limit:
+        fit = _fitting_prefix(rest, limit)  # characters that fit
+        cut = _break_at(rest, fit)
+        if cut is None:
+            head, rest = rest[:_grapheme_cut(rest, fit)], rest[_grapheme_cut(rest, fit):]
+        else:
+            head, rest = rest[:cut[0]], rest[cut[1]:]
+        head = head.rstrip()
+        if head:
+            parts.append(head)
+        rest = rest.lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def _fitting_prefix(text: str, limit: int) -> int:
+    """How many characters of ``text`` fit in ``limit`` UTF-16 units."""
+    units = 0
+    for index, ch in enumerate(text):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
+def _break_at(text: str, fit: int) -> tuple[int, int] | None:
+    """(end of this part, start of the next) at the best boundary within the first ``fit``
+    characters, or None when there is none (one very long word)."""
+    for pattern in _BREAKS:
+        best = None
+        # A boundary may start right at the end of what fits (the separator is dropped).
+        for match in pattern.finditer(text, 0, min(len(text), fit + 2)):
+            if 0 < match.start() <= fit:
+                best = match
+            elif match.start() > fit:
+                break
+        if best is not None:
+            return best.start(), best.end()
+    return None
+
+
+_ZWJ = "\u200d"
+
+
+def _extends(ch: str) -> bool:
+    """A character that belongs to the one before it (combining mark, ZWJ, emoji modifier)."""
+    code = ord(ch)
+    return (
+        unicodedata.category(ch) in ("Mn", "Mc", "Me")
+        or ch == _ZWJ
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors
+        or 0x1F3FB <= code <= 0x1F3FF  # skin tones
+        or 0xE0020 <= code <= 0xE007F  # tag characters (flag sequences)
+    )
+
+
+def _regional(ch: str) -> bool:
+    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
+
+
+def _grapheme_cut(text: str, fit: int) -> int:
+    """The last position at or before ``fit`` that does not split a user-perceived
+    character (for the rare word longer than a whole message)."""
+    cut = fit
+    while cut > 1 and (
+        _extends(text[cut])
+        or text[cut - 1] == _ZWJ
+        or unicodedata.combining(text[cut - 1]) == 9  # after a virama (Gurmukhi ੍) a conjunct
+        or (_regional(text[cut]) and _regional(text[cut - 1])
+            and _odd_run_of_regionals(text, cut))
+    ):
+        cut -= 1
+    return cut if cut > 0 else fit
+
+
+def _odd_run_of_regionals(text: str, end: int) -> bool:
+    """True when an odd number of regional indicators ends at ``end`` (a flag is cut)."""
+    count = 0
+    while end - count - 1 >= 0 and _regional(text[end - count - 1]):
+        count += 1
+    return count % 2 == 1

@@ -1,0 +1,408 @@
+"""The programme: activities, their recurrence, and the week's programme of a parent.
+
+Usage::
+
+    week = next_week_start(today)                        # the coming Monday
+    items = await week_programme(session, parent.school_ids, parent.locale, week)
+    for item in items:                                   # sorted by start, aware UTC times
+        ... item.title, item.title_is_dutch_fallback, item.place.name ...
+
+A recurring activity is entered once, with an RFC 5545 RRULE (without DTSTART) such as
+``FREQ=WEEKLY;BYDAY=WE;UNTIL=20270630``. It is expanded with dateutil in local time
+(Europe/Brussels) from the activity's first start, so a weekly 14:00 workshop stays at 14:00
+when summer time ends. An ``UNTIL`` written as a date includes that whole day.
+
+A cancelled occurrence is remembered by its start; it cancels the occurrence on that local
+day, so the cancellation still holds when the coordinator later moves the activity to
+another hour.
+
+Nothing here commits: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import BRUSSELS, DEFAULT_LOCALE, SUPPORTED_LOCALES
+from storage import programme as repo
+from storage.models import Activity, ActivityCancellation, utcnow
+
+DUTCH = DEFAULT_LOCALE  # the coordinator's language: every activity has a Dutch title
+
+
+class Kind(StrEnum):
+    OUDERBABBEL = "ouderbabbel"
+    WORKSHOP = "workshop"
+    OPEN_ACTIVITY = "open_activity"
+    HOLIDAY_ACTIVITY = "holiday_activity"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str = ""
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class LocalText:
+    """Title and description in one language; an empty field means "not translated"."""
+
+    title: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ActivityData:
+    """An activity as plain data: what the importer produces and the recurrence reads."""
+
+    external_id: str
+    kind: Kind
+    starts_at: datetime  # aware; the first occurrence
+    ends_at: datetime
+    rrule: str | None = None
+    all_schools: bool = False
+    school_codes: tuple[str, ...] = ()
+    place: Place = Place()
+    # locale -> text; only languages with some text are present.
+    texts: Mapping[str, LocalText] = field(default_factory=dict, hash=False)
+    # Starts (aware) of cancelled occurrences.
+    cancelled_starts: frozenset[datetime] = frozenset()
+    cancelled: bool = False  # the whole activity is off
+    id: int | None = None
+    school_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    starts_at: datetime  # aware UTC
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class ProgrammeItem:
+    """One occurrence of an activity, in the reader's language."""
+
+    activity_id: int
+    external_id: str
+    kind: Kind
+    starts_at: datetime  # aware UTC
+    ends_at: datetime
+    place: Place
+    title: str
+    description: str
+    # True when the reader's language had no text and the Dutch one is shown instead.
+    title_is_dutch_fallback: bool
+    description_is_dutch_fallback: bool
+    all_schools: bool
+    school_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MissingTranslation:
+    activity_id: int
+    external_id: str
+    title_nl: str
+    missing_locales: tuple[str, ...]
+    next_start: datetime  # aware UTC: the overview shows the most urgent first
+
+
+# Sub-daily rules would flood a parent's week; the programme has none.
+_FREQUENCIES = {"DAILY": DAILY, "WEEKLY": WEEKLY, "MONTHLY": MONTHLY, "YEARLY": YEARLY}
+_UNTIL = re.compile(r"(?<![A-Z])UNTIL=([0-9TZ]+)")
+_FREQ = re.compile(r"(?:^|;)FREQ=([A-Z]+)(?:;|$)")
+
+
+def normalise_rrule(text: str) -> str:
+    """``rrule:freq=weekly; byday=we`` -> ``FREQ=WEEKLY;BYDAY=WE``."""
+    cleaned = re.sub(r"\s+", "", text).upper()
+    return cleaned.removeprefix("RRULE:")
+
+
+def _local_until(value: str, tz: ZoneInfo) -> str:
+    """UNTIL as a naive local time: dateutil expands the rule in naive local time."""
+    if len(value) == 8:  # a DATE: the whole day is included
+        moment = datetime.strptime(value, "%Y%m%d") + timedelta(days=1, seconds=-1)
+    elif value.endswith("Z"):
+        utc = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        moment = utc.astimezone(tz).replace(tzinfo=None)
+    else:
+        moment = datetime.strptime(value, "%Y%m%dT%H%M%S")
+    return moment.strftime("%Y%m%dT%H%M%S")
+
+
+def recurrence_rule(text: str, first_start: datetime, tz: ZoneInfo = BRUSSELS) -> rrule:
+    """The dateutil rule of an RRULE value, starting at ``first_start`` in local time.
+
+    Raises ValueError for anything that is not a single daily, weekly, monthly or yearly rule.
+    """
+    rule_text = normalise_rrule(text)
+    if not rule_text or "DTSTART" in rule_text or ":" in rule_text:
+        raise ValueError(f"not a bare RRULE value: {text!r}")
+    freq = _FREQ.search(rule_text)
+    if freq is None or freq.group(1) not in _FREQUENCIES:
+        raise ValueError(f"FREQ must be one of {sorted(_FREQUENCIES)}: {text!r}")
+    rule_text = _UNTIL.sub(lambda m: "UNTIL=" + _local_until(m.group(1), tz), rule_text)
+    local_start = first_start.astimezone(tz).replace(tzinfo=None)
+    rule = rrulestr(rule_text, dtstart=local_start, cache=False)
+    if not isinstance(rule, rrule):
+        raise ValueError(f"not a single rule: {text!r}")
+    return rule
+
+
+def _aware(local: datetime, tz: ZoneInfo) -> datetime:
+    return local.replace(tzinfo=tz).astimezone(UTC)
+
+
+def _starts_between(
+    activity: ActivityData, lo: datetime, hi: datetime, tz: ZoneInfo
+) -> list[datetime]:
+    """Candidate starts (aware UTC) around [lo, hi); the caller makes the exact cut."""
+    if activity.rrule is None:
+        return [activity.starts_at.astimezone(UTC)]
+    rule = recurrence_rule(activity.rrule, activity.starts_at, tz)
+    # Naive local bounds, widened by a day so a DST shift never drops an occurrence.
+    local_lo = lo.astimezone(tz).replace(tzinfo=None) - timedelta(days=1)
+    local_hi = hi.astimezone(tz).replace(tzinfo=None) + timedelta(days=1)
+    return [_aware(local, tz) for local in rule.between(local_lo, local_hi, inc=True)]
+
+
+def occurrences(
+    activity: ActivityData,
+    window_start: datetime,
+    window_end: datetime,
+    tz: ZoneInfo = BRUSSELS,
+) -> list[Occurrence]:
+    """The occurrences starting in [window_start, window_end), each as long as the first.
+
+    Cancelled occurrences are left out; a cancelled activity has none.
+    """
+    if activity.cancelled:
+        return []
+    duration = activity.ends_at - activity.starts_at
+    cancelled_days = {moment.astimezone(tz).date() for moment in activity.cancelled_starts}
+    return [
+        Occurrence(start, start + duration)
+        for start in _starts_between(activity, window_start, window_end, tz)
+        if window_start <= start < window_end
+        and start.astimezone(tz).date() not in cancelled_days
+    ]
+
+
+def occurrence_on(activity: ActivityData, day: date, tz: ZoneInfo = BRUSSELS) -> datetime | None:
+    """The start (aware UTC) of the activity's first occurrence on a local day, cancelled or not."""
+    start = datetime.combine(day, time(), tz)
+    found = occurrences(
+        replace(activity, cancelled=False, cancelled_starts=frozenset()),
+        start.astimezone(UTC),
+        (start + timedelta(days=1)).astimezone(UTC),
+        tz,
+    )
+    return found[0].starts_at if found else None
+
+
+def next_occurrence(
+    activity: ActivityData, since: datetime, tz: ZoneInfo = BRUSSELS
+) -> Occurrence | None:
+    """The first occurrence starting at or after ``since`` that is not cancelled."""
+    if activity.cancelled:
+        return None
+    if activity.rrule is None:
+        found = occurrences(activity, since, activity.starts_at + timedelta(seconds=1), tz)
+        return found[0] if found else None
+    rule = recurrence_rule(activity.rrule, activity.starts_at, tz)
+    duration = activity.ends_at - activity.starts_at
+    cancelled_days = {moment.astimezone(tz).date() for moment in activity.cancelled_starts}
+    local_since = since.astimezone(tz).replace(tzinfo=None) - timedelta(days=1)
+    # Ends: only finitely many days are cancelled (or the rule itself ends).
+    for local in rule.xafter(local_since, inc=True):
+        start = _aware(local, tz)
+        if start >= since and start.astimezone(tz).date() not in cancelled_days:
+            return Occurrence(start, start + duration)
+    return None
+
+
+def next_week_start(today: date) -> date:
+    """The coming Monday (tomorrow on a Sunday; a week later on a Monday)."""
+    return today + timedelta(days=7 - today.weekday())
+
+
+def week_window(week_start: date, tz: ZoneInfo = BRUSSELS) -> tuple[datetime, datetime]:
+    """Local midnight of ``week_start`` to seven days later, in aware UTC."""
+    start = datetime.combine(week_start, time(), tz)
+    end = datetime.combine(week_start + timedelta(days=7), time(), tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _kind(value: str) -> Kind:
+    try:
+        return Kind(value)
+    except ValueError:  # a kind from a newer version of the bot
+        return Kind.OTHER
+
+
+def activity_data(row: Activity) -> ActivityData:
+    """An ORM row as plain data (its schools, texts and cancellations are loaded with it)."""
+    return ActivityData(
+        id=row.id,
+        external_id=row.external_id,
+        kind=_kind(row.kind),
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        rrule=row.rrule,
+        all_schools=row.all_schools,
+        school_codes=tuple(sorted(link.school.code for link in row.schools)),
+        school_ids=tuple(sorted(link.school_id for link in row.schools)),
+        place=Place(row.place_name, row.place_address, row.latitude, row.longitude),
+        texts={t.locale: LocalText(t.title, t.description) for t in row.texts},
+        cancelled_starts=frozenset(c.occurrence_start for c in row.cancellations),
+        cancelled=row.cancelled_at is not None,
+    )
+
+
+def _in_locale(
+    texts: Mapping[str, LocalText], locale: str | None
+) -> tuple[str, str, bool, bool]:
+    """Title, description, and per field whether the Dutch text stands in."""
+    locale = locale or DUTCH  # a parent who has not chosen yet reads Dutch
+    dutch = texts.get(DUTCH, LocalText())
+    own = texts.get(locale, LocalText())
+    title_fallback = not own.title and bool(dutch.title) and locale != DUTCH
+    description_fallback = (
+        not own.description and bool(dutch.description) and locale != DUTCH
+    )
+    return (
+        dutch.title if title_fallback else own.title,
+        dutch.description if description_fallback else own.description,
+        title_fallback,
+        description_fallback,
+    )
+
+
+def programme_item(
+    activity: ActivityData, occurrence: Occurrence, locale: str | None
+) -> ProgrammeItem:
+    title, description, title_fallback, description_fallback = _in_locale(activity.texts, locale)
+    return ProgrammeItem(
+        activity_id=activity.id or 0,
+        external_id=activity.external_id,
+        kind=activity.kind,
+        starts_at=occurrence.starts_at,
+        ends_at=occurrence.ends_at,
+        place=activity.place,
+        title=title,
+        description=description,
+        title_is_dutch_fallback=title_fallback,
+        description_is_dutch_fallback=description_fallback,
+        all_schools=activity.all_schools,
+        school_ids=activity.school_ids,
+    )
+
+
+async def programme_between(
+    session: AsyncSession,
+    school_ids: Iterable[int],
+    locale: str | None,
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo = BRUSSELS,
+) -> list[ProgrammeItem]:
+    """Occurrences starting in [start, end) for these schools (and all schools), by start."""
+    items = [
+        programme_item(data, occurrence, locale)
+        for row in await repo.for_schools(session, school_ids, start, end)
+        for data in [activity_data(row)]
+        for occurrence in occurrences(data, start, end, tz)
+    ]
+    return sorted(items, key=lambda item: (item.starts_at, item.activity_id))
+
+
+async def week_programme(
+    session: AsyncSession,
+    school_ids: Iterable[int],
+    locale: str | None,
+    week_start: date,
+    tz: ZoneInfo = BRUSSELS,
+) -> list[ProgrammeItem]:
+    """The week from Monday ``week_start`` for a parent of these schools, in their language."""
+    start, end = week_window(week_start, tz)
+    return await programme_between(session, school_ids, locale, start, end, tz)
+
+
+def missing_locales(texts: Mapping[str, LocalText]) -> tuple[str, ...]:
+    """Languages lacking a title, or a description where the Dutch text has one."""
+    dutch = texts.get(DUTCH, LocalText())
+    missing = []
+    for locale in SUPPORTED_LOCALES:
+        own = texts.get(locale, LocalText())
+        if locale != DUTCH and (not own.title or (dutch.description and not own.description)):
+            missing.append(locale)
+    return tuple(missing)
+
+
+async def missing_translations(
+    session: AsyncSession, from_date: date, tz: ZoneInfo = BRUSSELS
+) -> list[MissingTranslation]:
+    """Activities still to come from ``from_date`` on that lack a translation, soonest first."""
+    since = datetime.combine(from_date, time(), tz).astimezone(UTC)
+    found = []
+    for row in await repo.active_since(session, since):
+        data = activity_data(row)
+        missing = missing_locales(data.texts)
+        if not missing:
+            continue
+        upcoming = next_occurrence(data, since, tz)
+        if upcoming is None:
+            continue
+        title_nl = data.texts.get(DUTCH, LocalText()).title
+        found.append(
+            MissingTranslation(row.id, row.external_id, title_nl, missing, upcoming.starts_at)
+        )
+    return sorted(found, key=lambda m: (m.next_start, m.activity_id))
+
+
+async def _row(session: AsyncSession, activity_id: int) -> Activity:
+    row = await repo.by_id(session, activity_id)
+    if row is None:
+        raise LookupError(activity_id)
+    return row
+
+
+async def cancel_occurrence(
+    session: AsyncSession, activity_id: int, occurrence_start: datetime, tz: ZoneInfo = BRUSSELS
+) -> bool:
+    """Cancel the occurrence on ``occurrence_start``'s local day; False if it already was.
+
+    Raises LookupError for an unknown activity, ValueError when it does not occur that day.
+    """
+    row = await _row(session, activity_id)
+    data = activity_data(row)
+    day = occurrence_start.astimezone(tz).date()
+    start = occurrence_on(data, day, tz)
+    if start is None:
+        raise ValueError(f"activity {activity_id} does not occur on {day}")
+    if any(c.astimezone(tz).date() == day for c in data.cancelled_starts):
+        return False
+    row.cancellations.append(ActivityCancellation(occurrence_start=start))
+    await session.flush()
+    return True
+
+
+async def cancel_activity(session: AsyncSession, activity_id: int) -> bool:
+    """Cancel the whole activity; False if it already was. Raises LookupError if unknown."""
+    row = await _row(session, activity_id)
+    if row.cancelled_at is not None:
+        return False
+    row.cancelled_at = utcnow()
+    await session.flush()
+    return True

@@ -1,0 +1,259 @@
+"""Queries of the outbox: insert without duplicates, claim due rows, record what happened.
+
+Usage (the sender in bot/scheduler/outbox.py, each step in its own short transaction)::
+
+    async with db.session() as session:
+        claimed = await claim(session, now=utcnow(), limit=50, lease=timedelta(seconds=60))
+        await session.commit()
+    ...  # send each claimed row
+    async with db.session() as session:
+        await mark_sent(session, row.id, telegram_message_id=message_id, now=utcnow())
+        await session.commit()
+
+Callers own the transaction: nothing here commits. The statements work on SQLite and
+PostgreSQL; where they differ (INSERT ... ON CONFLICT, FOR UPDATE SKIP LOCKED) the dialect
+of the session's connection decides.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, delete, exists, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import OutboxMessage, Person
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+DROPPED = "dropped"
+FINISHED = (SENT, FAILED, DROPPED)
+
+# Rows per INSERT statement: well under SQLite's and asyncpg's bound-parameter limits.
+INSERT_CHUNK = 500
+
+M = OutboxMessage
+NO_FLAGS = (False, False)
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """A row the sender now owns (status "sending"), with what the drop rule needs."""
+
+    id: int
+    dedupe_key: str
+    chat_id: int
+    person_id: int | None
+    kind: str
+    payload: dict[str, Any]
+    attempts: int  # including the try that starts now
+    person_stopped: bool
+    person_blocked: bool
+
+
+def dialect_name(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+async def insert_ignoring_duplicates(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert rows (column name -> value, all with the same keys); a dedupe_key that exists
+    already is skipped. Returns how many rows were inserted."""
+    if dialect_name(session) == "postgresql":
+        insert = pg_insert
+    elif dialect_name(session) == "sqlite":
+        insert = sqlite_insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(dialect_name(session))
+    table = M.__table__
+    statement = (
+        insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    )
+    inserted = 0
+    for start in range(0, len(rows), INSERT_CHUNK):
+        # executemany: SQLAlchemy batches the rows into multi-row INSERTs ("insertmanyvalues"),
+        # compiling the statement once; RETURNING counts only the rows really inserted.
+        result = await session.execute(statement, list(rows[start:start + INSERT_CHUNK]))
+        inserted += len(result.all())
+    return inserted
+
+
+async def claim(
+    session: AsyncSession, *, now: datetime, limit: int, lease: timedelta
+) -> list[ClaimedMessage]:
+    """Take up to ``limit`` due rows: status becomes "sending", attempts goes up by one.
+
+    Due means pending with ``not_before <= now``, or "sending" with a claim older than
+    ``lease`` (its sender died mid-send: the row is sent again). A row is left alone while an
+    older row of the same chat is being sent or is due, so a chat's messages go out in id
+    order (the parts of a long text) and a batch holds at most one row per chat.
+    """
+    older = aliased(OutboxMessage)
+    due = or_(
+        and_(M.status == PENDING, M.not_before <= now),
+        and_(M.status == SENDING, M.claimed_at < now - lease),
+    )
+    waits_for_older = exists().where(
+        older.chat_id == M.chat_id,
+        older.id < M.id,
+        or_(older.status == SENDING, and_(older.status == PENDING, older.not_before <= now)),
+    )
+    pick = select(M.id).where(due, ~waits_for_older).order_by(M.id).limit(limit)
+    if dialect_name(session) == "postgresql":
+        # Several senders may drain one outbox: each skips the rows another is claiming.
+        pick = pick.with_for_update(skip_locked=True, of=M)
+    # On SQLite the one UPDATE statement is the claim: SQLite has a single writer at a time.
+    statement = (
+        update(M)
+        .where(M.id.in_(pick.scalar_subquery()))
+        .values(status=SENDING, claimed_at=now, attempts=M.attempts + 1)
+        .returning(M.id, M.dedupe_key, M.chat_id, M.person_id, M.kind, M.payload, M.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    rows = sorted((await session.execute(statement)).all(), key=lambda r: r.id)
+    person_ids = {r.person_id for r in rows if r.person_id is not None}
+    flags: dict[int, tuple[bool, bool]] = {}
+    if person_ids:
+        people = await session.execute(
+            select(Person.id, Person.stopped_at, Person.blocked_at).where(
+                Person.id.in_(person_ids)
+            )
+        )
+        flags = {p.id: (p.stopped_at is not None, p.blocked_at is not None) for p in people}
+    claimed = []
+    for r in rows:
+        stopped, blocked = flags.get(r.person_id, (False, False)) if r.person_id else NO_FLAGS
+        claimed.append(ClaimedMessage(
+            id=r.id, dedupe_key=r.dedupe_key, chat_id=r.chat_id, person_id=r.person_id,
+            kind=r.kind, payload=_load(r.payload), attempts=r.attempts,
+            person_stopped=stopped, person_blocked=blocked,
+        ))
+    return claimed
+
+
+def _load(payload: str) -> dict[str, Any]:
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+async def mark_sent(
+    session: AsyncSession, message_id: int, *, telegram_message_id: int | None, now: datetime
+) -> None:
+    await session.execute(
+        update(M).where(M.id == message_id).values(
+            status=SENT, sent_at=now, error=None, telegram_message_id=telegram_message_id
+        ).execution_options(synchronize_session=False)
+    )
+
+
+async def mark_finished(
+    session: AsyncSession, message_ids: Iterable[int], *, status: str, error: str
+) -> None:
+    """Failed or dropped, for good, with a reason code."""
+    ids = list(message_ids)
+    if ids:
+        await session.execute(
+            update(M).where(M.id.in_(ids)).values(status=status, error=error)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def retry_later(
+    session: AsyncSession,
+    message_id: int,
+    *,
+    chat_id: int,
+    not_before: datetime,
+    error: str,
+    refund_attempt: bool = False,
+) -> None:
+    """Back to pending until ``not_before``; the chat's younger pending rows wait as long,
+    so a retried first part still goes out before the second."""
+    values: dict[str, Any] = {"status": PENDING, "not_before": not_before, "error": error,
+                              "claimed_at": None}
+    if refund_attempt:
+        values["attempts"] = case((M.attempts > 0, M.attempts - 1), else_=0)
+    await session.execute(update(M).where(M.id == message_id).values(**values)
+                          .execution_options(synchronize_session=False))
+    await session.execute(
+        update(M).where(
+            M.chat_id == chat_id, M.id > message_id, M.status == PENDING,
+            M.not_before < not_before,
+        ).values(not_before=not_before).execution_options(synchronize_session=False)
+    )
+
+
+async def release(session: AsyncSession, message_ids: Iterable[int]) -> None:
+    """Give back claimed rows that were never tried (the sender stops or pauses)."""
+    ids = list(message_ids)
+    if ids:
+        await session.execute(
+            update(M).where(M.id.in_(ids), M.status == SENDING)
+            .values(status=PENDING, claimed_at=None,
+                    attempts=case((M.attempts > 0, M.attempts - 1), else_=0))
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def mark_blocked(
+    session: AsyncSession, message_id: int, *, chat_id: int, person_id: int | None,
+    now: datetime,
+) -> int:
+    """Telegram answered 403: this row failed, the person is marked blocked and every other
+    pending row of theirs (or of the chat) is dropped. Returns how many were dropped."""
+    await mark_finished(session, [message_id], status=FAILED, error="blocked")
+    if person_id is not None:
+        await session.execute(
+            update(Person).where(Person.id == person_id, Person.blocked_at.is_(None))
+            .values(blocked_at=now).execution_options(synchronize_session=False)
+        )
+        same_recipient = or_(M.person_id == person_id, M.chat_id == chat_id)
+    else:
+        await session.execute(
+            update(Person).where(Person.telegram_id == chat_id, Person.blocked_at.is_(None))
+            .values(blocked_at=now).execution_options(synchronize_session=False)
+        )
+        same_recipient = M.chat_id == chat_id
+    result = await session.execute(
+        update(M).where(same_recipient, M.status == PENDING, M.id != message_id)
+        .values(status=DROPPED, error="blocked").execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def next_due(session: AsyncSession, *, lease: timedelta) -> datetime | None:
+    """When the next row becomes due: the earliest pending not_before, or the earliest
+    expiry of a "sending" claim (a crashed sender's row)."""
+    pending = await session.scalar(select(func.min(M.not_before)).where(M.status == PENDING))
+    claimed = await session.scalar(select(func.min(M.claimed_at)).where(M.status == SENDING))
+    times = [t for t in (pending, claimed + lease if claimed else None) if t is not None]
+    return min(times) if times else None
+
+
+async def states(session: AsyncSession, group_key: str) -> list[tuple[str, str, str | None]]:
+    """(dedupe_key, status, error) of every row of a group, parts included."""
+    rows = await session.execute(
+        select(M.dedupe_key, M.status, M.error).where(M.group_key == group_key)
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+async def purge_finished(session: AsyncSession, *, before: datetime) -> int:
+    """Delete sent, failed and dropped rows created before ``before`` (keep the outbox small
+    and keep no message text longer than needed)."""
+    result = await session.execute(
+        delete(M).where(M.status.in_(FINISHED), M.created_at < before)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

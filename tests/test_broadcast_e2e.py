@@ -1,0 +1,124 @@
+"""The weekly broadcast end to end: audience, preview, send through the outbox, report."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import Broadcast, Person
+from tests.fake_telegram import FakeTelegram
+from tests.helpers import Chat
+from tests.test_programme_e2e import EXAMPLE, coordinator_of, onboard
+
+
+async def wait_until(predicate: Callable[[], bool], fake: FakeTelegram,
+                     seconds: float = 15.0) -> None:
+    """Poll a condition the outbox will make true (sending is asynchronous)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not predicate():
+        assert loop.time() < deadline, "timed out\n" + fake.summary()
+        await asyncio.sleep(0.05)
+
+
+async def test_broadcast_to_three_schools_in_three_languages(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    greet = await coordinator_of(chat)
+    await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                      content=EXAMPLE.read_bytes())
+    ayse = await onboard(chat, 7001, "Ayşe", "tr", "wijdeland")
+    harpreet = await onboard(chat, 7002, "Harpreet", "pa", "kabouterland")
+    els = await onboard(chat, 7003, "Els", "nl", "vlindertje")
+    other = await onboard(chat, 7004, "Murat", "tr", "klimop")  # not in the audience
+    quiet = await onboard(chat, 7005, "Jan", "nl", "wijdeland")
+    await quiet.says("/stop")  # never receives a broadcast
+
+    [draft] = await greet.says("/broadcast")
+    assert draft["text"].startswith("📤 Het programma van volgende week, 23 november 2026")
+    assert "Het bereikt 4 ouders." in draft["text"]  # everyone onboarded but Jan
+    await greet.taps("Freinetschool Het Wijdeland (Brustem)")
+    await greet.taps("Vrije Kleuterschool Kabouterland, Sint-Rita (Nieuw Sint-Truiden)")
+    await greet.taps("Vrije Kleuter- en Basisschool 't Vlindertje Velm")
+    screen = fake.message(greet.id, draft["message_id"])
+    assert screen is not None
+    assert "Het bereikt 3 ouders. Nederlands 1 · Türkçe 1 · ਪੰਜਾਬੀ 1" in screen["text"]
+
+    previews = await greet.taps("👁 Voorbeeld", expect=3)
+    assert [p["text"].split("\n")[0] for p in previews] == ["👁 Nederlands", "👁 Türkçe",
+                                                           "👁 ਪੰਜਾਬੀ"]
+    await greet.taps("📤 Verstuur naar 3 ouders")
+    await greet.taps("✅ Ja, nu versturen")
+
+    # Each parent gets exactly their own schools' week, in their language.
+    await wait_until(lambda: all(fake.transcript(p.id)[-1]["text"].startswith(("Programma",
+                                                                               "23 Kasım",
+                                                                               "ਸੋਮਵਾਰ"))
+                                 for p in (ayse, harpreet, els)), fake)
+    tr_text = ayse.last_text()
+    assert tr_text.startswith("23 Kasım 2026 Pazartesi - 29 Kasım 2026 Pazar programı")
+    assert "Çocuk yogası" in tr_text and "25 Kasım 2026 Çarşamba, 14:00–15:00" in tr_text
+    assert "Capoeira" not in tr_text
+    pa_text = harpreet.last_text()
+    assert "Knutselnamiddag voor Sinterklaas (ਡੱਚ ਵਿੱਚ)" in pa_text
+    assert "ਸ਼ਨਿੱਚਰਵਾਰ, 28 ਨਵੰਬਰ 2026" in pa_text
+    nl_text = els.last_text()
+    assert "Capoeira" in nl_text and "donderdag 26 november 2026, 15:45–16:45" in nl_text
+    assert "Kinderyoga" not in nl_text
+    counts = fake.sent_count_per_chat()
+    assert fake.transcript(other.id)[-1]["text"].startswith("Dank je") is False
+    assert not any("programı" in t for t in fake.texts(other.id))
+    assert not any(t.startswith("Programma") for t in fake.texts(quiet.id))
+
+    # The progress line ends as the delivery report, edited in place.
+    await wait_until(lambda: (fake.message(greet.id, draft["message_id"]) or {}).get(
+        "text", "").startswith("✅"), fake, 10)
+    async with db.session() as session:
+        row = await session.scalar(select(Broadcast))
+        assert row is not None and (row.status, row.total, row.sent) == ("done", 3, 3)
+    [listing] = await greet.says("/broadcasts")
+    assert "3 verstuurd, 0 mislukt, 0 hebben de bot geblokkeerd" in listing["text"]
+    assert counts[ayse.id] >= 1
+
+
+async def test_faults_during_a_broadcast(chat: Chat, fake: FakeTelegram, db: Database) -> None:
+    greet = await coordinator_of(chat)
+    await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                      content=EXAMPLE.read_bytes())
+    parents = [await onboard(chat, 7100 + i, f"P{i}", ("nl", "tr", "pa")[i % 3], "klimop")
+               for i in range(9)]
+    base = {p.id: fake.sent_count_per_chat()[p.id] for p in parents}
+    blocked = parents[4]
+
+    await greet.says("/broadcast")
+    await greet.taps("📤 Verstuur naar 9 ouders")
+    # Telegram misbehaves: flood control once, a server error once, one parent blocked us.
+    fake.block_chat(blocked.id)
+    fake.fail_next("sendMessage", 429, retry_after=1, chat_id=parents[0].id)
+    fake.fail_next("sendMessage", 500, chat_id=parents[1].id)
+    await greet.taps("✅ Ja, nu versturen")
+    others = [p for p in parents if p is not blocked]
+    await wait_until(lambda: all(fake.sent_count_per_chat()[p.id] == base[p.id] + 1
+                                 for p in others), fake, 20)
+    async def done() -> bool:
+        async with db.session() as session:
+            row = await session.scalar(select(Broadcast))
+            return row is not None and row.status == "done"
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while not await done():
+        assert loop.time() < deadline
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.3)
+    # Exactly one copy each, none for the blocked parent, who is marked.
+    assert all(fake.sent_count_per_chat()[p.id] == base[p.id] + 1 for p in others)
+    async with db.session() as session:
+        row = await session.scalar(select(Broadcast))
+        assert row is not None and (row.total, row.sent, row.blocked, row.failed) == (9, 8, 1, 0)
+        person = await session.scalar(select(Person).where(Person.telegram_id == blocked.id))
+        assert person is not None and person.blocked_at is not None
+    [listing] = await greet.says("/broadcasts")
+    assert "8 verstuurd, 0 mislukt, 1 hebben de bot geblokkeerd" in listing["text"]

@@ -1,0 +1,429 @@
+"""Importing the programme: CSV, XLSX and ICS files, their errors, and idempotent upserts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from bot.i18n import BRUSSELS
+from bot.services import importer
+from bot.services.importer import (
+    COLUMNS,
+    ImportSummary,
+    RowError,
+    apply,
+    import_file,
+    parse_csv,
+    parse_file,
+    parse_ics,
+    parse_xlsx,
+)
+from bot.services.programme import Kind, LocalText, occurrences, week_programme
+from storage.db import Database
+from storage.models import Activity
+from storage.people import school_by_code
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+HEADER = ["id", "kind", "schools", "date", "start", "end", "repeat", "lat", "lon",
+          "title_nl", "title_tr", "cancelled_dates"]
+GOOD = {
+    "id": "yoga", "kind": "workshop", "schools": "wijdeland", "date": "2026-10-14",
+    "start": "14:00", "end": "15:00", "repeat": "FREQ=WEEKLY;BYDAY=WE", "lat": "50.80",
+    "lon": "5.22", "title_nl": "Kinderyoga", "title_tr": "Çocuk yogası", "cancelled_dates": "",
+}
+
+
+def csv_bytes(*rows: dict[str, str], header: list[str] = HEADER, sep: str = ";",
+              bom: bool = True) -> bytes:
+    """A CSV file as Excel writes it: cells holding the separator are quoted."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sep, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([row.get(column, "") for column in header] for row in rows)
+    return ("\ufeff" if bom else "").encode() + buffer.getvalue().encode()
+
+
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BRUSSELS)
+
+
+async def count_activities(db: Database) -> int:
+    async with db.session() as session:
+        return await session.scalar(select(func.count()).select_from(Activity)) or 0
+
+
+# --- the example file --------------------------------------------------------------------
+
+
+def test_the_example_csv_parses_without_errors() -> None:
+    result = parse_csv((EXAMPLES / "programme.csv").read_bytes())
+    assert result.errors == []
+    assert 8 <= len(result.rows) <= 12
+    assert {row.kind for row in result.rows} == set(Kind)
+    # Most rows are translated; a few are not, so parents see the Dutch fallback.
+    untranslated = [r.external_id for r in result.rows if not {"tr", "pa"} <= set(r.texts)]
+    assert 1 <= len(untranslated) <= 4
+
+
+def test_the_example_xlsx_says_what_the_csv_says() -> None:
+    from_csv = parse_csv((EXAMPLES / "programme.csv").read_bytes())
+    from_xlsx = parse_xlsx((EXAMPLES / "programme.xlsx").read_bytes())
+    assert from_xlsx.errors == []
+    assert from_xlsx.rows == from_csv.rows
+
+
+def test_the_example_header_names_every_column() -> None:
+    first_line = (EXAMPLES / "programme.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert first_line.split(";") == list(COLUMNS)
+
+
+async def test_the_example_applies_and_reapplying_changes_nothing(db: Database) -> None:
+    data = (EXAMPLES / "programme.csv").read_bytes()
+    async with db.session() as session:
+        outcome = await import_file(session, "programme.csv", data)
+        assert outcome.errors == []
+        assert outcome.summary == ImportSummary(created=12, updated=0, unchanged=0)
+        await session.commit()
+    async with db.session() as session:
+        again = await import_file(session, "programme.csv", data)
+        assert again.summary == ImportSummary(created=0, updated=0, unchanged=12)
+        xlsx = await import_file(session, "Programma.XLSX",
+                                 (EXAMPLES / "programme.xlsx").read_bytes())
+        assert xlsx.summary == ImportSummary(created=0, updated=0, unchanged=12)
+        assert not session.dirty and not session.new
+
+        # Autumn break at Het Wijdeland: yoga on 28 October is cancelled; the circus is on.
+        wijdeland = await school_by_code(session, "wijdeland")
+        assert wijdeland is not None
+        week = await week_programme(session, [wijdeland.id], "tr", date(2026, 10, 26))
+        assert [i.external_id for i in week] == ["circus-herfstvakantie-2026"] * 4
+        assert week[0].title == "Sonbahar tatilinde sirk okulu"
+
+
+async def test_a_changed_row_is_updated_and_the_rest_left_alone(db: Database) -> None:
+    other = {**GOOD, "id": "capoeira", "title_nl": "Capoeira", "title_tr": ""}
+    async with db.session() as session:
+        first = await import_file(session, "p.csv", csv_bytes(GOOD, other))
+        assert first.summary == ImportSummary(2, 0, 0)
+        changed = {**GOOD, "title_tr": "", "start": "14:30", "end": "15:30", "schools": "alle"}
+        second = await import_file(session, "p.csv", csv_bytes(changed, other))
+        assert second.summary == ImportSummary(0, 1, 1)
+        await session.commit()
+
+        week = await week_programme(session, [], "tr", date(2026, 10, 12))
+        yoga = next(i for i in week if i.external_id == "yoga")
+        assert yoga.title == "Kinderyoga" and yoga.title_is_dutch_fallback
+        assert yoga.starts_at == local(2026, 10, 14, 14, 30)
+        assert yoga.all_schools and yoga.school_ids == ()
+
+
+# --- CSV dialects ------------------------------------------------------------------------
+
+
+def test_semicolons_with_a_bom() -> None:
+    result = parse_csv(csv_bytes(GOOD, sep=";", bom=True))
+    assert result.errors == []
+    [yoga] = result.rows
+    assert yoga.external_id == "yoga" and yoga.school_codes == ("wijdeland",)
+    assert yoga.starts_at == local(2026, 10, 14, 14)
+    assert yoga.texts == {"nl": LocalText("Kinderyoga", ""), "tr": LocalText("Çocuk yogası", "")}
+    assert yoga.rrule == "FREQ=WEEKLY;BYDAY=WE"
+    assert (yoga.place.latitude, yoga.place.longitude) == (50.8, 5.22)
+
+
+def test_commas_without_a_bom_and_belgian_spellings() -> None:
+    row = {**GOOD, "kind": "Open activiteit", "schools": "Alle", "date": "14/10/2026",
+           "start": "14u", "end": "15u30", "repeat": "", "title_tr": "Çocuk yogası, açık"}
+    data = csv_bytes(row, sep=",", bom=False)
+    assert b'"\xc3\x87ocuk yogas\xc4\xb1, a\xc3\xa7\xc4\xb1k"' in data  # quoted
+    result = parse_csv(data)
+    assert result.errors == []
+    [data] = result.rows
+    assert data.kind is Kind.OPEN_ACTIVITY and data.all_schools
+    assert data.ends_at == local(2026, 10, 14, 15, 30)
+    assert data.texts["tr"].title == "Çocuk yogası, açık"
+
+
+def test_a_decimal_comma_in_a_semicolon_file() -> None:
+    [data] = parse_csv(csv_bytes({**GOOD, "lat": "50,8167", "lon": "5,1867"})).rows
+    assert (data.place.latitude, data.place.longitude) == (50.8167, 5.1867)
+
+
+def test_a_windows_1252_file_is_refused_with_advice() -> None:
+    data = "id;title_nl\r\nx;Café\r\n".encode("cp1252")
+    assert parse_csv(data).errors == [RowError(0, "", importer.MSG_NOT_UTF8)]
+
+
+def test_unknown_columns_and_empty_rows_are_ignored() -> None:
+    header = [*HEADER, "notes"]
+    data = csv_bytes({**GOOD, "notes": "zaal reserveren!"}, {}, header=header)
+    result = parse_csv(data)
+    assert result.errors == [] and len(result.rows) == 1
+
+
+# --- what is wrong, where ----------------------------------------------------------------
+
+
+def error_of(**changes: str) -> RowError:
+    """The single error of a file whose second data row (row 3) has these changes."""
+    bad = {**GOOD, "id": "second", **changes}
+    result = parse_csv(csv_bytes({**GOOD, "id": "first"}, bad))
+    assert result.rows == []  # any error: nothing to import
+    assert len(result.errors) == 1, result.errors
+    return result.errors[0]
+
+
+@pytest.mark.parametrize(
+    ("changes", "column", "message_id", "params"),
+    [
+        ({"id": ""}, "id", importer.MSG_REQUIRED, {}),
+        ({"id": "x" * 101}, "id", importer.MSG_TOO_LONG, {"max": 100}),
+        ({"id": "first"}, "id", importer.MSG_DUPLICATE_ID, {"value": "first", "row": 2}),
+        ({"kind": "dansles"}, "kind", importer.MSG_UNKNOWN_KIND, {"value": "dansles"}),
+        ({"schools": "klimop narnia"}, "schools", importer.MSG_UNKNOWN_SCHOOL,
+         {"value": "narnia"}),
+        ({"schools": ""}, "schools", importer.MSG_REQUIRED, {}),
+        ({"date": "31/02/2026"}, "date", importer.MSG_BAD_DATE, {"value": "31/02/2026"}),
+        ({"start": "25:00"}, "start", importer.MSG_BAD_TIME, {"value": "25:00"}),
+        ({"end": "half vier"}, "end", importer.MSG_BAD_TIME, {"value": "half vier"}),
+        ({"end": "13:00"}, "end", importer.MSG_END_NOT_AFTER_START, {}),
+        ({"end": "14:00"}, "end", importer.MSG_END_NOT_AFTER_START, {}),
+        ({"repeat": "FREQ=SOMETIMES"}, "repeat", importer.MSG_BAD_RRULE,
+         {"value": "FREQ=SOMETIMES"}),
+        ({"repeat": "FREQ=HOURLY"}, "repeat", importer.MSG_BAD_RRULE, {"value": "FREQ=HOURLY"}),
+        ({"repeat": "FREQ=WEEKLY;UNTIL=20200101"}, "repeat", importer.MSG_RRULE_NO_DATES, {}),
+        ({"lat": "95"}, "lat", importer.MSG_LATITUDE_RANGE, {}),
+        ({"lon": "-200"}, "lon", importer.MSG_LONGITUDE_RANGE, {}),
+        ({"lat": "noord"}, "lat", importer.MSG_BAD_NUMBER, {"value": "noord"}),
+        ({"lat": "nan"}, "lat", importer.MSG_BAD_NUMBER, {"value": "nan"}),
+        ({"lon": ""}, "lon", importer.MSG_LAT_LON_PAIR, {}),
+        ({"title_nl": ""}, "title_nl", importer.MSG_REQUIRED, {}),
+        ({"title_nl": "x" * 201}, "title_nl", importer.MSG_TOO_LONG, {"max": 200}),
+        ({"cancelled_dates": "morgen"}, "cancelled_dates", importer.MSG_BAD_DATE,
+         {"value": "morgen"}),
+        ({"cancelled_dates": "2026-10-21 2026-10-22"}, "cancelled_dates",
+         importer.MSG_NOT_AN_OCCURRENCE, {"value": "2026-10-22"}),
+    ],
+)
+def test_each_error_names_its_row_and_column(
+    changes: dict[str, str], column: str, message_id: str, params: dict[str, object]
+) -> None:
+    assert error_of(**changes) == RowError(3, column, message_id, params)
+
+
+def test_errors_are_msgids_with_named_placeholders() -> None:
+    error = error_of(schools="narnia")
+    assert error.message_id == "Unknown school code “{value}”."
+    assert error.message_id.format(**error.params) == "Unknown school code “narnia”."
+
+
+def test_every_error_of_a_row_is_reported() -> None:
+    result = parse_csv(csv_bytes({**GOOD, "kind": "?", "date": "morgen", "title_nl": ""}))
+    assert [(e.row, e.column) for e in result.errors] == [
+        (2, "kind"), (2, "date"), (2, "title_nl")
+    ]
+
+
+def test_missing_required_columns_are_named_in_row_1() -> None:
+    header = [c for c in HEADER if c not in ("schools", "title_nl")]
+    result = parse_csv(csv_bytes(GOOD, header=header))
+    assert result.errors == [
+        RowError(1, "schools", importer.MSG_MISSING_COLUMN, {"column": "schools"}),
+        RowError(1, "title_nl", importer.MSG_MISSING_COLUMN, {"column": "title_nl"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("filename", "data", "message_id"),
+    [
+        ("programma.pdf", b"%PDF-1.4", importer.MSG_UNKNOWN_FILE_TYPE),
+        ("programma.csv", b"", importer.MSG_EMPTY_FILE),
+        ("programma.csv", csv_bytes(), importer.MSG_NO_ACTIVITIES),
+        ("programma.xlsx", b"PK\x03\x04 not really a zip", importer.MSG_NOT_XLSX),
+        ("agenda.ics", b"BEGIN:VCALENDAR\r\nthis is no calendar", importer.MSG_NOT_ICS),
+        ("agenda.ics", b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n",
+         importer.MSG_NO_ACTIVITIES),
+    ],
+)
+def test_whole_file_problems(filename: str, data: bytes, message_id: str) -> None:
+    assert parse_file(filename, data).errors == [RowError(0, "", message_id)]
+
+
+async def test_an_error_anywhere_imports_nothing(db: Database) -> None:
+    rows = [{**GOOD, "id": f"act-{n}"} for n in range(5)]
+    rows[3]["schools"] = "narnia"
+    async with db.session() as session:
+        outcome = await import_file(session, "p.csv", csv_bytes(*rows))
+        assert outcome.summary is None
+        assert [(e.row, e.column) for e in outcome.errors] == [(5, "schools")]
+        await session.commit()
+    assert await count_activities(db) == 0
+
+
+async def test_apply_refuses_school_codes_the_database_lacks(db: Database) -> None:
+    [row] = parse_csv(csv_bytes({**GOOD, "schools": "nieuweschool"}),
+                      known_schools={"nieuweschool"}).rows
+    async with db.session() as session:
+        with pytest.raises(importer.UnknownSchoolCode):
+            await apply(session, [row])
+    assert await count_activities(db) == 0
+
+
+# --- XLSX ----------------------------------------------------------------------------------
+
+
+def test_xlsx_with_real_date_and_time_cells() -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append([12, "Workshop", "wijdeland", datetime(2026, 10, 14), time(14), time(15),
+                  "FREQ=WEEKLY;BYDAY=WE", 50.8, 5.22, "Kinderyoga", "Çocuk yogası",
+                  datetime(2026, 10, 28)])
+    sheet.append([None] * len(HEADER))
+    sheet.append(["13", "ouderbabbel", "klimop", "2026-10-06", "08:45", 0.4375, None, None,
+                  None, "Ouderbabbel", None, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    result = parse_xlsx(buffer.getvalue())
+    assert result.errors == []
+    yoga, babbel = result.rows
+    assert yoga.external_id == "12" and yoga.kind is Kind.WORKSHOP
+    assert yoga.starts_at == local(2026, 10, 14, 14)
+    assert yoga.cancelled_starts == {local(2026, 10, 28, 14)}
+    assert babbel.ends_at == local(2026, 10, 6, 10, 30)  # 0.4375 of a day
+    assert babbel.texts == {"nl": LocalText("Ouderbabbel", "")}
+
+
+def test_xlsx_errors_use_the_sheet_row_numbers() -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append(["a", "workshop", "klimop", "2026-10-14", "14:00", "15:00"] + [None] * 3
+                 + ["Yoga", None, None])
+    sheet.append([None] * len(HEADER))  # an empty row keeps its number
+    sheet.append(["b", "workshop", "klimop", "gisteren", "14:00", "15:00"] + [None] * 3
+                 + ["Yoga", None, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = parse_xlsx(buffer.getvalue())
+    assert [(e.row, e.column) for e in result.errors] == [(4, "date")]
+
+
+# --- ICS -----------------------------------------------------------------------------------
+
+CALENDAR = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Brede School//Programma//NL
+BEGIN:VTIMEZONE
+TZID:Europe/Brussels
+BEGIN:DAYLIGHT
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+DTSTART:19700329T020000
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
+END:DAYLIGHT
+BEGIN:STANDARD
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+DTSTART:19701025T030000
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+END:STANDARD
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:yoga-2026@bredeschool.example
+SUMMARY:Kinderyoga
+DESCRIPTION:Rustig worden\\, ademen en bewegen.
+LOCATION:Turnzaal Het Wijdeland\\, Kerkstraat 12\\, 3800 Brustem
+GEO:50.801;5.224
+CATEGORIES:workshop,wijdeland
+DTSTART;TZID=Europe/Brussels:20261014T140000
+DTEND;TZID=Europe/Brussels:20261014T150000
+RRULE:FREQ=WEEKLY;BYDAY=WE;UNTIL=20261216T225959Z
+EXDATE;TZID=Europe/Brussels:20261028T140000,20261104T140000
+END:VEVENT
+BEGIN:VEVENT
+UID:yoga-2026@bredeschool.example
+RECURRENCE-ID;TZID=Europe/Brussels:20261111T140000
+SUMMARY:Kinderyoga (in de refter)
+CATEGORIES:workshop,wijdeland
+DTSTART;TZID=Europe/Brussels:20261112T140000
+DTEND;TZID=Europe/Brussels:20261112T150000
+END:VEVENT
+BEGIN:VEVENT
+UID:speelnamiddag@bredeschool.example
+SUMMARY:Speelnamiddag in de wijk
+DTSTART:20261010T120000Z
+DURATION:PT3H
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def ics(text: str = CALENDAR) -> bytes:
+    return text.replace("\n", "\r\n").encode()
+
+
+def test_ics_with_rrule_exdate_and_tzid() -> None:
+    result = parse_ics(ics())
+    assert result.errors == []
+    yoga, play, moved = result.rows
+    assert yoga.external_id == "yoga-2026@bredeschool.example"
+    assert yoga.kind is Kind.WORKSHOP and yoga.school_codes == ("wijdeland",)
+    assert not yoga.all_schools
+    assert yoga.texts == {"nl": LocalText("Kinderyoga", "Rustig worden, ademen en bewegen.")}
+    assert (yoga.place.name, yoga.place.address) == ("Turnzaal Het Wijdeland",
+                                                      "Kerkstraat 12, 3800 Brustem")
+    assert (yoga.place.latitude, yoga.place.longitude) == (50.801, 5.224)
+
+    found = occurrences(yoga, local(2026, 10, 1), local(2027, 1, 1))
+    days = [o.starts_at.astimezone(BRUSSELS).strftime("%m-%d %H:%M") for o in found]
+    # 28 Oct and 4 Nov are EXDATEs, 11 Nov moved to the 12th; UNTIL (UTC) keeps 16 Dec.
+    assert days == ["10-14 14:00", "10-21 14:00", "11-18 14:00", "11-25 14:00",
+                    "12-02 14:00", "12-09 14:00", "12-16 14:00"]
+
+    assert moved.external_id == "yoga-2026@bredeschool.example#20261111T130000Z"
+    assert moved.rrule is None and moved.starts_at == local(2026, 11, 12, 14)
+
+    # No categories: kind "other", for all schools; a UTC start and a DURATION.
+    assert play.kind is Kind.OTHER and play.all_schools
+    assert play.starts_at == datetime(2026, 10, 10, 12, tzinfo=UTC)
+    assert play.ends_at == local(2026, 10, 10, 17)
+
+
+async def test_reimporting_a_calendar_changes_nothing(db: Database) -> None:
+    async with db.session() as session:
+        first = await import_file(session, "agenda.ics", ics())
+        assert first.summary == ImportSummary(3, 0, 0)
+        again = await import_file(session, "agenda.ics", ics())
+        assert again.summary == ImportSummary(0, 0, 3)
+
+
+def test_ics_errors_name_the_event_and_property() -> None:
+    broken = CALENDAR.replace("DURATION:PT3H\n", "").replace(
+        "GEO:50.801;5.224", "GEO:95.0;5.224"
+    )
+    result = parse_ics(ics(broken))
+    assert result.rows == []
+    assert [(e.row, e.column, e.message_id) for e in result.errors] == [
+        (1, "GEO", importer.MSG_LATITUDE_RANGE),
+        (3, "DTEND", importer.MSG_REQUIRED),
+    ]
+
+
+def test_a_cancelled_event_and_a_long_uid() -> None:
+    uid = "040000008200E00074C5B7101A82E008" * 4
+    text = CALENDAR.replace("UID:speelnamiddag@bredeschool.example", f"UID:{uid}").replace(
+        "DURATION:PT3H\n", "DURATION:PT3H\nSTATUS:CANCELLED\n"
+    )
+    play = parse_ics(ics(text)).rows[1]
+    assert play.cancelled
+    assert len(play.external_id) <= 100
+    assert play.external_id == parse_ics(ics(text)).rows[1].external_id  # stable

@@ -1,0 +1,119 @@
+"""The programme end to end: the coordinator imports a file, parents see their week."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from storage.db import Database
+from storage.models import Activity
+from tests.conftest import COORDINATOR_ID
+from tests.fake_telegram import FakeTelegram
+from tests.helpers import Chat, Person
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "programme.csv"
+
+
+async def onboard(chat: Chat, user_id: int, name: str, language: str, school: str) -> Person:
+    person = chat.person(user_id, name)
+    await person.says(f"/start s_{school}")
+    await person.taps({"nl": "Nederlands", "tr": "Türkçe", "pa": "ਪੰਜਾਬੀ"}[language])
+    await person.taps(data="privacy:ok")
+    return person
+
+
+async def coordinator_of(chat: Chat) -> Person:
+    greet = chat.person(COORDINATOR_ID, "Greet", language_code="nl")
+    await greet.says("/start")
+    await greet.taps("Nederlands")
+    await greet.taps(data="privacy:ok")
+    return greet
+
+
+async def activity_count(db: Database) -> int:
+    async with db.session() as session:
+        return await session.scalar(select(func.count()).select_from(Activity)) or 0
+
+
+async def test_import_the_example_then_every_parent_sees_their_week(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    greet = await coordinator_of(chat)
+    [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                                content=EXAMPLE.read_bytes())
+    assert reply["text"].startswith("Ingelezen: 12 nieuw, 0 gewijzigd, 0 ongewijzigd.")
+    # The same file again changes nothing.
+    [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                                content=EXAMPLE.read_bytes())
+    assert reply["text"].startswith("Ingelezen: 0 nieuw, 0 gewijzigd, 12 ongewijzigd.")
+    assert await activity_count(db) == 12
+
+    # The clock stands on Sunday 22 November 2026: the coming seven days are 22–28 November.
+    ayse = await onboard(chat, 6001, "Ayşe", "tr", "wijdeland")
+    [week] = await ayse.presses_key("📅")
+    assert "Çocuklar için atölye" in week["text"]
+    assert "Çocuk yogası" in week["text"]
+    assert "25 Kasım 2026 Çarşamba, 14:00–15:00" in week["text"]
+    assert "Turnzaal Het Wijdeland" in week["text"]
+    assert "Capoeira" not in week["text"] and "Knutsel" not in week["text"]
+
+    harpreet = await onboard(chat, 6002, "Harpreet", "pa", "kabouterland")
+    [week] = await harpreet.says("/week")
+    # No Punjabi text was given: the Dutch title is shown, marked as Dutch in Punjabi.
+    assert "Knutselnamiddag voor Sinterklaas (ਡੱਚ ਵਿੱਚ)" in week["text"]
+    assert "ਸ਼ਨਿੱਚਰਵਾਰ, 28 ਨਵੰਬਰ 2026, 2:00 ਬਾ.ਦੁ.–4:30 ਬਾ.ਦੁ." in week["text"]
+    assert "ਖੁੱਲ੍ਹੀ ਗਤੀਵਿਧੀ" in week["text"]
+
+    els = await onboard(chat, 6003, "Els", "nl", "vlindertje")
+    [week] = await els.says("/week")
+    assert week["text"].startswith("Programma van zondag 22 november 2026 tot zaterdag 28")
+    assert "Capoeira" in week["text"]
+    assert "donderdag 26 november 2026, 15:45–16:45" in week["text"]
+    assert "Kinderyoga" not in week["text"] and "Knutsel" not in week["text"]
+
+
+async def test_programme_preview_per_language_and_missing_translations(
+    chat: Chat, db: Database
+) -> None:
+    greet = await coordinator_of(chat)
+    await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                      content=EXAMPLE.read_bytes())
+    nl, tr, pa, missing = await greet.says("/programme", expect=4)
+    # Next week: Monday 23 to Sunday 29 November, every school.
+    assert nl["text"].startswith("👁 Nederlands\n\nProgramma van maandag 23 november 2026")
+    assert "Badminton" in nl["text"] and "Voor: GO! Basisschool Engelmanshoven" in nl["text"]
+    assert tr["text"].startswith("👁 Türkçe\n\n23 Kasım 2026 Pazartesi")
+    assert pa["text"].startswith("👁 ਪੰਜਾਬੀ")
+    assert "Knutselnamiddag voor Sinterklaas (ਡੱਚ ਵਿੱਚ)" in pa["text"]
+    assert missing["text"].startswith("Nog zonder vertaling:")
+    assert "knutselen-sinterklaas-2026" in missing["text"]
+
+
+async def test_a_malformed_file_imports_nothing_and_says_where(chat: Chat, db: Database) -> None:
+    greet = await coordinator_of(chat)
+    bad = (
+        b"id;kind;schools;date;start;end;title_nl\n"
+        b"yoga;workshop;wijdeland;2026-11-25;14:00;15:00;Kinderyoga\n"
+        b"dans;dansen;wijdeland;2026-11-26;14:00;15:00;Dans\n"
+        b"fiets;workshop;nergens;31/02/2026;25:00;15:00;\n"
+    )
+    [reply] = await greet.sends("document", file_name="fout.csv", mime_type="text/csv",
+                                content=bad)
+    text = reply["text"]
+    assert text.startswith("Er is niets ingelezen.")
+    assert "Rij 3, kolom kind: Onbekende soort “dansen”." in text
+    assert "Rij 4, kolom schools: Onbekende schoolcode “nergens”." in text
+    assert "Rij 4, kolom date: “31/02/2026” is geen datum." in text
+    assert "Rij 4, kolom title_nl: Dit moet ingevuld zijn." in text
+    assert await activity_count(db) == 0  # not even the good first row
+
+
+async def test_parents_cannot_import_or_preview(chat: Chat, db: Database) -> None:
+    els = await onboard(chat, 6004, "Els", "nl", "klimop")
+    [reply] = await els.sends("document", file_name="programme.csv", mime_type="text/csv",
+                              content=EXAMPLE.read_bytes())
+    assert reply["text"] == "Sorry, dat begreep ik niet. Gebruik de knoppen hieronder."
+    [reply] = await els.says("/programme")
+    assert reply["text"] == "Sorry, dit is alleen voor het team van de Brede School."
+    assert await activity_count(db) == 0
