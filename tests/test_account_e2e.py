@@ -31,10 +31,10 @@ async def rows_naming(db: Database, telegram_id: int) -> dict[str, int]:
         for table in Base.metadata.sorted_tables:
             for column in table.columns:
                 value = None
-                if column.name == "telegram_id":
+                if column.name in ("telegram_id", "chat_id"):
                     value = telegram_id
-                elif column.name == "person_id" or (table.name == "people"
-                                                    and column.name == "id"):
+                elif column.name in ("person_id", "created_by") or (
+                        table.name == "people" and column.name == "id"):
                     value = person_id
                 if value is None:
                     continue

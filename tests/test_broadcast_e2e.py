@@ -11,6 +11,7 @@ from storage.db import Database
 from storage.models import Broadcast, Person
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
+from tests.test_account_e2e import rows_naming
 from tests.test_programme_e2e import EXAMPLE, coordinator_of, onboard
 
 
@@ -122,3 +123,18 @@ async def test_faults_during_a_broadcast(chat: Chat, fake: FakeTelegram, db: Dat
         assert person is not None and person.blocked_at is not None
     [listing] = await greet.says("/broadcasts")
     assert "8 verstuurd, 0 mislukt, 1 hebben de bot geblokkeerd" in listing["text"]
+
+
+async def test_forget_after_a_broadcast_leaves_no_row(chat: Chat, fake: FakeTelegram,
+                                                      db: Database) -> None:
+    greet = await coordinator_of(chat)
+    harpreet = await onboard(chat, 7201, "Harpreet", "pa", "klimop")
+    await greet.says("/broadcast")
+    await greet.taps("📤 Verstuur naar 1 ouder")
+    await greet.taps("✅ Ja, nu versturen")
+    await wait_until(lambda: harpreet.last_text().startswith("ਸੋਮਵਾਰ"), fake)
+    assert (await rows_naming(db, harpreet.id))["outbox.chat_id"] == 1
+
+    await harpreet.says("/forget")
+    await harpreet.taps(data="forget:yes")
+    assert set((await rows_naming(db, harpreet.id)).values()) == {0}
