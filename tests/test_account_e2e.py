@@ -170,11 +170,16 @@ async def test_free_text_after_onboarding_points_to_the_buttons(chat: Chat) -> N
     assert reply["text"] == "Sorry, dat begreep ik niet. Gebruik de knoppen hieronder."
 
 
-async def test_coordinator_skips_the_school_question(chat: Chat, db: Database) -> None:
+async def test_coordinator_skips_the_school_question(chat: Chat, fake: FakeTelegram,
+                                                     db: Database) -> None:
     coordinator = chat.person(COORDINATOR_ID, "Greet", language_code="nl")
     await coordinator.says("/start")
     [privacy] = await coordinator.taps("Nederlands")
     assert privacy["text"].startswith("Over je gegevens")
+    await coordinator.taps(data="privacy:ok")
+    menu = fake.calls_of("setMyCommands")[-1].params
+    assert menu["scope"] == {"type": "chat", "chat_id": COORDINATOR_ID}
+    assert {"programme", "broadcast", "broadcasts"} <= {c["command"] for c in menu["commands"]}
     async with db.session() as session:
         row = await session.scalar(select(Person).where(Person.telegram_id == COORDINATOR_ID))
         assert row is not None and row.role == "coordinator"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Bot, BotCommand, BotCommandScopeChat
 
 from bot.i18n import N_, SUPPORTED_LOCALES, _, use_locale
+from bot.services.roles import Role
 
 PARENT_COMMANDS: list[tuple[str, str]] = [
     ("start", N_("Start")),
@@ -18,9 +19,18 @@ PARENT_COMMANDS: list[tuple[str, str]] = [
 ]
 
 
-def bot_commands(locale: str) -> list[BotCommand]:
+# The coordinator sees these too, in their own chat's menu.
+COORDINATOR_COMMANDS: list[tuple[str, str]] = [
+    ("programme", N_("Preview next week's programme")),
+    ("broadcast", N_("Send next week's programme")),
+    ("broadcasts", N_("Past broadcasts and their figures")),
+]
+
+
+def bot_commands(locale: str, role: Role = Role.PARENT) -> list[BotCommand]:
+    commands = PARENT_COMMANDS + (COORDINATOR_COMMANDS if role is Role.COORDINATOR else [])
     with use_locale(locale):
-        return [BotCommand(name, _(description)) for name, description in PARENT_COMMANDS]
+        return [BotCommand(name, _(description)) for name, description in commands]
 
 
 async def register_menus(bot: Bot) -> None:
@@ -30,9 +40,10 @@ async def register_menus(bot: Bot) -> None:
         await bot.set_my_commands(bot_commands(locale), language_code=locale)
 
 
-async def set_chat_menu(bot: Bot, chat_id: int, locale: str) -> None:
-    """The menu in the language the person chose, whatever their phone's language is."""
-    await bot.set_my_commands(bot_commands(locale), scope=BotCommandScopeChat(chat_id))
+async def set_chat_menu(bot: Bot, chat_id: int, locale: str, role: Role = Role.PARENT) -> None:
+    """The menu in the language the person chose (whatever their phone's language is), with
+    the staff commands for staff."""
+    await bot.set_my_commands(bot_commands(locale, role), scope=BotCommandScopeChat(chat_id))
 
 
 async def clear_chat_menu(bot: Bot, chat_id: int) -> None:

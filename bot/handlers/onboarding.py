@@ -152,7 +152,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
             await update.effective_chat.send_message(
                 _("From now on I will write to you in English."), reply_markup=main_keyboard()
             )
-            await set_chat_menu(context.bot, update.effective_chat.id, locale)
+            await set_chat_menu(context.bot, update.effective_chat.id, locale, person.role)
 
 
 @door()
@@ -173,4 +173,5 @@ async def accept_privacy(update: Update, context: BotContext) -> None:
           "Use the big buttons below.").format(name=person.first_name),
         reply_markup=main_keyboard(),
     )
-    await set_chat_menu(context.bot, update.effective_chat.id, person.locale or "nl")
+    await set_chat_menu(context.bot, update.effective_chat.id, person.locale or "nl",
+                        person.role)
