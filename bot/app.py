@@ -9,6 +9,8 @@ Usage::
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from telegram import Update
 from telegram.ext import (
@@ -110,6 +112,27 @@ def register(app: Application, settings: Settings) -> None:
     app.add_handler(MessageHandler(NEW_PRIVATE, fallback.private_message))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
     app.add_error_handler(fallback.on_error)
+
+
+@asynccontextmanager
+async def running(app: Application, *, polling: bool = True) -> AsyncIterator[Application]:
+    """Run the application inside an event loop that already runs (tests, benchmarks): the
+    same steps as ``run_polling``: initialize, post_init, start, poll; and back down."""
+    async with app:
+        assert app.post_init is not None and app.post_shutdown is not None
+        await app.post_init(app)
+        await app.start()
+        if polling:
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0, timeout=1,
+                                            allowed_updates=ALLOWED_UPDATES)
+        try:
+            yield app
+        finally:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            await app.stop()
+            await app.post_shutdown(app)
 
 
 async def _post_init(app: Application) -> None:

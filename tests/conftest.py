@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import ALLOWED_UPDATES, build_application
+from bot.app import build_application, running
 from bot.clock import Clock
 from bot.config import Settings
 from storage.db import Database
@@ -89,18 +89,8 @@ async def bot(settings: Settings, db: Database, fake: FakeTelegram,
     """The real Application, long polling the fake server, as ``python -m bot`` runs it."""
     app = build_application(settings, db=db)
     app.bot_data["clock"] = clock
-    async with app:
-        assert app.post_init is not None
-        await app.post_init(app)
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1,
-                                        allowed_updates=ALLOWED_UPDATES)
+    async with running(app):
         yield
-        await app.updater.stop()
-        await app.stop()
-    if app.post_shutdown is not None:
-        await app.post_shutdown(app)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.app import ALLOWED_UPDATES, build_application
+from bot.app import build_application, running
 from bot.config import Settings
 from bot.handlers.door import BotContext, door
 from bot.services.roles import STAFF, Role
@@ -33,16 +33,8 @@ async def staff_bot(settings: Settings, db: Database, fake: FakeTelegram) -> Asy
     app = build_application(settings, db=db)
     # First in group 0, as a real staff command would sit before the catch-alls.
     app.handlers[0].insert(0, CommandHandler("staffonly", staff_only))
-    async with app:
-        assert app.post_init is not None
-        await app.post_init(app)
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1,
-                                        allowed_updates=ALLOWED_UPDATES)
+    async with running(app):
         yield Chat(fake)
-        await app.updater.stop()
-        await app.stop()
 
 
 async def test_staff_door_refuses_parents_and_strangers(staff_bot: Chat) -> None:
