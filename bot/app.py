@@ -102,6 +102,7 @@ def register(app: Application, settings: Settings) -> None:
     app.add_handler(CommandHandler("broadcasts", broadcast.broadcasts_command,
                                    filters=NEW_PRIVATE))
     app.add_handler(ButtonHandler(broadcast.draft_button, pattern=broadcast.BROADCAST_DATA))
+    app.add_handler(ButtonHandler(broadcast.show_dutch, pattern=broadcast.DUTCH_DATA))
     if settings.coordinator_ids:
         # Only the coordinator's files are imports; anyone else's fall through to the rest.
         coordinator = filters.User(user_id=settings.coordinator_ids)

@@ -69,6 +69,15 @@ async def test_broadcast_to_three_schools_in_three_languages(
     nl_text = els.last_text()
     assert "Capoeira" in nl_text and "donderdag 26 november 2026, 15:45–16:45" in nl_text
     assert "Kinderyoga" not in nl_text
+    # Beside the translation, one tap shows the Dutch original; Dutch readers need no button.
+    def labels(message: dict) -> list[str]:
+        return [text for text, _data in FakeTelegram.inline_buttons(message)]
+
+    assert labels(fake.transcript(ayse.id)[-1]) == ["🇧🇪 Nederlands"]
+    assert labels(fake.transcript(els.id)[-1]) == []
+    [dutch] = await ayse.taps("🇧🇪 Nederlands")
+    assert dutch["text"].startswith("Programma van maandag 23 november 2026")
+    assert "Kinderyoga" in dutch["text"] and "Capoeira" not in dutch["text"]
     counts = fake.sent_count_per_chat()
     assert fake.transcript(other.id)[-1]["text"].startswith("Dank je") is False
     assert not any("programı" in t for t in fake.texts(other.id))

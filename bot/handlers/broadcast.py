@@ -26,6 +26,8 @@ from bot.services.people import SchoolView
 from bot.services.programme import ProgrammeItem
 from bot.services.roles import Role
 
+# nl:b:<broadcast id>: the Dutch original of a broadcast, under every translated copy.
+DUTCH_DATA = r"^nl:b:(\d{1,9})$"
 # bc:<draft id>:<action>; the draft must be the presser's own and still a draft.
 BROADCAST_DATA = r"^bc:(\d{1,9}):(a|s:\d{1,6}|l:(?:nl|tr|pa)|p|go|yes|back|x)$"
 COORDINATOR_ONLY = {Role.COORDINATOR}
@@ -210,3 +212,24 @@ async def broadcasts_command(update: Update, context: BotContext) -> None:
                            ).format(date=when, sent=item.sent, failed=item.failed,
                                     blocked=item.blocked))
     await update.effective_chat.send_message("\n".join(lines))
+
+
+@door()
+async def show_dutch(update: Update, context: BotContext) -> None:
+    """The 🇧🇪 Nederlands button: the same week for the same schools, in Dutch."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_chat is not None
+    item = await service.get(context.session, int(query.data.rsplit(":", 1)[1]))
+    person = context.person
+    if (item is None or item.status not in (service.SENDING, service.DONE)
+            or item.week_start is None or person is None or not person.school_ids):
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    await query.answer()
+    schools = await people.schools(context.session)
+    own = frozenset(person.school_ids) & (item.audience.schools or frozenset(person.school_ids))
+    items = await programme_service.week_programme(
+        context.session, own or person.school_ids, service.DUTCH, item.week_start,
+        context.settings.timezone)
+    render = render_for(item.week_start, schools, context.settings.timezone)
+    await send_html(update, render(service.DUTCH, own, items))

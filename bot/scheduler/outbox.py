@@ -34,7 +34,7 @@ import logging
 import math
 import time
 import warnings
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -61,7 +61,6 @@ from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
-
 def wake(application: Application) -> None:
     """Tell the application's sender that rows were committed (no-op without a sender)."""
     sender = application.bot_data.get("outbox")
@@ -70,33 +69,47 @@ def wake(application: Application) -> None:
 
 
 class _Window:
-    """At most ``capacity`` starts in any ``period`` seconds (a sliding window), evenly spaced
-    rather than in bursts, so few requests are in flight at any moment (those are what a
-    crash may send twice).
+    """At most ``capacity`` messages counted by Telegram in any ``period`` seconds, evenly
+    spaced (one per 1/rate s) rather than in bursts, so few requests are in flight at any
+    moment (those are what a crash may send twice).
 
-    Telegram counts per second; the small ``margin`` added to the period absorbs the jitter
-    between our clock and the moment the server counts the request.
+    Telegram counts a request when it arrives, which we never see: somewhere between our
+    start and its answer. So each send is stamped with its answer time (or ``start + skew``
+    for a request that hangs), and a new send starts only when fewer than ``capacity`` stamps
+    lie within the last ``period``: the server can never count more. The price is the round
+    trip: on a local link the full rate, with 100 ms round trips about 27 of 30 per second
+    (a 429 costs far more: everything waits its retry_after).
     """
 
-    def __init__(self, rate: float, margin: float) -> None:
+    def __init__(self, rate: float, skew: float) -> None:
         self.capacity = max(1, int(rate))
-        self.period = self.capacity / rate + margin
-        self.spacing = self.period / self.capacity
-        self.starts: deque[float] = deque()
+        self.period = self.capacity / rate
+        self.spacing = 1.0 / rate
+        self.skew = skew
+        self.stamps: list[list[float]] = []  # [stamp], mutable: lowered when answered
         self.next_at = 0.0
 
     def delay(self, now: float) -> float:
-        while self.starts and self.starts[0] <= now - self.period:
-            self.starts.popleft()
-        full = self.starts[0] + self.period - now if len(self.starts) >= self.capacity else 0.0
+        self.stamps = [s for s in self.stamps if s[0] > now - self.period]
+        full = 0.0
+        if len(self.stamps) >= self.capacity:
+            ordered = sorted(s[0] for s in self.stamps)
+            full = ordered[len(ordered) - self.capacity] + self.period - now
         return max(self.next_at - now, full, 0.0)
 
-    def record(self, now: float) -> None:
-        self.starts.append(now)
-        # Slots follow a schedule, so a late wake-up is made up by the next one instead of
-        # slowing every later send; after an idle spell the schedule starts again from now.
+    def record(self, now: float) -> list[float]:
+        """A send starts now; returns its stamp, for :meth:`answered`."""
+        stamp = [now + self.skew]
+        self.stamps.append(stamp)
+        # Slots follow a schedule, so a wake-up a little late is made up by the next send;
+        # after a longer stall the schedule starts again from now (no burst).
         base = self.next_at if now - self.next_at < self.spacing else now
         self.next_at = base + self.spacing
+        return stamp
+
+    @staticmethod
+    def answered(stamp: list[float], now: float) -> None:
+        stamp[0] = min(stamp[0], now)
 
 
 @dataclass(order=True)
@@ -123,7 +136,7 @@ class OutboxSender:
         max_attempts: int = 6,
         max_backoff: float = 60.0,
         idle_poll: float = 1.0,
-        margin: float = 0.03,
+        skew: float = 1.0,
         retention: timedelta | None = timedelta(days=30),
     ) -> None:
         self.bot = bot
@@ -137,9 +150,10 @@ class OutboxSender:
         self.batch_size = batch_size or max(10, int(rate * 2))
         self.counts: Counter[str] = Counter()  # "sent", "failed:blocked", "retry:network"...
 
-        self._window = _Window(rate, margin)
-        self._chat_interval = 1.0 / per_chat_rate + margin
-        self._group_interval = 60.0 / per_group_per_minute + margin
+        self._window = _Window(rate, skew)
+        self._skew = skew
+        self._chat_interval = 1.0 / per_chat_rate
+        self._group_interval = 60.0 / per_group_per_minute
         self._chat_next: dict[int, float] = {}  # chat_id -> monotonic time it may get one more
         self._slots = asyncio.Semaphore(max_in_flight)
         self._held: list[_Held] = []
@@ -243,13 +257,22 @@ class OutboxSender:
             self._slots.release()
             return
         row = heapq.heappop(self._held).row  # the head: only this loop changes the heap
-        self._window.record(now)
-        self._chat_next[row.chat_id] = now + (
-            self._group_interval if row.chat_id < 0 else self._chat_interval
-        )
-        task = asyncio.create_task(self._send(row), name=f"outbox-send-{row.id}")
+        stamp = self._window.record(now)
+        self._chat_next[row.chat_id] = now + self._skew + self._interval(row.chat_id)
+        task = asyncio.create_task(self._send(row, stamp), name=f"outbox-send-{row.id}")
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
+
+    def _interval(self, chat_id: int) -> float:
+        return self._group_interval if chat_id < 0 else self._chat_interval
+
+    def _answered(self, row: repo.ClaimedMessage, stamp: list[float]) -> None:
+        """The request is answered, so Telegram counted it by now at the latest."""
+        now = time.monotonic()
+        _Window.answered(stamp, now)
+        if row.chat_id in self._chat_next:
+            self._chat_next[row.chat_id] = min(self._chat_next[row.chat_id],
+                                               now + self._interval(row.chat_id))
 
     def _should_claim(self, now: float) -> bool:
         if len(self._held) >= self.batch_size // 2:
@@ -277,19 +300,28 @@ class OutboxSender:
     async def _drop_unwanted(
         self, session: AsyncSession, rows: list[repo.ClaimedMessage]
     ) -> list[repo.ClaimedMessage]:
-        """Apply the drop rule (/stop, blocked) to freshly claimed rows; the rest is sent."""
+        """Apply the drop rule (/stop, blocked) and the try limit to freshly claimed rows;
+        the rest is sent."""
         keep = []
         dropped: dict[str, list[int]] = {}
+        gave_up = []
         for row in rows:
             reason = drop_reason(stopped=row.person_stopped, blocked=row.person_blocked,
                                  always=bool(row.payload.get("always")))
-            if reason is None:
-                keep.append(row)
-            else:
+            if reason is not None:
                 dropped.setdefault(reason, []).append(row.id)
+            elif row.attempts > self.max_attempts:  # taken again after lease upon lease
+                gave_up.append(row.id)
+            else:
+                keep.append(row)
         for reason, ids in dropped.items():
             await repo.mark_finished(session, ids, status=repo.DROPPED, error=reason)
             self.counts[f"dropped:{reason}"] += len(ids)
+        if gave_up:
+            await repo.mark_finished(session, gave_up, status=repo.FAILED, error="gave_up")
+            self.counts["failed:gave_up"] += len(gave_up)
+            log.warning("outbox: %d rows given up after %d tries", len(gave_up),
+                        self.max_attempts)
         return keep
 
     async def _idle(self) -> None:
@@ -351,7 +383,7 @@ class OutboxSender:
     # ----------------------------------------------------------------------------------------
     # one send
 
-    async def _send(self, row: repo.ClaimedMessage) -> None:
+    async def _send(self, row: repo.ClaimedMessage, stamp: list[float]) -> None:
         try:
             try:
                 call = self._api_call(row)
@@ -359,7 +391,10 @@ class OutboxSender:
                 await self._finish(row, repo.FAILED, "bad_payload")
                 return
             try:
-                result = await call
+                try:
+                    result = await call
+                finally:
+                    self._answered(row, stamp)
             except RetryAfter as exc:
                 await self._rate_limited_by_telegram(row, _seconds(exc))
             except Forbidden:
@@ -374,6 +409,8 @@ class OutboxSender:
                 await self._transient(row, "network")
             except TelegramError:
                 await self._transient(row, "telegram_error")
+            except (TypeError, ValueError):  # PTB refused the payload's values
+                await self._finish(row, repo.FAILED, "bad_payload")
             else:
                 message_id = getattr(result, "message_id", None)
                 await self._write(lambda s: repo.mark_sent(

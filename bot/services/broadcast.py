@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import BRUSSELS, SUPPORTED_LOCALES
+from bot.i18n import BRUSSELS, DEFAULT_LOCALE, LANGUAGE_NAMES, SUPPORTED_LOCALES
 from bot.services import outbox
 from bot.services import programme as programme_service
 from bot.services.outbox import NewMessage, Progress
@@ -33,6 +33,7 @@ from storage import programme as programme_repo
 from storage.models import Broadcast, Person, PersonSchool, utcnow
 
 PROGRAMME = "programme"
+DUTCH = DEFAULT_LOCALE
 DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
 
 
@@ -214,12 +215,18 @@ async def start_programme(
                 key=lambda item: (item.starts_at, item.activity_id),
             )
             texts[key] = render(recipient.locale, schools, items)
+        payload: dict[str, object] = {"text": texts[key], "parse_mode": "HTML"}
+        if recipient.locale != DUTCH:
+            # Flemish services speak Dutch; the translation is an aid. One tap shows it.
+            payload["reply_markup"] = {"inline_keyboard": [[{
+                "text": f"🇧🇪 {LANGUAGE_NAMES[DUTCH]}",
+                "callback_data": f"nl:b:{broadcast_id}"}]]}
         messages.append(NewMessage(
             dedupe_key=f"broadcast:{broadcast_id}:{recipient.person_id}",
             chat_id=recipient.telegram_id,
             person_id=recipient.person_id,
             kind="text",
-            payload={"text": texts[key], "parse_mode": "HTML"},
+            payload=payload,
             group_key=group_key(broadcast_id),
         ))
     await outbox.enqueue_many(session, messages)

@@ -103,12 +103,12 @@ async def enqueue(
     return await enqueue_many(session, [message]) > 0
 
 
-async def enqueue_many(session: AsyncSession, messages: list[NewMessage]) -> int:
+async def enqueue_many(session: AsyncSession, rows: list[NewMessage]) -> int:
     """Add many messages at once (a broadcast to every parent); returns how many rows were
     added. Existing dedupe_keys are skipped; a long text adds one row per part."""
     now = utcnow()
-    rows = [row for message in messages for row in _rows(message, now)]
-    return await repo.insert_ignoring_duplicates(session, rows)
+    values = [value for message in rows for value in _rows(message, now)]
+    return await repo.insert_ignoring_duplicates(session, values)
 
 
 def _rows(message: NewMessage, now: datetime) -> list[dict[str, Any]]:
