@@ -63,6 +63,7 @@ def build_application(settings: Settings, *, db: Database | None = None) -> Appl
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(context=BotContext))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
@@ -120,7 +121,7 @@ async def running(app: Application, *, polling: bool = True) -> AsyncIterator[Ap
     """Run the application inside an event loop that already runs (tests, benchmarks): the
     same steps as ``run_polling``: initialize, post_init, start, poll; and back down."""
     async with app:
-        assert app.post_init is not None and app.post_shutdown is not None
+        assert app.post_init and app.post_stop and app.post_shutdown
         await app.post_init(app)
         await app.start()
         if polling:
@@ -133,6 +134,7 @@ async def running(app: Application, *, polling: bool = True) -> AsyncIterator[Ap
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()
             await app.stop()
+            await app.post_stop(app)
             await app.post_shutdown(app)
 
 
@@ -149,9 +151,13 @@ async def _post_init(app: Application) -> None:
     log.info("bot @%s ready", app.bot.username)
 
 
-async def _post_shutdown(app: Application) -> None:
+async def _post_stop(app: Application) -> None:
+    # Before shutdown: the sends in flight still have the bot's HTTP client to finish on.
     if (outbox := app.bot_data.pop("outbox", None)) is not None:
         await outbox.stop()
+
+
+async def _post_shutdown(app: Application) -> None:
     if app.bot_data.get("owns_db"):
         await app.bot_data["db"].close()
 

@@ -38,7 +38,8 @@ FAILED = "failed"
 DROPPED = "dropped"
 FINISHED = (SENT, FAILED, DROPPED)
 
-# Rows per INSERT statement: well under SQLite's and asyncpg's bound-parameter limits.
+# Rows per executemany: SQLAlchemy batches them into multi-row INSERTs, well under the
+# bound-parameter limits of SQLite and asyncpg.
 INSERT_CHUNK = 500
 
 M = OutboxMessage
@@ -91,22 +92,52 @@ async def claim(
 ) -> list[ClaimedMessage]:
     """Take up to ``limit`` due rows: status becomes "sending", attempts goes up by one.
 
-    Due means pending with ``not_before <= now``, or "sending" with a claim older than
-    ``lease`` (its sender died mid-send: the row is sent again). A row is left alone while an
-    older row of the same chat is being sent or is due, so a chat's messages go out in id
-    order (the parts of a long text) and a batch holds at most one row per chat.
+    Due means "sending" with a claim older than ``lease`` (its sender died mid-send: the row
+    is sent again), or pending with ``not_before <= now``, earliest first. A row is left alone
+    while an older row of the same chat is being sent or is due, so a chat's messages go out
+    in id order (the parts of a long text) and a batch holds at most one row per chat.
     """
+    stale = await _claim_where(session, and_(M.status == SENDING, M.claimed_at < now - lease),
+                               now=now, limit=limit, order=(M.id,))
+    due = await _claim_where(session, and_(M.status == PENDING, M.not_before <= now),
+                             now=now, limit=limit - len(stale), order=(M.not_before, M.id))
+    rows = sorted(stale + due, key=lambda r: r.id)
+    person_ids = {r.person_id for r in rows if r.person_id is not None}
+    flags: dict[int, tuple[bool, bool]] = {}
+    if person_ids:
+        people = await session.execute(
+            select(Person.id, Person.stopped_at, Person.blocked_at).where(
+                Person.id.in_(person_ids)
+            )
+        )
+        flags = {p.id: (p.stopped_at is not None, p.blocked_at is not None) for p in people}
+    return [
+        ClaimedMessage(
+            id=r.id, dedupe_key=r.dedupe_key, chat_id=r.chat_id, person_id=r.person_id,
+            kind=r.kind, payload=_load(r.payload), attempts=r.attempts,
+            person_stopped=flags.get(r.person_id, NO_FLAGS)[0] if r.person_id else False,
+            person_blocked=flags.get(r.person_id, NO_FLAGS)[1] if r.person_id else False,
+        )
+        for r in rows
+    ]
+
+
+async def _claim_where(
+    session: AsyncSession, condition: Any, *, now: datetime, limit: int, order: tuple[Any, ...]
+) -> list[Any]:
+    if limit <= 0:
+        return []
     older = aliased(OutboxMessage)
-    due = or_(
-        and_(M.status == PENDING, M.not_before <= now),
-        and_(M.status == SENDING, M.claimed_at < now - lease),
-    )
+    # Written so that both index look-ups stay on (chat_id, status): this runs once per
+    # candidate row, and the candidates of a broadcast are thousands.
     waits_for_older = exists().where(
         older.chat_id == M.chat_id,
+        older.status.in_((PENDING, SENDING)),
         older.id < M.id,
-        or_(older.status == SENDING, and_(older.status == PENDING, older.not_before <= now)),
+        or_(older.status == SENDING, older.not_before <= now),
     )
-    pick = select(M.id).where(due, ~waits_for_older).order_by(M.id).limit(limit)
+    # Ordered like the (status, not_before) index: the scan stops after ``limit`` rows.
+    pick = select(M.id).where(condition, ~waits_for_older).order_by(*order).limit(limit)
     if dialect_name(session) == "postgresql":
         # Several senders may drain one outbox: each skips the rows another is claiming.
         pick = pick.with_for_update(skip_locked=True, of=M)
@@ -118,25 +149,7 @@ async def claim(
         .returning(M.id, M.dedupe_key, M.chat_id, M.person_id, M.kind, M.payload, M.attempts)
         .execution_options(synchronize_session=False)
     )
-    rows = sorted((await session.execute(statement)).all(), key=lambda r: r.id)
-    person_ids = {r.person_id for r in rows if r.person_id is not None}
-    flags: dict[int, tuple[bool, bool]] = {}
-    if person_ids:
-        people = await session.execute(
-            select(Person.id, Person.stopped_at, Person.blocked_at).where(
-                Person.id.in_(person_ids)
-            )
-        )
-        flags = {p.id: (p.stopped_at is not None, p.blocked_at is not None) for p in people}
-    claimed = []
-    for r in rows:
-        stopped, blocked = flags.get(r.person_id, (False, False)) if r.person_id else NO_FLAGS
-        claimed.append(ClaimedMessage(
-            id=r.id, dedupe_key=r.dedupe_key, chat_id=r.chat_id, person_id=r.person_id,
-            kind=r.kind, payload=_load(r.payload), attempts=r.attempts,
-            person_stopped=stopped, person_blocked=blocked,
-        ))
-    return claimed
+    return list((await session.execute(statement)).all())
 
 
 def _load(payload: str) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Fixtures: a migrated database per test, the fake Bot API server, and the real bot on top.
 
-``TEST_DATABASE_URL`` picks the backend (default: a fresh SQLite file per test).
+Each test gets a fresh SQLite file (a copy of one migrated template). The PostgreSQL run of
+the suite is still to come (the production-path issue).
 """
 
 from __future__ import annotations

@@ -194,3 +194,17 @@ async def test_commands_are_registered_per_language(chat: Chat, fake: FakeTelegr
         assert [c["command"] for c in menu] == names
     assert menus["tr"][7]["description"] == "Tüm bilgilerinizi silin"
     assert menus["nl"][4]["description"] == "Wat kan deze bot?"
+
+
+async def test_writing_again_after_blocking_the_bot_clears_the_block(chat: Chat,
+                                                                     db: Database) -> None:
+    els = await onboard(chat, 3010, "nl", name="Els")
+    async with db.session() as session:
+        row = await session.scalar(select(Person).where(Person.telegram_id == 3010))
+        assert row is not None
+        row.blocked_at = row.created_at  # as the outbox does on a 403
+        await session.commit()
+    await els.says("/help")
+    async with db.session() as session:
+        row = await session.scalar(select(Person).where(Person.telegram_id == 3010))
+        assert row is not None and row.blocked_at is None

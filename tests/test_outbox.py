@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import unicodedata
@@ -318,3 +319,23 @@ async def test_release_gives_the_try_back(db: Database) -> None:
         await session.commit()
     [again] = await claim(db)
     assert again.attempts == 1
+
+
+async def test_concurrent_claims_never_share_a_row(db: Database) -> None:
+    """Several senders at once (PostgreSQL: SKIP LOCKED; SQLite: one writer at a time)."""
+    async with db.session() as session:
+        await outbox.enqueue_many(session, [
+            NewMessage(f"k{i}", 1000 + i, None, "text", {"text": "x"}) for i in range(120)])
+        await session.commit()
+
+    async def one_sender() -> list[int]:
+        async with db.session() as session:
+            rows = await repo.claim(session, now=utcnow(), limit=40,
+                                    lease=timedelta(seconds=60))
+            await asyncio.sleep(0.05)  # hold the claim while the others try
+            await session.commit()
+            return [r.id for r in rows]
+
+    claimed = [i for ids in await asyncio.gather(*(one_sender() for _ in range(4)))
+               for i in ids]
+    assert len(claimed) == len(set(claimed)) == 120

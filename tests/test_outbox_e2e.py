@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, running
 from bot.config import Settings
 from bot.scheduler.outbox import OutboxSender, wake
 from bot.services import outbox
@@ -31,18 +31,8 @@ BUTTONS = {"inline_keyboard": [[{"text": "👍 Ik kom", "callback_data": "rsvp:3
 @pytest.fixture
 async def app(settings: Settings, db: Database, fake: FakeTelegram) -> AsyncIterator[Application]:
     """The Application as ``python -m bot`` runs it (post_init starts the sender), no polling."""
-    application = build_application(settings, db=db)
-    async with application:
-        assert application.post_init is not None and application.post_shutdown is not None
-        await application.post_init(application)
-        await application.start()
+    async with running(build_application(settings, db=db), polling=False) as application:
         yield application
-        # Stop the sender while the bot's HTTP client is still open.
-        sender = application.bot_data.pop("outbox", None)
-        if sender is not None:
-            await sender.stop()
-        await application.stop()
-    await application.post_shutdown(application)
 
 
 async def add_parents(db: Database, n: int, first_id: int = 60_000) -> list[tuple[int, int]]:
@@ -257,3 +247,20 @@ async def test_stopped_parents_get_only_what_they_asked_for(app: Application, db
     assert await finished(db, "g") == Progress(total=2, sent=1, dropped=1,
                                                errors={"stopped": 1})
     assert fake.sent_count_per_chat() == {c2: 1}
+
+
+async def test_a_row_that_keeps_dying_in_flight_is_given_up(app: Application, db: Database,
+                                                            fake: FakeTelegram) -> None:
+    [(person, chat)] = await add_parents(db, 1)
+    async with db.session() as session:
+        await outbox.enqueue(session, dedupe_key="poison", chat_id=chat, person_id=person,
+                             kind="text", payload={"text": "x"}, group_key="p")
+        row = await session.scalar(select(OutboxMessage))
+        assert row is not None
+        # Claimed six times already, each time by a sender that died before the answer.
+        row.status, row.attempts = "sending", 6
+        row.claimed_at = utcnow() - timedelta(minutes=5)
+        await session.commit()
+    wake(app)
+    assert await finished(db, "p") == Progress(total=1, failed=1, errors={"gave_up": 1})
+    assert fake.sent_count_per_chat() == {}

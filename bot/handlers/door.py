@@ -79,6 +79,9 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
                 return
             async with context.db.session() as session:
                 row = await people.load(session, user.id)
+                if row is not None and row.blocked_at is not None:
+                    # They write to us again, so they unblocked the bot: send to them again.
+                    row.blocked_at = None
                 role = resolve_role(row.role if row else None, user.id,
                                     context.settings.coordinator_ids)
                 context.session = session

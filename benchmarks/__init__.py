@@ -1,0 +1,1 @@
+"""Runnable benchmarks that print their figures (not tests): ``python -m benchmarks.<name>``."""
