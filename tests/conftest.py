@@ -1,50 +1,77 @@
 """Fixtures: a migrated database per test, the fake Bot API server, and the real bot on top.
 
-Each test gets a fresh SQLite file (a copy of one migrated template). The PostgreSQL run of
-the suite is still to come (the production-path issue).
+``TEST_DATABASE_URL`` picks the backend: unset, each test gets a fresh SQLite file (a copy of
+one migrated template); ``postgresql+asyncpg://...``, the database is migrated once and every
+table is emptied before each test.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from bot.app import build_application, running
 from bot.clock import Clock
 from bot.config import Settings
 from storage.db import Database
+from storage.models import Base
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
 from tests.helpers import Chat
 
 COORDINATOR_ID = 900_001
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrate once per run; each test gets a copy (Alembic per test would be slow)."""
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+def migrate(url: str) -> None:
+    """Alembic to head, in a thread of its own (a test's event loop may already run)."""
 
-    async def migrate() -> None:
-        db = Database.create(f"sqlite+aiosqlite:///{path}")
+    async def upgrade() -> None:
+        db = Database.create(url)
         try:
             await db.migrate()
         finally:
             await db.close()
 
-    asyncio.run(migrate())
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, upgrade()).result()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once per run; each test gets a copy (Alembic per test would be slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    migrate(f"sqlite+aiosqlite:///{path}")
     return path
 
 
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+
+
+@pytest.fixture(scope="session")
+def migrated_server() -> str:
+    """The PostgreSQL database of this run, migrated to the newest schema once."""
+    migrate(TEST_DATABASE_URL)
+    return TEST_DATABASE_URL
+
+
 @pytest.fixture
-async def db(tmp_path: Path, migrated_sqlite: Path) -> AsyncIterator[Database]:
-    path = tmp_path / "bot.sqlite3"
-    shutil.copyfile(migrated_sqlite, path)
-    database = Database.create(f"sqlite+aiosqlite:///{path}")
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    if TEST_DATABASE_URL:
+        database = Database.create(request.getfixturevalue("migrated_server"))
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        async with database.engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    else:
+        path = tmp_path / "bot.sqlite3"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        database = Database.create(f"sqlite+aiosqlite:///{path}")
     await database.load_default_schools()
     yield database
     await database.close()
