@@ -24,7 +24,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.handlers import account, broadcast, fallback, onboarding, programme
+from bot.handlers import account, activities, announce, broadcast, fallback, onboarding, programme
 from bot.handlers.commands import register_menus
 from bot.handlers.door import BotContext
 from bot.handlers.keyboards import (
@@ -104,9 +104,19 @@ def register(app: Application, settings: Settings) -> None:
                                    filters=NEW_PRIVATE))
     app.add_handler(ButtonHandler(broadcast.draft_button, pattern=broadcast.BROADCAST_DATA))
     app.add_handler(ButtonHandler(broadcast.show_dutch, pattern=broadcast.DUTCH_DATA))
+    # The coordinator cancels an activity and may tell its parents.
+    app.add_handler(CommandHandler("activities", activities.activities_command,
+                                   filters=NEW_PRIVATE))
+    app.add_handler(ButtonHandler(activities.activity_button, pattern=activities.ACTIVITY_DATA))
+    app.add_handler(CommandHandler("announce", announce.announce_command, filters=NEW_PRIVATE))
+    app.add_handler(ButtonHandler(announce.draft_button, pattern=announce.ANNOUNCE_DATA))
+    app.add_handler(ButtonHandler(announce.show_dutch, pattern=announce.DUTCH_DATA))
     if settings.coordinator_ids:
         # Only the coordinator's files are imports; anyone else's fall through to the rest.
         coordinator = filters.User(user_id=settings.coordinator_ids)
+        # Their messages answer an /announce draft that awaits one, else go on as before.
+        app.add_handler(MessageHandler(NEW_PRIVATE & coordinator & ~filters.COMMAND,
+                                       announce.coordinator_message))
         app.add_handler(MessageHandler(NEW_PRIVATE & filters.Document.ALL & coordinator,
                                        programme.import_document))
 

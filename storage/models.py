@@ -254,3 +254,7 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Announcements: what the draft waits for next from its author ("nl", "tr", "pa",
+    # "voice:tr"...; None: nothing), and its content as JSON (texts, files, voices per language).
+    awaiting: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    content: Mapped[str | None] = mapped_column(Text, nullable=True)

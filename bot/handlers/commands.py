@@ -24,6 +24,8 @@ COORDINATOR_COMMANDS: list[tuple[str, str]] = [
     ("programme", N_("Preview next week's programme")),
     ("broadcast", N_("Send next week's programme")),
     ("broadcasts", N_("Past broadcasts and their figures")),
+    ("announce", N_("Send an announcement to parents")),
+    ("activities", N_("Cancel an activity and tell the parents")),
 ]
 
 

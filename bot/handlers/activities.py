@@ -1,0 +1,185 @@
+"""/activities: the coordinator cancels an occurrence (or the whole activity) and may tell the
+parents who would have received it, each in their own language.
+
+Buttons carry the activity id and the occurrence's start (unix seconds); every press checks
+again that the occurrence is real and in the state the button expects
+(bot/services/cancellation.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+
+from bot.handlers.door import BotContext, door
+from bot.handlers.programme_text import item_text
+from bot.i18n import _, format_date, format_time, format_weekday_date, ngettext, use_locale
+from bot.scheduler.outbox import wake
+from bot.services import cancellation as service
+from bot.services import outbox, people
+from bot.services import programme as programme_service
+from bot.services.programme import DUTCH, ActivityData, Occurrence, ProgrammeItem
+from bot.services.roles import Role
+
+# act:list | act:<activity id>:<unix start>[:<action>]
+ACTIVITY_DATA = r"^act:(?:list|\d{1,9}:\d{1,11}(?::(?:xo|xa|yo|ya|no|na))?)$"
+COORDINATOR_ONLY = {Role.COORDINATOR}
+TITLE_CHARS = 28
+
+
+def _data(activity_id: int, start: datetime, action: str = "") -> str:
+    return f"act:{activity_id}:{service.unix(start)}" + (f":{action}" if action else "")
+
+
+def button_label(data: ActivityData, occurrence: Occurrence) -> str:
+    """'Kinderyoga · wo 25/11 14:00': the Dutch title, short, and when (reader's locale)."""
+    title = data.texts.get(DUTCH, programme_service.LocalText()).title or data.external_id
+    if len(title) > TITLE_CHARS:
+        title = title[: TITLE_CHARS - 1].rstrip() + "…"
+    when = f"{format_date(occurrence.starts_at, 'EEE dd/MM')} {format_time(occurrence.starts_at)}"
+    return f"{title} · {when}"
+
+
+async def list_screen(context: BotContext) -> tuple[str, InlineKeyboardMarkup | None]:
+    found = await service.upcoming_occurrences(context.session, context.now(),
+                                               tz=context.settings.timezone)
+    if not found:
+        return _("Nothing is planned in the next two weeks. Enjoy the quiet!"), None
+    rows = [[InlineKeyboardButton(button_label(data, occurrence),
+                                  callback_data=_data(data.id or 0, occurrence.starts_at))]
+            for data, occurrence in found]
+    return _("Which activity? Tap one to see it or cancel it."), InlineKeyboardMarkup(rows)
+
+
+@door(roles=COORDINATOR_ONLY)
+async def activities_command(update: Update, context: BotContext) -> None:
+    """/activities: a button per occurrence of the coming two weeks."""
+    assert update.effective_chat is not None
+    text, markup = await list_screen(context)
+    await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+@door(roles=COORDINATOR_ONLY)
+async def activity_button(update: Update, context: BotContext) -> None:
+    """Every button of /activities: show, cancel, tell the parents (or not), back."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    if query.data == "act:list":
+        text, markup = await list_screen(context)
+        await query.answer()
+        await query.edit_message_text(text, reply_markup=markup)
+        return
+    parts = query.data.split(":")
+    action = parts[3] if len(parts) > 3 else ""
+    data = await service.load(context.session, int(parts[1]))
+    start = service.from_unix(int(parts[2]))
+    tz = context.settings.timezone
+    which = service.EVERY if action.endswith("a") else service.ONE
+    if action in ("yo", "ya", "no", "na"):
+        valid = data is not None and start is not None and service.is_cancelled(
+            data, start, which, tz)
+    else:
+        valid = (data is not None and start is not None and service.is_open(data, start, tz)
+                 and (action != "xa" or service.recurs(data)))
+    if not valid:
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    assert data is not None and data.id is not None and start is not None
+    if action == "":
+        await query.answer()
+        await show(update, context, data, start)
+    elif action in ("xo", "xa"):
+        await cancel(update, context, data, start, which)
+    elif action in ("yo", "ya"):
+        await tell(update, context, data, start, which)
+    else:
+        await query.answer()
+        await query.edit_message_text(_("Cancelled. The parents were not told."))
+
+
+def _item(context: BotContext, data: ActivityData, start: datetime) -> ProgrammeItem:
+    occurrence = Occurrence(start, start + (data.ends_at - data.starts_at))
+    locale = context.person.locale if context.person else DUTCH
+    return programme_service.programme_item(data, occurrence, locale)
+
+
+async def show(update: Update, context: BotContext, data: ActivityData, start: datetime) -> None:
+    """The occurrence: what, when, where, for which schools; and how to cancel it."""
+    query = update.callback_query
+    assert query is not None and data.id is not None
+    schools = await people.schools(context.session)
+    text = item_text(_item(context, data, start), schools, show_schools=True)
+    if service.recurs(data):
+        rows = [[InlineKeyboardButton("❌ " + _("Cancel this time"),
+                                      callback_data=_data(data.id, start, "xo"))],
+                [InlineKeyboardButton("❌ " + _("Cancel every time"),
+                                      callback_data=_data(data.id, start, "xa"))]]
+    else:
+        rows = [[InlineKeyboardButton("❌ " + _("Cancel this activity"),
+                                      callback_data=_data(data.id, start, "xo"))]]
+    rows.append([InlineKeyboardButton("↩️ " + _("Back"), callback_data="act:list")])
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML,
+                                  reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def cancel(update: Update, context: BotContext, data: ActivityData, start: datetime,
+                 which: str) -> None:
+    """Record the cancellation, then offer to tell the parents."""
+    query = update.callback_query
+    assert query is not None and data.id is not None
+    if which == service.EVERY:
+        await programme_service.cancel_activity(context.session, data.id)
+    else:
+        await programme_service.cancel_occurrence(context.session, data.id, start,
+                                                  context.settings.timezone)
+    count = len(await service.who_is_told(context.session, data))
+    await query.answer()
+    if count == 0:
+        await query.edit_message_text(_("Cancelled. No parent needs to be told."))
+        return
+    suffix = "a" if which == service.EVERY else "o"
+    await query.edit_message_text(
+        ngettext("Cancelled. Tell the {count} parent who would have received it?",
+                 "Cancelled. Tell the {count} parents who would have received it?",
+                 count).format(count=count),
+        reply_markup=InlineKeyboardMarkup([[
+            InlineKeyboardButton("✅ " + _("Yes, tell them"),
+                                 callback_data=_data(data.id, start, "y" + suffix)),
+            InlineKeyboardButton(_("No, do not tell them"),
+                                 callback_data=_data(data.id, start, "n" + suffix)),
+        ]]))
+
+
+def render_notice(which: str, tz: ZoneInfo) -> Callable[[str, ProgrammeItem], str]:
+    def render(locale: str, item: ProgrammeItem) -> str:
+        with use_locale(locale, tz):
+            title = item.title
+            if item.title_is_dutch_fallback:
+                title += " " + _("(in Dutch)")
+            if which == service.EVERY:
+                return _("❌ {title} will not take place any more. We are sorry.").format(
+                    title=title)
+            return _("❌ Cancelled: {title}, {date}, {time}. We are sorry. See you next time!"
+                     ).format(title=title, date=format_weekday_date(item.starts_at),
+                              time=format_time(item.starts_at))
+
+    return render
+
+
+async def tell(update: Update, context: BotContext, data: ActivityData, start: datetime,
+               which: str) -> None:
+    """Yes: one outbox row per parent, in their language (a second press adds nothing)."""
+    query = update.callback_query
+    assert query is not None
+    recipients = await service.who_is_told(context.session, data)
+    messages = service.notices(data, start, recipients,
+                               render_notice(which, context.settings.timezone))
+    await outbox.enqueue_many(context.session, messages)
+    await context.session.commit()
+    wake(context.application)
+    await query.answer()
+    await query.edit_message_text(_("The parents are being told."))

@@ -1,0 +1,342 @@
+"""/announce: the coordinator sends a free announcement (a text, a photo or a PDF) to parents,
+translated or Dutch only, with a voice message per language for those who read little.
+
+The conversation's state is the draft row (bot/services/announcement.py): its ``awaiting``
+column says which question the bot asked, its buttons carry the draft's id. The coordinator's
+free messages reach the draft only while it awaits one (:func:`coordinator_message`);
+otherwise they go where they always went (file imports, the fallback).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from bot.handlers import fallback, programme
+from bot.handlers.door import BotContext, door
+from bot.handlers.keyboards import main_action_for
+from bot.handlers.onboarding import ensure_onboarded
+from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, _, format_number, ngettext, use_locale
+from bot.scheduler.outbox import wake
+from bot.services import announcement as service
+from bot.services import broadcast as broadcasts
+from bot.services import people
+from bot.services.announcement import AnnouncementView, Part
+from bot.services.broadcast import Audience
+from bot.services.outbox import split_text
+from bot.services.roles import Role
+
+# an:<draft id>:<action>; d:xx "Dutch only" and k:xx "Skip" name the question they answer.
+ANNOUNCE_DATA = (r"^an:(\d{1,9}):(d:(?:tr|pa)|k:(?:nl|tr|pa)|a|s:\d{1,6}|l:(?:nl|tr|pa)"
+                 r"|p|go|yes|back|x)$")
+# nl:a:<announcement id>: the Dutch original, under every translated copy.
+DUTCH_DATA = r"^nl:a:(\d{1,9})$"
+COORDINATOR_ONLY = {Role.COORDINATOR}
+
+
+def question(step: str) -> str:
+    """What the bot asks at each step (in the coordinator's language)."""
+    return {
+        "nl": _("Send me the announcement in Dutch: a text, a photo with a caption, or a PDF."),
+        "tr": _("Now the Turkish text: send it, or tap “Dutch only”."),
+        "pa": _("Now the Punjabi text: send it, or tap “Dutch only”."),
+        "voice:tr": _("A voice message for parents who read little? "
+                      "Send one in Turkish, or tap “Skip”."),
+        "voice:pa": _("A voice message for parents who read little? "
+                      "Send one in Punjabi, or tap “Skip”."),
+        "voice:nl": _("A voice message for parents who read little? "
+                      "Send one in Dutch, or tap “Skip”."),
+    }[step]
+
+
+def question_keyboard(draft_id: int, step: str) -> InlineKeyboardMarkup:
+    rows = []
+    if service.is_voice_step(step):
+        rows.append([InlineKeyboardButton(
+            "⏭ " + _("Skip"), callback_data=f"an:{draft_id}:k:{service.step_locale(step)}")])
+    elif step != service.DUTCH:
+        rows.append([InlineKeyboardButton(
+            "🇧🇪 " + _("Dutch only"), callback_data=f"an:{draft_id}:d:{step}")])
+    rows.append([InlineKeyboardButton("✖️ " + _("Cancel"), callback_data=f"an:{draft_id}:x")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def ask(update: Update, context: BotContext, draft: AnnouncementView) -> None:
+    """The question the draft waits for, or the audience screen once all are answered."""
+    assert update.effective_chat is not None
+    if draft.awaiting is None:
+        text, markup = await audience_screen(context, draft)
+    else:
+        text, markup = question(draft.awaiting), question_keyboard(draft.id, draft.awaiting)
+    await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+@door(roles=COORDINATOR_ONLY)
+async def announce_command(update: Update, context: BotContext) -> None:
+    """/announce: a new draft (an older one still waiting is cancelled); ask for the Dutch."""
+    if context.person is None:
+        await ensure_onboarded(update, context)
+        return
+    draft = await service.create_draft(context.session, created_by=context.person.id)
+    await ask(update, context, draft)
+
+
+# --------------------------------------------------------------------------------------------
+# the coordinator's messages
+
+
+async def coordinator_message(update: Update, context: BotContext) -> None:
+    """Any message of the coordinator but a command: to the draft that awaits it, else where
+    it always went (a file is an import, the rest goes to the fallback)."""
+    message, user = update.message, update.effective_user
+    if (message is not None and user is not None
+            and not (message.text and main_action_for(message.text))
+            and await _awaits_input(context, user.id)):
+        await take_input(update, context)
+        return
+    if message is not None and message.document is not None:
+        await programme.import_document(update, context)
+        return
+    await fallback.private_message(update, context)
+
+
+async def _awaits_input(context: BotContext, telegram_id: int) -> bool:
+    async with context.db.session() as session:
+        row = await people.load(session, telegram_id)
+        return row is not None and await service.awaiting_draft(session, row.id) is not None
+
+
+def part_of(message: Message) -> Part | None:
+    """A text, a photo with its caption or a file with its caption; None for anything else."""
+    if message.text:
+        return Part("text", message.text)
+    if message.photo:
+        return Part("photo", message.caption or "", message.photo[-1].file_id)
+    if message.document is not None:
+        return Part("document", message.caption or "", message.document.file_id)
+    return None
+
+
+@door(roles=COORDINATOR_ONLY)
+async def take_input(update: Update, context: BotContext) -> None:
+    """The answer to the draft's question; anything of the wrong kind: the question again."""
+    message = update.message
+    assert message is not None and context.person is not None
+    draft = await service.awaiting_draft(context.session, context.person.id)
+    if draft is None or draft.awaiting is None:
+        return
+    step = draft.awaiting
+    if service.is_voice_step(step):
+        if message.voice is None:
+            await ask(update, context, draft)
+            return
+        await service.store_voice(context.session, draft.id, message.voice.file_id)
+    else:
+        part = part_of(message)
+        if part is None:
+            await ask(update, context, draft)
+            return
+        length = service.caption_problem(draft.content, step, part)
+        if length is not None:
+            await message.reply_text(_(
+                "That is too long for a caption under a photo or a file: {length} characters, "
+                "at most {limit}. Please send a shorter text.").format(
+                length=format_number(length), limit=format_number(service.CAPTION_MAX)))
+            return
+        await service.store_part(context.session, draft.id, part)
+    draft = await service.get(context.session, draft.id)
+    assert draft is not None
+    await ask(update, context, draft)
+
+
+# --------------------------------------------------------------------------------------------
+# the audience, preview and send
+
+
+async def audience_screen(context: BotContext,
+                          draft: AnnouncementView) -> tuple[str, InlineKeyboardMarkup]:
+    """What is sent (kind, translations, voices), to whom (with counts), and the buttons."""
+    audience, content = draft.audience, draft.content
+    counts = await broadcasts.reach(context.session, audience)
+    total = sum(counts.values())
+    dutch = content.parts.get(service.DUTCH)
+    kind = dutch.kind if dutch is not None else "text"
+    lines = [{
+        "text": _("📣 Your announcement: a text."),
+        "photo": _("📣 Your announcement: a photo with a caption."),
+        "document": _("📣 Your announcement: a file."),
+    }.get(kind, "📣")]
+    for code in service.TEXT_STEPS[1:]:
+        lines.append(f"{LANGUAGE_NAMES[code]}: "
+                     + (_("translated") if code in content.parts else _("Dutch only")))
+    if content.voices:
+        lines.append(_("Voice messages: {languages}").format(languages=", ".join(
+            LANGUAGE_NAMES[code] for code in SUPPORTED_LOCALES if code in content.voices)))
+    lines += [
+        "",
+        _("Who gets it? Tap schools and languages."),
+        ngettext("It reaches {count} parent.", "It reaches {count} parents.", total).format(
+            count=total)
+        + " " + " · ".join(f"{LANGUAGE_NAMES[code]} {counts.get(code, 0)}"
+                           for code in SUPPORTED_LOCALES),
+    ]
+    schools = await people.schools(context.session)
+    tick = "✅ "
+    rows = [[InlineKeyboardButton((tick if audience.schools is None else "") + _("All schools"),
+                                  callback_data=f"an:{draft.id}:a")]]
+    rows += [[InlineKeyboardButton(
+        (tick if audience.schools and s.id in audience.schools else "") + s.name,
+        callback_data=f"an:{draft.id}:s:{s.id}")] for s in schools]
+    rows.append([InlineKeyboardButton(
+        (tick if audience.locales is None or code in audience.locales else "")
+        + LANGUAGE_NAMES[code], callback_data=f"an:{draft.id}:l:{code}")
+        for code in SUPPORTED_LOCALES])
+    rows.append([InlineKeyboardButton("👁 " + _("Preview"), callback_data=f"an:{draft.id}:p")])
+    if total:
+        rows.append([InlineKeyboardButton(
+            "📤 " + ngettext("Send to {count} parent", "Send to {count} parents", total).format(
+                count=total), callback_data=f"an:{draft.id}:go")])
+    rows.append([InlineKeyboardButton("✖️ " + _("Cancel"), callback_data=f"an:{draft.id}:x")])
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def dutch_marks() -> dict[str, str]:
+    """The mark above the Dutch original for a parent whose language has no translation."""
+    marks = {}
+    for code in SUPPORTED_LOCALES:
+        with use_locale(code):
+            marks[code] = "🇧🇪 " + _("(in Dutch)")
+    return marks
+
+
+@door(roles=COORDINATOR_ONLY)
+async def draft_button(update: Update, context: BotContext) -> None:
+    """Every button of an announcement draft: skip a question, audience, preview, send."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.person is not None
+    _prefix, raw_id, action = query.data.split(":", 2)
+    draft = await service.get(context.session, int(raw_id))
+    if (draft is None or draft.created_by != context.person.id
+            or draft.status != broadcasts.DRAFT):
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    audience = draft.audience
+    if action == "x":
+        await service.cancel(context.session, draft.id)
+        await query.answer()
+        await query.edit_message_text(_("Cancelled. Nothing was sent."))
+        return
+    if action[:2] in ("d:", "k:"):
+        step = action[2:] if action[0] == "d" else service.VOICE_PREFIX + action[2:]
+        if draft.awaiting != step:
+            await query.answer(_("This button has expired."), show_alert=True)
+            return
+        await service.skip(context.session, draft.id, step)
+        await query.answer()
+        await query.edit_message_reply_markup(None)
+        draft = await service.get(context.session, draft.id)
+        assert draft is not None
+        await ask(update, context, draft)
+        return
+    if draft.awaiting is not None:  # the audience buttons come after the questions
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    if action == "p":
+        await query.answer()
+        await preview(update, context, draft)
+        return
+    if action == "go":
+        total = sum((await broadcasts.reach(context.session, audience)).values())
+        await query.answer()
+        await query.edit_message_text(
+            ngettext("Send this announcement to {count} parent now?",
+                     "Send this announcement to {count} parents now?", total).format(
+                count=total),
+            reply_markup=InlineKeyboardMarkup([
+                [InlineKeyboardButton("✅ " + _("Yes, send now"),
+                                      callback_data=f"an:{draft.id}:yes")],
+                [InlineKeyboardButton("↩️ " + _("Back"), callback_data=f"an:{draft.id}:back")],
+            ]))
+        return
+    if action == "yes":
+        await send(update, context, draft)
+        return
+    if action == "a":
+        audience = Audience(None, audience.locales)
+    elif action.startswith("s:"):
+        school_id = int(action[2:])
+        all_ids = [s.id for s in await people.schools(context.session)]
+        if school_id not in all_ids:
+            await query.answer(_("This button has expired."), show_alert=True)
+            return
+        audience = broadcasts.toggle_school(audience, school_id, all_ids)
+    elif action.startswith("l:"):
+        audience = broadcasts.toggle_locale(audience, action[2:])
+    await broadcasts.save_audience(context.session, draft.id, audience)
+    draft = await service.get(context.session, draft.id)
+    assert draft is not None
+    text, markup = await audience_screen(context, draft)
+    await query.answer()
+    await query.edit_message_text(text, reply_markup=markup)
+
+
+async def send_payload(bot: Bot, chat_id: int, kind: str, payload: dict[str, Any]) -> None:
+    """Send one of :func:`service.payloads` directly (a preview, the Dutch original)."""
+    markup = payload.get("reply_markup")
+    keyboard = InlineKeyboardMarkup.de_json(markup, bot) if markup else None
+    caption = payload.get("caption")
+    if kind == "text":
+        pieces = split_text(str(payload["text"]))
+        for n, piece in enumerate(pieces, 1):
+            await bot.send_message(chat_id, piece,
+                                   reply_markup=keyboard if n == len(pieces) else None)
+    elif kind == "photo":
+        await bot.send_photo(chat_id, payload["file_id"], caption=caption, reply_markup=keyboard)
+    elif kind == "document":
+        await bot.send_document(chat_id, payload["file_id"], caption=caption,
+                                reply_markup=keyboard)
+    elif kind == "voice":
+        await bot.send_voice(chat_id, payload["file_id"], reply_markup=keyboard)
+
+
+async def preview(update: Update, context: BotContext, draft: AnnouncementView) -> None:
+    """The announcement as each chosen language will receive it, voice included."""
+    assert update.effective_chat is not None
+    chat_id = update.effective_chat.id
+    marks = dutch_marks()
+    for locale in sorted(draft.audience.locales or SUPPORTED_LOCALES,
+                         key=SUPPORTED_LOCALES.index):
+        await update.effective_chat.send_message(f"👁 {LANGUAGE_NAMES[locale]}")
+        for kind, payload in service.payloads(draft.content, locale, marks[locale]):
+            await send_payload(context.bot, chat_id, kind, payload)
+
+
+async def send(update: Update, context: BotContext, draft: AnnouncementView) -> None:
+    """Confirmed: the outbox rows, then the live progress line (bot/scheduler/progress.py)."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    await query.answer()
+    await query.edit_message_text(_("📤 Preparing the messages…"))
+    total = await service.start(context.session, draft.id, dutch_marks(),
+                                status_chat_id=query.message.chat.id,
+                                status_message_id=query.message.message_id)
+    await context.session.commit()
+    wake(context.application)
+    if total == 0:
+        await query.edit_message_text(_("Nobody to send to: no parent matches."))
+
+
+@door()
+async def show_dutch(update: Update, context: BotContext) -> None:
+    """The 🇧🇪 Nederlands button under a translated announcement: the Dutch original."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_chat is not None
+    item = await service.get(context.session, int(query.data.rsplit(":", 1)[1]))
+    if (item is None or item.status not in (broadcasts.SENDING, broadcasts.DONE)
+            or context.person is None):
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    await query.answer()
+    for kind, payload in service.payloads(item.content, service.DUTCH, ""):
+        await send_payload(context.bot, update.effective_chat.id, kind, payload)

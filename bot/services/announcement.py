@@ -1,0 +1,292 @@
+"""Free announcements by the coordinator: a text, a photo or a PDF, translated or Dutch only,
+with a voice message per language for parents who read little.
+
+Usage::
+
+    draft = await create_draft(session, created_by=coordinator.id)   # awaits "nl" first
+    draft = await awaiting_draft(session, coordinator.id)            # None: not asking
+    await store_part(session, draft.id, Part("photo", "Caption", file_id))  # then "tr"...
+    await store_voice(session, draft.id, file_id)                     # on a "voice:xx" step
+    await skip(session, draft.id)                                     # "Dutch only" / "Skip"
+    total = await start(session, draft.id, marks, status_chat_id=..., status_message_id=...)
+
+The draft row (table ``broadcasts``, kind "announcement") is the conversation's state: its
+``awaiting`` column says what the bot asks for next, ``content`` holds what was given.
+The audience is the broadcast's (bot.services.broadcast.Audience). No Telegram types here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES
+from bot.services import outbox
+from bot.services.broadcast import CANCELLED, DRAFT, SENDING, Audience, group_key, recipients
+from bot.services.outbox import NewMessage, utf16_len
+from storage.models import Broadcast, utcnow
+
+ANNOUNCEMENT = "announcement"
+DUTCH = DEFAULT_LOCALE
+# What the bot asks for, in order: the Dutch original, the translations, then the voices.
+TEXT_STEPS = ("nl", "tr", "pa")
+VOICE_PREFIX = "voice:"
+VOICE_STEPS = tuple(VOICE_PREFIX + code for code in ("tr", "pa", "nl"))
+STEPS = TEXT_STEPS + VOICE_STEPS
+MEDIA_KINDS = ("photo", "document")
+# Telegram allows 1024 for a caption; some room is kept for the "(in Dutch)" mark.
+CAPTION_MAX = 1000
+# A draft left waiting longer than this no longer takes the coordinator's messages.
+AWAIT_FOR = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One language's content: kind "text", "photo" or "document"; the text or caption; the
+    Telegram file_id of a photo or document."""
+
+    kind: str
+    text: str = ""
+    file_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Content:
+    parts: Mapping[str, Part] = field(default_factory=dict)  # locale -> part
+    voices: Mapping[str, str] = field(default_factory=dict)  # locale -> voice file_id
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "parts": {code: {"kind": p.kind, "text": p.text, "file_id": p.file_id}
+                      for code, p in self.parts.items()},
+            "voices": dict(self.voices),
+        }, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> Content:
+        data = json.loads(raw or "{}")
+        parts = {code: Part(str(p["kind"]), str(p.get("text") or ""), p.get("file_id"))
+                 for code, p in (data.get("parts") or {}).items()}
+        return cls(parts, {str(k): str(v) for k, v in (data.get("voices") or {}).items()})
+
+
+@dataclass(frozen=True)
+class AnnouncementView:
+    id: int
+    created_by: int | None
+    status: str
+    awaiting: str | None
+    content: Content
+    audience: Audience
+    created_at: datetime
+
+
+def _view(row: Broadcast) -> AnnouncementView:
+    return AnnouncementView(row.id, row.created_by, row.status, row.awaiting,
+                            Content.from_json(row.content), Audience.from_json(row.audience),
+                            row.created_at)
+
+
+# --------------------------------------------------------------------------------------------
+# plain rules
+
+
+def next_step(step: str | None) -> str | None:
+    """The question after ``step`` (None: all asked, on to the audience)."""
+    if step is None or step not in STEPS:
+        return None
+    index = STEPS.index(step) + 1
+    return STEPS[index] if index < len(STEPS) else None
+
+
+def is_voice_step(step: str | None) -> bool:
+    return step is not None and step.startswith(VOICE_PREFIX)
+
+
+def step_locale(step: str) -> str:
+    return step.removeprefix(VOICE_PREFIX)
+
+
+def effective(content: Content, locale: str) -> tuple[Part, bool] | None:
+    """What a parent of ``locale`` reads and whether it is the Dutch original (their language
+    has no translation). A text translation of a photo or file becomes its caption: the same
+    file, the caption in their language. None before the Dutch original is given."""
+    dutch = content.parts.get(DUTCH)
+    if dutch is None:
+        return None
+    own = content.parts.get(locale)
+    if own is None:
+        return dutch, locale != DUTCH
+    if own.kind == "text" and dutch.kind in MEDIA_KINDS:
+        return Part(dutch.kind, own.text, dutch.file_id), False
+    return own, False
+
+
+def caption_problem(content: Content, step: str, part: Part) -> int | None:
+    """The length of a caption that is too long for this step (None: fine)."""
+    kind = part.kind
+    if kind == "text" and step != DUTCH and (dutch := content.parts.get(DUTCH)) is not None:
+        kind = dutch.kind  # a translation of a photo or file is its caption
+    length = utf16_len(part.text)
+    return length if kind in MEDIA_KINDS and length > CAPTION_MAX else None
+
+
+def payloads(content: Content, locale: str, dutch_mark: str,
+             reply_markup: dict[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """The outbox messages (kind, payload) for a parent of ``locale``, in order: the content
+    (marked with ``dutch_mark`` when it is the Dutch original for someone else), then their
+    language's voice message if there is one. ``reply_markup`` goes under the content."""
+    found = effective(content, locale)
+    if found is None:
+        return []
+    part, marked = found
+    text = f"{dutch_mark}\n\n{part.text}" if marked and part.text else part.text
+    if marked and not part.text:
+        text = dutch_mark
+    payload: dict[str, Any] = {}
+    if part.kind == "text":
+        payload["text"] = text
+    else:
+        payload["file_id"] = part.file_id
+        if text:
+            payload["caption"] = text
+    if reply_markup is not None:
+        payload["reply_markup"] = reply_markup
+    messages: list[tuple[str, dict[str, Any]]] = [(part.kind, payload)]
+    if (voice := content.voices.get(locale)) is not None:
+        messages.append(("voice", {"file_id": voice}))
+    return messages
+
+
+def dutch_button(announcement_id: int) -> dict[str, Any]:
+    """The 🇧🇪 Nederlands button under a translation: one tap shows the Dutch original."""
+    return {"inline_keyboard": [[{"text": f"🇧🇪 {LANGUAGE_NAMES[DUTCH]}",
+                                  "callback_data": f"nl:a:{announcement_id}"}]]}
+
+
+# --------------------------------------------------------------------------------------------
+# the draft
+
+
+async def create_draft(session: AsyncSession, *, created_by: int) -> AnnouncementView:
+    """A new draft that first asks for the Dutch original; the author's older announcement
+    drafts are cancelled (one conversation at a time)."""
+    older = await session.scalars(select(Broadcast).where(
+        Broadcast.kind == ANNOUNCEMENT, Broadcast.created_by == created_by,
+        Broadcast.status == DRAFT))
+    for row in older:
+        row.status = CANCELLED
+        row.awaiting = None
+    row = Broadcast(kind=ANNOUNCEMENT, created_by=created_by, audience=Audience().to_json(),
+                    status=DRAFT, awaiting=TEXT_STEPS[0], content=Content().to_json())
+    session.add(row)
+    await session.flush()
+    return _view(row)
+
+
+async def get(session: AsyncSession, announcement_id: int) -> AnnouncementView | None:
+    row = await session.get(Broadcast, announcement_id)
+    return _view(row) if row is not None and row.kind == ANNOUNCEMENT else None
+
+
+async def awaiting_draft(session: AsyncSession, created_by: int,
+                         now: datetime | None = None) -> AnnouncementView | None:
+    """The author's draft that waits for a message from them, if any (and not stale)."""
+    since = (now or utcnow()) - AWAIT_FOR
+    row = await session.scalar(
+        select(Broadcast).where(
+            Broadcast.kind == ANNOUNCEMENT, Broadcast.created_by == created_by,
+            Broadcast.status == DRAFT, Broadcast.awaiting.is_not(None),
+            Broadcast.created_at >= since,
+        ).order_by(Broadcast.id.desc()).limit(1)
+    )
+    return _view(row) if row is not None else None
+
+
+async def _draft_row(session: AsyncSession, announcement_id: int) -> Broadcast:
+    row = await session.get(Broadcast, announcement_id)
+    assert row is not None and row.kind == ANNOUNCEMENT and row.status == DRAFT
+    return row
+
+
+async def store_part(session: AsyncSession, announcement_id: int, part: Part) -> str | None:
+    """Keep the content for the awaited language; returns the next step."""
+    row = await _draft_row(session, announcement_id)
+    assert row.awaiting in TEXT_STEPS
+    content = Content.from_json(row.content)
+    row.content = Content({**content.parts, row.awaiting: part}, content.voices).to_json()
+    row.awaiting = next_step(row.awaiting)
+    return row.awaiting
+
+
+async def store_voice(session: AsyncSession, announcement_id: int, file_id: str) -> str | None:
+    """Keep the voice message for the awaited language; returns the next step."""
+    row = await _draft_row(session, announcement_id)
+    assert is_voice_step(row.awaiting) and row.awaiting is not None
+    content = Content.from_json(row.content)
+    voices = {**content.voices, step_locale(row.awaiting): file_id}
+    row.content = Content(content.parts, voices).to_json()
+    row.awaiting = next_step(row.awaiting)
+    return row.awaiting
+
+
+async def skip(session: AsyncSession, announcement_id: int, step: str) -> str | None:
+    """"Dutch only" or "Skip" for ``step`` (the step the button was shown for; a button of an
+    earlier question changes nothing). Returns the step now awaited."""
+    row = await _draft_row(session, announcement_id)
+    if row.awaiting == step and step != TEXT_STEPS[0]:
+        row.awaiting = next_step(step)
+    return row.awaiting
+
+
+async def cancel(session: AsyncSession, announcement_id: int) -> None:
+    """Cancelled: nothing is sent and nothing more is awaited."""
+    row = await _draft_row(session, announcement_id)
+    row.status = CANCELLED
+    row.awaiting = None
+
+
+async def start(
+    session: AsyncSession,
+    announcement_id: int,
+    marks: Mapping[str, str],
+    *,
+    status_chat_id: int,
+    status_message_id: int,
+) -> int:
+    """Turn a finished draft into outbox rows: per parent the content in their language and
+    right after it their language's voice message. ``marks``: the "(in Dutch)" mark per
+    language. Returns the number of parents."""
+    row = await _draft_row(session, announcement_id)
+    assert row.awaiting is None
+    content = Content.from_json(row.content)
+    people = await recipients(session, Audience.from_json(row.audience))
+    messages: list[NewMessage] = []
+    for recipient in people:
+        locale = recipient.locale
+        translated = locale != DUTCH and locale in content.parts
+        markup = dutch_button(announcement_id) if translated else None
+        for index, (kind, payload) in enumerate(
+                payloads(content, locale, marks.get(locale, ""), markup)):
+            key = f"announce:{announcement_id}:{recipient.person_id}"
+            messages.append(NewMessage(
+                dedupe_key=key if index == 0 else f"{key}:{kind}",
+                chat_id=recipient.telegram_id,
+                person_id=recipient.person_id,
+                kind=kind,
+                payload=payload,
+                group_key=group_key(announcement_id),
+            ))
+    await outbox.enqueue_many(session, messages)
+    row.status = SENDING
+    row.total = len(messages)
+    row.started_at = utcnow()
+    row.status_chat_id = status_chat_id
+    row.status_message_id = status_message_id
+    return len(people)

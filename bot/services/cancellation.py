@@ -1,0 +1,140 @@
+"""Cancelling an activity (one time or every time), and who is told about it.
+
+Usage::
+
+    upcoming = await upcoming_occurrences(session, now, days=14)      # [(data, occurrence)]
+    data = await load(session, activity_id)
+    if data and is_open(data, start):                                   # a real, not cancelled one
+        await programme.cancel_occurrence(session, data.id, start)
+    people = await who_is_told(session, data)                           # onboarded parents
+    messages = notices(data, start, people, render)                     # one outbox row each
+
+The rules live here as plain functions; the handler (bot/handlers/activities.py) owns the
+words and the buttons. Nothing here commits: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import BRUSSELS
+from bot.services import broadcast
+from bot.services import programme as programme_service
+from bot.services.broadcast import Audience, Recipient
+from bot.services.outbox import NewMessage
+from bot.services.programme import ActivityData, Occurrence, ProgrammeItem
+from storage import programme as programme_repo
+
+WINDOW_DAYS = 14
+MAX_LISTED = 20
+ONE, EVERY = "one", "every"  # which cancellation: this occurrence, or the whole activity
+
+
+def unix(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def from_unix(value: int) -> datetime | None:
+    """The aware UTC moment of a button's number; None when it is out of range."""
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+async def upcoming_occurrences(
+    session: AsyncSession, now: datetime, days: int = WINDOW_DAYS, tz: ZoneInfo = BRUSSELS,
+    limit: int = MAX_LISTED,
+) -> list[tuple[ActivityData, Occurrence]]:
+    """The occurrences that are not cancelled and start in [now, now + days), soonest first."""
+    end = now + timedelta(days=days)
+    found = [
+        (data, occurrence)
+        for row in await programme_repo.active_since(session, now)
+        for data in [programme_service.activity_data(row)]
+        for occurrence in programme_service.occurrences(data, now, end, tz)
+    ]
+    found.sort(key=lambda pair: (pair[1].starts_at, pair[0].id or 0))
+    return found[:limit]
+
+
+async def load(session: AsyncSession, activity_id: int) -> ActivityData | None:
+    row = await programme_repo.by_id(session, activity_id)
+    return programme_service.activity_data(row) if row is not None else None
+
+
+def is_real(data: ActivityData, start: datetime, tz: ZoneInfo = BRUSSELS) -> bool:
+    """The recurrence produces an occurrence starting exactly then (cancelled or not)."""
+    return programme_service.occurrence_on(data, start.astimezone(tz).date(), tz) == start
+
+
+def is_open(data: ActivityData, start: datetime, tz: ZoneInfo = BRUSSELS) -> bool:
+    """A real occurrence that is not cancelled (nor its whole activity)."""
+    return is_real(data, start, tz) and any(
+        o.starts_at == start
+        for o in programme_service.occurrences(data, start, start + timedelta(seconds=1), tz))
+
+
+def is_cancelled(data: ActivityData, start: datetime, which: str,
+                 tz: ZoneInfo = BRUSSELS) -> bool:
+    """The occurrence was really cancelled that way: the one day, or the whole activity."""
+    if not is_real(data, start, tz):
+        return False
+    if which == EVERY:
+        return data.cancelled
+    day = start.astimezone(tz).date()
+    return any(c.astimezone(tz).date() == day for c in data.cancelled_starts)
+
+
+def recurs(data: ActivityData) -> bool:
+    return data.rrule is not None
+
+
+def audience(data: ActivityData) -> Audience:
+    """The parents who would have received it: its schools', or everyone's."""
+    return Audience(None if data.all_schools else frozenset(data.school_ids))
+
+
+async def who_is_told(session: AsyncSession, data: ActivityData) -> list[Recipient]:
+    """Onboarded parents (not stopped, not blocked) of one of the activity's schools."""
+    if not data.all_schools and not data.school_ids:
+        return []
+    return await broadcast.recipients(session, audience(data))
+
+
+def group_key(activity_id: int, start: datetime) -> str:
+    return f"cancel:{activity_id}:{unix(start)}"
+
+
+def dedupe_key(activity_id: int, start: datetime, person_id: int) -> str:
+    return f"{group_key(activity_id, start)}:{person_id}"
+
+
+def notices(
+    data: ActivityData,
+    start: datetime,
+    people: list[Recipient],
+    render: Callable[[str, ProgrammeItem], str],
+) -> list[NewMessage]:
+    """One message per parent, rendered once per language by ``render(locale, item)``."""
+    assert data.id is not None
+    occurrence = Occurrence(start, start + (data.ends_at - data.starts_at))
+    texts: dict[str, str] = {}
+    messages = []
+    for person in people:
+        if person.locale not in texts:
+            item = programme_service.programme_item(data, occurrence, person.locale)
+            texts[person.locale] = render(person.locale, item)
+        messages.append(NewMessage(
+            dedupe_key=dedupe_key(data.id, start, person.person_id),
+            chat_id=person.telegram_id,
+            person_id=person.person_id,
+            kind="text",
+            payload={"text": texts[person.locale]},
+            group_key=group_key(data.id, start),
+        ))
+    return messages

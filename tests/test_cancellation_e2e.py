@@ -1,0 +1,161 @@
+"""Cancelling an activity end to end: the coordinator cancels, the right parents are told."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.i18n import BRUSSELS
+from bot.services import programme
+from storage.db import Database
+from storage.models import Activity, ActivityCancellation, OutboxMessage, School
+from tests.fake_telegram import FakeTelegram
+from tests.helpers import Chat, Person
+from tests.test_broadcast_e2e import wait_until
+from tests.test_programme_e2e import EXAMPLE, coordinator_of, onboard
+
+WED_25 = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # 14:00 in Brussels
+STAMP = int(WED_25.timestamp())
+
+
+async def yoga_id(db: Database) -> int:
+    async with db.session() as session:
+        found = await session.scalar(
+            select(Activity.id).where(Activity.external_id == "kinderyoga-wijdeland"))
+        assert found is not None
+        return found
+
+
+async def cancellations(db: Database) -> int:
+    async with db.session() as session:
+        return await session.scalar(
+            select(func.count()).select_from(ActivityCancellation)) or 0
+
+
+async def outbox_rows(db: Database) -> int:
+    async with db.session() as session:
+        return await session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+
+
+async def forge(fake: FakeTelegram, person: Person, message: dict, data: str) -> list[str]:
+    """Press a button that was never sent (a forged or stale callback), return the alerts."""
+    await person._act(lambda: fake.press(person.user, message, data), None)
+    return person.alerts()
+
+
+async def test_cancel_one_wednesday_and_tell_the_parents(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    greet = await coordinator_of(chat)
+    await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                      content=EXAMPLE.read_bytes())
+    ayse = await onboard(chat, 8001, "Ayşe", "tr", "wijdeland")
+    els = await onboard(chat, 8002, "Els", "nl", "vlindertje")
+    jan = await onboard(chat, 8003, "Jan", "nl", "wijdeland")
+    await jan.says("/stop")
+    before = {p.id: len(fake.texts(p.id)) for p in (ayse, els, jan)}
+
+    [listing] = await greet.says("/activities")
+    labels = [text for text, _data in FakeTelegram.inline_buttons(listing)]
+    assert "Kinderyoga · wo 25/11 14:00" in labels
+    assert "Kinderyoga · wo 02/12 14:00" in labels
+    assert "Badminton na school · ma 23/11 15:30" in labels
+    assert len(labels) <= 20
+
+    await greet.taps("Kinderyoga · wo 25/11 14:00")
+    shown = fake.message(greet.id, listing["message_id"])
+    assert shown is not None
+    assert "Kinderyoga" in shown["text"] and "woensdag 25 november 2026, 14:00–15:00" in shown[
+        "text"]
+    assert "Turnzaal Het Wijdeland" in shown["text"]
+    assert "Voor: Freinetschool Het Wijdeland (Brustem)" in shown["text"]
+    assert [t for t, _d in FakeTelegram.inline_buttons(shown)] == [
+        "❌ Alleen deze keer annuleren", "❌ Elke keer annuleren", "↩️ Terug"]
+
+    base = await cancellations(db)  # the ones the file already had
+    await greet.taps("❌ Alleen deze keer annuleren")
+    asked = fake.message(greet.id, listing["message_id"])
+    assert asked is not None
+    assert asked["text"] == "Geannuleerd. De 1 ouder die het zou krijgen een bericht sturen?"
+    assert await cancellations(db) == base + 1
+
+    # The old "cancel" button, pressed again, changes nothing.
+    activity = await yoga_id(db)
+    assert await forge(fake, greet, listing, f"act:{activity}:{STAMP}:xo") == [
+        "Deze knop werkt niet meer."]
+    assert await cancellations(db) == base + 1
+
+    await greet.taps("✅ Ja, laat het hen weten")
+    done = fake.message(greet.id, listing["message_id"])
+    assert done is not None and done["text"] == "De ouders krijgen nu een bericht."
+    await wait_until(lambda: ayse.last_text().startswith("❌"), fake)
+    assert ayse.last_text() == ("❌ İptal edildi: Çocuk yogası, 25 Kasım 2026 Çarşamba, 14:00. "
+                                "Üzgünüz. Bir dahaki sefere görüşmek üzere!")
+    # Telling twice sends nothing twice.
+    rows = await outbox_rows(db)
+    await forge(fake, greet, listing, f"act:{activity}:{STAMP}:yo")
+    assert await outbox_rows(db) == rows
+    assert len(fake.texts(els.id)) == before[els.id]
+    assert len(fake.texts(jan.id)) == before[jan.id]
+    assert len(fake.texts(ayse.id)) == before[ayse.id] + 1
+
+    # The cancelled Wednesday is gone from the programme; the next one is still there.
+    now = datetime(2026, 11, 22, 10, 0, tzinfo=BRUSSELS)
+    async with db.session() as session:
+        school = await session.scalar(select(School.id).where(School.code == "wijdeland"))
+        assert school is not None
+        items = await programme.programme_between(session, [school], "tr", now,
+                                                  now + timedelta(days=14))
+    starts = [i.starts_at for i in items if i.activity_id == activity]
+    assert WED_25 not in starts and WED_25 + timedelta(days=7) in starts
+    [week] = await ayse.says("/week")
+    assert "Çocuk yogası" not in week["text"]
+
+
+async def test_forged_buttons_and_parents_change_nothing(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    greet = await coordinator_of(chat)
+    await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                      content=EXAMPLE.read_bytes())
+    [listing] = await greet.says("/activities")
+    activity = await yoga_id(db)
+    base = await cancellations(db)
+    expired = ["Deze knop werkt niet meer."]
+    for data in (f"act:99999:{STAMP}", f"act:99999:{STAMP}:xo",
+                 f"act:{activity}:{STAMP + 3600}:xo",   # not an hour the rule produces
+                 f"act:{activity}:{STAMP + 86400}:xa",  # a Thursday
+                 f"act:{activity}:{STAMP - 21 * 86400}:xo",  # 4 November: already cancelled
+                 f"act:{activity}:{STAMP}:yo",          # tell before it was cancelled
+                 f"act:{activity}:99999999999:xa"):
+        assert await forge(fake, greet, listing, data) == expired, data
+    assert await cancellations(db) == base
+    assert await outbox_rows(db) == 0
+
+    els = await onboard(chat, 8101, "Els", "nl", "wijdeland")
+    [reply] = await els.says("/activities")
+    assert reply["text"] == "Sorry, dit is alleen voor het team van de Brede School."
+    assert await forge(fake, els, listing, f"act:{activity}:{STAMP}:xa") == [
+        "Sorry, dit is alleen voor het team van de Brede School."]
+    assert await cancellations(db) == base
+    async with db.session() as session:
+        row = await session.get(Activity, activity)
+        assert row is not None and row.cancelled_at is None
+
+
+async def test_cancel_every_time_tells_that_it_stops(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    greet = await coordinator_of(chat)
+    await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                      content=EXAMPLE.read_bytes())
+    harpreet = await onboard(chat, 8201, "Harpreet", "pa", "wijdeland")
+    await greet.says("/activities")
+    await greet.taps("Kinderyoga · wo 25/11 14:00")
+    await greet.taps("❌ Elke keer annuleren")
+    await greet.taps("✅ Ja, laat het hen weten")
+    await wait_until(lambda: harpreet.last_text().startswith("❌"), fake)
+    assert harpreet.last_text() == "❌ ਬੱਚਿਆਂ ਲਈ ਯੋਗਾ ਹੁਣ ਨਹੀਂ ਹੋਵੇਗੀ। ਸਾਨੂੰ ਅਫ਼ਸੋਸ ਹੈ।"
+    [listing] = await greet.says("/activities")
+    assert not any(t.startswith("Kinderyoga") for t, _d in FakeTelegram.inline_buttons(listing))
