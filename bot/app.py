@@ -34,6 +34,7 @@ from bot.handlers.keyboards import (
     SCHOOL_DONE_DATA,
     SCHOOL_TOGGLE_DATA,
 )
+from bot.handlers.settings import SETTINGS_DATA, settings_button, settings_command
 from bot.scheduler import progress
 from bot.scheduler.outbox import OutboxSender
 from storage.db import Database
@@ -87,11 +88,13 @@ def register(app: Application, settings: Settings) -> None:
     app.add_handler(CommandHandler("privacy", account.privacy_command, filters=NEW_PRIVATE))
     app.add_handler(CommandHandler("stop", account.stop_command, filters=NEW_PRIVATE))
     app.add_handler(CommandHandler("forget", account.forget_command, filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("settings", settings_command, filters=NEW_PRIVATE))
     app.add_handler(ButtonHandler(onboarding.choose_language, pattern=LANGUAGE_DATA))
     app.add_handler(ButtonHandler(account.toggle_school, pattern=SCHOOL_TOGGLE_DATA))
     app.add_handler(ButtonHandler(account.schools_done, pattern=SCHOOL_DONE_DATA))
     app.add_handler(ButtonHandler(onboarding.accept_privacy, pattern=PRIVACY_OK_DATA))
     app.add_handler(ButtonHandler(account.forget_answer, pattern=FORGET_DATA))
+    app.add_handler(ButtonHandler(settings_button, pattern=SETTINGS_DATA))
 
     # The programme: /week for everyone; the coordinator's preview and file imports.
     app.add_handler(CommandHandler("week", programme.week_command, filters=NEW_PRIVATE))

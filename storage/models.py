@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -91,6 +92,8 @@ class Person(Base):
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Telegram answered 403 (bot blocked, account deleted): the outbox sends nothing more.
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # /settings: the Dutch original below every translated broadcast.
+    dutch_below: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     schools: Mapped[list[PersonSchool]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"

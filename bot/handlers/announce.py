@@ -17,6 +17,7 @@ from bot.handlers import fallback, programme
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_action_for
 from bot.handlers.onboarding import ensure_onboarded
+from bot.handlers.settings import original_headings
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, _, format_number, ngettext, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import announcement as service
@@ -320,7 +321,8 @@ async def send(update: Update, context: BotContext, draft: AnnouncementView) -> 
     await query.edit_message_text(_("📤 Preparing the messages…"))
     total = await service.start(context.session, draft.id, dutch_marks(),
                                 status_chat_id=query.message.chat.id,
-                                status_message_id=query.message.message_id)
+                                status_message_id=query.message.message_id,
+                                originals=original_headings(html_markup=False))
     await context.session.commit()
     wake(context.application)
     if total == 0:

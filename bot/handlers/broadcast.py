@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.handlers.door import BotContext, door
 from bot.handlers.programme import programme_heading, send_html
 from bot.handlers.programme_text import programme_text
+from bot.handlers.settings import original_headings
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, _, format_date, ngettext, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import broadcast as service
@@ -184,7 +185,7 @@ async def send(update: Update, context: BotContext, draft: BroadcastView) -> Non
         render_for(draft.week_start, await people.schools(context.session),
                    context.settings.timezone),
         status_chat_id=query.message.chat.id, status_message_id=query.message.message_id,
-        tz=context.settings.timezone,
+        tz=context.settings.timezone, originals=original_headings(html_markup=True),
     )
     await context.session.commit()
     wake(context.application)

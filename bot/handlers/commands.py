@@ -12,6 +12,7 @@ PARENT_COMMANDS: list[tuple[str, str]] = [
     ("week", N_("The programme of the coming days")),
     ("language", N_("Choose your language")),
     ("school", N_("Add or remove a school")),
+    ("settings", N_("Your settings")),
     ("help", N_("What can this bot do?")),
     ("privacy", N_("What we keep about you")),
     ("stop", N_("No more messages")),

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES
 from bot.services import outbox
 from bot.services.broadcast import CANCELLED, DRAFT, SENDING, Audience, group_key, recipients
+from bot.services.dutch_below import CAPTION_LIMIT, with_dutch_below
 from bot.services.outbox import NewMessage, utf16_len
 from storage.models import Broadcast, utcnow
 
@@ -138,10 +139,13 @@ def caption_problem(content: Content, step: str, part: Part) -> int | None:
 
 
 def payloads(content: Content, locale: str, dutch_mark: str,
-             reply_markup: dict[str, Any] | None = None) -> list[tuple[str, dict[str, Any]]]:
+             reply_markup: dict[str, Any] | None = None, *,
+             original: str | None = None) -> list[tuple[str, dict[str, Any]]]:
     """The outbox messages (kind, payload) for a parent of ``locale``, in order: the content
     (marked with ``dutch_mark`` when it is the Dutch original for someone else), then their
-    language's voice message if there is one. ``reply_markup`` goes under the content."""
+    language's voice message if there is one. ``reply_markup`` goes under the content.
+    ``original``: the parent asked for the Dutch original below a translation (/settings),
+    under this heading (a caption that would grow too long keeps only the button)."""
     found = effective(content, locale)
     if found is None:
         return []
@@ -149,6 +153,11 @@ def payloads(content: Content, locale: str, dutch_mark: str,
     text = f"{dutch_mark}\n\n{part.text}" if marked and part.text else part.text
     if marked and not part.text:
         text = dutch_mark
+    dutch = content.parts.get(DUTCH)
+    if original is not None and dutch is not None:
+        text = with_dutch_below(text, dutch.text, wanted=True, same=marked or locale == DUTCH,
+                                heading=original,
+                                limit=CAPTION_LIMIT if part.kind in MEDIA_KINDS else None)
     payload: dict[str, Any] = {}
     if part.kind == "text":
         payload["text"] = text
@@ -259,10 +268,12 @@ async def start(
     *,
     status_chat_id: int,
     status_message_id: int,
+    originals: Mapping[str, str] | None = None,
 ) -> int:
     """Turn a finished draft into outbox rows: per parent the content in their language and
     right after it their language's voice message. ``marks``: the "(in Dutch)" mark per
-    language. Returns the number of parents."""
+    language; ``originals``: per language, the heading of the Dutch original below a
+    translation, for parents who asked for it (/settings). Returns the number of parents."""
     row = await _draft_row(session, announcement_id)
     assert row.awaiting is None
     content = Content.from_json(row.content)
@@ -273,7 +284,9 @@ async def start(
         translated = locale != DUTCH and locale in content.parts
         markup = dutch_button(announcement_id) if translated else None
         for index, (kind, payload) in enumerate(
-                payloads(content, locale, marks.get(locale, ""), markup)):
+                payloads(content, locale, marks.get(locale, ""), markup,
+                         original=(originals or {}).get(locale) if recipient.dutch_below
+                         else None)):
             key = f"announce:{announcement_id}:{recipient.person_id}"
             messages.append(NewMessage(
                 dedupe_key=key if index == 0 else f"{key}:{kind}",

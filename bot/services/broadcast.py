@@ -15,7 +15,7 @@ rendered once per language and set of schools, not once per parent. No Telegram 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import BRUSSELS, DEFAULT_LOCALE, LANGUAGE_NAMES, SUPPORTED_LOCALES
 from bot.services import outbox
 from bot.services import programme as programme_service
+from bot.services.dutch_below import with_dutch_below
 from bot.services.outbox import NewMessage, Progress
 from bot.services.programme import ProgrammeItem
 from bot.services.roles import Role
@@ -118,6 +119,8 @@ class Recipient:
     telegram_id: int
     locale: str
     school_ids: frozenset[int]
+    # /settings: the Dutch original below the translation.
+    dutch_below: bool = False
 
 
 async def create_draft(
@@ -150,7 +153,8 @@ async def cancel_draft(session: AsyncSession, broadcast_id: int) -> None:
 async def recipients(session: AsyncSession, audience: Audience) -> list[Recipient]:
     """Onboarded parents who did not /stop and did not block the bot, in the audience."""
     query = (
-        select(Person.id, Person.telegram_id, Person.locale, PersonSchool.school_id)
+        select(Person.id, Person.telegram_id, Person.locale, Person.dutch_below,
+               PersonSchool.school_id)
         .join(PersonSchool, PersonSchool.person_id == Person.id)
         .where(
             Person.role == Role.PARENT.value,
@@ -161,10 +165,12 @@ async def recipients(session: AsyncSession, audience: Audience) -> list[Recipien
         .order_by(Person.id)
     )
     people: dict[int, Recipient] = {}
-    for person_id, telegram_id, locale, school_id in (await session.execute(query)).all():
+    rows = (await session.execute(query)).all()
+    for person_id, telegram_id, locale, dutch_below, school_id in rows:
         known = people.get(person_id)
         schools = (known.school_ids if known else frozenset()) | {school_id}
-        people[person_id] = Recipient(person_id, telegram_id, locale or "nl", schools)
+        people[person_id] = Recipient(person_id, telegram_id, locale or "nl", schools,
+                                      bool(dutch_below))
     return [r for r in people.values() if audience.takes(r.locale, r.school_ids)]
 
 
@@ -184,10 +190,13 @@ async def start_programme(
     status_chat_id: int,
     status_message_id: int,
     tz: ZoneInfo = BRUSSELS,
+    originals: Mapping[str, str] | None = None,
 ) -> int:
     """Turn a draft into one outbox row per parent: their schools' week, in their language.
 
     The activities are read once; each (language, schools) text is rendered once.
+    ``originals``: per language, the heading of the Dutch original that a parent who asked
+    for it (/settings) reads below the translation.
     """
     row = await session.get(Broadcast, broadcast_id)
     assert row is not None and row.status == DRAFT and row.week_start is not None
@@ -202,20 +211,29 @@ async def start_programme(
         for occurrence in programme_service.occurrences(data, start, end, tz)
     ]
     texts: dict[tuple[str, frozenset[int]], str] = {}
-    messages = []
-    for recipient in people:
-        # A parent hears about their own schools (within the chosen ones).
-        schools = recipient.school_ids & (audience.schools or recipient.school_ids)
-        key = (recipient.locale, schools)
+
+    def text(locale: str, schools: frozenset[int]) -> str:
+        key = (locale, schools)
         if key not in texts:
             items = sorted(
-                (programme_service.programme_item(data, occurrence, recipient.locale)
+                (programme_service.programme_item(data, occurrence, locale)
                  for data, occurrence in activities
                  if data.all_schools or schools & set(data.school_ids)),
                 key=lambda item: (item.starts_at, item.activity_id),
             )
-            texts[key] = render(recipient.locale, schools, items)
-        payload: dict[str, object] = {"text": texts[key], "parse_mode": "HTML"}
+            texts[key] = render(locale, schools, items)
+        return texts[key]
+
+    messages = []
+    for recipient in people:
+        # A parent hears about their own schools (within the chosen ones).
+        schools = recipient.school_ids & (audience.schools or recipient.school_ids)
+        body = text(recipient.locale, schools)
+        same = recipient.locale == DUTCH
+        if recipient.dutch_below and not same:
+            body = with_dutch_below(body, text(DUTCH, schools), wanted=True, same=same,
+                                    heading=(originals or {}).get(recipient.locale, ""))
+        payload: dict[str, object] = {"text": body, "parse_mode": "HTML"}
         if recipient.locale != DUTCH:
             # Flemish services speak Dutch; the translation is an aid. One tap shows it.
             payload["reply_markup"] = {"inline_keyboard": [[{

@@ -38,6 +38,7 @@ class PersonView:
     created_at: datetime
     onboarded_at: datetime | None
     stopped: bool
+    dutch_below: bool = False
 
     @property
     def onboarded(self) -> bool:
@@ -57,6 +58,7 @@ def view(person: Person, role: Role) -> PersonView:
         created_at=person.created_at,
         onboarded_at=person.onboarded_at,
         stopped=person.stopped_at is not None,
+        dutch_below=bool(person.dutch_below),
     )
 
 
@@ -88,6 +90,11 @@ async def set_step(
 
 async def set_locale(session: AsyncSession, person_id: int, locale: str) -> None:
     (await _row(session, person_id)).locale = locale
+
+
+async def set_dutch_below(session: AsyncSession, person_id: int, on: bool) -> None:
+    """/settings: the Dutch original below translated broadcasts, or not."""
+    (await _row(session, person_id)).dutch_below = on
 
 
 async def schools(session: AsyncSession) -> list[SchoolView]:
