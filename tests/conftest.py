@@ -24,7 +24,7 @@ from bot.config import Settings
 from storage.db import Database
 from storage.models import Base
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
-from tests.helpers import Chat
+from tests.helpers import Chat, Handled
 
 COORDINATOR_ID = 900_001
 
@@ -113,15 +113,16 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 async def bot(settings: Settings, db: Database, fake: FakeTelegram,
-              clock: FixedClock) -> AsyncIterator[None]:
+              clock: FixedClock) -> AsyncIterator[Handled]:
     """The real Application, long polling the fake server, as ``python -m bot`` runs it."""
     app = build_application(settings, db=db)
     app.bot_data["clock"] = clock
+    handled = Handled().watch(app)
     async with running(app):
-        yield
+        yield handled
 
 
 @pytest.fixture
-def chat(fake: FakeTelegram, bot: None) -> Chat:
+def chat(fake: FakeTelegram, bot: Handled) -> Chat:
     """Talk to the running bot as a person would (see tests/helpers.py)."""
-    return Chat(fake)
+    return Chat(fake, bot)

@@ -10,8 +10,12 @@ Usage::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, TypeHandler
 
 from tests.fake_telegram import FakeTelegram, FakeUser
 
@@ -23,9 +27,36 @@ ANSWERS = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCa
 
 
 @dataclass
+class Handled:
+    """Which updates the bot has finished with: a last handler group that notes each id.
+
+    PTB runs the groups of an update in order, so when the note is made every answer of the
+    handler before it has been sent and acknowledged: no guessing from quiet periods.
+    """
+
+    ids: set[int] = field(default_factory=set)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def watch(self, app: Application) -> Handled:
+        app.add_handler(TypeHandler(Update, self._note), group=99)
+        return self
+
+    async def _note(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        self.ids.add(update.update_id)
+        self.changed.set()
+
+    async def wait(self, update_id: int, seconds: float = 10.0) -> None:
+        async with asyncio.timeout(seconds):
+            while update_id not in self.ids:
+                self.changed.clear()
+                await self.changed.wait()
+
+
+@dataclass
 class Person:
     fake: FakeTelegram
     user: FakeUser
+    handled: Handled | None = None
     _since: int = 0
 
     @property
@@ -36,7 +67,10 @@ class Person:
         """Do something, wait for the answer; ``expect``: wait for that many new messages."""
         mark = len(self.fake.transcript(self.id))
         self._since = self.fake.mark()
-        act()
+        update = act()
+        if self.handled is not None:
+            await self.handled.wait(update["update_id"])
+            return self.fake.transcript(self.id)[mark:]
         await self.fake.wait_for(ANSWERS, after=self._since, timeout=10)
         if expect is not None:
             await self.fake.wait_for("sendMessage", chat_id=self.id, after=self._since,
@@ -84,7 +118,9 @@ class Person:
 @dataclass
 class Chat:
     fake: FakeTelegram
+    handled: Handled | None = None
 
     def person(self, user_id: int, first_name: str = "Ayşe",
                language_code: str | None = None) -> Person:
-        return Person(self.fake, self.fake.user(user_id, first_name, language_code))
+        return Person(self.fake, self.fake.user(user_id, first_name, language_code),
+                      self.handled)

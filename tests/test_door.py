@@ -15,7 +15,7 @@ from bot.services.roles import STAFF, Role
 from storage.db import Database
 from tests.conftest import COORDINATOR_ID
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat
+from tests.helpers import Chat, Handled
 
 seen_roles: list[Role] = []
 
@@ -33,8 +33,9 @@ async def staff_bot(settings: Settings, db: Database, fake: FakeTelegram) -> Asy
     app = build_application(settings, db=db)
     # First in group 0, as a real staff command would sit before the catch-alls.
     app.handlers[0].insert(0, CommandHandler("staffonly", staff_only))
+    handled = Handled().watch(app)
     async with running(app):
-        yield Chat(fake)
+        yield Chat(fake, handled)
 
 
 async def test_staff_door_refuses_parents_and_strangers(staff_bot: Chat) -> None:
