@@ -14,6 +14,7 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.handlers import fallback, programme
+from bot.handlers.broadcast import audience_after, confirm_markup
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_action_for
 from bot.handlers.onboarding import ensure_onboarded
@@ -24,7 +25,6 @@ from bot.services import announcement as service
 from bot.services import broadcast as broadcasts
 from bot.services import people
 from bot.services.announcement import AnnouncementView, Part
-from bot.services.broadcast import Audience
 from bot.services.outbox import split_text
 from bot.services.roles import Role
 
@@ -254,27 +254,16 @@ async def draft_button(update: Update, context: BotContext) -> None:
             ngettext("Send this announcement to {count} parent now?",
                      "Send this announcement to {count} parents now?", total).format(
                 count=total),
-            reply_markup=InlineKeyboardMarkup([
-                [InlineKeyboardButton("✅ " + _("Yes, send now"),
-                                      callback_data=f"an:{draft.id}:yes")],
-                [InlineKeyboardButton("↩️ " + _("Back"), callback_data=f"an:{draft.id}:back")],
-            ]))
+            reply_markup=confirm_markup("an", draft.id))
         return
     if action == "yes":
         await send(update, context, draft)
         return
-    if action == "a":
-        audience = Audience(None, audience.locales)
-    elif action.startswith("s:"):
-        school_id = int(action[2:])
-        all_ids = [s.id for s in await people.schools(context.session)]
-        if school_id not in all_ids:
-            await query.answer(_("This button has expired."), show_alert=True)
-            return
-        audience = broadcasts.toggle_school(audience, school_id, all_ids)
-    elif action.startswith("l:"):
-        audience = broadcasts.toggle_locale(audience, action[2:])
-    await broadcasts.save_audience(context.session, draft.id, audience)
+    changed = await audience_after(context, audience, action)
+    if changed is None:
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    await broadcasts.save_audience(context.session, draft.id, changed)
     draft = await service.get(context.session, draft.id)
     assert draft is not None
     text, markup = await audience_screen(context, draft)

@@ -130,32 +130,46 @@ async def draft_button(update: Update, context: BotContext) -> None:
             ngettext("Send next week's programme to {count} parent now?",
                      "Send next week's programme to {count} parents now?", total).format(
                 count=total),
-            reply_markup=InlineKeyboardMarkup([
-                [InlineKeyboardButton("✅ " + _("Yes, send now"),
-                                      callback_data=f"bc:{draft.id}:yes")],
-                [InlineKeyboardButton("↩️ " + _("Back"), callback_data=f"bc:{draft.id}:back")],
-            ]))
+            reply_markup=confirm_markup("bc", draft.id))
         return
     if action == "yes":
         await send(update, context, draft)
         return
-    if action == "a":
-        audience = Audience(None, audience.locales)
-    elif action.startswith("s:"):
-        school_id = int(action[2:])
-        all_ids = [s.id for s in await people.schools(context.session)]
-        if school_id not in all_ids:
-            await query.answer(_("This button has expired."), show_alert=True)
-            return
-        audience = service.toggle_school(audience, school_id, all_ids)
-    elif action.startswith("l:"):
-        audience = service.toggle_locale(audience, action[2:])
-    await service.save_audience(context.session, draft.id, audience)
+    changed = await audience_after(context, audience, action)
+    if changed is None:
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    await service.save_audience(context.session, draft.id, changed)
     draft = await service.get(context.session, draft.id)
     assert draft is not None
     text, markup = await draft_screen(context, draft)
     await query.answer()
     await query.edit_message_text(text, reply_markup=markup)
+
+
+def confirm_markup(prefix: str, draft_id: int) -> InlineKeyboardMarkup:
+    """'Yes, send now' / 'Back': the last question before a broadcast leaves."""
+    data = f"{prefix}:{draft_id}"
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton("✅ " + _("Yes, send now"), callback_data=f"{data}:yes")],
+        [InlineKeyboardButton("↩️ " + _("Back"), callback_data=f"{data}:back")],
+    ])
+
+
+async def audience_after(context: BotContext, audience: Audience, action: str) -> Audience | None:
+    """The audience after an audience button ("a", "s:<school>", "l:<language>"); None for a
+    school that does not exist (a forged button). Shared by every kind of broadcast."""
+    if action == "a":
+        return Audience(None, audience.locales)
+    if action.startswith("s:"):
+        school_id = int(action[2:])
+        all_ids = [s.id for s in await people.schools(context.session)]
+        if school_id not in all_ids:
+            return None
+        return service.toggle_school(audience, school_id, all_ids)
+    if action.startswith("l:"):
+        return service.toggle_locale(audience, action[2:])
+    return audience  # "back": redraw as it is
 
 
 async def preview(update: Update, context: BotContext, draft: BroadcastView) -> None:

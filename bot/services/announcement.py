@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES
 from bot.services import outbox
-from bot.services.broadcast import CANCELLED, DRAFT, SENDING, Audience, group_key, recipients
+from bot.services.broadcast import CANCELLED, DRAFT, Audience, group_key, mark_sending, recipients
 from bot.services.dutch_below import CAPTION_LIMIT, with_dutch_below
 from bot.services.outbox import NewMessage, utf16_len
 from storage.models import Broadcast, utcnow
@@ -297,9 +297,5 @@ async def start(
                 group_key=group_key(announcement_id),
             ))
     await outbox.enqueue_many(session, messages)
-    row.status = SENDING
-    row.total = len(messages)
-    row.started_at = utcnow()
-    row.status_chat_id = status_chat_id
-    row.status_message_id = status_message_id
+    mark_sending(row, len(messages), status_chat_id, status_message_id)
     return len(people)

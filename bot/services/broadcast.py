@@ -248,12 +248,17 @@ async def start_programme(
             group_key=group_key(broadcast_id),
         ))
     await outbox.enqueue_many(session, messages)
+    mark_sending(row, len(messages), status_chat_id, status_message_id)
+    return len(messages)
+
+
+def mark_sending(row: Broadcast, total: int, status_chat_id: int, status_message_id: int) -> None:
+    """The draft has left: its rows are in the outbox, its progress line is that message."""
     row.status = SENDING
-    row.total = len(messages)
+    row.total = total
     row.started_at = utcnow()
     row.status_chat_id = status_chat_id
     row.status_message_id = status_message_id
-    return len(messages)
 
 
 def group_key(broadcast_id: int) -> str:
