@@ -11,7 +11,14 @@ from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_keyboard
 from bot.handlers.onboarding import ensure_onboarded
 from bot.handlers.programme_text import escape, programme_text
-from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, _, format_weekday_date, use_locale
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    SUPPORTED_LOCALES,
+    _,
+    format_weekday_date,
+    ngettext,
+    use_locale,
+)
 from bot.services import importer, people
 from bot.services import programme as service
 from bot.services.outbox import split_text
@@ -85,7 +92,7 @@ async def missing_text(context: BotContext) -> str:
         languages = ", ".join(LANGUAGE_NAMES[code] for code in entry.missing_locales)
         lines.append(f"• {escape(entry.title_nl)} ({escape(entry.external_id)}): {languages}")
     if len(missing) > 30:
-        lines.append(escape(_("… and {count} more.").format(count=len(missing) - 30)))
+        lines.append(escape(and_more(len(missing) - 30)))
     return "\n".join(lines)
 
 
@@ -119,6 +126,10 @@ async def import_document(update: Update, context: BotContext) -> None:
     )
 
 
+def and_more(count: int) -> str:
+    return ngettext("… and {count} more.", "… and {count} more.", count).format(count=count)
+
+
 def errors_text(errors: list[importer.RowError]) -> str:
     """What is wrong, by row and column, in the coordinator's language."""
     lines = [escape(_("Nothing was imported. Please fix these and send the file again:"))]
@@ -130,6 +141,5 @@ def errors_text(errors: list[importer.RowError]) -> str:
             where = _("Row {row}, column {column}").format(row=error.row, column=error.column)
             lines.append(f"• <b>{escape(where)}</b>: {escape(what)}")
     if len(errors) > MAX_ERRORS_SHOWN:
-        lines.append(escape(_("… and {count} more.").format(
-            count=len(errors) - MAX_ERRORS_SHOWN)))
+        lines.append(escape(and_more(len(errors) - MAX_ERRORS_SHOWN)))
     return "\n".join(lines)
