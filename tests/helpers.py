@@ -95,6 +95,12 @@ class Person:
         return await self._act(lambda: self.fake.press_button(self.user, text, data=data),
                                expect)
 
+    async def presses(self, message: dict[str, Any], data: str) -> list[str]:
+        """Press a button by its data on a message, shown or not (a forged or stale press);
+        returns the alerts it got."""
+        await self._act(lambda: self.fake.press(self.user, message, data), None)
+        return self.alerts()
+
     async def presses_key(self, label: str, *, expect: int | None = None) -> list[dict]:
         """Tap a button of the persistent reply keyboard."""
         return await self._act(lambda: self.fake.press_key(self.user, label), expect)

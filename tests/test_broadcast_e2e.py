@@ -12,7 +12,7 @@ from storage.models import Broadcast, Person
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
 from tests.test_account_e2e import rows_naming
-from tests.test_programme_e2e import EXAMPLE, coordinator_of, onboard
+from tests.test_programme_e2e import coordinator_of, coordinator_with_programme, onboard
 
 
 async def wait_until(predicate: Callable[[], bool], fake: FakeTelegram,
@@ -28,9 +28,7 @@ async def wait_until(predicate: Callable[[], bool], fake: FakeTelegram,
 async def test_broadcast_to_three_schools_in_three_languages(
     chat: Chat, fake: FakeTelegram, db: Database
 ) -> None:
-    greet = await coordinator_of(chat)
-    await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
-                      content=EXAMPLE.read_bytes())
+    greet = await coordinator_with_programme(chat)
     ayse = await onboard(chat, 7001, "Ayşe", "tr", "wijdeland")
     harpreet = await onboard(chat, 7002, "Harpreet", "pa", "kabouterland")
     els = await onboard(chat, 7003, "Els", "nl", "vlindertje")
@@ -95,9 +93,7 @@ async def test_broadcast_to_three_schools_in_three_languages(
 
 
 async def test_faults_during_a_broadcast(chat: Chat, fake: FakeTelegram, db: Database) -> None:
-    greet = await coordinator_of(chat)
-    await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
-                      content=EXAMPLE.read_bytes())
+    greet = await coordinator_with_programme(chat)
     parents = [await onboard(chat, 7100 + i, f"P{i}", ("nl", "tr", "pa")[i % 3], "klimop")
                for i in range(9)]
     base = {p.id: fake.sent_count_per_chat()[p.id] for p in parents}

@@ -13,7 +13,7 @@ from storage.models import Activity, ActivityCancellation, OutboxMessage, School
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Person
 from tests.test_broadcast_e2e import wait_until
-from tests.test_programme_e2e import EXAMPLE, coordinator_of, onboard
+from tests.test_programme_e2e import coordinator_with_programme, onboard
 
 WED_25 = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # 14:00 in Brussels
 STAMP = int(WED_25.timestamp())
@@ -40,16 +40,13 @@ async def outbox_rows(db: Database) -> int:
 
 async def forge(fake: FakeTelegram, person: Person, message: dict, data: str) -> list[str]:
     """Press a button that was never sent (a forged or stale callback), return the alerts."""
-    await person._act(lambda: fake.press(person.user, message, data), None)
-    return person.alerts()
+    return await person.presses(message, data)
 
 
 async def test_cancel_one_wednesday_and_tell_the_parents(
     chat: Chat, fake: FakeTelegram, db: Database
 ) -> None:
-    greet = await coordinator_of(chat)
-    await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
-                      content=EXAMPLE.read_bytes())
+    greet = await coordinator_with_programme(chat)
     ayse = await onboard(chat, 8001, "Ayşe", "tr", "wijdeland")
     els = await onboard(chat, 8002, "Els", "nl", "vlindertje")
     jan = await onboard(chat, 8003, "Jan", "nl", "wijdeland")
@@ -116,9 +113,7 @@ async def test_cancel_one_wednesday_and_tell_the_parents(
 async def test_forged_buttons_and_parents_change_nothing(
     chat: Chat, fake: FakeTelegram, db: Database
 ) -> None:
-    greet = await coordinator_of(chat)
-    await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
-                      content=EXAMPLE.read_bytes())
+    greet = await coordinator_with_programme(chat)
     [listing] = await greet.says("/activities")
     activity = await yoga_id(db)
     base = await cancellations(db)
@@ -147,9 +142,7 @@ async def test_forged_buttons_and_parents_change_nothing(
 async def test_cancel_every_time_tells_that_it_stops(
     chat: Chat, fake: FakeTelegram, db: Database
 ) -> None:
-    greet = await coordinator_of(chat)
-    await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
-                      content=EXAMPLE.read_bytes())
+    greet = await coordinator_with_programme(chat)
     harpreet = await onboard(chat, 8201, "Harpreet", "pa", "wijdeland")
     await greet.says("/activities")
     await greet.taps("Kinderyoga · wo 25/11 14:00")

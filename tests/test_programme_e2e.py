@@ -31,6 +31,14 @@ async def coordinator_of(chat: Chat) -> Person:
     return greet
 
 
+async def coordinator_with_programme(chat: Chat) -> Person:
+    """The coordinator, onboarded, who has sent the example programme to the bot."""
+    greet = await coordinator_of(chat)
+    await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                      content=EXAMPLE.read_bytes())
+    return greet
+
+
 async def activity_count(db: Database) -> int:
     async with db.session() as session:
         return await session.scalar(select(func.count()).select_from(Activity)) or 0
@@ -76,9 +84,7 @@ async def test_import_the_example_then_every_parent_sees_their_week(
 async def test_programme_preview_per_language_and_missing_translations(
     chat: Chat, db: Database
 ) -> None:
-    greet = await coordinator_of(chat)
-    await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
-                      content=EXAMPLE.read_bytes())
+    greet = await coordinator_with_programme(chat)
     nl, tr, pa, missing = await greet.says("/programme", expect=4)
     # Next week: Monday 23 to Sunday 29 November, every school.
     assert nl["text"].startswith("👁 Nederlands\n\nProgramma van maandag 23 november 2026")

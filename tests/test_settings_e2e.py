@@ -6,7 +6,7 @@ from storage.db import Database
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
 from tests.test_broadcast_e2e import wait_until
-from tests.test_programme_e2e import EXAMPLE, coordinator_of, onboard
+from tests.test_programme_e2e import coordinator_with_programme, onboard
 
 TOGGLE_TR = "Çevirinin altında Felemenkçe metni göster"
 
@@ -16,9 +16,7 @@ def labels(message: dict) -> list[tuple[str, str]]:
 
 
 async def test_dutch_below_the_translation(chat: Chat, fake: FakeTelegram, db: Database) -> None:
-    greet = await coordinator_of(chat)
-    await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
-                      content=EXAMPLE.read_bytes())
+    greet = await coordinator_with_programme(chat)
     ayse = await onboard(chat, 7201, "Ayşe", "tr", "wijdeland")
     murat = await onboard(chat, 7202, "Murat", "tr", "wijdeland")
     els = await onboard(chat, 7203, "Els", "nl", "wijdeland")
