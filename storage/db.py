@@ -68,7 +68,8 @@ class Database:
     @classmethod
     def create(cls, url: str) -> Database:
         ensure_sqlite_folder(url)
-        engine = create_async_engine(url)
+        # hide_parameters: an error in the log never shows names or message texts.
+        engine = create_async_engine(url, hide_parameters=True)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return cls(url, engine)
