@@ -25,6 +25,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.handlers import account, activities, announce, broadcast, fallback, onboarding, programme
+from bot.handlers.activity_flow import ACTIVITY_FLOW_DATA, activity_command, flow_button
 from bot.handlers.commands import register_menus
 from bot.handlers.door import BotContext
 from bot.handlers.keyboards import (
@@ -111,6 +112,8 @@ def register(app: Application, settings: Settings) -> None:
     app.add_handler(CommandHandler("activities", activities.activities_command,
                                    filters=NEW_PRIVATE))
     app.add_handler(ButtonHandler(activities.activity_button, pattern=activities.ACTIVITY_DATA))
+    app.add_handler(CommandHandler("activity", activity_command, filters=NEW_PRIVATE))
+    app.add_handler(ButtonHandler(flow_button, pattern=ACTIVITY_FLOW_DATA))
     app.add_handler(CommandHandler("announce", announce.announce_command, filters=NEW_PRIVATE))
     app.add_handler(ButtonHandler(announce.draft_button, pattern=announce.ANNOUNCE_DATA))
     app.add_handler(ButtonHandler(announce.show_dutch, pattern=announce.DUTCH_DATA))

@@ -261,3 +261,24 @@ class Broadcast(Base):
     # "voice:tr"...; None: nothing), and its content as JSON (texts, files, voices per language).
     awaiting: Mapped[str | None] = mapped_column(String(16), nullable=True)
     content: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ActivityDraft(Base):
+    """The coordinator's /activity conversation: the step it waits for and the answers (JSON).
+
+    SQLite AUTOINCREMENT: a draft id is never reused, so ``bot-<id>`` names one activity.
+    """
+
+    __tablename__ = "activity_drafts"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), nullable=True
+    )
+    awaiting: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot.handlers import fallback, programme
+from bot.handlers import activity_flow, fallback, programme
 from bot.handlers.broadcast import audience_after, confirm_markup
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_action_for
@@ -92,10 +92,13 @@ async def coordinator_message(update: Update, context: BotContext) -> None:
     it always went (a file is an import, the rest goes to the fallback)."""
     message, user = update.message, update.effective_user
     if (message is not None and user is not None
-            and not (message.text and main_action_for(message.text))
-            and await _awaits_input(context, user.id)):
-        await take_input(update, context)
-        return
+            and not (message.text and main_action_for(message.text))):
+        if await activity_flow.awaits_input(context, user.id):
+            await activity_flow.take_input(update, context)
+            return
+        if await _awaits_input(context, user.id):
+            await take_input(update, context)
+            return
     if message is not None and message.document is not None:
         await programme.import_document(update, context)
         return

@@ -27,6 +27,7 @@ COORDINATOR_COMMANDS: list[tuple[str, str]] = [
     ("broadcasts", N_("Past broadcasts and their figures")),
     ("announce", N_("Send an announcement to parents")),
     ("activities", N_("Cancel an activity and tell the parents")),
+    ("activity", N_("Add an activity to the programme")),
 ]
 
 

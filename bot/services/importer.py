@@ -271,6 +271,16 @@ def _time(cell: Cell) -> time | None:
     return time(hour, minute)
 
 
+def parse_date(text: str) -> date | None:
+    """A typed day (2026-10-21, 21/10/2026), or None."""
+    return _date(text.strip())
+
+
+def parse_time(text: str) -> time | None:
+    """A typed clock time (14:00, 14.00, 14u30), or None."""
+    return _time(text.strip())
+
+
 def _number(cell: Cell) -> float | None:
     if isinstance(cell, int | float) and not isinstance(cell, bool):
         value = float(cell)

@@ -1,0 +1,117 @@
+"""The plain rules of /activity: step order, typed answers, buttons per step, the result."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from bot.services.activity_draft import (
+    BAD_DATE,
+    BAD_TIME,
+    END_NOT_AFTER_START,
+    PAST_DATE,
+    STEPS,
+    SUMMARY,
+    TOO_LONG,
+    USE_BUTTONS,
+    answer,
+    button_fits,
+    choose_all_schools,
+    days_offered,
+    missing_languages,
+    next_step,
+    schools_chosen,
+    to_activity,
+    toggle_school,
+)
+from bot.services.importer import parse_date, parse_time
+from bot.services.programme import Kind, LocalText, Place
+
+TODAY = date(2026, 11, 22)
+
+
+def test_the_steps_in_order_and_skipping_a_translation() -> None:
+    walked, step = [], STEPS[0]
+    while step != SUMMARY:
+        walked.append(step)
+        step = next_step(step)
+    assert tuple(walked) == STEPS
+    assert next_step("title:tr", skipped=True) == "title:pa"  # "Dutch only": no description
+    assert next_step("title:pa", skipped=True) == SUMMARY
+    assert next_step("address", skipped=True) == "title:nl"
+    assert next_step("desc:pa") == SUMMARY
+
+
+def test_public_date_and_time_parsers() -> None:
+    assert parse_date(" 25/11/2026 ") == date(2026, 11, 25)
+    assert parse_date("2026-11-25") == date(2026, 11, 25)
+    assert parse_date("31/02/2026") is None
+    assert parse_time("14u30").isoformat() == "14:30:00"  # type: ignore[union-attr]
+    assert parse_time("25:00") is None and parse_time("morgen") is None
+
+
+def test_typed_answers_are_checked() -> None:
+    data, problem = answer({}, "date", "25/11/2026", today=TODAY)
+    assert problem is None and data["date"] == "2026-11-25"
+    assert answer({}, "date", "volgende week", today=TODAY)[1] == BAD_DATE
+    assert answer({}, "date", "21/11/2026", today=TODAY)[1] == PAST_DATE
+    data, problem = answer(data, "start", "14u")
+    assert problem is None and data["start"] == "14:00"
+    assert answer(data, "start", "25:00") == (data, BAD_TIME)
+    assert answer(data, "end", "13:30")[1] == END_NOT_AFTER_START
+    assert answer(data, "end", "14:00")[1] == END_NOT_AFTER_START
+    assert answer(data, "end", "15.30")[0]["end"] == "15:30"
+    assert answer(data, "kind", "workshop")[1] == USE_BUTTONS
+    assert answer(data, "title:nl", "x" * 201)[1] == TOO_LONG
+    data, _ = answer(data, "title:nl", "  Kinderyoga ")
+    data, _ = answer(data, "desc:nl", "Rustig bewegen.")
+    data, _ = answer(data, "title:tr", "Çocuk yogası")
+    assert data["texts"] == {"nl": {"title": "Kinderyoga", "description": "Rustig bewegen."},
+                             "tr": {"title": "Çocuk yogası"}}
+    assert missing_languages(data) == ["pa"]
+
+
+def test_schools_toggle_and_all() -> None:
+    data = toggle_school({}, "wijdeland")
+    assert data["schools"] == ["wijdeland"] and schools_chosen(data)
+    data = toggle_school(toggle_school(data, "klimop"), "wijdeland")
+    assert data["schools"] == ["klimop"]
+    assert not schools_chosen(toggle_school(data, "klimop"))
+    everyone = choose_all_schools(data)
+    assert everyone["all_schools"] and everyone["schools"] == []
+    # Tapping a school after "All schools": just that school.
+    assert toggle_school(everyone, "gelinden") == {"all_schools": False, "schools": ["gelinden"]}
+
+
+def test_buttons_fit_only_their_own_step() -> None:
+    assert button_fits("kind", "k:workshop")
+    assert not button_fits("kind", "k:party")
+    assert not button_fits("schools", "k:workshop")
+    assert button_fits("schools", "s:12") and button_fits("schools", "sd")
+    assert button_fits("date", "d:20261125", TODAY)
+    assert not button_fits("date", "d:20261121", TODAY)  # the past
+    assert not button_fits("date", "d:20261206", TODAY)  # not offered
+    assert not button_fits("date", "d:20261340", TODAY)
+    assert button_fits("address", "sk:address")
+    assert not button_fits("title:nl", "sk:title:nl")  # the Dutch title is required
+    assert not button_fits("desc:tr", "sk:title:tr")  # an older question's button
+    assert button_fits(SUMMARY, "save") and not button_fits("place", "save")
+    assert button_fits("place", "x") and not button_fits(None, "x")
+    assert not button_fits("kind", "k:workshop:extra")
+    assert [d.day for d in days_offered(TODAY)][::13] == [22, 5]
+
+
+def test_the_finished_draft_as_activity_data() -> None:
+    data = {"kind": "workshop", "schools": ["wijdeland"], "all_schools": False,
+            "date": "2026-11-25", "start": "14:00", "end": "15:00", "place": "Turnzaal",
+            "texts": {"nl": {"title": "Kinderyoga"}, "tr": {"title": "Çocuk yogası"}}}
+    activity = to_activity(data, "bot-7", {"wijdeland": 6})
+    assert activity.external_id == "bot-7" and activity.kind is Kind.WORKSHOP
+    assert activity.starts_at == datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # CET
+    assert activity.ends_at == datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+    assert activity.school_codes == ("wijdeland",) and activity.school_ids == (6,)
+    assert activity.place == Place("Turnzaal", "")
+    assert activity.texts == {"nl": LocalText("Kinderyoga", ""),
+                              "tr": LocalText("Çocuk yogası", "")}
+    assert activity.rrule is None
+    everyone = to_activity({**data, "all_schools": True, "schools": []}, "bot-8")
+    assert everyone.all_schools and everyone.school_codes == ()
