@@ -130,13 +130,6 @@ async def activity_command(update: Update, context: BotContext) -> None:
             "➕ " + _("New activity"), callback_data="ad:new")]]))
 
 
-async def awaits_input(context: BotContext, telegram_id: int) -> bool:
-    """Whether this person has an activity draft waiting for a typed answer."""
-    async with context.db.session() as session:
-        row = await people.load(session, telegram_id)
-        return row is not None and await service.awaiting_draft(session, row.id) is not None
-
-
 @door(roles=COORDINATOR_ONLY)
 async def take_input(update: Update, context: BotContext) -> None:
     """A typed answer: checked, kept, the next question; anything else: a hint and again."""

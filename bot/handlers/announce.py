@@ -9,6 +9,7 @@ otherwise they go where they always went (file imports, the fallback).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -21,6 +22,7 @@ from bot.handlers.onboarding import ensure_onboarded
 from bot.handlers.settings import original_headings
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, _, format_number, ngettext, use_locale
 from bot.scheduler.outbox import wake
+from bot.services import activity_draft as activity_drafts
 from bot.services import announcement as service
 from bot.services import broadcast as broadcasts
 from bot.services import people
@@ -93,11 +95,9 @@ async def coordinator_message(update: Update, context: BotContext) -> None:
     message, user = update.message, update.effective_user
     if (message is not None and user is not None
             and not (message.text and main_action_for(message.text))):
-        if await activity_flow.awaits_input(context, user.id):
-            await activity_flow.take_input(update, context)
-            return
-        if await _awaits_input(context, user.id):
-            await take_input(update, context)
+        answer = await draft_awaiting(context, user.id)
+        if answer is not None:
+            await answer(update, context)
             return
     if message is not None and message.document is not None:
         await programme.import_document(update, context)
@@ -105,10 +105,20 @@ async def coordinator_message(update: Update, context: BotContext) -> None:
     await fallback.private_message(update, context)
 
 
-async def _awaits_input(context: BotContext, telegram_id: int) -> bool:
+Answer = Callable[[Update, BotContext], Awaitable[None]]
+
+
+async def draft_awaiting(context: BotContext, telegram_id: int) -> Answer | None:
+    """The flow whose draft waits for this message (an activity draft first), in one look-up."""
     async with context.db.session() as session:
         row = await people.load(session, telegram_id)
-        return row is not None and await service.awaiting_draft(session, row.id) is not None
+        if row is None:
+            return None
+        if await activity_drafts.awaiting_draft(session, row.id) is not None:
+            return activity_flow.take_input
+        if await service.awaiting_draft(session, row.id) is not None:
+            return take_input
+    return None
 
 
 def part_of(message: Message) -> Part | None:
