@@ -67,6 +67,10 @@ class School(Base):
     # Short code used in deep links: t.me/<bot>?start=s_<code>
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The brugfiguur who is the school's fixed contact (set by the coordinator in /staff).
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class Person(Base):
@@ -178,6 +182,8 @@ class ActivityText(Base):
     # Empty means "not translated": the reader gets the Dutch text, marked as such.
     title: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    # A voice message in this language (Telegram file_id), for parents who read little.
+    voice_file_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class ActivityCancellation(Base):
@@ -282,3 +288,74 @@ class ActivityDraft(Base):
     awaiting: Mapped[str | None] = mapped_column(String(16), nullable=True)
     data: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StaffInvite(Base):
+    """A one-time link t.me/<bot>?start=staff_<token> that makes its user a brugfiguur."""
+
+    __tablename__ = "staff_invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    used_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class StaffProfile(Base):
+    """What routing needs to know of a brugfiguur: languages spoken and when they answer."""
+
+    __tablename__ = "staff_profiles"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Locales spoken, comma-separated in catalog order ("nl,tr").
+    languages: Mapped[str] = mapped_column(String(64), default="")
+    # The availability map: 7 x 24 letters g/o/r (green, orange, red), Monday 00:00 first,
+    # in Brussels local time. See bot/services/availability.py.
+    availability: Mapped[str] = mapped_column(String(168))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Question(Base):
+    """A parent's help question: routed to one brugfiguur, answered, closed.
+
+    The parent's messages and the answers are relayed through the outbox with
+    ``group_key = "q:<id>"``; a brugfiguur's reply is matched to its question by the
+    outbox row of the message replied to.
+    """
+
+    __tablename__ = "questions"
+    # Question numbers are shown to people: never reuse one.
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schools.id", ondelete="SET NULL"), nullable=True
+    )
+    locale: Mapped[str] = mapped_column(String(8))
+    topic: Mapped[str] = mapped_column(String(16))
+    # draft (topic chosen, no message yet) -> open -> closed
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    first_answer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Messages to the assignee wait in the outbox until then (their next green hour).
+    deliver_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
