@@ -359,3 +359,19 @@ class Question(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Messages to the assignee wait in the outbox until then (their next green hour).
     deliver_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class QuestionMessage(Base):
+    """One message of a question, as sent in its author's chat: the parent's (relayed to
+    whoever holds the question, again after a hand-over) or a brugfiguur's answer."""
+
+    __tablename__ = "question_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    from_parent: Mapped[bool] = mapped_column(Boolean)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -77,9 +77,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_questions_assignee_id"), ["assignee_id"])
         batch_op.create_index(batch_op.f("ix_questions_parent_id"), ["parent_id"])
         batch_op.create_index(batch_op.f("ix_questions_status"), ["status"])
+    op.create_table(
+        "question_messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("question_id", sa.Integer(), nullable=False),
+        sa.Column("from_parent", sa.Boolean(), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=False),
+        sa.Column("message_id", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["question_id"], ["questions.id"], ondelete="CASCADE",
+                                name=op.f("fk_question_messages_question_id_questions")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_question_messages")),
+    )
+    with op.batch_alter_table("question_messages", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_question_messages_question_id"), ["question_id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("question_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_question_messages_question_id"))
+    op.drop_table("question_messages")
     with op.batch_alter_table("questions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_questions_status"))
         batch_op.drop_index(batch_op.f("ix_questions_parent_id"))
