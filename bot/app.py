@@ -24,7 +24,18 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.handlers import account, activities, announce, broadcast, fallback, onboarding, programme
+from bot.handlers import (
+    account,
+    activities,
+    announce,
+    broadcast,
+    fallback,
+    inbox,
+    invite,
+    onboarding,
+    programme,
+    questions,
+)
 from bot.handlers.activity_flow import ACTIVITY_FLOW_DATA, activity_command, flow_button
 from bot.handlers.commands import register_menus
 from bot.handlers.door import BotContext
@@ -35,8 +46,10 @@ from bot.handlers.keyboards import (
     SCHOOL_DONE_DATA,
     SCHOOL_TOGGLE_DATA,
 )
+from bot.handlers.question_texts import CARD_DATA, TOPIC_DATA
 from bot.handlers.settings import SETTINGS_DATA, settings_button, settings_command
 from bot.scheduler import progress
+from bot.scheduler import questions as question_jobs
 from bot.scheduler.outbox import OutboxSender
 from storage.db import Database
 
@@ -117,6 +130,16 @@ def register(app: Application, settings: Settings) -> None:
     app.add_handler(CommandHandler("announce", announce.announce_command, filters=NEW_PRIVATE))
     app.add_handler(ButtonHandler(announce.draft_button, pattern=announce.ANNOUNCE_DATA))
     app.add_handler(ButtonHandler(announce.show_dutch, pattern=announce.DUTCH_DATA))
+    # Help questions: the parent asks, the brugfiguur answers by replying (bot/handlers/
+    # questions.py, inbox.py); a reply that is no answer goes on as any other message.
+    app.add_handler(CommandHandler("ask", questions.ask_command, filters=NEW_PRIVATE))
+    app.add_handler(ButtonHandler(questions.topic_button, pattern=TOPIC_DATA))
+    app.add_handler(ButtonHandler(inbox.card_button, pattern=CARD_DATA))
+    app.add_handler(CommandHandler("inbox", inbox.inbox_command, filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("queue", inbox.queue_command, filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("invite", invite.invite_command, filters=NEW_PRIVATE))
+    app.add_handler(MessageHandler(NEW_PRIVATE & filters.REPLY & ~filters.COMMAND,
+                                   inbox.reply_message))
     if settings.coordinator_ids:
         # Only the coordinator's files are imports; anyone else's fall through to the rest.
         coordinator = filters.User(user_id=settings.coordinator_ids)
@@ -164,6 +187,7 @@ async def _post_init(app: Application) -> None:
     await register_menus(app.bot)
     app.bot_data["outbox"] = OutboxSender(app.bot, app.bot_data["db"]).start()
     progress.schedule(app)
+    question_jobs.schedule(app)
     log.info("bot @%s ready", app.bot.username)
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Broadcast, OutboxMessage, Person, PersonSchool, School
+from storage.models import (
+    Broadcast,
+    OutboxMessage,
+    Person,
+    PersonSchool,
+    Question,
+    QuestionMessage,
+    School,
+    StaffInvite,
+    StaffProfile,
+)
 
 
 async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
@@ -45,6 +55,32 @@ async def erase(session: AsyncSession, person_id: int) -> None:
     """Delete every row about this person. Later tables that name a person add their line here
     (foreign keys cascade too, but an explicit list is what a privacy review reads)."""
     telegram_id = await session.scalar(select(Person.telegram_id).where(Person.id == person_id))
+    # A parent's questions go whole: their messages, the cards and copies sent to the team.
+    asked = list(await session.scalars(select(Question.id).where(Question.parent_id == person_id)))
+    if asked:
+        keys = [f"q:{i}" for i in asked]
+        # What was sent to the team stays as an empty trace (no content), so a late answer
+        # to it is told "the parent erased their data"; the rest goes.
+        await session.execute(update(OutboxMessage).where(
+            OutboxMessage.group_key.in_(keys), OutboxMessage.status == "sent",
+            OutboxMessage.chat_id != telegram_id).values(payload="{}"))
+        await session.execute(delete(OutboxMessage).where(
+            OutboxMessage.group_key.in_(keys), OutboxMessage.status != "sent"))
+        await session.execute(delete(QuestionMessage).where(
+            QuestionMessage.question_id.in_(asked)))
+        await session.execute(delete(Question).where(Question.id.in_(asked)))
+    # A brugfiguur's questions go back to the coordinator; their profile and contacts go.
+    await session.execute(
+        update(Question).where(Question.assignee_id == person_id).values(assignee_id=None))
+    await session.execute(
+        update(School).where(School.contact_id == person_id).values(contact_id=None))
+    await session.execute(delete(QuestionMessage).where(
+        QuestionMessage.chat_id == telegram_id, QuestionMessage.from_parent.is_(False)))
+    await session.execute(delete(StaffProfile).where(StaffProfile.person_id == person_id))
+    await session.execute(update(StaffInvite).where(StaffInvite.used_by == person_id)
+                          .values(used_by=None))
+    await session.execute(update(StaffInvite).where(StaffInvite.created_by == person_id)
+                          .values(created_by=None))
     await session.execute(delete(OutboxMessage).where(
         (OutboxMessage.person_id == person_id) | (OutboxMessage.chat_id == telegram_id)))
     await session.execute(delete(PersonSchool).where(PersonSchool.person_id == person_id))

@@ -757,7 +757,8 @@ class FakeTelegram:
         return self.send_text(user, choice)
 
     def send_photo(
-        self, user: FakeUser | int, caption: str | None = None, *, chat: JSON | None = None
+        self, user: FakeUser | int, caption: str | None = None, *, chat: JSON | None = None,
+        reply_to_message_id: int | None = None,
     ) -> JSON:
         small = self._new_file("photo", b"\xff\xd8\xff\xe0small", "jpg")
         big = self._new_file("photo", b"\xff\xd8\xff\xe0" + bytes(2048), "jpg")
@@ -765,15 +766,16 @@ class FakeTelegram:
         fields: JSON = {"photo": sizes}
         if caption is not None:
             fields["caption"] = caption
-        return self._user_message(user, fields, chat)
+        return self._user_message(user, fields, chat, reply_to_message_id)
 
     def send_voice(
-        self, user: FakeUser | int, duration: int = 3, *, chat: JSON | None = None
+        self, user: FakeUser | int, duration: int = 3, *, chat: JSON | None = None,
+        reply_to_message_id: int | None = None,
     ) -> JSON:
         voice = self._new_file("voice", b"OggS" + bytes(1000 * duration), "oga")
         fields = {"voice": {**self._file_fields(voice), "duration": duration,
                             "mime_type": "audio/ogg"}}
-        return self._user_message(user, fields, chat)
+        return self._user_message(user, fields, chat, reply_to_message_id)
 
     def send_document(
         self,

@@ -79,9 +79,13 @@ class Person:
         await self.fake.wait_idle(quiet=QUIET)
         return self.fake.transcript(self.id)[mark:]
 
-    async def says(self, text: str, *, expect: int | None = None) -> list[dict[str, Any]]:
-        """Send a text (or command); returns the new messages the bot sent in this chat."""
-        return await self._act(lambda: self.fake.send_text(self.user, text), expect)
+    async def says(self, text: str, *, expect: int | None = None,
+                   reply_to: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Send a text (or command), maybe as a reply to a message of this chat; returns the
+        new messages the bot sent in this chat."""
+        replied = reply_to["message_id"] if reply_to is not None else None
+        return await self._act(
+            lambda: self.fake.send_text(self.user, text, reply_to_message_id=replied), expect)
 
     async def sends(self, kind: str, *, expect: int | None = None,
                     **kwargs: Any) -> list[dict[str, Any]]:
@@ -127,6 +131,6 @@ class Chat:
     handled: Handled | None = None
 
     def person(self, user_id: int, first_name: str = "Ayşe",
-               language_code: str | None = None) -> Person:
-        return Person(self.fake, self.fake.user(user_id, first_name, language_code),
+               language_code: str | None = None, username: str | None = None) -> Person:
+        return Person(self.fake, self.fake.user(user_id, first_name, language_code, username),
                       self.handled)

@@ -153,12 +153,13 @@ async def test_edited_messages_and_channel_posts_are_ignored(chat: Chat, fake: F
     assert await snapshot(db) == before
 
 
-async def test_free_text_after_onboarding_points_to_the_buttons(chat: Chat) -> None:
+async def test_free_text_after_onboarding_becomes_a_question(chat: Chat) -> None:
     els = await onboard(chat, 3009, "nl", name="Els")
     [reply] = await els.says("Wanneer is de volgende ouderbabbel?")
-    assert reply["text"] == "Sorry, dat begreep ik niet. Gebruik de knoppen hieronder."
+    assert reply["text"] == "Waarover gaat je vraag? Tik op een knop."
     [reply] = await els.sends("sticker")
-    assert reply["text"] == "Sorry, dat begreep ik niet. Gebruik de knoppen hieronder."
+    assert reply["text"] == ("Sorry, ik kan alleen tekst, spraakberichten, foto's en documenten "
+                             "doorgeven.")
 
 
 async def test_coordinator_skips_the_school_question(chat: Chat, fake: FakeTelegram,

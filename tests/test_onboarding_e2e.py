@@ -58,7 +58,7 @@ async def test_punjabi_parent_from_a_deep_link(chat: Chat, fake: FakeTelegram,
 
     [welcome] = await harpreet.taps("👍 ਠੀਕ ਹੈ")
     assert welcome["text"].startswith("ਧੰਨਵਾਦ, Harpreet ਜੀ!")
-    assert harpreet.keyboard() == ["📅 ਇਸ ਹਫ਼ਤੇ", "🏫 ਮੇਰਾ ਸਕੂਲ", "🌐 ਭਾਸ਼ਾ", "ℹ️ ਮਦਦ"]
+    assert harpreet.keyboard() == ["❓ ਸਵਾਲ ਪੁੱਛੋ", "📅 ਇਸ ਹਫ਼ਤੇ", "🏫 ਮੇਰਾ ਸਕੂਲ", "🌐 ਭਾਸ਼ਾ", "ℹ️ ਮਦਦ"]
 
     # The command menu of this chat is in Punjabi too.
     menu = fake.calls_of("setMyCommands")[-1].params
@@ -111,7 +111,7 @@ async def test_turkish_parent_chooses_two_schools(chat: Chat, fake: FakeTelegram
     [privacy] = await ayse.taps("👍 Bitti")
     assert privacy["text"].startswith("Okullarınız: GO! Basisschool Engelmanshoven, Freinetschool")
     await ayse.taps("👍 Tamam")
-    assert ayse.keyboard() == ["📅 Bu hafta", "🏫 Okulum", "🌐 Dil", "ℹ️ Yardım"]
+    assert ayse.keyboard() == ["❓ Soru sor", "📅 Bu hafta", "🏫 Okulum", "🌐 Dil", "ℹ️ Yardım"]
     assert await school_codes(db, 2002) == ["engelmanshoven", "wijdeland"]
 
 
@@ -159,7 +159,8 @@ async def test_language_switch(chat: Chat, fake: FakeTelegram, db: Database) -> 
     assert question["text"] == "Hangi dili istersiniz?"
     [done] = await ayse.taps("Nederlands")
     assert done["text"] == "Vanaf nu schrijf ik je in het Nederlands."
-    assert ayse.keyboard() == ["📅 Deze week", "🏫 Mijn school", "🌐 Taal", "ℹ️ Hulp"]
+    assert ayse.keyboard() == ["❓ Een vraag stellen", "📅 Deze week", "🏫 Mijn school",
+                               "🌐 Taal", "ℹ️ Hulp"]
     row = await person_row(db, 2006)
     assert row is not None and row.locale == "nl"
     [help_text] = await ayse.says("/help")

@@ -15,8 +15,9 @@ from tests.helpers import Chat, Person
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "programme.csv"
 
 
-async def onboard(chat: Chat, user_id: int, name: str, language: str, school: str) -> Person:
-    person = chat.person(user_id, name)
+async def onboard(chat: Chat, user_id: int, name: str, language: str, school: str,
+                  username: str | None = None) -> Person:
+    person = chat.person(user_id, name, username=username)
     await person.says(f"/start s_{school}")
     await person.taps({"nl": "Nederlands", "tr": "Türkçe", "pa": "ਪੰਜਾਬੀ"}[language])
     await person.taps(data="privacy:ok")
@@ -119,7 +120,8 @@ async def test_parents_cannot_import_or_preview(chat: Chat, db: Database) -> Non
     els = await onboard(chat, 6004, "Els", "nl", "klimop")
     [reply] = await els.sends("document", file_name="programme.csv", mime_type="text/csv",
                               content=EXAMPLE.read_bytes())
-    assert reply["text"] == "Sorry, dat begreep ik niet. Gebruik de knoppen hieronder."
+    # A parent's document is a question for the team (a letter, a form), never an import.
+    assert reply["text"] == "Waarover gaat je vraag? Tik op een knop."
     [reply] = await els.says("/programme")
     assert reply["text"] == "Sorry, dit is alleen voor het team van de Brede School."
     assert await activity_count(db) == 0

@@ -31,7 +31,8 @@ from bot.services.people import PersonView
 from bot.services.roles import Role, resolve_role
 from storage.db import Database
 
-Handler = Callable[[Update, "BotContext"], Awaitable[None]]
+# A handler returns None, or a value its caller wants (e.g. "was this mine?").
+Handler = Callable[[Update, "BotContext"], Awaitable[Any]]
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -73,10 +74,10 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
 
     def wrap(handler: Handler) -> Handler:
         @functools.wraps(handler)
-        async def inner(update: Update, context: BotContext) -> None:
+        async def inner(update: Update, context: BotContext) -> Any:
             user = update.effective_user
             if user is None or user.is_bot:
-                return
+                return None
             async with context.db.session() as session:
                 row = await people.load(session, user.id)
                 if row is not None and row.blocked_at is not None:
@@ -92,9 +93,10 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
                 with use_locale(locale, context.settings.timezone):
                     if allowed is not None and role not in allowed:
                         await refuse(update, _("Sorry, this is only for the Brede School team."))
-                        return
-                    await handler(update, context)
+                        return None
+                    result = await handler(update, context)
                     await session.commit()
+                    return result
 
         return inner
 

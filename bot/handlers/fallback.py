@@ -7,16 +7,19 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import account, programme
+from bot.handlers import account, programme, questions
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_action_for, main_keyboard
 from bot.handlers.onboarding import ensure_onboarded
+from bot.handlers.question_texts import how_to_answer
 from bot.i18n import _, supported, use_locale
+from bot.services.roles import Role
 
 log = logging.getLogger(__name__)
 
 # The big buttons of the main keyboard, by their key (see keyboards.MAIN_ACTIONS).
 MAIN_ACTION_HANDLERS = {
+    "ask": questions.ask_command,
     "week": programme.week_command,
     "school": account.school_command,
     "language": account.language_command,
@@ -38,7 +41,13 @@ async def private_message(update: Update, context: BotContext) -> None:
 @door()
 async def _other_message(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
-    if await ensure_onboarded(update, context):
+    if not await ensure_onboarded(update, context):
+        return
+    if context.role is Role.PARENT:
+        await questions.parent_message(update, context)
+    elif context.role is Role.BRUGFIGUUR:
+        await update.effective_chat.send_message(how_to_answer())
+    else:
         await update.effective_chat.send_message(
             _("Sorry, I did not understand that. Please use the buttons below."),
             reply_markup=main_keyboard(),

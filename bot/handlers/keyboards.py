@@ -32,6 +32,7 @@ class MainAction:
 # Later flows add theirs here (this week, ask a question...); the icon identifies the button,
 # so a keyboard sent in another language still works.
 MAIN_ACTIONS: list[MainAction] = [
+    MainAction("ask", "❓", N_("Ask a question")),
     MainAction("week", "📅", N_("This week")),
     MainAction("school", "🏫", N_("My school")),
     MainAction("language", "🌐", N_("Language")),
@@ -48,8 +49,10 @@ def main_action_for(text: str) -> MainAction | None:
 
 
 def main_keyboard() -> ReplyKeyboardMarkup:
+    """Asking a question gets the whole first row: it is what parents need most."""
     captions = [KeyboardButton(action.caption()) for action in MAIN_ACTIONS]
-    rows = [captions[i : i + 2] for i in range(0, len(captions), 2)]
+    rest = captions[1:]
+    rows = [captions[:1], *(rest[i : i + 2] for i in range(0, len(rest), 2))]
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 
 

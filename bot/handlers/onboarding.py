@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.handlers import invite
 from bot.handlers.commands import set_chat_menu
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import (
@@ -35,6 +36,17 @@ async def start(update: Update, context: BotContext) -> None:
     link = parse_start_payload(context.args[0] if context.args else None)
     if context.person is None:
         await begin(update, context, link)
+    elif link.kind == "staff":
+        assert update.effective_chat is not None
+        joined = await invite.redeem(update, context, link)
+        if context.person.step is not None:
+            await ask_current_step(update, context)
+        elif joined:
+            await update.effective_chat.send_message(
+                _("Welcome to the team, {name}!").format(name=context.person.first_name),
+                reply_markup=main_keyboard())
+            await set_chat_menu(context.bot, update.effective_chat.id,
+                                context.person.locale or "nl", context.role)
     elif context.person.step is not None:
         bad_link = not await _apply_school_link(context, link)
         if bad_link:
@@ -51,6 +63,7 @@ async def begin(update: Update, context: BotContext, link: StartLink) -> None:
     assert user is not None
     row = await people.register(context.session, user.id, user.first_name or "", context.role)
     await context.reload_person()
+    await invite.redeem(update, context, link)
     bad_link = not await _apply_school_link(context, link)
     await people.set_step(context.session, row.id, Step.LANGUAGE,
                           {"bad_link": True} if bad_link else None)

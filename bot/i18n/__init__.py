@@ -19,7 +19,7 @@ import gettext
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -123,6 +123,11 @@ def format_datetime(moment: datetime, fmt: str = "medium") -> str:
 def format_weekday_date(moment: datetime | date) -> str:
     """'woensdag 25 november 2026', '25 Kasım 2026 Çarşamba', 'ਬੁੱਧਵਾਰ, 25 ਨਵੰਬਰ 2026'."""
     return format_date(moment, "full")
+
+
+def format_duration(delta: timedelta) -> str:
+    """'3 uur', '5 dakika', rounded to the largest unit, as people say it."""
+    return babel_dates.format_timedelta(delta, threshold=1.5, locale=current_locale())
 
 
 def format_number(number: int | float) -> str:

@@ -1,0 +1,209 @@
+"""The team's side of help questions: the card's buttons, answers by reply, /inbox, /queue."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.handlers import announce, fallback
+from bot.handlers.door import BotContext, door
+from bot.handlers.question_texts import (
+    CARD_DATA,
+    card_keyboard,
+    render_card,
+    render_figures,
+    topic_label,
+)
+from bot.i18n import LANGUAGE_NAMES, _, format_duration, ngettext, use_locale
+from bot.scheduler.outbox import wake
+from bot.services import outbox, questions, staff
+from bot.services.questions import QuestionView, Refusal
+from bot.services.roles import STAFF, Role
+
+
+def refusal_text(refusal: Refusal) -> str:
+    if refusal is Refusal.CLOSED:
+        return _("This question is closed. Nothing was sent.")
+    if refusal is Refusal.NOT_YOURS:
+        return _("This question is not yours (any more). Nothing was sent.")
+    return _("This question no longer exists: the parent erased their data. Nothing was sent.")
+
+
+@door()
+async def answer_reply(update: Update, context: BotContext) -> bool:
+    """A reply in a holder's chat to a question's card or message: the answer, relayed.
+    False when the reply is not about a question this person holds (someone else's turn)."""
+    message = update.message
+    person = context.person
+    if message is None or message.reply_to_message is None or person is None:
+        return False
+    if context.role not in STAFF:
+        return False
+    question_id = await questions.question_of_reply(
+        context.session, message.chat_id, message.reply_to_message.message_id)
+    if question_id is None:
+        return False
+    question = await questions.view(context.session, question_id)
+    refusal = questions.may_act(question, person.id, coordinator=context.role is Role.COORDINATOR)
+    if refusal is not None or question is None:
+        await message.reply_text(refusal_text(refusal or Refusal.UNKNOWN))
+        return True
+    await questions.relay_answer(context.session, question, message.chat_id,
+                                 message.message_id, context.now())
+    await context.session.commit()
+    wake(context.application)
+    await message.reply_text("✅ " + _("Sent to {name}.").format(name=question.parent_first_name))
+    return True
+
+
+async def reply_message(update: Update, context: BotContext) -> None:
+    """Any reply in a private chat: an answer to a question, or else what any message is."""
+    if await answer_reply(update, context):
+        return
+    user = update.effective_user
+    if user is not None and user.id in context.settings.coordinator_ids:
+        await announce.coordinator_message(update, context)
+    else:
+        await fallback.private_message(update, context)
+
+
+@door(roles=STAFF)
+async def card_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.person is not None
+    match = re.match(CARD_DATA, query.data)
+    if match is None:
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    question = await questions.view(context.session, int(match[1]))
+    refusal = questions.may_act(question, context.person.id,
+                                coordinator=context.role is Role.COORDINATOR)
+    if refusal is not None or question is None:
+        await query.answer(refusal_text(refusal or Refusal.UNKNOWN), show_alert=True)
+        return
+    action = match[2]
+    now = context.now()
+    text = getattr(query.message, "text", None) or ""
+    if action == "take":
+        await questions.take(context.session, question.id, now)
+        await query.answer(_("It is yours."))
+        await query.edit_message_text(
+            text + "\n\n✋ " + _("{name} took this question.").format(
+                name=context.person.first_name),
+            reply_markup=card_keyboard(question.id, taken=True))
+    elif action == "close":
+        await questions.close(context.session, question.id, now)
+        with use_locale(question.locale):
+            goodbye = _("Your question is closed. Do you need more help? "
+                        "Just send me a new message.")
+        await outbox.enqueue(context.session, dedupe_key=f"q:{question.id}:closed",
+                             chat_id=question.parent_chat_id, person_id=question.parent_id,
+                             kind="text", payload={"text": goodbye, "always": True},
+                             group_key=f"q:{question.id}")
+        await context.session.commit()
+        wake(context.application)
+        await query.answer()
+        await query.edit_message_text(text + "\n\n✅ " + _("Closed."))
+    elif action == "hand":
+        await query.answer()
+        await query.edit_message_reply_markup(
+            reply_markup=await hand_over_keyboard(context, question))
+    elif action == "card":
+        await query.answer()
+        await query.edit_message_reply_markup(
+            reply_markup=card_keyboard(question.id, taken=question.taken_at is not None))
+    elif action == "show":
+        await query.answer()
+        await questions.resend(context.session, question.id, query.from_user.id,
+                               context.person.locale or "nl", now, render_card,
+                               stamp=update.update_id)
+        await context.session.commit()
+        wake(context.application)
+    else:  # "to:<person id>", 0 for the coordinator
+        target = int(action.split(":", 1)[1]) or None
+        coordinators = await questions.coordinator_recipients(
+            context.session, context.settings.coordinator_ids)
+        if not await questions.reassign(context.session, question.id, target, now,
+                                        render_card, coordinators):
+            await query.answer(_("This button has expired."), show_alert=True)
+            return
+        await context.session.commit()
+        wake(context.application)
+        member = await staff.member(context.session, target) if target else None
+        name = member.first_name if member else _("the coordinator")
+        await query.answer()
+        await query.edit_message_text(
+            text + "\n\n↪️ " + _("Handed over to {name}.").format(name=name))
+
+
+async def hand_over_keyboard(context: BotContext, question: QuestionView) -> InlineKeyboardMarkup:
+    """Colleagues who speak the parent's language first, then the others, then the
+    coordinator; never the one who holds it now."""
+    assert context.person is not None
+    team = [m for m in await staff.team(context.session)
+            if m.id not in (context.person.id, question.assignee_id)]
+    team.sort(key=lambda m: (not m.speaks(question.locale), m.first_name))
+    rows = [[InlineKeyboardButton(
+        f"{m.first_name} · {', '.join(LANGUAGE_NAMES[c] for c in sorted(m.languages))}",
+        callback_data=f"qs:{question.id}:to:{m.id}")] for m in team[:12]]
+    if question.assignee_id is not None:
+        rows.append([InlineKeyboardButton("🧭 " + _("The coordinator"),
+                                          callback_data=f"qs:{question.id}:to:0")])
+    rows.append([InlineKeyboardButton("↩️ " + _("Back"), callback_data=f"qs:{question.id}:card")])
+    return InlineKeyboardMarkup(rows)
+
+
+def question_line(question: QuestionView, now_holder: str | None, context: BotContext) -> str:
+    age = format_duration(context.now() - (question.opened_at or question.created_at))
+    parts = [f"#{question.id}", question.parent_first_name,
+             LANGUAGE_NAMES.get(question.locale, question.locale)]
+    if question.school_name:
+        parts.append(question.school_name)
+    parts.append(topic_label(question.topic))
+    parts.append("⏱ " + age)
+    if now_holder is not None:
+        parts.append("→ " + now_holder)
+    return " · ".join(parts)
+
+
+@door(roles=STAFF)
+async def inbox_command(update: Update, context: BotContext) -> None:
+    """/inbox: my open questions, oldest first; a button sends one's card and messages again."""
+    assert update.effective_chat is not None and context.person is not None
+    mine = await questions.open_questions(
+        context.session, None if context.role is Role.COORDINATOR else context.person.id)
+    if not mine:
+        await update.effective_chat.send_message(_("No open questions. Well done!"))
+        return
+    lines = [_("Your open questions, oldest first:"), ""]
+    lines += [question_line(q, None, context) for q in mine]
+    buttons = [[InlineKeyboardButton(f"📨 #{q.id} {q.parent_first_name}",
+                                     callback_data=f"qs:{q.id}:show")] for q in mine[:20]]
+    await update.effective_chat.send_message("\n".join(lines),
+                                             reply_markup=InlineKeyboardMarkup(buttons))
+
+
+@door(roles=(Role.COORDINATOR,))
+async def queue_command(update: Update, context: BotContext) -> None:
+    """/queue: every open question, who holds it, and how long it waits; tap to reassign."""
+    assert update.effective_chat is not None
+    every = await questions.open_questions(context.session, everyone=True)
+    names = {m.id: m.first_name for m in await staff.team(context.session)}
+    lines = [ngettext("{count} open question", "{count} open questions", len(every))
+             .format(count=len(every))]
+    if every:
+        lines.append("")
+    lines += [question_line(q, names.get(q.assignee_id or 0, _("the coordinator")), context)
+              for q in every]
+    lines += ["", await figures_line(context)]
+    buttons = [[InlineKeyboardButton(f"↪️ #{q.id} {q.parent_first_name}",
+                                     callback_data=f"qs:{q.id}:hand")] for q in every[:20]]
+    await update.effective_chat.send_message(
+        "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons) if buttons else None)
+
+
+async def figures_line(context: BotContext) -> str:
+    """The last seven days in one line: questions per topic and language, time to answer."""
+    figures = await questions.week_figures(context.session, context.now())
+    return render_figures(figures)

@@ -1,0 +1,152 @@
+"""The words of help questions: topics, the parent's confirmation, the brugfiguur's card."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    N_,
+    _,
+    format_duration,
+    format_time,
+    format_weekday_date,
+    ngettext,
+    use_locale,
+)
+from bot.services.question_stats import WeekFigures
+from bot.services.questions import Card, Escalated, Topic
+
+# Callback data: "ask:<topic>" (parent), "qs:<question>:<action>" (the holder of a question).
+TOPIC_DATA = r"^ask:(" + "|".join(t.value for t in Topic) + r")$"
+CARD_DATA = r"^qs:(\d{1,9}):(take|hand|close|card|show|to:\d{1,9})$"
+
+TOPIC_LABELS: dict[Topic, tuple[str, str]] = {
+    Topic.SCHOOL: ("🏫", N_("School")),
+    Topic.CHILDCARE: ("👶", N_("Childcare")),
+    Topic.ALLOWANCE: ("💶", N_("School allowance")),
+    Topic.LETTER: ("📄", N_("A letter or form I don't understand")),
+    Topic.MONEY: ("💡", N_("Money and bills")),
+    Topic.WORK: ("💼", N_("Work")),
+    Topic.DUTCH: ("🗣", N_("Learning Dutch")),
+    Topic.OTHER: ("💬", N_("Something else")),
+}
+
+
+def topic_label(topic: str) -> str:
+    try:
+        icon, label = TOPIC_LABELS[Topic(topic)]
+    except ValueError:
+        return topic
+    return f"{icon} {_(label)}"
+
+
+def topic_keyboard() -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(topic_label(t), callback_data=f"ask:{t.value}")
+               for t in Topic]
+    return InlineKeyboardMarkup([[b] for b in buttons])
+
+
+def topic_question() -> str:
+    return _("What is your question about? Tap a button.")
+
+
+def send_your_question() -> str:
+    return _("Send your question now.\n"
+             "You can write it, send a voice message, or a photo of the letter.")
+
+
+def when_answered(name: str | None, answer_from: datetime | None, now: datetime) -> str:
+    """'Ayşe will answer you tomorrow from 09:00.' in the parent's locale."""
+    if name is None:
+        return _("Thank you! Someone of the Brede School team will answer you soon.")
+    if answer_from is None or answer_from <= now:
+        return _("Thank you! {name} has your question and will answer you soon.").format(
+            name=name)
+    when = format_time(answer_from)
+    days = (answer_from.astimezone(now.tzinfo).date() - now.date()).days
+    if days == 0:
+        return _("Thank you! {name} will answer you today from {time}.").format(
+            name=name, time=when)
+    if days == 1:
+        return _("Thank you! {name} will answer you tomorrow from {time}.").format(
+            name=name, time=when)
+    return _("Thank you! {name} will answer you on {day} from {time}.").format(
+        name=name, day=format_weekday_date(answer_from), time=when)
+
+
+def kinds_we_pass_on() -> str:
+    return _("Sorry, I can only pass on text, voice messages, photos and documents.")
+
+
+def how_to_answer() -> str:
+    return _("To answer a parent, reply to their question: swipe the message to the left.\n"
+             "/inbox shows your open questions.")
+
+
+def card_text(card: Card) -> str:
+    """The first message a holder gets about a question, in the holder's language."""
+    waiting = max(card.now - card.opened_at, timedelta(0))
+    lines = [
+        ("⚠️ " + _("Nobody has taken this question yet.") + "\n" if card.escalated else "")
+        + "❓ " + _("Question {number}").format(number=card.question_id),
+        f"👤 {card.parent_first_name} · {LANGUAGE_NAMES.get(card.locale, card.locale)}",
+    ]
+    if card.school_name:
+        lines.append(f"🏫 {card.school_name}")
+    lines.append(topic_label(card.topic))
+    lines.append("⏱ " + _("Waiting for {duration}").format(duration=format_duration(waiting)))
+    lines.append("")
+    lines.append(_("To answer, reply to this message or to one of the parent's messages."))
+    return "\n".join(lines)
+
+
+def card_keyboard(question_id: int, *, taken: bool = False) -> InlineKeyboardMarkup:
+    row = [] if taken else [InlineKeyboardButton("✋ " + _("Take it"),
+                                                 callback_data=f"qs:{question_id}:take")]
+    row.append(InlineKeyboardButton("↪️ " + _("Hand over"),
+                                    callback_data=f"qs:{question_id}:hand"))
+    return InlineKeyboardMarkup([row, [InlineKeyboardButton(
+        "✅ " + _("Close"), callback_data=f"qs:{question_id}:close")]])
+
+
+def render_card(card: Card) -> tuple[str, dict[str, Any]]:
+    """For the outbox: the card's text and buttons in the holder's language."""
+    with use_locale(card.reader_locale):
+        return card_text(card), card_keyboard(card.question_id).to_dict()
+
+
+def render_figures(figures: WeekFigures) -> str:
+    """The coordinator's line of the week: how many, about what, in which language, and how
+    long parents waited for a first answer."""
+    if figures.total == 0:
+        return "📊 " + _("Last 7 days: no questions.")
+    topics = ", ".join(f"{topic_label(t)} {n}" for t, n in
+                       sorted(figures.per_topic.items(), key=lambda kv: -kv[1]))
+    languages = ", ".join(f"{LANGUAGE_NAMES.get(c, c)} {n}" for c, n in
+                          sorted(figures.per_language.items(), key=lambda kv: -kv[1]))
+    line = "📊 " + ngettext("Last 7 days: {count} question.", "Last 7 days: {count} questions.",
+                            figures.total).format(count=figures.total)
+    line += f"\n{topics}\n{languages}"
+    if figures.median_first_answer is not None and figures.p90_first_answer is not None:
+        line += "\n⏱ " + _("First answer: median {median}, 90% within {p90}.").format(
+            median=format_duration(figures.median_first_answer),
+            p90=format_duration(figures.p90_first_answer))
+    return line
+
+
+def escalation_notice(item: Escalated) -> str:
+    """For the coordinator: a question waited too long and went to someone else."""
+    q = item.question
+    values = {"number": q.id, "name": q.parent_first_name,
+              "language": LANGUAGE_NAMES.get(q.locale, q.locale)}
+    if item.new_holder_first_name is None:
+        return "⚠️ " + _("Question {number} ({name}, {language}) waited 4 working hours "
+                         "without an answer. Nobody else can take it: please answer it "
+                         "yourself or hand it over.").format(**values)
+    return "⚠️ " + _("Question {number} ({name}, {language}) waited 4 working hours "
+                     "without an answer. It is now with {holder}.").format(
+        holder=item.new_holder_first_name, **values)

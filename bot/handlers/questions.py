@@ -1,0 +1,106 @@
+"""The parent's side of a help question: /ask, the topic, the messages, the confirmation."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Message, Update
+
+from bot.handlers.door import BotContext, door
+from bot.handlers.keyboards import main_keyboard
+from bot.handlers.onboarding import ensure_onboarded
+from bot.handlers.question_texts import (
+    TOPIC_DATA,
+    kinds_we_pass_on,
+    render_card,
+    send_your_question,
+    topic_keyboard,
+    topic_label,
+    topic_question,
+    when_answered,
+)
+from bot.i18n import _
+from bot.scheduler.outbox import wake
+from bot.services import questions
+from bot.services.questions import DRAFT, OPEN, Recipient, Topic
+from bot.services.roles import Role
+
+
+def relayable(message: Message) -> bool:
+    """What a question may hold: text, voice, photos and documents."""
+    return bool(message.text or message.voice or message.photo or message.document)
+
+
+@door()
+async def ask_command(update: Update, context: BotContext) -> None:
+    """/ask and the ❓ button: which topic?"""
+    assert update.effective_chat is not None
+    if not await ensure_onboarded(update, context):
+        return
+    if context.role is not Role.PARENT:
+        await update.effective_chat.send_message(
+            _("Questions are for parents. To answer one, reply to it in this chat."))
+        return
+    await update.effective_chat.send_message(topic_question(), reply_markup=topic_keyboard())
+
+
+@door()
+async def topic_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_chat is not None
+    person = context.person
+    match = re.match(TOPIC_DATA, query.data)
+    if person is None or person.step is not None or context.role is not Role.PARENT or not match:
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    topic = Topic(match[1])
+    draft = await questions.choose_topic(context.session, person.id, topic,
+                                         person.locale or "nl", context.now())
+    await query.answer()
+    await query.edit_message_text(f"{topic_question()}\n\n✅ {topic_label(topic)}")
+    if await questions.parent_message_count(context.session, draft.id):
+        await _open(update, context, draft.id)
+    else:
+        await update.effective_chat.send_message(send_your_question())
+
+
+async def parent_message(update: Update, context: BotContext) -> None:
+    """A parent's free message (inside the door): it is, or continues, a question."""
+    message = update.message
+    person = context.person
+    assert message is not None and person is not None and update.effective_chat is not None
+    if not relayable(message):
+        await update.effective_chat.send_message(kinds_we_pass_on(), reply_markup=main_keyboard())
+        return
+    now = context.now()
+    question, added = await questions.add_parent_message(
+        context.session, person.id, person.locale or "nl", message.chat_id, message.message_id,
+        now)
+    if question.status == OPEN:
+        await questions.relay_follow_up(context.session, question.id, added.id, now,
+                                        await coordinators(context))
+        await context.session.commit()
+        wake(context.application)
+    elif question.status == DRAFT and question.topic:
+        await _open(update, context, question.id)
+    elif await questions.parent_message_count(context.session, question.id) == 1:
+        # Only the first message of a question without a topic asks it: an album of
+        # photos gets one question, not five.
+        await update.effective_chat.send_message(topic_question(), reply_markup=topic_keyboard())
+
+
+async def _open(update: Update, context: BotContext, question_id: int) -> None:
+    assert update.effective_chat is not None
+    now = context.now()
+    opened = await questions.open_question(context.session, question_id, now, render_card,
+                                           await coordinators(context))
+    await context.session.commit()
+    wake(context.application)
+    await update.effective_chat.send_message(
+        when_answered(opened.holder_first_name, opened.route.answer_from, now),
+        reply_markup=main_keyboard())
+
+
+async def coordinators(context: BotContext) -> list[Recipient]:
+    return await questions.coordinator_recipients(context.session,
+                                                  context.settings.coordinator_ids)

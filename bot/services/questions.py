@@ -1,0 +1,516 @@
+"""Parents' help questions: drafted, routed, relayed, answered, handed over, closed.
+
+A question goes ``draft`` (the parent chose a topic or sent a first message) -> ``open``
+(routed to a brugfiguur, or to the coordinator when ``assignee_id`` is None) -> ``closed``.
+Every message is relayed through the outbox as a copy, so nobody sees anybody's phone
+number or username; ``group_key = "q:<id>"`` lets a brugfiguur's reply find its question.
+
+Usage (the caller commits, then wakes the outbox)::
+
+    draft = await add_parent_message(session, parent, chat_id, message_id, now)
+    if draft.topic:                                  # else: ask the topic (buttons)
+        opened = await open_question(session, draft.id, now, render_card, coordinators)
+
+Nothing here knows Telegram; the handlers own the words (``render_card``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import outbox, staff
+from bot.services import question_stats as stats
+from bot.services.availability import AvailabilityMap, Level
+from bot.services.outbox import NewMessage
+from bot.services.question_stats import QuestionFact, WeekFigures
+from bot.services.routing import Candidate, Delivery, Route, escalation_due, route
+from storage.models import (
+    OutboxMessage,
+    Person,
+    PersonSchool,
+    Question,
+    QuestionMessage,
+    School,
+)
+
+DRAFT, OPEN, CLOSED = "draft", "open", "closed"
+RETENTION = timedelta(days=180)
+
+
+class Topic(StrEnum):
+    SCHOOL = "school"
+    CHILDCARE = "childcare"
+    ALLOWANCE = "allowance"  # schooltoelage
+    LETTER = "letter"  # a letter or form I don't understand
+    MONEY = "money"  # money and bills (electricity...)
+    WORK = "work"
+    DUTCH = "dutch"  # learning Dutch
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who holds a question: a brugfiguur, or (``person_id`` None) a coordinator's chat."""
+
+    person_id: int | None
+    chat_id: int
+    locale: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """What the card in the holder's chat says; ``render_card`` turns it into words."""
+
+    question_id: int
+    parent_first_name: str
+    locale: str
+    school_name: str | None
+    topic: str
+    opened_at: datetime
+    now: datetime
+    reader_locale: str
+    escalated: bool = False
+
+
+# (text, inline keyboard as a dict) in the reader's locale
+RenderCard = Callable[[Card], tuple[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    id: int
+    parent_id: int
+    parent_first_name: str
+    parent_chat_id: int
+    locale: str
+    topic: str
+    school_id: int | None
+    school_name: str | None
+    status: str
+    assignee_id: int | None
+    created_at: datetime
+    opened_at: datetime | None
+    taken_at: datetime | None
+    first_answer_at: datetime | None
+    deliver_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A question just routed: who holds it, and from when they answer (None: now)."""
+
+    question: QuestionView
+    route: Route
+    holder_first_name: str | None
+
+
+# --------------------------------------------------------------------------------------------
+# reading
+
+
+async def view(session: AsyncSession, question_id: int) -> QuestionView | None:
+    row = (await session.execute(
+        select(Question, Person, School.name)
+        .join(Person, Person.id == Question.parent_id)
+        .outerjoin(School, School.id == Question.school_id)
+        .where(Question.id == question_id)
+    )).first()
+    if row is None:
+        return None
+    q, parent, school_name = row
+    return QuestionView(
+        id=q.id, parent_id=q.parent_id, parent_first_name=parent.first_name,
+        parent_chat_id=parent.telegram_id, locale=q.locale, topic=q.topic,
+        school_id=q.school_id, school_name=school_name, status=q.status,
+        assignee_id=q.assignee_id, created_at=q.created_at, opened_at=q.opened_at,
+        taken_at=q.taken_at, first_answer_at=q.first_answer_at, deliver_at=q.deliver_at,
+    )
+
+
+async def current(session: AsyncSession, parent_id: int, status: str) -> Question | None:
+    """The parent's newest question in that status."""
+    return await session.scalar(
+        select(Question).where(Question.parent_id == parent_id, Question.status == status)
+        .order_by(Question.id.desc()).limit(1))
+
+
+async def open_questions(session: AsyncSession, assignee_id: int | None = None,
+                         *, everyone: bool = False) -> list[QuestionView]:
+    """Open questions, oldest first: one holder's (None: the coordinator's), or everyone's."""
+    query = select(Question.id).where(Question.status == OPEN)
+    if not everyone:
+        query = query.where(Question.assignee_id.is_(None) if assignee_id is None
+                            else Question.assignee_id == assignee_id)
+    ids = list(await session.scalars(query.order_by(Question.opened_at, Question.id)))
+    return [v for i in ids if (v := await view(session, i)) is not None]
+
+
+# --------------------------------------------------------------------------------------------
+# the parent's side
+
+
+async def choose_topic(session: AsyncSession, parent_id: int, topic: Topic, locale: str,
+                       now: datetime) -> Question:
+    """The parent picked a topic: their draft gets it (messages sent before it are kept)."""
+    draft = await current(session, parent_id, DRAFT)
+    if draft is None:
+        draft = Question(parent_id=parent_id, locale=locale, topic=topic.value, status=DRAFT,
+                         school_id=await _first_school(session, parent_id), created_at=now)
+        session.add(draft)
+    draft.topic = topic.value
+    draft.locale = locale
+    await session.flush()
+    return draft
+
+
+async def add_parent_message(session: AsyncSession, parent_id: int, locale: str,
+                             chat_id: int, message_id: int,
+                             now: datetime) -> tuple[Question, QuestionMessage]:
+    """A parent's message joins their draft, else their open question, else a new draft
+    (whose topic the parent is asked next)."""
+    question = (await current(session, parent_id, DRAFT)
+                or await current(session, parent_id, OPEN))
+    if question is None:
+        question = Question(parent_id=parent_id, locale=locale, topic="", status=DRAFT,
+                            school_id=await _first_school(session, parent_id), created_at=now)
+        session.add(question)
+        await session.flush()
+    message = QuestionMessage(question_id=question.id, from_parent=True, chat_id=chat_id,
+                              message_id=message_id, created_at=now)
+    session.add(message)
+    await session.flush()
+    return question, message
+
+
+async def parent_message_count(session: AsyncSession, question_id: int) -> int:
+    return int(await session.scalar(
+        select(func.count()).select_from(QuestionMessage)
+        .where(QuestionMessage.question_id == question_id,
+               QuestionMessage.from_parent.is_(True))) or 0)
+
+
+async def coordinator_recipients(session: AsyncSession,
+                                 telegram_ids: Collection[int]) -> list[Recipient]:
+    """The coordinators' chats (those who ever talked to the bot): they hold what nobody
+    else can take."""
+    if not telegram_ids:
+        return []
+    rows = await session.scalars(select(Person).where(Person.telegram_id.in_(telegram_ids))
+                                 .order_by(Person.id))
+    return [Recipient(None, p.telegram_id, p.locale or "nl") for p in rows]
+
+
+async def _first_school(session: AsyncSession, parent_id: int) -> int | None:
+    return await session.scalar(select(PersonSchool.school_id)
+                                .where(PersonSchool.person_id == parent_id)
+                                .order_by(PersonSchool.id).limit(1))
+
+
+# --------------------------------------------------------------------------------------------
+# routing and relaying
+
+
+def candidates(members: Sequence[staff.StaffMember]) -> list[Candidate]:
+    return [Candidate(person_id=m.id, languages=m.languages, availability=m.availability,
+                      open_questions=m.open_questions) for m in members]
+
+
+async def open_question(session: AsyncSession, question_id: int, now: datetime,
+                        render_card: RenderCard, coordinators: Sequence[Recipient]) -> Opened:
+    """Route a draft that has a topic and a message, and send the card and the messages."""
+    question = await session.get(Question, question_id)
+    assert question is not None and question.status == DRAFT and question.topic
+    members = await staff.team(session)
+    contact = await staff.school_contact(session, question.school_id)
+    chosen = route(question.locale, contact, candidates(members), now)
+    question.status = OPEN
+    question.opened_at = now
+    await _assign(session, question, chosen, now, members, render_card, coordinators)
+    holder = next((m.first_name for m in members if m.id == chosen.assignee_id), None)
+    result = await view(session, question.id)
+    assert result is not None
+    return Opened(result, chosen, holder)
+
+
+async def reassign(session: AsyncSession, question_id: int, assignee_id: int | None,
+                   now: datetime, render_card: RenderCard, coordinators: Sequence[Recipient],
+                   *, escalated: bool = False) -> bool:
+    """Hand an open question to a colleague (None: the coordinator); they get the card and
+    every message of the parent so far. False when the question is no longer open."""
+    question = await session.get(Question, question_id)
+    if question is None or question.status != OPEN:
+        return False
+    members = await staff.team(session)
+    if assignee_id is not None and all(m.id != assignee_id for m in members):
+        return False
+    chosen = _route_to(assignee_id, members, now)
+    question.taken_at = None
+    if escalated:
+        question.escalated_at = now
+    await _assign(session, question, chosen, now, members, render_card, coordinators,
+                  escalated=escalated)
+    return True
+
+
+def _route_to(assignee_id: int | None, members: Sequence[staff.StaffMember],
+              now: datetime) -> Route:
+    member = next((m for m in members if m.id == assignee_id), None)
+    if member is None:
+        return Route(assignee_id=None, rule=5, delivery=Delivery.NOW, deliver_at=None,
+                     answer_from=None)
+    delivery, deliver_at = delivery_for(member.availability, now)
+    return Route(assignee_id=member.id, rule=0, delivery=delivery, deliver_at=deliver_at,
+                 answer_from=deliver_at)
+
+
+def delivery_for(availability: AvailabilityMap, now: datetime) -> tuple[Delivery, datetime | None]:
+    """Never notify anyone outside a green hour: orange is silent, red waits for green."""
+    level = availability.level_at(now)
+    if level is Level.GREEN:
+        return Delivery.NOW, None
+    if level is Level.ORANGE:
+        return Delivery.SILENT, None
+    next_green = availability.next_green(now)
+    return (Delivery.HELD, next_green) if next_green else (Delivery.SILENT, None)
+
+
+async def _assign(session: AsyncSession, question: Question, chosen: Route, now: datetime,
+                  members: Sequence[staff.StaffMember], render_card: RenderCard,
+                  coordinators: Sequence[Recipient], *, escalated: bool = False) -> None:
+    question.assignee_id = chosen.assignee_id
+    question.assigned_at = now
+    question.deliver_at = chosen.deliver_at if chosen.delivery is Delivery.HELD else None
+    member = next((m for m in members if m.id == chosen.assignee_id), None)
+    recipients = ([Recipient(member.id, member.telegram_id, member.locale)] if member
+                  else list(coordinators))
+    for recipient in recipients:
+        await _send_card(session, question, recipient, now, render_card, chosen,
+                         f"q:{question.id}:to:{recipient.chat_id}:{int(now.timestamp())}",
+                         escalated=escalated)
+
+
+async def _send_card(session: AsyncSession, question: Question, recipient: Recipient,
+                     now: datetime, render_card: RenderCard, chosen: Route, key: str,
+                     *, escalated: bool = False) -> None:
+    """The card, then a copy of each of the parent's messages so far."""
+    messages = list(await session.scalars(
+        select(QuestionMessage).where(QuestionMessage.question_id == question.id,
+                                      QuestionMessage.from_parent.is_(True))
+        .order_by(QuestionMessage.id)))
+    parent = await session.get(Person, question.parent_id)
+    assert parent is not None
+    school_name = (await session.scalar(select(School.name)
+                                        .where(School.id == question.school_id))
+                   if question.school_id else None)
+    card = Card(question.id, parent.first_name, question.locale, school_name,
+                question.topic, question.opened_at or now, now, recipient.locale, escalated)
+    text, markup = render_card(card)
+    rows = [_to_holder(f"{key}:card", recipient, question, chosen, "text",
+                       {"text": text, "reply_markup": markup})]
+    rows.extend(_to_holder(f"{key}:m{m.id}", recipient, question, chosen, "copy",
+                           {"from_chat_id": m.chat_id, "message_id": m.message_id})
+                for m in messages)
+    await outbox.enqueue_many(session, rows)
+
+
+def _to_holder(key: str, recipient: Recipient, question: Question, chosen: Route, kind: str,
+               payload: dict[str, Any]) -> NewMessage:
+    if chosen.delivery is Delivery.SILENT:
+        payload = {**payload, "disable_notification": True}
+    not_before = chosen.deliver_at if chosen.delivery is Delivery.HELD else None
+    return NewMessage(dedupe_key=key, chat_id=recipient.chat_id, person_id=recipient.person_id,
+                      kind=kind, payload={**payload, "always": True}, not_before=not_before,
+                      group_key=f"q:{question.id}")
+
+
+async def relay_follow_up(session: AsyncSession, question_id: int, message_row_id: int,
+                          now: datetime, coordinators: Sequence[Recipient]) -> None:
+    """A parent's further message reaches whoever holds the question (same delivery rule)."""
+    question = await session.get(Question, question_id)
+    message = await session.get(QuestionMessage, message_row_id)
+    assert question is not None and message is not None
+    members = await staff.team(session)
+    member = next((m for m in members if m.id == question.assignee_id), None)
+    recipients = ([Recipient(member.id, member.telegram_id, member.locale)] if member
+                  else list(coordinators))
+    chosen = _route_to(question.assignee_id, members, now)
+    if question.deliver_at is not None and question.deliver_at > now:
+        # Held: follow-ups wait with the card, so they arrive after it.
+        chosen = Route(chosen.assignee_id, chosen.rule, Delivery.HELD, question.deliver_at,
+                       question.deliver_at)
+    await outbox.enqueue_many(session, [
+        _to_holder(f"q:{question.id}:to:{r.chat_id}:m{message.id}", r, question, chosen,
+                   "copy", {"from_chat_id": message.chat_id, "message_id": message.message_id})
+        for r in recipients])
+
+
+# --------------------------------------------------------------------------------------------
+# the brugfiguur's side
+
+
+class Refusal(StrEnum):
+    UNKNOWN = "unknown"  # not a question's message, or the parent erased their data
+    CLOSED = "closed"
+    NOT_YOURS = "not_yours"
+
+
+async def question_of_reply(session: AsyncSession, chat_id: int,
+                            replied_message_id: int) -> int | None:
+    """The question a message in a holder's chat belongs to (a card or a relayed message)."""
+    key = await session.scalar(
+        select(OutboxMessage.group_key).where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.telegram_message_id == replied_message_id,
+            OutboxMessage.group_key.like("q:%")).limit(1))
+    if key is None:
+        return None
+    try:
+        return int(key.split(":", 1)[1])
+    except ValueError:
+        return None
+
+
+def may_act(question: QuestionView | None, person_id: int, *, coordinator: bool) -> Refusal | None:
+    """A holder acts on their own open question; a coordinator on any open one."""
+    if question is None:
+        return Refusal.UNKNOWN
+    if question.status != OPEN:
+        return Refusal.CLOSED
+    if coordinator or question.assignee_id == person_id:
+        return None
+    return Refusal.NOT_YOURS
+
+
+async def relay_answer(session: AsyncSession, question: QuestionView, chat_id: int,
+                       message_id: int, now: datetime) -> None:
+    """The holder's reply, whatever its kind, is copied to the parent."""
+    row = await session.get(Question, question.id)
+    assert row is not None
+    answer = QuestionMessage(question_id=row.id, from_parent=False, chat_id=chat_id,
+                             message_id=message_id, created_at=now)
+    session.add(answer)
+    await session.flush()
+    row.first_answer_at = row.first_answer_at or now
+    row.taken_at = row.taken_at or now
+    await outbox.enqueue(session, dedupe_key=f"q:{row.id}:answer:{answer.id}",
+                         chat_id=question.parent_chat_id, person_id=question.parent_id,
+                         kind="copy", payload={"from_chat_id": chat_id, "message_id": message_id,
+                                               "always": True},
+                         group_key=f"q:{row.id}")
+
+
+async def take(session: AsyncSession, question_id: int, now: datetime) -> None:
+    row = await session.get(Question, question_id)
+    assert row is not None
+    row.taken_at = row.taken_at or now
+
+
+async def close(session: AsyncSession, question_id: int, now: datetime) -> None:
+    row = await session.get(Question, question_id)
+    assert row is not None
+    row.status = CLOSED
+    row.closed_at = now
+
+
+async def resend(session: AsyncSession, question_id: int, chat_id: int, locale: str,
+                 now: datetime, render_card: RenderCard, *, stamp: int) -> None:
+    """/inbox: the card and the parent's messages again, in the asker's chat, right now."""
+    question = await session.get(Question, question_id)
+    assert question is not None
+    recipient = Recipient(question.assignee_id, chat_id, locale)
+    await _send_card(session, question, recipient, now, render_card,
+                     Route(question.assignee_id, 0, Delivery.NOW, None, None),
+                     f"q:{question.id}:show:{chat_id}:{stamp}")
+
+
+# --------------------------------------------------------------------------------------------
+# escalation
+
+
+@dataclass(frozen=True)
+class Escalated:
+    question: QuestionView
+    previous_id: int | None
+    new_holder_first_name: str | None  # None: the coordinator
+
+
+async def escalate_due(session: AsyncSession, now: datetime, render_card: RenderCard,
+                       coordinators: Sequence[Recipient],
+                       working_hours: float = 4.0) -> list[Escalated]:
+    """Questions nobody took or answered within ``working_hours`` go to the next candidate
+    (once); the caller tells the coordinator."""
+    waiting = (await session.execute(
+        select(Question.id, Question.assigned_at).where(
+            Question.status == OPEN, Question.taken_at.is_(None),
+            Question.first_answer_at.is_(None), Question.escalated_at.is_(None),
+            Question.assigned_at.is_not(None)))).all()
+    done: list[Escalated] = []
+    for question_id, assigned_at in waiting:
+        if assigned_at is None or escalation_due(assigned_at, working_hours) > now:
+            continue
+        question = await session.get(Question, question_id)
+        assert question is not None
+        previous = question.assignee_id
+        members = await staff.team(session)
+        contact = await staff.school_contact(session, question.school_id)
+        exclude = [previous] if previous is not None else []
+        chosen = route(question.locale, contact, candidates(members), now, exclude=exclude)
+        if chosen.assignee_id is None and previous is None:
+            question.escalated_at = now  # already with the coordinator: flag it only
+        else:
+            await reassign(session, question_id, chosen.assignee_id, now, render_card,
+                           coordinators, escalated=True)
+        holder = next((m.first_name for m in members if m.id == chosen.assignee_id), None)
+        result = await view(session, question_id)
+        assert result is not None
+        done.append(Escalated(result, previous, holder))
+    return done
+
+
+# --------------------------------------------------------------------------------------------
+# figures
+
+
+async def week_figures(session: AsyncSession, now: datetime) -> WeekFigures:
+    """Questions opened in the seven days before ``now``."""
+    rows = await session.execute(
+        select(Question.topic, Question.locale, Question.opened_at, Question.first_answer_at)
+        .where(Question.opened_at.is_not(None), Question.opened_at >= now - timedelta(days=7)))
+    return stats.week_figures(
+        QuestionFact(topic, locale, opened_at, answered)
+        for topic, locale, opened_at, answered in rows.all())
+
+
+# --------------------------------------------------------------------------------------------
+# housekeeping
+
+
+async def purge_closed(session: AsyncSession, now: datetime,
+                       retention: timedelta = RETENTION) -> int:
+    """Closed questions older than the retention go, with their messages and outbox rows."""
+    ids = list(await session.scalars(select(Question.id).where(
+        Question.status == CLOSED, Question.closed_at < now - retention)))
+    await erase_questions(session, ids)
+    return len(ids)
+
+
+async def erase_questions(session: AsyncSession, ids: Sequence[int]) -> None:
+    if not ids:
+        return
+    await session.execute(delete(OutboxMessage).where(
+        OutboxMessage.group_key.in_([f"q:{i}" for i in ids])))
+    await session.execute(delete(QuestionMessage).where(QuestionMessage.question_id.in_(ids)))
+    await session.execute(delete(Question).where(Question.id.in_(ids)))
+
+
+async def count_open(session: AsyncSession) -> int:
+    return int(await session.scalar(
+        select(func.count()).select_from(Question).where(Question.status == OPEN)) or 0)
+

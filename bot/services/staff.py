@@ -1,0 +1,174 @@
+"""The team of brugfiguren: one-time invites, languages spoken, availability, school contacts.
+
+Usage::
+
+    token = await create_invite(session, coordinator_id, now)   # /invite
+    outcome = await redeem_invite(session, token, person_id, now) # /start staff_<token>
+    members = await team(session)                                 # /staff, routing
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import SUPPORTED_LOCALES
+from bot.services.availability import AvailabilityMap
+from bot.services.roles import Role
+from storage.models import Person, Question, School, StaffInvite, StaffProfile
+
+INVITE_VALID = timedelta(days=7)
+OPEN = ("open",)  # question statuses that count as work in someone's inbox
+
+
+class InviteOutcome(StrEnum):
+    JOINED = "joined"
+    UNKNOWN = "unknown"  # no such token (mistyped, forged, or erased)
+    EXPIRED = "expired"
+    USED = "used"
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A brugfiguur as the coordinator and the routing see them."""
+
+    id: int
+    telegram_id: int
+    first_name: str
+    locale: str
+    languages: frozenset[str]
+    availability: AvailabilityMap
+    contact_for: tuple[int, ...]  # school ids
+    open_questions: int
+
+    def speaks(self, locale: str) -> bool:
+        return locale in self.languages
+
+
+def invite_link(bot_username: str, token: str) -> str:
+    return f"https://t.me/{bot_username}?start=staff_{token}"
+
+
+async def create_invite(session: AsyncSession, created_by: int | None, now: datetime) -> str:
+    # 16 random bytes: unguessable, and 22 characters fit Telegram's 64 for a start link.
+    token = secrets.token_urlsafe(16)
+    session.add(StaffInvite(token=token, created_by=created_by, created_at=now,
+                            expires_at=now + INVITE_VALID))
+    await session.flush()
+    return token
+
+
+async def redeem_invite(
+    session: AsyncSession, token: str, person_id: int, now: datetime
+) -> InviteOutcome:
+    """Make the person a brugfiguur, once per invite, within its 7 days."""
+    invite = await session.scalar(select(StaffInvite).where(StaffInvite.token == token))
+    if invite is None:
+        return InviteOutcome.UNKNOWN
+    if invite.used_at is not None:
+        return InviteOutcome.JOINED if invite.used_by == person_id else InviteOutcome.USED
+    if invite.expires_at <= now:
+        return InviteOutcome.EXPIRED
+    invite.used_at = now
+    invite.used_by = person_id
+    person = await session.get(Person, person_id)
+    assert person is not None
+    person.role = Role.BRUGFIGUUR.value
+    await ensure_profile(session, person_id, person.locale)
+    await session.flush()
+    return InviteOutcome.JOINED
+
+
+async def ensure_profile(session: AsyncSession, person_id: int,
+                         locale: str | None = None) -> StaffProfile:
+    profile = await session.get(StaffProfile, person_id)
+    if profile is None:
+        profile = StaffProfile(person_id=person_id, languages=locale or "",
+                               availability=AvailabilityMap.default().cells)
+        session.add(profile)
+        await session.flush()
+    return profile
+
+
+def _languages(stored: str) -> frozenset[str]:
+    return frozenset(code for code in stored.split(",") if code in SUPPORTED_LOCALES)
+
+
+async def toggle_language(session: AsyncSession, person_id: int, locale: str) -> frozenset[str]:
+    """Add or remove a language the brugfiguur speaks; the languages after the change."""
+    if locale not in SUPPORTED_LOCALES:
+        raise ValueError(locale)
+    profile = await ensure_profile(session, person_id)
+    spoken = set(_languages(profile.languages)) ^ {locale}
+    profile.languages = ",".join(code for code in SUPPORTED_LOCALES if code in spoken)
+    return frozenset(spoken)
+
+
+async def set_availability(session: AsyncSession, person_id: int, amap: AvailabilityMap) -> None:
+    (await ensure_profile(session, person_id)).availability = amap.cells
+
+
+async def set_contact(session: AsyncSession, school_id: int, person_id: int | None) -> None:
+    """The school's fixed contact (None: nobody). Only a brugfiguur can be one."""
+    if person_id is not None and await member(session, person_id) is None:
+        raise LookupError(person_id)
+    await session.execute(update(School).where(School.id == school_id)
+                          .values(contact_id=person_id))
+
+
+async def school_contact(session: AsyncSession, school_id: int | None) -> int | None:
+    if school_id is None:
+        return None
+    return await session.scalar(select(School.contact_id).where(School.id == school_id))
+
+
+async def team(session: AsyncSession) -> list[StaffMember]:
+    """Every brugfiguur, by first name."""
+    rows = (await session.execute(
+        select(Person, StaffProfile)
+        .outerjoin(StaffProfile, StaffProfile.person_id == Person.id)
+        .where(Person.role == Role.BRUGFIGUUR.value)
+        .order_by(Person.first_name, Person.id)
+    )).all()
+    contacts: dict[int, list[int]] = {}
+    for school_id, contact_id in (await session.execute(
+            select(School.id, School.contact_id).where(School.contact_id.is_not(None))
+            .order_by(School.id))).all():
+        contacts.setdefault(contact_id, []).append(school_id)
+    load = dict((await session.execute(
+        select(Question.assignee_id, func.count()).where(Question.status.in_(OPEN))
+        .group_by(Question.assignee_id))).all())
+    return [
+        StaffMember(
+            id=person.id, telegram_id=person.telegram_id, first_name=person.first_name,
+            locale=person.locale or "nl",
+            languages=_languages(profile.languages) if profile else frozenset(),
+            availability=(AvailabilityMap(profile.availability) if profile
+                          else AvailabilityMap.default()),
+            contact_for=tuple(contacts.get(person.id, ())),
+            open_questions=int(load.get(person.id, 0)),
+        )
+        for person, profile in rows
+    ]
+
+
+async def member(session: AsyncSession, person_id: int) -> StaffMember | None:
+    return next((m for m in await team(session) if m.id == person_id), None)
+
+
+# Added for bot/handlers/team.py (/languages, /availability): one person's own settings as
+# plain data. Unlike member(), it works for the coordinator too (team() lists brugfiguren
+# only), and it creates the profile with the defaults when there is none yet.
+async def languages_of(session: AsyncSession, person_id: int,
+                       locale: str | None = None) -> frozenset[str]:
+    return _languages((await ensure_profile(session, person_id, locale)).languages)
+
+
+async def availability_of(session: AsyncSession, person_id: int,
+                          locale: str | None = None) -> AvailabilityMap:
+    return AvailabilityMap((await ensure_profile(session, person_id, locale)).availability)

@@ -1,0 +1,288 @@
+"""Help questions end to end: a parent asks, the right brugfiguur answers, nobody's number
+or username is exposed; hand-over, refusals, holding outside green hours, escalation."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.handlers.question_texts import render_card
+from bot.i18n import BRUSSELS
+from bot.services import questions, staff
+from bot.services.availability import AvailabilityMap, Level
+from storage.db import Database
+from storage.models import OutboxMessage, Person, Question, QuestionMessage, School
+from tests.conftest import COORDINATOR_ID, FixedClock
+from tests.fake_telegram import FakeTelegram
+from tests.helpers import Chat
+from tests.helpers import Person as Talker
+from tests.test_broadcast_e2e import wait_until
+from tests.test_programme_e2e import coordinator_of, onboard
+
+MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Brussels
+
+
+async def join_team(chat: Chat, coordinator: Talker, user_id: int, name: str,
+                    languages: set[str], db: Database, *, contact_of: str | None = None,
+                    availability: AvailabilityMap | None = None) -> Talker:
+    """A brugfiguur joins with an /invite link, then speaks ``languages``."""
+    [invitation] = await coordinator.says("/invite")
+    token = re.search(r"start=staff_([A-Za-z0-9_-]+)", invitation["text"])
+    assert token is not None, invitation["text"]
+    member = chat.person(user_id, name, "nl", username=f"{name.lower()}_private")
+    await member.says(f"/start staff_{token[1]}")
+    await member.taps("Nederlands")
+    await member.taps(data="privacy:ok")
+    async with db.session() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_id == user_id))
+        assert person is not None and person.role == "brugfiguur"
+        for code in languages - {"nl"}:
+            await staff.toggle_language(session, person.id, code)
+        if "nl" not in languages:
+            await staff.toggle_language(session, person.id, "nl")
+        if availability is not None:
+            await staff.set_availability(session, person.id, availability)
+        if contact_of is not None:
+            school = await session.scalar(select(School).where(School.code == contact_of))
+            assert school is not None
+            await staff.set_contact(session, school.id, person.id)
+        await session.commit()
+    return member
+
+
+def bot_messages(fake: FakeTelegram, chat_id: int) -> list[dict[str, Any]]:
+    return fake.transcript(chat_id)
+
+
+async def question_rows(db: Database) -> list[Question]:
+    async with db.session() as session:
+        return list(await session.scalars(select(Question).order_by(Question.id)))
+
+
+async def test_a_turkish_photo_question_reaches_the_schools_turkish_contact_and_the_voice_answer_returns(  # noqa: E501
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 8101, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
+    # Mehmet speaks Turkish too and has no work: the school's contact still comes first.
+    await join_team(chat, greet, 8102, "Mehmet", {"tr"}, db)
+    ayse = await onboard(chat, 8201, "Ayşe", "tr", "wijdeland", username="ayse_private")
+
+    # A photo of a letter first: the bot asks what it is about, in Turkish.
+    [topics] = await ayse.sends("photo", caption="Bu mektup ne diyor?")
+    assert "Sorunuz ne hakkında?" in topics["text"]
+    replies = await ayse.taps(data="ask:letter")
+    assert replies[-1]["text"] == "Teşekkürler! Fatma sorunuzu aldı ve size yakında cevap verecek."
+    await ayse.says("Okuldan geldi.")
+
+    # Fatma gets the card, then the photo and the text as the parent sent them.
+    await wait_until(lambda: "Okuldan geldi." in fake.texts(fatma.id), fake)
+    card, photo, text = fake.transcript(fatma.id)[-3:]
+    assert card["text"].startswith("❓ Vraag 1")
+    assert "Ayşe · Türkçe" in card["text"] and "Het Wijdeland" in card["text"]
+    assert "Een brief of formulier" in card["text"]
+    assert photo["photo"] and photo["caption"] == "Bu mektup ne diyor?"
+    assert text["text"] == "Okuldan geldi."
+    assert "forward_origin" not in photo and "forward_from" not in photo
+    assert not any(m.get("chat", {}).get("id") == 8102 for m in fake.transcript(8102)
+                   if "Vraag" in m.get("text", ""))
+
+    # Fatma answers with a voice message, replying to the photo: it reaches Ayşe as a voice.
+    [sent] = await fatma.sends("voice", reply_to_message_id=photo["message_id"])
+    assert sent["text"] == "✅ Verstuurd naar Ayşe."
+    await wait_until(lambda: any("voice" in m for m in fake.transcript(ayse.id)), fake)
+    answer = [m for m in fake.transcript(ayse.id) if "voice" in m][-1]
+    assert answer["from"]["is_bot"] is True
+
+    # Ayşe simply writes on: the follow-up reaches Fatma in the same question.
+    await ayse.says("Çok teşekkürler!")
+    await wait_until(lambda: fake.texts(fatma.id)[-1] == "Çok teşekkürler!", fake)
+    [question] = await question_rows(db)
+    assert question.status == "open" and question.first_answer_at is not None
+
+    # Nobody saw anybody's username or phone number.
+    for talker, other in ((ayse, "fatma_private"), (fatma, "ayse_private")):
+        assert other not in repr(fake.transcript(talker.id))
+
+
+async def test_a_punjabi_voice_question_at_night_is_held_until_the_contacts_next_green_hour(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    # A Wednesday 22:00 in Brussels, a few weeks after the real today: held rows stay held.
+    day = datetime.now(BRUSSELS).date() + timedelta(days=21)
+    while day.weekday() != 2:
+        day += timedelta(days=1)
+    clock.moment = datetime(day.year, day.month, day.day, 22, 0, tzinfo=BRUSSELS)
+    thursday_9 = datetime(day.year, day.month, day.day, 9, 0, tzinfo=BRUSSELS) + timedelta(
+        days=1)
+    greet = await coordinator_of(chat)
+    simran = await join_team(chat, greet, 8301, "Simran", {"nl", "pa"}, db,
+                             contact_of="kabouterland")
+    harpreet = await onboard(chat, 8401, "Harpreet", "pa", "kabouterland")
+
+    [topics] = await harpreet.presses_key("❓")
+    assert "ਸਵਾਲ" in topics["text"]
+    await harpreet.taps(data="ask:allowance")
+    [told] = await harpreet.sends("voice")
+    assert "Simran" in told["text"] and "9:00" in told["text"]
+
+    [question] = await question_rows(db)
+    assert question.deliver_at == thursday_9.astimezone(UTC)
+    async with db.session() as session:
+        rows = list(await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.chat_id == simran.id)))
+    assert {r.kind for r in rows} == {"text", "copy"}
+    assert all(r.not_before == thursday_9.astimezone(UTC) and r.status == "pending"
+               for r in rows)
+    assert not any("Vraag" in t for t in fake.texts(simran.id))
+
+
+async def test_hand_over_and_what_others_may_not_do(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 8501, "Fatma", {"nl", "tr"}, db,
+                            contact_of="wijdeland")
+    mehmet = await join_team(chat, greet, 8502, "Mehmet", {"tr"}, db)
+    ayse = await onboard(chat, 8601, "Ayşe", "tr", "wijdeland")
+    await ayse.says("/ask")
+    await ayse.taps(data="ask:school")
+    await ayse.says("Merhaba, bir sorum var.")
+    await wait_until(lambda: fake.texts(fatma.id)[-1:] == ["Merhaba, bir sorum var."], fake)
+    card = next(m for m in reversed(fake.transcript(fatma.id)) if "Vraag" in m.get("text", ""))
+
+    # Someone else's card: a parent's forged press and a colleague's press change nothing.
+    assert await ayse.presses(card, f"qs:{(await question_rows(db))[0].id}:close")
+    assert await mehmet.presses(card, f"qs:{(await question_rows(db))[0].id}:take") == [
+        "Deze vraag is niet (meer) van jou. Er is niets verstuurd."]
+    assert (await question_rows(db))[0].status == "open"
+
+    # Fatma hands it to Mehmet: he gets the card and the parent's message.
+    await fatma.taps(data=f"qs:{(await question_rows(db))[0].id}:hand")
+    await fatma.taps("Mehmet")
+    assert "Overgedragen aan Mehmet." in fake.texts(fatma.id)[-1] or any(
+        "Overgedragen aan Mehmet." in t for t in fake.texts(fatma.id))
+    await wait_until(lambda: fake.texts(mehmet.id)[-1:] == ["Merhaba, bir sorum var."], fake)
+    [question] = await question_rows(db)
+    mehmet_row = await staff_id(db, mehmet.id)
+    assert question.assignee_id == mehmet_row
+
+    # Fatma's answer now is refused, and nothing reaches Ayşe.
+    before = len(fake.transcript(ayse.id))
+    copy_in_fatma = [m for m in fake.transcript(fatma.id)
+                     if m.get("text") == "Merhaba, bir sorum var."][-1]
+    [refused] = await fatma.says("Ik help je.", reply_to=copy_in_fatma)
+    assert refused["text"] == "Deze vraag is niet (meer) van jou. Er is niets verstuurd."
+    assert len(fake.transcript(ayse.id)) == before
+
+    # Mehmet closes it: Ayşe is told; an answer to a closed question is refused.
+    await mehmet.taps(data=f"qs:{question.id}:close")
+    await wait_until(lambda: "kapatıldı" in fake.texts(ayse.id)[-1], fake)
+    copy_in_mehmet = [m for m in fake.transcript(mehmet.id)
+                      if m.get("text") == "Merhaba, bir sorum var."][-1]
+    [refused] = await mehmet.says("Nog iets?", reply_to=copy_in_mehmet)
+    assert refused["text"] == "Deze vraag is gesloten. Er is niets verstuurd."
+
+
+async def staff_id(db: Database, telegram_id: int) -> int:
+    async with db.session() as session:
+        person_id = await session.scalar(select(Person.id)
+                                         .where(Person.telegram_id == telegram_id))
+        assert person_id is not None
+        return person_id
+
+
+async def test_stickers_get_a_polite_answer_and_nothing_is_asked(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    ayse = await onboard(chat, 8701, "Ayşe", "tr", "wijdeland")
+    [reply] = await ayse.sends("sticker")
+    assert reply["text"] == ("Üzgünüm, sadece yazı, sesli mesaj, fotoğraf ve belge "
+                             "iletebilirim.")
+    assert await question_rows(db) == []
+
+
+async def test_without_any_brugfiguur_the_coordinator_holds_the_question_and_answers(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    els = await onboard(chat, 8801, "Els", "nl", "vlindertje")
+    [asked] = await els.says("Wanneer is de oudercontact?")
+    assert asked["text"] == "Waarover gaat je vraag? Tik op een knop."
+    [told] = (await els.taps(data="ask:school"))[-1:]
+    assert told["text"] == "Dankjewel! Iemand van het Brede School-team antwoordt je snel."
+    await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == ["Wanneer is de oudercontact?"],
+                     fake)
+    copy = fake.transcript(COORDINATOR_ID)[-1]
+    [sent] = await greet.says("Donderdag om 16 uur.", reply_to=copy)
+    assert sent["text"] == "✅ Verstuurd naar Els."
+    await wait_until(lambda: fake.texts(els.id)[-1:] == ["Donderdag om 16 uur."], fake)
+
+
+async def test_forget_erases_the_parents_questions_and_their_relayed_copies(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    clock.moment = MONDAY_10
+    await coordinator_of(chat)
+    els = await onboard(chat, 8901, "Els", "nl", "vlindertje")
+    await els.says("Een vraag over de toelage.")
+    await els.taps(data="ask:allowance")
+    await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == ["Een vraag over de toelage."],
+                     fake)
+    [question] = await question_rows(db)
+    await els.says("/forget")
+    await els.taps(data="forget:yes")
+    async with db.session() as session:
+        assert await session.scalar(select(Question).where(Question.id == question.id)) is None
+        assert list(await session.scalars(select(QuestionMessage))) == []
+        # Only empty traces of what the team received remain.
+        traces = list(await session.scalars(select(OutboxMessage).where(
+            OutboxMessage.group_key == f"q:{question.id}")))
+        assert traces and all(t.payload == "{}" and t.chat_id == COORDINATOR_ID
+                              for t in traces)
+    # The coordinator's reply to the old copy is refused: the parent is gone.
+    copy = fake.transcript(COORDINATOR_ID)[-1]
+    greet = chat.person(COORDINATOR_ID, "Greet", language_code="nl")
+    [refused] = await greet.says("Hallo?", reply_to=copy)
+    assert "Er is niets verstuurd" in refused["text"]
+
+
+async def test_a_question_nobody_takes_within_four_working_hours_goes_to_the_next_candidate(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    await join_team(chat, greet, 9001, "Fatma", {"tr"}, db, contact_of="wijdeland")
+    await join_team(chat, greet, 9002, "Mehmet", {"tr"}, db)
+    ayse = await onboard(chat, 9101, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Yardım lazım.")
+    await ayse.taps(data="ask:work")
+    fatma_id, mehmet_id = await staff_id(db, 9001), await staff_id(db, 9002)
+    [question] = await question_rows(db)
+    assert question.assignee_id == fatma_id
+
+    async with db.session() as session:
+        coordinators = await questions.coordinator_recipients(session, {COORDINATOR_ID})
+        # Three working hours later: not yet.
+        assert await questions.escalate_due(session, MONDAY_10 + timedelta(hours=3),
+                                            render_card, coordinators) == []
+        [moved] = await questions.escalate_due(session, MONDAY_10 + timedelta(hours=5),
+                                               render_card, coordinators)
+        await session.commit()
+    assert moved.previous_id == fatma_id and moved.new_holder_first_name == "Mehmet"
+    [question] = await question_rows(db)
+    assert question.assignee_id == mehmet_id and question.escalated_at is not None
+    # Once only.
+    async with db.session() as session:
+        assert await questions.escalate_due(session, MONDAY_10 + timedelta(hours=9),
+                                            render_card, coordinators) == []
+
+
+def test_availability_default_is_green_on_monday_morning() -> None:
+    assert AvailabilityMap.default().level_at(MONDAY_10) is Level.GREEN
