@@ -98,6 +98,8 @@ class Person(Base):
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # /settings: the Dutch original below every translated broadcast.
     dutch_below: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Quiet hours as "HH-HH" (e.g. "23-06" for a parent working late); None: the coordinator's.
+    quiet_hours: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
     schools: Mapped[list[PersonSchool]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, lazy="selectin"
@@ -375,3 +377,56 @@ class QuestionMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     message_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Reminder(Base):
+    """One reminder of one occurrence for one parent: planned ahead as a row, handed to the
+    outbox when due (``reminder:<activity>:<start>:<person>:<kind>``), never only in memory.
+
+    status: planned -> sent (handed to the outbox) | skipped (said "can't come", stopped...)
+    | dropped (fell in quiet hours until after the start) | obsolete (moved or cancelled).
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "occurrence_start", "person_id", "kind"),
+        Index("ix_reminders_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    occurrence_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # week, day, 2h
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Rsvp(Base):
+    """A parent's answer for one occurrence: yes, maybe or no (and children, for workshops)."""
+
+    __tablename__ = "rsvps"
+    __table_args__ = (UniqueConstraint("activity_id", "occurrence_start", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    occurrence_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    answer: Mapped[str] = mapped_column(String(8))
+    children: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Setting(Base):
+    """The coordinator's settings (reminder times per activity kind, quiet hours): key, JSON."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

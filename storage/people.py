@@ -12,6 +12,8 @@ from storage.models import (
     PersonSchool,
     Question,
     QuestionMessage,
+    Reminder,
+    Rsvp,
     School,
     StaffInvite,
     StaffProfile,
@@ -83,6 +85,8 @@ async def erase(session: AsyncSession, person_id: int) -> None:
                           .values(created_by=None))
     await session.execute(delete(OutboxMessage).where(
         (OutboxMessage.person_id == person_id) | (OutboxMessage.chat_id == telegram_id)))
+    await session.execute(delete(Reminder).where(Reminder.person_id == person_id))
+    await session.execute(delete(Rsvp).where(Rsvp.person_id == person_id))
     await session.execute(delete(PersonSchool).where(PersonSchool.person_id == person_id))
     await session.execute(
         update(Broadcast).where(Broadcast.created_by == person_id).values(created_by=None))
