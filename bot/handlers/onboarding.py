@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.handlers import invite
+from bot.handlers import invite, team
 from bot.handlers.commands import set_chat_menu
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import (
@@ -28,6 +28,7 @@ from bot.services.onboarding import (
     parse_start_payload,
     step_after_language,
 )
+from bot.services.roles import Role
 
 
 @door()
@@ -188,3 +189,6 @@ async def accept_privacy(update: Update, context: BotContext) -> None:
     )
     await set_chat_menu(context.bot, update.effective_chat.id, person.locale or "nl",
                         person.role)
+    if person.role is Role.BRUGFIGUUR:
+        # A new brugfiguur (they came with an invite link): their languages next.
+        await team.send_languages_welcome(update, context)

@@ -1,0 +1,527 @@
+"""The team's settings: a brugfiguur's languages and availability map; the coordinator's /staff.
+
+Usage::
+
+    /languages      a brugfiguur ticks the languages they speak with parents
+    /availability   their availability map: the week, then a day's hours 07:00–21:00
+    /staff          the coordinator: the team, each one's settings, the schools' fixed contacts
+
+Every button edits its own message in place. Callback data (at most 64 bytes) carries the
+person whose settings it changes, and every press checks again that the presser may change
+them: a brugfiguur only their own, the coordinator anyone of the team.
+
+    team:l:<person>[:nl|:tr|:pa|:ok]             languages: show, tick one, done
+    team:a:<person>[:ok|:<day>[:<hour>|:g|:r]]   availability: week, done, a day, cycle an
+                                                 hour, the day's shown hours all green/red
+    team:s[:<person>]                            /staff: the team, one brugfiguur's card
+    team:m[:<school>[:<person>]]                 the schools' fixed contacts (person 0: nobody)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from babel.dates import get_day_names
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from bot.handlers.door import BotContext, door
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    SUPPORTED_LOCALES,
+    _,
+    current_locale,
+    format_time,
+    ngettext,
+)
+from bot.services import people, staff
+from bot.services.availability import AvailabilityMap, Level
+from bot.services.people import SchoolView
+from bot.services.roles import STAFF, Role
+from bot.services.staff import StaffMember
+
+LANGUAGES_DATA = r"^team:l:(\d{1,9})(?::(nl|tr|pa|ok))?$"
+AVAILABILITY_DATA = r"^team:a:(\d{1,9})(?::(ok|\d)(?::(\d{1,2}|g|r))?)?$"
+STAFF_DATA = r"^team:s(?::(\d{1,9}))?$"
+MATCH_DATA = r"^team:m(?::(\d{1,6})(?::(\d{1,9}))?)?$"
+
+COORDINATOR_ONLY = (Role.COORDINATOR,)
+SHOWN_HOURS = range(7, 21)  # the day screen: 07:00–21:00; the night stays as it is
+HOURS_PER_ROW = 4
+RUNS_ON_A_BUTTON = 4
+SCHOOL_CHARS = 26
+ICONS = {Level.GREEN: "🟢", Level.ORANGE: "🟠", Level.RED: "🔴"}
+
+Screen = tuple[str, InlineKeyboardMarkup | None]
+
+
+# --- Rules: plain functions, tested without Telegram -------------------------------------
+
+@dataclass(frozen=True)
+class Run:
+    """Hours in a row of one level on one day: ``start`` to ``end`` (exclusive, ≤ 24)."""
+
+    level: Level
+    start: int
+    end: int
+
+
+def day_runs(amap: AvailabilityMap, weekday: int) -> list[Run]:
+    """The day cut into runs of equal level, midnight to midnight."""
+    cells = amap.day(weekday)
+    runs: list[Run] = []
+    start = 0
+    for hour in range(1, 25):
+        if hour == 24 or cells[hour] != cells[start]:
+            runs.append(Run(Level(cells[start]), start, hour))
+            start = hour
+    return runs
+
+
+def day_summary(amap: AvailabilityMap, weekday: int, limit: int | None = None) -> str:
+    """'🟢9–12 🟠12–13 🟢13–17': the hours that are not red; '🔴' for a day off."""
+    shown = [f"{ICONS[run.level]}{run.start}–{run.end}"
+             for run in day_runs(amap, weekday) if run.level is not Level.RED]
+    if not shown:
+        return ICONS[Level.RED]
+    if limit is not None and len(shown) > limit:
+        shown = [*shown[:limit], "…"]
+    return " ".join(shown)
+
+
+def green_hours(amap: AvailabilityMap) -> int:
+    return amap.cells.count(Level.GREEN.value)
+
+
+def with_shown_hours(amap: AvailabilityMap, weekday: int, level: Level) -> AvailabilityMap:
+    """'All green' / 'All red' on a day's screen: only the hours the screen shows."""
+    for hour in SHOWN_HOURS:
+        amap = amap.with_level(weekday, hour, level)
+    return amap
+
+
+def may_edit(role: Role, own_id: int, target_id: int, target_in_team: bool) -> bool:
+    """A brugfiguur changes their own settings; the coordinator also anyone of the team."""
+    if target_id == own_id:
+        return role in STAFF
+    return role is Role.COORDINATOR and target_in_team
+
+
+@dataclass(frozen=True)
+class AvailabilityPress:
+    """What an availability button asks: the week (no day), done, a day, or a change."""
+
+    person_id: int
+    done: bool = False
+    day: int | None = None
+    hour: int | None = None  # cycle this hour of ``day``
+    whole: Level | None = None  # every shown hour of ``day`` to this level
+
+
+def parse_availability(data: str) -> AvailabilityPress | None:
+    """The press, or None for data no button of ours carries (a forged day or hour)."""
+    match = re.match(AVAILABILITY_DATA, data)
+    if match is None:
+        return None
+    person_id, second, third = int(match[1]), match[2], match[3]
+    if second is None:
+        return AvailabilityPress(person_id)
+    if second == "ok":
+        return AvailabilityPress(person_id, done=True) if third is None else None
+    day = int(second)
+    if day > 6:
+        return None
+    if third is None:
+        return AvailabilityPress(person_id, day=day)
+    if third in ("g", "r"):
+        return AvailabilityPress(person_id, day=day, whole=Level(third))
+    hour = int(third)
+    return AvailabilityPress(person_id, day=day, hour=hour) if hour in SHOWN_HOURS else None
+
+
+def contact_order(members: list[StaffMember]) -> list[StaffMember]:
+    """Who may be a school's contact: those who speak more languages first, then by name."""
+    return sorted(members, key=lambda m: (-len(m.languages), m.first_name.casefold(), m.id))
+
+
+# --- Rendering ------------------------------------------------------------------------------
+
+def weekday_name(weekday: int, width: str = "wide") -> str:
+    """'maandag' / 'ma', 'Pazartesi' / 'Pzt', 'ਸੋਮਵਾਰ' / 'ਸੋਮ' (0 is Monday)."""
+    return get_day_names(width, locale=current_locale())[weekday]
+
+
+def language_list(languages: frozenset[str]) -> str:
+    names = [LANGUAGE_NAMES[code] for code in SUPPORTED_LOCALES if code in languages]
+    return ", ".join(names) if names else _("no language chosen yet")
+
+
+def short(name: str, chars: int = SCHOOL_CHARS) -> str:
+    return name if len(name) <= chars else name[: chars - 1].rstrip() + "…"
+
+
+def back_button(data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton("⬅️ " + _("Back"), callback_data=data)
+
+
+def languages_screen(person_id: int, languages: frozenset[str], name: str | None = None,
+                     *, welcome: bool = False) -> Screen:
+    """The language ticks; ``name`` when the coordinator sets someone else's."""
+    if welcome:
+        lines = [_("Welcome to the team! Which languages do you speak with parents?"),
+                 _("With /availability you choose when questions may reach you.")]
+    elif name is None:
+        lines = [_("Which languages do you speak with parents?")]
+    else:
+        lines = [_("Which languages does {name} speak with parents?").format(name=name)]
+    lines.append(_("Tap a language to choose it or take it away, then tap Done."))
+    rows = [[InlineKeyboardButton(("✅ " if code in languages else "") + LANGUAGE_NAMES[code],
+                                  callback_data=f"team:l:{person_id}:{code}")]
+            for code in SUPPORTED_LOCALES]
+    rows.append([InlineKeyboardButton("👍 " + _("Done"), callback_data=f"team:l:{person_id}:ok")])
+    return "\n\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def languages_saved(languages: frozenset[str]) -> str:
+    return "\n\n".join([
+        "✅ " + _("Saved.") + " " + language_list(languages),
+        _("With /availability you choose when questions may reach you."),
+    ])
+
+
+def legend() -> str:
+    return _("🟢 available\n🟠 now and then: messages come without a sound\n"
+             "🔴 not available: messages wait for a green hour")
+
+
+def week_lines(amap: AvailabilityMap) -> str:
+    return "\n".join(f"{weekday_name(day, 'abbreviated')} {day_summary(amap, day)}"
+                     for day in range(7))
+
+
+def week_screen(person_id: int, amap: AvailabilityMap, name: str | None = None) -> Screen:
+    """A button per weekday with its hours; Done (or Back, for the coordinator)."""
+    title = (_("When may parents' questions reach you?") if name is None
+             else _("When may parents' questions reach {name}?").format(name=name))
+    text = "\n\n".join([title, legend(), _("Tap a day to change its hours.")])
+    rows = [[InlineKeyboardButton(
+        f"{weekday_name(day, 'abbreviated')} "
+        f"{day_summary(amap, day, limit=RUNS_ON_A_BUTTON)}",
+        callback_data=f"team:a:{person_id}:{day}")] for day in range(7)]
+    if name is None:
+        rows.append([InlineKeyboardButton("👍 " + _("Done"),
+                                          callback_data=f"team:a:{person_id}:ok")])
+    else:
+        rows.append([back_button(f"team:s:{person_id}")])
+    return text, InlineKeyboardMarkup(rows)
+
+
+def week_saved(amap: AvailabilityMap) -> str:
+    return "✅ " + _("Saved.") + "\n\n" + week_lines(amap)
+
+
+def hour_label(amap: AvailabilityMap, weekday: int, hour: int) -> str:
+    return f"{ICONS[amap.level(weekday, hour)]} {format_time(time(hour), 'HH:mm')}"
+
+
+def day_screen(person_id: int, amap: AvailabilityMap, weekday: int,
+               name: str | None = None) -> Screen:
+    """The day's hours 07:00–21:00, each a button that cycles 🟢 → 🟠 → 🔴."""
+    title = f"{weekday_name(weekday).capitalize()}: {day_summary(amap, weekday)}"
+    if name is not None:
+        title = f"{name} · {title}"
+    text = "\n\n".join([
+        title,
+        _("Tap an hour to change it: 🟢 → 🟠 → 🔴 → 🟢."),
+        _("Only {start} to {end} is shown here; the other hours stay as they are.").format(
+            start=format_time(time(SHOWN_HOURS.start), "HH:mm"),
+            end=format_time(time(SHOWN_HOURS.stop), "HH:mm")),
+    ])
+    hours = [InlineKeyboardButton(hour_label(amap, weekday, hour),
+                                  callback_data=f"team:a:{person_id}:{weekday}:{hour}")
+             for hour in SHOWN_HOURS]
+    rows = [hours[i:i + HOURS_PER_ROW] for i in range(0, len(hours), HOURS_PER_ROW)]
+    rows.append([
+        InlineKeyboardButton("🟢 " + _("All green"),
+                             callback_data=f"team:a:{person_id}:{weekday}:g"),
+        InlineKeyboardButton("🔴 " + _("All red"),
+                             callback_data=f"team:a:{person_id}:{weekday}:r"),
+    ])
+    rows.append([back_button(f"team:a:{person_id}")])
+    return text, InlineKeyboardMarkup(rows)
+
+
+def member_text(member: StaffMember, schools: dict[int, str], now: datetime) -> str:
+    """Four lines about one brugfiguur: languages, schools, open questions, availability."""
+    school_names = [schools[sid] for sid in member.contact_for if sid in schools]
+    amap = member.availability
+    return "\n".join([
+        f"👤 {member.first_name} · {language_list(member.languages)}",
+        "🏫 " + (", ".join(school_names) if school_names else _("not a school's contact yet")),
+        "📨 " + ngettext("{n} open question", "{n} open questions",
+                         member.open_questions).format(n=member.open_questions),
+        "🗓 " + ngettext("{n} green hour a week", "{n} green hours a week",
+                         green_hours(amap)).format(n=green_hours(amap))
+        + " · " + _("now {level}").format(level=ICONS[amap.level_at(now)]),
+    ])
+
+
+def staff_screen(members: list[StaffMember], schools: list[SchoolView], now: datetime) -> Screen:
+    if not members:
+        return _("There is no brugfiguur in the team yet. Send /invite to add one."), None
+    names = {school.id: school.name for school in schools}
+    text = "\n\n".join([
+        ngettext("The team: {n} brugfiguur", "The team: {n} brugfiguren",
+                 len(members)).format(n=len(members)),
+        *(member_text(member, names, now) for member in members),
+        _("Tap a name to change their languages or availability."),
+    ])
+    people_buttons = [InlineKeyboardButton("✏️ " + member.first_name,
+                                           callback_data=f"team:s:{member.id}")
+                      for member in members]
+    rows = [people_buttons[i:i + 2] for i in range(0, len(people_buttons), 2)]
+    rows.append([InlineKeyboardButton("🏫 " + _("Match schools"), callback_data="team:m")])
+    return text, InlineKeyboardMarkup(rows)
+
+
+def member_screen(member: StaffMember, schools: list[SchoolView], now: datetime) -> Screen:
+    rows = [
+        [InlineKeyboardButton("🌐 " + _("Languages"), callback_data=f"team:l:{member.id}"),
+         InlineKeyboardButton("🗓 " + _("Availability"), callback_data=f"team:a:{member.id}")],
+        [back_button("team:s")],
+    ]
+    return member_text(member, {s.id: s.name for s in schools}, now), InlineKeyboardMarkup(rows)
+
+
+def _contact_name(members: list[StaffMember], contact_id: int | None) -> str:
+    found = next((m.first_name for m in members if m.id == contact_id), None)
+    return found or _("nobody")
+
+
+def match_screen(members: list[StaffMember], schools: list[SchoolView],
+                 contacts: dict[int, int]) -> Screen:
+    """Every school with its fixed contact; a button per school to change it."""
+    lines = [f"🏫 {school.name} → {_contact_name(members, contacts.get(school.id))}"
+             for school in schools]
+    text = "\n\n".join([_("The fixed contact of each school:"), "\n".join(lines),
+                        _("Tap a school to change its contact.")])
+    rows = [[InlineKeyboardButton(
+        f"{short(school.name)} → {_contact_name(members, contacts.get(school.id))}",
+        callback_data=f"team:m:{school.id}")] for school in schools]
+    rows.append([back_button("team:s")])
+    return text, InlineKeyboardMarkup(rows)
+
+
+def school_screen(members: list[StaffMember], school: SchoolView,
+                  contact_id: int | None) -> Screen:
+    rows = [[InlineKeyboardButton(
+        ("✅ " if member.id == contact_id else "") + member.first_name
+        + (" · " + language_list(member.languages) if member.languages else ""),
+        callback_data=f"team:m:{school.id}:{member.id}")] for member in contact_order(members)]
+    rows.append([InlineKeyboardButton(("✅ " if contact_id is None else "") + "🚫 " + _("Nobody"),
+                                      callback_data=f"team:m:{school.id}:0")])
+    rows.append([back_button("team:m")])
+    return (_("Who is the fixed contact of {school}?").format(school=school.name),
+            InlineKeyboardMarkup(rows))
+
+
+# --- Handlers --------------------------------------------------------------------------------
+
+async def _show(update: Update, screen: Screen) -> None:
+    """Draw a screen in place of the pressed button's message (or as a new message)."""
+    text, markup = screen
+    query = update.callback_query
+    if query is None:
+        assert update.effective_chat is not None
+        await update.effective_chat.send_message(text, reply_markup=markup)
+        return
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as problem:
+        # Two quick taps that end where they began: nothing to redraw.
+        if "not modified" not in str(problem).lower():
+            raise
+
+
+async def _expired(update: Update) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer(_("This button has expired."), show_alert=True)
+
+
+async def _no_person(update: Update) -> None:
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(_("Please tap /start first."))
+
+
+async def _editable(context: BotContext, target_id: int) -> tuple[bool, str | None]:
+    """(may the presser change ``target_id``'s settings, the target's name if not theirs)."""
+    person = context.person
+    if person is None:
+        return False, None
+    if target_id == person.id:
+        return may_edit(context.role, person.id, target_id, False), None
+    target = await staff.member(context.session, target_id)
+    allowed = may_edit(context.role, person.id, target_id, target is not None)
+    return allowed, target.first_name if target else None
+
+
+async def send_languages_welcome(update: Update, context: BotContext) -> None:
+    """The end of a new brugfiguur's onboarding: welcome, and the language ticks."""
+    person = context.person
+    assert person is not None
+    languages = await staff.languages_of(context.session, person.id, person.locale)
+    if not languages and person.locale:
+        # They joined before choosing the bot's language: they surely speak that one.
+        languages = await staff.toggle_language(context.session, person.id, person.locale)
+    await _show_new(update, languages_screen(person.id, languages, welcome=True))
+
+
+async def _show_new(update: Update, screen: Screen) -> None:
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(screen[0], reply_markup=screen[1])
+
+
+@door(roles=STAFF)
+async def languages_command(update: Update, context: BotContext) -> None:
+    """/languages: tick the languages you speak with parents."""
+    person = context.person
+    if person is None:
+        await _no_person(update)
+        return
+    languages = await staff.languages_of(context.session, person.id, person.locale)
+    await _show_new(update, languages_screen(person.id, languages))
+
+
+@door(roles=STAFF)
+async def languages_button(update: Update, context: BotContext) -> None:
+    """A language tick, Done, or the coordinator opening someone's languages."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    match = re.match(LANGUAGES_DATA, query.data)
+    assert match is not None  # the handler's pattern
+    target_id, action = int(match[1]), match[2]
+    allowed, name = await _editable(context, target_id)
+    if not allowed:
+        await _expired(update)
+        return
+    if action in SUPPORTED_LOCALES:
+        await staff.toggle_language(context.session, target_id, action)
+    languages = await staff.languages_of(context.session, target_id)
+    if action != "ok":
+        screen: Screen | None = languages_screen(target_id, languages, name)
+    elif name is None:
+        screen = (languages_saved(languages), None)
+    else:  # the coordinator, done with someone's languages: back to their card
+        screen = await _member_screen(context, target_id)
+    await query.answer()
+    if screen is not None:
+        await _show(update, screen)
+
+
+@door(roles=STAFF)
+async def availability_command(update: Update, context: BotContext) -> None:
+    """/availability: your week, a button per day."""
+    person = context.person
+    if person is None:
+        await _no_person(update)
+        return
+    amap = await staff.availability_of(context.session, person.id, person.locale)
+    await _show_new(update, week_screen(person.id, amap))
+
+
+@door(roles=STAFF)
+async def availability_button(update: Update, context: BotContext) -> None:
+    """A day, an hour (cycled), a day's shortcut, Back or Done on the availability screens."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    press = parse_availability(query.data)
+    allowed, name = (await _editable(context, press.person_id)) if press else (False, None)
+    if press is None or not allowed:
+        await _expired(update)
+        return
+    amap = await staff.availability_of(context.session, press.person_id)
+    if press.day is not None and press.hour is not None:
+        amap = amap.cycled(press.day, press.hour)
+        await staff.set_availability(context.session, press.person_id, amap)
+    elif press.day is not None and press.whole is not None:
+        amap = with_shown_hours(amap, press.day, press.whole)
+        await staff.set_availability(context.session, press.person_id, amap)
+    await query.answer()
+    if press.done:
+        await _show(update, (week_saved(amap), None))
+    elif press.day is not None:
+        await _show(update, day_screen(press.person_id, amap, press.day, name))
+    else:
+        await _show(update, week_screen(press.person_id, amap, name))
+
+
+@door(roles=COORDINATOR_ONLY)
+async def staff_command(update: Update, context: BotContext) -> None:
+    """/staff: the team, with what each one speaks, serves and can take."""
+    members = await staff.team(context.session)
+    await _show_new(update, staff_screen(members, await people.schools(context.session),
+                                         context.now()))
+
+
+async def _member_screen(context: BotContext, person_id: int) -> Screen | None:
+    member = await staff.member(context.session, person_id)
+    if member is None:
+        return None
+    return member_screen(member, await people.schools(context.session), context.now())
+
+
+@door(roles=COORDINATOR_ONLY)
+async def staff_button(update: Update, context: BotContext) -> None:
+    """Back to the team, or one brugfiguur's card."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    match = re.match(STAFF_DATA, query.data)
+    assert match is not None
+    if match[1] is not None:
+        screen = await _member_screen(context, int(match[1]))
+        if screen is None:
+            await _expired(update)
+            return
+        await query.answer()
+        await _show(update, screen)
+        return
+    await query.answer()
+    await _show(update, staff_screen(await staff.team(context.session),
+                                     await people.schools(context.session), context.now()))
+
+
+def contacts_of(members: list[StaffMember]) -> dict[int, int]:
+    """School id → its fixed contact, as the team knows it."""
+    return {school_id: member.id for member in members for school_id in member.contact_for}
+
+
+@door(roles=COORDINATOR_ONLY)
+async def match_button(update: Update, context: BotContext) -> None:
+    """The schools' contacts: the list, one school's choice, or the choice made."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    match = re.match(MATCH_DATA, query.data)
+    assert match is not None
+    members = await staff.team(context.session)
+    schools = await people.schools(context.session)
+    school = next((s for s in schools if match[1] and s.id == int(match[1])), None)
+    if match[1] is not None and school is None:
+        await _expired(update)
+        return
+    if school is not None and match[2] is not None:
+        chosen = int(match[2]) or None
+        if chosen is not None and all(m.id != chosen for m in members):
+            await _expired(update)
+            return
+        await staff.set_contact(context.session, school.id, chosen)
+        await query.answer(_("Saved."))
+        members = await staff.team(context.session)
+        await _show(update, match_screen(members, schools, contacts_of(members)))
+        return
+    await query.answer()
+    if school is not None:
+        await _show(update, school_screen(members, school, contacts_of(members).get(school.id)))
+    else:
+        await _show(update, match_screen(members, schools, contacts_of(members)))
