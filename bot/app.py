@@ -35,6 +35,8 @@ from bot.handlers import (
     onboarding,
     programme,
     questions,
+    rsvp,
+    team,
 )
 from bot.handlers.activity_flow import ACTIVITY_FLOW_DATA, activity_command, flow_button
 from bot.handlers.commands import register_menus
@@ -50,6 +52,7 @@ from bot.handlers.question_texts import CARD_DATA, TOPIC_DATA
 from bot.handlers.settings import SETTINGS_DATA, settings_button, settings_command
 from bot.scheduler import progress
 from bot.scheduler import questions as question_jobs
+from bot.scheduler import reminders as reminder_jobs
 from bot.scheduler.outbox import OutboxSender
 from storage.db import Database
 
@@ -109,6 +112,15 @@ def register(app: Application, settings: Settings) -> None:
     app.add_handler(ButtonHandler(onboarding.accept_privacy, pattern=PRIVACY_OK_DATA))
     app.add_handler(ButtonHandler(account.forget_answer, pattern=FORGET_DATA))
     app.add_handler(ButtonHandler(settings_button, pattern=SETTINGS_DATA))
+    # The team: languages, availability, school contacts (bot/handlers/team.py).
+    app.add_handler(CommandHandler("languages", team.languages_command, filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("availability", team.availability_command,
+                                   filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("staff", team.staff_command, filters=NEW_PRIVATE))
+    app.add_handler(ButtonHandler(team.languages_button, pattern=team.LANGUAGES_DATA))
+    app.add_handler(ButtonHandler(team.availability_button, pattern=team.AVAILABILITY_DATA))
+    app.add_handler(ButtonHandler(team.staff_button, pattern=team.STAFF_DATA))
+    app.add_handler(ButtonHandler(team.match_button, pattern=team.MATCH_DATA))
 
     # The programme: /week for everyone; the coordinator's preview and file imports.
     app.add_handler(CommandHandler("week", programme.week_command, filters=NEW_PRIVATE))
@@ -130,6 +142,9 @@ def register(app: Application, settings: Settings) -> None:
     app.add_handler(CommandHandler("announce", announce.announce_command, filters=NEW_PRIVATE))
     app.add_handler(ButtonHandler(announce.draft_button, pattern=announce.ANNOUNCE_DATA))
     app.add_handler(ButtonHandler(announce.show_dutch, pattern=announce.DUTCH_DATA))
+    # Reminders' RSVP buttons, and the team's overview of the answers.
+    app.add_handler(ButtonHandler(rsvp.rsvp_button, pattern=rsvp.RSVP_DATA))
+    app.add_handler(CommandHandler("rsvps", rsvp.rsvps_command, filters=NEW_PRIVATE))
     # Help questions: the parent asks, the brugfiguur answers by replying (bot/handlers/
     # questions.py, inbox.py); a reply that is no answer goes on as any other message.
     app.add_handler(CommandHandler("ask", questions.ask_command, filters=NEW_PRIVATE))
@@ -188,6 +203,7 @@ async def _post_init(app: Application) -> None:
     app.bot_data["outbox"] = OutboxSender(app.bot, app.bot_data["db"]).start()
     progress.schedule(app)
     question_jobs.schedule(app)
+    reminder_jobs.schedule(app)
     log.info("bot @%s ready", app.bot.username)
 
 

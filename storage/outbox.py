@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, exists, func, or_, select, update
+from sqlalchemy import Table, and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,18 +65,21 @@ def dialect_name(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-async def insert_ignoring_duplicates(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
+async def insert_ignoring_duplicates(session: AsyncSession, rows: Sequence[dict[str, Any]],
+                                     *, table: Table | None = None) -> int:
     """Insert rows (column name -> value, all with the same keys); a dedupe_key that exists
-    already is skipped. Returns how many rows were inserted."""
+    already is skipped. Returns how many rows were inserted. With another ``table``, a row
+    that breaks any of its unique constraints is skipped."""
     if dialect_name(session) == "postgresql":
         insert = pg_insert
     elif dialect_name(session) == "sqlite":
         insert = sqlite_insert
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(dialect_name(session))
-    table = M.__table__
+    target = ["dedupe_key"] if table is None else None
+    table = M.__table__ if table is None else table
     statement = (
-        insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+        insert(table).on_conflict_do_nothing(index_elements=target).returning(table.c.id)
     )
     inserted = 0
     for start in range(0, len(rows), INSERT_CHUNK):

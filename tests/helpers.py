@@ -36,9 +36,11 @@ class Handled:
 
     ids: set[int] = field(default_factory=set)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    app: Application | None = None  # the application watched, for tests that drive its jobs
 
     def watch(self, app: Application) -> Handled:
         app.add_handler(TypeHandler(Update, self._note), group=99)
+        self.app = app
         return self
 
     async def _note(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -181,13 +181,14 @@ async def test_commands_are_registered_per_language(chat: Chat, fake: FakeTelegr
     menus = {c.params.get("language_code"): c.params["commands"]
              for c in fake.calls_of("setMyCommands") if "scope" not in c.params}
     assert set(menus) == {None, "nl", "tr", "pa"}
-    names = ["start", "week", "language", "school", "settings", "help", "privacy", "stop",
-             "forget"]
+    names = ["start", "ask", "week", "language", "school", "settings", "help", "privacy",
+             "stop", "forget"]
     for menu in menus.values():
         assert [c["command"] for c in menu] == names
-    assert menus["tr"][8]["description"] == "Tüm bilgilerinizi silin"
-    assert menus["nl"][5]["description"] == "Wat kan deze bot?"
-    assert menus["tr"][4]["description"] == "Ayarlarınız"
+    assert menus["tr"][9]["description"] == "Tüm bilgilerinizi silin"
+    assert menus["nl"][6]["description"] == "Wat kan deze bot?"
+    assert menus["tr"][5]["description"] == "Ayarlarınız"
+    assert menus["pa"][1]["description"] == "ਸਵਾਲ ਪੁੱਛੋ (ਲਿਖਤ, ਆਵਾਜ਼ ਜਾਂ ਫ਼ੋਟੋ)"
 
 
 async def test_writing_again_after_blocking_the_bot_clears_the_block(chat: Chat,

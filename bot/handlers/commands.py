@@ -5,10 +5,11 @@ from __future__ import annotations
 from telegram import Bot, BotCommand, BotCommandScopeChat
 
 from bot.i18n import N_, SUPPORTED_LOCALES, _, use_locale
-from bot.services.roles import Role
+from bot.services.roles import STAFF, Role
 
 PARENT_COMMANDS: list[tuple[str, str]] = [
     ("start", N_("Start")),
+    ("ask", N_("Ask a question (text, voice or photo)")),
     ("week", N_("The programme of the coming days")),
     ("language", N_("Choose your language")),
     ("school", N_("Add or remove a school")),
@@ -20,19 +21,32 @@ PARENT_COMMANDS: list[tuple[str, str]] = [
 ]
 
 
+# Brugfiguren see these too, in their own chat's menu; so does the coordinator.
+BRUGFIGUUR_COMMANDS: list[tuple[str, str]] = [
+    ("inbox", N_("Your open questions")),
+    ("rsvps", N_("Who comes to the coming activities")),
+    ("languages", N_("The languages you speak with parents")),
+    ("availability", N_("When questions may reach you")),
+]
+
+
 # The coordinator sees these too, in their own chat's menu.
 COORDINATOR_COMMANDS: list[tuple[str, str]] = [
+    ("queue", N_("Every open question, and who holds it")),
+    ("invite", N_("An invite link for a new brugfiguur")),
     ("programme", N_("Preview next week's programme")),
     ("broadcast", N_("Send next week's programme")),
     ("broadcasts", N_("Past broadcasts and their figures")),
     ("announce", N_("Send an announcement to parents")),
     ("activities", N_("Cancel an activity and tell the parents")),
     ("activity", N_("Add an activity to the programme")),
+    ("staff", N_("The team and the schools' contacts")),
 ]
 
 
 def bot_commands(locale: str, role: Role = Role.PARENT) -> list[BotCommand]:
-    commands = PARENT_COMMANDS + (COORDINATOR_COMMANDS if role is Role.COORDINATOR else [])
+    commands = (PARENT_COMMANDS + (BRUGFIGUUR_COMMANDS if role in STAFF else [])
+                + (COORDINATOR_COMMANDS if role is Role.COORDINATOR else []))
     with use_locale(locale):
         return [BotCommand(name, _(description)) for name, description in commands]
 

@@ -1,0 +1,178 @@
+"""Reminders as a parent reads them, their RSVP buttons, and the team's /rsvps."""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+
+from bot.handlers.door import BotContext, door
+from bot.handlers.programme_text import escape, item_text
+from bot.handlers.settings import original_headings
+from bot.i18n import N_, _, format_time, format_weekday_date, use_locale
+from bot.services import rsvp as service
+from bot.services import staff
+from bot.services.calendar_file import occurrence_ics
+from bot.services.reminders import Answer, Moved, ReminderKind, ReminderView
+from bot.services.roles import STAFF, Role
+from bot.services.rsvp import Refusal
+
+# rv:<reminder id>:<yes|maybe|no|c1..c4|ics|nl>: the row names the occurrence and the parent.
+RSVP_DATA = r"^rv:(\d{1,12}):(yes|maybe|no|c[1-4]|ics|nl)$"
+
+HEADINGS: dict[ReminderKind, str] = {
+    ReminderKind.WEEK: N_("🔔 Reminder: next week"),
+    ReminderKind.DAY: N_("🔔 Reminder: tomorrow"),
+    ReminderKind.TWO_HOURS: N_("🔔 Reminder: in two hours"),
+}
+ANSWERS: dict[Answer, tuple[str, str]] = {
+    Answer.YES: ("✅", N_("I'm coming")),
+    Answer.MAYBE: ("🤔", N_("Maybe")),
+    Answer.NO: ("❌", N_("I can't come")),
+}
+
+
+def answer_label(answer: Answer) -> str:
+    icon, label = ANSWERS[answer]
+    return f"{icon} {_(label)}"
+
+
+def reminder_text(view: ReminderView) -> str:
+    """HTML: what, when, where, and the answer given so far."""
+    lines = [f"<b>{escape(_(HEADINGS[view.kind]))}</b>", "",
+             item_text(view.item, [], show_schools=False)]
+    if view.answer is None:
+        lines += ["", escape(_("Will you come? Tap a button. You do not have to answer: "
+                               "everyone is welcome."))]
+    else:
+        said = _("You said: {answer}.").format(answer=answer_label(view.answer))
+        if view.answer is Answer.YES and view.children:
+            said += " " + _("Children: {count}").format(
+                count="4+" if view.children >= service.MAX_CHILDREN else view.children)
+        lines += ["", escape(said + " " + _("Change?"))]
+    if view.dutch_item is not None:
+        with use_locale("nl"):
+            original = item_text(view.dutch_item, [], show_schools=False)
+        lines += ["", original_headings(html_markup=True)[view.locale], original]
+    return "\n".join(lines)
+
+
+def reminder_keyboard(view: ReminderView) -> InlineKeyboardMarkup:
+    rid = view.reminder_id
+    rows = [[InlineKeyboardButton(("• " if view.answer is a else "") + answer_label(a),
+                                  callback_data=f"rv:{rid}:{a.value}")] for a in Answer]
+    if view.answer is Answer.YES and service.counts_children(view.item.kind):
+        rows.append([InlineKeyboardButton(("• " if view.children == n else "") + "👧 "
+                                          + ("4+" if n == 4 else str(n)),
+                                          callback_data=f"rv:{rid}:c{n}") for n in range(1, 5)])
+    rows.append([InlineKeyboardButton("📆 " + _("Add to calendar"),
+                                      callback_data=f"rv:{rid}:ics")])
+    if view.locale != "nl":
+        rows.append([InlineKeyboardButton("🇧🇪 Nederlands", callback_data=f"rv:{rid}:nl")])
+    return InlineKeyboardMarkup(rows)
+
+
+def render_reminder(view: ReminderView) -> list[tuple[str, dict[str, Any]]]:
+    """For the outbox: the reminder, then a map pin when the place has coordinates."""
+    with use_locale(view.locale):
+        messages: list[tuple[str, dict[str, Any]]] = [("text", {
+            "text": reminder_text(view), "parse_mode": ParseMode.HTML,
+            "reply_markup": reminder_keyboard(view).to_dict()})]
+    place = view.item.place
+    if place.latitude is not None and place.longitude is not None:
+        messages.append(("location", {"latitude": place.latitude, "longitude": place.longitude}))
+    return messages
+
+
+def render_moved(moved: Moved) -> tuple[str, dict[str, Any]]:
+    """For the outbox: an activity a parent said they would come to has moved."""
+    with use_locale(moved.locale):
+        when = f"{format_weekday_date(moved.old_start)}, {format_time(moved.old_start)}"
+        if moved.item is None:
+            text = escape(_("The activity of {when} does not take place then any more.")
+                          .format(when=when))
+        else:
+            text = (escape(_("Changed: the activity of {when} has moved. Here is the new "
+                             "time.").format(when=when))
+                    + "\n\n" + item_text(moved.item, [], show_schools=False))
+    return "text", {"text": "⚠️ " + text, "parse_mode": ParseMode.HTML}
+
+
+def refusal_text(refusal: Refusal) -> str:
+    if refusal is Refusal.STARTED:
+        return _("This activity has already started. Your answer cannot change any more.")
+    if refusal is Refusal.GONE:
+        return _("This activity was moved or cancelled.")
+    return _("This button has expired.")
+
+
+@door()
+async def rsvp_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    match = re.match(RSVP_DATA, query.data)
+    if match is None or context.person is None:
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    reminder_id, action = int(match[1]), match[2]
+    now = context.now()
+    if action in ("ics", "nl"):
+        refusal, view = await service.view(context.session, reminder_id, context.person.id, now)
+    elif action.startswith("c"):
+        refusal, view = await service.record(context.session, reminder_id, context.person.id,
+                                             Answer.YES, now, children=int(action[1:]))
+    else:
+        refusal, view = await service.record(context.session, reminder_id, context.person.id,
+                                             Answer(action), now)
+    if refusal is not None or view is None:
+        await query.answer(refusal_text(refusal or Refusal.UNKNOWN), show_alert=True)
+        return
+    chat = update.effective_chat
+    assert chat is not None
+    if action == "ics":
+        await query.answer()
+        ics = occurrence_ics(view.item, now=now)
+        await chat.send_document(BytesIO(ics), filename="activity.ics",
+                                 caption="📆 " + _("Open this file to add it to your calendar."))
+        return
+    if action == "nl":
+        await query.answer()
+        with use_locale("nl"):
+            dutch = await service.view(context.session, reminder_id, context.person.id, now)
+            assert dutch[1] is not None
+            original = item_text(dutch[1].item, [], show_schools=False)
+        heading = original_headings(html_markup=True)[view.locale]
+        await chat.send_message(f"{heading}\n{original}", parse_mode=ParseMode.HTML)
+        return
+    await query.answer(_("Thank you!"))
+    await query.edit_message_text(reminder_text(view), parse_mode=ParseMode.HTML,
+                                  reply_markup=reminder_keyboard(view))
+
+
+@door(roles=STAFF)
+async def rsvps_command(update: Update, context: BotContext) -> None:
+    """/rsvps: per upcoming activity, who comes, maybe, not; children; reached."""
+    assert update.effective_chat is not None and context.person is not None
+    schools = None
+    if context.role is Role.BRUGFIGUUR:
+        member = await staff.member(context.session, context.person.id)
+        schools = list(member.contact_for) if member else []
+    figures = await service.overview(context.session, context.now(), schools)
+    if not figures:
+        await update.effective_chat.send_message(_("No activities in the coming two weeks."))
+        return
+    lines = [f"<b>{escape(_('Answers for the coming two weeks'))}</b>"]
+    for f in figures:
+        lines.append("")
+        lines.append(f"<b>{escape(f.title_nl)}</b>")
+        lines.append(f"🗓 {format_weekday_date(f.starts_at)}, {format_time(f.starts_at)}")
+        counts = _("✅ {yes} coming · 🤔 {maybe} maybe · ❌ {no} not coming").format(
+            yes=f.coming, maybe=f.maybe, no=f.not_coming)
+        if service.counts_children(f.kind):
+            counts += " · " + _("👧 {children} children").format(children=f.children)
+        lines.append(escape(counts))
+        lines.append(escape(_("🔔 Reminder sent to {count} parents").format(count=f.reached)))
+    await update.effective_chat.send_message("\n".join(lines), parse_mode=ParseMode.HTML)

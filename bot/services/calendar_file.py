@@ -1,0 +1,33 @@
+"""One occurrence as an .ics file (RFC 5545, via icalendar) for "add to calendar"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from icalendar import Calendar, Event, vGeo
+
+from bot.services.programme import ProgrammeItem
+
+
+def occurrence_ics(item: ProgrammeItem, *, now: datetime, domain: str = "bredeschool.bot"
+                   ) -> bytes:
+    """A calendar with one event; the UID is stable per occurrence, so adding it twice
+    updates the same entry instead of making a second one."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//Brede School bot//NL")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"{item.external_id}-{int(item.starts_at.timestamp())}@{domain}")
+    event.add("dtstamp", now)
+    event.add("dtstart", item.starts_at)
+    event.add("dtend", item.ends_at)
+    event.add("summary", item.title)
+    if item.description:
+        event.add("description", item.description)
+    place = ", ".join(part for part in (item.place.name, item.place.address) if part)
+    if place:
+        event.add("location", place)
+    if item.place.latitude is not None and item.place.longitude is not None:
+        event.add("geo", vGeo((item.place.latitude, item.place.longitude)))
+    calendar.add_component(event)
+    return calendar.to_ical()

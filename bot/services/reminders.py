@@ -1,0 +1,429 @@
+"""Reminders: planned as rows ahead of time, handed to the outbox when due, never twice.
+
+The planner (bot/scheduler/reminders.py) runs these two steps; the rows are the only record,
+so after downtime it simply catches up: what fell due meanwhile is sent if the activity is
+still ahead.
+
+Usage::
+
+    await plan(session, now)                          # rows for the next HORIZON
+    result = await hand_over_due(session, now, render) # due rows -> outbox rows
+    when = await next_due(session)                     # when to wake next
+
+The words are the handler's (``render``); nothing here commits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import BRUSSELS
+from bot.services import broadcast, outbox
+from bot.services.broadcast import Audience, Recipient
+from bot.services.outbox import NewMessage
+from bot.services.programme import (
+    ActivityData,
+    Kind,
+    ProgrammeItem,
+    activity_data,
+    occurrences,
+    programme_item,
+)
+from storage import outbox as outbox_repo
+from storage import programme as programme_repo
+from storage.models import Person, Reminder, Rsvp, Setting
+
+HORIZON = timedelta(days=8)  # rows are planned this far ahead (a week-ahead reminder fits)
+BATCH = 2000  # due rows handed over per round
+PLANNED, SENT, SKIPPED, DROPPED, OBSOLETE = "planned", "sent", "skipped", "dropped", "obsolete"
+
+
+class ReminderKind(StrEnum):
+    WEEK = "week"  # seven days before, at 18:00
+    DAY = "day"  # the day before, at 18:00
+    TWO_HOURS = "2h"  # on the day, two hours before
+
+
+DEFAULT_KINDS: tuple[ReminderKind, ...] = (ReminderKind.DAY, ReminderKind.TWO_HOURS)
+EVENING = time(18, 0)
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    MAYBE = "maybe"
+    NO = "no"
+
+
+# --------------------------------------------------------------------------------------------
+# rules
+
+
+def due_at(kind: ReminderKind, start: datetime, tz: ZoneInfo = BRUSSELS) -> datetime:
+    """When a reminder of this kind falls due for an occurrence starting at ``start``."""
+    if kind is ReminderKind.TWO_HOURS:
+        return start - timedelta(hours=2)
+    days = 7 if kind is ReminderKind.WEEK else 1
+    day = start.astimezone(tz).date() - timedelta(days=days)
+    return datetime.combine(day, EVENING, tz).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """No message between ``start`` and ``end`` o'clock, local time (start == end: none)."""
+
+    start: int = 21
+    end: int = 8
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.start < 24 and 0 <= self.end < 24):
+            raise ValueError("quiet hours are whole hours 0-23")
+
+    @classmethod
+    def parse(cls, text: str | None) -> QuietHours | None:
+        if not text:
+            return None
+        try:
+            start, end = (int(part) for part in text.split("-", 1))
+            return cls(start, end)
+        except ValueError:
+            return None
+
+    def __str__(self) -> str:
+        return f"{self.start:02d}-{self.end:02d}"
+
+    def covers(self, moment: datetime, tz: ZoneInfo = BRUSSELS) -> bool:
+        hour = moment.astimezone(tz).hour
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= hour < self.end
+        return hour >= self.start or hour < self.end
+
+    def end_after(self, moment: datetime, tz: ZoneInfo = BRUSSELS) -> datetime:
+        """The end of the quiet period ``moment`` falls in (call only when it does)."""
+        local = moment.astimezone(tz)
+        day = local.date() if local.hour < self.end else local.date() + timedelta(days=1)
+        return datetime.combine(day, time(self.end), tz).astimezone(UTC)
+
+
+DEFAULT_QUIET = QuietHours()
+
+
+def delivery_time(due: datetime, quiet: QuietHours, tz: ZoneInfo = BRUSSELS) -> datetime:
+    """``due``, or the end of the quiet hours it falls in."""
+    return quiet.end_after(due, tz) if quiet.covers(due, tz) else due
+
+
+# --------------------------------------------------------------------------------------------
+# the coordinator's settings
+
+
+async def _setting(session: AsyncSession, key: str) -> Any:
+    row = await session.get(Setting, key)
+    return json.loads(row.value) if row is not None else None
+
+
+async def _set(session: AsyncSession, key: str, value: Any) -> None:
+    row = await session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=json.dumps(value)))
+    else:
+        row.value = json.dumps(value)
+    await session.flush()
+
+
+async def kinds_by_activity_kind(session: AsyncSession) -> dict[Kind, tuple[ReminderKind, ...]]:
+    stored = await _setting(session, "reminders") or {}
+    result: dict[Kind, tuple[ReminderKind, ...]] = {}
+    for kind in Kind:
+        names = stored.get(kind.value)
+        result[kind] = (DEFAULT_KINDS if names is None else
+                        tuple(r for r in ReminderKind if r.value in names))
+    return result
+
+
+async def toggle_reminder_kind(session: AsyncSession, activity_kind: Kind,
+                               reminder_kind: ReminderKind) -> tuple[ReminderKind, ...]:
+    current = await kinds_by_activity_kind(session)
+    chosen = set(current[activity_kind]) ^ {reminder_kind}
+    stored = {k.value: [r.value for r in v] for k, v in current.items()}
+    stored[activity_kind.value] = [r.value for r in ReminderKind if r in chosen]
+    await _set(session, "reminders", stored)
+    return tuple(r for r in ReminderKind if r in chosen)
+
+
+async def default_quiet(session: AsyncSession) -> QuietHours:
+    return QuietHours.parse(await _setting(session, "quiet_hours")) or DEFAULT_QUIET
+
+
+async def set_default_quiet(session: AsyncSession, quiet: QuietHours) -> None:
+    await _set(session, "quiet_hours", str(quiet))
+
+
+# --------------------------------------------------------------------------------------------
+# planning
+
+
+def eligible(data: ActivityData, parents: Iterable[Recipient]) -> list[Recipient]:
+    return [p for p in parents if data.all_schools or set(data.school_ids) & p.school_ids]
+
+
+@dataclass(frozen=True)
+class Moved:
+    """An occurrence a parent answered "yes" or "maybe" to is no longer where it was."""
+
+    person_id: int
+    chat_id: int
+    locale: str
+    old_start: datetime
+    item: ProgrammeItem | None  # at its new time; None: it no longer takes place
+
+
+RenderMoved = Callable[[Moved], tuple[str, dict[str, Any]]]
+
+
+async def plan(session: AsyncSession, now: datetime, tz: ZoneInfo = BRUSSELS,
+               render_moved: RenderMoved | None = None) -> int:
+    """Rows for every reminder due in the next HORIZON (inserting only the missing ones),
+    and stale rows of moved or cancelled occurrences made obsolete; parents who said they
+    come (or maybe) to a moved occurrence are told. Returns rows added."""
+    kinds = await kinds_by_activity_kind(session)
+    parents = await broadcast.recipients(session, Audience())
+    until = now + HORIZON
+    rows: list[dict[str, Any]] = []
+    valid: dict[int, set[datetime]] = {}
+    for activity in await programme_repo.active_since(session, now):
+        data = activity_data(activity)
+        assert data.id is not None
+        starts = [o.starts_at for o in occurrences(data, now, until + timedelta(days=8), tz)]
+        valid[data.id] = set(starts)
+        audience = eligible(data, parents)
+        for start in starts:
+            for kind in kinds[data.kind]:
+                due = due_at(kind, start, tz)
+                if not now <= due <= until:
+                    continue
+                rows.extend({"activity_id": data.id, "occurrence_start": start,
+                             "person_id": p.person_id, "kind": kind.value, "due_at": due,
+                             "status": PLANNED} for p in audience)
+    await _obsolete_stale(session, valid, now)
+    await _follow_moves(session, valid, now, tz, render_moved)
+    return await outbox_repo.insert_ignoring_duplicates(session, rows, table=Reminder.__table__)
+
+
+async def _obsolete_stale(session: AsyncSession, valid: dict[int, set[datetime]],
+                          now: datetime) -> None:
+    """Planned rows whose occurrence is gone (moved, cancelled) are never sent."""
+    planned = (await session.execute(
+        select(Reminder.id, Reminder.activity_id, Reminder.occurrence_start)
+        .where(Reminder.status == PLANNED))).all()
+    stale = [rid for rid, activity_id, start in planned
+             if start not in valid.get(activity_id, set())]
+    for chunk in _chunks(stale, 500):
+        await session.execute(update(Reminder).where(Reminder.id.in_(chunk))
+                              .values(status=OBSOLETE, handled_at=now))
+
+
+async def _follow_moves(session: AsyncSession, valid: dict[int, set[datetime]], now: datetime,
+                        tz: ZoneInfo, render_moved: RenderMoved | None) -> None:
+    """An answer for an occurrence that moved follows it (the nearest new time within a
+    week); the parent is told either way. Cancellations are told by /activities."""
+    answers = list(await session.scalars(select(Rsvp).where(
+        Rsvp.occurrence_start > now, Rsvp.answer.in_([Answer.YES.value, Answer.MAYBE.value]))))
+    for rsvp in answers:
+        starts = valid.get(rsvp.activity_id)
+        if starts is None or rsvp.occurrence_start in starts:
+            continue  # cancelled (not in valid at all), or still where it was
+        row = await programme_repo.by_id(session, rsvp.activity_id)
+        if row is None:
+            continue
+        data = activity_data(row)
+        if rsvp.occurrence_start in data.cancelled_starts:
+            continue
+        near = [s for s in starts if abs(s - rsvp.occurrence_start) <= timedelta(days=7)]
+        new_start = min(near, key=lambda s: abs(s - rsvp.occurrence_start), default=None)
+        person = await session.get(Person, rsvp.person_id)
+        old_start = rsvp.occurrence_start
+        if new_start is not None and await _rsvp_at(session, rsvp, new_start) is None:
+            rsvp.occurrence_start = new_start
+        else:
+            await session.delete(rsvp)
+        if person is None or render_moved is None:
+            continue
+        locale = person.locale or "nl"
+        item = None
+        if new_start is not None:
+            occurrence = occurrences(data, new_start, new_start + timedelta(seconds=1), tz)[0]
+            item = programme_item(data, occurrence, locale)
+        kind, payload = render_moved(Moved(person.id, person.telegram_id, locale, old_start,
+                                           item))
+        new_mark = int(new_start.timestamp()) if new_start else 0
+        await outbox.enqueue(
+            session, dedupe_key=(f"moved:{data.id}:{int(old_start.timestamp())}:{new_mark}:"
+                                 f"{person.id}"),
+            chat_id=person.telegram_id, person_id=person.id, kind=kind, payload=payload,
+            group_key=f"moved:{data.id}")
+    await session.flush()
+
+
+async def _rsvp_at(session: AsyncSession, rsvp: Rsvp, start: datetime) -> Rsvp | None:
+    return await session.scalar(select(Rsvp).where(
+        Rsvp.activity_id == rsvp.activity_id, Rsvp.person_id == rsvp.person_id,
+        Rsvp.occurrence_start == start))
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+# --------------------------------------------------------------------------------------------
+# handing over
+
+
+@dataclass(frozen=True)
+class ReminderView:
+    """What a reminder says, for one parent, in their language."""
+
+    reminder_id: int
+    kind: ReminderKind
+    item: ProgrammeItem
+    locale: str
+    answer: Answer | None = None
+    children: int | None = None
+    # The Dutch original, for a reader who asked for it below translations (/settings).
+    dutch_item: ProgrammeItem | None = None
+
+
+# (outbox kind, payload) messages of one reminder, in order
+RenderReminder = Callable[[ReminderView], list[tuple[str, dict[str, Any]]]]
+
+
+@dataclass
+class HandOver:
+    sent: int = 0
+    skipped: int = 0
+    dropped: int = 0
+    deferred: int = 0
+    obsolete: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def dedupe_key(row: Reminder) -> str:
+    return (f"reminder:{row.activity_id}:{int(row.occurrence_start.timestamp())}:"
+            f"{row.person_id}:{row.kind}")
+
+
+async def hand_over_due(session: AsyncSession, now: datetime, render: RenderReminder,
+                        tz: ZoneInfo = BRUSSELS) -> HandOver:
+    """Every planned row due by ``now`` becomes outbox rows, or says why not."""
+    due = list(await session.scalars(
+        select(Reminder).where(Reminder.status == PLANNED, Reminder.due_at <= now)
+        .order_by(Reminder.due_at, Reminder.id).limit(BATCH)))
+    result = HandOver()
+    if not due:
+        return result
+    activities = {a.id: activity_data(a) for a in await _activities(session, {r.activity_id
+                                                                          for r in due})}
+    people = {p.id: p for p in await session.scalars(
+        select(Person).where(Person.id.in_({r.person_id for r in due})))}
+    answers = await _answers(session, due)
+    quiet_default = await default_quiet(session)
+    messages: list[NewMessage] = []
+    for row in due:
+        data = activities.get(row.activity_id)
+        person = people.get(row.person_id)
+        reason = _not_sent_reason(row, data, person, answers, now, tz)
+        if reason is not None:
+            row.status = OBSOLETE if reason == "gone" else SKIPPED
+            row.reason, row.handled_at = reason, now
+            result.reasons[reason] = result.reasons.get(reason, 0) + 1
+            if reason == "gone":
+                result.obsolete += 1
+            else:
+                result.skipped += 1
+            continue
+        assert data is not None and person is not None
+        quiet = QuietHours.parse(person.quiet_hours) or quiet_default
+        if quiet.covers(now, tz):
+            until = quiet.end_after(now, tz)
+            if until >= row.occurrence_start:
+                row.status, row.reason, row.handled_at = DROPPED, "quiet", now
+                result.dropped += 1
+            else:
+                row.due_at = until  # delivered when the quiet hours end
+                result.deferred += 1
+            continue
+        occurrence = next(o for o in occurrences(data, row.occurrence_start,
+                                                 row.occurrence_start + timedelta(seconds=1),
+                                                 tz))
+        locale = person.locale or "nl"
+        answer, children = answers.get((row.activity_id, row.occurrence_start, row.person_id),
+                                       (None, None))
+        dutch = (programme_item(data, occurrence, "nl")
+                 if person.dutch_below and locale != "nl" else None)
+        view = ReminderView(row.id, ReminderKind(row.kind),
+                            programme_item(data, occurrence, locale), locale, answer, children,
+                            dutch)
+        key = dedupe_key(row)
+        for n, (kind, payload) in enumerate(render(view)):
+            messages.append(NewMessage(
+                dedupe_key=key if n == 0 else f"{key}:{n}", chat_id=person.telegram_id,
+                person_id=person.id, kind=kind, payload=payload,
+                group_key=f"reminder:{row.activity_id}:{int(row.occurrence_start.timestamp())}"))
+        row.status, row.handled_at = SENT, now
+        result.sent += 1
+    await outbox.enqueue_many(session, messages)
+    await session.flush()
+    return result
+
+
+def _not_sent_reason(row: Reminder, data: ActivityData | None, person: Person | None,
+                     answers: dict[tuple[int, datetime, int], tuple[Answer | None, int | None]],
+                     now: datetime, tz: ZoneInfo) -> str | None:
+    if data is None or data.cancelled or row.occurrence_start in data.cancelled_starts:
+        return "gone"
+    if not occurrences(data, row.occurrence_start,
+                       row.occurrence_start + timedelta(seconds=1), tz):
+        return "gone"  # moved: the planner plans the new time
+    if row.occurrence_start <= now:
+        return "started"
+    if person is None or person.onboarded_at is None:
+        return "gone"
+    if person.stopped_at is not None:
+        return "stopped"
+    if person.blocked_at is not None:
+        return "blocked"
+    answer, _children = answers.get((row.activity_id, row.occurrence_start, row.person_id),
+                                    (None, None))
+    if answer is Answer.NO:
+        return "not_coming"
+    return None
+
+
+async def _activities(session: AsyncSession, ids: set[int]) -> list[Any]:
+    return [a for i in sorted(ids) if (a := await programme_repo.by_id(session, i)) is not None]
+
+
+async def _answers(session: AsyncSession, rows: Sequence[Reminder]
+                   ) -> dict[tuple[int, datetime, int], tuple[Answer | None, int | None]]:
+    people = {r.person_id for r in rows}
+    activities = {r.activity_id for r in rows}
+    found = await session.scalars(select(Rsvp).where(Rsvp.person_id.in_(people),
+                                                     Rsvp.activity_id.in_(activities)))
+    return {(r.activity_id, r.occurrence_start, r.person_id): (Answer(r.answer), r.children)
+            for r in found}
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    return await session.scalar(select(func.min(Reminder.due_at))
+                                 .where(Reminder.status == PLANNED))

@@ -1,0 +1,168 @@
+"""RSVPs: a parent's "I'm coming / maybe / I can't come" for one occurrence, and the figures.
+
+The buttons under a reminder carry only the reminder's id (``rv:<id>:<answer>``): the row
+names the occurrence and the parent, so a press can never name someone else's answer.
+
+Usage::
+
+    refusal, view = await record(session, reminder_id, person_id, Answer.YES, now)
+    figures = await overview(session, now)             # /rsvps
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import BRUSSELS
+from bot.services.programme import (
+    Kind,
+    ProgrammeItem,
+    activity_data,
+    occurrences,
+    programme_item,
+)
+from bot.services.reminders import SENT, Answer, ReminderKind, ReminderView
+from storage import programme as programme_repo
+from storage.models import Person, Reminder, Rsvp
+
+MAX_CHILDREN = 4  # "4+"
+
+
+class Refusal(StrEnum):
+    UNKNOWN = "unknown"  # no such reminder (forged, or erased)
+    NOT_YOURS = "not_yours"
+    STARTED = "started"  # too late to change
+    GONE = "gone"  # moved or cancelled
+
+
+def counts_children(kind: Kind) -> bool:
+    """Children's workshops ask how many children come."""
+    return kind is Kind.WORKSHOP
+
+
+async def _occurrence_item(session: AsyncSession, reminder: Reminder, locale: str,
+                           tz: ZoneInfo = BRUSSELS) -> ProgrammeItem | None:
+    row = await programme_repo.by_id(session, reminder.activity_id)
+    if row is None:
+        return None
+    data = activity_data(row)
+    if data.cancelled or reminder.occurrence_start in data.cancelled_starts:
+        return None
+    found = occurrences(data, reminder.occurrence_start,
+                        reminder.occurrence_start + timedelta(seconds=1), tz)
+    return programme_item(data, found[0], locale) if found else None
+
+
+async def view(session: AsyncSession, reminder_id: int, person_id: int, now: datetime
+               ) -> tuple[Refusal | None, ReminderView | None]:
+    """The reminder as its parent sees it now, or why they may not act on it."""
+    reminder = await session.get(Reminder, reminder_id)
+    if reminder is None:
+        return Refusal.UNKNOWN, None
+    if reminder.person_id != person_id:
+        return Refusal.NOT_YOURS, None
+    person = await session.get(Person, person_id)
+    locale = (person.locale if person else None) or "nl"
+    item = await _occurrence_item(session, reminder, locale)
+    if item is None:
+        return Refusal.GONE, None
+    if item.starts_at <= now:
+        return Refusal.STARTED, None
+    rsvp = await _rsvp(session, reminder)
+    return None, ReminderView(reminder.id, ReminderKind(reminder.kind), item, locale,
+                              Answer(rsvp.answer) if rsvp else None,
+                              rsvp.children if rsvp else None)
+
+
+async def _rsvp(session: AsyncSession, reminder: Reminder) -> Rsvp | None:
+    return await session.scalar(select(Rsvp).where(
+        Rsvp.activity_id == reminder.activity_id,
+        Rsvp.occurrence_start == reminder.occurrence_start,
+        Rsvp.person_id == reminder.person_id))
+
+
+async def record(session: AsyncSession, reminder_id: int, person_id: int, answer: Answer,
+                 now: datetime, children: int | None = None
+                 ) -> tuple[Refusal | None, ReminderView | None]:
+    """Keep the parent's answer (changeable until the start); children only with "yes"."""
+    refusal, current = await view(session, reminder_id, person_id, now)
+    if refusal is not None or current is None:
+        return refusal, None
+    reminder = await session.get(Reminder, reminder_id)
+    assert reminder is not None
+    rsvp = await _rsvp(session, reminder)
+    if rsvp is None:
+        rsvp = Rsvp(activity_id=reminder.activity_id, occurrence_start=reminder.occurrence_start,
+                    person_id=person_id, answer=answer.value)
+        session.add(rsvp)
+    rsvp.answer = answer.value
+    if answer is not Answer.YES:
+        rsvp.children = None
+    elif children is not None:
+        rsvp.children = max(1, min(children, MAX_CHILDREN))
+    rsvp.updated_at = now
+    await session.flush()
+    return None, ReminderView(current.reminder_id, current.kind, current.item, current.locale,
+                              answer, rsvp.children)
+
+
+# --------------------------------------------------------------------------------------------
+# figures for /rsvps
+
+
+@dataclass(frozen=True)
+class OccurrenceFigures:
+    activity_id: int
+    title_nl: str
+    kind: Kind
+    starts_at: datetime
+    coming: int
+    maybe: int
+    not_coming: int
+    children: int
+    reached: int  # parents a reminder was handed to
+
+
+async def overview(session: AsyncSession, now: datetime, school_ids: Iterable[int] | None = None,
+                   days: int = 14, tz: ZoneInfo = BRUSSELS) -> list[OccurrenceFigures]:
+    """Every occurrence of the next ``days`` (for these schools, or all), soonest first."""
+    until = now + timedelta(days=days)
+    if school_ids is None:
+        rows = await programme_repo.active_since(session, now)
+    else:
+        rows = await programme_repo.for_schools(session, school_ids, now, until)
+    answers = Counter(
+        (a, s, answer) for a, s, answer in (await session.execute(
+            select(Rsvp.activity_id, Rsvp.occurrence_start, Rsvp.answer)
+            .where(Rsvp.occurrence_start >= now, Rsvp.occurrence_start < until))).all())
+    children = {(a, s): int(n or 0) for a, s, n in (await session.execute(
+        select(Rsvp.activity_id, Rsvp.occurrence_start, func.sum(Rsvp.children))
+        .where(Rsvp.occurrence_start >= now, Rsvp.occurrence_start < until,
+               Rsvp.answer == Answer.YES.value)
+        .group_by(Rsvp.activity_id, Rsvp.occurrence_start))).all()}
+    reached = {(a, s): int(n) for a, s, n in (await session.execute(
+        select(Reminder.activity_id, Reminder.occurrence_start,
+               func.count(func.distinct(Reminder.person_id)))
+        .where(Reminder.status == SENT, Reminder.occurrence_start >= now,
+               Reminder.occurrence_start < until)
+        .group_by(Reminder.activity_id, Reminder.occurrence_start))).all()}
+    found = []
+    for row in rows:
+        data = activity_data(row)
+        dutch = data.texts.get("nl")
+        title = dutch.title if dutch else data.external_id
+        for occurrence in occurrences(data, now, until, tz):
+            key = (row.id, occurrence.starts_at)
+            found.append(OccurrenceFigures(
+                row.id, title, data.kind, occurrence.starts_at,
+                answers[(*key, Answer.YES.value)], answers[(*key, Answer.MAYBE.value)],
+                answers[(*key, Answer.NO.value)], children.get(key, 0), reached.get(key, 0)))
+    return sorted(found, key=lambda f: (f.starts_at, f.activity_id))
