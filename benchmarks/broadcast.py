@@ -29,7 +29,7 @@ from sqlalchemy import insert
 from bot.app import build_application, running
 from bot.config import Settings
 from bot.scheduler.outbox import OutboxSender
-from bot.services import outbox
+from bot.services import outbox, reminders
 from bot.services.outbox import NewMessage
 from storage.db import Database
 from storage.models import Person, utcnow
@@ -70,6 +70,10 @@ async def run(parents: int, limit: int, rate: float, latency: float, in_flight: 
     folder = Path(tempfile.mkdtemp(prefix="broadcast-bench-"))
     db = Database.create(f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}")
     await db.prepare()
+    async with db.session() as session:
+        # Real time drives this run: no quiet hours, or a run at night would measure nothing.
+        await reminders.set_default_quiet(session, reminders.QuietHours(0, 0))
+        await session.commit()
     people = await add_parents(db, parents)
     fake = FakeTelegram(enforce_limits=True, global_per_second=limit, latency=latency)
     await fake.start()

@@ -200,7 +200,8 @@ async def _post_init(app: Application) -> None:
         app.bot_data["db"] = db
         app.bot_data["owns_db"] = True
     await register_menus(app.bot)
-    app.bot_data["outbox"] = OutboxSender(app.bot, app.bot_data["db"]).start()
+    app.bot_data["outbox"] = OutboxSender(app.bot, app.bot_data["db"],
+                                          clock=app.bot_data.get("clock")).start()
     progress.schedule(app)
     question_jobs.schedule(app)
     reminder_jobs.schedule(app)

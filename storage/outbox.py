@@ -59,6 +59,7 @@ class ClaimedMessage:
     attempts: int  # including the try that starts now
     person_stopped: bool
     person_blocked: bool
+    person_quiet_hours: str | None = None  # "HH-HH", the parent's own (None: the usual)
 
 
 def dialect_name(session: AsyncSession) -> str:
@@ -107,19 +108,22 @@ async def claim(
     rows = sorted(stale + due, key=lambda r: r.id)
     person_ids = {r.person_id for r in rows if r.person_id is not None}
     flags: dict[int, tuple[bool, bool]] = {}
+    quiet: dict[int, str | None] = {}
     if person_ids:
-        people = await session.execute(
-            select(Person.id, Person.stopped_at, Person.blocked_at).where(
+        people = (await session.execute(
+            select(Person.id, Person.stopped_at, Person.blocked_at, Person.quiet_hours).where(
                 Person.id.in_(person_ids)
             )
-        )
+        )).all()
         flags = {p.id: (p.stopped_at is not None, p.blocked_at is not None) for p in people}
+        quiet = {p.id: p.quiet_hours for p in people}
     return [
         ClaimedMessage(
             id=r.id, dedupe_key=r.dedupe_key, chat_id=r.chat_id, person_id=r.person_id,
             kind=r.kind, payload=_load(r.payload), attempts=r.attempts,
             person_stopped=flags.get(r.person_id, NO_FLAGS)[0] if r.person_id else False,
             person_blocked=flags.get(r.person_id, NO_FLAGS)[1] if r.person_id else False,
+            person_quiet_hours=quiet.get(r.person_id) if r.person_id else None,
         )
         for r in rows
     ]

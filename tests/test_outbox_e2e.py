@@ -22,6 +22,7 @@ from bot.services import outbox
 from bot.services.outbox import NewMessage, Progress
 from storage.db import Database
 from storage.models import OutboxMessage, Person, utcnow
+from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
 
 BUTTONS = {"inline_keyboard": [[{"text": "👍 Ik kom", "callback_data": "rsvp:3:yes"},
@@ -29,9 +30,13 @@ BUTTONS = {"inline_keyboard": [[{"text": "👍 Ik kom", "callback_data": "rsvp:3
 
 
 @pytest.fixture
-async def app(settings: Settings, db: Database, fake: FakeTelegram) -> AsyncIterator[Application]:
-    """The Application as ``python -m bot`` runs it (post_init starts the sender), no polling."""
-    async with running(build_application(settings, db=db), polling=False) as application:
+async def app(settings: Settings, db: Database, fake: FakeTelegram,
+              clock: FixedClock) -> AsyncIterator[Application]:
+    """The Application as ``python -m bot`` runs it (post_init starts the sender), no polling;
+    the test's clock stands at daytime, so no quiet hours hold anything back."""
+    application = build_application(settings, db=db)
+    application.bot_data["clock"] = clock
+    async with running(application, polling=False):
         yield application
 
 
@@ -145,7 +150,8 @@ async def test_a_crash_mid_send_sends_again_at_most_what_was_in_flight(
     assert left, "the crash should leave claimed rows behind"
 
     # A new process: the same database, a short lease so the test need not wait a minute.
-    app.bot_data["outbox"] = OutboxSender(app.bot, db, lease=timedelta(seconds=1)).start()
+    app.bot_data["outbox"] = OutboxSender(app.bot, db, lease=timedelta(seconds=1),
+                                          clock=app.bot_data["clock"]).start()
     progress = await finished(db, group)
 
     assert progress == Progress(total=40, sent=40)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
 from storage.db import Database
+from storage.models import OutboxMessage
+from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_with_programme, onboard
 
 TOGGLE_TR = "Çevirinin altında Felemenkçe metni göster"
+QUIET_TR = "🌙 Mesaj yok: 21:00–08:00"
 
 
 def labels(message: dict) -> list[tuple[str, str]]:
@@ -23,17 +30,15 @@ async def test_dutch_below_the_translation(chat: Chat, fake: FakeTelegram, db: D
 
     # Ayşe turns the setting on; the button redraws in place.
     [screen] = await ayse.says("/settings")
-    assert screen["text"] == "Ayarlar"
-    assert labels(screen) == [(f"☑️ {TOGGLE_TR}", "set:nl:on")]
+    assert screen["text"].startswith("Ayarlar\n\n🌙 ")
+    assert labels(screen) == [(f"☑️ {TOGGLE_TR}", "set:nl:on"), (QUIET_TR, "set:q")]
     assert await ayse.taps(f"☑️ {TOGGLE_TR}") == []
     redrawn = fake.message(ayse.id, screen["message_id"])
-    assert redrawn is not None and labels(redrawn) == [(f"✅ {TOGGLE_TR}", "set:nl:off")]
+    assert redrawn is not None and labels(redrawn)[0] == (f"✅ {TOGGLE_TR}", "set:nl:off")
 
-    # A Dutch reader has nothing to add below their messages.
+    # A Dutch reader has nothing to add below their messages: only the quiet hours.
     [dutch_screen] = await els.says("/settings")
-    assert dutch_screen["text"].startswith("Instellingen\n\nOnze berichten komen al in het "
-                                           "Nederlands bij je aan")
-    assert labels(dutch_screen) == []
+    assert [data for _text, data in labels(dutch_screen)] == ["set:q"]
 
     # A forged value: the expired alert, nothing changes.
     ayse._since = fake.mark()
@@ -59,3 +64,37 @@ async def test_dutch_below_the_translation(chat: Chat, fake: FakeTelegram, db: D
     assert only_turkish == translation
     assert "Orijinal" not in only_turkish and "Programma" not in only_turkish
     assert "Origineel" not in els.last_text()
+
+
+async def test_quiet_hours_of_a_parent_who_works_nights(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Els sleeps by day after a night shift: a broadcast at 10:00 waits until 16:00 for her,
+    while Ayşe (the usual hours) gets it at once."""
+    greet = await coordinator_with_programme(chat)
+    els = await onboard(chat, 7301, "Els", "nl", "wijdeland")
+    ayse = await onboard(chat, 7302, "Ayşe", "tr", "wijdeland")
+    [screen] = await els.says("/settings")
+    await els.taps(data="set:q")
+    choices = fake.message(els.id, screen["message_id"])
+    assert choices is not None
+    assert [text for text, _data in labels(choices)] == [
+        "✅ De gewone: 21:00–08:00", "20:00–07:00", "22:00–07:00", "23:00–06:00",
+        "08:00–16:00", "geen"]
+    await els.taps(data="set:q:08-16")
+    redrawn = fake.message(els.id, screen["message_id"])
+    assert redrawn is not None and labels(redrawn)[-1] == ("🌙 Geen berichten: 08:00–16:00",
+                                                           "set:q")
+    # A forged choice changes nothing.
+    assert await els.presses(screen, "set:q:03-04") == ["Deze knop werkt niet meer."]
+
+    await greet.says("/broadcast")
+    await greet.taps("📤 Verstuur naar 2 ouders")
+    await greet.taps("✅ Ja, nu versturen")
+    await wait_until(lambda: fake.texts(ayse.id)[-1].startswith("23 Kasım"), fake)
+    async with db.session() as session:
+        row = await session.scalar(select(OutboxMessage).where(OutboxMessage.chat_id == els.id,
+                                                               OutboxMessage.kind == "text"))
+        assert row is not None and row.status == "pending" and row.error == "quiet"
+        assert row.not_before == datetime(2026, 11, 22, 15, 0, tzinfo=UTC)  # 16:00 Brussels
+    assert not fake.texts(els.id)[-1].startswith("Programma")

@@ -1,22 +1,29 @@
 """/settings: a parent's choices about how messages reach them, one button row per setting.
 
-Today: the Dutch original below every translated broadcast. The screen is the list of rows
+The Dutch original below every translated broadcast, and the hours without messages
+(parents who work shifts sleep at other times). The screen is the list of rows
 ``settings_rows`` builds; a later setting adds its row there.
 """
 
 from __future__ import annotations
 
 import html
+import re
+from datetime import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.door import BotContext, door
 from bot.handlers.onboarding import ensure_onboarded
-from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, _, use_locale
-from bot.services import people
+from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, _, format_time, use_locale
+from bot.services import people, reminders
 from bot.services.people import PersonView
+from bot.services.reminders import QuietHours
 
-SETTINGS_DATA = r"^set:nl:(on|off)$"
+SETTINGS_DATA = r"^set:(nl:on|nl:off|q|q:def|q:\d\d-\d\d)$"
+# The choices offered for quiet hours: the usual night, earlier or later nights, a day's
+# sleep after a night shift, and none at all.
+QUIET_CHOICES = ("20-07", "22-07", "23-06", "08-16", "00-00")
 
 
 def original_headings(*, html_markup: bool) -> dict[str, str]:
@@ -29,7 +36,15 @@ def original_headings(*, html_markup: bool) -> dict[str, str]:
     return headings
 
 
-def settings_rows(person: PersonView) -> list[list[InlineKeyboardButton]]:
+def quiet_label(quiet: QuietHours) -> str:
+    """'21:00–08:00', or 'none' when the parent takes messages at any hour."""
+    if quiet.start == quiet.end:
+        return _("none")
+    return f"{format_time(time(quiet.start))}–{format_time(time(quiet.end))}"
+
+
+def settings_rows(person: PersonView,
+                  default_quiet: QuietHours) -> list[list[InlineKeyboardButton]]:
     """The settings screen's buttons, one row per setting this person can change."""
     rows: list[list[InlineKeyboardButton]] = []
     if (person.locale or DEFAULT_LOCALE) != DEFAULT_LOCALE:
@@ -37,14 +52,32 @@ def settings_rows(person: PersonView) -> list[list[InlineKeyboardButton]]:
         rows.append([InlineKeyboardButton(
             ("✅ " if on else "☑️ ") + _("Show the Dutch text below the translation"),
             callback_data="set:nl:off" if on else "set:nl:on")])
+    quiet = QuietHours.parse(person.quiet_hours) or default_quiet
+    rows.append([InlineKeyboardButton(
+        "🌙 " + _("No messages: {hours}").format(hours=quiet_label(quiet)),
+        callback_data="set:q")])
+    return rows
+
+
+def quiet_rows(person: PersonView,
+               default_quiet: QuietHours) -> list[list[InlineKeyboardButton]]:
+    """The choices of quiet hours, the current one ticked."""
+    current = person.quiet_hours
+    rows = [[InlineKeyboardButton(
+        ("✅ " if current is None else "") + _("The usual: {hours}").format(
+            hours=quiet_label(default_quiet)), callback_data="set:q:def")]]
+    for code in QUIET_CHOICES:
+        quiet = QuietHours.parse(code)
+        assert quiet is not None
+        rows.append([InlineKeyboardButton(("✅ " if current == code else "") + quiet_label(quiet),
+                                          callback_data=f"set:q:{code}")])
     return rows
 
 
 def settings_text(person: PersonView) -> str:
     lines = [_("Settings")]
-    if (person.locale or DEFAULT_LOCALE) == DEFAULT_LOCALE:
-        lines.append(_("Our messages already reach you in Dutch, the original language. "
-                       "There is nothing to set for now."))
+    lines.append(_("🌙 Between these hours, reminders and messages from the school wait. "
+                   "Do you work shifts? Choose other hours."))
     return "\n\n".join(lines)
 
 
@@ -55,9 +88,9 @@ async def settings_command(update: Update, context: BotContext) -> None:
         return
     person = context.person
     assert person is not None and update.effective_chat is not None
-    rows = settings_rows(person)
-    await update.effective_chat.send_message(
-        settings_text(person), reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+    rows = settings_rows(person, await reminders.default_quiet(context.session))
+    await update.effective_chat.send_message(settings_text(person),
+                                             reply_markup=InlineKeyboardMarkup(rows))
 
 
 @door()
@@ -66,12 +99,26 @@ async def settings_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     person = context.person
-    if (person is None or person.step is not None
-            or (person.locale or DEFAULT_LOCALE) == DEFAULT_LOCALE):
+    action = query.data.removeprefix("set:")
+    dutch = action.startswith("nl:")
+    if (person is None or person.step is not None or not re.match(SETTINGS_DATA, query.data)
+            or (dutch and (person.locale or DEFAULT_LOCALE) == DEFAULT_LOCALE)
+            or (action.startswith("q:") and action[2:] not in ("def", *QUIET_CHOICES))):
         await query.answer(_("This button has expired."), show_alert=True)
         return
-    await people.set_dutch_below(context.session, person.id, query.data.endswith(":on"))
+    default_quiet = await reminders.default_quiet(context.session)
+    if action == "q":  # show the choices
+        await query.answer()
+        await query.edit_message_reply_markup(
+            reply_markup=InlineKeyboardMarkup(quiet_rows(person, default_quiet)))
+        return
+    if dutch:
+        await people.set_dutch_below(context.session, person.id, action == "nl:on")
+    else:
+        code = action[2:]
+        await people.set_quiet_hours(context.session, person.id, None if code == "def" else code)
     person = await context.reload_person()
     assert person is not None
     await query.answer()
-    await query.edit_message_reply_markup(reply_markup=InlineKeyboardMarkup(settings_rows(person)))
+    await query.edit_message_reply_markup(
+        reply_markup=InlineKeyboardMarkup(settings_rows(person, default_quiet)))

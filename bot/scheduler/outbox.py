@@ -54,6 +54,8 @@ from telegram.error import (
 )
 from telegram.ext import Application
 
+from bot.clock import Clock
+from bot.services import reminders as quiet_hours
 from bot.services.outbox import drop_reason
 from storage import outbox as repo
 from storage.db import Database
@@ -138,9 +140,12 @@ class OutboxSender:
         idle_poll: float = 1.0,
         skew: float = 1.0,
         retention: timedelta | None = timedelta(days=30),
+        clock: Clock | None = None,
     ) -> None:
         self.bot = bot
         self.db = db
+        # Whose "now" decides quiet hours (the application's clock; tests set their own).
+        self.clock = clock or Clock()
         self.rate = rate
         self.lease = lease
         self.max_attempts = max_attempts
@@ -305,13 +310,24 @@ class OutboxSender:
         keep = []
         dropped: dict[str, list[int]] = {}
         gave_up = []
+        now = self.clock.now()
+        usual_quiet = await quiet_hours.default_quiet(session)
         for row in rows:
+            always = bool(row.payload.get("always"))
             reason = drop_reason(stopped=row.person_stopped, blocked=row.person_blocked,
-                                 always=bool(row.payload.get("always")))
+                                 always=always)
+            quiet = quiet_hours.QuietHours.parse(row.person_quiet_hours) or usual_quiet
             if reason is not None:
                 dropped.setdefault(reason, []).append(row.id)
             elif row.attempts > self.max_attempts:  # taken again after lease upon lease
                 gave_up.append(row.id)
+            elif row.person_id is not None and not always and quiet.covers(now):
+                # Nothing reaches a parent in their quiet hours: it waits for the morning
+                # (messages they asked for, marked "always", are not held).
+                await repo.retry_later(session, row.id, chat_id=row.chat_id,
+                                       not_before=quiet.end_after(now), error="quiet",
+                                       refund_attempt=True)
+                self.counts["deferred:quiet"] += 1
             else:
                 keep.append(row)
         for reason, ids in dropped.items():

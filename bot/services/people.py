@@ -39,6 +39,7 @@ class PersonView:
     onboarded_at: datetime | None
     stopped: bool
     dutch_below: bool = False
+    quiet_hours: str | None = None  # "HH-HH"; None: the coordinator's default
 
     @property
     def onboarded(self) -> bool:
@@ -59,6 +60,7 @@ def view(person: Person, role: Role) -> PersonView:
         onboarded_at=person.onboarded_at,
         stopped=person.stopped_at is not None,
         dutch_below=bool(person.dutch_below),
+        quiet_hours=person.quiet_hours,
     )
 
 
@@ -95,6 +97,11 @@ async def set_locale(session: AsyncSession, person_id: int, locale: str) -> None
 async def set_dutch_below(session: AsyncSession, person_id: int, on: bool) -> None:
     """/settings: the Dutch original below translated broadcasts, or not."""
     (await _row(session, person_id)).dutch_below = on
+
+
+async def set_quiet_hours(session: AsyncSession, person_id: int, value: str | None) -> None:
+    """/settings: the hours without messages ("23-06"), or None for the usual ones."""
+    (await _row(session, person_id)).quiet_hours = value
 
 
 async def schools(session: AsyncSession) -> list[SchoolView]:
