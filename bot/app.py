@@ -35,6 +35,7 @@ from bot.handlers import (
     onboarding,
     programme,
     questions,
+    reminder_settings,
     rsvp,
     team,
 )
@@ -145,6 +146,10 @@ def register(app: Application, settings: Settings) -> None:
     # Reminders' RSVP buttons, and the team's overview of the answers.
     app.add_handler(ButtonHandler(rsvp.rsvp_button, pattern=rsvp.RSVP_DATA))
     app.add_handler(CommandHandler("rsvps", rsvp.rsvps_command, filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("reminders", reminder_settings.reminders_command,
+                                   filters=NEW_PRIVATE))
+    app.add_handler(ButtonHandler(reminder_settings.reminders_button,
+                                  pattern=reminder_settings.REMINDER_SETTINGS_DATA))
     # Help questions: the parent asks, the brugfiguur answers by replying (bot/handlers/
     # questions.py, inbox.py); a reply that is no answer goes on as any other message.
     app.add_handler(CommandHandler("ask", questions.ask_command, filters=NEW_PRIVATE))

@@ -15,6 +15,7 @@ from bot.i18n import BRUSSELS
 from bot.scheduler.reminders import run_round
 from storage.db import Database
 from storage.models import OutboxMessage, Reminder, Rsvp
+from tests.conftest import COORDINATOR_ID as COORDINATOR
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Handled, Person
@@ -267,3 +268,38 @@ async def test_the_planner_job_runs_by_itself(
         assert datetime.now(UTC) < deadline
         await fake.wait_idle(quiet=0.05)
     assert await planned() == 2
+
+
+async def test_the_coordinator_adds_a_week_ahead_reminder_for_ouderbabbels(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    greet = await coordinator_of(chat)
+    [screen] = await greet.says("/reminders")
+    assert "De dag vooraf, om 18:00, Twee uur vooraf" in screen["text"]
+    await greet.taps(data="rm:k:ouderbabbel")
+    await greet.taps(data="rm:t:ouderbabbel:week")
+    await greet.taps(data="rm:home")
+    home = fake.message(COORDINATOR, screen["message_id"])
+    assert home is not None and "Een week vooraf, om 18:00, De dag vooraf" in home["text"]
+    # The usual quiet hours: from 22:00.
+    await greet.taps(data="rm:q")
+    await greet.taps(data="rm:q:22-08")
+    home = fake.message(COORDINATOR, screen["message_id"])
+    assert home is not None and "Stille uren voor iedereen: 22:00–08:00" in home["text"]
+    # Forged choices and a parent's press change nothing.
+    assert await greet.presses(screen, "rm:q:03-04") == ["Deze knop werkt niet meer."]
+    els = await onboard(chat, 9911, "Els", "nl", "vlindertje")
+    assert await els.presses(screen, "rm:t:workshop:week") == [
+        "Sorry, dit is alleen voor het team van de Brede School."]
+
+    # The ouderbabbel of Monday 30 November now also gets one on Monday 23 at 18:00 (the
+    # "two hours before" lies beyond the 8 days planned ahead: it comes in a later round).
+    await import_csv(greet, BABBEL.replace("2026-11-25", "2026-11-30"))
+    await round_at(bot, clock, local(22, 10))
+    async with db.session() as session:
+        planned = sorted((r.kind, r.due_at) for r in await session.scalars(select(Reminder)))
+    assert planned == [("day", local(29, 18).astimezone(UTC)),
+                       ("week", local(23, 18).astimezone(UTC))]
+    await round_at(bot, clock, local(23, 10))
+    async with db.session() as session:
+        assert "2h" in set(await session.scalars(select(Reminder.kind)))

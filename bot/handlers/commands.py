@@ -34,6 +34,7 @@ BRUGFIGUUR_COMMANDS: list[tuple[str, str]] = [
 COORDINATOR_COMMANDS: list[tuple[str, str]] = [
     ("queue", N_("Every open question, and who holds it")),
     ("invite", N_("An invite link for a new brugfiguur")),
+    ("reminders", N_("Reminders and quiet hours")),
     ("programme", N_("Preview next week's programme")),
     ("broadcast", N_("Send next week's programme")),
     ("broadcasts", N_("Past broadcasts and their figures")),
