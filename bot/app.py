@@ -32,6 +32,7 @@ from bot.handlers import (
     fallback,
     inbox,
     invite,
+    notes,
     onboarding,
     programme,
     questions,
@@ -146,6 +147,7 @@ def register(app: Application, settings: Settings) -> None:
     # Reminders' RSVP buttons, and the team's overview of the answers.
     app.add_handler(ButtonHandler(rsvp.rsvp_button, pattern=rsvp.RSVP_DATA))
     app.add_handler(CommandHandler("rsvps", rsvp.rsvps_command, filters=NEW_PRIVATE))
+    app.add_handler(ButtonHandler(notes.note_button, pattern=notes.NOTE_DATA))
     app.add_handler(CommandHandler("reminders", reminder_settings.reminders_command,
                                    filters=NEW_PRIVATE))
     app.add_handler(ButtonHandler(reminder_settings.reminders_button,

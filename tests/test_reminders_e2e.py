@@ -303,3 +303,35 @@ async def test_the_coordinator_adds_a_week_ahead_reminder_for_ouderbabbels(
     await round_at(bot, clock, local(23, 10))
     async with db.session() as session:
         assert "2h" in set(await session.scalars(select(Reminder.kind)))
+
+
+async def test_the_note_after_the_activity_reaches_those_who_said_they_come(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    greet = await coordinator_of(chat)
+    await import_csv(greet, BABBEL)
+    ayse, harpreet, els = await three_parents(chat)
+    await round_at(bot, clock, local(22, 10))
+    await round_at(bot, clock, local(24, 18))
+    await wait_until(lambda: all(len(reminders_in(fake, p.id)) == 1
+                                 for p in (ayse, harpreet, els)), fake)
+    await els.taps(data=f"rv:{nl_reminder_id(reminders_in(fake, els.id)[0])}:yes")
+    await harpreet.taps(data=f"rv:{nl_reminder_id(reminders_in(fake, harpreet.id)[0])}:yes")
+    await ayse.taps(data=f"rv:{nl_reminder_id(reminders_in(fake, ayse.id)[0])}:no")
+
+    clock.moment = local(25, 16).astimezone(UTC)
+    [overview] = await greet.says("/rsvps")
+    [(label, data)] = FakeTelegram.inline_buttons(overview)
+    assert label.startswith("✉️ Nota na: Ouderbabbel: slapen")
+    [prompt] = await greet.taps(data=data)
+    assert "2 ouders die zeiden dat ze komen" in prompt["text"]
+    [done] = await greet.sends("photo", caption="Zo slaap je beter", reply_to_message_id=prompt[
+        "message_id"])
+    assert done["text"] == "✅ Verstuurd naar 2 ouders."
+    await wait_until(lambda: all(any(m.get("caption") == "Zo slaap je beter"
+                                     for m in fake.transcript(p.id)) for p in (els, harpreet)),
+                     fake)
+    assert not any(m.get("caption") == "Zo slaap je beter" for m in fake.transcript(ayse.id))
+    # The prompt is used up: a second reply to it is an ordinary message, sent to nobody.
+    await greet.says("Nog iets", reply_to=prompt)
+    assert not any(m.get("text") == "Nog iets" for m in fake.transcript(els.id))

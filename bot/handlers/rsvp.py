@@ -12,7 +12,7 @@ from telegram.constants import ParseMode
 from bot.handlers.door import BotContext, door
 from bot.handlers.programme_text import escape, item_text
 from bot.handlers.settings import original_headings
-from bot.i18n import N_, _, format_time, format_weekday_date, use_locale
+from bot.i18n import N_, _, format_date, format_time, format_weekday_date, use_locale
 from bot.services import rsvp as service
 from bot.services import staff
 from bot.services.calendar_file import occurrence_ics
@@ -161,8 +161,16 @@ async def rsvps_command(update: Update, context: BotContext) -> None:
         member = await staff.member(context.session, context.person.id)
         schools = list(member.contact_for) if member else []
     figures = await service.overview(context.session, context.now(), schools)
+    past = (await service.recent_with_attendees(context.session, context.now())
+            if context.role is Role.COORDINATOR else [])
+    notes = [[InlineKeyboardButton(
+        "✉️ " + _("Note after: {title}, {day}").format(
+            title=f.title_nl[:30], day=format_date(f.starts_at, "short")),
+        callback_data=f"rn:{f.activity_id}:{int(f.starts_at.timestamp())}")] for f in past[:10]]
+    markup = InlineKeyboardMarkup(notes) if notes else None
     if not figures:
-        await update.effective_chat.send_message(_("No activities in the coming two weeks."))
+        await update.effective_chat.send_message(_("No activities in the coming two weeks."),
+                                                 reply_markup=markup)
         return
     lines = [f"<b>{escape(_('Answers for the coming two weeks'))}</b>"]
     for f in figures:
@@ -175,4 +183,5 @@ async def rsvps_command(update: Update, context: BotContext) -> None:
             counts += " · " + _("👧 {children} children").format(children=f.children)
         lines.append(escape(counts))
         lines.append(escape(_("🔔 Reminder sent to {count} parents").format(count=f.reached)))
-    await update.effective_chat.send_message("\n".join(lines), parse_mode=ParseMode.HTML)
+    await update.effective_chat.send_message("\n".join(lines), parse_mode=ParseMode.HTML,
+                                             reply_markup=markup)

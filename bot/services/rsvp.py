@@ -11,10 +11,11 @@ Usage::
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -31,7 +32,7 @@ from bot.services.programme import (
 )
 from bot.services.reminders import SENT, Answer, ReminderKind, ReminderView
 from storage import programme as programme_repo
-from storage.models import Person, Reminder, Rsvp
+from storage.models import Person, Reminder, Rsvp, Setting
 
 MAX_CHILDREN = 4  # "4+"
 
@@ -166,3 +167,69 @@ async def overview(session: AsyncSession, now: datetime, school_ids: Iterable[in
                 answers[(*key, Answer.YES.value)], answers[(*key, Answer.MAYBE.value)],
                 answers[(*key, Answer.NO.value)], children.get(key, 0), reached.get(key, 0)))
     return sorted(found, key=lambda f: (f.starts_at, f.activity_id))
+
+
+# --------------------------------------------------------------------------------------------
+# the note after an activity
+
+
+@dataclass(frozen=True)
+class Attendee:
+    person_id: int
+    chat_id: int
+
+
+async def attendees(session: AsyncSession, activity_id: int, start: datetime) -> list[Attendee]:
+    """Parents who said they come (not stopped, not blocked): the note after it is theirs."""
+    rows = await session.execute(
+        select(Person.id, Person.telegram_id).join(Rsvp, Rsvp.person_id == Person.id).where(
+            Rsvp.activity_id == activity_id, Rsvp.occurrence_start == start,
+            Rsvp.answer == Answer.YES.value, Person.stopped_at.is_(None),
+            Person.blocked_at.is_(None)).order_by(Person.id))
+    return [Attendee(pid, chat) for pid, chat in rows.all()]
+
+
+async def recent_with_attendees(session: AsyncSession, now: datetime, days: int = 7,
+                                tz: ZoneInfo = BRUSSELS) -> list[OccurrenceFigures]:
+    """Occurrences of the last ``days`` that someone said they would come to, newest first."""
+    since = now - timedelta(days=days)
+    counts = (await session.execute(
+        select(Rsvp.activity_id, Rsvp.occurrence_start, func.count())
+        .where(Rsvp.answer == Answer.YES.value, Rsvp.occurrence_start >= since,
+               Rsvp.occurrence_start <= now)
+        .group_by(Rsvp.activity_id, Rsvp.occurrence_start))).all()
+    found = []
+    for activity_id, start, coming in counts:
+        row = await programme_repo.by_id(session, activity_id)
+        if row is None:
+            continue
+        data = activity_data(row)
+        dutch = data.texts.get("nl")
+        found.append(OccurrenceFigures(activity_id, dutch.title if dutch else data.external_id,
+                                       data.kind, start, int(coming), 0, 0, 0, 0))
+    return sorted(found, key=lambda f: f.starts_at, reverse=True)
+
+
+# The question "send the note as a reply to this message" is a row too (a restart between the
+# question and the reply loses nothing): settings key note:<chat>:<message>.
+def _prompt_key(chat_id: int, message_id: int) -> str:
+    return f"note:{chat_id}:{message_id}"
+
+
+async def remember_note_prompt(session: AsyncSession, chat_id: int, message_id: int,
+                               activity_id: int, start: datetime) -> None:
+    session.add(Setting(key=_prompt_key(chat_id, message_id),
+                        value=json.dumps({"activity": activity_id,
+                                          "start": int(start.timestamp())})))
+    await session.flush()
+
+
+async def take_note_prompt(session: AsyncSession, chat_id: int,
+                           message_id: int) -> tuple[int, datetime] | None:
+    """The occurrence a reply to this prompt is the note of (once: the prompt is used up)."""
+    row = await session.get(Setting, _prompt_key(chat_id, message_id))
+    if row is None:
+        return None
+    value = json.loads(row.value)
+    await session.delete(row)
+    return int(value["activity"]), datetime.fromtimestamp(int(value["start"]), UTC)
