@@ -1,7 +1,8 @@
-"""The routing rules of issue 5, one table row per rule (and per reason a rule is skipped)."""
+"""The routing rules: one table row per rule, and per reason a rule is skipped."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
@@ -10,17 +11,32 @@ from bot.i18n import BRUSSELS
 from bot.services.availability import AvailabilityMap, Level
 from bot.services.routing import Candidate, Delivery, Route, escalation_due, route
 
-MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=BRUSSELS)
-MONDAY_12_30 = datetime(2026, 11, 23, 12, 30, tzinfo=BRUSSELS)  # lunch: orange by default
-FRIDAY_22 = datetime(2026, 11, 27, 22, 0, tzinfo=BRUSSELS)
-MONDAY_9 = datetime(2026, 11, 30, 9, 0, tzinfo=BRUSSELS)
+
+def bx(*args: int, fold: int = 0) -> datetime:
+    """A Brussels wall-clock time."""
+    return datetime(*args, tzinfo=BRUSSELS, fold=fold)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+MONDAY_10 = bx(2026, 11, 23, 10, 0)  # green in the default map
+MONDAY_12_30 = bx(2026, 11, 23, 12, 30)  # lunch: orange in the default map
+MONDAY_13 = utc(2026, 11, 23, 12, 0)
+FRIDAY_22 = bx(2026, 11, 27, 22, 0)  # red for everyone with the default map
+NEXT_MONDAY_9 = utc(2026, 11, 30, 8, 0)
+NEXT_TUESDAY_14 = utc(2026, 12, 1, 13, 0)
 
 DEFAULT = AvailabilityMap.default()
 RED = AvailabilityMap.all(Level.RED)
 ORANGE = AvailabilityMap.all(Level.ORANGE)
 GREEN = AvailabilityMap.all(Level.GREEN)
-# Only Tuesday from 14:00 green.
-TUESDAY_14 = RED.with_level(1, 14, Level.GREEN)
+TUESDAY_14 = RED.with_level(1, 14, Level.GREEN)  # only Tuesday 14:00–15:00 green
+TUESDAY_9 = RED.with_level(1, 9, Level.GREEN)
+MONDAY_10_ORANGE = DEFAULT.with_level(0, 10, Level.ORANGE)
+SUNDAY_2 = RED.with_level(6, 2, Level.GREEN)  # skipped in March, doubled in October
+SUNDAY_3 = RED.with_level(6, 3, Level.GREEN)
 
 
 def c(person_id: int, languages: str, availability: AvailabilityMap = DEFAULT,
@@ -28,68 +44,188 @@ def c(person_id: int, languages: str, availability: AvailabilityMap = DEFAULT,
     return Candidate(person_id, frozenset(languages.split(",")), availability, open_questions)
 
 
-CASES: list[tuple[str, str, int | None, list[Candidate], datetime, list[int], Route]] = [
-    # rule 1: the school's contact speaks the language and is green, even when busier
-    ("contact green", "tr", 1, [c(1, "nl,tr", open_questions=5), c(2, "tr")], MONDAY_10, [],
-     Route(1, 1, Delivery.NOW, None, None)),
-    # rule 1 skipped: the contact does not speak Punjabi -> rule 2, a green Punjabi speaker
-    ("contact no language", "pa", 1, [c(1, "nl,tr"), c(2, "pa")], MONDAY_10, [],
-     Route(2, 2, Delivery.NOW, None, None)),
-    # rule 2: fewest open questions first among the green speakers
-    ("fewest open", "tr", None, [c(1, "tr", open_questions=3), c(2, "tr", open_questions=1),
-                                 c(3, "tr", open_questions=2)], MONDAY_10, [],
-     Route(2, 2, Delivery.NOW, None, None)),
-    # rule 2 tie: the lowest id
-    ("tie", "tr", None, [c(4, "tr"), c(3, "tr")], MONDAY_10, [],
-     Route(3, 2, Delivery.NOW, None, None)),
-    # rule 1 skipped: the contact is red now, a colleague is green
-    ("contact red", "tr", 1, [c(1, "tr", RED.with_level(1, 9, Level.GREEN)), c(2, "tr")],
-     MONDAY_10, [], Route(2, 2, Delivery.NOW, None, None)),
-    # rule 2, orange: nobody green; delivered silently, the parent told the next green hour
-    ("orange only", "tr", None, [c(1, "tr")], MONDAY_12_30, [],
-     Route(1, 2, Delivery.SILENT, None, datetime(2026, 11, 23, 12, 0, tzinfo=UTC))),
-    # rule 3: nobody green or orange; the contact's next green hour
-    ("held for contact", "pa", 7, [c(7, "pa"), c(8, "pa", TUESDAY_14)], FRIDAY_22, [],
-     Route(7, 3, Delivery.HELD, MONDAY_9.astimezone(UTC), MONDAY_9.astimezone(UTC))),
-    # rule 4: no contact speaker; the speaker green first
-    ("held for first green", "pa", None, [c(8, "pa", TUESDAY_14), c(9, "pa")], FRIDAY_22, [],
-     Route(9, 4, Delivery.HELD, MONDAY_9.astimezone(UTC), MONDAY_9.astimezone(UTC))),
-    # rule 4: nobody is ever green: the least busy, silently
-    ("never green", "pa", None, [c(8, "pa", RED, 2), c(9, "pa", RED, 1)], FRIDAY_22, [],
-     Route(9, 4, Delivery.SILENT, None, None)),
-    # rule 5: nobody speaks the language
-    ("coordinator", "pa", 1, [c(1, "nl,tr")], MONDAY_10, [],
-     Route(None, 5, Delivery.NOW, None, None)),
-    # exclusion (hand-over, escalation): the contact is skipped
-    ("exclude contact", "tr", 1, [c(1, "tr"), c(2, "tr", open_questions=4)], MONDAY_10, [1],
-     Route(2, 2, Delivery.NOW, None, None)),
-    ("exclude everyone", "tr", 1, [c(1, "tr")], MONDAY_10, [1],
-     Route(None, 5, Delivery.NOW, None, None)),
+@dataclass(frozen=True)
+class Case:
+    name: str
+    locale: str
+    contact: int | None
+    team: list[Candidate]
+    now: datetime
+    expected: Route
+    exclude: frozenset[int] = field(default_factory=frozenset)
+
+
+def now_(person: int, rule: int) -> Route:
+    return Route(person, rule, Delivery.NOW, None, None)
+
+
+def held(person: int, rule: int, at: datetime) -> Route:
+    return Route(person, rule, Delivery.HELD, at, at)
+
+
+COORDINATOR = Route(None, 5, Delivery.NOW, None, None)
+
+CASES = [
+    # ---- rule 1: the school's contact, speaking the language, green now
+    Case("1: contact green, even when busier", "tr", 1,
+         [c(1, "nl,tr", open_questions=5), c(2, "tr")], MONDAY_10, now_(1, 1)),
+    Case("1: contact green in summer time (07:30 UTC is 09:30)", "tr", 1,
+         [c(1, "tr"), c(2, "tr", GREEN)], utc(2026, 7, 13, 7, 30), now_(1, 1)),
+    Case("1: contact green in the second 02:00 of 25 October", "tr", 1,
+         [c(1, "tr", SUNDAY_2)], bx(2026, 10, 25, 2, 30, fold=1), now_(1, 1)),
+    # ---- rule 1 skipped
+    Case("1 skipped: contact does not speak Punjabi", "pa", 1,
+         [c(1, "nl,tr"), c(2, "pa", open_questions=3)], MONDAY_10, now_(2, 2)),
+    Case("1 skipped: contact red now", "tr", 1,
+         [c(1, "tr", TUESDAY_9), c(2, "tr", open_questions=3)], MONDAY_10, now_(2, 2)),
+    Case("1 skipped: contact red in winter time (07:30 UTC is 08:30)", "tr", 1,
+         [c(1, "tr"), c(2, "tr", GREEN)], utc(2026, 1, 12, 7, 30), now_(2, 2)),
+    Case("1 skipped: contact orange, a colleague green", "tr", 1,
+         [c(1, "tr", MONDAY_10_ORANGE), c(2, "tr", open_questions=3)], MONDAY_10,
+         now_(2, 2)),
+    Case("1 skipped: contact excluded", "tr", 1,
+         [c(1, "tr"), c(2, "tr", open_questions=4)], MONDAY_10, now_(2, 2), frozenset({1})),
+    Case("1 skipped: contact not in the team", "tr", 99,
+         [c(1, "tr", open_questions=2), c(2, "tr", open_questions=1)], MONDAY_10, now_(2, 2)),
+    Case("1 skipped: the school has no contact", "tr", None,
+         [c(1, "tr", open_questions=2), c(2, "tr", open_questions=1)], MONDAY_10, now_(2, 2)),
+    # ---- rule 2, green: fewest open questions, then lowest id; only speakers count
+    Case("2: fewest open", "tr", None,
+         [c(1, "tr", open_questions=3), c(2, "tr", open_questions=1),
+          c(3, "tr", open_questions=2)], MONDAY_10, now_(2, 2)),
+    Case("2: tie, lowest id", "tr", None, [c(4, "tr"), c(3, "tr"), c(5, "tr")], MONDAY_10,
+         now_(3, 2)),
+    Case("2: a green non-speaker is ignored", "tr", 1,
+         [c(1, "nl"), c(2, "nl,pa"), c(3, "tr", open_questions=9)], MONDAY_10, now_(3, 2)),
+    Case("2: green beats a less busy orange", "tr", None,
+         [c(1, "tr", ORANGE), c(2, "tr", open_questions=7)], MONDAY_10, now_(2, 2)),
+    Case("2: exclusion of a colleague", "tr", None,
+         [c(1, "tr"), c(2, "tr", open_questions=4)], MONDAY_10, now_(2, 2), frozenset({1})),
+    # ---- rule 2, orange: delivered silently, the parent told the next green hour
+    Case("2 orange: the contact's lunch hour", "tr", 1, [c(1, "tr")], MONDAY_12_30,
+         Route(1, 2, Delivery.SILENT, None, MONDAY_13)),
+    Case("2 orange: fewest open among orange", "tr", None,
+         [c(1, "tr", open_questions=2), c(2, "tr", open_questions=1)], MONDAY_12_30,
+         Route(2, 2, Delivery.SILENT, None, MONDAY_13)),
+    Case("2 orange: tie, lowest id", "tr", None, [c(6, "tr"), c(5, "tr")], MONDAY_12_30,
+         Route(5, 2, Delivery.SILENT, None, MONDAY_13)),
+    Case("2 orange: before the red contact's next green hour", "tr", 1,
+         [c(1, "tr"), c(2, "tr", ORANGE.with_level(0, 9, Level.GREEN), 5)], FRIDAY_22,
+         Route(2, 2, Delivery.SILENT, None, NEXT_MONDAY_9)),
+    Case("2 orange: never green, no time for the parent", "tr", None,
+         [c(1, "tr", ORANGE)], MONDAY_10, Route(1, 2, Delivery.SILENT, None, None)),
+    # ---- rule 3: everyone red; the contact's next green hour
+    Case("3: held for the contact over the weekend", "pa", 7,
+         [c(7, "pa", open_questions=4), c(8, "pa", TUESDAY_14), c(9, "pa")], FRIDAY_22,
+         held(7, 3, NEXT_MONDAY_9)),
+    Case("3: the contact even when a colleague is green sooner", "pa", 7,
+         [c(7, "pa", TUESDAY_14), c(9, "pa")], FRIDAY_22, held(7, 3, NEXT_TUESDAY_14)),
+    Case("3: 25 October, Sunday: Monday 09:00 winter time", "tr", 1,
+         [c(1, "tr")], bx(2026, 10, 25, 10, 0), held(1, 3, utc(2026, 10, 26, 8, 0))),
+    Case("3: 25 October, in the repeated hour: 03:00 winter time", "tr", 1,
+         [c(1, "tr", SUNDAY_3)], bx(2026, 10, 25, 2, 15, fold=0),
+         held(1, 3, utc(2026, 10, 25, 2, 0))),
+    Case("3: 29 March, Sunday: Monday 09:00 summer time", "tr", 1,
+         [c(1, "tr")], bx(2026, 3, 29, 10, 0), held(1, 3, utc(2026, 3, 30, 7, 0))),
+    Case("3: 29 March, 03:00 right after the skipped hour", "tr", 1,
+         [c(1, "tr", SUNDAY_3)], bx(2026, 3, 29, 1, 30), held(1, 3, utc(2026, 3, 29, 1, 0))),
+    # ---- rule 3 skipped
+    Case("3 skipped: the contact is never green", "pa", 7,
+         [c(7, "pa", RED), c(8, "pa", TUESDAY_14, 3)], FRIDAY_22,
+         held(8, 4, NEXT_TUESDAY_14)),
+    Case("3 skipped: the contact does not speak the language", "pa", 7,
+         [c(7, "nl,tr"), c(8, "pa", TUESDAY_14)], FRIDAY_22, held(8, 4, NEXT_TUESDAY_14)),
+    Case("3 skipped: the contact is excluded", "pa", 7,
+         [c(7, "pa"), c(8, "pa", TUESDAY_14)], FRIDAY_22, held(8, 4, NEXT_TUESDAY_14),
+         frozenset({7})),
+    # ---- rule 4: whoever is green first
+    Case("4: the speaker green first", "pa", None,
+         [c(8, "pa", TUESDAY_14), c(9, "pa", open_questions=6)], FRIDAY_22,
+         held(9, 4, NEXT_MONDAY_9)),
+    Case("4: same hour, fewest open", "pa", None,
+         [c(8, "pa", open_questions=3), c(9, "pa", open_questions=1)], FRIDAY_22,
+         held(9, 4, NEXT_MONDAY_9)),
+    Case("4: same hour, same load, lowest id", "pa", None,
+         [c(9, "pa", open_questions=1), c(8, "pa", open_questions=1)], FRIDAY_22,
+         held(8, 4, NEXT_MONDAY_9)),
+    Case("4: a never-green speaker is passed over", "pa", None,
+         [c(8, "pa", RED), c(9, "pa", TUESDAY_14, 5)], FRIDAY_22, held(9, 4, NEXT_TUESDAY_14)),
+    Case("4: 29 March: 02:00 does not exist, 03:00 does", "pa", None,
+         [c(8, "pa", SUNDAY_2), c(9, "pa", SUNDAY_3, 5)], bx(2026, 3, 29, 0, 30),
+         held(9, 4, utc(2026, 3, 29, 1, 0))),
+    Case("4: 25 October: the first 02:00 comes before 03:00", "pa", None,
+         [c(8, "pa", SUNDAY_3), c(9, "pa", SUNDAY_2, 5)], bx(2026, 10, 25, 0, 30),
+         held(9, 4, utc(2026, 10, 25, 0, 0))),
+    # ---- rule 4, nobody ever green: the least busy, silently
+    Case("4 silent: nobody is ever green", "pa", None,
+         [c(8, "pa", RED, 2), c(9, "pa", RED, 1)], FRIDAY_22,
+         Route(9, 4, Delivery.SILENT, None, None)),
+    Case("4 silent: tie, lowest id", "pa", 9,
+         [c(9, "pa", RED), c(8, "pa", RED)], FRIDAY_22, Route(8, 4, Delivery.SILENT, None, None)),
+    # ---- rule 5: the coordinator
+    Case("5: nobody speaks the language", "pa", 1, [c(1, "nl,tr", GREEN)], MONDAY_10,
+         COORDINATOR),
+    Case("5: no team", "tr", None, [], MONDAY_10, COORDINATOR),
+    Case("5: everyone excluded", "tr", 1, [c(1, "tr"), c(2, "tr")], MONDAY_10, COORDINATOR,
+         frozenset({1, 2})),
 ]
 
 
-@pytest.mark.parametrize(("name", "locale", "contact", "team", "now", "exclude", "expected"),
-                         CASES, ids=[case[0] for case in CASES])
-def test_route(name: str, locale: str, contact: int | None, team: list[Candidate],
-               now: datetime, exclude: list[int], expected: Route) -> None:
-    assert route(locale, contact, team, now, exclude) == expected
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_route(case: Case) -> None:
+    assert route(case.locale, case.contact, case.team, case.now, case.exclude) == case.expected
 
 
-def test_held_across_the_end_of_summer_time() -> None:
-    """Saturday 24 October 2026 22:00 (summer time) to Monday 26 October 09:00 (winter)."""
-    saturday = datetime(2026, 10, 24, 22, 0, tzinfo=BRUSSELS)
-    held = route("tr", 1, [c(1, "tr")], saturday)
-    assert held.delivery is Delivery.HELD
-    assert held.deliver_at == datetime(2026, 10, 26, 8, 0, tzinfo=UTC)
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_nobody_is_notified_outside_a_green_hour(case: Case) -> None:
+    chosen = route(case.locale, case.contact, case.team, case.now, case.exclude)
+    member = next((m for m in case.team if m.person_id == chosen.assignee_id), None)
+    if member is None:
+        assert chosen.assignee_id is None and chosen.rule == 5
+        return
+    assert case.locale in member.languages and member.person_id not in case.exclude
+    if chosen.delivery is Delivery.NOW:
+        assert member.availability.level_at(case.now) is Level.GREEN
+    if chosen.delivery is Delivery.HELD:
+        assert chosen.deliver_at is not None and chosen.deliver_at > case.now
+        assert chosen.deliver_at.tzinfo is UTC
+        assert member.availability.level_at(chosen.deliver_at) is Level.GREEN
+        assert chosen.answer_from == chosen.deliver_at
+    else:
+        assert chosen.deliver_at is None
 
 
-def test_held_across_the_start_of_summer_time() -> None:
-    saturday = datetime(2026, 3, 28, 22, 0, tzinfo=BRUSSELS)
-    held = route("tr", 1, [c(1, "tr")], saturday)
-    assert held.deliver_at == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # 09:00 summer time
+def test_rules_are_all_covered() -> None:
+    chosen = [route(x.locale, x.contact, x.team, x.now, x.exclude) for x in CASES]
+    assert {r.rule for r in chosen} == {1, 2, 3, 4, 5}
+    assert {r.delivery for r in chosen} == set(Delivery)
 
 
-def test_escalation_after_four_working_hours() -> None:
-    friday_15 = datetime(2026, 11, 27, 15, 0, tzinfo=BRUSSELS)
-    assert escalation_due(friday_15) == datetime(2026, 11, 30, 11, 0, tzinfo=BRUSSELS)
-    assert escalation_due(MONDAY_10) == datetime(2026, 11, 23, 14, 0, tzinfo=BRUSSELS)
+def test_the_zone_of_now_does_not_matter() -> None:
+    team = [c(7, "pa", TUESDAY_14), c(8, "pa")]
+    assert route("pa", 7, team, FRIDAY_22) == route("pa", 7, team, FRIDAY_22.astimezone(UTC))
+
+
+def test_a_naive_now_is_refused() -> None:
+    with pytest.raises(ValueError):
+        route("tr", 1, [c(1, "tr")], datetime(2026, 11, 23, 10, 0))
+    with pytest.raises(ValueError):
+        route("tr", None, [], datetime(2026, 11, 23, 10, 0))
+
+
+@pytest.mark.parametrize(("assigned_at", "working_hours", "expected"), [
+    (bx(2026, 11, 27, 15, 0), 4.0, bx(2026, 11, 30, 11, 0)),  # over the weekend
+    (MONDAY_10, 4.0, bx(2026, 11, 23, 14, 0)),
+    (FRIDAY_22, 4.0, bx(2026, 11, 30, 13, 0)),  # the clock starts on Monday 09:00
+    (MONDAY_10, 1.5, bx(2026, 11, 23, 11, 30)),
+    (bx(2026, 10, 23, 15, 0), 4.0, utc(2026, 10, 26, 10, 0)),  # Monday 11:00 winter time
+    (bx(2026, 3, 27, 15, 0), 4.0, utc(2026, 3, 30, 9, 0)),  # Monday 11:00 summer time
+])
+def test_escalation_after_working_hours(assigned_at: datetime, working_hours: float,
+                                        expected: datetime) -> None:
+    due = escalation_due(assigned_at, working_hours)
+    assert due == expected and due.tzinfo is UTC
+
+
+def test_escalation_defaults_to_four_working_hours() -> None:
+    assert escalation_due(MONDAY_10) == escalation_due(MONDAY_10, 4.0)

@@ -1,14 +1,27 @@
 """Who answers a parent's new question: a pure function of the team and the clock.
 
-The rules, in order (issue 5):
+Only brugfiguren who speak the parent's language (``locale`` in their languages) and are not
+in ``exclude`` (hand-over, escalation) are considered. The rules, in order:
 
-1. the school's fixed contact, if they speak the parent's language and are green now;
-2. else a speaker of the language who is green now, fewest open questions first; then the
-   same among those who are orange now (delivered silently: nobody is notified outside a
-   green hour);
-3. else the school's contact if they speak the language: held until their next green hour;
-4. else any speaker of the language: held until whoever is green first;
-5. else the coordinator.
+1. the school's fixed contact, if they are green now: notified now;
+2. else the speaker who is green now with the fewest open questions (ties: lowest id):
+   notified now; else the same among those orange now: delivered silently (nobody is
+   notified outside a green hour), the parent told their next green hour (None when their
+   map has no green at all);
+3. else the school's contact (nobody is green or orange now): held until their next green
+   hour, which is also what the parent is told; skipped when their map has no green;
+4. else the speaker whose next green hour comes first (ties: fewest open, lowest id): held
+   until then; when no speaker has any green hour, the least busy one, silently, with no
+   time for the parent;
+5. else the coordinator (``assignee_id`` None), now.
+
+Nobody is ever notified in a red hour: NOW only happens for someone green now, and a held
+question is notified at the start of the assignee's green hour.
+
+Usage::
+
+    chosen = route("tr", school.contact_id, candidates, clock.now())
+    chosen = route("tr", school.contact_id, candidates, now, exclude={chosen.assignee_id})
 """
 
 from __future__ import annotations
@@ -20,11 +33,13 @@ from enum import StrEnum
 
 from bot.services.availability import AvailabilityMap, Level, add_working_hours
 
+ESCALATION_WORKING_HOURS = 4.0
+
 
 @dataclass(frozen=True)
 class Candidate:
     person_id: int
-    languages: frozenset[str]
+    languages: frozenset[str]  # locales: "nl", "tr", "pa"...
     availability: AvailabilityMap
     open_questions: int
 
@@ -38,23 +53,28 @@ class Delivery(StrEnum):
 @dataclass(frozen=True)
 class Route:
     assignee_id: int | None  # None: the coordinator
-    rule: int  # 1–4 as above, 5 for the coordinator; 0 when chosen by hand
+    rule: int  # 1–4 as above, 5 for the coordinator; 0 when chosen by hand (questions.py)
     delivery: Delivery
-    deliver_at: datetime | None  # when HELD
-    answer_from: datetime | None  # what the parent is told; None: "now" / "soon"
+    deliver_at: datetime | None  # UTC, only when HELD
+    answer_from: datetime | None  # UTC, what the parent is told; None: now, or no time known
 
 
 def route(locale: str, school_contact_id: int | None, candidates: Sequence[Candidate],
           now: datetime, exclude: Collection[int] = ()) -> Route:
+    """Choose who answers a new question in ``locale`` at ``now`` (aware); see the rules."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("route() needs an aware datetime for now")
     speakers = [c for c in candidates if locale in c.languages and c.person_id not in exclude]
     contact = next((c for c in speakers if c.person_id == school_contact_id), None)
 
+    # Rule 1: the school's own contact, green now.
     if contact is not None and contact.availability.level_at(now) is Level.GREEN:
         return Route(contact.person_id, 1, Delivery.NOW, None, None)
 
+    # Rule 2: the least busy speaker who is green now, else orange now.
     def least_busy(level: Level) -> Candidate | None:
         at_level = [c for c in speakers if c.availability.level_at(now) is level]
-        return min(at_level, key=lambda c: (c.open_questions, c.person_id), default=None)
+        return min(at_level, key=_load, default=None)
 
     if (green := least_busy(Level.GREEN)) is not None:
         return Route(green.person_id, 2, Delivery.NOW, None, None)
@@ -62,22 +82,31 @@ def route(locale: str, school_contact_id: int | None, candidates: Sequence[Candi
         return Route(orange.person_id, 2, Delivery.SILENT, None,
                      orange.availability.next_green(now))
 
+    # Rule 3: everyone is red now; the school's contact at their next green hour.
     if contact is not None and (when := contact.availability.next_green(now)) is not None:
         return Route(contact.person_id, 3, Delivery.HELD, when, when)
 
+    # Rule 4: whichever speaker is green first; if nobody ever is, the least busy, silently.
     if speakers:
         timed = [(when, c) for c in speakers
                  if (when := c.availability.next_green(now)) is not None]
         if timed:
-            when, first = min(timed, key=lambda t: (t[0], t[1].open_questions,
-                                                    t[1].person_id))
+            when, first = min(timed, key=lambda t: (t[0], *_load(t[1])))
             return Route(first.person_id, 4, Delivery.HELD, when, when)
-        anyone = min(speakers, key=lambda c: (c.open_questions, c.person_id))
+        anyone = min(speakers, key=_load)
         return Route(anyone.person_id, 4, Delivery.SILENT, None, None)
 
+    # Rule 5: nobody speaks the language (or everyone was excluded).
     return Route(None, 5, Delivery.NOW, None, None)
 
 
-def escalation_due(assigned_at: datetime, working_hours: float = 4.0) -> datetime:
-    """When a question nobody took is offered to the next candidate."""
+def escalation_due(assigned_at: datetime,
+                   working_hours: float = ESCALATION_WORKING_HOURS) -> datetime:
+    """When a question nobody took is offered to the next candidate (UTC): after
+    ``working_hours`` of Monday–Friday 09:00–17:00 Brussels time."""
     return add_working_hours(assigned_at, working_hours)
+
+
+def _load(candidate: Candidate) -> tuple[int, int]:
+    """The tie-break order: fewest open questions, then lowest id."""
+    return candidate.open_questions, candidate.person_id
