@@ -36,9 +36,10 @@ def test_the_steps_in_order_and_skipping_a_translation() -> None:
         step = next_step(step)
     assert tuple(walked) == STEPS
     assert next_step("title:tr", skipped=True) == "title:pa"  # "Dutch only": no description
-    assert next_step("title:pa", skipped=True) == SUMMARY
+    assert next_step("title:pa", skipped=True) == "voice:tr"  # then a voice per language
     assert next_step("address", skipped=True) == "title:nl"
-    assert next_step("desc:pa") == SUMMARY
+    assert next_step("desc:pa") == "voice:tr"
+    assert next_step("voice:nl") == SUMMARY
 
 
 def test_public_date_and_time_parsers() -> None:

@@ -76,14 +76,25 @@ async def test_coordinator_creates_a_workshop_parents_see_it(
     [ask] = await greet.says("Spor salonunda çocuk yogası")
     [ask] = await greet.taps("⏭ Overslaan")
     assert ask["text"].startswith("De titel in het Punjabi?")
-    [summary] = await greet.taps("🇧🇪 Alleen Nederlands")
+    # Then a voice message per language (Turkish, Punjabi, Dutch), each may be skipped.
+    [ask] = await greet.taps("🇧🇪 Alleen Nederlands")
+    [draft] = await drafts(db)
+    assert draft.awaiting == "voice:tr"
+    [ask] = await greet.taps("⏭ Overslaan")
+    [ask] = await greet.taps("⏭ Overslaan")
+    [summary] = await greet.taps("⏭ Overslaan")
     text = summary["text"]
     assert text.startswith("Klopt dit? Ouders lezen het zo:")
     assert "🎨 Workshop voor kinderen\nKinderyoga in de turnzaal" in text
     assert "woensdag 25 november 2026, 14:00–15:00" in text
     assert "📍 Turnzaal Het Wijdeland" in text
     assert "Voor: Freinetschool Het Wijdeland (Brustem)" in text
-    assert text.endswith("Niet vertaald: ਪੰਜਾਬੀ")
+    assert "Türkçe: Spor salonunda çocuk yogası" in text
+    assert "Niet vertaald: ਪੰਜਾਬੀ" in text
+    # The summary offers each part to change, then Save.
+    datas = [data for _label, data in fake.inline_buttons(summary)]
+    assert f"ad:{draft.id}:e:time" in datas and f"ad:{draft.id}:e:voice" in datas
+    assert datas[-2:] == [f"ad:{draft.id}:save", f"ad:{draft.id}:x"]
 
     # Forged and stale buttons change nothing.
     [draft] = await drafts(db)

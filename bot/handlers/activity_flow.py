@@ -1,34 +1,55 @@
-"""/activity: the coordinator creates an activity step by step, with buttons where they help
-(kind, schools, day) and typed answers elsewhere (hours, place, texts per language).
+"""/activity: the coordinator creates an activity step by step, or changes one still to come,
+with buttons where they help (kind, schools, day, the parts to change) and typed answers
+elsewhere (hours, place, texts per language), and a voice message per language.
 
 The conversation's state is the draft row (bot/services/activity_draft.py): its ``awaiting``
 column says which question was asked; every button carries the draft's id and is checked
-against the step the draft is at, so an old or forged button changes nothing. The
-coordinator's typed answers reach the draft through announce.coordinator_message.
+against the step the draft is at, so an old or forged button changes nothing. The activity
+itself changes only on Save. The coordinator's typed answers and voice messages reach the
+draft through announce.coordinator_message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
+from bot.handlers.activities import button_label
 from bot.handlers.door import BotContext, door
 from bot.handlers.onboarding import ensure_onboarded
 from bot.handlers.programme_text import KIND_LABELS, escape, item_text, kind_label
-from bot.i18n import LANGUAGE_NAMES, _, format_date, format_number, format_time, use_locale
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    SUPPORTED_LOCALES,
+    _,
+    format_date,
+    format_number,
+    format_time,
+    use_locale,
+)
 from bot.services import activity_draft as service
-from bot.services import importer, people
+from bot.services import people
+from bot.services import programme as programme_service
 from bot.services.activity_draft import DraftView
-from bot.services.programme import DUTCH, Occurrence, programme_item
+from bot.services.programme import DUTCH, ActivityData, Occurrence, programme_item
 from bot.services.roles import Role
 
-# ad:new | ad:<draft id>:<action> (see activity_draft.button_fits)
-ACTIVITY_FLOW_DATA = (r"^ad:(?:new|\d{1,9}:(?:k:[a-z_]{1,16}|s:\d{1,6}|sa|sd|d:\d{8}"
-                      r"|sk:[a-z:]{1,12}|save|x))$")
+# ad:new | ad:e:<activity id> (edit it) | ad:p:<page> (the list of activities to edit)
+# | ad:<draft id>:<action> (see activity_draft.button_fits)
+ACTIVITY_FLOW_DATA = (r"^ad:(?:new|e:\d{1,9}|p:\d{1,3}|\d{1,9}:(?:k:[a-z_]{1,16}|s:\d{1,6}"
+                      r"|sa|sd|d:\d{8}|sk:[a-z:]{1,12}|rm:[a-z:]{1,12}|e:[a-z]{1,8}|save|x))$")
 COORDINATOR_ONLY = {Role.COORDINATOR}
+PAGE_SIZE = 8  # activities per page of /activity's list
+TICK = "✅ "
 
 
-def question(step: str) -> str:
+def question(step: str, review: bool = False) -> str:
+    if step == "kind" and review:
+        return _("What kind of activity is it?")
     return {
         "kind": _("New activity. What kind of activity is it?"),
         "schools": _("For which schools? Tap one or more, then “Done”."),
@@ -43,6 +64,12 @@ def question(step: str) -> str:
         "desc:tr": _("A short description in Turkish? Type it, or tap “Skip”."),
         "title:pa": _("The title in Punjabi? Type it, or tap “Dutch only”."),
         "desc:pa": _("A short description in Punjabi? Type it, or tap “Skip”."),
+        "voice:tr": _("A voice message in Turkish about this activity, for parents who read "
+                      "little? Record it and send it here."),
+        "voice:pa": _("A voice message in Punjabi about this activity, for parents who read "
+                      "little? Record it and send it here."),
+        "voice:nl": _("A voice message in Dutch about this activity, for parents who read "
+                      "little? Record it and send it here."),
     }[step]
 
 
@@ -60,21 +87,51 @@ def _button(draft: DraftView, label: str, action: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=f"ad:{draft.id}:{action}")
 
 
+def current_line(data: Mapping[str, Any], step: str) -> str | None:
+    """'Now: …' under a question whose answer the draft already holds (when changing it)."""
+    if step in service.BUTTON_STEPS or not service.has_value(data, step):
+        return None
+    value = service.value_of(data, step)
+    if service.is_voice_step(step):
+        value = _("a voice message")
+    elif step == "date":
+        value = format_date(date.fromisoformat(value), "EEE d MMM y")
+    return _("Now: {value}").format(value=value)
+
+
+def skip_buttons(draft: DraftView, step: str) -> list[InlineKeyboardButton]:
+    """Skip the question (an answer the draft holds stays as it is), and remove the answer.
+    The labels match the questions' words: "Skip", "Dutch only"."""
+    data, row = draft.data, []
+    if service.can_skip(data, step):
+        if step not in service.SKIPPABLE:  # a required answer, when changing it
+            label = "↩️ " + _("Keep as it is")
+        elif step in ("title:tr", "title:pa") and not service.has_value(data, step):
+            label = "🇧🇪 " + _("Dutch only")
+        else:
+            label = "⏭ " + _("Skip")
+        row.append(_button(draft, label, f"sk:{step}"))
+    if service.can_remove(data, step):
+        row.append(_button(draft, "🇧🇪 " + _("Dutch only") if step.startswith("title:")
+                           else "🗑 " + _("Remove"), f"rm:{step}"))
+    return row
+
+
 async def question_screen(context: BotContext,
                           draft: DraftView) -> tuple[str, InlineKeyboardMarkup, str | None]:
     """The text, the buttons and the parse mode of the step the draft is at."""
     step = draft.awaiting or service.SUMMARY
-    cancel = [_button(draft, "✖️ " + _("Cancel"), "x")]
     if step == service.SUMMARY:
         return await summary(context, draft)
+    data = draft.data
     rows: list[list[InlineKeyboardButton]] = []
     if step == "kind":
-        rows = [[_button(draft, kind_label(kind), f"k:{kind.value}")] for kind in KIND_LABELS]
+        rows = [[_button(draft, (TICK if data.get("kind") == kind.value else "")
+                         + kind_label(kind), f"k:{kind.value}")] for kind in KIND_LABELS]
     elif step == "schools":
-        tick, data = "✅ ", draft.data
-        rows = [[_button(draft, (tick if data.get("all_schools") else "") + _("All schools"),
+        rows = [[_button(draft, (TICK if data.get("all_schools") else "") + _("All schools"),
                          "sa")]]
-        rows += [[_button(draft, (tick if s.code in (data.get("schools") or []) else "")
+        rows += [[_button(draft, (TICK if s.code in (data.get("schools") or []) else "")
                           + s.name, f"s:{s.id}")]
                  for s in await people.schools(context.session)]
         rows.append([_button(draft, "✔️ " + _("Done"), "sd")])
@@ -83,33 +140,82 @@ async def question_screen(context: BotContext,
         labels = [_button(draft, format_date(day, "EEE d MMM"), f"d:{day:%Y%m%d}")
                   for day in days]
         rows = [labels[i:i + 2] for i in range(0, len(labels), 2)]
-    elif step in ("title:tr", "title:pa"):
-        rows = [[_button(draft, "🇧🇪 " + _("Dutch only"), f"sk:{step}")]]
-    elif step in service.SKIPPABLE:
-        rows = [[_button(draft, "⏭ " + _("Skip"), f"sk:{step}")]]
-    return question(step), InlineKeyboardMarkup([*rows, cancel]), None
+    if skips := skip_buttons(draft, step):
+        rows.append(skips)
+    text = question(step, service.reviewing(data))
+    if (now := current_line(data, step)) is not None:
+        text += "\n" + now
+    cancel = [_button(draft, "✖️ " + _("Cancel"), "x")]
+    return text, InlineKeyboardMarkup([*rows, cancel]), None
+
+
+def part_labels() -> dict[str, str]:
+    return {
+        # Translators: a button on the summary of an activity: change its kind (workshop...).
+        "kind": "🗂 " + _("Kind"),
+        "schools": "🏫 " + _("Schools"),
+        # Translators: a button: change the day of an activity.
+        "date": "📅 " + _("Day"),
+        # Translators: a button: change the start and end time of an activity.
+        "time": "🕒 " + _("Hours"),
+        "place": "📍 " + _("Place"),
+        "voice": "🎙 " + _("Voice messages"),
+        **{code: "✏️ " + LANGUAGE_NAMES[code] for code in SUPPORTED_LOCALES},
+    }
+
+
+def summary_markup(draft: DraftView) -> InlineKeyboardMarkup:
+    """A button per part to change (two a row, the languages together), then Save, Cancel."""
+    labels = part_labels()
+    parts = [_button(draft, labels[part], f"e:{part}")
+             for part in service.parts_offered(draft.data) if part not in SUPPORTED_LOCALES]
+    rows = [parts[i:i + 2] for i in range(0, len(parts), 2)]
+    rows.append([_button(draft, labels[code], f"e:{code}") for code in SUPPORTED_LOCALES])
+    rows.append([_button(draft, "💾 " + _("Save"), "save"),
+                 _button(draft, "✖️ " + _("Cancel"), "x")])
+    return InlineKeyboardMarkup(rows)
 
 
 async def summary(context: BotContext,
                   draft: DraftView) -> tuple[str, InlineKeyboardMarkup, str | None]:
-    """The activity as a Dutch-speaking parent reads it, what is not translated, Save."""
+    """The activity as a Dutch-speaking parent reads it, the translations and voices, what is
+    not translated; a button per part to change, and Save."""
     schools = await people.schools(context.session)
+    tz = context.settings.timezone
     data = service.to_activity(draft.data, service.external_id(draft.id),
-                               {s.code: s.id for s in schools}, context.settings.timezone)
-    with use_locale(DUTCH, context.settings.timezone):
-        item = item_text(programme_item(data, Occurrence(data.starts_at, data.ends_at), DUTCH),
+                               {s.code: s.id for s in schools}, tz)
+    with use_locale(DUTCH, tz):
+        item = item_text(programme_item(data, shown_occurrence(context, data), DUTCH),
                          schools, show_schools=True)
+    heading = (_("Is this right? Parents will read it like this:") if draft.activity_id is None
+               else _("You are changing this activity. Parents will read it like this:"))
+    lines = [escape(heading), "", item, ""]
+    lines += [f"{LANGUAGE_NAMES[code]}: <b>{escape(data.texts[code].title)}</b>"
+              for code in SUPPORTED_LOCALES
+              if code != DUTCH and code in data.texts and data.texts[code].title]
+    if voices := service.voice_languages(draft.data):
+        lines.append(escape(_("Voice messages: {languages}").format(
+            languages=", ".join(LANGUAGE_NAMES[code] for code in voices))))
+    if data.rrule:
+        lines.append(escape(_("🔁 This activity repeats: new hours apply every time. Change "
+                              "its days in your programme file.")))
     missing = service.missing_languages(draft.data)
     if missing:
-        status = _("Not translated: {languages}").format(
-            languages=", ".join(LANGUAGE_NAMES[code] for code in missing))
+        lines.append(escape(_("Not translated: {languages}").format(
+            languages=", ".join(LANGUAGE_NAMES[code] for code in missing))))
     else:
-        status = _("Translated into every language.")
-    text = "\n\n".join([escape(_("Is this right? Parents will read it like this:")), item,
-                        escape(status)])
-    markup = InlineKeyboardMarkup([[_button(draft, "💾 " + _("Save"), "save"),
-                                    _button(draft, "✖️ " + _("Cancel"), "x")]])
-    return text, markup, ParseMode.HTML
+        lines.append(escape(_("Translated into every language.")))
+    lines += ["", escape(_("Tap a part to change it, or “Save”."))]
+    return "\n".join(lines), summary_markup(draft), ParseMode.HTML
+
+
+def shown_occurrence(context: BotContext, data: ActivityData) -> Occurrence:
+    """The occurrence a summary shows: a repeating activity's next one, else its only one."""
+    only = Occurrence(data.starts_at, data.ends_at)
+    if data.rrule is None:
+        return only
+    return programme_service.next_occurrence(data, context.now(),
+                                             context.settings.timezone) or only
 
 
 async def ask(update: Update, context: BotContext, draft: DraftView) -> None:
@@ -118,27 +224,96 @@ async def ask(update: Update, context: BotContext, draft: DraftView) -> None:
     await update.effective_chat.send_message(text, reply_markup=markup, parse_mode=mode)
 
 
+# --------------------------------------------------------------------------------------------
+# the start: a new activity, or one of the activities still to come
+
+
+async def picker(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup] | None:
+    """"New activity" and a page of the activities still to come, each to tap and change;
+    None for a page that does not exist (any more)."""
+    found = await programme_service.upcoming(context.session, context.now(),
+                                             context.settings.timezone)
+    if page > 0 and page * PAGE_SIZE >= len(found):
+        return None
+    rows = [[InlineKeyboardButton("➕ " + _("New activity"), callback_data="ad:new")]]
+    rows += [[InlineKeyboardButton("✏️ " + button_label(data, occurrence),
+                                   callback_data=f"ad:e:{data.id}")]
+             for data, occurrence in found[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]]
+    paging = []
+    if page > 0:
+        paging.append(InlineKeyboardButton("◀️", callback_data=f"ad:p:{page - 1}"))
+    if (page + 1) * PAGE_SIZE < len(found):
+        paging.append(InlineKeyboardButton("▶️", callback_data=f"ad:p:{page + 1}"))
+    if paging:
+        rows.append(paging)
+    text = _("Add an activity to the programme, step by step.")
+    if found:
+        text += "\n" + _("Or tap an activity to change it.")
+    return text, InlineKeyboardMarkup(rows)
+
+
 @door(roles=COORDINATOR_ONLY)
 async def activity_command(update: Update, context: BotContext) -> None:
-    """/activity: the button to start a new activity."""
+    """/activity: a new activity, or one of those still to come to change."""
     assert update.effective_chat is not None
     if not await ensure_onboarded(update, context):
         return
-    await update.effective_chat.send_message(
-        _("Add an activity to the programme, step by step."),
-        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(
-            "➕ " + _("New activity"), callback_data="ad:new")]]))
+    screen = await picker(context, 0)
+    assert screen is not None
+    text, markup = screen
+    await update.effective_chat.send_message(text, reply_markup=markup)
+
+
+async def start_button(update: Update, context: BotContext) -> None:
+    """ad:new, ad:e:<activity>, ad:p:<page>: a new draft, an edit, another page."""
+    query = update.callback_query
+    assert query is not None and query.data is not None and context.person is not None
+    if query.data == "ad:new":
+        draft = await service.create(context.session, context.person.id)
+    elif query.data.startswith("ad:p:"):
+        screen = await picker(context, int(query.data[5:]))
+        if screen is None:
+            await query.answer(_("This button has expired."), show_alert=True)
+            return
+        await query.answer()
+        await query.edit_message_reply_markup(screen[1])
+        return
+    else:
+        found = await service.start_edit(context.session, context.person.id,
+                                         int(query.data[5:]), context.now(),
+                                         context.settings.timezone)
+        if found is None:  # unknown, cancelled or past: nothing changes
+            await query.answer(_("This button has expired."), show_alert=True)
+            return
+        draft = found
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await ask(update, context, draft)
+
+
+# --------------------------------------------------------------------------------------------
+# answers: typed, voice, buttons
 
 
 @door(roles=COORDINATOR_ONLY)
 async def take_input(update: Update, context: BotContext) -> None:
-    """A typed answer: checked, kept, the next question; anything else: a hint and again."""
+    """A typed answer or a voice message: checked, kept, the next question; anything else:
+    a hint and the question again."""
     message = update.message
     assert message is not None and context.person is not None
     draft = await service.awaiting_draft(context.session, context.person.id)
     if draft is None or draft.awaiting is None:
         return
     step = draft.awaiting
+    if service.is_voice_step(step):
+        if message.voice is None:
+            await ask(update, context, draft)
+            return
+        following, data = service.advance(
+            service.with_voice(draft.data, step, message.voice.file_id), step)
+        draft = await service.store(context.session, draft.id, following, data)
+        await ask(update, context, draft)
+        return
     if not message.text:
         await message.reply_text(_("Please answer with a text message.")
                                  if step not in service.BUTTON_STEPS
@@ -156,7 +331,8 @@ async def take_input(update: Update, context: BotContext) -> None:
         await message.reply_text(problem_text(problem, message.text))
         await ask(update, context, draft)
         return
-    draft = await service.store(context.session, draft.id, service.next_step(step), data)
+    following, data = service.advance(data, step)
+    draft = await service.store(context.session, draft.id, following, data)
     await ask(update, context, draft)
 
 
@@ -165,20 +341,16 @@ async def flow_button(update: Update, context: BotContext) -> None:
     """Every button of /activity; each must fit the presser's own draft at its current step."""
     query = update.callback_query
     assert query is not None and query.data is not None and context.person is not None
-    if query.data == "ad:new":
-        draft = await service.create(context.session, context.person.id)
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-        await ask(update, context, draft)
+    if query.data == "ad:new" or query.data.startswith(("ad:e:", "ad:p:")):
+        await start_button(update, context)
         return
     _prefix, raw_id, action = query.data.split(":", 2)
     draft = await service.get(context.session, int(raw_id))
     if (draft is None or draft.person_id != context.person.id
-            or not service.button_fits(draft.awaiting, action, context.now().date())):
+            or not service.button_fits(draft.awaiting, action, context.now().date(),
+                                       draft.data)):
         await query.answer(_("This button has expired."), show_alert=True)
         return
-    step = draft.awaiting or service.SUMMARY
-    data = draft.data
     if action == "x":
         await service.drop(context.session, draft.id)
         await query.answer()
@@ -187,50 +359,77 @@ async def flow_button(update: Update, context: BotContext) -> None:
     if action == "save":
         await save(update, context, draft)
         return
-    if step == "schools" and action != "sd":
-        if action == "sa":
-            data = service.choose_all_schools(data)
-        else:
-            school_id = int(action[2:])
-            school = next((s for s in await people.schools(context.session)
-                           if s.id == school_id), None)
-            if school is None:
-                await query.answer(_("This button has expired."), show_alert=True)
-                return
-            data = service.toggle_school(data, school.code)
-        draft = await service.store(context.session, draft.id, step, data)
-        _text, markup, _mode = await question_screen(context, draft)
-        await query.answer()
-        await query.edit_message_reply_markup(markup)
+    if draft.awaiting == "schools" and action != "sd":
+        await school_button(update, context, draft, action)
         return
+    await next_question(update, context, draft, action)
+
+
+async def school_button(update: Update, context: BotContext, draft: DraftView,
+                        action: str) -> None:
+    """"All schools" or a school: ticked or unticked in place."""
+    query = update.callback_query
+    assert query is not None
+    if action == "sa":
+        data = service.choose_all_schools(draft.data)
+    else:
+        school_id = int(action[2:])
+        school = next((s for s in await people.schools(context.session)
+                       if s.id == school_id), None)
+        if school is None:
+            await query.answer(_("This button has expired."), show_alert=True)
+            return
+        data = service.toggle_school(draft.data, school.code)
+    draft = await service.store(context.session, draft.id, "schools", data)
+    _text, markup, _mode = await question_screen(context, draft)
+    await query.answer()
+    await query.edit_message_reply_markup(markup)
+
+
+async def next_question(update: Update, context: BotContext, draft: DraftView,
+                        action: str) -> None:
+    """A button that answers the question (or picks a part to change): on to the next."""
+    query = update.callback_query
+    assert query is not None and draft.awaiting is not None
+    step, data = draft.awaiting, draft.data
     if action == "sd" and not service.schools_chosen(data):
         await query.answer(_("Choose at least one school, or “All schools”."), show_alert=True)
         return
-    if action.startswith("k:"):
-        data = {**data, "kind": action[2:]}
-    elif action.startswith("d:"):
-        day = service.day_of(action[2:])
-        assert day is not None
-        data = {**data, "date": day.isoformat()}
-    draft = await service.store(context.session, draft.id,
-                                service.next_step(step, skipped=action.startswith("sk:")),
-                                data)
+    if action.startswith("e:"):
+        following = service.PARTS[action[2:]][0]
+    elif action.startswith("sk:"):
+        if (problem := service.skip_problem(data, step)) is not None:
+            await query.answer(problem_text(problem, ""), show_alert=True)
+            return
+        following, data = service.after_skip(data, step)
+    elif action.startswith("rm:"):
+        following, data = service.after_remove(data, step)
+    else:
+        if action.startswith("k:"):
+            data = {**data, "kind": action[2:]}
+        elif action.startswith("d:"):
+            day = service.day_of(action[2:])
+            assert day is not None
+            data = {**data, "date": day.isoformat()}
+        following, data = service.advance(data, step)
+    draft = await service.store(context.session, draft.id, following, data)
     await query.answer()
     await query.edit_message_reply_markup(None)
     await ask(update, context, draft)
 
 
 async def save(update: Update, context: BotContext, draft: DraftView) -> None:
-    """Save: the activity is created (or updated: the id is stable) and the draft is gone."""
+    """Save: the activity is created, or changed in place; the draft is gone."""
     query = update.callback_query
-    assert query is not None
-    schools = await people.schools(context.session)
-    data = service.to_activity(draft.data, service.external_id(draft.id),
-                               {s.code: s.id for s in schools}, context.settings.timezone)
-    await importer.apply(context.session, [data], context.settings.timezone)
-    await service.drop(context.session, draft.id)
+    assert query is not None and update.effective_chat is not None
+    data, problem = await service.save(context.session, draft, context.settings.timezone)
     await query.answer()
     await query.edit_message_reply_markup(None)
-    assert update.effective_chat is not None
-    when = f"{format_date(data.starts_at, 'EEE d MMM')} {format_time(data.starts_at)}"
+    if data is None or problem is not None:
+        await update.effective_chat.send_message(_(
+            "This activity was changed in the meantime (by a file or a cancellation). "
+            "Nothing was saved: please start again with /activity."))
+        return
+    start = shown_occurrence(context, data).starts_at
+    when = f"{format_date(start, 'EEE d MMM')} {format_time(start)}"
     await update.effective_chat.send_message(_("Saved.") + f" ({when})")

@@ -173,7 +173,8 @@ async def audience_after(context: BotContext, audience: Audience, action: str) -
 
 
 async def preview(update: Update, context: BotContext, draft: BroadcastView) -> None:
-    """The programme as each chosen language will receive it, for the chosen schools."""
+    """The programme as each chosen language will receive it, for the chosen schools, voice
+    messages included."""
     assert draft.week_start is not None
     tz = context.settings.timezone
     schools = await people.schools(context.session)
@@ -186,6 +187,16 @@ async def preview(update: Update, context: BotContext, draft: BroadcastView) -> 
             text = programme_text(programme_heading(draft.week_start), items, schools,
                                   show_schools=True)
         await send_html(update, f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}")
+        await send_voices(update, context, items)
+
+
+async def send_voices(update: Update, context: BotContext, items: list[ProgrammeItem]) -> None:
+    """The voice messages of these activities (in the items' language), after their text."""
+    assert update.effective_chat is not None
+    for item in programme_service.voiced(items):
+        payload = service.voice_payload(item)
+        await context.bot.send_voice(update.effective_chat.id, payload["file_id"],
+                                     caption=payload["caption"])
 
 
 async def send(update: Update, context: BotContext, draft: BroadcastView) -> None:

@@ -21,6 +21,7 @@ from bot.i18n import (
 )
 from bot.services import importer, people
 from bot.services import programme as service
+from bot.services.broadcast import voice_payload
 from bot.services.outbox import split_text
 from bot.services.roles import Role
 
@@ -49,7 +50,8 @@ def programme_heading(first_day: date) -> str:
 
 @door()
 async def week_command(update: Update, context: BotContext) -> None:
-    """/week and the 📅 button: the coming seven days for the parent's schools."""
+    """/week and the 📅 button: the coming seven days for the parent's schools, then the
+    activities' voice messages in their language."""
     if not await ensure_onboarded(update, context):
         return
     person = context.person
@@ -64,6 +66,12 @@ async def week_command(update: Update, context: BotContext) -> None:
     text = programme_text(programme_heading(start.date()), items, schools,
                           show_schools=len(person.school_ids) > 1)
     await send_html(update, text, reply_markup=main_keyboard())
+    # Then the voice messages in their language, for parents who read little.
+    assert update.effective_chat is not None
+    for item in service.voiced(items):
+        payload = voice_payload(item)
+        await context.bot.send_voice(update.effective_chat.id, payload["file_id"],
+                                     caption=payload["caption"])
 
 
 @door(roles=COORDINATOR_ONLY)

@@ -1,11 +1,19 @@
-"""/activity: the coordinator creates an activity step by step; the draft row is the state.
+"""/activity: the coordinator creates or edits an activity step by step; the draft row is
+the state.
 
 Usage::
 
     draft = await create(session, person_id)            # awaits "kind" first
+    draft = await start_edit(session, person_id, 12)    # an existing activity: the summary
     data, problem = answer(draft.data, "start", "14u")  # a typed answer, checked
     step = next_step("title:tr", skipped=True)          # "Dutch only": on to "title:pa"
-    activity = to_activity(draft.data, external_id(draft.id), school_ids)
+    step, data = after_skip(draft.data, "address")      # "Skip" / "Keep as it is"
+    activity, problem = await save(session, draft)      # created, or updated in place
+
+A new draft asks every question in order (``STEPS``), then shows the summary. From the
+summary (and for an existing activity, from the start) the coordinator taps a part
+(``PARTS``) to change; its questions are asked, then the summary again ("review"). The
+activity itself is written only by :func:`save`, so cancelling leaves it untouched.
 
 The plain rules (step order, validation, the buttons each step accepts) have no Telegram or
 database in them; the draft functions flush, never commit.
@@ -25,17 +33,37 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS, SUPPORTED_LOCALES
+from bot.services import importer
+from bot.services import programme as programme_service
 from bot.services.importer import parse_date, parse_time
 from bot.services.programme import DUTCH, ActivityData, Kind, LocalText, Place
+from storage import programme as programme_repo
 from storage.models import ActivityDraft, utcnow
 
 SUMMARY = "summary"
-# The questions, in order; "summary" comes after the last.
-STEPS = ("kind", "schools", "date", "start", "end", "place", "address",
-         "title:nl", "desc:nl", "title:tr", "desc:tr", "title:pa", "desc:pa")
+VOICE_PREFIX = "voice:"
+TEXT_STEPS = ("kind", "schools", "date", "start", "end", "place", "address",
+              "title:nl", "desc:nl", "title:tr", "desc:tr", "title:pa", "desc:pa")
+# A voice message per language, for parents who read little; as in /announce, the
+# languages that need one most come first.
+VOICE_STEPS = tuple(VOICE_PREFIX + code for code in ("tr", "pa", "nl"))
+# The questions of a new activity, in order; "summary" comes after the last.
+STEPS = TEXT_STEPS + VOICE_STEPS
 BUTTON_STEPS = ("kind", "schools")  # answered with buttons only
-# Steps a "Skip" / "Dutch only" button may pass over.
-SKIPPABLE = ("address", "desc:nl", "title:tr", "desc:tr", "title:pa", "desc:pa")
+# Steps that may stay empty: a "Skip" / "Dutch only" button passes over them.
+SKIPPABLE = ("address", "desc:nl", "title:tr", "desc:tr", "title:pa", "desc:pa", *VOICE_STEPS)
+# The parts of the summary the coordinator may tap to change, and the questions each asks.
+PARTS: dict[str, tuple[str, ...]] = {
+    "kind": ("kind",),
+    "schools": ("schools",),
+    "date": ("date",),
+    "time": ("start", "end"),
+    "place": ("place", "address"),
+    "nl": ("title:nl", "desc:nl"),
+    "tr": ("title:tr", "desc:tr"),
+    "pa": ("title:pa", "desc:pa"),
+    "voice": VOICE_STEPS,
+}
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
 MAX_PLACE = 200
@@ -50,10 +78,15 @@ BAD_TIME = "bad_time"
 END_NOT_AFTER_START = "end_not_after_start"
 TOO_LONG = "too_long"
 USE_BUTTONS = "use_buttons"
+# Problems with Save of an edit: the activity changed (a file import, a cancellation) or is
+# gone since the edit began; nothing is written.
+CHANGED = "changed"
 
+# sk: "Skip" (or "Keep as it is"), rm: "Remove" (or "Dutch only"), e: change a part.
 _BUTTON = re.compile(
     r"^(?:k:(?P<kind>[a-z_]{1,16})|s:(?P<school>\d{1,6})|(?P<all>sa)|(?P<done>sd)"
-    r"|d:(?P<day>\d{8})|sk:(?P<skip>[a-z:]{1,12})|(?P<save>save)|(?P<cancel>x))$")
+    r"|d:(?P<day>\d{8})|sk:(?P<skip>[a-z:]{1,12})|rm:(?P<remove>[a-z:]{1,12})"
+    r"|e:(?P<part>[a-z]{1,8})|(?P<save>save)|(?P<cancel>x))$")
 
 
 @dataclass(frozen=True)
@@ -62,18 +95,130 @@ class DraftView:
     person_id: int
     awaiting: str | None
     data: dict[str, Any]
+    # Set when the draft edits this existing activity (None: a new one).
+    activity_id: int | None = None
 
 
 # --------------------------------------------------------------------------------------------
 # plain rules
 
 
-def next_step(step: str, *, skipped: bool = False) -> str:
-    """The question after ``step``; a skipped translation title skips its description too."""
-    index = STEPS.index(step) + 1
+def next_step(step: str, *, skipped: bool = False, review: bool = False) -> str:
+    """The question after ``step``; a skipped translation title skips its description too.
+    In review (a part tapped on the summary) only that part's questions are asked."""
+    steps = STEPS
+    if review:
+        steps = next(chain for chain in PARTS.values() if step in chain)
+    index = steps.index(step) + 1
     if skipped and step.startswith("title:"):
         index += 1
-    return STEPS[index] if index < len(STEPS) else SUMMARY
+    return steps[index] if index < len(steps) else SUMMARY
+
+
+def reviewing(data: Mapping[str, Any]) -> bool:
+    """The summary was reached once (or the draft edits an existing activity)."""
+    return bool(data.get("review"))
+
+
+def advance(data: Mapping[str, Any], step: str, *,
+            skipped: bool = False) -> tuple[str, dict[str, Any]]:
+    """The step after ``step`` and the data, which remembers once the summary is reached."""
+    following = next_step(step, skipped=skipped, review=reviewing(data))
+    new = dict(data)
+    if following == SUMMARY:
+        new["review"] = True
+    return following, new
+
+
+def is_voice_step(step: str | None) -> bool:
+    return step is not None and step.startswith(VOICE_PREFIX)
+
+
+def _locale_of(step: str) -> str:
+    return step.split(":", 1)[1]
+
+
+def has_value(data: Mapping[str, Any], step: str) -> bool:
+    """Whether the draft already holds an answer to ``step``."""
+    return bool(value_of(data, step))
+
+
+def value_of(data: Mapping[str, Any], step: str) -> str:
+    """The draft's answer to ``step`` as stored ("" if none): a date as 2026-11-25, an hour
+    as 14:00, a text, a voice message's file_id."""
+    if step == "schools":
+        return "all" if data.get("all_schools") else " ".join(data.get("schools") or [])
+    if is_voice_step(step):
+        return str((data.get("voices") or {}).get(_locale_of(step)) or "")
+    if step.startswith(("title:", "desc:")):
+        field = "title" if step.startswith("title:") else "description"
+        return str(((data.get("texts") or {}).get(_locale_of(step)) or {}).get(field) or "")
+    return str(data.get(step) or "")
+
+
+def can_skip(data: Mapping[str, Any], step: str) -> bool:
+    """"Skip" for a step that may stay empty; "Keep as it is" for one that has an answer."""
+    return step in SKIPPABLE or (step not in BUTTON_STEPS and has_value(data, step))
+
+
+def can_remove(data: Mapping[str, Any], step: str) -> bool:
+    """"Remove" (a translation: "Dutch only") for an optional answer the draft holds."""
+    return step in SKIPPABLE and has_value(data, step)
+
+
+def skip_problem(data: Mapping[str, Any], step: str) -> str | None:
+    """Why the answer to ``step`` cannot be kept as it is: an end that is no longer after a
+    new start. None: it can."""
+    if step == "end" and has_value(data, step) and not _ends_after_start(data, data["end"]):
+        return END_NOT_AFTER_START
+    return None
+
+
+def after_skip(data: Mapping[str, Any], step: str) -> tuple[str, dict[str, Any]]:
+    """Skip ``step``, or keep its answer: the next step and the data."""
+    # An empty translation title: its description is not asked either.
+    return advance(data, step, skipped=not has_value(data, step))
+
+
+def after_remove(data: Mapping[str, Any], step: str) -> tuple[str, dict[str, Any]]:
+    """Remove the answer to an optional step (a title takes its description along)."""
+    new = dict(data)
+    if is_voice_step(step):
+        new["voices"] = {code: file_id for code, file_id in (data.get("voices") or {}).items()
+                         if code != _locale_of(step)}
+    elif step.startswith(("title:", "desc:")):
+        locale = _locale_of(step)
+        texts = {code: dict(value) for code, value in (data.get("texts") or {}).items()}
+        own = texts.pop(locale, {})
+        if step.startswith("desc:") and own.get("title"):
+            texts[locale] = {"title": own["title"]}
+        new["texts"] = texts
+    else:
+        new[step] = ""
+    return advance(new, step, skipped=True)
+
+
+def with_voice(data: Mapping[str, Any], step: str, file_id: str) -> dict[str, Any]:
+    """The draft's data with the voice message for the awaited language."""
+    return {**data, "voices": {**(data.get("voices") or {}), _locale_of(step): file_id}}
+
+
+def voice_languages(data: Mapping[str, Any]) -> list[str]:
+    """The languages with a voice message, in catalog order."""
+    voices = data.get("voices") or {}
+    return [code for code in SUPPORTED_LOCALES if voices.get(code)]
+
+
+def parts_offered(data: Mapping[str, Any]) -> list[str]:
+    """The parts the summary offers to change. A repeating activity's days come from its
+    repeat rule (the spreadsheet's), so only its hours change here."""
+    return [part for part in PARTS if not (part == "date" and data.get("rrule"))]
+
+
+def _ends_after_start(data: Mapping[str, Any], end: str) -> bool:
+    # An activity imported over several days (a calendar event) ends on a later day.
+    return bool(data.get("span_days")) or time.fromisoformat(end) > time.fromisoformat(
+        data["start"])
 
 
 def max_length(step: str) -> int:
@@ -90,7 +235,7 @@ def answer(data: Mapping[str, Any], step: str, text: str, *,
     problem (one of the constants above)."""
     text = text.strip()
     new = dict(data)
-    if step in BUTTON_STEPS or step not in STEPS:
+    if step in BUTTON_STEPS or step not in TEXT_STEPS:
         return new, USE_BUTTONS
     if step == "date":
         day = parse_date(text)
@@ -103,7 +248,7 @@ def answer(data: Mapping[str, Any], step: str, text: str, *,
         clock = parse_time(text)
         if clock is None:
             return new, BAD_TIME
-        if step == "end" and clock <= time.fromisoformat(data["start"]):
+        if step == "end" and not _ends_after_start(data, clock.isoformat()):
             return new, END_NOT_AFTER_START
         new[step] = clock.strftime("%H:%M")
     else:
@@ -139,9 +284,12 @@ def days_offered(today: date) -> list[date]:
     return [today + timedelta(days=n) for n in range(DAYS_OFFERED)]
 
 
-def button_fits(awaiting: str | None, action: str, today: date | None = None) -> bool:
-    """Whether a button (the action part of its data) answers the step the draft is at."""
+def button_fits(awaiting: str | None, action: str, today: date | None = None,
+                data: Mapping[str, Any] | None = None) -> bool:
+    """Whether a button (the action part of its data) answers the step the draft is at, with
+    the answers it holds (``data``)."""
     match = _BUTTON.match(action)
+    data = data or {}
     if match is None or awaiting is None:
         return False
     if match["cancel"]:
@@ -155,7 +303,11 @@ def button_fits(awaiting: str | None, action: str, today: date | None = None) ->
         return awaiting == "date" and day is not None and (
             today is None or today <= day < today + timedelta(days=DAYS_OFFERED))
     if match["skip"]:
-        return awaiting == match["skip"] and awaiting in SKIPPABLE
+        return awaiting == match["skip"] and can_skip(data, awaiting)
+    if match["remove"]:
+        return awaiting == match["remove"] and can_remove(data, awaiting)
+    if match["part"]:
+        return awaiting == SUMMARY and match["part"] in parts_offered(data)
     return awaiting == SUMMARY  # save
 
 
@@ -180,11 +332,13 @@ def external_id(draft_id: int) -> str:
 def to_activity(data: Mapping[str, Any], activity_external_id: str,
                 school_ids: Mapping[str, int] | None = None,
                 tz: ZoneInfo = BRUSSELS) -> ActivityData:
-    """The finished draft as the importer's ActivityData (one-off, Brussels time)."""
+    """The finished draft as the importer's ActivityData (Brussels time; an edited repeating
+    activity keeps its rule)."""
     day = date.fromisoformat(data["date"])
 
-    def moment(key: str) -> datetime:
-        return datetime.combine(day, time.fromisoformat(data[key]), tz).astimezone(UTC)
+    def moment(key: str, days: int = 0) -> datetime:
+        return datetime.combine(day + timedelta(days=days), time.fromisoformat(data[key]),
+                                tz).astimezone(UTC)
 
     codes = tuple(sorted(data.get("schools") or []))
     all_schools = bool(data.get("all_schools"))
@@ -195,14 +349,41 @@ def to_activity(data: Mapping[str, Any], activity_external_id: str,
         external_id=activity_external_id,
         kind=Kind(data["kind"]),
         starts_at=moment("start"),
-        ends_at=moment("end"),
+        ends_at=moment("end", int(data.get("span_days") or 0)),
+        rrule=data.get("rrule") or None,
         all_schools=all_schools,
         school_codes=() if all_schools else codes,
         place=Place(str(data.get("place") or ""), str(data.get("address") or "")),
         texts=texts,
         school_ids=() if all_schools else tuple(
             (school_ids or {})[code] for code in codes if code in (school_ids or {})),
+        voices={code: str(file_id) for code, file_id in (data.get("voices") or {}).items()
+                if file_id},
     )
+
+
+def from_activity(activity: ActivityData, base: datetime,
+                  tz: ZoneInfo = BRUSSELS) -> dict[str, Any]:
+    """An existing activity as a draft's data, in review from the start. ``base``: the
+    activity's last change, so Save can tell whether something else changed it since."""
+    start, end = activity.starts_at.astimezone(tz), activity.ends_at.astimezone(tz)
+    return {
+        "kind": activity.kind.value,
+        "all_schools": activity.all_schools,
+        "schools": [] if activity.all_schools else sorted(activity.school_codes),
+        "date": start.date().isoformat(),
+        "start": start.strftime("%H:%M"),
+        "end": end.strftime("%H:%M"),
+        "span_days": (end.date() - start.date()).days,
+        "place": activity.place.name,
+        "address": activity.place.address,
+        "texts": {code: {"title": text.title, "description": text.description}
+                  for code, text in activity.texts.items() if text.title or text.description},
+        "voices": dict(activity.voices),
+        "rrule": activity.rrule,
+        "review": True,
+        "base": base.isoformat(),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,7 +391,8 @@ def to_activity(data: Mapping[str, Any], activity_external_id: str,
 
 
 def _view(row: ActivityDraft) -> DraftView:
-    return DraftView(row.id, row.person_id, row.awaiting, json.loads(row.data or "{}"))
+    return DraftView(row.id, row.person_id, row.awaiting, json.loads(row.data or "{}"),
+                     row.activity_id)
 
 
 async def create(session: AsyncSession, person_id: int) -> DraftView:
@@ -220,6 +402,48 @@ async def create(session: AsyncSession, person_id: int) -> DraftView:
     session.add(row)
     await session.flush()
     return _view(row)
+
+
+async def start_edit(session: AsyncSession, person_id: int, activity_id: int, now: datetime,
+                     tz: ZoneInfo = BRUSSELS) -> DraftView | None:
+    """A draft that edits an activity still to come, at its summary; None for an activity
+    that is unknown, cancelled or past. The person's older drafts are dropped."""
+    row = await programme_repo.by_id(session, activity_id)
+    if row is None:
+        return None
+    activity = programme_service.activity_data(row)
+    if programme_service.next_occurrence(activity, now, tz) is None:
+        return None
+    await session.execute(delete(ActivityDraft).where(ActivityDraft.person_id == person_id))
+    draft = ActivityDraft(person_id=person_id, activity_id=activity_id, awaiting=SUMMARY,
+                          data=json.dumps(from_activity(activity, row.updated_at, tz),
+                                          ensure_ascii=False))
+    session.add(draft)
+    await session.flush()
+    return _view(draft)
+
+
+async def save(session: AsyncSession, draft: DraftView,
+               tz: ZoneInfo = BRUSSELS) -> tuple[ActivityData | None, str | None]:
+    """Save: a new activity (``bot-<draft id>``), or the edited one updated in place (same
+    id and external id); the draft is gone either way. An edit of an activity that changed
+    since it began writes nothing: (None, CHANGED)."""
+    schools = await programme_repo.schools_by_code(session)
+    school_ids = {code: school.id for code, school in schools.items()}
+    if draft.activity_id is None:
+        data = to_activity(draft.data, external_id(draft.id), school_ids, tz)
+        await importer.apply(session, [data], tz)
+        await programme_service.set_voices(session, data.external_id, data.voices)
+    else:
+        row = await programme_repo.by_id(session, draft.activity_id)
+        base = draft.data.get("base")
+        if row is None or base is None or row.updated_at != datetime.fromisoformat(base):
+            await drop(session, draft.id)
+            return None, CHANGED
+        data = to_activity(draft.data, row.external_id, school_ids, tz)
+        await programme_service.update_activity(session, row.id, data)
+    await drop(session, draft.id)
+    return data, None
 
 
 async def get(session: AsyncSession, draft_id: int) -> DraftView | None:

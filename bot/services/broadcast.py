@@ -6,10 +6,12 @@ Usage::
     audience = toggle_school(draft.audience, school_id)       # plain rule, unit-tested
     await save_audience(session, draft.id, audience)
     counts = await reach(session, audience)                     # {"nl": 12, "tr": 7, "pa": 4}
-    total = await start_programme(session, draft.id, render)    # one outbox row per parent
+    total = await start_programme(session, draft.id, render)    # parents; rows in the outbox
 
 ``render(locale, school_ids, items)`` is given by the handler (it owns the words); the same text is
-rendered once per language and set of schools, not once per parent. No Telegram types here.
+rendered once per language and set of schools, not once per parent. Right after the text, a
+parent gets the voice message in their language of each activity of their week that has one
+(``broadcast:<id>:<person>:voice:<activity>``). No Telegram types here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -192,7 +195,9 @@ async def start_programme(
     tz: ZoneInfo = BRUSSELS,
     originals: Mapping[str, str] | None = None,
 ) -> int:
-    """Turn a draft into one outbox row per parent: their schools' week, in their language.
+    """Turn a draft into outbox rows: per parent their schools' week, in their language, then
+    the voice messages of that week's activities in their language. Returns the number of
+    parents.
 
     The activities are read once; each (language, schools) text is rendered once.
     ``originals``: per language, the heading of the Dutch original that a parent who asked
@@ -210,28 +215,28 @@ async def start_programme(
         for data in [programme_service.activity_data(activity)]
         for occurrence in programme_service.occurrences(data, start, end, tz)
     ]
-    texts: dict[tuple[str, frozenset[int]], str] = {}
+    weeks: dict[tuple[str, frozenset[int]], tuple[str, list[ProgrammeItem]]] = {}
 
-    def text(locale: str, schools: frozenset[int]) -> str:
+    def week(locale: str, schools: frozenset[int]) -> tuple[str, list[ProgrammeItem]]:
         key = (locale, schools)
-        if key not in texts:
+        if key not in weeks:
             items = sorted(
                 (programme_service.programme_item(data, occurrence, locale)
                  for data, occurrence in activities
                  if data.all_schools or schools & set(data.school_ids)),
                 key=lambda item: (item.starts_at, item.activity_id),
             )
-            texts[key] = render(locale, schools, items)
-        return texts[key]
+            weeks[key] = render(locale, schools, items), items
+        return weeks[key]
 
     messages = []
     for recipient in people:
         # A parent hears about their own schools (within the chosen ones).
         schools = recipient.school_ids & (audience.schools or recipient.school_ids)
-        body = text(recipient.locale, schools)
+        body, items = week(recipient.locale, schools)
         same = recipient.locale == DUTCH
         if recipient.dutch_below and not same:
-            body = with_dutch_below(body, text(DUTCH, schools), wanted=True, same=same,
+            body = with_dutch_below(body, week(DUTCH, schools)[0], wanted=True, same=same,
                                     heading=(originals or {}).get(recipient.locale, ""))
         payload: dict[str, object] = {"text": body, "parse_mode": "HTML"}
         if recipient.locale != DUTCH:
@@ -247,9 +252,24 @@ async def start_programme(
             payload=payload,
             group_key=group_key(broadcast_id),
         ))
+        # After the text (the outbox keeps a chat's rows in order), one row per voice.
+        messages.extend(NewMessage(
+            dedupe_key=f"broadcast:{broadcast_id}:{recipient.person_id}:voice:{item.activity_id}",
+            chat_id=recipient.telegram_id,
+            person_id=recipient.person_id,
+            kind="voice",
+            payload=voice_payload(item),
+            group_key=group_key(broadcast_id),
+        ) for item in programme_service.voiced(items))
     await outbox.enqueue_many(session, messages)
     mark_sending(row, len(messages), status_chat_id, status_message_id)
-    return len(messages)
+    return len(people)
+
+
+def voice_payload(item: ProgrammeItem) -> dict[str, Any]:
+    """An activity's voice message, captioned with its title so a parent knows which one."""
+    assert item.voice_file_id is not None
+    return {"file_id": item.voice_file_id, "caption": f"🎙 {item.title}"}
 
 
 def mark_sending(row: Broadcast, total: int, status_chat_id: int, status_message_id: int) -> None:

@@ -777,10 +777,13 @@ def _write(
         for locale, text in data.texts.items()
         if text.title or text.description
     }
-    if wanted_texts != {t.locale: (t.title, t.description) for t in row.texts}:
-        kept = [t for t in row.texts if t.locale in wanted_texts]
+    current_texts = {t.locale: (t.title, t.description) for t in row.texts
+                     if t.title or t.description}
+    if wanted_texts != current_texts:
+        # A language's voice message (recorded in /activity, never in a file) stays.
+        kept = [t for t in row.texts if t.locale in wanted_texts or t.voice_file_id]
         for text in kept:
-            text.title, text.description = wanted_texts[text.locale]
+            text.title, text.description = wanted_texts.get(text.locale, ("", ""))
         have = {t.locale for t in kept}
         row.texts[:] = kept + [
             ActivityText(locale=locale, title=title, description=description)

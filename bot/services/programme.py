@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS, DEFAULT_LOCALE, SUPPORTED_LOCALES
 from storage import programme as repo
-from storage.models import Activity, ActivityCancellation, utcnow
+from storage.models import Activity, ActivityCancellation, ActivitySchool, ActivityText, utcnow
 
 DUTCH = DEFAULT_LOCALE  # the coordinator's language: every activity has a Dutch title
 
@@ -81,6 +81,8 @@ class ActivityData:
     cancelled: bool = False  # the whole activity is off
     id: int | None = None
     school_ids: tuple[int, ...] = ()
+    # locale -> Telegram file_id of a voice message in that language (parents who read little).
+    voices: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ class ProgrammeItem:
     description_is_dutch_fallback: bool
     all_schools: bool
     school_ids: tuple[int, ...]
+    # The voice message in the reader's own language, if any (never another language's).
+    voice_file_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -267,6 +271,7 @@ def activity_data(row: Activity) -> ActivityData:
         texts={t.locale: LocalText(t.title, t.description) for t in row.texts},
         cancelled_starts=frozenset(c.occurrence_start for c in row.cancellations),
         cancelled=row.cancelled_at is not None,
+        voices={t.locale: t.voice_file_id for t in row.texts if t.voice_file_id},
     )
 
 
@@ -306,7 +311,20 @@ def programme_item(
         description_is_dutch_fallback=description_fallback,
         all_schools=activity.all_schools,
         school_ids=activity.school_ids,
+        voice_file_id=activity.voices.get(locale or DUTCH),
     )
+
+
+def voiced(items: Iterable[ProgrammeItem]) -> list[ProgrammeItem]:
+    """The items whose activity has a voice message in the reader's language, in order;
+    once per activity (a weekly workshop's voice is heard once, not every time)."""
+    seen: set[int] = set()
+    found = []
+    for item in items:
+        if item.voice_file_id and item.activity_id not in seen:
+            seen.add(item.activity_id)
+            found.append(item)
+    return found
 
 
 async def programme_between(
@@ -369,6 +387,72 @@ async def missing_translations(
             MissingTranslation(row.id, row.external_id, title_nl, missing, upcoming.starts_at)
         )
     return sorted(found, key=lambda m: (m.next_start, m.activity_id))
+
+
+async def upcoming(
+    session: AsyncSession, now: datetime, tz: ZoneInfo = BRUSSELS
+) -> list[tuple[ActivityData, Occurrence]]:
+    """Activities that are not cancelled and still have an occurrence to come, each with its
+    next one, soonest first."""
+    found = []
+    for row in await repo.active_since(session, now):
+        data = activity_data(row)
+        coming = next_occurrence(data, now, tz)
+        if coming is not None:
+            found.append((data, coming))
+    return sorted(found, key=lambda pair: (pair[1].starts_at, pair[0].id or 0))
+
+
+def write_texts(
+    row: Activity, texts: Mapping[str, LocalText], voices: Mapping[str, str]
+) -> None:
+    """Make the row's titles, descriptions and voice messages exactly these. Each language
+    keeps its row (a delete and re-insert would clash on the unique pair); a row left with
+    nothing at all goes."""
+    by_locale = {text.locale: text for text in row.texts}
+    for locale in sorted(set(by_locale) | set(texts) | set(voices)):
+        wanted, voice = texts.get(locale, LocalText()), voices.get(locale) or None
+        found = by_locale.get(locale)
+        if found is None:
+            row.texts.append(ActivityText(locale=locale, title=wanted.title,
+                                          description=wanted.description, voice_file_id=voice))
+        else:
+            found.title, found.description = wanted.title, wanted.description
+            found.voice_file_id = voice
+    row.texts[:] = [t for t in row.texts if t.title or t.description or t.voice_file_id]
+
+
+async def set_voices(session: AsyncSession, external_id: str, voices: Mapping[str, str]) -> None:
+    """Give an activity (just created by the importer) its voice messages."""
+    row = (await repo.by_external_ids(session, [external_id]))[external_id]
+    write_texts(row, {t.locale: LocalText(t.title, t.description) for t in row.texts}, voices)
+    await session.flush()
+
+
+async def update_activity(session: AsyncSession, activity_id: int, data: ActivityData) -> None:
+    """Rewrite what /activity edits, in place: the id and external id stay, so a later file
+    import with that id still updates this activity. Kind, times, schools, place, texts and
+    voices change; the repeat rule, the cancelled days and (unless the place changed) the
+    coordinates stay. Raises LookupError for an unknown activity."""
+    row = await _row(session, activity_id)
+    row.kind = data.kind.value
+    row.starts_at, row.ends_at = data.starts_at, data.ends_at
+    if (row.place_name, row.place_address) != (data.place.name, data.place.address):
+        row.place_name, row.place_address = data.place.name, data.place.address
+        row.latitude = row.longitude = None  # they were the old place's
+    row.all_schools = data.all_schools
+    schools = await repo.schools_by_code(session)
+    wanted = set() if data.all_schools else {
+        schools[code].id for code in data.school_codes if code in schools}
+    current = {link.school_id for link in row.schools}
+    if wanted != current:
+        # Keep the links that stay: deleting and re-adding one would clash on the unique pair.
+        row.schools[:] = [link for link in row.schools if link.school_id in wanted] + [
+            ActivitySchool(school=school) for _code, school in sorted(schools.items())
+            if school.id in wanted - current]
+    write_texts(row, data.texts, data.voices)
+    row.updated_at = utcnow()
+    await session.flush()
 
 
 async def _row(session: AsyncSession, activity_id: int) -> Activity:
