@@ -1,4 +1,5 @@
-"""Run the bot: ``python -m bot`` (long polling), ``python -m bot migrate`` (schema only).
+"""Run the bot: ``python -m bot`` (long polling, or BOT_MODE=webhook), ``python -m bot migrate``
+(schema only).
 
 Reads TELEGRAM_BOT_TOKEN, DATABASE_URL and the rest from the environment or a .env file
 (see README). A missing or malformed setting is reported in one sentence, not a traceback.
@@ -57,7 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     from bot.app import ALLOWED_UPDATES, build_application
 
     application = build_application(settings)
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    if settings.mode == "webhook":
+        from bot.webhook import serve
+
+        asyncio.run(serve(application, settings))
+    else:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
 
 

@@ -55,6 +55,7 @@ from bot.handlers.settings import SETTINGS_DATA, settings_button, settings_comma
 from bot.scheduler import progress
 from bot.scheduler import questions as question_jobs
 from bot.scheduler import reminders as reminder_jobs
+from bot.scheduler.leader import SenderLeadership
 from bot.scheduler.outbox import OutboxSender
 from storage.db import Database
 
@@ -152,6 +153,13 @@ def register(app: Application, settings: Settings) -> None:
                                    filters=NEW_PRIVATE))
     app.add_handler(ButtonHandler(reminder_settings.reminders_button,
                                   pattern=reminder_settings.REMINDER_SETTINGS_DATA))
+    # Posters and reports (bot/handlers/poster.py, report.py).
+    from bot.handlers import poster, report  # imported here: keeps this block in one place
+
+    app.add_handler(CommandHandler("poster", poster.poster_command, filters=NEW_PRIVATE))
+    app.add_handler(ButtonHandler(poster.poster_button, pattern=poster.POSTER_DATA))
+    app.add_handler(CommandHandler("report", report.report_command, filters=NEW_PRIVATE))
+    app.add_handler(ButtonHandler(report.report_button, pattern=report.REPORT_DATA))
     # Help questions: the parent asks, the brugfiguur answers by replying (bot/handlers/
     # questions.py, inbox.py); a reply that is no answer goes on as any other message.
     app.add_handler(CommandHandler("ask", questions.ask_command, filters=NEW_PRIVATE))
@@ -202,16 +210,25 @@ async def running(app: Application, *, polling: bool = True) -> AsyncIterator[Ap
 async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     if "db" not in app.bot_data:
-        db = Database.create(settings.database_url)
+        db = Database.create(settings.database_url, pool_size=settings.db_pool_size,
+                             max_overflow=settings.db_max_overflow)
         await db.prepare()
         app.bot_data["db"] = db
         app.bot_data["owns_db"] = True
     await register_menus(app.bot)
-    app.bot_data["outbox"] = OutboxSender(app.bot, app.bot_data["db"],
-                                          clock=app.bot_data.get("clock")).start()
+    db: Database = app.bot_data["db"]
+    # On PostgreSQL several instances may run: one of them sends (bot/scheduler/leader.py).
+    # bot_data["outbox_options"]: a test or benchmark may set the sender's rate and lease.
+    options = app.bot_data.get("outbox_options", {})
+    app.bot_data["outbox"] = SenderLeadership(
+        db, lambda: OutboxSender(app.bot, db, clock=app.bot_data.get("clock"), **options),
+        **app.bot_data.get("leadership_options", {})).start()
     progress.schedule(app)
     question_jobs.schedule(app)
     reminder_jobs.schedule(app)
+    from bot.scheduler import report as report_jobs  # issue 8: the monthly report
+
+    report_jobs.schedule(app)
     log.info("bot @%s ready", app.bot.username)
 
 

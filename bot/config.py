@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -43,6 +44,14 @@ class Settings:
     api_file_url: str = DEFAULT_API_FILE_URL
     coordinator_ids: frozenset[int] = field(default_factory=frozenset)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Brussels"))
+    # Production: BOT_MODE=webhook behind a load balancer (see README, "Production").
+    mode: str = "polling"
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    listen: str = "0.0.0.0"
+    port: int = 8080
+    db_pool_size: int = 5
+    db_max_overflow: int = 5
 
     @classmethod
     def from_env(
@@ -63,6 +72,9 @@ class Settings:
             api_file_url=values.get("TELEGRAM_API_FILE_URL", "").strip() or DEFAULT_API_FILE_URL,
             coordinator_ids=_parse_ids(values.get("COORDINATOR_IDS", "")),
             timezone=_parse_timezone(values.get("TIMEZONE", "").strip() or "Europe/Brussels"),
+            **_webhook_settings(values),
+            db_pool_size=_parse_int(values, "DB_POOL_SIZE", 5),
+            db_max_overflow=_parse_int(values, "DB_MAX_OVERFLOW", 5),
         )
 
 
@@ -73,6 +85,38 @@ class Settings:
         """Only the database URL (``python -m bot migrate`` needs no token)."""
         url = _read_environment(environ, env_file).get("DATABASE_URL", "").strip()
         return url or DEFAULT_DATABASE_URL
+
+
+# What Telegram accepts as a secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+
+
+def _webhook_settings(values: dict[str, str]) -> dict[str, Any]:
+    mode = values.get("BOT_MODE", "").strip().lower() or "polling"
+    if mode not in ("polling", "webhook"):
+        raise ConfigError(f"BOT_MODE must be polling or webhook, not {mode!r}.")
+    url = values.get("WEBHOOK_URL", "").strip()
+    secret = values.get("WEBHOOK_SECRET", "").strip()
+    if mode == "webhook":
+        if not url.startswith("https://"):
+            raise ConfigError("BOT_MODE=webhook needs WEBHOOK_URL, the public https:// address "
+                              "Telegram posts updates to, like https://bot.example.org/telegram.")
+        if not SECRET_PATTERN.match(secret):
+            raise ConfigError("BOT_MODE=webhook needs WEBHOOK_SECRET: 16 to 256 characters of "
+                              "letters, digits, _ and - (for example the output of "
+                              "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`).")
+    return {"mode": mode, "webhook_url": url, "webhook_secret": secret,
+            "listen": values.get("LISTEN", "").strip() or "0.0.0.0",
+            "port": _parse_int(values, "PORT", 8080)}
+
+
+def _parse_int(values: dict[str, str], name: str, default: int) -> int:
+    raw = values.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{name} must be a positive whole number, not {raw!r}.")
+    return int(raw)
 
 
 def _read_environment(environ: dict[str, str] | None, env_file: Path | None) -> dict[str, str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -31,6 +32,11 @@ from sqlalchemy.ext.asyncio import (
 
 from storage.models import School
 
+log = logging.getLogger(__name__)
+# PostgreSQL advisory lock keys (any stable numbers): one instance migrates at a time; one
+# instance drains the outbox (bot/scheduler/leader.py).
+MIGRATE_LOCK = 7_471_001
+SENDER_LOCK = 7_471_002
 HERE = Path(__file__).resolve().parent
 SCHOOLS_FILE = HERE / "data" / "schools.json"
 
@@ -66,10 +72,15 @@ class Database:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def create(cls, url: str) -> Database:
+    def create(cls, url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Database:
         ensure_sqlite_folder(url)
         # hide_parameters: an error in the log never shows names or message texts.
-        engine = create_async_engine(url, hide_parameters=True)
+        options: dict[str, Any] = {"hide_parameters": True}
+        if not url.startswith("sqlite"):
+            # pool_pre_ping: a connection the database dropped (a restart, a failover) is
+            # replaced instead of failing the next update.
+            options.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+        engine = create_async_engine(url, **options)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return cls(url, engine)
@@ -80,8 +91,18 @@ class Database:
             yield session
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest revision (Alembic runs its own loop in a thread)."""
-        await asyncio.to_thread(command.upgrade, alembic_config(self.url), "head")
+        """Bring the schema to the newest revision (Alembic runs its own loop in a thread).
+        On PostgreSQL an advisory lock lets one instance migrate while the others wait."""
+        if not self.is_postgresql:
+            await asyncio.to_thread(command.upgrade, alembic_config(self.url), "head")
+            return
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATE_LOCK})
+            try:
+                await asyncio.to_thread(command.upgrade, alembic_config(self.url), "head")
+            finally:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                         {"key": MIGRATE_LOCK})
 
     async def load_default_schools(self) -> int:
         """Load the model town's nine schools when the table is empty; returns how many."""
@@ -97,6 +118,20 @@ class Database:
     async def prepare(self) -> None:
         await self.migrate()
         await self.load_default_schools()
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    async def ping(self) -> bool:
+        """True when the database answers (the load balancer's /healthz)."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return True
+        except Exception:  # any failure means "not healthy"; the reason goes to the log
+            log.warning("database ping failed", exc_info=True)
+            return False
 
     async def close(self) -> None:
         await self.engine.dispose()

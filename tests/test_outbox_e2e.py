@@ -17,6 +17,7 @@ from telegram.ext import Application
 
 from bot.app import build_application, running
 from bot.config import Settings
+from bot.scheduler.leader import SenderLeadership
 from bot.scheduler.outbox import OutboxSender, wake
 from bot.services import outbox
 from bot.services.outbox import NewMessage, Progress
@@ -141,7 +142,7 @@ async def test_a_crash_mid_send_sends_again_at_most_what_was_in_flight(
     fake.latency = 0.05  # each send takes a while, as over the internet
     parents = await add_parents(db, 40)
     group = await broadcast(app, db, parents)
-    sender: OutboxSender = app.bot_data["outbox"]
+    sender: SenderLeadership = app.bot_data["outbox"]
     await fake.wait_for("sendMessage", lambda _: len(fake.calls_of("sendMessage")) >= 20,
                         after=0)
     in_flight = sender.in_flight

@@ -65,8 +65,8 @@ log = logging.getLogger(__name__)
 
 def wake(application: Application) -> None:
     """Tell the application's sender that rows were committed (no-op without a sender)."""
-    sender = application.bot_data.get("outbox")
-    if isinstance(sender, OutboxSender):
+    sender = application.bot_data.get("outbox")  # an OutboxSender or a SenderLeadership
+    if sender is not None:
         sender.wake()
 
 

@@ -1,0 +1,122 @@
+"""Two instances on one PostgreSQL database: one sends at a time, and when it is killed
+half-way the other takes over; every parent gets each message once (at most the few in
+flight at the kill twice), none is lost."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert, select
+
+from bot.app import build_application, running
+from bot.config import Settings
+from bot.scheduler.leader import SenderLeadership
+from bot.scheduler.reminders import run_round
+from bot.services import outbox
+from bot.services.outbox import NewMessage
+from storage.db import Database
+from storage.models import (
+    Activity,
+    ActivitySchool,
+    ActivityText,
+    Person,
+    PersonSchool,
+    Reminder,
+    School,
+)
+from tests.conftest import TEST_DATABASE_URL, FixedClock
+from tests.fake_telegram import FakeTelegram
+
+pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"),
+                                reason="two instances need PostgreSQL (TEST_DATABASE_URL)")
+
+PARENTS = 1000
+REMINDED = 500
+FIRST_CHAT = 700_000
+
+
+async def seed(db: Database, clock: FixedClock) -> None:
+    """1,000 parents of one school; 500 of them have a reminder due now."""
+    now = clock.now()
+    async with db.session() as session:
+        school = await session.scalar(select(School).where(School.code == "klimop"))
+        assert school is not None
+        await session.execute(insert(Person), [
+            {"telegram_id": FIRST_CHAT + i, "first_name": f"Ouder {i}", "locale": "nl",
+             "role": "parent", "created_at": now, "onboarded_at": now} for i in range(PARENTS)])
+        people = list(await session.scalars(select(Person.id).where(
+            Person.telegram_id >= FIRST_CHAT).order_by(Person.id)))
+        await session.execute(insert(PersonSchool), [
+            {"person_id": p, "school_id": school.id} for p in people])
+        # The planner's own "2 hours before" rows fall due in half an hour: only the 500
+        # seeded below are due now.
+        start = now + timedelta(hours=2, minutes=30)
+        activity = Activity(external_id="babbel", kind="ouderbabbel", starts_at=start,
+                            ends_at=start + timedelta(hours=1), place_name="Refter",
+                            schools=[ActivitySchool(school_id=school.id)],
+                            texts=[ActivityText(locale="nl", title="Ouderbabbel")])
+        session.add(activity)
+        await session.flush()
+        await session.execute(insert(Reminder), [
+            {"activity_id": activity.id, "occurrence_start": start, "person_id": p,
+             "kind": "2h", "due_at": now - timedelta(minutes=1), "status": "planned"}
+            for p in people[:REMINDED]])
+        await outbox.enqueue_many(session, [
+            NewMessage(f"broadcast:1:{p}", FIRST_CHAT + i, p, "text",
+                       {"text": "Het programma van deze week"}, group_key="broadcast:1")
+            for i, p in enumerate(people)])
+        await session.commit()
+
+
+async def test_two_instances_send_everything_once_while_one_is_killed(
+    settings: Settings, db: Database, fake: FakeTelegram, clock: FixedClock
+) -> None:
+    await seed(db, clock)
+    apps = []
+    for _ in range(2):
+        app = build_application(settings, db=db)
+        app.bot_data["clock"] = clock
+        # Faster than Telegram allows, so the test is quick; a short lease and retry, so the
+        # take-over is seen within seconds (the lease stays well above the 2 s of work a
+        # sender claims at once, or it would take its own rows for abandoned ones).
+        app.bot_data["outbox_options"] = {"rate": 200.0, "lease": timedelta(seconds=8)}
+        app.bot_data["leadership_options"] = {"retry": 0.5}
+        apps.append(app)
+
+    def texts_to_parents() -> Counter[tuple[int, str]]:
+        return Counter((c.chat_id, c.params["text"]) for c in fake.calls_of("sendMessage")
+                       if c.ok and isinstance(c.chat_id, int) and c.chat_id >= FIRST_CHAT)
+
+    async with running(apps[0], polling=False), running(apps[1], polling=False):
+        # Both run the reminder planner at once: each reminder is handed over once.
+        await asyncio.gather(run_round(apps[0]), run_round(apps[1]))
+        leaders = [a for a in apps if a.bot_data["outbox"].leading]
+        for _ in range(50):
+            if leaders:
+                break
+            await asyncio.sleep(0.1)
+            leaders = [a for a in apps if a.bot_data["outbox"].leading]
+        assert len(leaders) == 1, "exactly one instance sends"
+        leader = leaders[0]
+        other = apps[1] if leader is apps[0] else apps[0]
+
+        await fake.wait_for("sendMessage", lambda _call: sum(texts_to_parents().values())
+                            >= (PARENTS + REMINDED) // 3, after=0, timeout=60)
+        leadership: SenderLeadership = leader.bot_data["outbox"]
+        in_flight = leadership.in_flight
+        await leadership.abandon()  # killed: no write-back, its lock connection dropped
+
+        expected = PARENTS + REMINDED
+        await fake.wait_for("sendMessage", lambda _call: len(texts_to_parents()) >= expected,
+                            after=0, timeout=60)
+        assert other.bot_data["outbox"].leading, "the other instance took over"
+
+    sent = texts_to_parents()
+    broadcast = {chat for chat, text in sent if text.startswith("Het programma")}
+    reminded = {chat for chat, text in sent if not text.startswith("Het programma")}
+    assert len(broadcast) == PARENTS and len(reminded) == REMINDED  # none missing
+    duplicates = sum(n - 1 for n in sent.values())
+    assert duplicates <= in_flight, (duplicates, in_flight)

@@ -1,0 +1,105 @@
+"""Webhook mode: the secret header guards the door, /healthz tells the load balancer the
+truth about the database, and a shutdown finishes the update in hand."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.webhook import SECRET_HEADER, serve
+from storage.db import Database
+from tests.conftest import FixedClock
+from tests.fake_telegram import FakeTelegram
+
+SECRET = "s3cret-for-the-tests-only-0123456789"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def webhook(settings: Settings, db: Database, fake: FakeTelegram,
+                  clock: FixedClock) -> AsyncIterator[tuple[str, asyncio.Event]]:
+    port = free_port()
+    hooked = replace(settings, mode="webhook", webhook_url="https://bot.example.org/telegram",
+                     webhook_secret=SECRET, listen="127.0.0.1", port=port)
+    application = build_application(hooked, db=db)
+    application.bot_data["clock"] = clock
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(application, hooked, stop))
+    base = f"http://127.0.0.1:{port}"
+    async with aiohttp.ClientSession() as client:
+        for _ in range(100):  # until the server listens
+            try:
+                async with client.get(f"{base}/healthz"):
+                    break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.05)
+    yield base, stop
+    stop.set()
+    await task
+
+
+async def post(base: str, update: dict[str, Any], secret: str | None) -> int:
+    headers = {SECRET_HEADER: secret} if secret is not None else {}
+    async with aiohttp.ClientSession() as client, client.post(
+            f"{base}/telegram", json=update, headers=headers) as response:
+        return response.status
+
+
+async def test_only_telegram_with_the_secret_gets_in(
+    webhook: tuple[str, asyncio.Event], fake: FakeTelegram
+) -> None:
+    base, _stop = webhook
+    assert fake.webhook_url == "https://bot.example.org/telegram"
+    update = fake.send_text(fake.user(4101, "Els", "nl"), "/start")
+    assert await post(base, update, None) == 403
+    assert await post(base, update, "wrong-secret-wrong-secret") == 403
+    await asyncio.sleep(0.3)
+    assert fake.transcript(4101)[1:] == []  # nothing processed: only Els's own message
+
+    assert await post(base, update, SECRET) == 200
+    await fake.wait_for("sendMessage", chat_id=4101, after=0, timeout=10)
+    assert "Welkom" in fake.texts(4101)[-1]
+
+
+async def test_healthz_reports_a_broken_database(
+    webhook: tuple[str, asyncio.Event], db: Database
+) -> None:
+    base, _stop = webhook
+    async with aiohttp.ClientSession() as client:
+        async with client.get(f"{base}/healthz") as response:
+            assert response.status == 200 and (await response.json())["database"] == "up"
+        broken = Database.create("postgresql+asyncpg://nobody@127.0.0.1:1/nothing")
+        real_ping = db.ping
+        db.ping = broken.ping  # type: ignore[method-assign]
+        try:
+            async with client.get(f"{base}/healthz") as response:
+                assert response.status == 503
+                assert (await response.json())["database"] == "down"
+        finally:
+            db.ping = real_ping  # type: ignore[method-assign]
+            await broken.close()
+
+
+async def test_a_shutdown_finishes_the_update_in_hand(
+    webhook: tuple[str, asyncio.Event], fake: FakeTelegram
+) -> None:
+    base, stop = webhook
+    fake.latency = 0.3  # the answer takes a while
+    update = fake.send_text(fake.user(4102, "Ayşe", "tr"), "/start")
+    assert await post(base, update, SECRET) == 200
+    stop.set()  # SIGTERM, as the platform sends it
+    await fake.wait_for("sendMessage", chat_id=4102, after=0, timeout=10)
+    assert len(fake.calls_of("sendMessage", chat_id=4102)) == 1
