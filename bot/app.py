@@ -39,6 +39,7 @@ from bot.handlers import (
     reminder_settings,
     rsvp,
     team,
+    team_translation,
 )
 from bot.handlers.activity_flow import ACTIVITY_FLOW_DATA, activity_command, flow_button
 from bot.handlers.commands import register_menus
@@ -149,6 +150,7 @@ def register(app: Application, settings: Settings) -> None:
     app.add_handler(ButtonHandler(rsvp.rsvp_button, pattern=rsvp.RSVP_DATA))
     app.add_handler(CommandHandler("rsvps", rsvp.rsvps_command, filters=NEW_PRIVATE))
     app.add_handler(ButtonHandler(notes.note_button, pattern=notes.NOTE_DATA))
+    app.add_handler(ButtonHandler(team_translation.ask_button, pattern=team_translation.ASK_DATA))
     app.add_handler(CommandHandler("reminders", reminder_settings.reminders_command,
                                    filters=NEW_PRIVATE))
     app.add_handler(ButtonHandler(reminder_settings.reminders_button,

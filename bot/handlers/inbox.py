@@ -6,7 +6,7 @@ import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.handlers import announce, fallback, notes
+from bot.handlers import announce, fallback, notes, team_translation
 from bot.handlers.door import BotContext, door
 from bot.handlers.question_texts import (
     CARD_DATA,
@@ -58,9 +58,11 @@ async def answer_reply(update: Update, context: BotContext) -> bool:
 
 
 async def reply_message(update: Update, context: BotContext) -> None:
-    """Any reply in a private chat: an answer to a question, the coordinator's note after an
-    activity, or else what any message is."""
+    """Any reply in a private chat: an answer to a question, a translation for an activity,
+    the coordinator's note after an activity, or else what any message is."""
     if await answer_reply(update, context):
+        return
+    if await team_translation.translation_reply(update, context):
         return
     user = update.effective_user
     if user is not None and user.id in context.settings.coordinator_ids:

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from telegram import Update
 from telegram.constants import ParseMode
 
+from bot.handlers import team_translation
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_keyboard
 from bot.handlers.onboarding import ensure_onboarded
@@ -86,7 +87,12 @@ async def programme_command(update: Update, context: BotContext) -> None:
         with use_locale(locale, tz):
             text = programme_text(programme_heading(week), items, schools, show_schools=True)
         await send_html(update, f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}")
-    await send_html(update, await missing_text(context))
+    missing = await missing_text(context)
+    # The team can fill the gaps: a button asks the brugfiguren who speak the language.
+    complete = not await service.missing_translations(context.session, context.now().date(),
+                                                      tz)
+    await send_html(update, missing,
+                    **({} if complete else {"reply_markup": team_translation.ask_keyboard()}))
 
 
 async def missing_text(context: BotContext) -> str:

@@ -104,6 +104,15 @@ def _local(moment: datetime) -> datetime:
     return moment.astimezone(_timezone.get())
 
 
+# A language named in the reader's language ("Turks" in Dutch), where LANGUAGE_NAMES names
+# each in its own ("Türkçe").
+LANGUAGE_WORDS: dict[str, str] = {"nl": N_("Dutch"), "tr": N_("Turkish"), "pa": N_("Punjabi")}
+
+
+def language_word(code: str) -> str:
+    return _(LANGUAGE_WORDS[code]) if code in LANGUAGE_WORDS else code
+
+
 def format_date(day: date | datetime, fmt: str = "long") -> str:
     if isinstance(day, datetime):
         day = _local(day).date()

@@ -1,0 +1,89 @@
+"""Translations by the team: the coordinator's button under /programme's list of missing
+texts asks the brugfiguren; their replies fill the activity (text, or a voice message)."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.handlers.door import BotContext, door
+from bot.i18n import _, language_word, ngettext, use_locale
+from bot.scheduler.outbox import wake
+from bot.services import programme as programme_service
+from bot.services import staff, team_translation
+from bot.services.roles import STAFF, Role
+from bot.services.team_translation import Outcome, ToTranslate
+
+ASK_DATA = r"^tt:ask$"
+
+
+def ask_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(
+        "🙋 " + _("Ask the team to translate"), callback_data="tt:ask")]])
+
+
+def render_request(request: ToTranslate) -> str:
+    """What a brugfiguur reads, in their own chat language."""
+    with use_locale(request.reader_locale):
+        language = language_word(request.locale)
+        lines = [
+            "🙋 " + _("Can you write this activity in {language}?").format(language=language),
+            _("Reply to this message: the title on the first line, a short description "
+              "below it."),
+            _("You can also reply with a voice message in {language}, for parents who read "
+              "little.").format(language=language),
+            "",
+            f"🇧🇪 {request.title_nl}",
+        ]
+        if request.description_nl:
+            lines.append(request.description_nl)
+        return "\n".join(lines)
+
+
+@door(roles=(Role.COORDINATOR,))
+async def ask_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_chat is not None
+    missing = await programme_service.missing_translations(
+        context.session, context.now().date(), context.settings.timezone)
+    members = await staff.team(context.session)
+    asked = await team_translation.ask_team(context.session, missing, members, render_request,
+                                            stamp=update.update_id)
+    await context.session.commit()
+    wake(context.application)
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+    if asked == 0:
+        text = _("Nobody in the team speaks the missing languages yet. Add them with /staff.")
+    else:
+        text = ngettext("Asked: {count} message to the team. Their answers fill the "
+                        "activities; /programme shows what is still missing.",
+                        "Asked: {count} messages to the team. Their answers fill the "
+                        "activities; /programme shows what is still missing.",
+                        asked).format(count=asked)
+    await update.effective_chat.send_message(text)
+
+
+@door()
+async def translation_reply(update: Update, context: BotContext) -> bool:
+    """A brugfiguur's reply to a translation request; False for any other reply (and for
+    anyone not on the team: their replies go on as ordinary messages)."""
+    message = update.message
+    if message is None or message.reply_to_message is None or context.role not in STAFF:
+        return False
+    request = await team_translation.request_of_reply(
+        context.session, message.chat_id, message.reply_to_message.message_id)
+    if request is None:
+        return False
+    outcome = await team_translation.take_reply(
+        context.session, request, text=message.text,
+        voice_file_id=message.voice.file_id if message.voice else None)
+    texts = {
+        Outcome.SAVED: "✅ " + _("Thank you! Parents will read your words."),
+        Outcome.VOICE_SAVED: "✅ " + _("Thank you! Parents will hear your voice message."),
+        Outcome.ALREADY_DONE: _("A colleague has already written this one. Thank you anyway!"),
+        Outcome.GONE: _("This activity no longer exists. Nothing was saved."),
+        Outcome.EMPTY: _("Please reply with text (the title on the first line) or a voice "
+                         "message."),
+    }
+    await message.reply_text(texts[outcome])
+    return True

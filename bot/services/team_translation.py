@@ -1,0 +1,137 @@
+"""Translations by the team: an activity that lacks its Turkish or Punjabi text is sent to
+the brugfiguren who speak that language; the first reply fills it.
+
+A request is an outbox row per brugfiguur with ``group_key = "tr:<activity>:<locale>"``; a
+reply to it in their chat finds the request by that row (as answers to questions do).
+
+Usage::
+
+    asked = await ask_team(session, missing, members, render)   # from /programme's button
+    outcome = await take_reply(session, request, text=..., voice_file_id=...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import outbox
+from bot.services.outbox import NewMessage
+from bot.services.programme import MissingTranslation
+from bot.services.staff import StaffMember
+from storage import programme as programme_repo
+from storage.models import ActivityText, OutboxMessage
+
+TITLE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Request:
+    activity_id: int
+    locale: str
+
+
+@dataclass(frozen=True)
+class ToTranslate:
+    """What a brugfiguur is asked to translate, in their chat's language."""
+
+    activity_id: int
+    locale: str  # the language to write
+    title_nl: str
+    description_nl: str
+    reader_locale: str
+
+
+RenderRequest = Callable[[ToTranslate], str]
+
+
+def group_key(activity_id: int, locale: str) -> str:
+    return f"tr:{activity_id}:{locale}"
+
+
+async def ask_team(session: AsyncSession, missing: Sequence[MissingTranslation],
+                   members: Sequence[StaffMember], render: RenderRequest,
+                   stamp: int) -> int:
+    """One request per missing language of each activity, to every brugfiguur who speaks
+    it; returns how many messages were queued."""
+    rows: list[NewMessage] = []
+    for entry in missing:
+        row = await programme_repo.by_id(session, entry.activity_id)
+        if row is None:
+            continue
+        dutch = next((t for t in row.texts if t.locale == "nl"), None)
+        for locale in entry.missing_locales:
+            for member in members:
+                if not member.speaks(locale):
+                    continue
+                text = render(ToTranslate(entry.activity_id, locale, dutch.title if dutch else "",
+                                          dutch.description if dutch else "", member.locale))
+                rows.append(NewMessage(
+                    dedupe_key=f"{group_key(entry.activity_id, locale)}:{member.id}:{stamp}",
+                    chat_id=member.telegram_id, person_id=member.id, kind="text",
+                    payload={"text": text, "always": True},
+                    group_key=group_key(entry.activity_id, locale)))
+    await outbox.enqueue_many(session, rows)
+    return len(rows)
+
+
+async def request_of_reply(session: AsyncSession, chat_id: int,
+                           replied_message_id: int) -> Request | None:
+    key = await session.scalar(select(OutboxMessage.group_key).where(
+        OutboxMessage.chat_id == chat_id,
+        OutboxMessage.telegram_message_id == replied_message_id,
+        OutboxMessage.group_key.like("tr:%")).limit(1))
+    if key is None:
+        return None
+    _tr, activity, locale = key.split(":", 2)
+    return Request(int(activity), locale) if activity.isdigit() else None
+
+
+class Outcome(StrEnum):
+    SAVED = "saved"
+    VOICE_SAVED = "voice_saved"
+    ALREADY_DONE = "already_done"  # a colleague was first
+    GONE = "gone"  # the activity was deleted
+    EMPTY = "empty"
+
+
+def split_reply(text: str) -> tuple[str, str]:
+    """The title on the first line, the description below it."""
+    lines = text.strip().splitlines()
+    title = lines[0].strip()[:TITLE_LIMIT] if lines else ""
+    return title, "\n".join(lines[1:]).strip()
+
+
+async def take_reply(session: AsyncSession, request: Request, *, text: str | None,
+                     voice_file_id: str | None) -> Outcome:
+    """Fill the language's text (if still empty) or voice from a brugfiguur's reply."""
+    row = await programme_repo.by_id(session, request.activity_id)
+    if row is None:
+        return Outcome.GONE
+    own = next((t for t in row.texts if t.locale == request.locale), None)
+    if own is None:
+        own = ActivityText(locale=request.locale, title="", description="")
+        row.texts.append(own)
+    if voice_file_id is not None:
+        own.voice_file_id = voice_file_id
+        await session.flush()
+        return Outcome.VOICE_SAVED
+    title, description = split_reply(text or "")
+    if not title:
+        return Outcome.EMPTY
+    dutch = next((t for t in row.texts if t.locale == "nl"), None)
+    wants_description = dutch is not None and bool(dutch.description)
+    if own.title and (own.description or not wants_description):
+        return Outcome.ALREADY_DONE
+    # Fill only what is still empty: a colleague's earlier words are never overwritten.
+    if not own.title:
+        own.title = title
+    if not own.description and description:
+        own.description = description
+    await session.flush()
+    return Outcome.SAVED
+

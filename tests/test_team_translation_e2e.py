@@ -1,0 +1,75 @@
+"""Translations by the team: /programme's button asks the brugfiguren who speak the missing
+language; the first reply fills the activity, a voice reply becomes its voice message."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import Activity, ActivityText
+from tests.fake_telegram import FakeTelegram
+from tests.helpers import Chat
+from tests.test_broadcast_e2e import wait_until
+from tests.test_programme_e2e import coordinator_with_programme, onboard
+from tests.test_questions_e2e import join_team
+
+ACTIVITY = "knutselen-sinterklaas-2026"  # has no Turkish and no Punjabi text
+
+
+async def texts_of(db: Database, external_id: str) -> dict[str, ActivityText]:
+    async with db.session() as session:
+        activity = await session.scalar(select(Activity).where(
+            Activity.external_id == external_id))
+        assert activity is not None
+        return {t.locale: t for t in activity.texts}
+
+
+async def test_the_team_fills_a_missing_punjabi_text_and_voice(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    greet = await coordinator_with_programme(chat)
+    simran = await join_team(chat, greet, 8711, "Simran", {"nl", "pa"}, db)
+    jaspreet = await join_team(chat, greet, 8712, "Jaspreet", {"pa"}, db)
+    mehmet = await join_team(chat, greet, 8713, "Mehmet", {"tr"}, db)
+
+    replies = await greet.says("/programme")
+    missing = replies[-1]
+    assert "Knutselnamiddag voor Sinterklaas" in missing["text"]
+    [(label, data)] = FakeTelegram.inline_buttons(missing)
+    assert label == "🙋 Vraag het team om te vertalen"
+    [asked] = await greet.taps(data=data)
+    assert asked["text"].startswith("Gevraagd:")
+
+    def request_in(chat_id: int) -> dict | None:
+        return next((m for m in fake.transcript(chat_id)
+                     if "Knutselnamiddag voor Sinterklaas" in m.get("text", "")
+                     and m.get("text", "").startswith("🙋")), None)
+
+    await wait_until(lambda: all(request_in(p.id) for p in (simran, jaspreet, mehmet)), fake)
+    request = request_in(simran.id)
+    assert request is not None and "in het Punjabi schrijven" in request["text"]
+
+    # Simran answers first; Jaspreet's later answer does not overwrite hers.
+    [thanks] = await simran.says("ਸਿੰਟਰਕਲਾਸ ਲਈ ਦਸਤਕਾਰੀ\nਮਿਲ ਕੇ ਜੁੱਤੀ ਸਜਾਓ।", reply_to=request)
+    assert thanks["text"] == "✅ Dankjewel! Ouders lezen jouw woorden."
+    [late] = await jaspreet.says("ਕੁਝ ਹੋਰ", reply_to=request_in(jaspreet.id))
+    assert late["text"] == "Een collega heeft deze al geschreven. Toch bedankt!"
+    [voice] = await jaspreet.sends("voice", reply_to_message_id=request_in(jaspreet.id)[
+        "message_id"])
+    assert voice["text"] == "✅ Dankjewel! Ouders horen jouw spraakbericht."
+
+    texts = await texts_of(db, ACTIVITY)
+    assert texts["pa"].title == "ਸਿੰਟਰਕਲਾਸ ਲਈ ਦਸਤਕਾਰੀ"
+    assert texts["pa"].description == "ਮਿਲ ਕੇ ਜੁੱਤੀ ਸਜਾਓ।"
+    assert texts["pa"].voice_file_id
+
+    # A Punjabi parent now reads it in Punjabi, no "(in Dutch)" mark.
+    harpreet = await onboard(chat, 8721, "Harpreet", "pa", "kabouterland")
+    week = (await harpreet.says("/week"))[0]
+    assert "ਸਿੰਟਰਕਲਾਸ ਲਈ ਦਸਤਕਾਰੀ" in week["text"]
+    assert "Knutselnamiddag voor Sinterklaas" not in week["text"]
+
+    # A parent replying to something is not a translator.
+    [other] = await harpreet.says("ਹੈਲੋ", reply_to=week)
+    assert "ਬਟਨ" in other["text"]
+    assert (await texts_of(db, ACTIVITY))["pa"].title == "ਸਿੰਟਰਕਲਾਸ ਲਈ ਦਸਤਕਾਰੀ"
