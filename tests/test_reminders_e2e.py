@@ -335,3 +335,27 @@ async def test_the_note_after_the_activity_reaches_those_who_said_they_come(
     # The prompt is used up: a second reply to it is an ordinary message, sent to nobody.
     await greet.says("Nog iets", reply_to=prompt)
     assert not any(m.get("text") == "Nog iets" for m in fake.transcript(els.id))
+
+
+async def test_cancelling_tells_those_who_said_they_come_even_if_others_are_not_told(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    greet = await coordinator_of(chat)
+    await import_csv(greet, BABBEL)
+    ayse, _harpreet, els = await three_parents(chat)
+    await round_at(bot, clock, local(22, 10))
+    await round_at(bot, clock, local(24, 18))
+    await wait_until(lambda: len(reminders_in(fake, els.id)) == 1, fake)
+    await els.taps(data=f"rv:{nl_reminder_id(reminders_in(fake, els.id)[0])}:yes")
+
+    clock.moment = local(24, 20).astimezone(UTC)
+    await greet.says("/activities")
+    await greet.taps("Ouderbabbel: slapen")
+    await greet.taps(data=next(d for _t, d in FakeTelegram.inline_buttons(
+        fake.transcript(COORDINATOR)[-1]) if d.endswith(":xo")))
+    await greet.taps("Nee, niets laten weten")
+    await wait_until(lambda: any("❌" in t for t in fake.texts(els.id)), fake)
+    assert not any("❌" in t for t in fake.texts(ayse.id))
+    # Its 2-hour reminder is not sent.
+    result = await round_at(bot, clock, local(25, 11, 30))
+    assert result.sent == 0

@@ -18,6 +18,7 @@ from telegram.constants import ParseMode
 from bot.handlers.door import BotContext, door
 from bot.handlers.programme_text import item_text
 from bot.i18n import _, format_date, format_time, format_weekday_date, ngettext, use_locale
+from bot.scheduler import reminders as reminder_jobs
 from bot.scheduler.outbox import wake
 from bot.services import cancellation as service
 from bot.services import outbox, people
@@ -136,6 +137,15 @@ async def cancel(update: Update, context: BotContext, data: ActivityData, start:
     else:
         await programme_service.cancel_occurrence(context.session, data.id, start,
                                                   context.settings.timezone)
+    # Those who said they would come (or maybe) are told at once; the others if the
+    # coordinator says so (the same dedupe keys: nobody is told twice).
+    coming = await service.who_said_they_come(context.session, data, start, which)
+    if coming:
+        await outbox.enqueue_many(context.session, service.notices(
+            data, start, coming, render_notice(which, context.settings.timezone)))
+    await context.session.commit()
+    wake(context.application)
+    reminder_jobs.wake(context.application)  # its planned reminders become obsolete
     count = len(await service.who_is_told(context.session, data))
     await query.answer()
     if count == 0:

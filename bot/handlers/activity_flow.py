@@ -31,6 +31,7 @@ from bot.i18n import (
     format_time,
     use_locale,
 )
+from bot.scheduler import reminders as reminder_jobs
 from bot.services import activity_draft as service
 from bot.services import people
 from bot.services import programme as programme_service
@@ -430,6 +431,8 @@ async def save(update: Update, context: BotContext, draft: DraftView) -> None:
             "This activity was changed in the meantime (by a file or a cancellation). "
             "Nothing was saved: please start again with /activity."))
         return
+    await context.session.commit()
+    reminder_jobs.wake(context.application)  # reminders follow the new time at once
     start = shown_occurrence(context, data).starts_at
     when = f"{format_date(start, 'EEE d MMM')} {format_time(start)}"
     await update.effective_chat.send_message(_("Saved.") + f" ({when})")

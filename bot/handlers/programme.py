@@ -20,6 +20,7 @@ from bot.i18n import (
     ngettext,
     use_locale,
 )
+from bot.scheduler import reminders as reminder_jobs
 from bot.services import importer, people
 from bot.services import programme as service
 from bot.services.broadcast import voice_payload
@@ -131,6 +132,8 @@ async def import_document(update: Update, context: BotContext) -> None:
         return
     assert outcome.summary is not None
     summary = outcome.summary
+    await context.session.commit()
+    reminder_jobs.wake(context.application)  # reminders follow moved or new activities
     await message.reply_text(
         _("Imported: {created} new, {updated} changed, {unchanged} unchanged.").format(
             created=summary.created, updated=summary.updated, unchanged=summary.unchanged

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS
@@ -28,6 +29,7 @@ from bot.services.broadcast import Audience, Recipient
 from bot.services.outbox import NewMessage
 from bot.services.programme import ActivityData, Occurrence, ProgrammeItem
 from storage import programme as programme_repo
+from storage.models import Rsvp
 
 WINDOW_DAYS = 14
 MAX_LISTED = 20
@@ -138,3 +140,17 @@ def notices(
             group_key=group_key(data.id, start),
         ))
     return messages
+
+
+async def who_said_they_come(session: AsyncSession, data: ActivityData, start: datetime,
+                             which: str) -> list[Recipient]:
+    """Parents who answered "yes" or "maybe" to this occurrence (or to any coming one, when
+    the whole activity is off): they are always told, whatever the coordinator chooses."""
+    assert data.id is not None
+    query = (select(Rsvp.person_id).where(Rsvp.activity_id == data.id,
+                                          Rsvp.answer.in_(("yes", "maybe"))))
+    query = (query.where(Rsvp.occurrence_start >= start) if which == EVERY
+             else query.where(Rsvp.occurrence_start == start))
+    answered = set(await session.scalars(query))
+    everyone = await broadcast.recipients(session, Audience())
+    return [r for r in everyone if r.person_id in answered]
