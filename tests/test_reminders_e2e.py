@@ -359,3 +359,27 @@ async def test_cancelling_tells_those_who_said_they_come_even_if_others_are_not_
     # Its 2-hour reminder is not sent.
     result = await round_at(bot, clock, local(25, 11, 30))
     assert result.sent == 0
+
+
+async def test_reminders_keep_local_time_across_the_end_of_summer_time(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """Summer time ends on Sunday 25 October 2026 at 03:00: the reminder of Monday's 10:00
+    activity still comes at 18:00 local on Sunday (17:00 UTC, not 16:00)."""
+    clock.moment = local(20, 10, month=10).astimezone(UTC)
+    greet = await coordinator_of(chat)
+    await import_csv(greet, BABBEL.replace("2026-11-25;13:30;15:00", "2026-10-26;10:00;11:30"))
+    ayse, harpreet, els = await three_parents(chat)
+    await round_at(bot, clock, local(20, 10, month=10))
+    await round_at(bot, clock, datetime(2026, 10, 25, 16, 59, tzinfo=UTC))  # 17:59 local
+    assert reminders_in(fake, els.id) == []
+    result = await round_at(bot, clock, datetime(2026, 10, 25, 17, 0, tzinfo=UTC))
+    assert result.sent == 3
+    await wait_until(lambda: all(len(reminders_in(fake, p.id)) == 1
+                                 for p in (ayse, harpreet, els)), fake)
+    assert "maandag 26 oktober 2026, 10:00–11:30" in reminders_in(fake, els.id)[0]["text"]
+    assert "26 Ekim 2026 Pazartesi, 10:00–11:30" in reminders_in(fake, ayse.id)[0]["text"]
+    assert "ਸੋਮਵਾਰ, 26 ਅਕਤੂਬਰ 2026, 10:00 ਪੂ.ਦੁ." in reminders_in(fake, harpreet.id)[0]["text"]
+    # Two hours before, on Monday: 08:00 local is 07:00 UTC in winter time.
+    result = await round_at(bot, clock, datetime(2026, 10, 26, 7, 0, tzinfo=UTC))
+    assert result.sent == 3
