@@ -10,7 +10,7 @@ from storage.models import Activity, ActivityText
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
 from tests.test_broadcast_e2e import wait_until
-from tests.test_programme_e2e import coordinator_with_programme, onboard
+from tests.test_programme_e2e import coordinator_of, coordinator_with_programme, onboard
 from tests.test_questions_e2e import join_team
 
 ACTIVITY = "knutselen-sinterklaas-2026"  # has no Turkish and no Punjabi text
@@ -73,3 +73,41 @@ async def test_the_team_fills_a_missing_punjabi_text_and_voice(
     [other] = await harpreet.says("ਹੈਲੋ", reply_to=week)
     assert "ਬਟਨ" in other["text"]
     assert (await texts_of(db, ACTIVITY))["pa"].title == "ਸਿੰਟਰਕਲਾਸ ਲਈ ਦਸਤਕਾਰੀ"
+
+
+async def test_the_team_translates_an_announcement_before_it_is_sent(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    greet = await coordinator_of(chat)
+    mehmet = await join_team(chat, greet, 8731, "Mehmet", {"nl", "tr"}, db)
+    ayse = await onboard(chat, 8741, "Ayşe", "tr", "wijdeland")
+
+    await greet.says("/announce")
+    await greet.says("Vrijdag is er geen zwemles.")
+    replies = await greet.taps("🙋 Vraag het team om te vertalen")
+    assert replies[0]["text"] == ("1 collega gevraagd. Zijn of haar tekst komt erbij zodra "
+                                  "hij er is.")
+    await greet.taps("🇧🇪 Alleen Nederlands")  # Punjabi
+    await greet.taps("⏭ Overslaan")
+    await greet.taps("⏭ Overslaan")
+    [screen] = await greet.taps("⏭ Overslaan")
+    assert "Türkçe: Alleen Nederlands" in screen["text"]
+
+    await wait_until(lambda: any(m.get("text", "").startswith("🙋")
+                                 for m in fake.transcript(mehmet.id)), fake)
+    request = next(m for m in fake.transcript(mehmet.id) if m.get("text", "").startswith("🙋"))
+    assert "aankondiging in het Turks" in request["text"]
+    assert "Vrijdag is er geen zwemles." in request["text"]
+    [thanks] = await mehmet.says("Cuma günü yüzme dersi yok.", reply_to=request)
+    assert thanks["text"] == "✅ Dankjewel! Ouders lezen jouw woorden."
+    assert greet.last_text() == "✅ Mehmet heeft het Turks toegevoegd aan je aankondiging."
+
+    # Sent from the screen as it was: Ayşe gets the team's Turkish.
+    await greet.presses(screen, next(d for t, d in FakeTelegram.inline_buttons(screen)
+                                     if t.startswith("📤")))
+    await greet.taps("✅ Ja, nu versturen")
+    await wait_until(lambda: ayse.last_text() == "Cuma günü yüzme dersi yok.", fake)
+
+    # After sending, a late reply is thanked and changes nothing.
+    [late] = await mehmet.says("Başka bir şey", reply_to=request)
+    assert late["text"] == "Deze aankondiging is al verstuurd. Toch bedankt!"

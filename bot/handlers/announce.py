@@ -20,19 +20,20 @@ from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_action_for
 from bot.handlers.onboarding import ensure_onboarded
 from bot.handlers.settings import original_headings
+from bot.handlers.team_translation import render_request
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, _, format_number, ngettext, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import activity_draft as activity_drafts
 from bot.services import announcement as service
 from bot.services import broadcast as broadcasts
-from bot.services import people
+from bot.services import people, staff, team_translation
 from bot.services.announcement import AnnouncementView, Part
 from bot.services.outbox import split_text
 from bot.services.roles import Role
 
 # an:<draft id>:<action>; d:xx "Dutch only" and k:xx "Skip" name the question they answer.
-ANNOUNCE_DATA = (r"^an:(\d{1,9}):(d:(?:tr|pa)|k:(?:nl|tr|pa)|a|s:\d{1,6}|l:(?:nl|tr|pa)"
-                 r"|p|go|yes|back|x)$")
+ANNOUNCE_DATA = (r"^an:(\d{1,9}):(d:(?:tr|pa)|k:(?:nl|tr|pa)|t:(?:tr|pa)|a|s:\d{1,6}"
+                 r"|l:(?:nl|tr|pa)|p|go|yes|back|x)$")
 # nl:a:<announcement id>: the Dutch original, under every translated copy.
 DUTCH_DATA = r"^nl:a:(\d{1,9})$"
 COORDINATOR_ONLY = {Role.COORDINATOR}
@@ -61,6 +62,8 @@ def question_keyboard(draft_id: int, step: str) -> InlineKeyboardMarkup:
     elif step != service.DUTCH:
         rows.append([InlineKeyboardButton(
             "🇧🇪 " + _("Dutch only"), callback_data=f"an:{draft_id}:d:{step}")])
+        rows.append([InlineKeyboardButton(
+            "🙋 " + _("Ask the team to translate"), callback_data=f"an:{draft_id}:t:{step}")])
     rows.append([InlineKeyboardButton("✖️ " + _("Cancel"), callback_data=f"an:{draft_id}:x")])
     return InlineKeyboardMarkup(rows)
 
@@ -241,11 +244,13 @@ async def draft_button(update: Update, context: BotContext) -> None:
         await query.answer()
         await query.edit_message_text(_("Cancelled. Nothing was sent."))
         return
-    if action[:2] in ("d:", "k:"):
-        step = action[2:] if action[0] == "d" else service.VOICE_PREFIX + action[2:]
+    if action[:2] in ("d:", "k:", "t:"):
+        step = action[2:] if action[0] in "dt" else service.VOICE_PREFIX + action[2:]
         if draft.awaiting != step:
             await query.answer(_("This button has expired."), show_alert=True)
             return
+        if action[0] == "t":
+            await ask_the_team(update, context, draft, step)
         await service.skip(context.session, draft.id, step)
         await query.answer()
         await query.edit_message_reply_markup(None)
@@ -282,6 +287,24 @@ async def draft_button(update: Update, context: BotContext) -> None:
     text, markup = await audience_screen(context, draft)
     await query.answer()
     await query.edit_message_text(text, reply_markup=markup)
+
+
+async def ask_the_team(update: Update, context: BotContext, draft: AnnouncementView,
+                       locale: str) -> None:
+    """The brugfiguren who speak ``locale`` are asked; their reply fills the draft (the
+    audience screen shows whether it came before sending)."""
+    assert update.effective_chat is not None
+    dutch = draft.content.parts.get(service.DUTCH)
+    asked = await team_translation.ask_team_announcement(
+        context.session, draft.id, locale, dutch.text if dutch else "",
+        await staff.team(context.session), render_request)
+    await context.session.commit()
+    wake(context.application)
+    await update.effective_chat.send_message(
+        ngettext("Asked {count} colleague. Their text is added when it comes.",
+                 "Asked {count} colleagues. The first text is added when it comes.",
+                 asked).format(count=asked) if asked
+        else _("Nobody in the team speaks the missing languages yet. Add them with /staff."))
 
 
 async def send_payload(bot: Bot, chat_id: int, kind: str, payload: dict[str, Any]) -> None:

@@ -8,10 +8,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.handlers.door import BotContext, door
 from bot.i18n import _, language_word, ngettext, use_locale
 from bot.scheduler.outbox import wake
+from bot.services import announcement, staff, team_translation
 from bot.services import programme as programme_service
-from bot.services import staff, team_translation
+from bot.services.announcement import TeamOutcome
 from bot.services.roles import STAFF, Role
 from bot.services.team_translation import Outcome, ToTranslate
+from storage.models import Person
 
 ASK_DATA = r"^tt:ask$"
 
@@ -26,9 +28,15 @@ def render_request(request: ToTranslate) -> str:
     with use_locale(request.reader_locale):
         language = language_word(request.locale)
         lines = [
+            "🙋 " + _("Can you write this announcement in {language}?").format(
+                language=language),
+            _("Reply to this message with the text."),
+        ] if request.announcement else [
             "🙋 " + _("Can you write this activity in {language}?").format(language=language),
             _("Reply to this message: the title on the first line, a short description "
               "below it."),
+        ]
+        lines += [
             _("You can also reply with a voice message in {language}, for parents who read "
               "little.").format(language=language),
             "",
@@ -74,6 +82,9 @@ async def translation_reply(update: Update, context: BotContext) -> bool:
         context.session, message.chat_id, message.reply_to_message.message_id)
     if request is None:
         return False
+    if request.announcement:
+        await announcement_reply(update, context, request)
+        return True
     outcome = await team_translation.take_reply(
         context.session, request, text=message.text,
         voice_file_id=message.voice.file_id if message.voice else None)
@@ -87,3 +98,32 @@ async def translation_reply(update: Update, context: BotContext) -> bool:
     }
     await message.reply_text(texts[outcome])
     return True
+
+
+async def announcement_reply(update: Update, context: BotContext,
+                             request: team_translation.Request) -> None:
+    """A reply for an announcement draft: it fills the language, and its author hears so."""
+    message = update.message
+    assert message is not None and context.person is not None
+    voice = message.voice.file_id if message.voice else None
+    if voice is None and not (message.text or "").strip():
+        await message.reply_text(_("Please reply with text or a voice message."))
+        return
+    outcome, author_id = await announcement.take_team_translation(
+        context.session, request.activity_id, request.locale, text=message.text,
+        voice_file_id=voice)
+    texts = {
+        TeamOutcome.SAVED: "✅ " + _("Thank you! Parents will read your words."),
+        TeamOutcome.VOICE_SAVED: "✅ " + _("Thank you! Parents will hear your voice message."),
+        TeamOutcome.ALREADY_DONE: _("A colleague has already written this one. Thank you "
+                                    "anyway!"),
+        TeamOutcome.ALREADY_SENT: _("This announcement has already been sent. Thank you "
+                                    "anyway!"),
+    }
+    await message.reply_text(texts[outcome])
+    author = await context.session.get(Person, author_id) if author_id else None
+    if outcome in (TeamOutcome.SAVED, TeamOutcome.VOICE_SAVED) and author is not None:
+        with use_locale(author.locale):
+            note = "✅ " + _("{name} added the {language} to your announcement.").format(
+                name=context.person.first_name, language=language_word(request.locale))
+        await context.bot.send_message(author.telegram_id, note)

@@ -21,6 +21,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -299,3 +300,38 @@ async def start(
     await outbox.enqueue_many(session, messages)
     mark_sending(row, len(messages), status_chat_id, status_message_id)
     return len(people)
+
+
+# --------------------------------------------------------------------------------------------
+# translations by the team
+
+
+class TeamOutcome(StrEnum):
+    SAVED = "saved"
+    VOICE_SAVED = "voice_saved"
+    ALREADY_DONE = "already_done"
+    ALREADY_SENT = "already_sent"  # too late: the announcement went out (or was cancelled)
+
+
+async def take_team_translation(session: AsyncSession, announcement_id: int, locale: str, *,
+                                text: str | None, voice_file_id: str | None
+                                ) -> tuple[TeamOutcome, int | None]:
+    """A brugfiguur's reply fills the draft's language (a photo or file keeps the Dutch one,
+    with the reply as its caption). Returns the outcome and the draft's author."""
+    row = await session.get(Broadcast, announcement_id)
+    if row is None or row.kind != ANNOUNCEMENT or row.status != DRAFT:
+        return TeamOutcome.ALREADY_SENT, None
+    content = Content.from_json(row.content)
+    if voice_file_id is not None:
+        row.content = Content(content.parts, {**content.voices, locale: voice_file_id}).to_json()
+        return TeamOutcome.VOICE_SAVED, row.created_by
+    if locale in content.parts:
+        return TeamOutcome.ALREADY_DONE, row.created_by
+    dutch = content.parts.get(DUTCH)
+    words = (text or "").strip()
+    if dutch is not None and dutch.kind in MEDIA_KINDS:
+        part = Part(dutch.kind, words[:CAPTION_MAX], dutch.file_id)
+    else:
+        part = Part("text", words)
+    row.content = Content({**content.parts, locale: part}, content.voices).to_json()
+    return TeamOutcome.SAVED, row.created_by

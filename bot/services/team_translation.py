@@ -31,8 +31,12 @@ TITLE_LIMIT = 200
 
 @dataclass(frozen=True)
 class Request:
+    """What a reply answers: an activity's text (``tr:``) or an announcement draft's
+    (``ta:``); ``activity_id`` is then the draft's id."""
+
     activity_id: int
     locale: str
+    announcement: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class ToTranslate:
     title_nl: str
     description_nl: str
     reader_locale: str
+    announcement: bool = False  # an announcement's text, not an activity's title
 
 
 RenderRequest = Callable[[ToTranslate], str]
@@ -51,6 +56,26 @@ RenderRequest = Callable[[ToTranslate], str]
 
 def group_key(activity_id: int, locale: str) -> str:
     return f"tr:{activity_id}:{locale}"
+
+
+def announcement_key(draft_id: int, locale: str) -> str:
+    return f"ta:{draft_id}:{locale}"
+
+
+async def ask_team_announcement(session: AsyncSession, draft_id: int, locale: str,
+                                 dutch_text: str, members: Sequence[StaffMember],
+                                 render: RenderRequest) -> int:
+    """Ask the speakers of ``locale`` to translate an announcement draft's Dutch text."""
+    rows = [NewMessage(
+        dedupe_key=f"{announcement_key(draft_id, locale)}:{member.id}",
+        chat_id=member.telegram_id, person_id=member.id, kind="text",
+        payload={"text": render(ToTranslate(draft_id, locale, dutch_text, "", member.locale,
+                                            announcement=True)),
+                 "always": True},
+        group_key=announcement_key(draft_id, locale))
+        for member in members if member.speaks(locale)]
+    await outbox.enqueue_many(session, rows)
+    return len(rows)
 
 
 async def ask_team(session: AsyncSession, missing: Sequence[MissingTranslation],
@@ -84,11 +109,13 @@ async def request_of_reply(session: AsyncSession, chat_id: int,
     key = await session.scalar(select(OutboxMessage.group_key).where(
         OutboxMessage.chat_id == chat_id,
         OutboxMessage.telegram_message_id == replied_message_id,
-        OutboxMessage.group_key.like("tr:%")).limit(1))
-    if key is None:
+        OutboxMessage.group_key.like("t_:%")).limit(1))
+    if key is None or key[:3] not in ("tr:", "ta:"):
         return None
-    _tr, activity, locale = key.split(":", 2)
-    return Request(int(activity), locale) if activity.isdigit() else None
+    prefix, target, locale = key.split(":", 2)
+    if not target.isdigit():
+        return None
+    return Request(int(target), locale, announcement=prefix == "ta")
 
 
 class Outcome(StrEnum):
