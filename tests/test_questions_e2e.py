@@ -3,14 +3,17 @@ or username is exposed; hand-over, refusals, holding outside green hours, escala
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.handlers.question_texts import render_card
 from bot.i18n import BRUSSELS
+from bot.scheduler.questions import weekly_figures
 from bot.services import questions, staff
 from bot.services.availability import AvailabilityMap, Level
 from storage.db import Database
@@ -286,3 +289,28 @@ async def test_a_question_nobody_takes_within_four_working_hours_goes_to_the_nex
 
 def test_availability_default_is_green_on_monday_morning() -> None:
     assert AvailabilityMap.default().level_at(MONDAY_10) is Level.GREEN
+
+
+async def test_the_coordinator_gets_the_weekly_line_of_figures(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    els = await onboard(chat, 9201, "Els", "nl", "vlindertje")
+    await els.says("Waar vind ik het formulier?")
+    await els.taps(data="ask:letter")
+    await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == ["Waar vind ik het formulier?"],
+                     fake)
+    await greet.says("In de bijlage van de nieuwsbrief.", reply_to=fake.transcript(
+        COORDINATOR_ID)[-1])
+    clock.moment = MONDAY_10 + timedelta(days=7)
+    await weekly_figures(SimpleNamespace(application=bot.app))  # type: ignore[arg-type]
+    await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1].startswith("📊"), fake)
+    line = fake.texts(COORDINATOR_ID)[-1]
+    assert line.startswith("📊 Laatste 7 dagen: 1 vraag.")
+    assert "Een brief of formulier dat ik niet begrijp 1" in line
+    assert "Nederlands 1" in line and "mediaan" in line
+    # Run twice (two instances, a restart): one line a week.
+    await weekly_figures(SimpleNamespace(application=bot.app))  # type: ignore[arg-type]
+    await asyncio.sleep(0.3)
+    assert sum(t.startswith("📊") for t in fake.texts(COORDINATOR_ID)) == 1

@@ -2,17 +2,19 @@
 
 Every ``INTERVAL`` seconds: questions nobody took within 4 working hours go to the next
 candidate and the coordinator is told; closed questions past the retention are purged.
+Every Monday at 09:00 the coordinators get the line of figures of the past seven days.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import time
 
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.clock import Clock
-from bot.handlers.question_texts import escalation_notice, render_card
-from bot.i18n import use_locale
+from bot.handlers.question_texts import escalation_notice, render_card, render_figures
+from bot.i18n import BRUSSELS, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import outbox, questions
 from storage.db import Database
@@ -46,8 +48,33 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
         wake(app)
 
 
+async def weekly_figures(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Monday morning: the coordinators get last week's line of figures about questions."""
+    app = context.application
+    db: Database = app.bot_data["db"]
+    clock: Clock = app.bot_data.get("clock") or Clock()
+    now = clock.now()
+    async with db.session() as session:
+        figures = await questions.week_figures(session, now)
+        coordinators = await questions.coordinator_recipients(
+            session, app.bot_data["settings"].coordinator_ids)
+        week = now.astimezone(BRUSSELS).strftime("%G-W%V")
+        for recipient in coordinators:
+            with use_locale(recipient.locale):
+                text = render_figures(figures)
+            await outbox.enqueue(session, dedupe_key=f"figures:{week}:{recipient.chat_id}",
+                                 chat_id=recipient.chat_id, person_id=None, kind="text",
+                                 payload={"text": text, "always": True})
+        await session.commit()
+    wake(app)
+
+
 def schedule(app: Application) -> Job | None:
     if app.job_queue is None:
         return None
+    # The dedupe key names the week: two instances (or a restart) still send it once.
+    # PTB counts days from Sunday = 0: (1,) is Monday.
+    app.job_queue.run_daily(weekly_figures, time=time(9, 0, tzinfo=BRUSSELS), days=(1,),
+                            name="question-figures")
     return app.job_queue.run_repeating(housekeeping, interval=INTERVAL, first=5.0,
                                        name="question-housekeeping")
