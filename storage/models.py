@@ -430,3 +430,15 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class MonthlyCount(Base):
+    """A count the monthly report cannot read back from rows, because /forget deletes them:
+    per month ("2026-11", Brussels time) and kind ("erased", "erased_joined"...). No ids.
+    Written by bot/services/report.py (issue 8)."""
+
+    __tablename__ = "monthly_counts"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

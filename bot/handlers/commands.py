@@ -42,6 +42,8 @@ COORDINATOR_COMMANDS: list[tuple[str, str]] = [
     ("activities", N_("Cancel an activity and tell the parents")),
     ("activity", N_("Add an activity to the programme")),
     ("staff", N_("The team and the schools' contacts")),
+    ("poster", N_("A poster with a QR code for each school")),
+    ("report", N_("The monthly report: a chart and a spreadsheet")),
 ]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import report
 from bot.services.roles import Role
 from storage import people as repo
 from storage.models import Person, utcnow
@@ -153,4 +154,6 @@ async def resume(session: AsyncSession, person_id: int) -> bool:
 
 
 async def forget(session: AsyncSession, person_id: int) -> None:
+    # The monthly report counts erasures: the rows go, a count without ids stays (issue 8).
+    await report.note_erasure(session, await _row(session, person_id), utcnow())
     await repo.erase(session, person_id)

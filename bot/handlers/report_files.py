@@ -1,0 +1,241 @@
+"""The monthly report (bot/services/report.py) as files, in the reader's language: a chart
+(PNG), a workbook (XLSX) and the same tables as one CSV. Counts only: no cell names a parent.
+
+Usage::
+
+    with use_locale(locale):
+        files = report_files(report)     # ReportFiles: .chart, .xlsx, .csv (bytes) and names
+
+CPU-bound (matplotlib, about a second): call it from a thread (``asyncio.to_thread``); the
+current locale is a ContextVar, which ``asyncio.to_thread`` carries into the thread.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from bot.handlers.programme_text import KIND_LABELS
+from bot.handlers.question_texts import TOPIC_LABELS
+from bot.i18n import (
+    _,
+    current_locale,
+    format_date,
+    format_time,
+    language_word,
+    use_locale,
+)
+from bot.services.questions import Topic
+from bot.services.report import MonthFigures, Report
+
+Cell = str | int | float | date | None
+# One table: a title (the sheet's name) and its rows, the header first.
+Table = tuple[str, list[list[Cell]]]
+
+COLOURS = ("#3b6fb6", "#4a9d5b", "#e0893a")  # reached, coming, questions: the same everywhere
+# matplotlib draws glyphs one by one (no text shaping): Gurmukhi would come out wrong, so a
+# chart for a Punjabi reader is drawn in Dutch. The spreadsheet has no such limit.
+CHART_FALLBACK = {"pa": "nl"}
+_matplotlib_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    month: str  # "2026-11"
+    chart: bytes
+    xlsx: bytes
+    csv: bytes
+
+    @property
+    def chart_name(self) -> str:
+        return f"brede-school-{self.month}.png"
+
+    @property
+    def xlsx_name(self) -> str:
+        return f"brede-school-{self.month}.xlsx"
+
+    @property
+    def csv_name(self) -> str:
+        return f"brede-school-{self.month}.csv"
+
+
+def topic_label(topic: str) -> str:
+    try:
+        return _(TOPIC_LABELS[Topic(topic)][1])
+    except ValueError:  # a topic from a newer version of the bot
+        return topic
+
+
+def month_label(report_month: date) -> str:
+    """'november 2026', 'Kasım 2026'."""
+    return format_date(report_month, "LLLL y")
+
+
+# --------------------------------------------------------------------------------------------
+# the tables
+
+
+def _topics(months: Sequence[MonthFigures]) -> list[str]:
+    known = [t.value for t in Topic]
+    seen = {t for m in months for t in m.per_topic}
+    return known + sorted(seen - set(known))
+
+
+def _languages(report: Report) -> list[str]:
+    seen = {loc for m in report.months for loc in m.per_language}
+    ordered = [f.locale for f in report.languages]
+    return ordered + sorted(seen - set(ordered))
+
+
+def tables(report: Report) -> list[Table]:
+    """Schools, languages, activities, months: what the workbook's sheets and the CSV hold."""
+    figures = [_("Parents reached"), _("Coming"), _("Questions")]
+    schools: list[list[Cell]] = [[_("School"), *figures]]
+    schools += [[s.name, s.parents_reached, s.coming, s.questions] for s in report.schools]
+    languages: list[list[Cell]] = [[_("Language"), *figures]]
+    languages += [[language_word(f.locale), f.parents_reached, f.coming, f.questions]
+                  for f in report.languages]
+    activities: list[list[Cell]] = [[
+        _("Date"), _("Time"), _("Kind"), _("Activity"), _("Schools"), _("Reminders sent"),
+        _("Parents reached"), _("Coming"), _("Maybe"), _("Not coming"), _("Children")]]
+    for o in report.occurrences:
+        activities.append([
+            o.starts_at.astimezone(report.timezone).date(), format_time(o.starts_at),
+            _(KIND_LABELS[o.kind][1]), o.title_nl,
+            _("All schools") if o.all_schools else ", ".join(o.school_names),
+            o.reminders, o.parents_reached, o.coming, o.maybe, o.not_coming, o.children])
+    topics, locales = _topics(report.months), _languages(report)
+    months: list[list[Cell]] = [[
+        _("Month"), _("Parents reached"), _("Coming"), _("Questions"),
+        *[_("Questions: {topic}").format(topic=topic_label(t)) for t in topics],
+        *[_("Questions in {language}").format(language=language_word(loc)) for loc in locales],
+        _("Answered"), _("Median time to a first answer (minutes)"),
+        _("90th percentile time to a first answer (minutes)"), _("Escalated"),
+        _("Parents joined"), _("Parents stopped"), _("Parents erased their data")]]
+    for m in report.months:
+        months.append([
+            str(m.month), m.parents_reached, m.coming, m.questions,
+            *[m.per_topic.get(t, 0) for t in topics],
+            *[m.per_language.get(loc, 0) for loc in locales],
+            m.answered, m.median_minutes, m.p90_minutes, m.escalated,
+            m.joined, m.stopped, m.erased])
+    return [(_("Schools"), schools), (_("Languages"), languages),
+            (_("Activities"), activities), (_("Months"), months)]
+
+
+def xlsx_bytes(parts: list[Table]) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    for title, rows in parts:
+        sheet = workbook.create_sheet(title[:31])
+        for row in rows:
+            sheet.append(row)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "B2"
+        for index, column in enumerate(zip(*rows, strict=True), start=1):
+            width = max(len(str(value)) for value in column if value is not None)
+            sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8) + 2, 48)
+        for cell in sheet["A"][1:]:
+            if isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(parts: list[Table]) -> bytes:
+    """The tables one after the other, each under its title: semicolons and a BOM, as
+    Excel in Flanders opens a CSV without asking."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    for index, (title, rows) in enumerate(parts):
+        if index:
+            writer.writerow([])
+        writer.writerow([title])
+        for row in rows:
+            writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v
+                             for v in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+# --------------------------------------------------------------------------------------------
+# the chart
+
+
+def _bars(axis: Any, labels: Sequence[str], series: Sequence[Sequence[int]],
+          names: Sequence[str], *, horizontal: bool) -> None:
+    """Grouped bars, one colour per figure, each bar with its number."""
+    from matplotlib.ticker import MaxNLocator  # see chart_png
+
+    width = 0.8 / len(series)
+    positions = range(len(labels))
+    for i, (values, name, colour) in enumerate(zip(series, names, COLOURS, strict=False)):
+        offset = [p - 0.4 + width * (i + 0.5) for p in positions]
+        draw: Callable[..., Any] = axis.barh if horizontal else axis.bar
+        bars = draw(offset, values, width, label=name, color=colour)
+        # Zeros stay unlabelled: a quiet school should not look like a wall of noughts.
+        axis.bar_label(bars, labels=[str(v) if v else "" for v in values], padding=2,
+                       fontsize=8)
+    # Counts: whole numbers on the axis too.
+    (axis.xaxis if horizontal else axis.yaxis).set_major_locator(MaxNLocator(integer=True))
+    if horizontal:
+        axis.set_yticks(list(positions), labels)
+        axis.invert_yaxis()
+        axis.margins(x=0.08)
+    else:
+        axis.set_xticks(list(positions), labels)
+        axis.margins(y=0.12)
+    axis.spines[["top", "right"]].set_visible(False)
+
+
+def _short(name: str, limit: int = 44) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+def chart_png(report: Report) -> bytes:
+    """Per school and per language this month; parents reached, coming and questions over
+    the last months."""
+    # Imported here: matplotlib takes a second to import, and only reports need it.
+    from matplotlib.figure import Figure
+
+    names = [_("Parents reached"), _("Coming"), _("Questions")]
+    figure = Figure(figsize=(10, 13), dpi=110, layout="constrained")
+    per_school, per_language, per_month = figure.subplots(
+        3, 1, height_ratios=[len(report.schools) + 1, len(report.languages) + 1, 5])
+    figure.suptitle(_("Brede School: {month}").format(
+        month=month_label(report.month.first_day)), fontsize=15, fontweight="bold")
+    _bars(per_school, [_short(s.name) for s in report.schools],
+          [[s.parents_reached for s in report.schools], [s.coming for s in report.schools],
+           [s.questions for s in report.schools]], names, horizontal=True)
+    per_school.set_title(_("Per school"), loc="left")
+    per_school.legend(loc="lower right", frameon=False)
+    _bars(per_language, [language_word(f.locale) for f in report.languages],
+          [[f.parents_reached for f in report.languages], [f.coming for f in report.languages],
+           [f.questions for f in report.languages]], names, horizontal=True)
+    per_language.set_title(_("Per language"), loc="left")
+    _bars(per_month, [format_date(m.month.first_day, "LLL y") for m in report.months],
+          [[m.parents_reached for m in report.months], [m.coming for m in report.months],
+           [m.questions for m in report.months]], names, horizontal=False)
+    per_month.set_title(_("The last months"), loc="left")
+    buffer = io.BytesIO()
+    with _matplotlib_lock:  # one figure at a time: matplotlib's font cache is shared
+        figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def report_files(report: Report) -> ReportFiles:
+    """The three files, in the current locale (the chart maybe in Dutch, see above)."""
+    parts = tables(report)
+    with use_locale(CHART_FALLBACK.get(current_locale(), current_locale())):
+        chart = chart_png(report)
+    return ReportFiles(str(report.month), chart, xlsx_bytes(parts), csv_bytes(parts))

@@ -1,0 +1,86 @@
+"""The monthly report, sent by itself: on the 1st of each month from 08:00 (Brussels time) the
+coordinators get last month's report, unless it was turned off under /report.
+
+A JobQueue job checks every ``INTERVAL`` seconds whether one is due, rather than one exact
+run a month: a bot that was down at 08:00 on the 1st, or restarted that day, still sends it
+(until the ``CATCH_UP_DAYS``-th). The settings row ``report:sent:<month>`` is the claim, so
+it goes out once, whatever restarts or second instances do.
+
+The files go straight to the coordinators with send_photo/send_document, not through the
+outbox: the outbox carries documents as Telegram file_ids, and these files are made here and
+now, for one or two chats. A failed send is logged; /report always gives the same files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes, Job
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.handlers.report import send_report
+from bot.handlers.report_files import ReportFiles, report_files
+from bot.i18n import use_locale
+from bot.services import questions
+from bot.services import report as service
+from bot.services.report import Month
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+INTERVAL = 15 * 60.0
+SEND_FROM = time(8, 0)
+CATCH_UP_DAYS = 3
+NAME = "monthly-report"
+
+
+def due_month(now: datetime, tz: ZoneInfo) -> Month | None:
+    """The month whose report is due now (last month, on the first days from 08:00)."""
+    local = now.astimezone(tz)
+    if local.day > CATCH_UP_DAYS or (local.day == 1 and local.time() < SEND_FROM):
+        return None
+    return Month.of(local, tz).previous()
+
+
+async def send_due(app: Application) -> int:
+    """Send last month's report if it is due and not sent yet; returns the chats sent to."""
+    db: Database = app.bot_data["db"]
+    settings: Settings = app.bot_data["settings"]
+    clock: Clock = app.bot_data.get("clock") or Clock()
+    month = due_month(clock.now(), settings.timezone)
+    if month is None:
+        return 0
+    async with db.session() as session:
+        if not await service.monthly_enabled(session) or not await service.claim_monthly(
+                session, month):
+            return 0
+        report = await service.build(session, month, tz=settings.timezone)
+        recipients = await questions.coordinator_recipients(session, settings.coordinator_ids)
+        await session.commit()
+    sent = 0
+    files: dict[str, ReportFiles] = {}
+    for recipient in recipients:
+        with use_locale(recipient.locale, settings.timezone) as locale:
+            if locale not in files:
+                files[locale] = await asyncio.to_thread(report_files, report)
+            try:
+                await send_report(app.bot, recipient.chat_id, report, files[locale])
+                sent += 1
+            except TelegramError as error:
+                log.warning("monthly report %s to a coordinator failed: %s", month, error)
+    log.info("monthly report %s sent to %d coordinator(s)", month, sent)
+    return sent
+
+
+async def _job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send_due(context.application)
+
+
+def schedule(app: Application) -> Job | None:
+    if app.job_queue is None:
+        return None
+    return app.job_queue.run_repeating(_job, interval=INTERVAL, first=30.0, name=NAME)
