@@ -220,8 +220,9 @@ async def _post_init(app: Application) -> None:
     await register_menus(app.bot)
     db: Database = app.bot_data["db"]
     # On PostgreSQL several instances may run: one of them sends (bot/scheduler/leader.py).
-    # bot_data["outbox_options"]: a test or benchmark may set the sender's rate and lease.
-    options = app.bot_data.get("outbox_options", {})
+    # OUTBOX_* settings, then bot_data["outbox_options"]: a test or benchmark may set the
+    # sender's rate and lease.
+    options = {**settings.outbox_options(), **app.bot_data.get("outbox_options", {})}
     app.bot_data["outbox"] = SenderLeadership(
         db, lambda: OutboxSender(app.bot, db, clock=app.bot_data.get("clock"), **options),
         **app.bot_data.get("leadership_options", {})).start()

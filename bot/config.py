@@ -9,9 +9,11 @@ Nothing here runs at import time: ``python -m bot`` calls ``from_env`` when it s
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -52,6 +54,11 @@ class Settings:
     port: int = 8080
     db_pool_size: int = 5
     db_max_overflow: int = 5
+    # The outbox sender's rate (messages/s), lease (s) and requests in flight; None: its
+    # defaults (30, 60, 8). Tests and benchmarks change them; Telegram's limits do not.
+    outbox_rate: float | None = None
+    outbox_lease_seconds: float | None = None
+    outbox_max_in_flight: int | None = None
 
     @classmethod
     def from_env(
@@ -75,7 +82,21 @@ class Settings:
             **_webhook_settings(values),
             db_pool_size=_parse_int(values, "DB_POOL_SIZE", 5),
             db_max_overflow=_parse_int(values, "DB_MAX_OVERFLOW", 5),
+            outbox_rate=_parse_number(values, "OUTBOX_RATE"),
+            outbox_lease_seconds=_parse_number(values, "OUTBOX_LEASE_SECONDS"),
+            outbox_max_in_flight=_parse_int(values, "OUTBOX_MAX_IN_FLIGHT", 0) or None,
         )
+
+    def outbox_options(self) -> dict[str, Any]:
+        """The OutboxSender's keyword arguments set by OUTBOX_* (none: its defaults)."""
+        options: dict[str, Any] = {}
+        if self.outbox_rate is not None:
+            options["rate"] = self.outbox_rate
+        if self.outbox_lease_seconds is not None:
+            options["lease"] = timedelta(seconds=self.outbox_lease_seconds)
+        if self.outbox_max_in_flight is not None:
+            options["max_in_flight"] = self.outbox_max_in_flight
+        return options
 
 
     @staticmethod
@@ -117,6 +138,19 @@ def _parse_int(values: dict[str, str], name: str, default: int) -> int:
     if not raw.isdigit() or int(raw) <= 0:
         raise ConfigError(f"{name} must be a positive whole number, not {raw!r}.")
     return int(raw)
+
+
+def _parse_number(values: dict[str, str], name: str) -> float | None:
+    raw = values.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        number = float(raw)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise ConfigError(f"{name} must be a positive number, like 30 or 0.5, not {raw!r}.")
+    return number
 
 
 def _read_environment(environ: dict[str, str] | None, env_file: Path | None) -> dict[str, str]:

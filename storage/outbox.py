@@ -226,6 +226,17 @@ async def release(session: AsyncSession, message_ids: Iterable[int]) -> None:
         )
 
 
+async def renew(session: AsyncSession, message_ids: Iterable[int], *, now: datetime) -> None:
+    """Extend the lease of claimed rows the sender still holds or is sending, so that a claim
+    never mistakes them for a dead sender's rows (and sends them twice)."""
+    ids = list(message_ids)
+    if ids:
+        await session.execute(
+            update(M).where(M.id.in_(ids), M.status == SENDING).values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def mark_blocked(
     session: AsyncSession, message_id: int, *, chat_id: int, person_id: int | None,
     now: datetime,

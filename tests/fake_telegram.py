@@ -31,7 +31,9 @@ What it does:
 * Only inline keyboards are returned in ``Message.reply_markup`` (as Telegram does); reply
   keyboards are remembered separately: see ``reply_keyboard`` and ``press_key``.
 * Faults: ``fail_next`` (any status, e.g. 429 with ``retry_after``), ``block_chat`` (403) and
-  optional rate limits (``enforce_limits=True``) plus ``latency``.
+  optional rate limits (``enforce_limits=True``) plus ``latency``; ``random_faults`` injects,
+  from a seeded RNG, 429s, 5xx, dropped connections and timeouts (before or after the message
+  was created) into a share of the sends.
 """
 
 from __future__ import annotations
@@ -43,12 +45,13 @@ import itertools
 import json
 import math
 import mimetypes
+import random
 import re
 import time
 import traceback
 from collections import Counter, deque
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
@@ -112,6 +115,12 @@ DEFAULT_DESCRIPTIONS = {
     502: "Bad Gateway",
 }
 
+# Kinds of ``random_faults``. "drop" and "timeout" happen before the request is handled
+# (nothing was sent); "drop_after" and "timeout_after" after (the message exists, but the bot
+# never hears so: whether it was sent is ambiguous to the bot).
+RANDOM_FAULT_KINDS = ("429", "500", "502", "drop", "drop_after", "timeout", "timeout_after")
+NO_ANSWER = 0  # Call.error_code of a request that got no HTTP answer and was not handled
+
 
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units, the unit of Telegram's entity offsets and lengths."""
@@ -128,9 +137,13 @@ class Call:
     result: Any = None
     error_code: int | None = None
     description: str | None = None  # error description, if any
+    # A random fault injected into this request (see FakeTelegram.random_faults), or None.
+    # "drop_after"/"timeout_after" calls are ok: the message exists, the bot got no answer.
+    fault: str | None = None
 
     @property
     def ok(self) -> bool:
+        """The server handled the method (a message it creates exists)."""
         return self.error_code is None
 
     @property
@@ -196,6 +209,20 @@ class _Fault:
     retry_after: int | None
     chat_id: int | str | None
     remaining: int
+
+
+@dataclass
+class _RandomFaults:
+    rate: float
+    rng: random.Random
+    kinds: list[str]
+    weights: list[float]
+    chat_ids: frozenset[Any] | None
+    methods: frozenset[str]  # lower case
+    max_per_chat: int | None
+    retry_after: int
+    hang: float
+    per_chat: Counter[Any] = field(default_factory=Counter)
 
 
 @dataclass
@@ -373,6 +400,8 @@ class FakeTelegram:
         self._bot_texts: dict[tuple[str, str], str] = {}  # (kind, language) -> text
         self._menu_buttons: dict[int | None, JSON] = {}
         self._faults: list[_Fault] = []
+        self._random: _RandomFaults | None = None
+        self.faults_injected: Counter[str] = Counter()  # random fault kind -> how many
         self._blocked: set[int | str] = set()
         self._sent_global: deque[float] = deque()
         self._sent_per_chat: dict[Any, deque[float]] = {}
@@ -660,6 +689,61 @@ class FakeTelegram:
         self._faults.append(
             _Fault(method.lower(), status, description, retry_after, chat_id, times)
         )
+
+    def random_faults(
+        self,
+        rate: float,
+        *,
+        seed: int = 0,
+        kinds: Mapping[str, float] | Collection[str] = RANDOM_FAULT_KINDS,
+        chat_ids: Collection[int | str] | None = None,
+        methods: Collection[str] = MESSAGE_METHODS,
+        max_per_chat: int | None = None,
+        retry_after: int = 1,
+        hang: float = 6.0,
+    ) -> None:
+        """From now on, each call of ``methods`` to ``chat_ids`` (None: any chat) fails with
+        probability ``rate``; ``rate=0`` stops it. The kind is drawn from ``kinds`` (names of
+        RANDOM_FAULT_KINDS, or a mapping name -> weight) by ``random.Random(seed)``:
+
+        * "429": Too Many Requests with ``retry_after``; "500", "502": server errors;
+        * "drop": the connection is closed before the request is handled (nothing sent);
+        * "drop_after": the request is handled (the message exists), then the connection is
+          closed without an answer;
+        * "timeout": no answer for ``hang`` seconds (longer than the client waits), then the
+          connection is closed; nothing was sent;
+        * "timeout_after": handled, then no answer for ``hang`` seconds.
+
+        ``max_per_chat`` caps the faults per chat (so a test knows no message is given up).
+        Each faulted call has ``Call.fault`` set; ``faults_injected`` counts them by kind.
+        """
+        if rate <= 0:
+            self._random = None
+            return
+        weights = dict(kinds) if isinstance(kinds, Mapping) else dict.fromkeys(kinds, 1.0)
+        unknown = set(weights) - set(RANDOM_FAULT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}")
+        self._random = _RandomFaults(
+            rate, random.Random(seed), list(weights), list(weights.values()),
+            frozenset(chat_ids) if chat_ids is not None else None,
+            frozenset(m.lower() for m in methods), max_per_chat, retry_after, hang,
+        )
+
+    def _draw_random_fault(self, method: str, chat_id: Any) -> str | None:
+        faults = self._random
+        if faults is None or method.lower() not in faults.methods:
+            return None
+        if faults.chat_ids is not None and chat_id not in faults.chat_ids:
+            return None
+        if faults.max_per_chat is not None and faults.per_chat[chat_id] >= faults.max_per_chat:
+            return None
+        if faults.rng.random() >= faults.rate:
+            return None
+        kind = faults.rng.choices(faults.kinds, faults.weights)[0]
+        faults.per_chat[chat_id] += 1
+        self.faults_injected[kind] += 1
+        return kind
 
     def block_chat(self, chat_id: int | str) -> None:
         """Sends to the chat get 403 "Forbidden: bot was blocked by the user"."""
@@ -1078,6 +1162,18 @@ class FakeTelegram:
             if self.latency and canonical in SEND_METHODS:
                 await asyncio.sleep(self.latency)
             call.at = time.monotonic()
+            call.fault = self._draw_random_fault(canonical, call.params.get("chat_id"))
+            if call.fault in ("drop", "timeout"):
+                call.error_code, call.description = NO_ANSWER, f"injected: {call.fault}"
+                return await self._no_answer(request, call)
+            if call.fault in ("429", "500", "502"):
+                raise self._random_error(call.fault)
+            if call.fault in ("drop_after", "timeout_after"):  # handled, never answered
+                try:
+                    call.result = await self._dispatch(canonical, handler, call.params, call.at)
+                except ApiError as error:
+                    call.error_code, call.description = error.status, error.description
+                return await self._no_answer(request, call)
             result = await self._dispatch(canonical, handler, call.params, call.at)
         except ApiError as error:
             call.error_code, call.description = error.status, error.description
@@ -1097,6 +1193,22 @@ class FakeTelegram:
         self.calls.append(call)
         self._notify()
         return response
+
+    def _random_error(self, kind: str) -> ApiError:
+        if kind == "429":
+            retry_after = self._random.retry_after if self._random else 1
+            return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+        return ApiError(int(kind), DEFAULT_DESCRIPTIONS[int(kind)])
+
+    async def _no_answer(self, request: web.Request, call: Call) -> web.Response:
+        """A dropped connection, or one that hangs first: recorded now, never answered."""
+        self.calls.append(call)
+        self._notify()
+        if call.fault in ("timeout", "timeout_after"):
+            await asyncio.sleep(self._random.hang if self._random else 6.0)
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=500)  # written to a closed connection: never arrives
 
     async def _dispatch(
         self, method: str, handler: Callable[[JSON], Any] | None, params: JSON, now: float

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,22 @@ def test_database_url_alone_needs_no_token() -> None:
     assert Settings.database_url_from_env({}, env_file=None) == DEFAULT_DATABASE_URL
     url = "postgresql+asyncpg://bot@127.0.0.1/bot"
     assert Settings.database_url_from_env({"DATABASE_URL": url}, env_file=None) == url
+
+
+def test_outbox_tuning_defaults_to_the_senders_own() -> None:
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN}, env_file=None)
+    assert settings.outbox_options() == {}
+    tuned = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "OUTBOX_RATE": "400",
+                               "OUTBOX_LEASE_SECONDS": "2.5", "OUTBOX_MAX_IN_FLIGHT": "1"},
+                              env_file=None)
+    assert tuned.outbox_options() == {"rate": 400.0, "lease": timedelta(seconds=2.5),
+                                      "max_in_flight": 1}
+
+
+@pytest.mark.parametrize(("name", "value"), [("OUTBOX_RATE", "fast"), ("OUTBOX_RATE", "0"),
+                                             ("OUTBOX_LEASE_SECONDS", "-3"),
+                                             ("OUTBOX_LEASE_SECONDS", "inf"),
+                                             ("OUTBOX_MAX_IN_FLIGHT", "1.5")])
+def test_bad_outbox_tuning_is_named(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, name: value}, env_file=None)

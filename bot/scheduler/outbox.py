@@ -164,6 +164,7 @@ class OutboxSender:
         self._held: list[_Held] = []
         self._order = itertools.count()
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._sending: set[int] = set()  # ids of the rows in flight
         self._rate_limited: Counter[int] = Counter()  # row id -> 429s, refunded up to a cap
         self._resume_at = 0.0  # monotonic: no sends before (a 429's retry_after)
         self._signal = asyncio.Event()  # wake() or stop(): interrupts the loop's naps
@@ -266,7 +267,9 @@ class OutboxSender:
         self._chat_next[row.chat_id] = now + self._skew + self._interval(row.chat_id)
         task = asyncio.create_task(self._send(row, stamp), name=f"outbox-send-{row.id}")
         self._in_flight.add(task)
+        self._sending.add(row.id)
         task.add_done_callback(self._in_flight.discard)
+        task.add_done_callback(lambda _task: self._sending.discard(row.id))
 
     def _interval(self, chat_id: int) -> float:
         return self._group_interval if chat_id < 0 else self._chat_interval
@@ -291,7 +294,12 @@ class OutboxSender:
         self._woken = False
         want = self.batch_size - len(self._held)
         async with self.db.session() as session:
-            rows = await repo.claim(session, now=utcnow(), limit=want, lease=self.lease)
+            now_utc = utcnow()
+            # The rows still waiting here or in flight are ours: renew their lease first, or
+            # those older than the lease would be claimed again (a dead sender's) and sent twice.
+            await repo.renew(session, [h.row.id for h in self._held] + list(self._sending),
+                             now=now_utc)
+            rows = await repo.claim(session, now=now_utc, limit=want, lease=self.lease)
             keep = await self._drop_unwanted(session, rows)
             await session.commit()
         self._drained = len(rows) < want
