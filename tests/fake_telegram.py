@@ -1178,6 +1178,10 @@ class FakeTelegram:
         except ApiError as error:
             call.error_code, call.description = error.status, error.description
             response = web.json_response(error.payload(), status=error.status)
+        except ConnectionResetError:
+            # The client went away mid-request (a bot killed with SIGKILL): not our bug.
+            call.error_code, call.description = NO_ANSWER, "client went away"
+            response = web.Response(status=499)
         except Exception:  # a bug in this fake: make it visible in assertion messages
             self.server_errors.append(traceback.format_exc())
             error = ApiError(500, "Internal Server Error: bug in FakeTelegram")
