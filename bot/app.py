@@ -9,6 +9,7 @@ Usage::
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -73,7 +74,11 @@ class ButtonHandler(CallbackQueryHandler):
     def check_update(self, update: object) -> bool | object | None:
         if isinstance(update, Update) and update.callback_query and not update.callback_query.data:
             return False
-        return super().check_update(update)
+        found = super().check_update(update)
+        # re.match's "$" also matches before a last newline: "forget:no\n" is no button of ours.
+        if isinstance(found, re.Match) and found.end() != len(found.string):
+            return False
+        return found
 
 
 def build_application(settings: Settings, *, db: Database | None = None) -> Application:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from storage.models import (
     Broadcast,
@@ -21,7 +22,10 @@ from storage.models import (
 
 
 async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
-    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    # Every update reads its sender: the schools in the same query, not in a second one.
+    result = await session.scalars(select(Person).options(joinedload(Person.schools))
+                                   .where(Person.telegram_id == telegram_id))
+    return result.unique().first()
 
 
 async def by_id(session: AsyncSession, person_id: int) -> Person | None:
@@ -29,7 +33,9 @@ async def by_id(session: AsyncSession, person_id: int) -> Person | None:
 
 
 async def add(session: AsyncSession, telegram_id: int, first_name: str, role: str) -> Person:
-    person = Person(telegram_id=telegram_id, first_name=first_name[:64], role=role, schools=[])
+    # PostgreSQL refuses a NUL in a text column; a Telegram name is no reason to fail.
+    name = first_name.replace("\x00", "")[:64]
+    person = Person(telegram_id=telegram_id, first_name=name, role=role, schools=[])
     session.add(person)
     await session.flush()
     return person

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import date, time
 from typing import Any
 
+from babel import dates as babel_dates
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
@@ -24,6 +26,17 @@ QUIET = 0.12  # seconds without any API call: the bot has finished answering
 # keeps a slow, loaded machine from mistaking "not started yet" for "finished".
 ANSWERS = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery",
            "sendPhoto", "sendDocument", "sendVoice", "copyMessage", "sendLocation")
+
+
+def pa_day(day: date) -> str:
+    """A day as Punjabi readers see it ("ਸ਼ਨੀਵਾਰ, 28 ਨਵੰਬਰ 2026"), straight from Babel: the
+    Gurmukhi weekday and day-period names change between CLDR releases."""
+    return babel_dates.format_date(day, "full", locale="pa")
+
+
+def pa_time(hour: int, minute: int = 0) -> str:
+    """A time as Punjabi readers see it (12-hour: "1:30 PM" in CLDR 47), straight from Babel."""
+    return babel_dates.format_time(time(hour, minute), "short", locale="pa")
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -10,7 +11,7 @@ from storage.db import Database
 from storage.models import Activity
 from tests.conftest import COORDINATOR_ID
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat, Person
+from tests.helpers import Chat, Person, pa_day, pa_time
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "programme.csv"
 
@@ -71,7 +72,8 @@ async def test_import_the_example_then_every_parent_sees_their_week(
     [week] = await harpreet.says("/week")
     # No Punjabi text was given: the Dutch title is shown, marked as Dutch in Punjabi.
     assert "Knutselnamiddag voor Sinterklaas (ਡੱਚ ਵਿੱਚ)" in week["text"]
-    assert "ਸ਼ਨਿੱਚਰਵਾਰ, 28 ਨਵੰਬਰ 2026, 2:00 ਬਾ.ਦੁ.–4:30 ਬਾ.ਦੁ." in week["text"]
+    saturday = f"{pa_day(date(2026, 11, 28))}, {pa_time(14)}–{pa_time(16, 30)}"
+    assert "ਨਵੰਬਰ" in saturday and saturday in week["text"]
     assert "ਖੁੱਲ੍ਹੀ ਗਤੀਵਿਧੀ" in week["text"]
 
     els = await onboard(chat, 6003, "Els", "nl", "vlindertje")

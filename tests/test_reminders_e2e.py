@@ -3,7 +3,7 @@ their buttons, quiet hours, restarts, moves; the clock is the test's."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from icalendar import Calendar
@@ -18,7 +18,7 @@ from storage.models import OutboxMessage, Reminder, Rsvp
 from tests.conftest import COORDINATOR_ID as COORDINATOR
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat, Handled, Person
+from tests.helpers import Chat, Handled, Person, pa_day, pa_time
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, onboard
 
@@ -78,7 +78,7 @@ async def test_reminders_in_three_languages_at_the_right_times_and_rsvps(
     assert "25 Kasım 2026 Çarşamba, 13:30–15:00" in tr["text"]
     assert "Bibliotheek, Kazernestraat 13" in tr["text"]
     [pa] = reminders_in(fake, harpreet.id)
-    assert "ਮਾਪਿਆਂ ਦੀ ਗੱਲਬਾਤ: ਨੀਂਦ" in pa["text"] and "1:30 ਬਾ.ਦੁ." in pa["text"]
+    assert "ਮਾਪਿਆਂ ਦੀ ਗੱਲਬਾਤ: ਨੀਂਦ" in pa["text"] and f"{pa_time(13, 30)}–" in pa["text"]
     [nl] = reminders_in(fake, els.id)
     assert "🔔 Herinnering: morgen" in nl["text"] and "woensdag 25 november 2026" in nl["text"]
     await wait_until(lambda: any("location" in m for m in fake.transcript(els.id)), fake)
@@ -379,7 +379,8 @@ async def test_reminders_keep_local_time_across_the_end_of_summer_time(
                                  for p in (ayse, harpreet, els)), fake)
     assert "maandag 26 oktober 2026, 10:00–11:30" in reminders_in(fake, els.id)[0]["text"]
     assert "26 Ekim 2026 Pazartesi, 10:00–11:30" in reminders_in(fake, ayse.id)[0]["text"]
-    assert "ਸੋਮਵਾਰ, 26 ਅਕਤੂਬਰ 2026, 10:00 ਪੂ.ਦੁ." in reminders_in(fake, harpreet.id)[0]["text"]
+    assert (f"{pa_day(date(2026, 10, 26))}, {pa_time(10)}–{pa_time(11, 30)}"
+            in reminders_in(fake, harpreet.id)[0]["text"])
     # Two hours before, on Monday: 08:00 local is 07:00 UTC in winter time.
     result = await round_at(bot, clock, datetime(2026, 10, 26, 7, 0, tzinfo=UTC))
     assert result.sent == 3

@@ -14,6 +14,7 @@ and ``context.role``; the door commits once when the handler returns and rolls b
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
@@ -21,17 +22,22 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import _, supported, use_locale
 from bot.services import people
+from bot.services.onboarding import Step
 from bot.services.people import PersonView
 from bot.services.roles import Role, resolve_role
 from storage.db import Database
 
 # A handler returns None, or a value its caller wants (e.g. "was this mine?").
+# What Telegram says when a press's screen cannot be drawn over its message.
+UNEDITABLE = ("no text in the message to edit", "no caption in the message to edit",
+              "message can't be edited", "message to edit not found")
 Handler = Callable[[Update, "BotContext"], Awaitable[Any]]
 
 
@@ -85,6 +91,11 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
                     row.blocked_at = None
                 role = resolve_role(row.role if row else None, user.id,
                                     context.settings.coordinator_ids)
+                if row is None and role is Role.COORDINATOR and allowed is not None:
+                    # The coordinator before their first /start, or after /forget: the team's
+                    # handlers need their row. Onboarding goes on at their next /start.
+                    row = await people.register(session, user.id, user.first_name or "", role)
+                    await people.set_step(session, row.id, Step.LANGUAGE)
                 context.session = session
                 context.telegram_id = user.id
                 context.role = role
@@ -94,13 +105,36 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
                     if allowed is not None and role not in allowed:
                         await refuse(update, _("Sorry, this is only for the Brede School team."))
                         return None
-                    result = await handler(update, context)
+                    try:
+                        result = await handler(update, context)
+                    except BadRequest as problem:
+                        reason = str(problem).lower()
+                        if "not modified" in reason:
+                            # A double tap redraws what the message already shows: keep
+                            # what the press changed.
+                            result = None
+                        elif update.callback_query is not None and any(
+                                words in reason for words in UNEDITABLE):
+                            # A button on a message its screen cannot replace (a photo, a
+                            # file, one gone or too old): stale, so it changes nothing.
+                            await session.rollback()
+                            await _expired(update)
+                            return None
+                        else:
+                            raise
                     await session.commit()
                     return result
 
         return inner
 
     return wrap
+
+
+async def _expired(update: Update) -> None:
+    """The alert of a stale button; the press may have been answered already."""
+    assert update.callback_query is not None
+    with contextlib.suppress(TelegramError):
+        await update.callback_query.answer(_("This button has expired."), show_alert=True)
 
 
 async def refuse(update: Update, text: str) -> None:

@@ -15,7 +15,7 @@ from bot.services.cancellation import from_unix
 from bot.services.outbox import NewMessage
 from bot.services.roles import Role
 
-NOTE_DATA = r"^rn:(\d{1,12}):(\d{1,12})$"  # rn:<activity id>:<start, unix seconds>
+NOTE_DATA = r"^rn:(\d{1,9}):(\d{1,12})$"  # rn:<activity id>:<start, unix seconds>
 
 
 @door(roles=(Role.COORDINATOR,))

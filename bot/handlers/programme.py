@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.constants import ParseMode
 
 from bot.handlers import team_translation
+from bot.handlers.activities import render_notice
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_keyboard
 from bot.handlers.onboarding import ensure_onboarded
@@ -21,7 +22,8 @@ from bot.i18n import (
     use_locale,
 )
 from bot.scheduler import reminders as reminder_jobs
-from bot.services import importer, people
+from bot.scheduler.outbox import wake
+from bot.services import cancellation, importer, outbox, people
 from bot.services import programme as service
 from bot.services.broadcast import voice_payload
 from bot.services.outbox import split_text
@@ -132,15 +134,23 @@ async def import_document(update: Update, context: BotContext) -> None:
         return
     assert outcome.summary is not None
     summary = outcome.summary
+    tz = context.settings.timezone
+    told = await cancellation.notices_after_import(
+        context.session, summary.cancelled, context.now(),
+        lambda which: render_notice(which, tz), tz)
+    await outbox.enqueue_many(context.session, told)
     await context.session.commit()
+    wake(context.application)
     reminder_jobs.wake(context.application)  # reminders follow moved or new activities
-    await message.reply_text(
-        _("Imported: {created} new, {updated} changed, {unchanged} unchanged.").format(
-            created=summary.created, updated=summary.updated, unchanged=summary.unchanged
-        )
-        + "\n"
-        + _("See /programme for the preview.")
-    )
+    lines = [_("Imported: {created} new, {updated} changed, {unchanged} unchanged.").format(
+        created=summary.created, updated=summary.updated, unchanged=summary.unchanged)]
+    if told:
+        lines.append(ngettext(
+            "{count} parent who said they would come is told about the cancellation.",
+            "{count} parents who said they would come are told about the cancellation.",
+            len(told)).format(count=len(told)))
+    lines.append(_("See /programme for the preview."))
+    await message.reply_text("\n".join(lines))
 
 
 def and_more(count: int) -> str:

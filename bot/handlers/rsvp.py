@@ -12,7 +12,15 @@ from telegram.constants import ParseMode
 from bot.handlers.door import BotContext, door
 from bot.handlers.programme_text import escape, item_text
 from bot.handlers.settings import original_headings
-from bot.i18n import N_, _, format_date, format_time, format_weekday_date, use_locale
+from bot.i18n import (
+    N_,
+    _,
+    format_date,
+    format_time,
+    format_weekday_date,
+    ngettext,
+    use_locale,
+)
 from bot.services import rsvp as service
 from bot.services import staff
 from bot.services.calendar_file import occurrence_ics
@@ -21,7 +29,7 @@ from bot.services.roles import STAFF, Role
 from bot.services.rsvp import Refusal
 
 # rv:<reminder id>:<yes|maybe|no|c1..c4|ics|nl>: the row names the occurrence and the parent.
-RSVP_DATA = r"^rv:(\d{1,12}):(yes|maybe|no|c[1-4]|ics|nl)$"
+RSVP_DATA = r"^rv:(\d{1,9}):(yes|maybe|no|c[1-4]|ics|nl)$"
 
 HEADINGS: dict[ReminderKind, str] = {
     ReminderKind.WEEK: N_("🔔 Reminder: next week"),
@@ -120,7 +128,8 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
     reminder_id, action = int(match[1]), match[2]
     now = context.now()
     if action in ("ics", "nl"):
-        refusal, view = await service.view(context.session, reminder_id, context.person.id, now)
+        refusal, view = await service.view(context.session, reminder_id, context.person.id, now,
+                                           with_dutch=action == "nl")
     elif action.startswith("c"):
         refusal, view = await service.record(context.session, reminder_id, context.person.id,
                                              Answer.YES, now, children=int(action[1:]))
@@ -141,9 +150,7 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
     if action == "nl":
         await query.answer()
         with use_locale("nl"):
-            dutch = await service.view(context.session, reminder_id, context.person.id, now)
-            assert dutch[1] is not None
-            original = item_text(dutch[1].item, [], show_schools=False)
+            original = item_text(view.dutch_item or view.item, [], show_schools=False)
         heading = original_headings(html_markup=True)[view.locale]
         await chat.send_message(f"{heading}\n{original}", parse_mode=ParseMode.HTML)
         return
@@ -172,7 +179,8 @@ async def rsvps_command(update: Update, context: BotContext) -> None:
         await update.effective_chat.send_message(_("No activities in the coming two weeks."),
                                                  reply_markup=markup)
         return
-    lines = [f"<b>{escape(_('Answers for the coming two weeks'))}</b>"]
+    heading = _("Answers for the coming two weeks")
+    lines = [f"<b>{escape(heading)}</b>"]
     for f in figures:
         lines.append("")
         lines.append(f"<b>{escape(f.title_nl)}</b>")
@@ -180,8 +188,11 @@ async def rsvps_command(update: Update, context: BotContext) -> None:
         counts = _("✅ {yes} coming · 🤔 {maybe} maybe · ❌ {no} not coming").format(
             yes=f.coming, maybe=f.maybe, no=f.not_coming)
         if service.counts_children(f.kind):
-            counts += " · " + _("👧 {children} children").format(children=f.children)
+            counts += " · " + ngettext("👧 {children} child", "👧 {children} children",
+                                       f.children).format(children=f.children)
         lines.append(escape(counts))
-        lines.append(escape(_("🔔 Reminder sent to {count} parents").format(count=f.reached)))
+        lines.append(escape(ngettext("🔔 Reminder sent to {count} parent",
+                                     "🔔 Reminder sent to {count} parents",
+                                     f.reached).format(count=f.reached)))
     await update.effective_chat.send_message("\n".join(lines), parse_mode=ParseMode.HTML,
                                              reply_markup=markup)

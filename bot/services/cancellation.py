@@ -15,7 +15,8 @@ words and the buttons. Nothing here commits: the caller owns the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -154,3 +155,33 @@ async def who_said_they_come(session: AsyncSession, data: ActivityData, start: d
     answered = set(await session.scalars(query))
     everyone = await broadcast.recipients(session, Audience())
     return [r for r in everyone if r.person_id in answered]
+
+
+async def notices_after_import(
+    session: AsyncSession,
+    cancelled: Iterable[tuple[int, datetime | None]],
+    now: datetime,
+    render: Callable[[str], Callable[[str, ProgrammeItem], str]],
+    tz: ZoneInfo = BRUSSELS,
+) -> list[NewMessage]:
+    """A file cancelled occurrences (``cancelled_dates``, EXDATE, a cancelled event): those
+    who said they would come, or maybe, are told as when the coordinator cancels in
+    /activities, with the same dedupe keys. ``render(which)`` is the handler's wording."""
+    messages: list[NewMessage] = []
+    for activity_id, start in cancelled:
+        data = await load(session, activity_id)
+        if data is None:
+            continue
+        which = EVERY if start is None else ONE
+        if start is None:
+            # The whole activity: told once, about its next occurrence (as in /activities).
+            upcoming = programme_service.occurrences(replace(data, cancelled=False), now,
+                                                     now + timedelta(days=366), tz)
+            if not upcoming:
+                continue
+            start = upcoming[0].starts_at
+        elif start <= now:
+            continue
+        coming = await who_said_they_come(session, data, start, which)
+        messages += notices(data, start, coming, render(which))
+    return messages

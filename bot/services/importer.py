@@ -184,6 +184,9 @@ class ImportSummary:
     created: int
     updated: int
     unchanged: int
+    # What the file newly cancelled: (activity id, the occurrence's start), or (id, None) for
+    # the whole activity. Those who said they would come are told (services/cancellation.py).
+    cancelled: tuple[tuple[int, datetime | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -492,7 +495,8 @@ def parse_csv(
 ) -> ParseResult:
     """A CSV file: UTF-8 with or without BOM, semicolons or commas (seen in the header)."""
     try:
-        text = data.decode("utf-8-sig")
+        # A NUL is never part of a cell, and PostgreSQL refuses it in a text column.
+        text = data.decode("utf-8-sig").replace("\x00", "")
     except UnicodeDecodeError:
         # Excel's plain "CSV" is Windows-1252: Turkish and Punjabi letters are already lost.
         return ParseResult([], [RowError(0, "", MSG_NOT_UTF8)])
@@ -661,7 +665,7 @@ def parse_ics(
 
     known = default_school_codes() if known_schools is None else frozenset(known_schools)
     try:
-        calendar = Calendar.from_ical(data)
+        calendar = Calendar.from_ical(data.replace(b"\x00", b""))  # as in parse_csv
     except Exception:  # icalendar raises ValueError, KeyError, IndexError on broken input
         return ParseResult([], [RowError(0, "", MSG_NOT_ICS)])
     if isinstance(calendar, list):
@@ -820,6 +824,7 @@ async def apply(
 
     existing = await repo.by_external_ids(session, ids)
     created = updated = unchanged = 0
+    changed: list[tuple[Activity, tuple[bool, frozenset[datetime]]]] = []
     for data in rows:
         row = existing.get(data.external_id)
         if row is None:
@@ -827,13 +832,28 @@ async def apply(
             _write(row, data, schools, tz)
             session.add(row)
             created += 1
-        elif _write(row, data, schools, tz):
+            continue
+        before = _cancellations(row)
+        if _write(row, data, schools, tz):
             row.updated_at = utcnow()
             updated += 1
+            changed.append((row, before))
         else:
             unchanged += 1
     await session.flush()
-    return ImportSummary(created, updated, unchanged)
+    cancelled: list[tuple[int, datetime | None]] = []
+    for row, (was_cancelled, was_days) in changed:
+        now_cancelled, now_days = _cancellations(row)
+        if now_cancelled and not was_cancelled:
+            cancelled.append((row.id, None))
+        elif not now_cancelled:
+            cancelled += [(row.id, start) for start in sorted(now_days - was_days)]
+    return ImportSummary(created, updated, unchanged, tuple(cancelled))
+
+
+def _cancellations(row: Activity) -> tuple[bool, frozenset[datetime]]:
+    """Whether the whole activity is off, and its cancelled occurrences."""
+    return row.cancelled_at is not None, frozenset(c.occurrence_start for c in row.cancellations)
 
 
 async def import_file(

@@ -44,6 +44,7 @@ from storage.models import Person, Reminder, Rsvp, Setting
 
 HORIZON = timedelta(days=8)  # rows are planned this far ahead (a week-ahead reminder fits)
 BATCH = 2000  # due rows handed over per round
+PLAN_SLICE = 5000  # planned rows built, inserted or read at a time
 PLANNED, SENT, SKIPPED, DROPPED, OBSOLETE = "planned", "sent", "skipped", "dropped", "obsolete"
 
 
@@ -199,13 +200,21 @@ async def plan(session: AsyncSession, now: datetime, tz: ZoneInfo = BRUSSELS,
     kinds = await kinds_by_activity_kind(session)
     parents = await broadcast.recipients(session, Audience())
     until = now + HORIZON
-    rows: list[dict[str, Any]] = []
     valid: dict[int, set[datetime]] = {}
+    planned: list[tuple[ActivityData, list[datetime]]] = []
     for activity in await programme_repo.active_since(session, now):
         data = activity_data(activity)
         assert data.id is not None
         starts = [o.starts_at for o in occurrences(data, now, until + timedelta(days=8), tz)]
         valid[data.id] = set(starts)
+        planned.append((data, starts))
+    await _obsolete_stale(session, valid, now)
+    await _follow_moves(session, valid, now, tz, render_moved)
+    # Inserted a slice at a time: a week of activities for 10,000 parents is 100,000s of rows,
+    # too many to hold in memory at once.
+    added = 0
+    rows: list[dict[str, Any]] = []
+    for data, starts in planned:
         audience = eligible(data, parents)
         for start in starts:
             for kind in kinds[data.kind]:
@@ -215,18 +224,22 @@ async def plan(session: AsyncSession, now: datetime, tz: ZoneInfo = BRUSSELS,
                 rows.extend({"activity_id": data.id, "occurrence_start": start,
                              "person_id": p.person_id, "kind": kind.value, "due_at": due,
                              "status": PLANNED} for p in audience)
-    await _obsolete_stale(session, valid, now)
-    await _follow_moves(session, valid, now, tz, render_moved)
-    return await outbox_repo.insert_ignoring_duplicates(session, rows, table=Reminder.__table__)
+                if len(rows) >= PLAN_SLICE:
+                    added += await outbox_repo.insert_ignoring_duplicates(
+                        session, rows, table=Reminder.__table__)
+                    rows = []
+    return added + await outbox_repo.insert_ignoring_duplicates(session, rows,
+                                                                table=Reminder.__table__)
 
 
 async def _obsolete_stale(session: AsyncSession, valid: dict[int, set[datetime]],
                           now: datetime) -> None:
     """Planned rows whose occurrence is gone (moved, cancelled) are never sent."""
-    planned = (await session.execute(
+    # Read a slice at a time: the planned rows are the parents times a week of reminders.
+    planned = await session.stream(
         select(Reminder.id, Reminder.activity_id, Reminder.occurrence_start)
-        .where(Reminder.status == PLANNED))).all()
-    stale = [rid for rid, activity_id, start in planned
+        .where(Reminder.status == PLANNED).execution_options(yield_per=PLAN_SLICE))
+    stale = [rid async for rows in planned.partitions() for rid, activity_id, start in rows
              if start not in valid.get(activity_id, set())]
     for chunk in _chunks(stale, 500):
         await session.execute(update(Reminder).where(Reminder.id.in_(chunk))

@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS
 from bot.services.programme import (
+    ActivityData,
     Kind,
-    ProgrammeItem,
+    Occurrence,
     activity_data,
     occurrences,
     programme_item,
@@ -49,8 +50,9 @@ def counts_children(kind: Kind) -> bool:
     return kind is Kind.WORKSHOP
 
 
-async def _occurrence_item(session: AsyncSession, reminder: Reminder, locale: str,
-                           tz: ZoneInfo = BRUSSELS) -> ProgrammeItem | None:
+async def _occurrence(session: AsyncSession, reminder: Reminder, tz: ZoneInfo = BRUSSELS
+                      ) -> tuple[ActivityData, Occurrence] | None:
+    """The reminder's occurrence, or None when it was moved or cancelled."""
     row = await programme_repo.by_id(session, reminder.activity_id)
     if row is None:
         return None
@@ -59,28 +61,43 @@ async def _occurrence_item(session: AsyncSession, reminder: Reminder, locale: st
         return None
     found = occurrences(data, reminder.occurrence_start,
                         reminder.occurrence_start + timedelta(seconds=1), tz)
-    return programme_item(data, found[0], locale) if found else None
+    return (data, found[0]) if found else None
 
 
-async def view(session: AsyncSession, reminder_id: int, person_id: int, now: datetime
-               ) -> tuple[Refusal | None, ReminderView | None]:
-    """The reminder as its parent sees it now, or why they may not act on it."""
+async def view(session: AsyncSession, reminder_id: int, person_id: int, now: datetime,
+               *, with_dutch: bool = False) -> tuple[Refusal | None, ReminderView | None]:
+    """The reminder as its parent sees it now, or why they may not act on it. ``with_dutch``:
+    the Dutch original too (the 🇧🇪 button), whatever the parent's setting."""
+    refusal, current, _reminder, _rsvp_row = await _current(session, reminder_id, person_id, now,
+                                                            with_dutch=with_dutch)
+    return refusal, current
+
+
+async def _current(session: AsyncSession, reminder_id: int, person_id: int, now: datetime,
+                   *, with_dutch: bool = False
+                   ) -> tuple[Refusal | None, ReminderView | None, Reminder | None, Rsvp | None]:
+    """``view``, with the rows it read (``record`` changes them without reading them again)."""
     reminder = await session.get(Reminder, reminder_id)
     if reminder is None:
-        return Refusal.UNKNOWN, None
+        return Refusal.UNKNOWN, None, None, None
     if reminder.person_id != person_id:
-        return Refusal.NOT_YOURS, None
+        return Refusal.NOT_YOURS, None, None, None
     person = await session.get(Person, person_id)
     locale = (person.locale if person else None) or "nl"
-    item = await _occurrence_item(session, reminder, locale)
-    if item is None:
-        return Refusal.GONE, None
-    if item.starts_at <= now:
-        return Refusal.STARTED, None
+    found = await _occurrence(session, reminder)
+    if found is None:
+        return Refusal.GONE, None, None, None
+    data, occurrence = found
+    if occurrence.starts_at <= now:
+        return Refusal.STARTED, None, None, None
+    item = programme_item(data, occurrence, locale)
+    # As the reminder was sent: with the Dutch original below for those who asked for it.
+    wants_dutch = with_dutch or bool(person and person.dutch_below)
+    dutch = programme_item(data, occurrence, "nl") if wants_dutch and locale != "nl" else None
     rsvp = await _rsvp(session, reminder)
     return None, ReminderView(reminder.id, ReminderKind(reminder.kind), item, locale,
                               Answer(rsvp.answer) if rsvp else None,
-                              rsvp.children if rsvp else None)
+                              rsvp.children if rsvp else None, dutch), reminder, rsvp
 
 
 async def _rsvp(session: AsyncSession, reminder: Reminder) -> Rsvp | None:
@@ -94,12 +111,10 @@ async def record(session: AsyncSession, reminder_id: int, person_id: int, answer
                  now: datetime, children: int | None = None
                  ) -> tuple[Refusal | None, ReminderView | None]:
     """Keep the parent's answer (changeable until the start); children only with "yes"."""
-    refusal, current = await view(session, reminder_id, person_id, now)
+    refusal, current, reminder, rsvp = await _current(session, reminder_id, person_id, now)
     if refusal is not None or current is None:
         return refusal, None
-    reminder = await session.get(Reminder, reminder_id)
     assert reminder is not None
-    rsvp = await _rsvp(session, reminder)
     if rsvp is None:
         rsvp = Rsvp(activity_id=reminder.activity_id, occurrence_start=reminder.occurrence_start,
                     person_id=person_id, answer=answer.value)
@@ -112,7 +127,7 @@ async def record(session: AsyncSession, reminder_id: int, person_id: int, answer
     rsvp.updated_at = now
     await session.flush()
     return None, ReminderView(current.reminder_id, current.kind, current.item, current.locale,
-                              answer, rsvp.children)
+                              answer, rsvp.children, current.dutch_item)
 
 
 # --------------------------------------------------------------------------------------------

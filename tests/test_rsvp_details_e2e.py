@@ -1,0 +1,178 @@
+"""The finer points of reminders and RSVPs, end to end: the Dutch original beside a
+translation (the 🇧🇪 button, and the /settings option that stays below it after a press), the
+children of a workshop, a brugfiguur's /rsvps for their own schools, and a cancellation
+written in the programme file, which tells those who said they would come.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from sqlalchemy import func, select
+
+from storage.db import Database
+from storage.models import OutboxMessage, Rsvp
+from tests.conftest import FixedClock
+from tests.fake_telegram import FakeTelegram
+from tests.helpers import Chat, Handled, Person
+from tests.test_broadcast_e2e import wait_until
+from tests.test_programme_e2e import coordinator_of, onboard
+from tests.test_questions_e2e import join_team
+from tests.test_reminders_e2e import (
+    BABBEL,
+    HEADER,
+    import_csv,
+    local,
+    nl_reminder_id,
+    reminders_in,
+    round_at,
+)
+
+DUTCH_HEADING = {"tr": "Orijinal (Felemenkçe):", "pa": "ਅਸਲ (ਡੱਚ):"}
+# A children's workshop on Wednesday at Het Wijdeland only, in Dutch and Turkish.
+YOGA = ("yoga-wijdeland;workshop;wijdeland;2026-11-25;14:00;15:00;;Turnzaal;;;;Kinderyoga;"
+        "Rustig bewegen.;Çocuk yogası;Sakin hareket.;;;")
+
+
+async def test_the_dutch_button_of_a_reminder_shows_the_dutch_original(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    greet = await coordinator_of(chat)
+    await import_csv(greet, BABBEL)
+    ayse = await onboard(chat, 9901, "Ayşe", "tr", "wijdeland")
+    await round_at(bot, clock, local(22, 10))
+    await round_at(bot, clock, local(24, 18))
+    await wait_until(lambda: len(reminders_in(fake, ayse.id)) == 1, fake)
+    [reminder] = reminders_in(fake, ayse.id)
+    assert "Veli sohbeti: uyku" in reminder["text"] and "slapen" not in reminder["text"]
+    [original] = await ayse.taps(data=f"rv:{nl_reminder_id(reminder)}:nl")
+    assert DUTCH_HEADING["tr"] in original["text"]
+    assert "Ouderbabbel: slapen" in original["text"]
+    assert "Over goed slapen." in original["text"]
+    assert "woensdag 25 november 2026" in original["text"]
+    assert "Veli sohbeti" not in original["text"] and "Uyku hakkında" not in original["text"]
+
+
+async def test_the_dutch_below_a_reminder_stays_after_an_answer(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    greet = await coordinator_of(chat)
+    await import_csv(greet, BABBEL)
+    harpreet = await onboard(chat, 9902, "Harpreet", "pa", "kabouterland")
+    await harpreet.says("/settings")
+    await harpreet.taps(data="set:nl:on")
+    await round_at(bot, clock, local(22, 10))
+    await round_at(bot, clock, local(24, 18))
+    await wait_until(lambda: len(reminders_in(fake, harpreet.id)) == 1, fake)
+    [reminder] = reminders_in(fake, harpreet.id)
+    assert "ਮਾਪਿਆਂ ਦੀ ਗੱਲਬਾਤ: ਨੀਂਦ" in reminder["text"]
+    assert DUTCH_HEADING["pa"] in reminder["text"] and "Ouderbabbel: slapen" in reminder["text"]
+    for answer in ("yes", "maybe"):
+        await harpreet.taps(data=f"rv:{nl_reminder_id(reminder)}:{answer}")
+        edited = fake.message(harpreet.id, reminder["message_id"])
+        assert edited is not None
+        assert "ਮਾਪਿਆਂ ਦੀ ਗੱਲਬਾਤ: ਨੀਂਦ" in edited["text"]
+        assert DUTCH_HEADING["pa"] in edited["text"] and "Ouderbabbel: slapen" in edited["text"]
+
+
+async def test_a_workshop_asks_how_many_children_and_rsvps_adds_them_up(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    greet = await coordinator_of(chat)
+    await import_csv(greet, YOGA)
+    ayse = await onboard(chat, 9903, "Ayşe", "tr", "wijdeland")
+    els = await onboard(chat, 9904, "Els", "nl", "wijdeland")
+    await round_at(bot, clock, local(22, 10))
+    await round_at(bot, clock, local(24, 18))
+    await wait_until(lambda: all(len(reminders_in(fake, p.id)) == 1 for p in (ayse, els)), fake)
+
+    # "Yes" brings the buttons 1, 2, 3, 4+; only then.
+    [reminder] = reminders_in(fake, ayse.id)
+    assert not any(d.endswith(":c1") for _l, d in fake.inline_buttons(reminder))
+    rid = nl_reminder_id(reminder)
+    await ayse.taps(data=f"rv:{rid}:yes")
+    shown = fake.message(ayse.id, reminder["message_id"])
+    assert shown is not None
+    assert [label for label, d in fake.inline_buttons(shown) if ":c" in d] == [
+        "👧 1", "👧 2", "👧 3", "👧 4+"]
+    await ayse.taps(data=f"rv:{rid}:c2")
+    shown = fake.message(ayse.id, reminder["message_id"])
+    assert shown is not None and "Çocuk: 2" in shown["text"]
+    assert "• 👧 2" in [label for label, _d in fake.inline_buttons(shown)]
+    [nl] = reminders_in(fake, els.id)
+    await els.presses(nl, f"rv:{nl_reminder_id(nl)}:c4")  # straight to "4+": a yes with 4
+
+    clock.moment = local(24, 19).astimezone(UTC)
+    [overview] = await greet.says("/rsvps")
+    assert "Kinderyoga" in overview["text"]
+    assert "✅ 2 komen · 🤔 0 misschien · ❌ 0 komen niet · 👧 6 kinderen" in overview["text"]
+
+    # "Maybe" forgets the children.
+    await ayse.taps(data=f"rv:{rid}:maybe")
+    [overview] = await greet.says("/rsvps")
+    assert "✅ 1 komen · 🤔 1 misschien · ❌ 0 komen niet · 👧 4 kinderen" in overview["text"]
+    async with db.session() as session:
+        children = dict((await session.execute(select(Rsvp.answer, Rsvp.children))).all())
+    assert children == {"maybe": None, "yes": 4}
+
+
+async def test_a_brugfiguur_sees_the_rsvps_of_their_own_schools(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    greet = await coordinator_of(chat)
+    babbel_klimop = BABBEL.replace("babbel-nov;ouderbabbel;alle", "babbel-klimop;ouderbabbel;klimop"
+                                   ).replace("Ouderbabbel: slapen", "Ouderbabbel Klim-op")
+    await import_csv(greet, YOGA, babbel_klimop)
+    fatma = await join_team(chat, greet, 9905, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
+    clock.moment = local(23, 10).astimezone(UTC)
+    [mine] = await fatma.says("/rsvps")
+    assert "Kinderyoga" in mine["text"] and "Klim-op" not in mine["text"]
+    assert "Notitie" not in str(mine.get("reply_markup"))  # the note after is the coordinator's
+    [everything] = await greet.says("/rsvps")
+    assert "Kinderyoga" in everything["text"] and "Ouderbabbel Klim-op" in everything["text"]
+
+
+async def test_a_cancellation_in_the_file_tells_those_who_said_they_come(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    weekly = ('babbel-weekly;ouderbabbel;alle;2026-11-25;13:30;15:00;"FREQ=WEEKLY;BYDAY=WE";'
+              "Bibliotheek;;;;Ouderbabbel: slapen;;Veli sohbeti: uyku;;;;{cancelled}")
+    greet = await coordinator_of(chat)
+    await import_csv(greet, weekly.format(cancelled=""))
+    ayse = await onboard(chat, 9906, "Ayşe", "tr", "wijdeland")
+    els = await onboard(chat, 9907, "Els", "nl", "vlindertje")
+    jan = await onboard(chat, 9908, "Jan", "nl", "klimop")
+    await round_at(bot, clock, local(22, 10))
+    await round_at(bot, clock, local(24, 18))
+    await wait_until(lambda: all(len(reminders_in(fake, p.id)) == 1
+                                 for p in (ayse, els, jan)), fake)
+    await ayse.taps(data=f"rv:{nl_reminder_id(reminders_in(fake, ayse.id)[0])}:yes")
+    await els.taps(data=f"rv:{nl_reminder_id(reminders_in(fake, els.id)[0])}:maybe")
+    await jan.taps(data=f"rv:{nl_reminder_id(reminders_in(fake, jan.id)[0])}:no")
+
+    # The coordinator writes 25 November in the file's cancelled dates and sends it again.
+    clock.moment = local(24, 20).astimezone(UTC)
+    content = "\n".join([HEADER, weekly.format(cancelled="2026-11-25")]).encode()
+    [reply] = await greet.sends("document", file_name="p.csv", mime_type="text/csv",
+                                content=content)
+    assert "2 ouders die zeiden dat ze komen, krijgen bericht dat het niet doorgaat." in \
+        reply["text"], reply["text"]
+    def notices(person: Person) -> list[str]:
+        return [t for t in fake.texts(person.id) if t.startswith("❌")]
+
+    await wait_until(lambda: bool(notices(ayse) and notices(els)), fake)
+    [tr] = notices(ayse)
+    assert "İptal" in tr and "Veli sohbeti: uyku" in tr and "25 Kasım 2026 Çarşamba" in tr
+    assert notices(jan) == []  # he had said he could not come
+
+    # The same file again tells nobody again; nor does /activities for that day.
+    [again] = await greet.sends("document", file_name="p.csv", mime_type="text/csv",
+                                content=content)
+    assert "bericht" not in again["text"]
+    async with db.session() as session:
+        told = await session.scalar(select(func.count()).select_from(OutboxMessage)
+                                    .where(OutboxMessage.dedupe_key.like("cancel:%")))
+    assert told == 2
+    # Its 2-hour reminder is not sent; the next Wednesday's reminders come as usual.
+    result = await round_at(bot, clock, local(25, 11, 30))
+    assert result.sent == 0
