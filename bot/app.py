@@ -59,6 +59,7 @@ from bot.scheduler import questions as question_jobs
 from bot.scheduler import reminders as reminder_jobs
 from bot.scheduler.leader import SenderLeadership
 from bot.scheduler.outbox import OutboxSender
+from bot.update_order import PerChatUpdateProcessor
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ def build_application(settings: Settings, *, db: Database | None = None) -> Appl
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(PerChatUpdateProcessor(settings.update_concurrency))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

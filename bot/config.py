@@ -54,6 +54,10 @@ class Settings:
     port: int = 8080
     db_pool_size: int = 5
     db_max_overflow: int = 5
+    # Updates handled at once (of different chats; one chat's always in order, see
+    # bot/update_order.py). Each holds a database connection while it runs: keep it within the
+    # pool (DB_POOL_SIZE + DB_MAX_OVERFLOW).
+    update_concurrency: int = 8
     # The outbox sender's rate (messages/s), lease (s) and requests in flight; None: its
     # defaults (30, 60, 8). Tests and benchmarks change them; Telegram's limits do not.
     outbox_rate: float | None = None
@@ -82,6 +86,7 @@ class Settings:
             **_webhook_settings(values),
             db_pool_size=_parse_int(values, "DB_POOL_SIZE", 5),
             db_max_overflow=_parse_int(values, "DB_MAX_OVERFLOW", 5),
+            update_concurrency=_parse_int(values, "UPDATE_CONCURRENCY", 8),
             outbox_rate=_parse_number(values, "OUTBOX_RATE"),
             outbox_lease_seconds=_parse_number(values, "OUTBOX_LEASE_SECONDS"),
             outbox_max_in_flight=_parse_int(values, "OUTBOX_MAX_IN_FLIGHT", 0) or None,

@@ -31,7 +31,8 @@ What it does:
 * Only inline keyboards are returned in ``Message.reply_markup`` (as Telegram does); reply
   keyboards are remembered separately: see ``reply_keyboard`` and ``press_key``.
 * Faults: ``fail_next`` (any status, e.g. 429 with ``retry_after``), ``block_chat`` (403) and
-  optional rate limits (``enforce_limits=True``) plus ``latency``; ``random_faults`` injects,
+  optional rate limits (``enforce_limits=True``) plus ``latency`` (sends) and ``call_latency``
+  (every other call but getUpdates), as a real server's round trips; ``random_faults`` injects,
   from a seeded RNG, 429s, 5xx, dropped connections and timeouts (before or after the message
   was created) into a share of the sends.
 """
@@ -361,6 +362,7 @@ class FakeTelegram:
         per_chat_per_second: int = 1,
         per_group_per_minute: int | None = 20,
         latency: float = 0.0,
+        call_latency: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -371,7 +373,8 @@ class FakeTelegram:
         self.global_per_second = global_per_second
         self.per_chat_per_second = per_chat_per_second
         self.per_group_per_minute = per_group_per_minute  # only with enforce_limits
-        self.latency = latency
+        self.latency = latency  # before answering a send (a method that makes a message)
+        self.call_latency = call_latency  # before answering any other call but getUpdates
         self.host = host
         self._wanted_port = port  # 0: a free port chosen by the OS
         self.port: int | None = None
@@ -1161,6 +1164,8 @@ class FakeTelegram:
             call.params = await self._read_params(request)
             if self.latency and canonical in SEND_METHODS:
                 await asyncio.sleep(self.latency)
+            elif self.call_latency and counts_as_activity:
+                await asyncio.sleep(self.call_latency)
             call.at = time.monotonic()
             call.fault = self._draw_random_fault(canonical, call.params.get("chat_id"))
             if call.fault in ("drop", "timeout"):

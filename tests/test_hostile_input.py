@@ -50,13 +50,20 @@ from sqlalchemy import Integer, func, select, text
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
+from bot.config import Settings
 from bot.handlers.keyboards import MAIN_ACTIONS
 from bot.i18n import SUPPORTED_LOCALES, use_locale
 from bot.scheduler.reminders import run_round
 from storage.db import Database
 from storage.models import Base, Person, Question, Reminder, Rsvp, School
 from tests.conftest import COORDINATOR_ID, FixedClock
-from tests.fake_telegram import EDIT_METHODS, MESSAGE_METHODS, FakeTelegram, FakeUser
+from tests.fake_telegram import (
+    DEFAULT_TOKEN,
+    EDIT_METHODS,
+    MESSAGE_METHODS,
+    FakeTelegram,
+    FakeUser,
+)
 from tests.helpers import Chat, Handled
 from tests.helpers import Person as Talker
 from tests.test_access import STAFF_BUTTONS, ErrorSpy, settle
@@ -309,6 +316,15 @@ class Fuzz:
 
     async def _note(self, update: Update, _context: Any) -> None:
         self.notes.append((update.update_id, len(self.fake.calls)))
+
+
+@pytest.fixture(name="settings")
+def one_update_at_a_time(fake: FakeTelegram, db: Database) -> Settings:
+    """The calls of an update are told apart by the order of the updates' ends, so the bot
+    handles one update at a time here (tests/test_update_order.py tests the side by side)."""
+    return Settings(token=DEFAULT_TOKEN, database_url=db.url, api_base_url=fake.base_url,
+                    api_file_url=fake.file_url, coordinator_ids=frozenset({COORDINATOR_ID}),
+                    update_concurrency=1)
 
 
 @pytest.fixture
