@@ -435,10 +435,12 @@ async def run_bot(fake: FakeTelegram, timing: Timing, db: Database, parents: lis
 # --------------------------------------------------------------------------------------------
 
 
-async def run_one(backend: str, parents_count: int, count: int) -> list[Row]:
+async def run_one(backend: str, parents_count: int, count: int, latency: float = 0.0
+                  ) -> list[Row]:
     async with scratch_database(backend, "bench_inbound") as url:
         db = Database.create(url)
-        fake = FakeTelegram()
+        # latency: every API call is answered after this long, as Telegram's round trips.
+        fake = FakeTelegram(latency=latency, call_latency=latency)
         await fake.start()
         try:
             seeded = time.monotonic()
@@ -485,16 +487,18 @@ async def run_one(backend: str, parents_count: int, count: int) -> list[Row]:
     print(f"target             {'met' if ok else 'MISSED'} (ratio >= {RATIO_TARGET}, "
           "no error)", flush=True)
     h50, h99 = percentile(bot.handling, 50), percentile(bot.handling, 99)
-    return [Row(f"inbound, {count:,} updates, {parents_count:,} parents, {backend}",
+    rtt = f", {latency * 1000:.0f} ms round trips" if latency else ""
+    return [Row(f"inbound, {count:,} updates, {parents_count:,} parents, {backend}{rtt}",
                 f"{bot.rate:.0f} updates/s vs echo {echo_rate:.0f} = {ratio:.2f}; "
                 f"handling p50 {h50 * 1000:.1f} / p99 {h99 * 1000:.1f} ms",
                 f">= {RATIO_TARGET} of echo", ok)]
 
 
-async def bench(databases: list[str], parents: int, updates: int) -> list[Row]:
+async def bench(databases: list[str], parents: int, updates: int, latency: float = 0.0
+                ) -> list[Row]:
     rows: list[Row] = []
     for backend in databases:
-        rows += await run_one(backend, parents, updates)
+        rows += await run_one(backend, parents, updates, latency)
         print()
     return rows
 
@@ -505,11 +509,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--updates", type=int, default=10_000)
     parser.add_argument("--parents", type=int, default=2_000)
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="seconds before the fake server answers each call (Telegram's "
+                             "round trip: 0.02 to 0.1); default 0, the CPU alone")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    rows = asyncio.run(bench(databases, args.parents, args.updates))
+    rows = asyncio.run(bench(databases, args.parents, args.updates, args.latency))
     print_table(rows)
     return 0 if all(r.met for r in rows) else 1
 

@@ -90,7 +90,7 @@ def build_application(settings: Settings, *, db: Database | None = None) -> Appl
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerChatUpdateProcessor(settings.update_concurrency))
+        .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates()))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

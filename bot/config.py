@@ -55,9 +55,15 @@ class Settings:
     db_pool_size: int = 5
     db_max_overflow: int = 5
     # Updates handled at once (of different chats; one chat's always in order, see
-    # bot/update_order.py). Each holds a database connection while it runs: keep it within the
-    # pool (DB_POOL_SIZE + DB_MAX_OVERFLOW).
-    update_concurrency: int = 8
+    # bot/update_order.py). None: 8 on PostgreSQL (each holds a connection of the pool while
+    # it runs), 1 on SQLite, which has one writer: an update writes, then waits for Telegram,
+    # then commits, and side by side the others would only queue for the lock (or time out).
+    update_concurrency: int | None = None
+    # Help questions: nobody took or answered one within these working hours (Monday-Friday
+    # 09-17): it goes to the next candidate and the coordinator is told. Closed questions are
+    # erased after these days.
+    escalate_after_hours: float = 4.0
+    question_retention_days: int = 180
     # The outbox sender's rate (messages/s), lease (s) and requests in flight; None: its
     # defaults (30, 60, 8). Tests and benchmarks change them; Telegram's limits do not.
     outbox_rate: float | None = None
@@ -86,11 +92,19 @@ class Settings:
             **_webhook_settings(values),
             db_pool_size=_parse_int(values, "DB_POOL_SIZE", 5),
             db_max_overflow=_parse_int(values, "DB_MAX_OVERFLOW", 5),
-            update_concurrency=_parse_int(values, "UPDATE_CONCURRENCY", 8),
+            update_concurrency=_parse_int(values, "UPDATE_CONCURRENCY", 0) or None,
+            escalate_after_hours=_parse_number(values, "ESCALATE_AFTER_HOURS") or 4.0,
+            question_retention_days=_parse_int(values, "QUESTION_RETENTION_DAYS", 180),
             outbox_rate=_parse_number(values, "OUTBOX_RATE"),
             outbox_lease_seconds=_parse_number(values, "OUTBOX_LEASE_SECONDS"),
             outbox_max_in_flight=_parse_int(values, "OUTBOX_MAX_IN_FLIGHT", 0) or None,
         )
+
+    def concurrent_updates(self) -> int:
+        """How many updates are handled at once (see ``update_concurrency``)."""
+        if self.update_concurrency is not None:
+            return self.update_concurrency
+        return 1 if self.database_url.startswith("sqlite") else 8
 
     def outbox_options(self) -> dict[str, Any]:
         """The OutboxSender's keyword arguments set by OUTBOX_* (none: its defaults)."""

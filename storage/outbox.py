@@ -282,9 +282,12 @@ async def states(session: AsyncSession, group_key: str) -> list[tuple[str, str, 
 
 async def purge_finished(session: AsyncSession, *, before: datetime) -> int:
     """Delete sent, failed and dropped rows created before ``before`` (keep the outbox small
-    and keep no message text longer than needed)."""
+    and keep no message text longer than needed). A question's rows stay while the question
+    does: a reply to its card or copies is an answer only while they are known
+    (bot/services/questions.purge_closed takes them away with it)."""
     result = await session.execute(
-        delete(M).where(M.status.in_(FINISHED), M.created_at < before)
+        delete(M).where(M.status.in_(FINISHED), M.created_at < before,
+                        or_(M.group_key.is_(None), M.group_key.not_like("q:%")))
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

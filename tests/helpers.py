@@ -99,6 +99,10 @@ class Person:
         """Send a text (or command), maybe as a reply to a message of this chat; returns the
         new messages the bot sent in this chat."""
         replied = reply_to["message_id"] if reply_to is not None else None
+        if reply_to is not None:
+            # A person reads a message before replying: by then the bot has noted which of
+            # its messages it was (the outbox writes that just after Telegram's answer).
+            await self.fake.wait_idle(quiet=QUIET)
         return await self._act(
             lambda: self.fake.send_text(self.user, text, reply_to_message_id=replied), expect)
 

@@ -86,3 +86,14 @@ def test_outbox_tuning_defaults_to_the_senders_own() -> None:
 def test_bad_outbox_tuning_is_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, name: value}, env_file=None)
+
+
+def test_updates_side_by_side_on_postgresql_one_at_a_time_on_sqlite() -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN}
+    assert Settings.from_env(env, env_file=None).concurrent_updates() == 1
+    postgres = {**env, "DATABASE_URL": "postgresql+asyncpg://bot@db/bot"}
+    assert Settings.from_env(postgres, env_file=None).concurrent_updates() == 8
+    chosen = {**postgres, "UPDATE_CONCURRENCY": "3"}
+    assert Settings.from_env(chosen, env_file=None).concurrent_updates() == 3
+    with pytest.raises(ConfigError, match="UPDATE_CONCURRENCY"):
+        Settings.from_env({**env, "UPDATE_CONCURRENCY": "lots"}, env_file=None)

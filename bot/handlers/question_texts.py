@@ -12,6 +12,7 @@ from bot.i18n import (
     N_,
     _,
     format_duration,
+    format_number,
     format_time,
     format_weekday_date,
     ngettext,
@@ -138,15 +139,15 @@ def render_figures(figures: WeekFigures) -> str:
     return line
 
 
-def escalation_notice(item: Escalated) -> str:
+def escalation_notice(item: Escalated, hours: float) -> str:
     """For the coordinator: a question waited too long and went to someone else."""
     q = item.question
-    values = {"number": q.id, "name": q.parent_first_name,
+    values = {"number": q.id, "name": q.parent_first_name, "hours": format_number(hours),
               "language": LANGUAGE_NAMES.get(q.locale, q.locale)}
     if item.new_holder_first_name is None:
-        return "⚠️ " + _("Question {number} ({name}, {language}) waited 4 working hours "
+        return "⚠️ " + _("Question {number} ({name}, {language}) waited {hours} working hours "
                          "without an answer. Nobody else can take it: please answer it "
                          "yourself or hand it over.").format(**values)
-    return "⚠️ " + _("Question {number} ({name}, {language}) waited 4 working hours "
+    return "⚠️ " + _("Question {number} ({name}, {language}) waited {hours} working hours "
                      "without an answer. It is now with {holder}.").format(
         holder=item.new_holder_first_name, **values)

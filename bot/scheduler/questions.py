@@ -1,18 +1,20 @@
 """Housekeeping of help questions, woken by the JobQueue; the rows are the only record.
 
-Every ``INTERVAL`` seconds: questions nobody took within 4 working hours go to the next
-candidate and the coordinator is told; closed questions past the retention are purged.
+Every ``INTERVAL`` seconds: questions nobody took within ESCALATE_AFTER_HOURS working hours
+(4) go to the next candidate and the coordinator is told; closed questions older than
+QUESTION_RETENTION_DAYS (180) are purged.
 Every Monday at 09:00 the coordinators get the line of figures of the past seven days.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import time
+from datetime import time, timedelta
 
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.clock import Clock
+from bot.config import Settings
 from bot.handlers.question_texts import escalation_notice, render_card, render_figures
 from bot.i18n import BRUSSELS, use_locale
 from bot.scheduler.outbox import wake
@@ -28,19 +30,21 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
     db: Database = app.bot_data["db"]
     clock: Clock = app.bot_data.get("clock") or Clock()
     now = clock.now()
+    settings: Settings = app.bot_data["settings"]
     async with db.session() as session:
-        coordinators = await questions.coordinator_recipients(
-            session, app.bot_data["settings"].coordinator_ids)
-        escalated = await questions.escalate_due(session, now, render_card, coordinators)
+        coordinators = await questions.coordinator_recipients(session, settings.coordinator_ids)
+        escalated = await questions.escalate_due(session, now, render_card, coordinators,
+                                                 working_hours=settings.escalate_after_hours)
         for item in escalated:
             for recipient in coordinators:
                 with use_locale(recipient.locale):
-                    text = escalation_notice(item)
+                    text = escalation_notice(item, settings.escalate_after_hours)
                 await outbox.enqueue(
                     session, dedupe_key=f"q:{item.question.id}:escalated:{recipient.chat_id}",
                     chat_id=recipient.chat_id, person_id=None, kind="text",
                     payload={"text": text, "always": True}, group_key=f"q:{item.question.id}")
-        purged = await questions.purge_closed(session, now)
+        purged = await questions.purge_closed(
+            session, now, retention=timedelta(days=settings.question_retention_days))
         await session.commit()
     if escalated or purged:
         log.info("questions: %d escalated, %d purged", len(escalated), purged)

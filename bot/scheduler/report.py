@@ -8,7 +8,8 @@ it goes out once, whatever restarts or second instances do.
 
 The files go straight to the coordinators with send_photo/send_document, not through the
 outbox: the outbox carries documents as Telegram file_ids, and these files are made here and
-now, for one or two chats. A failed send is logged; /report always gives the same files.
+now, for one or two chats. A failed send is logged; when it reached nobody, the claim is
+given back and the next round tries again. /report always gives the same files.
 """
 
 from __future__ import annotations
@@ -72,6 +73,12 @@ async def send_due(app: Application) -> int:
                 sent += 1
             except TelegramError as error:
                 log.warning("monthly report %s to a coordinator failed: %s", month, error)
+    if recipients and sent == 0:
+        # Telegram was out of reach: claim it again at the next round (every 15 minutes, up
+        # to the CATCH_UP_DAYS-th). A coordinator who got it is never sent it twice.
+        async with db.session() as session:
+            await service.release_monthly(session, month)
+            await session.commit()
     log.info("monthly report %s sent to %d coordinator(s)", month, sent)
     return sent
 

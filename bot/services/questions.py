@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox, staff
@@ -455,16 +455,21 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
     for question_id, assigned_at in waiting:
         if assigned_at is None or escalation_due(assigned_at, working_hours) > now:
             continue
+        # The claim: with two instances, the one whose update marks it first escalates it.
+        claimed = await session.execute(
+            update(Question).where(Question.id == question_id, Question.escalated_at.is_(None))
+            .values(escalated_at=now).execution_options(synchronize_session=False))
+        if not claimed.rowcount:
+            continue
         question = await session.get(Question, question_id)
         assert question is not None
+        await session.refresh(question)
         previous = question.assignee_id
         members = await staff.team(session)
         contact = await staff.school_contact(session, question.school_id)
         exclude = [previous] if previous is not None else []
         chosen = route(question.locale, contact, candidates(members), now, exclude=exclude)
-        if chosen.assignee_id is None and previous is None:
-            question.escalated_at = now  # already with the coordinator: flag it only
-        else:
+        if chosen.assignee_id is not None or previous is not None:  # else: flagged only
             await reassign(session, question_id, chosen.assignee_id, now, render_card,
                            coordinators, escalated=True)
         holder = next((m.first_name for m in members if m.id == chosen.assignee_id), None)

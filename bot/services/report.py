@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, and_, or_, select
+from sqlalchemy import Row, and_, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -422,6 +422,11 @@ async def set_monthly(session: AsyncSession, on: bool) -> None:
     else:
         row.value = json.dumps({"on": on})
     await session.flush()
+
+
+async def release_monthly(session: AsyncSession, month: Month) -> None:
+    """Give the claim back: the report reached nobody, the next round tries again."""
+    await session.execute(delete(Setting).where(Setting.key == SENT_SETTING.format(month=month)))
 
 
 async def claim_monthly(session: AsyncSession, month: Month) -> bool:

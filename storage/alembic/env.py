@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import os
 
 from alembic import context
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
-from bot.config import DEFAULT_DATABASE_URL
+from bot.config import Settings
 from storage.db import ensure_sqlite_folder
 from storage.models import Base
 
@@ -18,10 +17,10 @@ config = context.config
 target_metadata = Base.metadata
 
 if not config.get_main_option("sqlalchemy.url"):
-    # Run from the command line (`alembic upgrade head`): the same URL as the bot.
-    config.set_main_option(
-        "sqlalchemy.url", os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    )
+    # Run from the command line (`alembic upgrade head`): the same URL as the bot, from the
+    # environment or the .env file of the working folder.
+    config.set_main_option("sqlalchemy.url",
+                           Settings.database_url_from_env().replace("%", "%%"))
     ensure_sqlite_folder(config.get_main_option("sqlalchemy.url") or "")
 
 

@@ -1,0 +1,103 @@
+"""The questions' housekeeping job, as the JobQueue runs it: escalation after the working
+hours (once, even when two instances run it at the same moment), the coordinator's flag and
+the new holder's card; closed questions erased after the retention, and the team's copies of
+a question kept as long as the question (a reply to them is an answer)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.scheduler.questions import housekeeping
+from storage import outbox as outbox_repo
+from storage.db import Database
+from storage.models import OutboxMessage, Question, QuestionMessage, utcnow
+from tests.conftest import COORDINATOR_ID, FixedClock
+from tests.fake_telegram import FakeTelegram
+from tests.helpers import Chat
+from tests.test_broadcast_e2e import wait_until
+from tests.test_programme_e2e import coordinator_of, onboard
+from tests.test_questions_e2e import MONDAY_10, join_team, question_rows, staff_id
+
+
+async def run_housekeeping(bot: Any) -> None:
+    await housekeeping(SimpleNamespace(application=bot.app))  # type: ignore[arg-type]
+
+
+async def test_a_question_nobody_takes_is_escalated_once_and_the_coordinator_is_told(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9301, "Fatma", {"tr"}, db, contact_of="wijdeland")
+    mehmet = await join_team(chat, greet, 9302, "Mehmet", {"tr"}, db)
+    ayse = await onboard(chat, 9311, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Elektrik faturası hakkında bir sorum var.")
+    await ayse.taps(data="ask:money")
+    await wait_until(lambda: any("Elektrik" in t for t in fake.texts(fatma.id)), fake)
+    [question] = await question_rows(db)
+
+    clock.moment = MONDAY_10 + timedelta(hours=3)  # not yet: three working hours
+    await run_housekeeping(bot)
+    [question] = await question_rows(db)
+    assert question.escalated_at is None
+
+    # Five working hours later two instances run the job at the same moment.
+    clock.moment = MONDAY_10 + timedelta(hours=5)
+    await asyncio.gather(run_housekeeping(bot), run_housekeeping(bot))
+    await wait_until(lambda: any("Elektrik" in t for t in fake.texts(mehmet.id)), fake)
+    [question] = await question_rows(db)
+    assert question.assignee_id == await staff_id(db, 9302) and question.escalated_at
+    await wait_until(lambda: any(t.startswith("⚠️ Vraag") for t in fake.texts(COORDINATOR_ID)),
+                     fake)
+    await run_housekeeping(bot)  # and again later: nothing new
+    await asyncio.sleep(0.3)
+    notices = [t for t in fake.texts(COORDINATOR_ID) if t.startswith("⚠️ Vraag")]
+    assert notices == [f"⚠️ Vraag {question.id} (Ayşe, Türkçe) wachtte 4 werkuren zonder "
+                       "antwoord. Ze ligt nu bij Mehmet."]
+    cards = [t for t in fake.texts(mehmet.id) if f"❓ Vraag {question.id}" in t]
+    assert len(cards) == 1, cards  # the escalated card, once
+    # Mehmet answers by replying to the copy of Ayşe's message: it reaches her.
+    copy = next(m for m in fake.transcript(mehmet.id) if "Elektrik" in m.get("text", ""))
+    await mehmet.says("Stuur me een foto van de factuur.", reply_to=copy)
+    await wait_until(lambda: "Stuur me een foto van de factuur." in fake.texts(ayse.id), fake)
+
+
+async def test_closed_questions_go_after_the_retention_and_their_copies_stay_until_then(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9321, "Fatma", {"tr"}, db, contact_of="wijdeland")
+    ayse = await onboard(chat, 9331, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Okul kaydı nasıl yapılır?")
+    await ayse.taps(data="ask:school")
+    await wait_until(lambda: any("kaydı" in t for t in fake.texts(fatma.id)), fake)
+    [question] = await question_rows(db)
+    # Months later the sent rows of the outbox are purged, but not the question's copies: a
+    # reply to them must still be known as an answer.
+    async with db.session() as session:
+        await outbox_repo.purge_finished(session, before=utcnow() + timedelta(days=400))
+        await session.commit()
+        kept = await session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.group_key == f"q:{question.id}"))
+    assert kept and kept >= 2  # the card and the copy
+    await fatma.taps(data=f"qs:{question.id}:close")
+    [question] = await question_rows(db)
+    assert question.closed_at is not None
+
+    clock.moment = question.closed_at + timedelta(days=179)
+    await run_housekeeping(bot)
+    assert len(await question_rows(db)) == 1
+    clock.moment = question.closed_at + timedelta(days=181)
+    await run_housekeeping(bot)
+    assert await question_rows(db) == []
+    async with db.session() as session:
+        for model in (QuestionMessage, Question):
+            assert await session.scalar(select(func.count()).select_from(model)) == 0
+        assert not await session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.group_key == f"q:{question.id}"))
