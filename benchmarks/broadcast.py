@@ -145,7 +145,7 @@ async def run(parents: int, limit: int, rate: float, latency: float, in_flight: 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.broadcast",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--parents", type=int, default=1000)
+    parser.add_argument("--parents", type=int, default=5000)
     parser.add_argument("--limit", type=int, default=30,
                         help="messages/s the fake server allows (Telegram: about 30)")
     parser.add_argument("--rate", type=float, default=None,
