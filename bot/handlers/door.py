@@ -35,10 +35,10 @@ from bot.services.roles import Role, resolve_role
 from storage.db import Database
 
 # A handler returns None, or a value its caller wants (e.g. "was this mine?").
+Handler = Callable[[Update, "BotContext"], Awaitable[Any]]
 # What Telegram says when a press's screen cannot be drawn over its message.
 UNEDITABLE = ("no text in the message to edit", "no caption in the message to edit",
               "message can't be edited", "message to edit not found")
-Handler = Callable[[Update, "BotContext"], Awaitable[Any]]
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
