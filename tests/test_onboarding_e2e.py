@@ -164,7 +164,8 @@ async def test_language_switch(chat: Chat, fake: FakeTelegram, db: Database) -> 
     row = await person_row(db, 2006)
     assert row is not None and row.locale == "nl"
     [help_text] = await ayse.says("/help")
-    assert help_text["text"].startswith("Wat kan ik voor je doen?")
+    assert help_text["text"].startswith("Wat kan ik voor je doen?\n\n❓ Stel een vraag")
+    assert "📅 Deze week:" in help_text["text"]
 
 
 async def test_school_command_adds_and_removes(chat: Chat, db: Database) -> None:

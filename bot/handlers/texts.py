@@ -64,8 +64,17 @@ def what_we_keep(person: PersonView, schools: list[SchoolView], language: str) -
 
 
 def help_text() -> str:
+    return "\n".join([
+        _("What can I do for you?"),
+        "",
+        _("❓ Ask a question: write it, say it in a voice message, or send a photo of a letter. "
+          "Someone from the team answers you."),
+        _help_lines(),
+    ])
+
+
+def _help_lines() -> str:
     return _(
-        "What can I do for you?\n\n"
         "📅 This week: the activities of your school in the coming days.\n"
         "🏫 My school: add or remove a school.\n"
         "🌐 Language: choose another language.\n"
