@@ -1,14 +1,19 @@
-"""The Alembic migrations build exactly the tables the models describe, and go both ways."""
+"""The Alembic migrations build exactly the tables the models describe, and go both ways; a
+new database built in one step (``Database.migrate``) has the very same schema."""
 
 import asyncio
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -16,72 +21,159 @@ from storage.db import Database, alembic_config
 from storage.models import Base
 from tests.conftest import TEST_DATABASE_URL
 
-
-async def test_migrations_match_the_models(db: Database) -> None:
-    async with db.engine.connect() as conn:
-        diff = await conn.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
-        )
-    assert diff == []
+ON_POSTGRESQL = pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"),
+                                   reason="TEST_DATABASE_URL names no PostgreSQL database")
 
 
-def _round_trip(url: str) -> tuple[set[str], set[str], set[str]]:
-    """Tables after upgrade to head, after downgrade to base, after upgrade again."""
-
-    async def tables() -> set[str]:
-        engine = create_async_engine(url)
-        try:
-            async with engine.connect() as conn:
-                return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
-        finally:
-            await engine.dispose()
-
-    def run() -> tuple[set[str], set[str], set[str]]:
-        config = alembic_config(url)
-        command.upgrade(config, "head")
-        head = asyncio.run(tables())
-        command.downgrade(config, "base")
-        base = asyncio.run(tables())
-        command.upgrade(config, "head")
-        return head, base, asyncio.run(tables())
-
-    with ThreadPoolExecutor(1) as pool:  # Alembic runs its own event loop
-        return pool.submit(run).result()
-
-
-def test_upgrade_and_downgrade_on_sqlite(tmp_path: Path) -> None:
-    head, base, again = _round_trip(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}")
-    assert set(Base.metadata.tables) <= head
-    assert base <= {"alembic_version"}
-    assert again == head
-
-
-@pytest.mark.skipif(not TEST_DATABASE_URL.startswith("postgresql"),
-                    reason="TEST_DATABASE_URL names no PostgreSQL database")
-def test_upgrade_and_downgrade_on_postgresql() -> None:
-    """On a database of its own: the suite's shared one keeps its schema."""
-    server = make_url(TEST_DATABASE_URL)
-    name = f"{server.database}_migrations"
-    admin = server.set(drivername="postgresql+asyncpg")
-
-    async def recreate(drop_only: bool = False) -> None:
-        engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as conn:
-                await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-                if not drop_only:
-                    await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        finally:
-            await engine.dispose()
-
+def in_thread(function: Any, *args: Any) -> Any:
+    """Alembic runs its own event loop: run it (and asyncio.run) away from the test's."""
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, recreate()).result()
+        return pool.submit(function, *args).result()
+
+
+async def inspect_url(url: str, look: Any) -> Any:
+    engine = create_async_engine(url)
     try:
-        url = server.set(database=name).render_as_string(hide_password=False)
-        head, base, again = _round_trip(url)
-        assert set(Base.metadata.tables) <= head
-        assert base <= {"alembic_version"}
-        assert again == head
+        async with engine.connect() as conn:
+            return await conn.run_sync(look)
     finally:
-        with ThreadPoolExecutor(1) as pool:
-            pool.submit(asyncio.run, recreate(drop_only=True)).result()
+        await engine.dispose()
+
+
+def tables(url: str) -> set[str]:
+    return in_thread(asyncio.run, inspect_url(url, lambda c: set(inspect(c).get_table_names())))
+
+
+def schema(connection: Connection) -> dict[str, Any]:
+    """Every table's columns (type, nullability, default), keys, indexes and constraints."""
+    seen = inspect(connection)
+    described: dict[str, Any] = {}
+    for table in sorted(seen.get_table_names()):
+        if table == "alembic_version":
+            continue
+        described[table] = {
+            "columns": [(c["name"], str(c["type"]), c["nullable"], c.get("default"))
+                        for c in seen.get_columns(table)],
+            "primary key": seen.get_pk_constraint(table)["constrained_columns"],
+            "foreign keys": sorted((tuple(f["constrained_columns"]), f["referred_table"],
+                                    tuple(f["referred_columns"]),
+                                    (f.get("options") or {}).get("ondelete"))
+                                   for f in seen.get_foreign_keys(table)),
+            "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                              for i in seen.get_indexes(table)),
+            "unique": sorted((u["name"], tuple(u["column_names"]))
+                             for u in seen.get_unique_constraints(table)),
+            "checks": sorted((c["name"], c["sqltext"]) for c in seen.get_check_constraints(table)),
+        }
+    return described
+
+
+def revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+@contextmanager
+def scratch_databases(*suffixes: str) -> Iterator[list[str]]:
+    """PostgreSQL databases of their own: the suite's shared one keeps its schema."""
+    server = make_url(TEST_DATABASE_URL)
+    names = [f"{server.database}_{suffix}" for suffix in suffixes]
+
+    async def admin(create: bool) -> None:
+        engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                for name in names:
+                    await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+                    if create:
+                        await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        finally:
+            await engine.dispose()
+
+    in_thread(asyncio.run, admin(True))
+    try:
+        yield [server.set(database=n).render_as_string(hide_password=False) for n in names]
+    finally:
+        in_thread(asyncio.run, admin(False))
+
+
+# --------------------------------------------------------------------------------------------
+# the migrations, one revision after the other
+
+
+def check_round_trip(url: str) -> None:
+    """Upgrade to head: the models' tables, nothing missing or different; downgrade to
+    base: nothing left; upgrade again: the same tables."""
+    config = alembic_config(url)
+    in_thread(command.upgrade, config, "head")
+    head = tables(url)
+    diff = in_thread(asyncio.run, inspect_url(
+        url, lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)))
+    assert diff == []
+    assert set(Base.metadata.tables) <= head
+    in_thread(command.downgrade, config, "base")
+    assert tables(url) <= {"alembic_version"}
+    in_thread(command.upgrade, config, "head")
+    assert tables(url) == head
+
+
+def test_migrations_on_sqlite(tmp_path: Path) -> None:
+    check_round_trip(f"sqlite+aiosqlite:///{tmp_path / 'm.sqlite3'}")
+
+
+@ON_POSTGRESQL
+def test_migrations_on_postgresql() -> None:
+    with scratch_databases("migrations") as (url,):
+        check_round_trip(url)
+
+
+# --------------------------------------------------------------------------------------------
+# Database.migrate: a new database in one step, an older one upgraded, a current one left be
+
+
+async def check_one_step_equals_migrations(one_step: str, migrated: str) -> None:
+    db = Database.create(one_step)
+    try:
+        await db.migrate()
+    finally:
+        await db.close()
+    in_thread(command.upgrade, alembic_config(migrated), "head")
+    built = await inspect_url(one_step, lambda c: (schema(c), revision(c)))
+    upgraded = await inspect_url(migrated, lambda c: (schema(c), revision(c)))
+    assert built[0] == upgraded[0]
+    assert set(built[0]) == set(Base.metadata.tables)
+    assert built[1] == upgraded[1] is not None  # stamped: the next migration applies
+
+
+async def test_a_new_database_in_one_step_is_the_migrated_schema_on_sqlite(
+        tmp_path: Path) -> None:
+    await check_one_step_equals_migrations(f"sqlite+aiosqlite:///{tmp_path / 'one.sqlite3'}",
+                                           f"sqlite+aiosqlite:///{tmp_path / 'two.sqlite3'}")
+
+
+@ON_POSTGRESQL
+async def test_a_new_database_in_one_step_is_the_migrated_schema_on_postgresql() -> None:
+    with scratch_databases("one_step", "migrated") as (one_step, migrated):
+        await check_one_step_equals_migrations(one_step, migrated)
+
+
+async def test_an_older_database_is_upgraded_and_keeps_its_rows(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite3'}"
+    in_thread(command.upgrade, alembic_config(url), "0010")
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO schools (code, name) VALUES ('klimop', 'Klim-op')"))
+    await engine.dispose()
+
+    db = Database.create(url)
+    try:
+        await db.migrate()
+        assert "monthly_counts" in tables(url)  # revision 0011
+        async with db.engine.connect() as conn:
+            head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+            assert await conn.run_sync(revision) == head
+            assert (await conn.execute(text("SELECT code FROM schools"))).scalars().all() == [
+                "klimop"]
+        await db.migrate()  # at the newest revision: nothing to do, nothing fails
+        assert await db.load_default_schools() == 0  # the school was there: none added
+    finally:
+        await db.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from telegram import Bot, BotCommand, BotCommandScopeChat
 
 from bot.i18n import N_, SUPPORTED_LOCALES, _, use_locale
@@ -55,10 +57,11 @@ def bot_commands(locale: str, role: Role = Role.PARENT) -> list[BotCommand]:
 
 
 async def register_menus(bot: Bot) -> None:
-    """One menu per Telegram language; Dutch for everyone else (the coordinator's language)."""
-    await bot.set_my_commands(bot_commands("nl"))
-    for locale in SUPPORTED_LOCALES:
-        await bot.set_my_commands(bot_commands(locale), language_code=locale)
+    """One menu per Telegram language; Dutch for everyone else (the coordinator's language).
+    Side by side: the start waits for one round trip to Telegram, not four."""
+    await asyncio.gather(bot.set_my_commands(bot_commands("nl")), *(
+        bot.set_my_commands(bot_commands(locale), language_code=locale)
+        for locale in SUPPORTED_LOCALES))
 
 
 async def set_chat_menu(bot: Bot, chat_id: int, locale: str, role: Role = Role.PARENT) -> None:
