@@ -206,6 +206,10 @@ def error_of(**changes: str) -> RowError:
         ({"lon": ""}, "lon", importer.MSG_LAT_LON_PAIR, {}),
         ({"title_nl": ""}, "title_nl", importer.MSG_REQUIRED, {}),
         ({"title_nl": "x" * 201}, "title_nl", importer.MSG_TOO_LONG, {"max": 200}),
+        ({"date": "0206-12-01"}, "date", importer.MSG_YEAR_RANGE,
+         {"value": "0206-12-01", "first": 2020, "last": 2099}),
+        ({"date": "21/10/2620"}, "date", importer.MSG_YEAR_RANGE,
+         {"value": "21/10/2620", "first": 2020, "last": 2099}),
         ({"cancelled_dates": "morgen"}, "cancelled_dates", importer.MSG_BAD_DATE,
          {"value": "morgen"}),
         ({"cancelled_dates": "2026-10-21 2026-10-22"}, "cancelled_dates",
@@ -416,6 +420,48 @@ def test_ics_errors_name_the_event_and_property() -> None:
         (1, "GEO", importer.MSG_LATITUDE_RANGE),
         (3, "DTEND", importer.MSG_REQUIRED),
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "column", "message_id"),
+    [
+        ("DTSTART:20261010T120000Z", "DTSTART:notadate", "DTSTART",
+         importer.MSG_BAD_CALENDAR_VALUE),
+        ("DTSTART:20261010T120000Z", "DTSTART:00010101T120000Z", "DTSTART",
+         importer.MSG_YEAR_RANGE),
+        ("DURATION:PT3H", "DURATION:three hours", "DURATION", importer.MSG_BAD_CALENDAR_VALUE),
+        ("DURATION:PT3H", "DTEND:2026101", "DTEND", importer.MSG_BAD_CALENDAR_VALUE),
+        ("DURATION:PT3H", "DURATION:PT3H\nEXDATE:20261317T120000Z", "EXDATE",
+         importer.MSG_BAD_CALENDAR_VALUE),
+        ("DURATION:PT3H", "DURATION:PT3H\nRECURRENCE-ID:yesterday", "RECURRENCE-ID",
+         importer.MSG_BAD_CALENDAR_VALUE),
+        ("DURATION:PT3H", "DURATION:PT3H\nGEO:north;east", "GEO", importer.MSG_BAD_NUMBER),
+    ],
+)
+def test_an_unreadable_calendar_value_is_an_error_of_its_event(
+        old: str, new: str, column: str, message_id: str) -> None:
+    """A broken date, duration or place imports nothing and says where, like a bad cell."""
+    broken = CALENDAR.replace(old, new)
+    result = parse_ics(ics(broken))
+    assert result.rows == []
+    assert [(e.row, e.column, e.message_id) for e in result.errors] == [(3, column, message_id)]
+
+
+def test_a_calendar_event_that_cannot_be_read_at_all_is_named(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever else icalendar cannot read in an event: its number, never a crash."""
+    parse_event = importer._parse_event
+
+    def fragile(number: int, *args: object) -> object:
+        if number == 3:
+            raise KeyError("a property icalendar cannot read")
+        return parse_event(number, *args)
+
+    monkeypatch.setattr(importer, "_parse_event", fragile)
+    result = parse_ics(ics())
+    assert result.rows == []
+    assert [(e.row, e.column, e.message_id) for e in result.errors] == [
+        (3, "", importer.MSG_BAD_EVENT)]
 
 
 def test_a_cancelled_event_and_a_long_uid() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from storage.db import Database
-from storage.models import Activity
+from storage.models import Activity, ActivityText
 from tests.conftest import COORDINATOR_ID
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Person, pa_day, pa_time
@@ -100,10 +100,12 @@ async def test_programme_preview_per_language_and_missing_translations(
 
 
 async def test_a_malformed_file_imports_nothing_and_says_where(chat: Chat, db: Database) -> None:
-    greet = await coordinator_of(chat)
+    greet = await coordinator_with_programme(chat)
+    before = await activity_titles(db)
+    assert len(before) == 12 and before["kinderyoga-wijdeland"] == "Kinderyoga"
     bad = (
         b"id;kind;schools;date;start;end;title_nl\n"
-        b"yoga;workshop;wijdeland;2026-11-25;14:00;15:00;Kinderyoga\n"
+        b"kinderyoga-wijdeland;workshop;wijdeland;2026-11-25;14:00;15:00;Yoga (nieuw)\n"
         b"dans;dansen;wijdeland;2026-11-26;14:00;15:00;Dans\n"
         b"fiets;workshop;nergens;31/02/2026;25:00;15:00;\n"
     )
@@ -115,7 +117,18 @@ async def test_a_malformed_file_imports_nothing_and_says_where(chat: Chat, db: D
     assert "Rij 4, kolom schools: Onbekende schoolcode “nergens”." in text
     assert "Rij 4, kolom date: “31/02/2026” is geen datum." in text
     assert "Rij 4, kolom title_nl: Dit moet ingevuld zijn." in text
-    assert await activity_count(db) == 0  # not even the good first row
+    # Not even the good first row: the programme is as it was, title and all.
+    assert await activity_titles(db) == before
+
+
+async def activity_titles(db: Database) -> dict[str, str]:
+    """Every activity's id and Dutch title."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Activity.external_id, ActivityText.title)
+            .join(ActivityText, ActivityText.activity_id == Activity.id)
+            .where(ActivityText.locale == "nl"))
+        return {external_id: title for external_id, title in rows}
 
 
 async def test_parents_cannot_import_or_preview(chat: Chat, db: Database) -> None:

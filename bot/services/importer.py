@@ -82,6 +82,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import math
 import re
 import warnings
@@ -115,6 +116,8 @@ from storage.models import (
     utcnow,
 )
 
+log = logging.getLogger(__name__)
+
 # Messages for the coordinator (rendered in Dutch by the handler).
 MSG_UNKNOWN_FILE_TYPE = N_("Send a .csv, .xlsx or .ics file.")
 MSG_EMPTY_FILE = N_("The file is empty.")
@@ -144,6 +147,15 @@ MSG_LATITUDE_RANGE = N_("The latitude must be between -90 and 90.")
 MSG_LONGITUDE_RANGE = N_("The longitude must be between -180 and 180.")
 MSG_LAT_LON_PAIR = N_("Give both lat and lon, or neither.")
 MSG_NOT_AN_OCCURRENCE = N_("The activity does not take place on {value}.")
+MSG_YEAR_RANGE = N_("“{value}”: the year must be between {first} and {last}.")
+MSG_BAD_CALENDAR_VALUE = N_("“{value}” is not a valid date, time or duration.")
+MSG_BAD_EVENT = N_("This event cannot be read. Export the calendar again, or use the "
+                   "spreadsheet.")
+
+# The years an activity may fall in. A typo such as 0206 or 20026 is refused, not imported:
+# a daily rule starting in the year 206 would be expanded from then on at every look at the
+# week, and an activity in 2620 would never be seen.
+FIRST_YEAR, LAST_YEAR = 2020, 2099
 
 REQUIRED_COLUMNS = ("id", "kind", "schools", "date", "start", "end", "title_nl")
 # Every column the importer reads, in the order of examples/programme.csv.
@@ -380,6 +392,10 @@ def _parse_row(row: _Row, known: Collection[str], tz: ZoneInfo) -> ActivityData 
     all_schools, codes = _schools(row, known)
 
     day = row.parsed("date", _date, MSG_BAD_DATE)
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        row.error("date", MSG_YEAR_RANGE, value=_text(row.cells.get("date")),
+                  first=FIRST_YEAR, last=LAST_YEAR)
+        day = None
     start = row.parsed("start", _time, MSG_BAD_TIME)
     end = row.parsed("end", _time, MSG_BAD_TIME)
     starts_at = ends_at = None
@@ -544,6 +560,15 @@ def _listed(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
+def _raw(prop: Any) -> str:
+    """A property's value as the file has it, for an error message (at most 40 characters)."""
+    try:
+        text = prop.to_ical().decode("utf-8", "replace")
+    except Exception:  # a broken property may not even write itself back
+        text = str(prop)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _categories(event: Any) -> list[str]:
     return [str(cat).strip() for prop in _listed(event.get("CATEGORIES")) for cat in prop.cats]
 
@@ -575,22 +600,40 @@ def _parse_event(
         error("SUMMARY", MSG_TOO_LONG, max=MAX_TITLE)
     description = str(event.get("DESCRIPTION", "")).strip()
 
+    def when(name: str) -> date | timedelta | None:
+        """A date, date-time or duration property; None (and an error) when unreadable."""
+        prop = event.get(name)
+        if prop is None:
+            return None
+        try:
+            value = prop.dt
+        except Exception:  # icalendar raises its own errors on a broken value
+            value = None
+        if not isinstance(value, date | timedelta):
+            error(name, MSG_BAD_CALENDAR_VALUE, value=_raw(prop))
+            return None
+        if isinstance(value, date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            error(name, MSG_YEAR_RANGE, value=_raw(prop), first=FIRST_YEAR, last=LAST_YEAR)
+            return None
+        return value
+
     starts_at = ends_at = None
-    dtstart = event.get("DTSTART")
-    if dtstart is None:
+    start_value, end_value, duration = when("DTSTART"), when("DTEND"), when("DURATION")
+    if event.get("DTSTART") is None:
         error("DTSTART", MSG_REQUIRED)
-    else:
-        starts_at = _moment(dtstart.dt, tz)
-        if event.get("DTEND") is not None:
-            ends_at = _moment(event.get("DTEND").dt, tz)
-        elif event.get("DURATION") is not None:
-            ends_at = starts_at + event.get("DURATION").dt
-        elif not isinstance(dtstart.dt, datetime):  # an all-day event without end: one day
-            ends_at = _moment(dtstart.dt + timedelta(days=1), tz)
-        else:
+    elif isinstance(start_value, date):
+        starts_at = _moment(start_value, tz)
+        if isinstance(end_value, date):
+            ends_at = _moment(end_value, tz)
+        elif isinstance(duration, timedelta):
+            ends_at = starts_at + duration
+        elif not isinstance(start_value, datetime) and event.get("DURATION") is None:
+            ends_at = _moment(start_value + timedelta(days=1), tz)  # all day, without end
+        elif event.get("DTEND") is None and event.get("DURATION") is None:
             error("DTEND", MSG_REQUIRED)
         if ends_at is not None and ends_at <= starts_at:
             error("DTEND", MSG_END_NOT_AFTER_START)
+    recurrence_id = when("RECURRENCE-ID")
 
     rule = None
     rrules = _listed(event.get("RRULE"))
@@ -613,7 +656,11 @@ def _parse_event(
     latitude = longitude = None
     geo = event.get("GEO")
     if geo is not None:
-        latitude, longitude = float(geo.latitude), float(geo.longitude)
+        try:
+            latitude, longitude = float(geo.latitude), float(geo.longitude)
+        except (AttributeError, TypeError, ValueError):
+            error("GEO", MSG_BAD_NUMBER, value=_raw(geo))
+            latitude = longitude = 0.0
         if not -90 <= latitude <= 90:
             error("GEO", MSG_LATITUDE_RANGE)
         if not -180 <= longitude <= 180:
@@ -640,19 +687,26 @@ def _parse_event(
         place=Place(place_name, address, latitude, longitude),
         texts={DUTCH: LocalText(title, description)},
     )
-    cancelled = {
-        start
-        for prop in _listed(event.get("EXDATE"))
-        for value in prop.dts
-        for start in [occurrence_on(data, _moment(value.dt, tz).astimezone(tz).date(), tz)]
-        if start is not None  # an EXDATE that hits no occurrence changes nothing
-    }
-    recurrence_id = event.get("RECURRENCE-ID")
+    cancelled: set[datetime] = set()
+    for prop in _listed(event.get("EXDATE")):
+        try:
+            days = [value.dt for value in prop.dts]
+        except Exception:  # icalendar raises its own errors on a broken value
+            days = [None]
+        for day in days:
+            if not isinstance(day, date):
+                error("EXDATE", MSG_BAD_CALENDAR_VALUE, value=_raw(prop))
+                continue
+            start = occurrence_on(data, _moment(day, tz).astimezone(tz).date(), tz)
+            if start is not None:  # an EXDATE that hits no occurrence changes nothing
+                cancelled.add(start)
+    if errors:
+        return None, errors
     return _Event(
         number=number,
         uid=uid,
         data=replace(data, cancelled_starts=frozenset(cancelled)),
-        recurrence_id=_moment(recurrence_id.dt, tz) if recurrence_id is not None else None,
+        recurrence_id=_moment(recurrence_id, tz) if isinstance(recurrence_id, date) else None,
         status_cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
     ), []
 
@@ -676,7 +730,11 @@ def parse_ics(
     errors: list[RowError] = []
     events: list[_Event] = []
     for number, component in enumerate(calendar.walk("VEVENT"), start=1):
-        event, event_errors = _parse_event(number, component, known, tz)
+        try:
+            event, event_errors = _parse_event(number, component, known, tz)
+        except Exception as problem:  # a property icalendar cannot read; its kind is logged
+            log.warning("calendar event %d unreadable: %s", number, type(problem).__name__)
+            event, event_errors = None, [RowError(number, "", MSG_BAD_EVENT)]
         errors += event_errors
         if event is not None:
             events.append(event)
