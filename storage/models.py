@@ -235,6 +235,11 @@ class OutboxMessage(Base):
     # A short reason code ("blocked", "bad_request", "gave_up"...), never message text.
     error: Mapped[str | None] = mapped_column(String(32), nullable=True)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The reminder this message carries: when Telegram refuses it or it is dropped, the
+    # reminder is marked undelivered (the coordinator's figures count what arrived).
+    reminder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reminders.id", ondelete="SET NULL"), nullable=True, index=True
+    )
 
 
 class Broadcast(Base):
@@ -384,7 +389,9 @@ class Reminder(Base):
     outbox when due (``reminder:<activity>:<start>:<person>:<kind>``), never only in memory.
 
     status: planned -> sent (handed to the outbox) | skipped (said "can't come", stopped...)
-    | dropped (fell in quiet hours until after the start) | obsolete (moved or cancelled).
+    | dropped (fell in quiet hours until after the start) | obsolete (moved or cancelled);
+    sent -> undelivered when the outbox could not deliver it (``reason``: blocked, expired,
+    gone...).
     """
 
     __tablename__ = "reminders"

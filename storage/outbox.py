@@ -29,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import OutboxMessage, Person
+from storage.models import OutboxMessage, Person, Reminder
 
 PENDING = "pending"
 SENDING = "sending"
@@ -37,6 +37,8 @@ SENT = "sent"
 FAILED = "failed"
 DROPPED = "dropped"
 FINISHED = (SENT, FAILED, DROPPED)
+# A reminder's statuses (bot/services/reminders.py) that the outbox's outcome changes.
+REMINDER_SENT, REMINDER_UNDELIVERED = "sent", "undelivered"
 
 # Rows per executemany: SQLAlchemy batches them into multi-row INSERTs, well under the
 # bound-parameter limits of SQLite and asyncpg.
@@ -180,13 +182,41 @@ async def mark_sent(
 async def mark_finished(
     session: AsyncSession, message_ids: Iterable[int], *, status: str, error: str
 ) -> None:
-    """Failed or dropped, for good, with a reason code."""
+    """Failed or dropped, for good, with a reason code (their reminders: undelivered)."""
     ids = list(message_ids)
     if ids:
+        await _undelivered(session, M.id.in_(ids), error)
         await session.execute(
             update(M).where(M.id.in_(ids)).values(status=status, error=error)
             .execution_options(synchronize_session=False)
         )
+
+
+async def pending_ids(session: AsyncSession, *, group_key: str,
+                      person_id: int | None = None) -> list[int]:
+    """The rows of a group not yet claimed for sending (of one person, if given)."""
+    condition = and_(M.group_key == group_key, M.status == PENDING)
+    if person_id is not None:
+        condition = and_(condition, M.person_id == person_id)
+    return list(await session.scalars(select(M.id).where(condition)))
+
+
+async def pending_groups(session: AsyncSession, prefix: str) -> list[tuple[int, str]]:
+    """(id, group_key) of the rows not yet claimed whose group key starts with ``prefix``."""
+    rows = await session.execute(select(M.id, M.group_key).where(
+        M.status == PENDING, M.group_key.startswith(prefix, autoescape=True)))
+    return [(row_id, key) for row_id, key in rows if key is not None]
+
+
+async def _undelivered(session: AsyncSession, rows: Any, error: str) -> None:
+    """The reminders carried by these outbox rows did not arrive."""
+    await session.execute(
+        update(Reminder).where(
+            Reminder.id.in_(select(M.reminder_id).where(rows, M.reminder_id.is_not(None))),
+            Reminder.status == REMINDER_SENT,
+        ).values(status=REMINDER_UNDELIVERED, reason=error[:16])
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def retry_later(
@@ -256,6 +286,8 @@ async def mark_blocked(
             .values(blocked_at=now).execution_options(synchronize_session=False)
         )
         same_recipient = M.chat_id == chat_id
+    await _undelivered(session, and_(same_recipient, M.status == PENDING, M.id != message_id),
+                       "blocked")
     result = await session.execute(
         update(M).where(same_recipient, M.status == PENDING, M.id != message_id)
         .values(status=DROPPED, error="blocked").execution_options(synchronize_session=False)

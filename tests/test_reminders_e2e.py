@@ -138,6 +138,8 @@ async def test_forged_and_foreign_rsvp_presses_change_nothing(
     assert await els.presses(mine, f"rv:{rid}:yes") == ["Deze knop werkt niet meer."]
     assert await els.presses(mine, "rv:999999:yes") == ["Deze knop werkt niet meer."]
     assert await ayse.presses(mine, f"rv:{rid}:always") != []
+    # Children are counted for workshops only: an ouderbabbel has no such buttons.
+    assert await ayse.presses(mine, f"rv:{rid}:c4") == ["Bu düğme artık çalışmıyor."]
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Rsvp)) == 0
 

@@ -124,12 +124,26 @@ async def test_a_brugfiguur_sees_the_rsvps_of_their_own_schools(
                                    ).replace("Ouderbabbel: slapen", "Ouderbabbel Klim-op")
     await import_csv(greet, YOGA, babbel_klimop)
     fatma = await join_team(chat, greet, 9905, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
-    clock.moment = local(23, 10).astimezone(UTC)
+    ayse = await onboard(chat, 9906, "Ayşe", "tr", "wijdeland")
+    await round_at(bot, clock, local(22, 10))
+    await round_at(bot, clock, local(24, 18))
+    await wait_until(lambda: len(reminders_in(fake, ayse.id)) == 1, fake)
+    await ayse.taps(data=f"rv:{nl_reminder_id(reminders_in(fake, ayse.id)[0])}:yes")
+
+    clock.moment = local(24, 19).astimezone(UTC)
     [mine] = await fatma.says("/rsvps")
     assert "Kinderyoga" in mine["text"] and "Klim-op" not in mine["text"]
-    assert "Notitie" not in str(mine.get("reply_markup"))  # the note after is the coordinator's
+    assert "✅ 1 komen" in mine["text"]
     [everything] = await greet.says("/rsvps")
     assert "Kinderyoga" in everything["text"] and "Ouderbabbel Klim-op" in everything["text"]
+
+    # After the workshop, the note for those who came is the coordinator's to send.
+    clock.moment = local(25, 16).astimezone(UTC)
+    notes = [d for _t, d in fake.inline_buttons((await greet.says("/rsvps"))[0])
+             if d.startswith("rn:")]
+    assert len(notes) == 1
+    [mine] = await fatma.says("/rsvps")
+    assert not any(d.startswith("rn:") for _t, d in fake.inline_buttons(mine))
 
 
 async def test_a_cancellation_in_the_file_tells_those_who_said_they_come(

@@ -56,7 +56,7 @@ from telegram.ext import Application
 
 from bot.clock import Clock
 from bot.services import reminders as quiet_hours
-from bot.services.outbox import drop_reason
+from bot.services.outbox import drop_reason, expiry
 from storage import outbox as repo
 from storage.db import Database
 from storage.models import utcnow
@@ -325,11 +325,16 @@ class OutboxSender:
             reason = drop_reason(stopped=row.person_stopped, blocked=row.person_blocked,
                                  always=always)
             quiet = quiet_hours.QuietHours.parse(row.person_quiet_hours) or usual_quiet
+            held = row.person_id is not None and not always and quiet.covers(now)
+            expires = expiry(row.payload)
+            if reason is None and expires is not None and (
+                    now >= expires or (held and quiet.end_after(now) >= expires)):
+                reason = "expired"  # a reminder of an activity that has started by then
             if reason is not None:
                 dropped.setdefault(reason, []).append(row.id)
             elif row.attempts > self.max_attempts:  # taken again after lease upon lease
                 gave_up.append(row.id)
-            elif row.person_id is not None and not always and quiet.covers(now):
+            elif held:
                 # Nothing reaches a parent in their quiet hours: it waits for the morning
                 # (messages they asked for, marked "always", are not held).
                 await repo.retry_later(session, row.id, chat_id=row.chat_id,

@@ -49,6 +49,7 @@ CAPTION_LIMIT = 1024
 KEY_LIMIT = 160  # outbox.dedupe_key
 PART_MARK = "#"  # <key>#<n>: the parts of a long text; not allowed in callers' keys
 PART_ROOM = 4  # "#" and up to three digits
+EXPIRES = "expires"  # payload key: the ISO moment from which the message is not sent
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,10 @@ class NewMessage:
     payload: dict[str, Any]
     not_before: datetime | None = None
     group_key: str | None = None
+    # Worthless from this moment on (a reminder once its activity has started): dropped,
+    # never sent late, even when it waited for a parent's quiet hours to end.
+    expires_at: datetime | None = None
+    reminder_id: int | None = None  # the reminder it carries (see OutboxMessage.reminder_id)
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,10 @@ def _rows(message: NewMessage, now: datetime) -> list[dict[str, Any]]:
     not_before = message.not_before or now
     if not_before.tzinfo is None:
         raise ValueError("not_before must be an aware datetime")
+    if message.expires_at is not None:
+        if message.expires_at.tzinfo is None:
+            raise ValueError("expires_at must be an aware datetime")
+        payload = {**payload, EXPIRES: message.expires_at.isoformat()}
     caption = payload.get("caption")
     if caption is not None and utf16_len(str(caption)) > CAPTION_LIMIT:
         raise ValueError("caption longer than 1024 UTF-16 units")
@@ -155,6 +164,7 @@ def _rows(message: NewMessage, now: datetime) -> list[dict[str, Any]]:
             "sent_at": None,
             "error": None,
             "telegram_message_id": None,
+            "reminder_id": message.reminder_id,
         }
         for part_key, part_payload in parts
     ]
@@ -208,6 +218,18 @@ def drop_reason(*, stopped: bool, blocked: bool, always: bool) -> str | None:
     if stopped:
         return "stopped"
     return None
+
+
+def expiry(payload: dict[str, Any]) -> datetime | None:
+    """The moment from which a message is worthless (``NewMessage.expires_at``), if any."""
+    value = payload.get(EXPIRES)
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 # --------------------------------------------------------------------------------------------

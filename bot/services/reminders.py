@@ -40,12 +40,14 @@ from bot.services.programme import (
 )
 from storage import outbox as outbox_repo
 from storage import programme as programme_repo
-from storage.models import Person, Reminder, Rsvp, Setting
+from storage.models import Person, PersonSchool, Reminder, Rsvp, Setting
 
 HORIZON = timedelta(days=8)  # rows are planned this far ahead (a week-ahead reminder fits)
 BATCH = 2000  # due rows handed over per round
 PLAN_SLICE = 5000  # planned rows built, inserted or read at a time
 PLANNED, SENT, SKIPPED, DROPPED, OBSOLETE = "planned", "sent", "skipped", "dropped", "obsolete"
+UNDELIVERED = outbox_repo.REMINDER_UNDELIVERED  # sent, but the outbox could not deliver it
+GROUP_PREFIX = "reminder:"  # outbox group key: reminder:<activity>:<occurrence start, unix>
 
 
 class ReminderKind(StrEnum):
@@ -209,6 +211,7 @@ async def plan(session: AsyncSession, now: datetime, tz: ZoneInfo = BRUSSELS,
         valid[data.id] = set(starts)
         planned.append((data, starts))
     await _obsolete_stale(session, valid, now)
+    await _drop_handed_over(session, valid)
     await _follow_moves(session, valid, now, tz, render_moved)
     # Inserted a slice at a time: a week of activities for 10,000 parents is 100,000s of rows,
     # too many to hold in memory at once.
@@ -244,6 +247,32 @@ async def _obsolete_stale(session: AsyncSession, valid: dict[int, set[datetime]]
     for chunk in _chunks(stale, 500):
         await session.execute(update(Reminder).where(Reminder.id.in_(chunk))
                               .values(status=OBSOLETE, handled_at=now))
+
+
+def group_key(activity_id: int, start: datetime) -> str:
+    """The outbox group of an occurrence's reminders."""
+    return f"{GROUP_PREFIX}{activity_id}:{int(start.timestamp())}"
+
+
+async def _drop_handed_over(session: AsyncSession, valid: dict[int, set[datetime]]) -> None:
+    """Reminders already in the outbox, not yet sent, of an occurrence that was moved,
+    cancelled or has begun: never sent (their reminder rows become undelivered)."""
+    starts = {group_key(activity_id, start) for activity_id, times in valid.items()
+              for start in times}
+    gone = [row_id for row_id, key in await outbox_repo.pending_groups(session, GROUP_PREFIX)
+            if key not in starts]
+    for chunk in _chunks(gone, 500):
+        await outbox_repo.mark_finished(session, chunk, status=outbox_repo.DROPPED,
+                                        error="gone")
+
+
+async def drop_pending(session: AsyncSession, activity_id: int, start: datetime,
+                       person_id: int, reason: str) -> None:
+    """A parent's reminders of one occurrence that wait in the outbox are not sent (they
+    said they cannot come)."""
+    ids = await outbox_repo.pending_ids(session, group_key=group_key(activity_id, start),
+                                        person_id=person_id)
+    await outbox_repo.mark_finished(session, ids, status=outbox_repo.DROPPED, error=reason)
 
 
 async def _follow_moves(session: AsyncSession, valid: dict[int, set[datetime]], now: datetime,
@@ -349,6 +378,11 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
                                                                           for r in due})}
     people = {p.id: p for p in await session.scalars(
         select(Person).where(Person.id.in_({r.person_id for r in due})))}
+    schools: dict[int, set[int]] = {}
+    for person_id, school_id in await session.execute(
+            select(PersonSchool.person_id, PersonSchool.school_id)
+            .where(PersonSchool.person_id.in_(people))):
+        schools.setdefault(person_id, set()).add(school_id)
     answers = await _answers(session, due)
     quiet_default = await default_quiet(session)
     messages: list[NewMessage] = []
@@ -356,6 +390,9 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
         data = activities.get(row.activity_id)
         person = people.get(row.person_id)
         reason = _not_sent_reason(row, data, person, answers, now, tz)
+        if reason is None and data is not None and not (
+                data.all_schools or set(data.school_ids) & schools.get(row.person_id, set())):
+            reason = "not_audience"  # the activity or the parent's schools changed
         if reason is not None:
             row.status = OBSOLETE if reason == "gone" else SKIPPED
             row.reason, row.handled_at = reason, now
@@ -392,7 +429,8 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
             messages.append(NewMessage(
                 dedupe_key=key if n == 0 else f"{key}:{n}", chat_id=person.telegram_id,
                 person_id=person.id, kind=kind, payload=payload,
-                group_key=f"reminder:{row.activity_id}:{int(row.occurrence_start.timestamp())}"))
+                group_key=group_key(row.activity_id, row.occurrence_start),
+                expires_at=row.occurrence_start, reminder_id=row.id if n == 0 else None))
         row.status, row.handled_at = SENT, now
         result.sent += 1
     await outbox.enqueue_many(session, messages)

@@ -31,7 +31,7 @@ from bot.services.programme import (
     occurrences,
     programme_item,
 )
-from bot.services.reminders import SENT, Answer, ReminderKind, ReminderView
+from bot.services.reminders import SENT, Answer, ReminderKind, ReminderView, drop_pending
 from storage import programme as programme_repo
 from storage.models import Person, Reminder, Rsvp, Setting
 
@@ -115,6 +115,8 @@ async def record(session: AsyncSession, reminder_id: int, person_id: int, answer
     if refusal is not None or current is None:
         return refusal, None
     assert reminder is not None
+    if children is not None and not counts_children(current.item.kind):
+        return Refusal.UNKNOWN, None  # no such button under this reminder: forged
     if rsvp is None:
         rsvp = Rsvp(activity_id=reminder.activity_id, occurrence_start=reminder.occurrence_start,
                     person_id=person_id, answer=answer.value)
@@ -125,6 +127,9 @@ async def record(session: AsyncSession, reminder_id: int, person_id: int, answer
     elif children is not None:
         rsvp.children = max(1, min(children, MAX_CHILDREN))
     rsvp.updated_at = now
+    if answer is Answer.NO:  # no more reminders of it, not even those waiting in the outbox
+        await drop_pending(session, reminder.activity_id, reminder.occurrence_start, person_id,
+                           "not_coming")
     await session.flush()
     return None, ReminderView(current.reminder_id, current.kind, current.item, current.locale,
                               answer, rsvp.children, current.dutch_item)
