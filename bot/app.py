@@ -225,6 +225,9 @@ async def _post_init(app: Application) -> None:
         app.bot_data["db"] = db
         app.bot_data["owns_db"] = True
     await register_menus(app.bot)
+    if not settings.coordinator_ids:
+        log.warning("COORDINATOR_IDS is empty: nobody can import the programme or broadcast, "
+                    "and questions no brugfiguur can take wait in /queue for a coordinator")
     db: Database = app.bot_data["db"]
     # On PostgreSQL several instances may run: one of them sends (bot/scheduler/leader.py).
     # OUTBOX_* settings, then bot_data["outbox_options"]: a test or benchmark may set the

@@ -48,6 +48,7 @@ from tests.test_questions_e2e import join_team
 
 MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Brussels
 TEAM_ONLY = "Sorry, this is only for the Brede School team."
+COORDINATOR_ONLY = "Sorry, this is only for the coordinator."
 EXPIRED = "This button has expired."
 
 # Commands every staff member or only the coordinator may use: (command, who may).
@@ -247,7 +248,7 @@ async def tries_everything(person: Talker, world: World, fake: FakeTelegram, db:
     """Every command and button of the tables (``only``: the coordinator's alone); the list of
     what was not refused as it should be."""
     assert bot.app is not None
-    refusals = {translated(locale, TEAM_ONLY)}
+    refusals = {translated(locale, COORDINATOR_ONLY if only == COORDINATOR else TEAM_ONLY)}
     alerts_ok = refusals | {translated(locale, EXPIRED)}
     problems: list[str] = []
     before = await snapshot(db)

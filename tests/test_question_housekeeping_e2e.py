@@ -101,3 +101,27 @@ async def test_closed_questions_go_after_the_retention_and_their_copies_stay_unt
             assert await session.scalar(select(func.count()).select_from(model)) == 0
         assert not await session.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.group_key == f"q:{question.id}"))
+
+
+async def test_a_question_that_came_before_any_coordinator_reaches_the_first_one(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """No brugfiguur yet, and the coordinator has not started the bot: the question waits,
+    and reaches them once they have (nothing is lost, nothing is shown twice)."""
+    clock.moment = MONDAY_10
+    els = await onboard(chat, 9321, "Els", "nl", "vlindertje")
+    await els.says("Wanneer is het oudercontact?")
+    await els.taps(data="ask:school")
+    await run_housekeeping(bot)
+    assert fake.transcript(COORDINATOR_ID) == []
+
+    greet = await coordinator_of(chat)
+    await run_housekeeping(bot)
+    await wait_until(lambda: "Wanneer is het oudercontact?" in fake.texts(COORDINATOR_ID), fake)
+    card = fake.transcript(COORDINATOR_ID)[-2]
+    assert "Els" in card["text"] and FakeTelegram.inline_buttons(card)
+    [sent] = await greet.says("Donderdag om 16 uur.", reply_to=fake.transcript(COORDINATOR_ID)[-1])
+    assert sent["text"] == "✅ Verstuurd naar Els."
+    await run_housekeeping(bot)  # shown once: the card is not sent again
+    await fake.wait_idle()
+    assert fake.texts(COORDINATOR_ID).count("Wanneer is het oudercontact?") == 1

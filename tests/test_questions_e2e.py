@@ -314,3 +314,27 @@ async def test_the_coordinator_gets_the_weekly_line_of_figures(
     await weekly_figures(SimpleNamespace(application=bot.app))  # type: ignore[arg-type]
     await asyncio.sleep(0.3)
     assert sum(t.startswith("📊") for t in fake.texts(COORDINATOR_ID)) == 1
+
+
+async def test_a_long_queue_and_inbox_arrive_whole_in_several_messages(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Forty open questions waiting for the coordinator: more than one message holds."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    async with db.session() as session:
+        school = await session.scalar(select(School.id).where(School.code == "klimop"))
+        for n in range(40):
+            parent = Person(telegram_id=8900 + n, first_name=f"Ouder met een lange naam {n:02d}",
+                            locale="tr", role="parent", onboarded_at=MONDAY_10)
+            session.add(parent)
+            await session.flush()
+            session.add(Question(parent_id=parent.id, school_id=school, locale="tr",
+                                 topic="letter", status="open", opened_at=MONDAY_10))
+        await session.commit()
+    for command in ("/queue", "/inbox"):
+        parts = await greet.says(command, expect=None)
+        assert len(parts) > 1 and all(len(p["text"]) <= 4096 for p in parts), command
+        text = "\n".join(p["text"] for p in parts)
+        assert [text.count(f"lange naam {n:02d}") for n in range(40)] == [1] * 40, command
+        assert parts[-1].get("reply_markup"), command  # the buttons under the last part

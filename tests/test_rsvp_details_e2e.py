@@ -190,3 +190,21 @@ async def test_a_cancellation_in_the_file_tells_those_who_said_they_come(
     # Its 2-hour reminder is not sent; the next Wednesday's reminders come as usual.
     result = await round_at(bot, clock, local(25, 11, 30))
     assert result.sent == 0
+
+
+async def test_a_long_rsvps_list_arrives_whole_in_several_messages(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """Thirty workshops twice a week: more than Telegram takes in one message."""
+    greet = await coordinator_of(chat)
+    rows = [YOGA.replace("yoga-wijdeland", f"workshop-{n:02d}")
+            .replace(";;Turnzaal;", ';"FREQ=WEEKLY;BYDAY=MO,WE";Turnzaal;')
+            .replace("Kinderyoga", f"Workshop nummer {n:02d} met een lange naam")
+            for n in range(30)]
+    await import_csv(greet, *rows)
+    clock.moment = local(22, 10).astimezone(UTC)
+    parts = await greet.says("/rsvps", expect=None)
+    assert len(parts) > 1 and all(len(p["text"]) <= 4096 for p in parts)
+    text = "\n".join(p["text"] for p in parts)
+    # From Wednesday 25 November: 25 and 30 November, 2 December (the 14 days end on the 6th).
+    assert [text.count(f"Workshop nummer {n:02d}") for n in range(30)] == [3] * 30

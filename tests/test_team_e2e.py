@@ -23,6 +23,7 @@ from tests.test_programme_e2e import coordinator_of, onboard
 
 DEFAULT = AvailabilityMap.default()
 REFUSED_NL = "Sorry, dit is alleen voor het team van de Brede School."
+COORDINATOR_ONLY_NL = "Sorry, dit is alleen voor de coördinator."
 
 
 async def brugfiguur(chat: Chat, db: Database, user_id: int, name: str,
@@ -136,7 +137,7 @@ async def test_forged_availability_buttons_change_nothing(
 
     with use_locale("tr"):
         expired = _("This button has expired.")
-        refused = _("Sorry, this is only for the Brede School team.")
+        refused = _("Sorry, this is only for the coordinator.")
     for data in (f"team:a:{fatma_id}:2:3",  # 03:00: not on the screen
                  f"team:a:{fatma_id}:2:21",
                  f"team:a:{fatma_id}:9",  # no tenth day
@@ -170,7 +171,7 @@ async def test_a_parent_is_refused_the_team_screens(chat: Chat, db: Database) ->
 async def test_a_brugfiguur_is_refused_staff(chat: Chat, db: Database) -> None:
     fatma, _fatma_id = await brugfiguur(chat, db, 8322, "Fatma", "nl")
     [refused] = await fatma.says("/staff")
-    assert refused["text"] == REFUSED_NL
+    assert refused["text"] == COORDINATOR_ONLY_NL
 
 
 async def test_the_coordinator_matches_a_school_to_a_brugfiguur(

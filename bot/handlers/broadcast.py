@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.door import BotContext, door
-from bot.handlers.programme import programme_heading, send_html
+from bot.handlers.programme import programme_heading
 from bot.handlers.programme_text import programme_text
+from bot.handlers.sending import send_long
 from bot.handlers.settings import original_headings
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, _, format_date, ngettext, use_locale
 from bot.scheduler.outbox import wake
@@ -186,7 +187,7 @@ async def preview(update: Update, context: BotContext, draft: BroadcastView) -> 
         with use_locale(locale, tz):
             text = programme_text(programme_heading(draft.week_start), items, schools,
                                   show_schools=True)
-        await send_html(update, f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}")
+        await send_long(update, html=True, text=f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}")
         await send_voices(update, context, items)
 
 
@@ -258,4 +259,4 @@ async def show_dutch(update: Update, context: BotContext) -> None:
         context.session, own or person.school_ids, service.DUTCH, item.week_start,
         context.settings.timezone)
     render = render_for(item.week_start, schools, context.settings.timezone)
-    await send_html(update, render(service.DUTCH, own, items))
+    await send_long(update, html=True, text=render(service.DUTCH, own, items))

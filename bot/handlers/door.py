@@ -103,7 +103,7 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
                 locale = (row.locale if row else None) or supported(user.language_code)
                 with use_locale(locale, context.settings.timezone):
                     if allowed is not None and role not in allowed:
-                        await refuse(update, _("Sorry, this is only for the Brede School team."))
+                        await refuse(update, refusal_text(role))
                         return None
                     try:
                         result = await handler(update, context)
@@ -128,6 +128,13 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
         return inner
 
     return wrap
+
+
+def refusal_text(role: Role) -> str:
+    """Why a command or button is not for this person: team only, or coordinator only."""
+    if role is Role.BRUGFIGUUR:
+        return _("Sorry, this is only for the coordinator.")
+    return _("Sorry, this is only for the Brede School team.")
 
 
 async def _expired(update: Update) -> None:

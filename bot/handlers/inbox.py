@@ -15,6 +15,7 @@ from bot.handlers.question_texts import (
     render_figures,
     topic_label,
 )
+from bot.handlers.sending import send_long
 from bot.i18n import LANGUAGE_NAMES, _, format_duration, ngettext, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import outbox, questions, staff
@@ -185,8 +186,7 @@ async def inbox_command(update: Update, context: BotContext) -> None:
     lines += [question_line(q, None, context) for q in mine]
     buttons = [[InlineKeyboardButton(f"📨 #{q.id} {q.parent_first_name}",
                                      callback_data=f"qs:{q.id}:show")] for q in mine[:20]]
-    await update.effective_chat.send_message("\n".join(lines),
-                                             reply_markup=InlineKeyboardMarkup(buttons))
+    await send_long(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
 
 
 @door(roles=(Role.COORDINATOR,))
@@ -204,8 +204,8 @@ async def queue_command(update: Update, context: BotContext) -> None:
     lines += ["", await figures_line(context)]
     buttons = [[InlineKeyboardButton(f"↪️ #{q.id} {q.parent_first_name}",
                                      callback_data=f"qs:{q.id}:hand")] for q in every[:20]]
-    await update.effective_chat.send_message(
-        "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons) if buttons else None)
+    await send_long(update, "\n".join(lines),
+                    reply_markup=InlineKeyboardMarkup(buttons) if buttons else None)
 
 
 async def figures_line(context: BotContext) -> str:

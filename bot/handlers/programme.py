@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from telegram import Update
-from telegram.constants import ParseMode
 
 from bot.handlers import team_translation
 from bot.handlers.activities import render_notice
@@ -13,6 +12,7 @@ from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_keyboard
 from bot.handlers.onboarding import ensure_onboarded
 from bot.handlers.programme_text import escape, programme_text
+from bot.handlers.sending import send_long
 from bot.i18n import (
     LANGUAGE_NAMES,
     SUPPORTED_LOCALES,
@@ -26,22 +26,12 @@ from bot.scheduler.outbox import wake
 from bot.services import cancellation, importer, outbox, people
 from bot.services import programme as service
 from bot.services.broadcast import voice_payload
-from bot.services.outbox import split_text
 from bot.services.roles import Role
 
 COORDINATOR_ONLY = {Role.COORDINATOR}
 # Telegram refuses files over 20 MB to bots; a programme is a few kilobytes.
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_ERRORS_SHOWN = 25
-
-
-async def send_html(update: Update, text: str, **kwargs: object) -> None:
-    """Long programmes are split at paragraphs, so no HTML tag is ever cut in two."""
-    assert update.effective_chat is not None
-    parts = split_text(text)
-    for index, part in enumerate(parts):
-        extra = kwargs if index == len(parts) - 1 else {}
-        await update.effective_chat.send_message(part, parse_mode=ParseMode.HTML, **extra)
 
 
 def programme_heading(first_day: date) -> str:
@@ -69,7 +59,7 @@ async def week_command(update: Update, context: BotContext) -> None:
     schools = await people.schools(context.session)
     text = programme_text(programme_heading(start.date()), items, schools,
                           show_schools=len(person.school_ids) > 1)
-    await send_html(update, text, reply_markup=main_keyboard())
+    await send_long(update, html=True, text=text, reply_markup=main_keyboard())
     # Then the voice messages in their language, for parents who read little.
     assert update.effective_chat is not None
     for item in service.voiced(items):
@@ -89,12 +79,12 @@ async def programme_command(update: Update, context: BotContext) -> None:
         items = await service.week_programme(context.session, school_ids, locale, week, tz)
         with use_locale(locale, tz):
             text = programme_text(programme_heading(week), items, schools, show_schools=True)
-        await send_html(update, f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}")
+        await send_long(update, html=True, text=f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}")
     missing = await missing_text(context)
     # The team can fill the gaps: a button asks the brugfiguren who speak the language.
     complete = not await service.missing_translations(context.session, context.now().date(),
                                                       tz)
-    await send_html(update, missing,
+    await send_long(update, html=True, text=missing,
                     **({} if complete else {"reply_markup": team_translation.ask_keyboard()}))
 
 
@@ -130,7 +120,7 @@ async def import_document(update: Update, context: BotContext) -> None:
     outcome = await importer.import_file(context.session, name, data, context.settings.timezone)
     if outcome.errors:
         await context.session.rollback()
-        await send_html(update, errors_text(outcome.errors))
+        await send_long(update, html=True, text=errors_text(outcome.errors))
         return
     assert outcome.summary is not None
     summary = outcome.summary

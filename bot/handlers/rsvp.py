@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 
 from bot.handlers.door import BotContext, door
 from bot.handlers.programme_text import escape, item_text
+from bot.handlers.sending import send_long
 from bot.handlers.settings import original_headings
 from bot.i18n import (
     N_,
@@ -194,5 +195,4 @@ async def rsvps_command(update: Update, context: BotContext) -> None:
         lines.append(escape(ngettext("🔔 Reminder sent to {count} parent",
                                      "🔔 Reminder sent to {count} parents",
                                      f.reached).format(count=f.reached)))
-    await update.effective_chat.send_message("\n".join(lines), parse_mode=ParseMode.HTML,
-                                             reply_markup=markup)
+    await send_long(update, "\n".join(lines), html=True, reply_markup=markup)

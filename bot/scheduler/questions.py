@@ -1,8 +1,9 @@
 """Housekeeping of help questions, woken by the JobQueue; the rows are the only record.
 
 Every ``INTERVAL`` seconds: questions nobody took within ESCALATE_AFTER_HOURS working hours
-(4) go to the next candidate and the coordinator is told; closed questions older than
-QUESTION_RETENTION_DAYS (180) are purged.
+(4) go to the next candidate and the coordinator is told; questions that came in before any
+coordinator had started the bot are shown to the coordinators who have since; closed questions
+older than QUESTION_RETENTION_DAYS (180) are purged.
 Every Monday at 09:00 the coordinators get the line of figures of the past seven days.
 """
 
@@ -43,12 +44,14 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
                     session, dedupe_key=f"q:{item.question.id}:escalated:{recipient.chat_id}",
                     chat_id=recipient.chat_id, person_id=None, kind="text",
                     payload={"text": text, "always": True}, group_key=f"q:{item.question.id}")
+        shown = await questions.deliver_unseen(session, now, render_card, coordinators)
         purged = await questions.purge_closed(
             session, now, retention=timedelta(days=settings.question_retention_days))
         await session.commit()
-    if escalated or purged:
-        log.info("questions: %d escalated, %d purged", len(escalated), purged)
-    if escalated:
+    if escalated or purged or shown:
+        log.info("questions: %d escalated, %d purged, %d shown to a coordinator at last",
+                 len(escalated), purged, shown)
+    if escalated or shown:
         wake(app)
 
 

@@ -16,6 +16,7 @@ Nothing here knows Telegram; the handlers own the words (``render_card``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +40,8 @@ from storage.models import (
     QuestionMessage,
     School,
 )
+
+log = logging.getLogger(__name__)
 
 DRAFT, OPEN, CLOSED = "draft", "open", "closed"
 RETENTION = timedelta(days=180)
@@ -290,10 +293,37 @@ async def _assign(session: AsyncSession, question: Question, chosen: Route, now:
     member = next((m for m in members if m.id == chosen.assignee_id), None)
     recipients = ([Recipient(member.id, member.telegram_id, member.locale)] if member
                   else list(coordinators))
+    if not recipients:
+        # No coordinator has talked to the bot yet: the housekeeping job shows it to the
+        # first one who does (deliver_unseen); /queue lists it meanwhile.
+        log.warning("question %d: nobody to show it to yet (no coordinator started the bot)",
+                    question.id)
     for recipient in recipients:
         await _send_card(session, question, recipient, now, render_card, chosen,
                          f"q:{question.id}:to:{recipient.chat_id}:{int(now.timestamp())}",
                          escalated=escalated)
+
+
+async def deliver_unseen(session: AsyncSession, now: datetime, render_card: RenderCard,
+                         coordinators: Sequence[Recipient]) -> int:
+    """Open questions for the coordinator that nobody was shown (none had started the bot
+    when they came in): their cards and messages go to the coordinators now. Returns how
+    many."""
+    if not coordinators:
+        return 0
+    waiting = list(await session.scalars(select(Question).where(
+        Question.status == OPEN, Question.assignee_id.is_(None))))
+    shown = 0
+    for question in waiting:
+        cards = await session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.group_key == f"q:{question.id}",
+            OutboxMessage.dedupe_key.startswith(f"q:{question.id}:to:", autoescape=True)))
+        if cards:
+            continue
+        await _assign(session, question, _route_to(None, [], now), now, [], render_card,
+                      coordinators)
+        shown += 1
+    return shown
 
 
 async def _send_card(session: AsyncSession, question: Question, recipient: Recipient,
