@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from bot.scheduler.progress import update_progress
+from bot.services import outbox
 from storage.db import Database
-from storage.models import Broadcast, Person
+from storage.models import Broadcast, OutboxMessage, Person
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, pa_day
 from tests.test_account_e2e import rows_naming
@@ -146,3 +149,29 @@ async def test_forget_after_a_broadcast_leaves_no_row(chat: Chat, fake: FakeTele
     await harpreet.says("/forget")
     await harpreet.taps(data="forget:yes")
     assert set((await rows_naming(db, harpreet.id)).values()) == {0}
+
+
+async def test_two_instances_finishing_a_broadcast_at_once_report_it_once(
+    fake: FakeTelegram, db: Database
+) -> None:
+    """Every instance runs the progress job: the one whose update marks the broadcast done
+    writes the report; the coordinator reads "done" once."""
+    coordinator = fake.user(7900, "Greet", "nl")
+    async with fake.bot() as bot:
+        line = await bot.send_message(coordinator.id, "📤 …")
+        async with db.session() as session:
+            row = Broadcast(kind="programme", status="sending", total=1,
+                            status_chat_id=coordinator.id, status_message_id=line.message_id)
+            session.add(row)
+            await session.flush()
+            await outbox.enqueue(session, dedupe_key=f"broadcast:{row.id}:1", chat_id=7901,
+                                 person_id=None, kind="text", payload={"text": "Programma"},
+                                 group_key=f"broadcast:{row.id}")
+            await session.execute(update(OutboxMessage).values(status="sent"))
+            await session.commit()
+        instances = [SimpleNamespace(application=SimpleNamespace(bot_data={"db": db}), bot=bot)
+                     for _ in range(2)]
+        await asyncio.gather(*(update_progress(c) for c in instances))  # type: ignore[arg-type]
+    done = [t for t in fake.texts(coordinator.id) if t.startswith("Het rondsturen is klaar")]
+    assert len(done) == 1
+    assert fake.texts(coordinator.id)[0].startswith("✅")  # the line became the report

@@ -5,11 +5,13 @@ flight at the kill twice), none is lost."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
+from telegram import Update
 
 from bot.app import build_application, running
 from bot.config import Settings
@@ -24,6 +26,7 @@ from storage.models import (
     ActivityText,
     Person,
     PersonSchool,
+    Question,
     Reminder,
     School,
 )
@@ -120,3 +123,47 @@ async def test_two_instances_send_everything_once_while_one_is_killed(
     assert len(broadcast) == PARENTS and len(reminded) == REMINDED  # none missing
     duplicates = sum(n - 1 for n in sent.values())
     assert duplicates <= in_flight, (duplicates, in_flight)
+
+
+async def test_one_persons_updates_at_two_instances_at_once_run_one_after_the_other(
+    settings: Settings, db: Database, fake: FakeTelegram, clock: FixedClock,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    """Behind a load balancer, a person's quick messages may reach both instances at the same
+    moment: they are handled one after the other, as on one instance."""
+    apps = [build_application(settings, db=db) for _ in range(2)]
+    for app in apps:
+        app.bot_data["clock"] = clock
+    async with running(apps[0], polling=False), running(apps[1], polling=False):
+
+        async def at_once(*raws: dict) -> None:
+            updates = [Update.de_json(raw, app.bot) for raw, app in zip(raws, apps, strict=True)]
+            await asyncio.gather(*(app.process_update(u)
+                                   for app, u in zip(apps, updates, strict=True)))
+
+        # A new person: /start and a first message together; registered once, no error.
+        ayse = fake.user(7401, "Ayşe", "tr")
+        with caplog.at_level(logging.ERROR):
+            await at_once(fake.send_text(ayse, "/start s_klimop"), fake.send_text(ayse, "merhaba"))
+        assert "update failed" not in caplog.text
+        async with db.session() as session:
+            assert await session.scalar(select(func.count()).select_from(Person).where(
+                Person.telegram_id == ayse.id)) == 1
+
+        # An onboarded parent's two messages: one question, asked about once.
+        els = fake.user(7402, "Els", "nl")
+        await apps[0].process_update(Update.de_json(fake.send_text(els, "/start s_klimop"),
+                                                    apps[0].bot))
+        for data in ("lang:nl", "privacy:ok"):
+            screen = fake.last_message(els.id)
+            assert screen is not None
+            await apps[0].process_update(Update.de_json(
+                fake.press(els, screen["message_id"], data), apps[0].bot))
+        await at_once(fake.send_text(els, "Wanneer is de oudercontact?"),
+                      fake.send_text(els, "En moet ik iets meebrengen?"))
+        async with db.session() as session:
+            person = await session.scalar(select(Person.id).where(Person.telegram_id == els.id))
+            drafts = await session.scalar(select(func.count()).select_from(Question).where(
+                Question.parent_id == person))
+        assert drafts == 1
+        assert fake.texts(els.id).count("Waarover gaat je vraag? Tik op een knop.") == 1

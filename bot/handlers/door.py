@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 from telegram.error import BadRequest, TelegramError
@@ -33,6 +34,17 @@ from bot.services.onboarding import Step
 from bot.services.people import PersonView
 from bot.services.roles import Role, resolve_role
 from storage.db import Database
+
+# PostgreSQL advisory locks of one person's updates, in a key space of their own (the two-key
+# form never meets storage.db's one-key locks of migrations and of the sender).
+PERSON_LOCK_SPACE = 7_471
+
+
+def lock_key(telegram_id: int) -> int:
+    """A Telegram id folded into the lock's 32-bit key (two people sharing one merely wait
+    for each other now and then)."""
+    return telegram_id % 2_147_483_647
+
 
 # A handler returns None, or a value its caller wants (e.g. "was this mine?").
 Handler = Callable[[Update, "BotContext"], Awaitable[Any]]
@@ -85,6 +97,12 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
             if user is None or user.is_bot:
                 return None
             async with context.db.session() as session:
+                if context.db.is_postgresql:
+                    # Another instance may hold this person's previous update: wait for it,
+                    # so one person's updates never run side by side (a double draft, two
+                    # registrations of a new person). Released when the transaction ends.
+                    await session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                                          {"space": PERSON_LOCK_SPACE, "key": lock_key(user.id)})
                 row = await people.load(session, user.id)
                 if row is not None and row.blocked_at is not None:
                     # They write to us again, so they unblocked the bot: send to them again.

@@ -36,18 +36,22 @@ def report(figures: Progress) -> str:
 
 
 async def update_progress(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """One round: edit every sending broadcast's line; finish those with nothing pending."""
+    """One round: edit every sending broadcast's line; finish those with nothing pending.
+    Every instance runs it: the one whose update marks a broadcast done writes its report
+    (the others' rounds only redraw a line that did not change)."""
     db: Database = context.application.bot_data["db"]
     async with db.session() as session:
         for item in await service.sending(session):
             figures = await service.progress(session, item.id)
             owner = await session.get(Person, item.created_by) if item.created_by else None
             with use_locale(owner.locale if owner else None):
-                text = report(figures) if figures.done else progress_line(figures)
                 if figures.done:
-                    await service.finish(session, item.id, figures)
+                    finished = await service.finish(session, item.id, figures)
                     await session.commit()
-                await _edit(context, item, text)
+                    if not finished:
+                        continue
+                await _edit(context, item, report(figures) if figures.done
+                            else progress_line(figures))
                 if figures.done and item.status_chat_id is not None:
                     await _say(context, item.status_chat_id,
                                _("The broadcast is done. /broadcasts shows all of them."))

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS, DEFAULT_LOCALE, LANGUAGE_NAMES, SUPPORTED_LOCALES
@@ -294,14 +294,15 @@ async def progress(session: AsyncSession, broadcast_id: int) -> Progress:
     return await outbox.progress(session, group_key(broadcast_id))
 
 
-async def finish(session: AsyncSession, broadcast_id: int, figures: Progress) -> None:
-    row = await session.get(Broadcast, broadcast_id)
-    assert row is not None
-    row.status = DONE
-    row.finished_at = utcnow()
-    row.sent = figures.sent
-    row.failed = figures.failed + figures.dropped
-    row.blocked = figures.blocked
+async def finish(session: AsyncSession, broadcast_id: int, figures: Progress) -> bool:
+    """Record the figures of a broadcast that is done; False when another instance's round
+    did so first (then that one tells the coordinator, not this one)."""
+    result = await session.execute(
+        update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == SENDING)
+        .values(status=DONE, finished_at=utcnow(), sent=figures.sent,
+                failed=figures.failed + figures.dropped, blocked=figures.blocked)
+        .execution_options(synchronize_session=False))
+    return bool(result.rowcount)
 
 
 async def recent(session: AsyncSession, limit: int = 10) -> list[BroadcastView]:
