@@ -2,11 +2,16 @@
 
 * ``POST <path of WEBHOOK_URL>``: an update from Telegram. Without the right
   ``X-Telegram-Bot-Api-Secret-Token`` header: 403, and the update is not processed.
-* ``GET /healthz``: 200 when the database answers, 503 when it does not.
+* ``GET /healthz``: 200 when the database answers, 503 when it does not (or when the
+  instance is shutting down, so the load balancer sends no more).
+
+On SIGTERM the instance answers 503 to new updates (Telegram delivers them again, to another
+instance), finishes the updates in hand, and only then closes its port.
 
 Several instances may run behind one load balancer on one PostgreSQL database: no
-conversation state lives in a process (see ARCHITECTURE.md), and one instance at a time
-drains the outbox (bot/scheduler/leader.py).
+conversation state lives in a process, one person's updates wait for each other
+(bot/handlers/door.py), and one instance at a time drains the outbox
+(bot/scheduler/leader.py). See the README's "Production" section.
 
 Usage::
 
@@ -54,9 +59,9 @@ def make_web_app(application: Application, settings: Settings,
             return web.Response(status=503, text="shutting down")
         try:
             data = json.loads(await request.read())
-            update = Update.de_json(data, application.bot)
-        except (ValueError, TypeError, KeyError):
-            return web.Response(status=400, text="not an update")
+            update = Update.de_json(data, application.bot) if isinstance(data, dict) else None
+        except (ValueError, TypeError, KeyError, AttributeError):
+            update = None
         if update is None:
             return web.Response(status=400, text="not an update")
         await application.update_queue.put(update)
@@ -64,8 +69,9 @@ def make_web_app(application: Application, settings: Settings,
 
     async def healthz(_request: web.Request) -> web.Response:
         healthy = await application.bot_data["db"].ping()
-        return web.json_response({"ok": healthy, "database": "up" if healthy else "down"},
-                                 status=200 if healthy else 503)
+        figures = {"ok": healthy and not closing.is_set(),
+                   "database": "up" if healthy else "down", "closing": closing.is_set()}
+        return web.json_response(figures, status=200 if figures["ok"] else 503)
 
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post(webhook_path(settings), receive)
@@ -100,10 +106,11 @@ async def serve(application: Application, settings: Settings,
         try:
             await stop.wait()
         finally:
-            # Stop taking updates, then let the application finish those in its queue.
+            # Turn new updates away (503: Telegram sends them again), let the application
+            # finish those in its queue, and only then close the port.
             closing.set()
-            await site.stop()
             await application.stop()
+            await site.stop()
             await runner.cleanup()
             await application.post_stop(application)
             await application.post_shutdown(application)

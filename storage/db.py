@@ -26,6 +26,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -104,28 +105,37 @@ class Database:
         async with self._sessions() as session:
             yield session
 
-    async def migrate(self) -> None:
-        """Bring the schema to the newest revision. A new, empty database gets the models'
-        tables at once, stamped with the newest revision (Alembic's cookbook: the same schema
-        as running every migration, which tests/test_migrations.py checks, in a fraction of
-        the time); an older one is upgraded by Alembic, one revision after the other; one at
-        the newest revision is left alone. On PostgreSQL an advisory lock lets one instance
-        migrate while the others wait."""
+    @asynccontextmanager
+    async def _one_instance_at_a_time(self) -> AsyncIterator[AsyncConnection]:
+        """A connection; on PostgreSQL holding an advisory lock, so that instances starting
+        together migrate and load the default data one after the other."""
         async with self.engine.connect() as connection:
             if self.is_postgresql:
                 await connection.execute(text("SELECT pg_advisory_lock(:key)"),
                                          {"key": MIGRATE_LOCK})
             try:
-                config = alembic_config(self.url)
-                behind = await connection.run_sync(_build_or_check, config)
-                await connection.commit()
-                if behind:
-                    # Alembic runs its own event loop, so in a thread of its own.
-                    await asyncio.to_thread(command.upgrade, config, "head")
+                yield connection
             finally:
                 if self.is_postgresql:
                     await connection.execute(text("SELECT pg_advisory_unlock(:key)"),
                                              {"key": MIGRATE_LOCK})
+
+    async def _migrate(self, connection: AsyncConnection) -> None:
+        config = alembic_config(self.url)
+        behind = await connection.run_sync(_build_or_check, config)
+        await connection.commit()
+        if behind:
+            # Alembic runs its own event loop, so in a thread of its own.
+            await asyncio.to_thread(command.upgrade, config, "head")
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest revision. A new, empty database gets the models'
+        tables at once, stamped with the newest revision (Alembic's cookbook: the same schema
+        as running every migration, which tests/test_migrations.py checks, in a fraction of
+        the time); an older one is upgraded by Alembic, one revision after the other; one at
+        the newest revision is left alone."""
+        async with self._one_instance_at_a_time() as connection:
+            await self._migrate(connection)
 
     async def load_default_schools(self) -> int:
         """Load the model town's nine schools when the table is empty; returns how many."""
@@ -139,8 +149,11 @@ class Database:
             return len(schools)
 
     async def prepare(self) -> None:
-        await self.migrate()
-        await self.load_default_schools()
+        """Migrate, then load the nine schools into an empty table (what the bot does on
+        start)."""
+        async with self._one_instance_at_a_time() as connection:
+            await self._migrate(connection)
+            await self.load_default_schools()
 
     @property
     def is_postgresql(self) -> bool:

@@ -177,3 +177,18 @@ async def test_an_older_database_is_upgraded_and_keeps_its_rows(tmp_path: Path) 
         assert await db.load_default_schools() == 0  # the school was there: none added
     finally:
         await db.close()
+
+
+@ON_POSTGRESQL
+async def test_two_instances_starting_together_on_a_new_database() -> None:
+    """Both build or check the schema and load the nine schools, one after the other."""
+    with scratch_databases("together") as (url,):
+        first, second = Database.create(url), Database.create(url)
+        try:
+            await asyncio.gather(first.prepare(), second.prepare())
+            async with first.engine.connect() as conn:
+                schools = await conn.scalar(text("SELECT count(*) FROM schools"))
+        finally:
+            await first.close()
+            await second.close()
+    assert schools == 9

@@ -100,6 +100,24 @@ async def test_a_shutdown_finishes_the_update_in_hand(
     fake.latency = 0.3  # the answer takes a while
     update = fake.send_text(fake.user(4102, "Ayşe", "tr"), "/start")
     assert await post(base, update, SECRET) == 200
+    await asyncio.sleep(0.1)  # the bot is busy with it
     stop.set()  # SIGTERM, as the platform sends it
+    await asyncio.sleep(0.05)
+    # While it finishes: new updates are turned away (Telegram sends them again, elsewhere),
+    # and the load balancer hears that this instance is going.
+    later = fake.send_text(fake.user(4103, "Els", "nl"), "/start")
+    assert await post(base, later, SECRET) == 503
+    async with aiohttp.ClientSession() as client, client.get(f"{base}/healthz") as response:
+        assert response.status == 503 and (await response.json())["closing"] is True
     await fake.wait_for("sendMessage", chat_id=4102, after=0, timeout=10)
     assert len(fake.calls_of("sendMessage", chat_id=4102)) == 1
+    assert fake.calls_of("sendMessage", chat_id=4103) == []
+
+
+async def test_a_body_that_is_no_update_is_refused(
+    webhook: tuple[str, asyncio.Event], fake: FakeTelegram
+) -> None:
+    base, _stop = webhook
+    for body in ([1, 2], None, "update", 42):
+        assert await post(base, body, SECRET) == 400, body  # type: ignore[arg-type]
+    assert fake.calls_of("sendMessage") == []
