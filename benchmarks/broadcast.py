@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the sender's rate (default: the limit)")
     parser.add_argument("--latency", type=float, default=0.0,
                         help="seconds the fake server takes per send")
-    parser.add_argument("--in-flight", type=int, default=8,
+    parser.add_argument("--in-flight", type=int, default=1,
                         help="concurrent requests of the sender")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

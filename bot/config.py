@@ -64,11 +64,13 @@ class Settings:
     # erased after these days.
     escalate_after_hours: float = 4.0
     question_retention_days: int = 180
-    # The outbox sender's rate (messages/s), lease (s) and requests in flight; None: its
-    # defaults (30, 60, 8). Tests and benchmarks change them; Telegram's limits do not.
+    # The outbox sender's rate (messages/s), lease (s), requests in flight and seconds to wait
+    # for one answer; None: its defaults (30, 60, 1, 5). Tests and benchmarks change them;
+    # Telegram's limits do not.
     outbox_rate: float | None = None
     outbox_lease_seconds: float | None = None
     outbox_max_in_flight: int | None = None
+    outbox_request_timeout: float | None = None
 
     @classmethod
     def from_env(
@@ -98,6 +100,7 @@ class Settings:
             outbox_rate=_parse_number(values, "OUTBOX_RATE"),
             outbox_lease_seconds=_parse_number(values, "OUTBOX_LEASE_SECONDS"),
             outbox_max_in_flight=_parse_int(values, "OUTBOX_MAX_IN_FLIGHT", 0) or None,
+            outbox_request_timeout=_parse_number(values, "OUTBOX_REQUEST_TIMEOUT"),
         )
 
     def concurrent_updates(self) -> int:
@@ -115,6 +118,8 @@ class Settings:
             options["lease"] = timedelta(seconds=self.outbox_lease_seconds)
         if self.outbox_max_in_flight is not None:
             options["max_in_flight"] = self.outbox_max_in_flight
+        if self.outbox_request_timeout is not None:
+            options["request_timeout"] = self.outbox_request_timeout
         return options
 
 

@@ -73,16 +73,17 @@ def test_outbox_tuning_defaults_to_the_senders_own() -> None:
     settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN}, env_file=None)
     assert settings.outbox_options() == {}
     tuned = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "OUTBOX_RATE": "400",
-                               "OUTBOX_LEASE_SECONDS": "2.5", "OUTBOX_MAX_IN_FLIGHT": "1"},
-                              env_file=None)
+                               "OUTBOX_LEASE_SECONDS": "2.5", "OUTBOX_MAX_IN_FLIGHT": "4",
+                               "OUTBOX_REQUEST_TIMEOUT": "1.5"}, env_file=None)
     assert tuned.outbox_options() == {"rate": 400.0, "lease": timedelta(seconds=2.5),
-                                      "max_in_flight": 1}
+                                      "max_in_flight": 4, "request_timeout": 1.5}
 
 
 @pytest.mark.parametrize(("name", "value"), [("OUTBOX_RATE", "fast"), ("OUTBOX_RATE", "0"),
                                              ("OUTBOX_LEASE_SECONDS", "-3"),
                                              ("OUTBOX_LEASE_SECONDS", "inf"),
-                                             ("OUTBOX_MAX_IN_FLIGHT", "1.5")])
+                                             ("OUTBOX_MAX_IN_FLIGHT", "1.5"),
+                                             ("OUTBOX_REQUEST_TIMEOUT", "soon")])
 def test_bad_outbox_tuning_is_named(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, name: value}, env_file=None)

@@ -57,12 +57,17 @@ KINDS = {"429": 2, "500": 2, "502": 1, "drop": 2, "drop_after": 1, "timeout": 1,
          "timeout_after": 1}
 AMBIGUOUS = ("drop_after", "timeout_after")  # the message exists; the bot cannot know
 RATE = 100.0  # the fake server enforces no limits: 30/s would only make the test slower
+# A request the fake server never answers holds the sender (one request at a time) until it
+# gives up: 1 s here rather than 5, or the many injected timeouts would make the test slow.
+REQUEST_TIMEOUT = 1.0
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """The conftest's settings with a faster outbox (OUTBOX_RATE, as an operator sets it)."""
-    return dataclasses.replace(settings, outbox_rate=RATE)
+    """The conftest's settings with a faster outbox (OUTBOX_RATE and OUTBOX_REQUEST_TIMEOUT,
+    as an operator sets them)."""
+    return dataclasses.replace(settings, outbox_rate=RATE,
+                               outbox_request_timeout=REQUEST_TIMEOUT)
 
 
 @pytest.fixture

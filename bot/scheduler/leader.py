@@ -2,8 +2,11 @@
 with several instances on one PostgreSQL database exactly one of them sends: the one that
 holds an advisory lock. The lock lives on a connection of its own; if that instance dies,
 PostgreSQL drops the connection and the lock, and another instance takes over within
-``retry`` seconds (rows it was sending are sent again after the outbox lease). On SQLite
-there is one process: it always sends.
+``retry`` seconds (rows it was sending are sent again after the outbox lease). When its host
+vanishes without closing the connection (a crash of the machine, a cut network), the
+server's TCP keepalives, set short on that connection, notice it within half a minute; and
+an instance that cannot reach its lock for ``check`` seconds stops sending. On SQLite there
+is one process: it always sends.
 
 Any instance may enqueue: the sender finds new rows within its idle poll (1 s).
 """
@@ -22,6 +25,10 @@ from bot.scheduler.outbox import OutboxSender
 from storage.db import SENDER_LOCK, Database
 
 log = logging.getLogger(__name__)
+# On the lock's connection: the server probes a silent client after 10 s, every 5 s, and
+# gives up (dropping the connection and the lock) after 3 unanswered probes.
+KEEPALIVES = (("tcp_keepalives_idle", 10), ("tcp_keepalives_interval", 5),
+              ("tcp_keepalives_count", 3))
 
 
 class SenderLeadership:
@@ -72,6 +79,8 @@ class SenderLeadership:
 
     async def _try_lock(self) -> bool:
         self._connection = await self.db.engine.connect()
+        for setting, seconds in KEEPALIVES:  # the server frees the lock of a vanished host
+            await self._connection.execute(text(f"SET {setting} = {seconds}"))
         taken = await self._connection.scalar(text("SELECT pg_try_advisory_lock(:key)"),
                                               {"key": SENDER_LOCK})
         await self._connection.commit()
@@ -87,7 +96,9 @@ class SenderLeadership:
                 await asyncio.wait_for(self._stopping.wait(), self.check)
             if self._stopping.is_set():
                 return
-            await self._connection.execute(text("SELECT 1"))
+            # Unreachable for this long: step down (TimeoutError) before the server gives
+            # the lock to another instance, so two never send at once.
+            await asyncio.wait_for(self._connection.execute(text("SELECT 1")), self.check)
             await self._connection.commit()
 
     async def _step_down(self) -> None:
@@ -96,16 +107,19 @@ class SenderLeadership:
             await sender.stop()
         if self._connection is not None:
             with contextlib.suppress(Exception):
-                await self._connection.execute(text("SELECT pg_advisory_unlock(:key)"),
-                                               {"key": SENDER_LOCK})
-                await self._connection.commit()
+                await asyncio.wait_for(self._unlock(self._connection), self.check)
             await self._close_connection()
+
+    @staticmethod
+    async def _unlock(connection: AsyncConnection) -> None:
+        await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SENDER_LOCK})
+        await connection.commit()
 
     async def _close_connection(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
             with contextlib.suppress(Exception):
-                await connection.close()
+                await asyncio.wait_for(connection.close(), self.check)
 
     async def stop(self) -> None:
         self._stopping.set()

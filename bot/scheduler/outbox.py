@@ -14,9 +14,12 @@ Usage (bot/app.py does this in post_init / post_shutdown)::
 How it works: one loop claims due rows in batches (``storage.outbox.claim``: status
 "sending"; on PostgreSQL with SKIP LOCKED so several instances can share the outbox), keeps
 them in a heap ordered by when their chat may next receive a message, and starts each send
-when the global window allows it, with up to ``max_in_flight`` HTTP requests at once. Each
-outcome is written right after its request, so a crash repeats at most the requests that were
-in flight (their rows stay "sending" and are claimed again once ``lease`` has passed).
+when the global window allows it, with up to ``max_in_flight`` HTTP requests at once (one by
+default). Each outcome is written right after its request, so a crash repeats at most the
+requests that were in flight: by default the one message in flight (its row stays "sending"
+and is claimed again once ``lease`` has passed). One at a time reaches 30/s as long as
+Telegram answers within 33 ms; OUTBOX_MAX_IN_FLIGHT trades speed on a slow link for as many
+possible duplicates at a crash.
 
 Outcomes: sent; 429 pauses all sending for ``retry_after`` and retries the row; network
 errors, timeouts and 5xx retry with back-off (1, 2, 4... 60 s) up to ``max_attempts`` tries,
@@ -132,7 +135,8 @@ class OutboxSender:
         rate: float = 30.0,
         per_chat_rate: float = 1.0,
         per_group_per_minute: float = 20.0,
-        max_in_flight: int = 8,
+        max_in_flight: int = 1,
+        request_timeout: float = 5.0,
         batch_size: int | None = None,
         lease: timedelta = timedelta(seconds=60),
         max_attempts: int = 6,
@@ -152,6 +156,9 @@ class OutboxSender:
         self.max_backoff = max_backoff
         self.idle_poll = idle_poll
         self.retention = retention
+        # Seconds to wait for Telegram's answer to one send (python-telegram-bot's default);
+        # with one request in flight, a send that hangs holds the others back that long.
+        self.request_timeout = request_timeout
         self.batch_size = batch_size or max(10, int(rate * 2))
         self.counts: Counter[str] = Counter()  # "sent", "failed:blocked", "retry:network"...
 
@@ -456,7 +463,7 @@ class OutboxSender:
     def _api_call(self, row: repo.ClaimedMessage) -> Awaitable[Any]:
         """The Bot API call of a row (KeyError/TypeError/ValueError: a broken payload)."""
         p = row.payload
-        options: dict[str, Any] = {"chat_id": row.chat_id}
+        options: dict[str, Any] = {"chat_id": row.chat_id, "read_timeout": self.request_timeout}
         for key in ("disable_notification", "protect_content"):
             if key in p:
                 options[key] = bool(p[key])
