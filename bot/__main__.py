@@ -12,7 +12,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
-from bot.config import ConfigError, Settings
+from bot.config import TOKEN_HELP, ConfigError, Settings
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -27,6 +27,15 @@ def configure_logging() -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # Telegram out of reach at start: main() says so in one sentence, without the traceback.
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_no_bootstrap_traceback)
+
+
+def _no_bootstrap_traceback(record: logging.LogRecord) -> bool:
+    if record.name.startswith("telegram.ext") and "Bootstrap" in record.getMessage():
+        record.exc_info, record.exc_text = None, None
+    return True
 
 
 async def _migrate(db: Database) -> None:
@@ -55,15 +64,28 @@ def main(argv: list[str] | None = None) -> int:
         print(problem, file=sys.stderr)
         return 2
 
-    from bot.app import ALLOWED_UPDATES, build_application
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import ALLOWED_UPDATES, DatabaseUnavailable, build_application
 
     application = build_application(settings)
-    if settings.mode == "webhook":
-        from bot.webhook import serve
+    try:
+        if settings.mode == "webhook":
+            from bot.webhook import serve
 
-        asyncio.run(serve(application, settings))
-    else:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            asyncio.run(serve(application, settings))
+        else:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except DatabaseUnavailable as problem:
+        print(problem, file=sys.stderr)
+        return 2
+    except InvalidToken:
+        print(TOKEN_HELP.format(problem="refused by Telegram"), file=sys.stderr)
+        return 2
+    except NetworkError as problem:
+        print(f"Telegram's Bot API does not answer ({type(problem).__name__}). Is this "
+              "machine online, and is TELEGRAM_API_BASE_URL right (if set)?", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy.engine import make_url
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -67,6 +68,10 @@ log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 # Edited messages and channel posts are ignored: only new messages are answered.
 NEW_PRIVATE = PRIVATE & filters.UpdateType.MESSAGE
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be opened at start; the message is one sentence."""
 
 
 class ButtonHandler(CallbackQueryHandler):
@@ -221,7 +226,14 @@ async def _post_init(app: Application) -> None:
     if "db" not in app.bot_data:
         db = Database.create(settings.database_url, pool_size=settings.db_pool_size,
                              max_overflow=settings.db_max_overflow)
-        await db.prepare()
+        try:
+            await db.prepare()
+        except Exception as problem:  # whatever the driver raises: one sentence for the operator
+            await db.close()
+            raise DatabaseUnavailable(
+                f"The database does not answer ({make_url(settings.database_url)!r}: "
+                f"{type(problem).__name__}). Is it running, and is DATABASE_URL right?"
+            ) from problem
         app.bot_data["db"] = db
         app.bot_data["owns_db"] = True
     await register_menus(app.bot)

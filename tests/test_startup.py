@@ -13,6 +13,7 @@ from alembic import command
 from sqlalchemy import inspect
 
 from storage.db import Database, alembic_config
+from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,3 +61,23 @@ async def test_migrations_upgrade_and_downgrade(tmp_path: Path) -> None:
         assert tables <= {"alembic_version"}
     finally:
         await db.close()
+
+
+async def test_an_unreachable_database_or_telegram_is_named_in_one_sentence(
+        tmp_path: Path) -> None:
+    """With Telegram answering (the fake server), the database is what fails; without it,
+    Telegram is."""
+    async with FakeTelegram() as fake:
+        env = {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
+               "DATABASE_URL": "postgresql+asyncpg://bot:geheim@127.0.0.1:1/bot"}
+        result = await asyncio.to_thread(run_bot, tmp_path, env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "geheim" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "The database does not answer (postgresql+asyncpg://bot:***@127.0.0.1:1/bot: "
+        "ConnectionRefusedError). Is it running, and is DATABASE_URL right?"]
+
+    result = run_bot(tmp_path, {"TELEGRAM_BOT_TOKEN": fake.token,
+                                "TELEGRAM_API_BASE_URL": "http://127.0.0.1:1/bot"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Telegram's Bot API does not answer")
