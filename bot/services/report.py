@@ -9,7 +9,9 @@ Usage::
 What counts where (months and days are Brussels time):
 
 - Reminders and RSVPs belong to the month their **occurrence** starts in. A parent is
-  *reached* when a reminder of that occurrence was handed to the outbox (status "sent").
+  *reached* when a reminder of that occurrence was handed to the outbox and not refused or
+  dropped there (status "sent"; a 403, a send given up or one that came too late makes it
+  "undelivered").
 - Per school, a parent counts for each of their schools the activity was meant for (an
   activity for all schools: each of their schools); per language, by the language they chose.
 - Questions belong to the month they were opened in; per school by the question's school. The
