@@ -18,6 +18,7 @@ At the ``>`` prompt::
     tap ਪੰਜਾਬੀ           ...or the newest inline button with that text
     key 3 | key ℹ️       press a button of the reply keyboard (by position or label)
     sticker, photo [caption], voice, document [caption], location
+    file <path>          send a file of yours as a document (a programme .csv, .xlsx, .ics)
     group <text>         send a text in a group chat (-100) the bot is in
     say <text>           send a text literally (e.g. "say help")
     buttons              show the inline buttons you can still tap, numbered again
@@ -38,6 +39,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import mimetypes
 import os
 import signal
 import subprocess
@@ -74,6 +76,7 @@ HELP = """\
   key N | key <text>  press reply-keyboard button N (from the left), or by its label
   sticker | photo [caption] | voice | document [caption] | location
                       send that kind of message
+  file <path>         send a file of yours as a document, e.g. file examples/programme.csv
   group <text>        send a text in group chat -100 (the bot only works in private chats)
   say <text>          send a text literally, even "help" or "quit"
   buttons             list the inline buttons you can still tap, numbered again
@@ -364,6 +367,8 @@ class Console:
         elif command in ("photo", "document"):
             caption = rest or None
             getattr(self.fake, f"send_{command}")(self.user, caption=caption)
+        elif command == "file" and rest:
+            self.send_file(Path(rest).expanduser())
         elif command in ("sticker", "voice") and not rest:
             getattr(self.fake, f"send_{command}")(self.user)
         elif command == "location" and not rest:
@@ -390,6 +395,15 @@ class Console:
                                "try `buttons`")
         self.fake.press(self.user, message, data)
 
+    def send_file(self, path: Path) -> None:
+        try:
+            content = path.read_bytes()
+        except OSError as problem:
+            raise ConsoleError(f"cannot read {path}: {problem.strerror}") from problem
+        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.fake.send_document(self.user, file_name=path.name, mime_type=mime_type,
+                                content=content)
+
     def key(self, what: str) -> None:
         labels = self.fake.reply_keyboard(self.user.id) or []
         if not labels:
@@ -406,9 +420,16 @@ class Console:
                                + " | ".join(labels)) from problem
 
     async def settle(self) -> None:
-        """Wait for the bot to finish answering, then print what changed."""
+        """Wait for the bot to finish answering, then print what changed. "Uploading..."
+        (sendChatAction) announces a file the bot is still making (a poster, a report)."""
+        deadline = time.monotonic() + IDLE_TIMEOUT
         try:
             await self.fake.wait_idle(quiet=QUIET, timeout=IDLE_TIMEOUT)
+            while self.fake.calls and self.fake.calls[-1].method == "sendChatAction":
+                if time.monotonic() > deadline:
+                    raise AssertionError("still busy")
+                await asyncio.sleep(QUIET)
+                await self.fake.wait_idle(quiet=QUIET, timeout=IDLE_TIMEOUT)
         except AssertionError:
             say(f"(the bot is still busy after {IDLE_TIMEOUT:.0f} s; showing what is there)")
         say(*self.view.changes())
