@@ -42,7 +42,7 @@ COORDINATOR_COMMANDS: list[tuple[str, str]] = [
     ("broadcasts", N_("Past broadcasts and their figures")),
     ("announce", N_("Send an announcement to parents")),
     ("activities", N_("Cancel an activity and tell the parents")),
-    ("activity", N_("Add an activity to the programme")),
+    ("activity", N_("Add an activity to the programme, or change one")),
     ("staff", N_("The team and the schools' contacts")),
     ("poster", N_("A poster with a QR code for each school")),
     ("report", N_("The monthly report: a chart and a spreadsheet")),
