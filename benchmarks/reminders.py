@@ -116,8 +116,9 @@ async def run(parents: int, limit: int, latency: float, lead: float) -> list[Row
 
     fake = FakeTelegram(enforce_limits=True, global_per_second=limit, latency=latency)
     await fake.start()
+    # A coordinator is configured, as in production (the bot warns at start otherwise).
     settings = Settings(token=DEFAULT_TOKEN, database_url=db.url, api_base_url=fake.base_url,
-                        api_file_url=fake.file_url)
+                        api_file_url=fake.file_url, coordinator_ids=frozenset({900_001}))
     app = build_application(settings, db=db)
     progress = None
     try:
