@@ -24,7 +24,9 @@ possible duplicates at a crash.
 Outcomes: sent; 429 pauses all sending for ``retry_after`` and retries the row; network
 errors, timeouts and 5xx retry with back-off (1, 2, 4... 60 s) up to ``max_attempts`` tries,
 then "gave_up"; 403 marks the person blocked and drops their other pending rows; 400 fails
-for good. Logs carry row ids, counts and reason codes, never message text.
+for good. A row past its expiry (a reminder once its activity has begun) is dropped, never sent
+late; a reminder that failed or was dropped is marked undelivered. Logs carry row ids, counts
+and reason codes, never message text.
 """
 
 from __future__ import annotations
@@ -320,8 +322,8 @@ class OutboxSender:
     async def _drop_unwanted(
         self, session: AsyncSession, rows: list[repo.ClaimedMessage]
     ) -> list[repo.ClaimedMessage]:
-        """Apply the drop rule (/stop, blocked) and the try limit to freshly claimed rows;
-        the rest is sent."""
+        """Apply the drop rule (/stop, blocked, expired), the try limit and the quiet hours to
+        freshly claimed rows; the rest is sent."""
         keep = []
         dropped: dict[str, list[int]] = {}
         gave_up = []
