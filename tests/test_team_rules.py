@@ -1,10 +1,13 @@
-"""The team screens' rules without Telegram: day summaries, callback data, who may edit."""
+"""The team screens' rules without Telegram: day summaries, callback data, who may edit;
+and an invite link's rules (once, for seven days)."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.handlers.commands import bot_commands
 from bot.handlers.team import (
@@ -29,10 +32,13 @@ from bot.handlers.team import (
     with_shown_hours,
 )
 from bot.i18n import use_locale
+from bot.services import staff
 from bot.services.availability import AvailabilityMap, Level
 from bot.services.people import SchoolView
 from bot.services.roles import Role
-from bot.services.staff import StaffMember
+from bot.services.staff import InviteOutcome, StaffMember
+from storage.db import Database
+from storage.models import Person
 
 DEFAULT = AvailabilityMap.default()
 
@@ -161,3 +167,23 @@ def test_menus_per_role() -> None:
     assert "staff" not in names(Role.BRUGFIGUUR)
     assert {"languages", "availability", "staff"} <= set(names(Role.COORDINATOR))
 
+
+
+async def test_an_invite_works_once_and_for_seven_days(db: Database) -> None:
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    async with db.session() as session:
+        people = [Person(telegram_id=9400 + n, first_name=f"P{n}", locale="tr", role="parent")
+                  for n in range(3)]
+        session.add_all(people)
+        await session.flush()
+        late, first, second = (p.id for p in people)
+        old = await staff.create_invite(session, None, now)
+        fresh = await staff.create_invite(session, None, now + timedelta(days=1))
+        week = timedelta(days=7)
+        assert await staff.redeem_invite(session, old, late, now + week) == InviteOutcome.EXPIRED
+        assert await staff.redeem_invite(session, fresh, first, now + week) == \
+            InviteOutcome.JOINED  # six days after it was made: still good
+        assert await staff.redeem_invite(session, fresh, second, now + week) == \
+            InviteOutcome.USED
+        roles = {p.id: p.role for p in await session.scalars(select(Person))}
+        assert roles == {late: "parent", first: "brugfiguur", second: "parent"}
