@@ -207,3 +207,39 @@ async def test_a_parent_cannot_announce(chat: Chat, fake: FakeTelegram, db: Data
     assert refused["text"] == "Üzgünüm, bu sadece Brede School ekibi için."
     async with db.session() as session:
         assert await session.scalar(select(Broadcast)) is None
+
+
+async def test_a_pdf_announcement_in_dutch_only(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """A letter as a PDF: every parent gets the same file, the Turkish and Punjabi readers
+    with the caption marked as Dutch."""
+    greet = await coordinator_of(chat)
+    ayse = await onboard(chat, 8301, "Ayşe", "tr", "klimop")
+    harpreet = await onboard(chat, 8302, "Harpreet", "pa", "klimop")
+    els = await onboard(chat, 8303, "Els", "nl", "klimop")
+
+    await greet.says("/announce")
+    [ask] = await greet.sends("document", file_name="brief-uitstap.pdf",
+                              caption="De brief over de uitstap.")
+    pdf_id = user_file_id(fake, greet, "document")
+    assert ask["text"] == ASK_TURKISH
+    [ask] = await greet.taps("🇧🇪 Alleen Nederlands")  # no Turkish text
+    assert ask["text"] == ASK_PUNJABI
+    await greet.taps("🇧🇪 Alleen Nederlands")  # no Punjabi text
+    for _language in range(2):
+        await greet.taps("⏭ Overslaan")  # no voice message in Turkish, in Punjabi
+    [screen] = await greet.taps("⏭ Overslaan")  # nor in Dutch
+    assert "Het bereikt 3 ouders." in screen["text"]
+    await greet.taps("📤 Verstuur naar 3 ouders")
+    await greet.taps("✅ Ja, nu versturen")
+
+    await wait_until(lambda: all(fake.calls_of("sendDocument", p.id)
+                                 for p in (ayse, harpreet, els)), fake)
+    sent = {p.id: [(c.params["document"], c.params.get("caption"))
+                   for c in fake.calls_of("sendDocument", p.id)] for p in (ayse, harpreet, els)}
+    assert sent[els.id] == [(pdf_id, "De brief over de uitstap.")]
+    for parent in (ayse, harpreet):
+        [(document, caption)] = sent[parent.id]
+        assert document == pdf_id
+        assert caption.startswith("🇧🇪 (") and caption.endswith("De brief over de uitstap.")
