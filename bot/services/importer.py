@@ -601,7 +601,7 @@ def _parse_event(
     description = str(event.get("DESCRIPTION", "")).strip()
 
     def when(name: str) -> date | timedelta | None:
-        """A date, date-time or duration property; None (and an error) when unreadable."""
+        """A date or date-time (DURATION: a duration); None (and an error) when unreadable."""
         prop = event.get(name)
         if prop is None:
             return None
@@ -609,7 +609,7 @@ def _parse_event(
             value = prop.dt
         except Exception:  # icalendar raises its own errors on a broken value
             value = None
-        if not isinstance(value, date | timedelta):
+        if not isinstance(value, timedelta if name == "DURATION" else date):
             error(name, MSG_BAD_CALENDAR_VALUE, value=_raw(prop))
             return None
         if isinstance(value, date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
