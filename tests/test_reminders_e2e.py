@@ -50,6 +50,16 @@ def reminders_in(fake: FakeTelegram, chat_id: int) -> list[dict[str, Any]]:
     return [m for m in fake.transcript(chat_id) if "🔔" in m.get("text", "")]
 
 
+async def says_yes_to_the_day_reminder(bot: Handled, clock: FixedClock, fake: FakeTelegram,
+                                       parent: Person) -> None:
+    """Plan on Sunday, hand the day-before reminders over on Tuesday at 18:00, and the parent
+    presses "I'm coming" under theirs."""
+    await round_at(bot, clock, local(22, 10))
+    await round_at(bot, clock, local(24, 18))
+    await wait_until(lambda: len(reminders_in(fake, parent.id)) == 1, fake)
+    await parent.taps(data=f"rv:{nl_reminder_id(reminders_in(fake, parent.id)[0])}:yes")
+
+
 async def three_parents(chat: Chat) -> tuple[Person, Person, Person]:
     return (await onboard(chat, 9501, "Ayşe", "tr", "wijdeland"),
             await onboard(chat, 9502, "Harpreet", "pa", "kabouterland"),
@@ -220,10 +230,7 @@ async def test_a_moved_activity_replans_and_tells_those_who_come(
     greet = await coordinator_of(chat)
     await import_csv(greet, BABBEL)
     els = await onboard(chat, 9801, "Els", "nl", "vlindertje")
-    await round_at(bot, clock, local(22, 10))
-    await round_at(bot, clock, local(24, 18))
-    await wait_until(lambda: len(reminders_in(fake, els.id)) == 1, fake)
-    await els.taps(data=f"rv:{nl_reminder_id(reminders_in(fake, els.id)[0])}:yes")
+    await says_yes_to_the_day_reminder(bot, clock, fake, els)
 
     # The coordinator moves it to Thursday 26 November, 14:00.
     clock.moment = local(24, 20).astimezone(UTC)
@@ -345,10 +352,7 @@ async def test_cancelling_tells_those_who_said_they_come_even_if_others_are_not_
     greet = await coordinator_of(chat)
     await import_csv(greet, BABBEL)
     ayse, _harpreet, els = await three_parents(chat)
-    await round_at(bot, clock, local(22, 10))
-    await round_at(bot, clock, local(24, 18))
-    await wait_until(lambda: len(reminders_in(fake, els.id)) == 1, fake)
-    await els.taps(data=f"rv:{nl_reminder_id(reminders_in(fake, els.id)[0])}:yes")
+    await says_yes_to_the_day_reminder(bot, clock, fake, els)
 
     clock.moment = local(24, 20).astimezone(UTC)
     await greet.says("/activities")

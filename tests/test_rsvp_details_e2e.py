@@ -26,6 +26,7 @@ from tests.test_reminders_e2e import (
     nl_reminder_id,
     reminders_in,
     round_at,
+    says_yes_to_the_day_reminder,
 )
 
 DUTCH_HEADING = {"tr": "Orijinal (Felemenkçe):", "pa": "ਅਸਲ (ਡੱਚ):"}
@@ -125,10 +126,7 @@ async def test_a_brugfiguur_sees_the_rsvps_of_their_own_schools(
     await import_csv(greet, YOGA, babbel_klimop)
     fatma = await join_team(chat, greet, 9905, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
     ayse = await onboard(chat, 9906, "Ayşe", "tr", "wijdeland")
-    await round_at(bot, clock, local(22, 10))
-    await round_at(bot, clock, local(24, 18))
-    await wait_until(lambda: len(reminders_in(fake, ayse.id)) == 1, fake)
-    await ayse.taps(data=f"rv:{nl_reminder_id(reminders_in(fake, ayse.id)[0])}:yes")
+    await says_yes_to_the_day_reminder(bot, clock, fake, ayse)
 
     clock.moment = local(24, 19).astimezone(UTC)
     [mine] = await fatma.says("/rsvps")
