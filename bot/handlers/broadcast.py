@@ -187,7 +187,7 @@ async def preview(update: Update, context: BotContext, draft: BroadcastView) -> 
         with use_locale(locale, tz):
             text = programme_text(programme_heading(draft.week_start), items, schools,
                                   show_schools=True)
-        await send_long(update, html=True, text=f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}")
+        await send_long(update, f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}", html=True)
         await send_voices(update, context, items)
 
 
@@ -259,4 +259,4 @@ async def show_dutch(update: Update, context: BotContext) -> None:
         context.session, own or person.school_ids, service.DUTCH, item.week_start,
         context.settings.timezone)
     render = render_for(item.week_start, schools, context.settings.timezone)
-    await send_long(update, html=True, text=render(service.DUTCH, own, items))
+    await send_long(update, render(service.DUTCH, own, items), html=True)

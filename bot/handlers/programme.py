@@ -59,7 +59,7 @@ async def week_command(update: Update, context: BotContext) -> None:
     schools = await people.schools(context.session)
     text = programme_text(programme_heading(start.date()), items, schools,
                           show_schools=len(person.school_ids) > 1)
-    await send_long(update, html=True, text=text, reply_markup=main_keyboard())
+    await send_long(update, text, html=True, reply_markup=main_keyboard())
     # Then the voice messages in their language, for parents who read little.
     assert update.effective_chat is not None
     for item in service.voiced(items):
@@ -79,12 +79,12 @@ async def programme_command(update: Update, context: BotContext) -> None:
         items = await service.week_programme(context.session, school_ids, locale, week, tz)
         with use_locale(locale, tz):
             text = programme_text(programme_heading(week), items, schools, show_schools=True)
-        await send_long(update, html=True, text=f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}")
+        await send_long(update, f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}", html=True)
     missing = await missing_text(context)
     # The team can fill the gaps: a button asks the brugfiguren who speak the language.
     complete = not await service.missing_translations(context.session, context.now().date(),
                                                       tz)
-    await send_long(update, html=True, text=missing,
+    await send_long(update, missing, html=True,
                     **({} if complete else {"reply_markup": team_translation.ask_keyboard()}))
 
 
@@ -120,7 +120,7 @@ async def import_document(update: Update, context: BotContext) -> None:
     outcome = await importer.import_file(context.session, name, data, context.settings.timezone)
     if outcome.errors:
         await context.session.rollback()
-        await send_long(update, html=True, text=errors_text(outcome.errors))
+        await send_long(update, errors_text(outcome.errors), html=True)
         return
     assert outcome.summary is not None
     summary = outcome.summary

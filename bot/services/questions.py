@@ -313,17 +313,17 @@ async def deliver_unseen(session: AsyncSession, now: datetime, render_card: Rend
         return 0
     waiting = list(await session.scalars(select(Question).where(
         Question.status == OPEN, Question.assignee_id.is_(None))))
-    shown = 0
-    for question in waiting:
-        cards = await session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.group_key == f"q:{question.id}",
-            OutboxMessage.dedupe_key.startswith(f"q:{question.id}:to:", autoescape=True)))
-        if cards:
-            continue
+    if not waiting:
+        return 0
+    # One look for all of them: a question's cards are its rows "q:<id>:to:<chat>:...".
+    seen = set(await session.scalars(select(OutboxMessage.group_key).distinct().where(
+        OutboxMessage.group_key.in_([f"q:{q.id}" for q in waiting]),
+        OutboxMessage.dedupe_key.contains(":to:", autoescape=True))))
+    unseen = [q for q in waiting if f"q:{q.id}" not in seen]
+    for question in unseen:
         await _assign(session, question, _route_to(None, [], now), now, [], render_card,
                       coordinators)
-        shown += 1
-    return shown
+    return len(unseen)
 
 
 async def _send_card(session: AsyncSession, question: Question, recipient: Recipient,
