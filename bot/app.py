@@ -60,6 +60,7 @@ from bot.scheduler import questions as question_jobs
 from bot.scheduler import reminders as reminder_jobs
 from bot.scheduler.leader import SenderLeadership
 from bot.scheduler.outbox import OutboxSender
+from bot.transport import AiohttpRequest
 from bot.update_order import PerChatUpdateProcessor
 from storage.db import Database
 
@@ -89,11 +90,14 @@ class ButtonHandler(CallbackQueryHandler):
 
 def build_application(settings: Settings, *, db: Database | None = None) -> Application:
     """The Application, with the database opened (and migrated) in post_init."""
+    requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
     application = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
+        .request(requests[0])
+        .get_updates_request(requests[1])
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates()))
         .post_init(_post_init)
@@ -102,6 +106,7 @@ def build_application(settings: Settings, *, db: Database | None = None) -> Appl
         .build()
     )
     application.bot_data["settings"] = settings
+    application.bot_data["requests"] = requests
     if db is not None:
         application.bot_data["db"] = db
     register(application, settings)
@@ -263,7 +268,15 @@ async def _post_stop(app: Application) -> None:
         await outbox.stop()
 
 
+async def close_requests(app: Application) -> None:
+    """PTB shuts its requests down only after a successful start; a start that failed
+    (Telegram unreachable) would leave their sessions open, and aiohttp warn about it."""
+    for request in app.bot_data.get("requests", ()):
+        await request.shutdown()
+
+
 async def _post_shutdown(app: Application) -> None:
+    await close_requests(app)
     if app.bot_data.get("owns_db"):
         await app.bot_data["db"].close()
 

@@ -82,35 +82,38 @@ def make_web_app(application: Application, settings: Settings,
 async def serve(application: Application, settings: Settings,
                 stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set (or SIGTERM/SIGINT): finish the updates in hand, then stop."""
-    from bot.app import ALLOWED_UPDATES
+    from bot.app import ALLOWED_UPDATES, close_requests
 
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with application:
-        assert application.post_init and application.post_stop and application.post_shutdown
-        await application.post_init(application)
-        await application.start()
-        closing = asyncio.Event()
-        web_app = make_web_app(application, settings, closing)
-        runner = web.AppRunner(web_app)
-        await runner.setup()
-        site = web.TCPSite(runner, settings.listen, settings.port)
-        await site.start()
-        await application.bot.set_webhook(settings.webhook_url,
-                                          secret_token=settings.webhook_secret,
-                                          allowed_updates=ALLOWED_UPDATES)
-        log.info("webhook mode: listening on %s:%d", settings.listen, settings.port)
-        try:
-            await stop.wait()
-        finally:
-            # Turn new updates away (503: Telegram sends them again), let the application
-            # finish those in its queue, and only then close the port.
-            closing.set()
-            await application.stop()
-            await site.stop()
-            await runner.cleanup()
-            await application.post_stop(application)
-            await application.post_shutdown(application)
+    try:
+        async with application:
+            assert application.post_init and application.post_stop and application.post_shutdown
+            await application.post_init(application)
+            await application.start()
+            closing = asyncio.Event()
+            web_app = make_web_app(application, settings, closing)
+            runner = web.AppRunner(web_app)
+            await runner.setup()
+            site = web.TCPSite(runner, settings.listen, settings.port)
+            await site.start()
+            await application.bot.set_webhook(settings.webhook_url,
+                                              secret_token=settings.webhook_secret,
+                                              allowed_updates=ALLOWED_UPDATES)
+            log.info("webhook mode: listening on %s:%d", settings.listen, settings.port)
+            try:
+                await stop.wait()
+            finally:
+                # Turn new updates away (503: Telegram sends them again), let the application
+                # finish those in its queue, and only then close the port.
+                closing.set()
+                await application.stop()
+                await site.stop()
+                await runner.cleanup()
+                await application.post_stop(application)
+                await application.post_shutdown(application)
+    finally:
+        await close_requests(application)

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_driver
 from storage.models import Base, School
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,9 @@ class Database:
             # pool_pre_ping: a connection the database dropped (a restart, a failover) is
             # replaced instead of failing the next update.
             options.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+        if make_url(url).get_backend_name() == "sqlite":
+            # SQLite runs on the loop's own thread: see storage/sqlite_driver.py for why.
+            options["async_creator"] = sqlite_driver.creator(make_url(url).database)
         engine = create_async_engine(url, **options)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -1,0 +1,130 @@
+"""The bot's HTTP transport to the Bot API: aiohttp's client, in place of PTB's default httpx.
+
+Why: every update costs the bot one to three Bot API calls, and at that rate the client's own
+CPU counts. Measured on this project's machine (``benchmarks/inbound.py``), httpx with
+httpcore spends about 0.9 ms of CPU per request against the fake server, aiohttp's client about
+0.15 ms. aiohttp is already a dependency (the webhook server), so this costs no new package.
+
+PTB's timeouts map onto aiohttp's as closely as aiohttp allows:
+
+* ``read_timeout`` -> ``sock_read`` (the longest wait for the next bytes of the answer; long
+  polling passes its poll time plus a margin here, as it does for httpx);
+* ``connect_timeout`` -> ``sock_connect``;
+* ``pool_timeout`` plus ``connect_timeout`` -> ``connect`` (aiohttp counts the wait for a free
+  connection and the connecting itself together);
+* ``write_timeout``: aiohttp has none of its own; an upload is bounded by ``sock_read``, which
+  only starts once the body has been sent, so uploads get ``write_timeout`` added to the total.
+
+Errors become PTB's: a timeout is ``TimedOut``, any other client error ``NetworkError``, so the
+outbox and PTB's own retry logic see exactly what they saw with httpx.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+log = logging.getLogger(__name__)
+
+# The same defaults as PTB's HTTPXRequest, so settings and tests mean what they meant.
+DEFAULT_CONNECT = 5.0
+DEFAULT_READ = 5.0
+DEFAULT_WRITE = 5.0
+DEFAULT_POOL = 1.0
+
+
+class AiohttpRequest(BaseRequest):
+    """A ``BaseRequest`` on one ``aiohttp.ClientSession``, opened in ``initialize``."""
+
+    __slots__ = ("_pool_size", "_session", "_timeouts")
+
+    def __init__(
+        self,
+        connection_pool_size: int = 256,
+        *,
+        read_timeout: float | None = DEFAULT_READ,
+        write_timeout: float | None = DEFAULT_WRITE,
+        connect_timeout: float | None = DEFAULT_CONNECT,
+        pool_timeout: float | None = DEFAULT_POOL,
+    ) -> None:
+        self._pool_size = connection_pool_size
+        self._timeouts = {
+            "read": read_timeout,
+            "write": write_timeout,
+            "connect": connect_timeout,
+            "pool": pool_timeout,
+        }
+        # Created in initialize(): an aiohttp session belongs to the loop it was made in.
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._timeouts["read"]
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                # Proxies from the environment, as httpx honours them by default.
+                trust_env=True,
+                timeout=aiohttp.ClientTimeout(total=None),
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        write_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        connect_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        pool_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        read = self._timeouts["read"] if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
+        write = (self._timeouts["write"] if write_timeout is BaseRequest.DEFAULT_NONE
+                 else write_timeout)
+        connect = (self._timeouts["connect"] if connect_timeout is BaseRequest.DEFAULT_NONE
+                   else connect_timeout)
+        pool = self._timeouts["pool"] if pool_timeout is BaseRequest.DEFAULT_NONE else pool_timeout
+
+        body: aiohttp.FormData | dict[str, str] | None = None
+        total: float | None = None
+        if request_data is not None and request_data.contains_files:
+            form = aiohttp.FormData()
+            for name, value in request_data.json_parameters.items():
+                form.add_field(name, value)
+            for name, (filename, content, mime) in request_data.multipart_data.items():
+                form.add_field(name, content, filename=filename, content_type=mime)
+            body = form
+            if None not in (read, write, connect, pool):
+                total = read + write + connect + pool  # type: ignore[operator]
+        elif request_data is not None and request_data.json_parameters:
+            body = request_data.json_parameters  # sent form-encoded, as httpx does
+
+        timeout = aiohttp.ClientTimeout(
+            total=total,
+            connect=None if connect is None or pool is None else connect + pool,
+            sock_connect=connect,
+            sock_read=read,
+        )
+        try:
+            async with self._session.request(
+                method, url, data=body, timeout=timeout,
+                headers={"User-Agent": self.USER_AGENT},
+            ) as response:
+                return response.status, await response.read()
+        except TimeoutError as exc:
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            # The class name says more than the message, which is often empty.
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
