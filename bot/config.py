@@ -55,9 +55,9 @@ class Settings:
     db_pool_size: int = 5
     db_max_overflow: int = 5
     # Updates handled at once (of different chats; one chat's always in order, see
-    # bot/update_order.py). None: 8 on PostgreSQL (each holds a connection of the pool while
-    # it runs), 1 on SQLite, which has one writer: an update writes, then waits for Telegram,
-    # then commits, and side by side the others would only queue for the lock (or time out).
+    # bot/update_order.py). None: 8, each holding a connection of the pool while it runs. On
+    # SQLite the writers among them take turns (storage/sqlite_driver.py); the readers and the
+    # waits for Telegram overlap.
     update_concurrency: int | None = None
     # Help questions: nobody took or answered one within these working hours (Monday-Friday
     # 09-17): it goes to the next candidate and the coordinator is told. Closed questions are
@@ -107,7 +107,7 @@ class Settings:
         """How many updates are handled at once (see ``update_concurrency``)."""
         if self.update_concurrency is not None:
             return self.update_concurrency
-        return 1 if self.database_url.startswith("sqlite") else 8
+        return 8
 
     def outbox_options(self) -> dict[str, Any]:
         """The OutboxSender's keyword arguments set by OUTBOX_* (none: its defaults)."""

@@ -12,8 +12,8 @@ PTB's timeouts map onto aiohttp's as closely as aiohttp allows:
 * ``connect_timeout`` -> ``sock_connect``;
 * ``pool_timeout`` plus ``connect_timeout`` -> ``connect`` (aiohttp counts the wait for a free
   connection and the connecting itself together);
-* ``write_timeout``: aiohttp has none of its own; an upload is bounded by ``sock_read``, which
-  only starts once the body has been sent, so uploads get ``write_timeout`` added to the total.
+* ``write_timeout``: aiohttp has none of its own. It matters for uploads only, so an upload
+  gets a total time of all four (the write part 20 s unless given, as PTB's media default).
 
 Errors become PTB's: a timeout is ``TimedOut``, any other client error ``NetworkError``, so the
 outbox and PTB's own retry logic see exactly what they saw with httpx.
@@ -21,19 +21,16 @@ outbox and PTB's own retry logic see exactly what they saw with httpx.
 
 from __future__ import annotations
 
-import logging
-
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
-
-log = logging.getLogger(__name__)
 
 # The same defaults as PTB's HTTPXRequest, so settings and tests mean what they meant.
 DEFAULT_CONNECT = 5.0
 DEFAULT_READ = 5.0
 DEFAULT_WRITE = 5.0
 DEFAULT_POOL = 1.0
+DEFAULT_MEDIA_WRITE = 20.0  # an upload (a poster, a report) has longer to go out
 
 
 class AiohttpRequest(BaseRequest):
@@ -90,15 +87,19 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
         read = self._timeouts["read"] if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
-        write = (self._timeouts["write"] if write_timeout is BaseRequest.DEFAULT_NONE
-                 else write_timeout)
+        files = request_data is not None and request_data.contains_files
+        if write_timeout is not BaseRequest.DEFAULT_NONE:
+            write = write_timeout
+        else:
+            write = DEFAULT_MEDIA_WRITE if files else self._timeouts["write"]
         connect = (self._timeouts["connect"] if connect_timeout is BaseRequest.DEFAULT_NONE
                    else connect_timeout)
         pool = self._timeouts["pool"] if pool_timeout is BaseRequest.DEFAULT_NONE else pool_timeout
 
         body: aiohttp.FormData | dict[str, str] | None = None
         total: float | None = None
-        if request_data is not None and request_data.contains_files:
+        if files:
+            assert request_data is not None
             form = aiohttp.FormData()
             for name, value in request_data.json_parameters.items():
                 form.add_field(name, value)

@@ -89,9 +89,9 @@ def test_bad_outbox_tuning_is_named(name: str, value: str) -> None:
         Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, name: value}, env_file=None)
 
 
-def test_updates_side_by_side_on_postgresql_one_at_a_time_on_sqlite() -> None:
+def test_eight_updates_side_by_side_unless_chosen() -> None:
     env = {"TELEGRAM_BOT_TOKEN": TOKEN}
-    assert Settings.from_env(env, env_file=None).concurrent_updates() == 1
+    assert Settings.from_env(env, env_file=None).concurrent_updates() == 8
     postgres = {**env, "DATABASE_URL": "postgresql+asyncpg://bot@db/bot"}
     assert Settings.from_env(postgres, env_file=None).concurrent_updates() == 8
     chosen = {**postgres, "UPDATE_CONCURRENCY": "3"}
