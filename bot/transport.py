@@ -21,6 +21,9 @@ outbox and PTB's own retry logic see exactly what they saw with httpx.
 
 from __future__ import annotations
 
+import urllib.request
+from urllib.parse import urlsplit
+
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -31,12 +34,14 @@ DEFAULT_READ = 5.0
 DEFAULT_WRITE = 5.0
 DEFAULT_POOL = 1.0
 DEFAULT_MEDIA_WRITE = 20.0  # an upload (a poster, a report) has longer to go out
+PLAIN_HEADERS = {"User-Agent": BaseRequest.USER_AGENT}
+FORM_HEADERS = {**PLAIN_HEADERS, "Content-Type": "application/x-www-form-urlencoded"}
 
 
 class AiohttpRequest(BaseRequest):
     """A ``BaseRequest`` on one ``aiohttp.ClientSession``, opened in ``initialize``."""
 
-    __slots__ = ("_pool_size", "_session", "_timeouts")
+    __slots__ = ("_pool_size", "_proxies", "_session", "_timeouts")
 
     def __init__(
         self,
@@ -56,6 +61,7 @@ class AiohttpRequest(BaseRequest):
         }
         # Created in initialize(): an aiohttp session belongs to the loop it was made in.
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -65,8 +71,8 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
-                # Proxies from the environment, as httpx honours them by default.
-                trust_env=True,
+                # No trust_env: it would look in ~/.netrc, in a thread, at every request. The
+                # proxy variables it would read are honoured by _proxy() instead.
                 timeout=aiohttp.ClientTimeout(total=None),
             )
 
@@ -96,7 +102,8 @@ class AiohttpRequest(BaseRequest):
                    else connect_timeout)
         pool = self._timeouts["pool"] if pool_timeout is BaseRequest.DEFAULT_NONE else pool_timeout
 
-        body: aiohttp.FormData | dict[str, str] | None = None
+        body: aiohttp.FormData | bytes | None = None
+        headers = PLAIN_HEADERS
         total: float | None = None
         if files:
             assert request_data is not None
@@ -109,7 +116,10 @@ class AiohttpRequest(BaseRequest):
             if None not in (read, write, connect, pool):
                 total = read + write + connect + pool  # type: ignore[operator]
         elif request_data is not None and request_data.json_parameters:
-            body = request_data.json_parameters  # sent form-encoded, as httpx does
+            # Form-encoded, as httpx sends it; encoded here, because aiohttp would build a
+            # multipart writer (and a random boundary) for a dict first.
+            body = request_data.url_encoded_parameters().encode()
+            headers = FORM_HEADERS
 
         timeout = aiohttp.ClientTimeout(
             total=total,
@@ -119,8 +129,7 @@ class AiohttpRequest(BaseRequest):
         )
         try:
             async with self._session.request(
-                method, url, data=body, timeout=timeout,
-                headers={"User-Agent": self.USER_AGENT},
+                method, url, data=body, timeout=timeout, headers=headers, proxy=self._proxy(url),
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
@@ -129,3 +138,15 @@ class AiohttpRequest(BaseRequest):
             # The class name says more than the message, which is often empty.
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
 
+    def _proxy(self, url: str) -> str | None:
+        """The proxy of HTTPS_PROXY / HTTP_PROXY / NO_PROXY for this host (as httpx would use
+        it), looked up once per host."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            proxies = urllib.request.getproxies_environment()
+            chosen = proxies.get(parts.scheme) or proxies.get("all")
+            if chosen and urllib.request.proxy_bypass_environment(key[1], proxies):
+                chosen = None
+            self._proxies[key] = chosen
+        return self._proxies[key]

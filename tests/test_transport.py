@@ -96,3 +96,15 @@ async def test_shutdown_twice_and_initialize_again() -> None:
     await request.shutdown()
     await request.initialize()  # PTB may initialize a request again after a shutdown
     await request.shutdown()
+
+
+def test_the_proxy_comes_from_the_environment_unless_the_host_is_excluded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.school.example:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    request = AiohttpRequest()
+    assert request._proxy("https://api.telegram.org/botX/getMe") == (
+        "http://proxy.school.example:3128")
+    assert request._proxy("http://127.0.0.1:8081/botX/getMe") is None
+    monkeypatch.delenv("HTTPS_PROXY")
+    assert AiohttpRequest()._proxy("https://api.telegram.org/botX/getMe") is None
