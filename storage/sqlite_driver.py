@@ -15,6 +15,10 @@ transaction ends (commit, rollback, close). Waiting for it lets the loop run, so
 finish. As with SQLite's ``busy_timeout``, a writer that waits longer than ``LOCK_TIMEOUT``
 gets "database is locked".
 
+Running inline, a statement never suspends its coroutine, so a coroutine that runs thousands
+of them (the reminder planner) would keep the loop to itself: after ``YIELD_AFTER`` seconds of
+statements without a pause, the next one first lets the loop run its other work.
+
 SQLite's own busy timeout stays set, for another process writing to the same file (a
 ``python -m bot migrate`` by hand): that rare wait does block the loop.
 
@@ -27,11 +31,13 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 LOCK_TIMEOUT = 5.0
+YIELD_AFTER = 0.02
 
 # One writer lock per database file and event loop (an asyncio.Lock belongs to one loop).
 _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
@@ -41,6 +47,18 @@ _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.L
 def writer_lock(path: str) -> asyncio.Lock:
     per_loop = _locks.setdefault(asyncio.get_running_loop(), {})
     return per_loop.setdefault(path, asyncio.Lock())
+
+
+_turn_began = time.monotonic()
+
+
+async def _share_the_loop() -> None:
+    """Let the loop run its other work when statements have kept it for YIELD_AFTER."""
+    global _turn_began
+    now = time.monotonic()
+    if now - _turn_began >= YIELD_AFTER:
+        await asyncio.sleep(0)
+        _turn_began = time.monotonic()
 
 
 def _reads_only(sql: str) -> bool:
@@ -147,6 +165,7 @@ class InlineCursor:
         return row
 
     async def _run(self, sql: str, call: Callable[[], object]) -> InlineCursor:
+        await _share_the_loop()
         await self._owner._before(sql)
         try:
             call()
@@ -166,6 +185,7 @@ class InlineCursor:
         return self._cursor.fetchone()
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
+        await _share_the_loop()  # a streamed result is read a slice at a time
         return self._cursor.fetchmany(self._cursor.arraysize if size is None else size)
 
     async def fetchall(self) -> list[Any]:

@@ -127,3 +127,30 @@ async def test_rows_can_be_streamed_in_slices(sqlite: Database) -> None:
         result = await session.stream(text("SELECT body FROM notes ORDER BY id"))
         slices = [len(rows) async for rows in result.partitions(10)]
     assert slices == [10, 10, 5]
+
+
+async def test_a_long_run_of_statements_lets_the_loop_do_other_work(
+        sqlite: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_driver, "YIELD_AFTER", 0.005)
+    ran_meanwhile = 0
+
+    async def other_work() -> None:
+        nonlocal ran_meanwhile
+        while True:
+            await asyncio.sleep(0)
+            ran_meanwhile += 1
+
+    async with sqlite.session() as session:
+        await session.execute(text("SELECT 1"))  # the connection is open before we count
+        other = asyncio.create_task(other_work())
+        await asyncio.sleep(0)
+        before = ran_meanwhile
+        started = asyncio.get_running_loop().time()
+        n = 0
+        # Statements only, no other await: without the driver's pauses, nothing else runs.
+        while asyncio.get_running_loop().time() - started < 0.1:
+            await session.execute(text("INSERT INTO notes (body) VALUES (:b)"), {"b": str(n)})
+            n += 1
+        other.cancel()
+        await session.commit()
+    assert ran_meanwhile - before >= 5
