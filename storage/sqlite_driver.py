@@ -69,15 +69,31 @@ def _reads_only(sql: str) -> bool:
     return sql.lstrip()[:6].upper() in ("SELECT", "PRAGMA")
 
 
+class _RunAtOnce:
+    """Stands in for aiosqlite's queue to its thread, which SQLAlchemy uses directly to set an
+    isolation level (``AUTOCOMMIT``): the function runs at once, here."""
+
+    @staticmethod
+    def put_nowait(item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            future.set_result(function())
+        except Exception as problem:  # handed to the caller, as aiosqlite's thread does
+            future.set_exception(problem)
+
+
 class InlineConnection:
     """An SQLite connection with aiosqlite's coroutine interface, run without a thread."""
+
+    _tx = _RunAtOnce()
 
     def __init__(self, connection: sqlite3.Connection, lock_key: str) -> None:
         self._conn: sqlite3.Connection | None = connection
         self._lock_key = lock_key
-        self._holds_lock = False
+        self._held: asyncio.Lock | None = None  # the writer lock, while this connection has it
 
-    # SQLAlchemy's adapter checks this attribute to see whether the connection is open.
+    # SQLAlchemy's adapter reads these two of aiosqlite's attributes: ``_connection`` to see
+    # whether the connection is open, ``_conn`` (above) to set the isolation level.
     @property
     def _connection(self) -> sqlite3.Connection | None:
         return self._conn
@@ -92,20 +108,21 @@ class InlineConnection:
         return self._conn
 
     async def _before(self, sql: str) -> None:
-        if not self._holds_lock and not _reads_only(sql):
+        if self._held is None and not _reads_only(sql):
             lock = writer_lock(self._lock_key)
             try:
                 await asyncio.wait_for(lock.acquire(), LOCK_TIMEOUT)
             except TimeoutError:
                 raise sqlite3.OperationalError("database is locked") from None
-            self._holds_lock = True
+            self._held = lock
 
     def _after(self) -> None:
         # The writer lock lasts as long as SQLite's transaction; a statement outside one
-        # (a PRAGMA, or a failed first write) gives it back at once.
-        if self._holds_lock and (self._conn is None or not self._conn.in_transaction):
-            self._holds_lock = False
-            writer_lock(self._lock_key).release()
+        # (a PRAGMA, or a failed first write) gives it back at once. Released through the
+        # object itself: the pool may close a connection where no loop is running.
+        if self._held is not None and (self._conn is None or not self._conn.in_transaction):
+            lock, self._held = self._held, None
+            lock.release()
 
     def cursor(self) -> InlineCursor:
         return InlineCursor(self, self._open().cursor())
@@ -225,8 +242,8 @@ def creator(database: str | None) -> Callable[[], Awaitable[InlineConnection]]:
     shared_key = os.path.abspath(path) if path != ":memory:" else ""
 
     async def connect() -> InlineConnection:
-        # check_same_thread=False: Alembic and the tests may close a pooled connection from
-        # another thread; the calls themselves all run on the loop's thread.
+        # check_same_thread=False: the pool may close a connection it garbage-collects from
+        # another thread; the statements themselves all run on the loop's thread.
         connection = sqlite3.connect(path, check_same_thread=False)
         # Every in-memory connection is a database of its own, so it needs no shared lock.
         return InlineConnection(connection, shared_key or f":memory:{id(connection)}")

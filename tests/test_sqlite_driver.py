@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage import sqlite_driver
 from storage.db import Database
@@ -154,3 +155,19 @@ async def test_a_long_run_of_statements_lets_the_loop_do_other_work(
         other.cancel()
         await session.commit()
     assert ran_meanwhile - before >= 5
+
+
+async def test_autocommit_as_sqlalchemy_sets_it(tmp_path: Path) -> None:
+    path = tmp_path / "autocommit.sqlite3"
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}", isolation_level="AUTOCOMMIT",
+                                 async_creator=sqlite_driver.creator(str(path)))
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("CREATE TABLE t (x INTEGER)"))
+            await connection.execute(text("INSERT INTO t VALUES (1)"))
+            # No commit: in autocommit mode the row is there for another connection at once.
+            async with engine.connect() as other:
+                assert (await other.execute(text("SELECT count(*) FROM t"))).scalar() == 1
+                await other.execute(text("INSERT INTO t VALUES (2)"))  # no lock left held
+    finally:
+        await engine.dispose()
