@@ -17,7 +17,7 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from storage.db import Database, alembic_config
+from storage.db import SCHEMA_HEAD, Database, alembic_config
 from storage.models import Base
 from tests.conftest import TEST_DATABASE_URL
 
@@ -192,3 +192,10 @@ async def test_two_instances_starting_together_on_a_new_database() -> None:
             await first.close()
             await second.close()
     assert schools == 9
+
+
+def test_the_head_the_bot_knows_is_alembics_head(tmp_path: Path) -> None:
+    """storage.db.SCHEMA_HEAD spares the bot Alembic's import when the database is at head;
+    a new migration must move it too, or every start would run Alembic."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'any.sqlite3'}"
+    assert ScriptDirectory.from_config(alembic_config(url)).get_current_head() == SCHEMA_HEAD

@@ -81,3 +81,20 @@ async def test_an_unreachable_database_or_telegram_is_named_in_one_sentence(
                                 "TELEGRAM_API_BASE_URL": "http://127.0.0.1:1/bot"})
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("Telegram's Bot API does not answer")
+
+
+def test_a_restart_at_the_newest_schema_does_not_load_alembic(tmp_path: Path) -> None:
+    """Alembic is 10 MiB of memory: a bot whose database is up to date never imports it."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+    script = ("import asyncio, sys\nfrom storage.db import Database\n"
+              f"db = Database.create({url!r})\n"
+              "asyncio.run(db.prepare())\n"
+              "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic'}))\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def prepare() -> str:
+        return subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, check=True,
+                              capture_output=True, text=True, timeout=60).stdout.strip()
+
+    assert prepare() == "['alembic']"  # a new database: built, and stamped by Alembic
+    assert prepare() == "[]"  # the restart
