@@ -30,16 +30,32 @@ async def _bodies(db: Database) -> list[str]:
         return list((await session.scalars(text("SELECT body FROM notes ORDER BY id"))).all())
 
 
+class LoopTurns:
+    """Counts the turns another task gets while the block runs: the loop was not held."""
+
+    def __init__(self, pause: float) -> None:
+        self.pause = pause
+        self.count = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.pause)
+            self.count += 1
+
+    async def __aenter__(self) -> LoopTurns:
+        self._task = asyncio.create_task(self._run())
+        await asyncio.sleep(0)  # started, before the block
+        self.count = 0
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
 async def test_a_second_writer_waits_for_the_first_and_the_loop_runs_meanwhile(
         sqlite: Database) -> None:
-    ticks = 0
-
-    async def heartbeat() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
-
     first_wrote = asyncio.Event()
 
     async def first() -> None:
@@ -55,12 +71,11 @@ async def test_a_second_writer_waits_for_the_first_and_the_loop_runs_meanwhile(
             await session.execute(text("INSERT INTO notes (body) VALUES ('second')"))
             await session.commit()
 
-    beat = asyncio.create_task(heartbeat())
-    await asyncio.gather(first(), second())
-    beat.cancel()
+    async with LoopTurns(0.01) as turns:
+        await asyncio.gather(first(), second())
     assert await _bodies(sqlite) == ["first", "second"]
     # The second writer waited about 0.3 s without holding up the loop.
-    assert ticks >= 10
+    assert turns.count >= 10
 
 
 async def test_readers_do_not_wait_for_a_writer(sqlite: Database) -> None:
@@ -133,28 +148,18 @@ async def test_rows_can_be_streamed_in_slices(sqlite: Database) -> None:
 async def test_a_long_run_of_statements_lets_the_loop_do_other_work(
         sqlite: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sqlite_driver, "YIELD_AFTER", 0.005)
-    ran_meanwhile = 0
-
-    async def other_work() -> None:
-        nonlocal ran_meanwhile
-        while True:
-            await asyncio.sleep(0)
-            ran_meanwhile += 1
-
     async with sqlite.session() as session:
         await session.execute(text("SELECT 1"))  # the connection is open before we count
-        other = asyncio.create_task(other_work())
-        await asyncio.sleep(0)
-        before = ran_meanwhile
-        started = asyncio.get_running_loop().time()
-        n = 0
-        # Statements only, no other await: without the driver's pauses, nothing else runs.
-        while asyncio.get_running_loop().time() - started < 0.1:
-            await session.execute(text("INSERT INTO notes (body) VALUES (:b)"), {"b": str(n)})
-            n += 1
-        other.cancel()
+        async with LoopTurns(0) as turns:
+            started = asyncio.get_running_loop().time()
+            n = 0
+            # Statements only, no other await: without the driver's pauses, nothing else runs.
+            while asyncio.get_running_loop().time() - started < 0.1:
+                await session.execute(text("INSERT INTO notes (body) VALUES (:b)"),
+                                      {"b": str(n)})
+                n += 1
         await session.commit()
-    assert ran_meanwhile - before >= 5
+    assert turns.count >= 5
 
 
 async def test_autocommit_as_sqlalchemy_sets_it(tmp_path: Path) -> None:
