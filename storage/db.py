@@ -45,7 +45,7 @@ SCHOOLS_FILE = HERE / "data" / "schools.json"
 
 
 # The newest migration's revision. A database stamped with it is read without Alembic, whose
-# import alone is 10 MiB of the idle bot's 142 (Alembic is imported only to build or upgrade).
+# import alone is 10 MiB of the idle bot's memory (it is imported only to build or upgrade).
 # tests/test_migrations.py checks that this is Alembic's head.
 SCHEMA_HEAD = "0012"
 
@@ -114,9 +114,10 @@ class Database:
             # pool_pre_ping: a connection the database dropped (a restart, a failover) is
             # replaced instead of failing the next update.
             options.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
-        if make_url(url).get_backend_name() == "sqlite":
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
             # SQLite runs on the loop's own thread: see storage/sqlite_driver.py for why.
-            options["async_creator"] = sqlite_driver.creator(make_url(url).database)
+            options["async_creator"] = sqlite_driver.creator(parsed.database)
         engine = create_async_engine(url, **options)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
