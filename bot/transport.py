@@ -38,6 +38,11 @@ PLAIN_HEADERS = {"User-Agent": BaseRequest.USER_AGENT}
 FORM_HEADERS = {**PLAIN_HEADERS, "Content-Type": "application/x-www-form-urlencoded"}
 
 
+def _given(value: float | None, default: float | None) -> float | None:
+    """A timeout passed by PTB for this call, or our own when it passed none."""
+    return default if value is BaseRequest.DEFAULT_NONE else value
+
+
 class AiohttpRequest(BaseRequest):
     """A ``BaseRequest`` on one ``aiohttp.ClientSession``, opened in ``initialize``."""
 
@@ -92,15 +97,11 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
-        read = self._timeouts["read"] if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
         files = request_data is not None and request_data.contains_files
-        if write_timeout is not BaseRequest.DEFAULT_NONE:
-            write = write_timeout
-        else:
-            write = DEFAULT_MEDIA_WRITE if files else self._timeouts["write"]
-        connect = (self._timeouts["connect"] if connect_timeout is BaseRequest.DEFAULT_NONE
-                   else connect_timeout)
-        pool = self._timeouts["pool"] if pool_timeout is BaseRequest.DEFAULT_NONE else pool_timeout
+        read = _given(read_timeout, self._timeouts["read"])
+        write = _given(write_timeout, DEFAULT_MEDIA_WRITE if files else self._timeouts["write"])
+        connect = _given(connect_timeout, self._timeouts["connect"])
+        pool = _given(pool_timeout, self._timeouts["pool"])
 
         body: aiohttp.FormData | bytes | None = None
         headers = PLAIN_HEADERS

@@ -11,6 +11,7 @@ Usage::
 from __future__ import annotations
 
 import asyncio
+import socket
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
@@ -153,3 +154,10 @@ class Chat:
                language_code: str | None = None, username: str | None = None) -> Person:
         return Person(self.fake, self.fake.user(user_id, first_name, language_code, username),
                       self.handled)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nobody listens on (now)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -4,7 +4,6 @@ which of PTB's errors a slow or absent server becomes."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -15,6 +14,7 @@ from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.transport import AiohttpRequest
+from tests.helpers import free_port
 
 
 @pytest.fixture
@@ -80,9 +80,7 @@ async def test_a_slow_answer_is_timed_out(server: tuple[str, list]) -> None:
 
 
 async def test_no_server_is_a_network_error() -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     async with AiohttpRequest() as request:
         with pytest.raises(NetworkError) as caught:
             await request.post(f"http://127.0.0.1:{port}/bot/getMe")

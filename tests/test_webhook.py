@@ -4,7 +4,6 @@ truth about the database, and a shutdown finishes the update in hand."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -18,14 +17,9 @@ from bot.webhook import SECRET_HEADER, serve
 from storage.db import Database
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
+from tests.helpers import free_port
 
 SECRET = "s3cret-for-the-tests-only-0123456789"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
