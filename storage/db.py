@@ -99,6 +99,13 @@ def _build_or_check(connection: Connection, config: Config) -> bool:
     return current != script.get_current_head()
 
 
+async def flush_pending(session: AsyncSession) -> None:
+    """Send this transaction's ORM changes to the database before a Core read: Core
+    statements skip the ORM's autoflush, and would not see them otherwise."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+
+
 class Database:
     def __init__(self, url: str, engine: AsyncEngine) -> None:
         self.url = url

@@ -17,19 +17,32 @@ of the session's connection decides.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, case, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    Integer,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from storage.models import OutboxMessage, Person, Reminder
+from storage.models import OutboxMessage, Person, Reminder, UTCDateTime
 
 PENDING = "pending"
 SENDING = "sending"
@@ -103,10 +116,11 @@ async def claim(
     while an older row of the same chat is being sent or is due, so a chat's messages go out
     in id order (the parts of a long text) and a batch holds at most one row per chat.
     """
-    stale = await _claim_where(session, and_(M.status == SENDING, M.claimed_at < now - lease),
-                               now=now, limit=limit, order=(M.id,))
-    due = await _claim_where(session, and_(M.status == PENDING, M.not_before <= now),
-                             now=now, limit=limit - len(stale), order=(M.not_before, M.id))
+    postgresql = dialect_name(session) == "postgresql"
+    stale = await _claim_rows(session, _claim_statement(stale=True, postgresql=postgresql),
+                              {"now": now, "stale_before": now - lease, "limit": limit})
+    due = await _claim_rows(session, _claim_statement(stale=False, postgresql=postgresql),
+                            {"now": now, "limit": limit - len(stale)})
     rows = sorted(stale + due, key=lambda r: r.id)
     person_ids = {r.person_id for r in rows if r.person_id is not None}
     flags: dict[int, tuple[bool, bool]] = {}
@@ -131,34 +145,48 @@ async def claim(
     ]
 
 
-async def _claim_where(
-    session: AsyncSession, condition: Any, *, now: datetime, limit: int, order: tuple[Any, ...]
-) -> list[Any]:
-    if limit <= 0:
-        return []
-    older = aliased(OutboxMessage)
+@functools.cache
+def _claim_statement(*, stale: bool, postgresql: bool) -> Update:
+    """The claim of stale or of due rows, built once (it runs at every step of the sender,
+    and building and caching a statement of this size cost more than running it)."""
+    table = M.__table__
+    older = table.alias("older")
+    now = bindparam("now", type_=UTCDateTime())
     # Written so that both index look-ups stay on (chat_id, status): this runs once per
     # candidate row, and the candidates of a broadcast are thousands.
     waits_for_older = exists().where(
-        older.chat_id == M.chat_id,
-        older.status.in_((PENDING, SENDING)),
-        older.id < M.id,
-        or_(older.status == SENDING, older.not_before <= now),
+        older.c.chat_id == table.c.chat_id,
+        older.c.status.in_((PENDING, SENDING)),
+        older.c.id < table.c.id,
+        or_(older.c.status == SENDING, older.c.not_before <= now),
     )
+    if stale:
+        condition = and_(table.c.status == SENDING, table.c.claimed_at < bindparam("stale_before"))
+        order: tuple[Any, ...] = (table.c.id,)
+    else:
+        condition = and_(table.c.status == PENDING, table.c.not_before <= now)
+        order = (table.c.not_before, table.c.id)
     # Ordered like the (status, not_before) index: the scan stops after ``limit`` rows.
-    pick = select(M.id).where(condition, ~waits_for_older).order_by(*order).limit(limit)
-    if dialect_name(session) == "postgresql":
+    pick = (select(table.c.id).where(condition, ~waits_for_older).order_by(*order)
+            .limit(bindparam("limit", type_=Integer())))
+    if postgresql:
         # Several senders may drain one outbox: each skips the rows another is claiming.
-        pick = pick.with_for_update(skip_locked=True, of=M)
+        pick = pick.with_for_update(skip_locked=True, of=table)
     # On SQLite the one UPDATE statement is the claim: SQLite has a single writer at a time.
-    statement = (
-        update(M)
-        .where(M.id.in_(pick.scalar_subquery()))
-        .values(status=SENDING, claimed_at=now, attempts=M.attempts + 1)
-        .returning(M.id, M.dedupe_key, M.chat_id, M.person_id, M.kind, M.payload, M.attempts)
-        .execution_options(synchronize_session=False)
+    return (
+        update(table)
+        .where(table.c.id.in_(pick.scalar_subquery()))
+        .values(status=SENDING, claimed_at=now, attempts=table.c.attempts + 1)
+        .returning(table.c.id, table.c.dedupe_key, table.c.chat_id, table.c.person_id,
+                   table.c.kind, table.c.payload, table.c.attempts)
     )
-    return list((await session.execute(statement)).all())
+
+
+async def _claim_rows(session: AsyncSession, statement: Update, params: dict[str, Any]
+                      ) -> list[Any]:
+    if params["limit"] <= 0:
+        return []
+    return list((await session.execute(statement, params)).all())
 
 
 def _load(payload: str) -> dict[str, Any]:

@@ -1,18 +1,162 @@
 """Queries about the programme (activities). Callers own the transaction (services never commit).
 
-An activity is loaded with its schools, texts and cancelled occurrences (``selectin``), so
-the service can turn it into plain data without further round trips.
+Two ways to read an activity:
+
+* as an ORM row (``by_id``, ``by_external_ids``), loaded with its schools, texts and
+  cancelled occurrences (``selectin``), for the few paths that change it;
+* as an ``ActivityRecord`` (``for_schools``, ``active_since``, ``record_by_id``,
+  ``records_by_ids``): plain rows read with four Core queries. Every /week,
+  RSVP press and reminder reads the programme; building ORM objects for that cost several
+  milliseconds of CPU per update (benchmarks/inbound.py), plain rows a tenth of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Activity, ActivitySchool, School
+from storage.db import flush_pending
+from storage.models import (
+    Activity,
+    ActivityCancellation,
+    ActivitySchool,
+    ActivityText,
+    School,
+)
+
+ACTIVITIES = Activity.__table__
+LINKS = ActivitySchool.__table__
+TEXTS = ActivityText.__table__
+CANCELLATIONS = ActivityCancellation.__table__
+SCHOOLS = School.__table__
+
+
+@dataclass(frozen=True)
+class TextRecord:
+    locale: str
+    title: str
+    description: str
+    voice_file_id: str | None
+
+
+@dataclass
+class ActivityRecord:
+    """An activity as read for display: its own columns and its related rows."""
+
+    # The activities columns by name: a Core row, or the ORM row itself (``record_of``).
+    row: Row[Any] | Activity
+    schools: list[tuple[int, str]] = field(default_factory=list)  # (school id, code)
+    texts: list[TextRecord] = field(default_factory=list)
+    cancelled_starts: list[datetime] = field(default_factory=list)
+
+
+def record_of(activity: Activity) -> ActivityRecord:
+    """An ORM row (with its relations loaded) as a record."""
+    return ActivityRecord(
+        row=activity,
+        schools=[(link.school_id, link.school.code) for link in activity.schools],
+        texts=[TextRecord(t.locale, t.title, t.description, t.voice_file_id)
+               for t in activity.texts],
+        cancelled_starts=[c.occurrence_start for c in activity.cancellations],
+    )
+
+
+def _related(ids: Select[Any]) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The schools, texts and cancellations of the activities that ``ids`` selects."""
+    return (
+        select(LINKS.c.activity_id, LINKS.c.school_id, SCHOOLS.c.code)
+        .join(SCHOOLS, SCHOOLS.c.id == LINKS.c.school_id)
+        .where(LINKS.c.activity_id.in_(ids)),
+        select(TEXTS.c.activity_id, TEXTS.c.locale, TEXTS.c.title, TEXTS.c.description,
+               TEXTS.c.voice_file_id).where(TEXTS.c.activity_id.in_(ids)),
+        select(CANCELLATIONS.c.activity_id, CANCELLATIONS.c.occurrence_start)
+        .where(CANCELLATIONS.c.activity_id.in_(ids)),
+    )
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """Prebuilt statements for one kind of read (built once: building costs CPU too)."""
+
+    activities: Select[Any]
+    related: tuple[Select[Any], Select[Any], Select[Any]]
+
+    @classmethod
+    def where(cls, *conditions: Any) -> _Reading:
+        return cls(
+            select(ACTIVITIES).where(*conditions)
+            .order_by(ACTIVITIES.c.starts_at, ACTIVITIES.c.id),
+            _related(select(ACTIVITIES.c.id).where(*conditions)),
+        )
+
+
+_NOT_CANCELLED = ACTIVITIES.c.cancelled_at.is_(None)
+_MAY_OCCUR_SINCE = or_(ACTIVITIES.c.rrule.is_not(None),
+                       ACTIVITIES.c.starts_at >= bindparam("start"))
+# The schools are picked in Python from the links read anyway: a list parameter would make
+# SQLAlchemy render the statement's text again at every run.
+_IN_WINDOW = _Reading.where(
+    _NOT_CANCELLED, ACTIVITIES.c.starts_at < bindparam("end"), _MAY_OCCUR_SINCE)
+_ACTIVE_SINCE = _Reading.where(_NOT_CANCELLED, _MAY_OCCUR_SINCE)
+_BY_IDS = _Reading.where(ACTIVITIES.c.id.in_(bindparam("ids", expanding=True)))
+
+
+async def _read(session: AsyncSession, reading: _Reading, params: dict[str, Any]
+                ) -> list[ActivityRecord]:
+    await flush_pending(session)
+    rows = (await session.execute(reading.activities, params)).all()
+    if not rows:
+        return []
+    found = {row.id: ActivityRecord(row) for row in rows}
+    schools, texts, cancellations = reading.related
+    for link in await session.execute(schools, params):
+        found[link.activity_id].schools.append((link.school_id, link.code))
+    for text in await session.execute(texts, params):
+        found[text.activity_id].texts.append(
+            TextRecord(text.locale, text.title, text.description, text.voice_file_id))
+    for cancelled in await session.execute(cancellations, params):
+        found[cancelled.activity_id].cancelled_starts.append(cancelled.occurrence_start)
+    return list(found.values())
+
+
+async def for_schools(
+    session: AsyncSession, school_ids: Iterable[int], start: datetime, end: datetime
+) -> list[ActivityRecord]:
+    """Activities that are not cancelled, meant for one of these schools or for all schools,
+    and that may have an occurrence starting in [start, end), by start.
+
+    Recurring activities are returned whenever they began before ``end``: whether they
+    still occur in the window is for the recurrence rule to say (see bot/services/programme.py).
+    """
+    wanted = set(school_ids)
+    return [record for record in await _read(session, _IN_WINDOW, {"start": start, "end": end})
+            if record.row.all_schools or any(s in wanted for s, _code in record.schools)]
+
+
+async def active_since(session: AsyncSession, since: datetime) -> list[ActivityRecord]:
+    """Activities that are not cancelled and may still occur at or after ``since``, by start."""
+    return await _read(session, _ACTIVE_SINCE, {"start": since})
+
+
+async def records_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[ActivityRecord]:
+    """These activities as records (those that exist), by start."""
+    found: list[ActivityRecord] = []
+    unique = sorted(set(ids))
+    # In chunks: SQLite caps the number of bound parameters of one statement.
+    for i in range(0, len(unique), 500):
+        found += await _read(session, _BY_IDS, {"ids": unique[i : i + 500]})
+    return found
+
+
+async def record_by_id(session: AsyncSession, activity_id: int) -> ActivityRecord | None:
+    found = await records_by_ids(session, [activity_id])
+    return found[0] if found else None
 
 
 async def by_id(session: AsyncSession, activity_id: int) -> Activity | None:
@@ -31,44 +175,6 @@ async def by_external_ids(
         )
         found.update((row.external_id, row) for row in rows)
     return found
-
-
-async def for_schools(
-    session: AsyncSession, school_ids: Iterable[int], start: datetime, end: datetime
-) -> list[Activity]:
-    """Activities that are not cancelled, meant for one of these schools or for all schools,
-    and that may have an occurrence starting in [start, end).
-
-    Recurring activities are returned whenever they began before ``end``: whether they
-    still occur in the window is for the recurrence rule to say (see bot/services/programme.py).
-    """
-    for_these_schools = Activity.id.in_(
-        select(ActivitySchool.activity_id).where(ActivitySchool.school_id.in_(list(school_ids)))
-    )
-    query = (
-        select(Activity)
-        .where(
-            Activity.cancelled_at.is_(None),
-            Activity.starts_at < end,
-            or_(Activity.rrule.is_not(None), Activity.starts_at >= start),
-            or_(Activity.all_schools.is_(True), for_these_schools),
-        )
-        .order_by(Activity.starts_at, Activity.id)
-    )
-    return list(await session.scalars(query))
-
-
-async def active_since(session: AsyncSession, since: datetime) -> list[Activity]:
-    """Activities that are not cancelled and may still occur at or after ``since``."""
-    query = (
-        select(Activity)
-        .where(
-            Activity.cancelled_at.is_(None),
-            or_(Activity.rrule.is_not(None), Activity.starts_at >= since),
-        )
-        .order_by(Activity.starts_at, Activity.id)
-    )
-    return list(await session.scalars(query))
 
 
 async def schools_by_code(session: AsyncSession) -> dict[str, School]:

@@ -6,13 +6,19 @@ written in the programme file, which tells those who said they would come.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
+from bot.transport import AiohttpRequest
+from storage import sqlite_driver
 from storage.db import Database
-from storage.models import OutboxMessage, Rsvp
-from tests.conftest import FixedClock
+from storage.models import OutboxMessage, Question, Rsvp
+from tests.conftest import TEST_DATABASE_URL, FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Handled, Person
 from tests.test_broadcast_e2e import wait_until
@@ -206,3 +212,73 @@ async def test_a_long_rsvps_list_arrives_whole_in_several_messages(
     text = "\n".join(p["text"] for p in parts)
     # From Wednesday 25 November: 25 and 30 November, 2 December (the 14 days end on the 6th).
     assert [text.count(f"Workshop nummer {n:02d}") for n in range(30)] == [3] * 30
+
+
+class OwnedLock(asyncio.Lock):
+    """SQLite's writer lock, noting the task that holds it (the connection that took it
+    names it: ``acquire`` itself runs in a task of wait_for's)."""
+
+    owner: asyncio.Task[Any] | None = None
+
+    def release(self) -> None:
+        self.owner = None
+        super().release()
+
+
+@pytest.mark.skipif(TEST_DATABASE_URL.startswith("postgresql"),
+                    reason="SQLite's one writer; PostgreSQL locks rows, not the database")
+async def test_presses_and_questions_do_not_hold_sqlites_writer_while_telegram_answers(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On SQLite a write holds the database's one writer until the commit. A handler that
+    then waits for Telegram (one to three round trips) would keep every other writer waiting,
+    the outbox sender of a broadcast too. An RSVP press redraws its message before it
+    writes; a question is kept before the parent is answered."""
+    greet = await coordinator_of(chat)
+    await import_csv(greet, BABBEL)
+    ayse = await onboard(chat, 9907, "Ayşe", "tr", "wijdeland")
+    await round_at(bot, clock, local(22, 10))
+    await round_at(bot, clock, local(24, 18))
+    await wait_until(lambda: len(reminders_in(fake, ayse.id)) == 1, fake)
+    [reminder] = reminders_in(fake, ayse.id)
+    rid = nl_reminder_id(reminder)
+
+    path = make_url(db.url).database
+    assert path is not None
+    locks = sqlite_driver._locks[asyncio.get_running_loop()]
+    assert path in locks  # the test's file has an absolute path: the driver's key
+    lock = locks[path] = OwnedLock()  # free now: nothing is being handled
+    calls: list[tuple[str, bool]] = []  # (Bot API method, made while holding the writer)
+    do_request = AiohttpRequest.do_request
+
+    async def watched(self: AiohttpRequest, url: str, *args: Any, **kwargs: Any) -> Any:
+        method = url.rsplit("/", 1)[-1]
+        if method != "getUpdates":
+            calls.append((method, lock.owner is asyncio.current_task()))
+        return await do_request(self, url, *args, **kwargs)
+
+    take = sqlite_driver.InlineConnection._before
+
+    async def taking(self: sqlite_driver.InlineConnection, sql: str) -> None:
+        had = self._held
+        await take(self, sql)
+        if had is None and self._held is lock:
+            lock.owner = asyncio.current_task()
+
+    monkeypatch.setattr(AiohttpRequest, "do_request", watched)
+    monkeypatch.setattr(sqlite_driver.InlineConnection, "_before", taking)
+    await ayse.taps(data=f"rv:{rid}:yes")
+    await ayse.taps(data=f"rv:{rid}:no")
+    await ayse.says("Okuldan gelen mektubu anlamadım.")  # asks for the topic
+    await ayse.taps(data="ask:letter")  # opens the question: it goes to the coordinator
+    await ayse.says("Bir de: ne zaman?")  # a follow-up, relayed
+    await fake.wait_idle(quiet=0.2)
+
+    methods = {method for method, _held in calls}
+    assert {"answerCallbackQuery", "editMessageText", "sendMessage"} <= methods, methods
+    assert [c for c in calls if c[1]] == []
+    async with db.session() as session:
+        assert await session.scalar(select(Rsvp.answer)) == "no"
+        assert await session.scalar(select(func.count()).select_from(Question)
+                                    .where(Question.status == "open")) == 1

@@ -114,12 +114,12 @@ Answer = Callable[[Update, BotContext], Awaitable[None]]
 async def draft_awaiting(context: BotContext, telegram_id: int) -> Answer | None:
     """The flow whose draft waits for this message (an activity draft first), in one look-up."""
     async with context.db.session() as session:
-        row = await people.load(session, telegram_id)
-        if row is None:
+        found = await people.load(session, telegram_id)
+        if found is None:
             return None
-        if await activity_drafts.awaiting_draft(session, row.id) is not None:
+        if await activity_drafts.awaiting_draft(session, found.row.id) is not None:
             return activity_flow.take_input
-        if await service.awaiting_draft(session, row.id) is not None:
+        if await service.awaiting_draft(session, found.row.id) is not None:
             return take_input
     return None
 

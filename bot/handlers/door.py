@@ -82,8 +82,8 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     async def reload_person(self) -> PersonView | None:
         """Read the person again after a service changed them."""
-        row = await people.load(self.session, self.telegram_id)
-        self.person = people.view(row, self.role) if row else None
+        found = await people.load(self.session, self.telegram_id)
+        self.person = people.view(found, self.role) if found else None
         return self.person
 
 
@@ -103,22 +103,23 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
                     # registrations of a new person). Released when the transaction ends.
                     await session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
                                           {"space": PERSON_LOCK_SPACE, "key": lock_key(user.id)})
-                row = await people.load(session, user.id)
-                if row is not None and row.blocked_at is not None:
-                    # They write to us again, so they unblocked the bot: send to them again.
-                    row.blocked_at = None
-                role = resolve_role(row.role if row else None, user.id,
+                found = await people.load(session, user.id)
+                if found is not None and found.row.blocked_at is not None:
+                    await people.unblock(session, found.row.id)
+                role = resolve_role(found.row.role if found else None, user.id,
                                     context.settings.coordinator_ids)
-                if row is None and role is Role.COORDINATOR and allowed is not None:
+                person = people.view(found, role) if found else None
+                if found is None and role is Role.COORDINATOR and allowed is not None:
                     # The coordinator before their first /start, or after /forget: the team's
                     # handlers need their row. Onboarding goes on at their next /start.
                     row = await people.register(session, user.id, user.first_name or "", role)
                     await people.set_step(session, row.id, Step.LANGUAGE)
+                    person = people.view(row, role)
                 context.session = session
                 context.telegram_id = user.id
                 context.role = role
-                context.person = people.view(row, role) if row else None
-                locale = (row.locale if row else None) or supported(user.language_code)
+                context.person = person
+                locale = (person.locale if person else None) or supported(user.language_code)
                 with use_locale(locale, context.settings.timezone):
                     if allowed is not None and role not in allowed:
                         await refuse(update, refusal_text(role))

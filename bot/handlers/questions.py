@@ -54,13 +54,16 @@ async def topic_button(update: Update, context: BotContext) -> None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
     topic = Topic(match[1])
+    await query.answer()
+    # The message first, the draft after: a press on a message that cannot be redrawn
+    # changes nothing (the door), and the Telegram calls do not hold SQLite's one writer.
+    await query.edit_message_text(f"{topic_question()}\n\n✅ {topic_label(topic)}")
     draft = await questions.choose_topic(context.session, person.id, topic,
                                          person.locale or "nl", context.now())
-    await query.answer()
-    await query.edit_message_text(f"{topic_question()}\n\n✅ {topic_label(topic)}")
     if await questions.parent_message_count(context.session, draft.id):
         await _open(update, context, draft.id)
     else:
+        await context.session.commit()
         await update.effective_chat.send_message(send_your_question())
 
 
@@ -85,7 +88,8 @@ async def parent_message(update: Update, context: BotContext) -> None:
         await _open(update, context, question.id)
     elif await questions.parent_message_count(context.session, question.id) == 1:
         # Only the first message of a question without a topic asks it: an album of
-        # photos gets one question, not five.
+        # photos gets one question, not five. The message is kept before we ask.
+        await context.session.commit()
         await update.effective_chat.send_message(topic_question(), reply_markup=topic_keyboard())
 
 

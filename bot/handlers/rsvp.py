@@ -8,6 +8,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.handlers.door import BotContext, door
 from bot.handlers.programme_text import escape, item_text
@@ -128,15 +129,15 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
         return
     reminder_id, action = int(match[1]), match[2]
     now = context.now()
+    change = None
     if action in ("ics", "nl"):
         refusal, view = await service.view(context.session, reminder_id, context.person.id, now,
                                            with_dutch=action == "nl")
-    elif action.startswith("c"):
-        refusal, view = await service.record(context.session, reminder_id, context.person.id,
-                                             Answer.YES, now, children=int(action[1:]))
     else:
-        refusal, view = await service.record(context.session, reminder_id, context.person.id,
-                                             Answer(action), now)
+        answer, children = ((Answer.YES, int(action[1:])) if action.startswith("c")
+                            else (Answer(action), None))
+        refusal, view, change = await service.decide(
+            context.session, reminder_id, context.person.id, answer, now, children)
     if refusal is not None or view is None:
         await query.answer(refusal_text(refusal or Refusal.UNKNOWN), show_alert=True)
         return
@@ -156,8 +157,17 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
         await chat.send_message(f"{heading}\n{original}", parse_mode=ParseMode.HTML)
         return
     await query.answer(_("Thank you!"))
-    await query.edit_message_text(reminder_text(view), parse_mode=ParseMode.HTML,
-                                  reply_markup=reminder_keyboard(view))
+    # The message first, the answer after: a press on a message that cannot be redrawn
+    # changes nothing (the door), and the Telegram calls do not hold SQLite's one writer.
+    try:
+        await query.edit_message_text(reminder_text(view), parse_mode=ParseMode.HTML,
+                                      reply_markup=reminder_keyboard(view))
+    except BadRequest as problem:
+        if "not modified" not in str(problem).lower():
+            raise  # the door tells a stale button from a failure
+        # A double tap: the message shows this answer already; it is kept all the same.
+    assert change is not None
+    await service.keep(context.session, change)
 
 
 @door(roles=STAFF)

@@ -66,7 +66,7 @@ async def upcoming_occurrences(
 
 
 async def load(session: AsyncSession, activity_id: int) -> ActivityData | None:
-    row = await programme_repo.by_id(session, activity_id)
+    row = await programme_repo.record_by_id(session, activity_id)
     return programme_service.activity_data(row) if row is not None else None
 
 

@@ -47,21 +47,26 @@ class PersonView:
         return self.onboarded_at is not None
 
 
-def view(person: Person, role: Role) -> PersonView:
+def view(person: Person | repo.PersonRecord, role: Role) -> PersonView:
+    """A person as plain data: a record (what the door reads), or an ORM row."""
+    if isinstance(person, repo.PersonRecord):
+        row, school_ids = person.row, person.school_ids
+    else:
+        row, school_ids = person, tuple(link.school_id for link in person.schools)
     return PersonView(
-        id=person.id,
-        telegram_id=person.telegram_id,
-        first_name=person.first_name,
-        locale=person.locale,
+        id=row.id,
+        telegram_id=row.telegram_id,
+        first_name=row.first_name,
+        locale=row.locale,
         role=role,
-        step=person.step,
-        step_data=json.loads(person.step_data) if person.step_data else {},
-        school_ids=tuple(sorted(link.school_id for link in person.schools)),
-        created_at=person.created_at,
-        onboarded_at=person.onboarded_at,
-        stopped=person.stopped_at is not None,
-        dutch_below=bool(person.dutch_below),
-        quiet_hours=person.quiet_hours,
+        step=row.step,
+        step_data=json.loads(row.step_data) if row.step_data else {},
+        school_ids=tuple(sorted(school_ids)),
+        created_at=row.created_at,
+        onboarded_at=row.onboarded_at,
+        stopped=row.stopped_at is not None,
+        dutch_below=bool(row.dutch_below),
+        quiet_hours=row.quiet_hours,
     )
 
 
@@ -72,8 +77,13 @@ async def _row(session: AsyncSession, person_id: int) -> Person:
     return person
 
 
-async def load(session: AsyncSession, telegram_id: int) -> Person | None:
+async def load(session: AsyncSession, telegram_id: int) -> repo.PersonRecord | None:
     return await repo.by_telegram_id(session, telegram_id)
+
+
+async def unblock(session: AsyncSession, person_id: int) -> None:
+    """They write to us again, so they unblocked the bot: send to them again."""
+    await repo.unblock(session, person_id)
 
 
 async def register(

@@ -21,6 +21,7 @@ Nothing here commits: the caller owns the transaction.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -145,10 +146,13 @@ def _local_until(value: str, tz: ZoneInfo) -> str:
     return moment.strftime("%Y%m%dT%H%M%S")
 
 
+@functools.lru_cache(maxsize=1024)
 def recurrence_rule(text: str, first_start: datetime, tz: ZoneInfo = BRUSSELS) -> rrule:
     """The dateutil rule of an RRULE value, starting at ``first_start`` in local time.
 
     Raises ValueError for anything that is not a single daily, weekly, monthly or yearly rule.
+    Remembered: parsing a rule costs more than expanding it, and every /week and reminder
+    expands the same few rules (a rule is only read, never changed, so sharing is safe).
     """
     rule_text = normalise_rrule(text)
     if not rule_text or "DTSTART" in rule_text or ":" in rule_text:
@@ -255,8 +259,10 @@ def _kind(value: str) -> Kind:
         return Kind.OTHER
 
 
-def activity_data(row: Activity) -> ActivityData:
-    """An ORM row as plain data (its schools, texts and cancellations are loaded with it)."""
+def activity_data(activity: Activity | repo.ActivityRecord) -> ActivityData:
+    """An activity as plain data: an ORM row (its relations loaded with it) or a record."""
+    record = activity if isinstance(activity, repo.ActivityRecord) else repo.record_of(activity)
+    row = record.row
     return ActivityData(
         id=row.id,
         external_id=row.external_id,
@@ -265,13 +271,13 @@ def activity_data(row: Activity) -> ActivityData:
         ends_at=row.ends_at,
         rrule=row.rrule,
         all_schools=row.all_schools,
-        school_codes=tuple(sorted(link.school.code for link in row.schools)),
-        school_ids=tuple(sorted(link.school_id for link in row.schools)),
+        school_codes=tuple(sorted(code for _id, code in record.schools)),
+        school_ids=tuple(sorted(school_id for school_id, _code in record.schools)),
         place=Place(row.place_name, row.place_address, row.latitude, row.longitude),
-        texts={t.locale: LocalText(t.title, t.description) for t in row.texts},
-        cancelled_starts=frozenset(c.occurrence_start for c in row.cancellations),
+        texts={t.locale: LocalText(t.title, t.description) for t in record.texts},
+        cancelled_starts=frozenset(record.cancelled_starts),
         cancelled=row.cancelled_at is not None,
-        voices={t.locale: t.voice_file_id for t in row.texts if t.voice_file_id},
+        voices={t.locale: t.voice_file_id for t in record.texts if t.voice_file_id},
     )
 
 
@@ -384,7 +390,8 @@ async def missing_translations(
             continue
         title_nl = data.texts.get(DUTCH, LocalText()).title
         found.append(
-            MissingTranslation(row.id, row.external_id, title_nl, missing, upcoming.starts_at)
+            MissingTranslation(data.id or 0, data.external_id, title_nl, missing,
+                               upcoming.starts_at)
         )
     return sorted(found, key=lambda m: (m.next_start, m.activity_id))
 

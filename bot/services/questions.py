@@ -119,18 +119,19 @@ class Opened:
 
 
 async def view(session: AsyncSession, question_id: int) -> QuestionView | None:
+    # The parent's columns, not their ORM row: that would load their schools too.
     row = (await session.execute(
-        select(Question, Person, School.name)
+        select(Question, Person.first_name, Person.telegram_id, School.name)
         .join(Person, Person.id == Question.parent_id)
         .outerjoin(School, School.id == Question.school_id)
         .where(Question.id == question_id)
     )).first()
     if row is None:
         return None
-    q, parent, school_name = row
+    q, first_name, chat_id, school_name = row
     return QuestionView(
-        id=q.id, parent_id=q.parent_id, parent_first_name=parent.first_name,
-        parent_chat_id=parent.telegram_id, locale=q.locale, topic=q.topic,
+        id=q.id, parent_id=q.parent_id, parent_first_name=first_name,
+        parent_chat_id=chat_id, locale=q.locale, topic=q.topic,
         school_id=q.school_id, school_name=school_name, status=q.status,
         assignee_id=q.assignee_id, created_at=q.created_at, opened_at=q.opened_at,
         taken_at=q.taken_at, first_answer_at=q.first_answer_at, deliver_at=q.deliver_at,
@@ -334,12 +335,13 @@ async def _send_card(session: AsyncSession, question: Question, recipient: Recip
         select(QuestionMessage).where(QuestionMessage.question_id == question.id,
                                       QuestionMessage.from_parent.is_(True))
         .order_by(QuestionMessage.id)))
-    parent = await session.get(Person, question.parent_id)
-    assert parent is not None
+    first_name = await session.scalar(select(Person.first_name)
+                                      .where(Person.id == question.parent_id))
+    assert first_name is not None
     school_name = (await session.scalar(select(School.name)
                                         .where(School.id == question.school_id))
                    if question.school_id else None)
-    card = Card(question.id, parent.first_name, question.locale, school_name,
+    card = Card(question.id, first_name, question.locale, school_name,
                 question.topic, question.opened_at or now, now, recipient.locale, escalated)
     text, markup = render_card(card)
     rows = [_to_holder(f"{key}:card", recipient, question, chosen, "text",

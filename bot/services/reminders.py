@@ -285,7 +285,7 @@ async def _follow_moves(session: AsyncSession, valid: dict[int, set[datetime]], 
         starts = valid.get(rsvp.activity_id)
         if starts is None or rsvp.occurrence_start in starts:
             continue  # cancelled (not in valid at all), or still where it was
-        row = await programme_repo.by_id(session, rsvp.activity_id)
+        row = await programme_repo.record_by_id(session, rsvp.activity_id)
         if row is None:
             continue
         data = activity_data(row)
@@ -374,8 +374,8 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
     result = HandOver()
     if not due:
         return result
-    activities = {a.id: activity_data(a) for a in await _activities(session, {r.activity_id
-                                                                          for r in due})}
+    activities = {a.row.id: activity_data(a) for a in await programme_repo.records_by_ids(
+        session, [r.activity_id for r in due])}
     people = {p.id: p for p in await session.scalars(
         select(Person).where(Person.id.in_({r.person_id for r in due})))}
     schools: dict[int, set[int]] = {}
@@ -459,10 +459,6 @@ def _not_sent_reason(row: Reminder, data: ActivityData | None, person: Person | 
     if answer is Answer.NO:
         return "not_coming"
     return None
-
-
-async def _activities(session: AsyncSession, ids: set[int]) -> list[Any]:
-    return [a for i in sorted(ids) if (a := await programme_repo.by_id(session, i)) is not None]
 
 
 async def _answers(session: AsyncSession, rows: Sequence[Reminder]

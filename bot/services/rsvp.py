@@ -17,9 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS
@@ -33,6 +35,7 @@ from bot.services.programme import (
 )
 from bot.services.reminders import SENT, Answer, ReminderKind, ReminderView, drop_pending
 from storage import programme as programme_repo
+from storage.db import flush_pending
 from storage.models import Person, Reminder, Rsvp, Setting
 
 MAX_CHILDREN = 4  # "4+"
@@ -50,10 +53,27 @@ def counts_children(kind: Kind) -> bool:
     return kind is Kind.WORKSHOP
 
 
-async def _occurrence(session: AsyncSession, reminder: Reminder, tz: ZoneInfo = BRUSSELS
+# A press reads and writes with prebuilt Core statements, not ORM objects: every RSVP press
+# runs them, and the ORM's objects cost several times the CPU (benchmarks/inbound.py).
+REMINDERS = Reminder.__table__
+RSVPS = Rsvp.__table__
+PEOPLE = Person.__table__
+_REMINDER = select(REMINDERS.c.id, REMINDERS.c.person_id, REMINDERS.c.activity_id,
+                   REMINDERS.c.occurrence_start, REMINDERS.c.kind
+                   ).where(REMINDERS.c.id == bindparam("id"))
+_READER = select(PEOPLE.c.locale, PEOPLE.c.dutch_below).where(PEOPLE.c.id == bindparam("id"))
+_RSVP = select(RSVPS.c.id, RSVPS.c.answer, RSVPS.c.children).where(
+    RSVPS.c.activity_id == bindparam("activity_id"),
+    RSVPS.c.occurrence_start == bindparam("occurrence_start"),
+    RSVPS.c.person_id == bindparam("person_id"))
+_ADD_RSVP = insert(RSVPS)
+_CHANGE_RSVP = update(RSVPS).where(RSVPS.c.id == bindparam("rsvp_id"))
+
+
+async def _occurrence(session: AsyncSession, reminder: Row[Any], tz: ZoneInfo = BRUSSELS
                       ) -> tuple[ActivityData, Occurrence] | None:
     """The reminder's occurrence, or None when it was moved or cancelled."""
-    row = await programme_repo.by_id(session, reminder.activity_id)
+    row = await programme_repo.record_by_id(session, reminder.activity_id)
     if row is None:
         return None
     data = activity_data(row)
@@ -75,15 +95,17 @@ async def view(session: AsyncSession, reminder_id: int, person_id: int, now: dat
 
 async def _current(session: AsyncSession, reminder_id: int, person_id: int, now: datetime,
                    *, with_dutch: bool = False
-                   ) -> tuple[Refusal | None, ReminderView | None, Reminder | None, Rsvp | None]:
+                   ) -> tuple[Refusal | None, ReminderView | None, Row[Any] | None,
+                              Row[Any] | None]:
     """``view``, with the rows it read (``record`` changes them without reading them again)."""
-    reminder = await session.get(Reminder, reminder_id)
+    await flush_pending(session)
+    reminder = (await session.execute(_REMINDER, {"id": reminder_id})).first()
     if reminder is None:
         return Refusal.UNKNOWN, None, None, None
     if reminder.person_id != person_id:
         return Refusal.NOT_YOURS, None, None, None
-    person = await session.get(Person, person_id)
-    locale = (person.locale if person else None) or "nl"
+    reader = (await session.execute(_READER, {"id": person_id})).first()
+    locale = (reader.locale if reader else None) or "nl"
     found = await _occurrence(session, reminder)
     if found is None:
         return Refusal.GONE, None, None, None
@@ -92,47 +114,76 @@ async def _current(session: AsyncSession, reminder_id: int, person_id: int, now:
         return Refusal.STARTED, None, None, None
     item = programme_item(data, occurrence, locale)
     # As the reminder was sent: with the Dutch original below for those who asked for it.
-    wants_dutch = with_dutch or bool(person and person.dutch_below)
+    wants_dutch = with_dutch or bool(reader and reader.dutch_below)
     dutch = programme_item(data, occurrence, "nl") if wants_dutch and locale != "nl" else None
-    rsvp = await _rsvp(session, reminder)
+    rsvp = (await session.execute(_RSVP, {
+        "activity_id": reminder.activity_id, "occurrence_start": reminder.occurrence_start,
+        "person_id": reminder.person_id})).first()
     return None, ReminderView(reminder.id, ReminderKind(reminder.kind), item, locale,
                               Answer(rsvp.answer) if rsvp else None,
                               rsvp.children if rsvp else None, dutch), reminder, rsvp
 
 
-async def _rsvp(session: AsyncSession, reminder: Reminder) -> Rsvp | None:
-    return await session.scalar(select(Rsvp).where(
-        Rsvp.activity_id == reminder.activity_id,
-        Rsvp.occurrence_start == reminder.occurrence_start,
-        Rsvp.person_id == reminder.person_id))
+@dataclass(frozen=True)
+class Change:
+    """An answer decided but not yet written (``keep`` writes it)."""
+
+    reminder: Row[Any]
+    rsvp_id: int | None  # None: the parent's first answer for this occurrence
+    answer: Answer
+    children: int | None
+    now: datetime
+
+
+async def decide(session: AsyncSession, reminder_id: int, person_id: int, answer: Answer,
+                 now: datetime, children: int | None = None
+                 ) -> tuple[Refusal | None, ReminderView | None, Change | None]:
+    """The reminder as it will look with this answer, and the change to keep; only reads.
+
+    Apart from ``record``, so that a press can redraw its message before it writes: on
+    SQLite a write holds the database's one writer until the commit, and Telegram's round
+    trips would keep every other writer (the outbox sender too) waiting."""
+    refusal, current, reminder, rsvp = await _current(session, reminder_id, person_id, now)
+    if refusal is not None or current is None:
+        return refusal, None, None
+    assert reminder is not None
+    if children is not None and not counts_children(current.item.kind):
+        return Refusal.UNKNOWN, None, None  # no such button under this reminder: forged
+    if answer is not Answer.YES:
+        kept_children = None
+    elif children is not None:
+        kept_children = max(1, min(children, MAX_CHILDREN))
+    else:
+        kept_children = rsvp.children if rsvp else None
+    return None, ReminderView(current.reminder_id, current.kind, current.item, current.locale,
+                              answer, kept_children, current.dutch_item), Change(
+        reminder, rsvp.id if rsvp else None, answer, kept_children, now)
+
+
+async def keep(session: AsyncSession, change: Change) -> None:
+    """Write a decided answer (changeable until the start); children only with "yes"."""
+    reminder = change.reminder
+    values = {"answer": change.answer.value, "children": change.children,
+              "updated_at": change.now}
+    if change.rsvp_id is None:
+        await session.execute(_ADD_RSVP, {
+            "activity_id": reminder.activity_id, "occurrence_start": reminder.occurrence_start,
+            "person_id": reminder.person_id, **values})
+    else:
+        await session.execute(_CHANGE_RSVP, {"rsvp_id": change.rsvp_id, **values})
+    if change.answer is Answer.NO:  # no more reminders of it, not even those in the outbox
+        await drop_pending(session, reminder.activity_id, reminder.occurrence_start,
+                           reminder.person_id, "not_coming")
 
 
 async def record(session: AsyncSession, reminder_id: int, person_id: int, answer: Answer,
                  now: datetime, children: int | None = None
                  ) -> tuple[Refusal | None, ReminderView | None]:
     """Keep the parent's answer (changeable until the start); children only with "yes"."""
-    refusal, current, reminder, rsvp = await _current(session, reminder_id, person_id, now)
-    if refusal is not None or current is None:
-        return refusal, None
-    assert reminder is not None
-    if children is not None and not counts_children(current.item.kind):
-        return Refusal.UNKNOWN, None  # no such button under this reminder: forged
-    if rsvp is None:
-        rsvp = Rsvp(activity_id=reminder.activity_id, occurrence_start=reminder.occurrence_start,
-                    person_id=person_id, answer=answer.value)
-        session.add(rsvp)
-    rsvp.answer = answer.value
-    if answer is not Answer.YES:
-        rsvp.children = None
-    elif children is not None:
-        rsvp.children = max(1, min(children, MAX_CHILDREN))
-    rsvp.updated_at = now
-    if answer is Answer.NO:  # no more reminders of it, not even those waiting in the outbox
-        await drop_pending(session, reminder.activity_id, reminder.occurrence_start, person_id,
-                           "not_coming")
-    await session.flush()
-    return None, ReminderView(current.reminder_id, current.kind, current.item, current.locale,
-                              answer, rsvp.children, current.dutch_item)
+    refusal, view, change = await decide(session, reminder_id, person_id, answer, now, children)
+    if change is not None:
+        await keep(session, change)
+    return refusal, view
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,9 +232,9 @@ async def overview(session: AsyncSession, now: datetime, school_ids: Iterable[in
         dutch = data.texts.get("nl")
         title = dutch.title if dutch else data.external_id
         for occurrence in occurrences(data, now, until, tz):
-            key = (row.id, occurrence.starts_at)
+            key = (row.row.id, occurrence.starts_at)
             found.append(OccurrenceFigures(
-                row.id, title, data.kind, occurrence.starts_at,
+                row.row.id, title, data.kind, occurrence.starts_at,
                 answers[(*key, Answer.YES.value)], answers[(*key, Answer.MAYBE.value)],
                 answers[(*key, Answer.NO.value)], children.get(key, 0), reached.get(key, 0)))
     return sorted(found, key=lambda f: (f.starts_at, f.activity_id))
@@ -220,7 +271,7 @@ async def recent_with_attendees(session: AsyncSession, now: datetime, days: int 
         .group_by(Rsvp.activity_id, Rsvp.occurrence_start))).all()
     found = []
     for activity_id, start, coming in counts:
-        row = await programme_repo.by_id(session, activity_id)
+        row = await programme_repo.record_by_id(session, activity_id)
         if row is None:
             continue
         data = activity_data(row)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import SUPPORTED_LOCALES
 from bot.services.availability import AvailabilityMap
 from bot.services.roles import Role
+from storage.db import flush_pending
 from storage.models import Person, Question, School, StaffInvite, StaffProfile
 
 INVITE_VALID = timedelta(days=7)
@@ -127,33 +128,43 @@ async def school_contact(session: AsyncSession, school_id: int | None) -> int | 
     return await session.scalar(select(School.contact_id).where(School.id == school_id))
 
 
+# Every question a parent opens reads the whole team: plain Core rows, built once (ORM
+# objects of every brugfiguur and their schools cost several times the CPU).
+_PEOPLE = Person.__table__
+_PROFILES = StaffProfile.__table__
+_SCHOOLS = School.__table__
+_QUESTIONS = Question.__table__
+_TEAM = (select(_PEOPLE.c.id, _PEOPLE.c.telegram_id, _PEOPLE.c.first_name, _PEOPLE.c.locale,
+                _PROFILES.c.person_id.label("profile"), _PROFILES.c.languages,
+                _PROFILES.c.availability)
+         .outerjoin(_PROFILES, _PROFILES.c.person_id == _PEOPLE.c.id)
+         .where(_PEOPLE.c.role == Role.BRUGFIGUUR.value)
+         .order_by(_PEOPLE.c.first_name, _PEOPLE.c.id))
+_CONTACTS = (select(_SCHOOLS.c.id, _SCHOOLS.c.contact_id)
+             .where(_SCHOOLS.c.contact_id.is_not(None)).order_by(_SCHOOLS.c.id))
+_LOAD = (select(_QUESTIONS.c.assignee_id, func.count()).where(_QUESTIONS.c.status.in_(OPEN))
+         .group_by(_QUESTIONS.c.assignee_id))
+
+
 async def team(session: AsyncSession) -> list[StaffMember]:
     """Every brugfiguur, by first name."""
-    rows = (await session.execute(
-        select(Person, StaffProfile)
-        .outerjoin(StaffProfile, StaffProfile.person_id == Person.id)
-        .where(Person.role == Role.BRUGFIGUUR.value)
-        .order_by(Person.first_name, Person.id)
-    )).all()
+    await flush_pending(session)
+    rows = (await session.execute(_TEAM)).all()
     contacts: dict[int, list[int]] = {}
-    for school_id, contact_id in (await session.execute(
-            select(School.id, School.contact_id).where(School.contact_id.is_not(None))
-            .order_by(School.id))).all():
+    for school_id, contact_id in (await session.execute(_CONTACTS)).all():
         contacts.setdefault(contact_id, []).append(school_id)
-    load = dict((await session.execute(
-        select(Question.assignee_id, func.count()).where(Question.status.in_(OPEN))
-        .group_by(Question.assignee_id))).all())
+    load = dict((await session.execute(_LOAD)).all())
     return [
         StaffMember(
-            id=person.id, telegram_id=person.telegram_id, first_name=person.first_name,
-            locale=person.locale or "nl",
-            languages=_languages(profile.languages) if profile else frozenset(),
-            availability=(AvailabilityMap(profile.availability) if profile
+            id=row.id, telegram_id=row.telegram_id, first_name=row.first_name,
+            locale=row.locale or "nl",
+            languages=_languages(row.languages) if row.profile else frozenset(),
+            availability=(AvailabilityMap(row.availability) if row.profile
                           else AvailabilityMap.default()),
-            contact_for=tuple(contacts.get(person.id, ())),
-            open_questions=int(load.get(person.id, 0)),
+            contact_for=tuple(contacts.get(row.id, ())),
+            open_questions=int(load.get(row.id, 0)),
         )
-        for person, profile in rows
+        for row in rows
     ]
 
 
