@@ -21,6 +21,7 @@ from storage.models import OutboxMessage, Question, Rsvp
 from tests.conftest import TEST_DATABASE_URL, FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Handled, Person
+from tests.test_access import ErrorSpy
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, onboard
 from tests.test_questions_e2e import join_team
@@ -234,7 +235,9 @@ async def test_presses_and_questions_do_not_hold_sqlites_writer_while_telegram_a
     """On SQLite a write holds the database's one writer until the commit. A handler that
     then waits for Telegram (one to three round trips) would keep every other writer waiting,
     the outbox sender of a broadcast too. An RSVP press redraws its message before it
-    writes; a question is kept before the parent is answered."""
+    writes (a double tap keeps it too); a question is kept before the parent is answered."""
+    assert bot.app is not None
+    spy = ErrorSpy(bot.app)
     greet = await coordinator_of(chat)
     await import_csv(greet, BABBEL)
     ayse = await onboard(chat, 9907, "Ayşe", "tr", "wijdeland")
@@ -270,6 +273,7 @@ async def test_presses_and_questions_do_not_hold_sqlites_writer_while_telegram_a
     monkeypatch.setattr(sqlite_driver.InlineConnection, "_before", taking)
     await ayse.taps(data=f"rv:{rid}:yes")
     await ayse.taps(data=f"rv:{rid}:no")
+    await ayse.taps(data=f"rv:{rid}:no")  # a double tap: the message shows it already
     await ayse.says("Okuldan gelen mektubu anlamadım.")  # asks for the topic
     await ayse.taps(data="ask:letter")  # opens the question: it goes to the coordinator
     await ayse.says("Bir de: ne zaman?")  # a follow-up, relayed
@@ -278,6 +282,7 @@ async def test_presses_and_questions_do_not_hold_sqlites_writer_while_telegram_a
     methods = {method for method, _held in calls}
     assert {"answerCallbackQuery", "editMessageText", "sendMessage"} <= methods, methods
     assert [c for c in calls if c[1]] == []
+    assert spy.errors == []
     async with db.session() as session:
         assert await session.scalar(select(Rsvp.answer)) == "no"
         assert await session.scalar(select(func.count()).select_from(Question)
