@@ -4,6 +4,7 @@ Usage (from the repository root, with the test extras installed)::
 
     python -m benchmarks.inbound                         # 10,000 updates, 2,000 parents, both DBs
     python -m benchmarks.inbound --db sqlite --updates 2000 --parents 400
+    python -m benchmarks.inbound --db sqlite --updates 2000 --parents 400 --calls-only
 
 Per database (SQLite in a temporary folder; PostgreSQL in a database of its own created on
 127.0.0.1:5432 and dropped afterwards), it seeds a migrated database: the example programme
@@ -27,6 +28,9 @@ parent following the script RSVP press, /week, topic button, question message, R
 2. the real Application (``bot.app.build_application``, long polling, its JobQueue and outbox
    sender running): RSVPs recorded and the reminder edited, /week read and sent, questions
    drafted, routed to the brugfiguur and relayed through the outbox.
+3. with ``--calls-only``, after those: a bot that makes the bot's Bot API calls per update on
+   the bot's transport, 8 updates side by side, and nothing else (no database, no routing):
+   the Telegram side's share of the bot's time, so that the rest is known to be the bot's own.
 
 Before each run the garbage collector is frozen (``gc.freeze``): the seed and the fake
 server's records are not the bot's, and a production bot holds none of them.
@@ -77,6 +81,8 @@ from bot.services import importer
 from bot.services.availability import AvailabilityMap, Level
 from bot.services.programme import ActivityData, Kind, LocalText, Place
 from bot.services.questions import Topic
+from bot.transport import AiohttpRequest
+from bot.update_order import PerChatUpdateProcessor
 from storage import programme as programme_repo
 from storage.db import Database
 from storage.models import (
@@ -213,7 +219,8 @@ async def _seed_chats(fake: FakeTelegram, parents: list[Parent]) -> None:
 # the stream of updates and its timing
 
 
-def queue_updates(fake: FakeTelegram, parents: list[Parent], count: int) -> dict[int, str]:
+def queue_updates(fake: FakeTelegram, parents: list[Parent], count: int,
+                  script: tuple[str, ...] = SCRIPT) -> dict[int, str]:
     """Queue ``count`` updates round-robin over the parents; update id -> action."""
     for parent in parents:
         parent.turns.clear()
@@ -221,7 +228,7 @@ def queue_updates(fake: FakeTelegram, parents: list[Parent], count: int) -> dict
     for n in range(count):
         turn, index = divmod(n, len(parents))
         parent = parents[index]
-        action = SCRIPT[turn % len(SCRIPT)]
+        action = script[turn % len(script)]
         seen = parent.turns[action]
         parent.turns[action] += 1
         if action == "rsvp":
@@ -287,7 +294,8 @@ class Measure:
         h50, h99 = percentile(self.handling, 50), percentile(self.handling, 99)
         w50, w99 = percentile(self.waiting, 50), percentile(self.waiting, 99)
         return (f"{self.rate:8.1f} updates/s ({self.updates} in {self.seconds:.2f} s, "
-                f"CPU {self.cpu / self.seconds:.0%} of a core); "
+                f"CPU {self.cpu / self.seconds:.0%} of a core, "
+                f"{self.cpu / self.updates * 1000:.2f} ms per update); "
                 f"handling p50 {h50 * 1000:.1f} ms, p99 {h99 * 1000:.1f} ms; "
                 f"delivered->handled p50 {w50 * 1000:.0f} ms, p99 {w99 * 1000:.0f} ms")
 
@@ -320,7 +328,8 @@ class StatementCount:
 
 
 async def drive(fake: FakeTelegram, timing: Timing, parents: list[Parent], count: int,
-                label: str, statements: StatementCount | None = None) -> Measure:
+                label: str, statements: StatementCount | None = None,
+                script: tuple[str, ...] = SCRIPT) -> Measure:
     """Queue the updates for a bot that is polling, and wait until it handled them all."""
     # The seed, the fake server's records and what an earlier phase left are kept out of the
     # garbage collector's way: in production the bot holds none of them.
@@ -330,7 +339,7 @@ async def drive(fake: FakeTelegram, timing: Timing, parents: list[Parent], count
     calls_before = len(fake.calls)
     statements_before = statements.count if statements is not None else 0
     cpu = time.process_time()
-    ids = queue_updates(fake, parents, count)
+    ids = queue_updates(fake, parents, count, script)
     deadline = time.monotonic() + 120.0 + count / 5
     next_line = time.monotonic() + 10.0
     while (done := len(timing.ended) - handled_before) < count:
@@ -378,9 +387,45 @@ def echo_application(fake: FakeTelegram) -> Application:
     return app
 
 
+def calls_only_application(fake: FakeTelegram) -> Application:
+    """``--calls-only``: the bot's Bot API calls per update and nothing else (no database,
+    no routing): what the bot's Telegram side costs, on the bot's own transport and with its
+    8 updates side by side. The rest of the bot's time is its own work."""
+    app = (fake.application_builder()
+           .request(AiohttpRequest()).get_updates_request(AiohttpRequest(connection_pool_size=1))
+           .concurrent_updates(PerChatUpdateProcessor(8)).build())
+    week = "<b>Deze week</b>\n\n" + "\n\n".join(
+        f"📅 <b>dinsdag {n + 8} december</b>, 14:00–15:30\n<b>Ouderbabbel: slapen</b>\n"
+        "📍 Bibliotheek Sint-Truiden, Kazernestraat 13" for n in range(3))
+
+    async def message(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        incoming = update.effective_message
+        if incoming.text == "/week":
+            await incoming.reply_html(week)
+            return
+        # A question: the parent is told who answers; the message is relayed to them.
+        await incoming.reply_text("Dank je. Brugfiguur 1 antwoordt je vandaag.")
+        await incoming.copy(FIRST_STAFF_ID)
+
+    async def button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None and query.data is not None and query.message is not None
+        await query.answer("Dank je!")
+        # The pressed message redrawn (its own text and buttons: always a change).
+        await query.edit_message_text(f"<b>🔔 Herinnering</b>\n\nJe zei: {query.data}.",
+                                      parse_mode="HTML",
+                                      reply_markup=query.message.reply_markup)
+
+    app.add_handler(MessageHandler(filters.ALL, message))
+    app.add_handler(CallbackQueryHandler(button))
+    return app
+
+
 async def run_echo(fake: FakeTelegram, timing: Timing, parents: list[Parent],
-                   count: int) -> Measure:
-    app = echo_application(fake)
+                   count: int, build: Callable[[FakeTelegram], Application] = echo_application,
+                   label: str = "echo bot", script: tuple[str, ...] = SCRIPT) -> Measure:
+    app = build(fake)
     timing.watch(app)
     async with app:
         await app.start()
@@ -388,7 +433,7 @@ async def run_echo(fake: FakeTelegram, timing: Timing, parents: list[Parent],
         await app.updater.start_polling(poll_interval=0, timeout=1,
                                         allowed_updates=ALLOWED_UPDATES)
         try:
-            measure = await drive(fake, timing, parents, count, "echo bot")
+            measure = await drive(fake, timing, parents, count, label, script=script)
         finally:
             await app.updater.stop()
             await app.stop()
@@ -407,8 +452,8 @@ class ErrorCount(logging.Handler):
 
 
 async def run_bot(fake: FakeTelegram, timing: Timing, db: Database, parents: list[Parent],
-                  count: int, before: Callable[[Application], Awaitable[None]] | None = None
-                  ) -> tuple[Measure, int]:
+                  count: int, before: Callable[[Application], Awaitable[None]] | None = None,
+                  script: tuple[str, ...] = SCRIPT) -> tuple[Measure, int]:
     settings = Settings(token=DEFAULT_TOKEN, database_url=db.url, api_base_url=fake.base_url,
                         api_file_url=fake.file_url, coordinator_ids=frozenset({COORDINATOR_ID}))
     app = build_application(settings, db=db)
@@ -425,7 +470,7 @@ async def run_bot(fake: FakeTelegram, timing: Timing, db: Database, parents: lis
                 await asyncio.sleep(0.05)
             if before is not None:
                 await before(app)
-            measure = await drive(fake, timing, parents, count, "bot", statements)
+            measure = await drive(fake, timing, parents, count, "bot", statements, script)
     finally:
         statements.close()
         logging.getLogger().removeHandler(errors)
@@ -435,8 +480,8 @@ async def run_bot(fake: FakeTelegram, timing: Timing, db: Database, parents: lis
 # --------------------------------------------------------------------------------------------
 
 
-async def run_one(backend: str, parents_count: int, count: int, latency: float = 0.0
-                  ) -> list[Row]:
+async def run_one(backend: str, parents_count: int, count: int, latency: float = 0.0,
+                  calls_only: bool = False, script: tuple[str, ...] = SCRIPT) -> list[Row]:
     async with scratch_database(backend, "bench_inbound") as url:
         db = Database.create(url)
         # latency: every API call is answered after this long, as Telegram's round trips.
@@ -450,17 +495,23 @@ async def run_one(backend: str, parents_count: int, count: int, latency: float =
             timing = Timing(fake)
             # The echo bot before and after the bot: a machine that gets busier or quieter
             # meanwhile moves both the same way.
-            before = await run_echo(fake, timing, parents, count)
+            before = await run_echo(fake, timing, parents, count, script=script)
             print(f"echo bot, before   {before.line()}", flush=True)
             print(f"  work             {before.work()}", flush=True)
             failed_before = sum(1 for c in fake.calls if not c.ok)
-            bot, errors = await run_bot(fake, timing, db, parents, count)
+            bot, errors = await run_bot(fake, timing, db, parents, count, script=script)
             print(f"bot                {bot.line()}", flush=True)
             print(f"  work             {bot.work()} (jobs and outbox sender included)")
             print(f"  by kind          {bot.breakdown()}", flush=True)
             failed = sum(1 for c in fake.calls if not c.ok) - failed_before
-            after = await run_echo(fake, timing, parents, count)
+            after = await run_echo(fake, timing, parents, count, script=script)
             print(f"echo bot, after    {after.line()}", flush=True)
+            if calls_only:
+                floor = await run_echo(fake, timing, parents, count, calls_only_application,
+                                       "calls only", script)
+                print(f"calls only         {floor.line()}", flush=True)
+                print(f"  work             {floor.work()}; "
+                      f"{floor.rate / ((before.rate + after.rate) / 2):.2f} of the echo bot")
             async with db.session() as session:
                 rsvps = await session.scalar(select(func.count()).select_from(Rsvp))
                 opened = await session.scalar(select(func.count()).select_from(Question)
@@ -494,11 +545,11 @@ async def run_one(backend: str, parents_count: int, count: int, latency: float =
                 f">= {RATIO_TARGET} of echo", ok)]
 
 
-async def bench(databases: list[str], parents: int, updates: int, latency: float = 0.0
-                ) -> list[Row]:
+async def bench(databases: list[str], parents: int, updates: int, latency: float = 0.0,
+                calls_only: bool = False, script: tuple[str, ...] = SCRIPT) -> list[Row]:
     rows: list[Row] = []
     for backend in databases:
-        rows += await run_one(backend, parents, updates, latency)
+        rows += await run_one(backend, parents, updates, latency, calls_only, script)
         print()
     return rows
 
@@ -512,11 +563,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0,
                         help="seconds before the fake server answers each call (Telegram's "
                              "round trip: 0.02 to 0.1); default 0, the CPU alone")
+    parser.add_argument("--script", default=",".join(SCRIPT),
+                        help="what each parent does, in turn, comma-separated (rsvp, week, "
+                             "topic, question); e.g. 'week' for /week alone. Default: "
+                             "%(default)s")
+    parser.add_argument("--calls-only", action="store_true",
+                        help="also run a bot that makes the bot's Bot API calls per update and "
+                             "nothing else: the Telegram side's share")
     args = parser.parse_args(argv)
+    script = tuple(args.script.split(","))
+    if not script or not set(script) <= set(LABELS):
+        parser.error(f"--script: each action one of {', '.join(LABELS)}")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    rows = asyncio.run(bench(databases, args.parents, args.updates, args.latency))
+    rows = asyncio.run(bench(databases, args.parents, args.updates, args.latency,
+                             args.calls_only, script))
     print_table(rows)
     return 0 if all(r.met for r in rows) else 1
 
