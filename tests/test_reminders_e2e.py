@@ -50,14 +50,22 @@ def reminders_in(fake: FakeTelegram, chat_id: int) -> list[dict[str, Any]]:
     return [m for m in fake.transcript(chat_id) if "🔔" in m.get("text", "")]
 
 
-async def says_yes_to_the_day_reminder(bot: Handled, clock: FixedClock, fake: FakeTelegram,
-                                       parent: Person) -> None:
-    """Plan on Sunday, hand the day-before reminders over on Tuesday at 18:00, and the parent
-    presses "I'm coming" under theirs."""
+async def day_reminder_of(bot: Handled, clock: FixedClock, fake: FakeTelegram,
+                          parent: Person) -> dict[str, Any]:
+    """Plan on Sunday, hand the day-before reminders over on Tuesday at 18:00: the parent's
+    one reminder, as they received it."""
     await round_at(bot, clock, local(22, 10))
     await round_at(bot, clock, local(24, 18))
     await wait_until(lambda: len(reminders_in(fake, parent.id)) == 1, fake)
-    await parent.taps(data=f"rv:{nl_reminder_id(reminders_in(fake, parent.id)[0])}:yes")
+    [reminder] = reminders_in(fake, parent.id)
+    return reminder
+
+
+async def says_yes_to_the_day_reminder(bot: Handled, clock: FixedClock, fake: FakeTelegram,
+                                       parent: Person) -> None:
+    """The day-before reminder (``day_reminder_of``), and the parent presses "I'm coming"."""
+    reminder = await day_reminder_of(bot, clock, fake, parent)
+    await parent.taps(data=f"rv:{nl_reminder_id(reminder)}:yes")
 
 
 async def three_parents(chat: Chat) -> tuple[Person, Person, Person]:
@@ -160,10 +168,7 @@ async def test_add_to_calendar_sends_an_ics_of_the_occurrence(
     greet = await coordinator_of(chat)
     await import_csv(greet, BABBEL)
     ayse = await onboard(chat, 9601, "Ayşe", "tr", "wijdeland")
-    await round_at(bot, clock, local(22, 10))
-    await round_at(bot, clock, local(24, 18))
-    await wait_until(lambda: len(reminders_in(fake, ayse.id)) == 1, fake)
-    [reminder] = reminders_in(fake, ayse.id)
+    reminder = await day_reminder_of(bot, clock, fake, ayse)
     [document] = await ayse.taps(data=f"rv:{nl_reminder_id(reminder)}:ics")
     content = fake.file_content(document["document"]["file_id"])
     event = next(iter(Calendar.from_ical(content).walk("VEVENT")))

@@ -28,6 +28,7 @@ from tests.test_questions_e2e import join_team
 from tests.test_reminders_e2e import (
     BABBEL,
     HEADER,
+    day_reminder_of,
     import_csv,
     local,
     nl_reminder_id,
@@ -48,10 +49,7 @@ async def test_the_dutch_button_of_a_reminder_shows_the_dutch_original(
     greet = await coordinator_of(chat)
     await import_csv(greet, BABBEL)
     ayse = await onboard(chat, 9901, "Ayşe", "tr", "wijdeland")
-    await round_at(bot, clock, local(22, 10))
-    await round_at(bot, clock, local(24, 18))
-    await wait_until(lambda: len(reminders_in(fake, ayse.id)) == 1, fake)
-    [reminder] = reminders_in(fake, ayse.id)
+    reminder = await day_reminder_of(bot, clock, fake, ayse)
     assert "Veli sohbeti: uyku" in reminder["text"] and "slapen" not in reminder["text"]
     [original] = await ayse.taps(data=f"rv:{nl_reminder_id(reminder)}:nl")
     assert DUTCH_HEADING["tr"] in original["text"]
@@ -241,11 +239,7 @@ async def test_presses_and_questions_do_not_hold_sqlites_writer_while_telegram_a
     greet = await coordinator_of(chat)
     await import_csv(greet, BABBEL)
     ayse = await onboard(chat, 9907, "Ayşe", "tr", "wijdeland")
-    await round_at(bot, clock, local(22, 10))
-    await round_at(bot, clock, local(24, 18))
-    await wait_until(lambda: len(reminders_in(fake, ayse.id)) == 1, fake)
-    [reminder] = reminders_in(fake, ayse.id)
-    rid = nl_reminder_id(reminder)
+    rid = nl_reminder_id(await day_reminder_of(bot, clock, fake, ayse))
 
     path = make_url(db.url).database
     assert path is not None
