@@ -147,8 +147,8 @@ async def claim(
 
 @functools.cache
 def _claim_statement(*, stale: bool, postgresql: bool) -> Update:
-    """The claim of stale or of due rows, built once (it runs at every step of the sender,
-    and building and caching a statement of this size cost more than running it)."""
+    """The claim of stale or of due rows, built once: it runs at every step of the sender,
+    and building it anew (with its cache key) was most of the claim's CPU in the profile."""
     table = M.__table__
     older = table.alias("older")
     now = bindparam("now", type_=UTCDateTime())
