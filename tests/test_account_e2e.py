@@ -203,3 +203,19 @@ async def test_writing_again_after_blocking_the_bot_clears_the_block(chat: Chat,
     async with db.session() as session:
         row = await session.scalar(select(Person).where(Person.telegram_id == 3010))
         assert row is not None and row.blocked_at is None
+
+
+async def test_replies_outside_the_door_speak_the_language_the_person_chose(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """The apology of an update that failed and the pointer from a group chat are made
+    outside the door, which reads the person: they too are in the language the parent chose,
+    not in Telegram's guess (none here: that would be Dutch)."""
+    ayse = await onboard(chat, 3011, "tr")
+    fake.fail_next("sendMessage", 500, chat_id=3011)  # /week's answer fails once
+    await ayse.says("/week")
+    assert fake.texts(3011)[-1] == "Üzgünüm, bir sorun oldu. Lütfen biraz sonra tekrar deneyin."
+    fake.mark()
+    fake.send_group_text(3011, -100201, "merhaba")
+    reply = await fake.wait_for("sendMessage", chat_id=-100201)
+    assert reply.params["text"].startswith("Sadece özel sohbette çalışıyorum.")

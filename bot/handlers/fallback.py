@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-from telegram import Update
+from telegram import Update, User
 from telegram.ext import ContextTypes
 
 from bot.handlers import account, programme, questions
@@ -13,9 +14,12 @@ from bot.handlers.keyboards import main_action_for, main_keyboard
 from bot.handlers.onboarding import ensure_onboarded
 from bot.handlers.question_texts import how_to_answer
 from bot.i18n import _, supported, use_locale
+from bot.services import people
 from bot.services.roles import Role
+from storage.db import Database
 
 log = logging.getLogger(__name__)
+READ_LOCALE_TIMEOUT = 2.0  # seconds; a database that does not answer gets no longer
 
 # The big buttons of the main keyboard, by their key (see keyboards.MAIN_ACTIONS).
 MAIN_ACTION_HANDLERS = {
@@ -54,13 +58,29 @@ async def _other_message(update: Update, context: BotContext) -> None:
         )
 
 
+async def reader_locale(context: ContextTypes.DEFAULT_TYPE, user: User | None) -> str:
+    """The language the person chose, else Telegram's guess: for the replies made outside
+    the door (a group chat, an update that failed), which has not read the person."""
+    if user is None:
+        return supported(None)
+    db: Database | None = context.application.bot_data.get("db")
+    if db is not None:
+        try:
+            async with asyncio.timeout(READ_LOCALE_TIMEOUT), db.session() as session:
+                found = await people.load(session, user.id)
+            if found is not None and found.row.locale:
+                return str(found.row.locale)
+        except Exception:  # the database may be what failed: Telegram's guess then
+            log.warning("could not read the person's language for a reply")
+    return supported(user.language_code)
+
+
 async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The bot in a group: say once per message that it works in private chats only."""
     message = update.effective_message
     if message is None:
         return
-    user = update.effective_user
-    with use_locale(supported(user.language_code if user else None)):
+    with use_locale(await reader_locale(context, update.effective_user)):
         await message.reply_text(
             _("I only work in a private chat. Tap my name and send me a message there.")
         )
@@ -81,8 +101,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if update.effective_chat.type != "private":
         return
-    user = update.effective_user
-    with use_locale(supported(user.language_code if user else None)):
+    with use_locale(await reader_locale(context, update.effective_user)):
         try:
             await update.effective_chat.send_message(
                 _("Sorry, something went wrong. Please try again later.")
