@@ -82,6 +82,16 @@ async def test_import_the_example_then_every_parent_sees_their_week(
     assert "Capoeira" in week["text"]
     assert "donderdag 26 november 2026, 15:45–16:45" in week["text"]
     assert "Kinderyoga" not in week["text"] and "Knutsel" not in week["text"]
+    assert "Voor:" not in week["text"]  # one school: every item is hers
+
+    # A second school: her week has both, and each item says whose it is.
+    await els.says("/school")
+    await els.taps("Het Wijdeland")
+    [week] = await els.says("/week")
+    assert "Capoeira" in week["text"] and "Kinderyoga" in week["text"]
+    assert "Voor: Freinetschool Het Wijdeland (Brustem)" in week["text"]
+    assert ("Voor: GO! Kleuterschool Gelinden, Vrije Kleuter- en Basisschool 't Vlindertje "
+            "Velm") in week["text"]
 
 
 async def test_programme_preview_per_language_and_missing_translations(

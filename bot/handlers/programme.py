@@ -56,9 +56,11 @@ async def week_command(update: Update, context: BotContext) -> None:
     items = await service.programme_between(
         context.session, person.school_ids, person.locale, start, end, tz
     )
-    schools = await people.schools(context.session)
+    # School names only for a parent of several schools: the others' items are all theirs.
+    show_schools = len(person.school_ids) > 1
+    schools = await people.schools(context.session) if show_schools else []
     text = programme_text(programme_heading(start.date()), items, schools,
-                          show_schools=len(person.school_ids) > 1)
+                          show_schools=show_schools)
     await send_long(update, text, html=True, reply_markup=main_keyboard())
     # Then the voice messages in their language, for parents who read little.
     assert update.effective_chat is not None
