@@ -130,14 +130,16 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
     reminder_id, action = int(match[1]), match[2]
     now = context.now()
     change = None
+    reader = service.Reader(context.person.locale, context.person.dutch_below)
     if action in ("ics", "nl"):
         refusal, view = await service.view(context.session, reminder_id, context.person.id, now,
-                                           with_dutch=action == "nl")
+                                           with_dutch=action == "nl", reader=reader)
     else:
         answer, children = ((Answer.YES, int(action[1:])) if action.startswith("c")
                             else (Answer(action), None))
         refusal, view, change = await service.decide(
-            context.session, reminder_id, context.person.id, answer, now, children)
+            context.session, reminder_id, context.person.id, answer, now, children,
+            reader=reader)
     if refusal is not None or view is None:
         await query.answer(refusal_text(refusal or Refusal.UNKNOWN), show_alert=True)
         return

@@ -84,17 +84,27 @@ async def _occurrence(session: AsyncSession, reminder: Row[Any], tz: ZoneInfo = 
     return (data, found[0]) if found else None
 
 
+@dataclass(frozen=True)
+class Reader:
+    """What the reminder's text depends on of its parent (the door has read it already)."""
+
+    locale: str | None
+    dutch_below: bool
+
+
 async def view(session: AsyncSession, reminder_id: int, person_id: int, now: datetime,
-               *, with_dutch: bool = False) -> tuple[Refusal | None, ReminderView | None]:
+               *, with_dutch: bool = False, reader: Reader | None = None
+               ) -> tuple[Refusal | None, ReminderView | None]:
     """The reminder as its parent sees it now, or why they may not act on it. ``with_dutch``:
-    the Dutch original too (the 🇧🇪 button), whatever the parent's setting."""
+    the Dutch original too (the 🇧🇪 button), whatever the parent's setting. ``reader``: the
+    parent's language and setting, read here when not given."""
     refusal, current, _reminder, _rsvp_row = await _current(session, reminder_id, person_id, now,
-                                                            with_dutch=with_dutch)
+                                                            with_dutch=with_dutch, reader=reader)
     return refusal, current
 
 
 async def _current(session: AsyncSession, reminder_id: int, person_id: int, now: datetime,
-                   *, with_dutch: bool = False
+                   *, with_dutch: bool = False, reader: Reader | None = None
                    ) -> tuple[Refusal | None, ReminderView | None, Row[Any] | None,
                               Row[Any] | None]:
     """``view``, with the rows it read (``record`` changes them without reading them again)."""
@@ -104,8 +114,10 @@ async def _current(session: AsyncSession, reminder_id: int, person_id: int, now:
         return Refusal.UNKNOWN, None, None, None
     if reminder.person_id != person_id:
         return Refusal.NOT_YOURS, None, None, None
-    reader = (await session.execute(_READER, {"id": person_id})).first()
-    locale = (reader.locale if reader else None) or "nl"
+    if reader is None:
+        row = (await session.execute(_READER, {"id": person_id})).first()
+        reader = Reader(row.locale, bool(row.dutch_below)) if row else Reader(None, False)
+    locale = reader.locale or "nl"
     found = await _occurrence(session, reminder)
     if found is None:
         return Refusal.GONE, None, None, None
@@ -114,7 +126,7 @@ async def _current(session: AsyncSession, reminder_id: int, person_id: int, now:
         return Refusal.STARTED, None, None, None
     item = programme_item(data, occurrence, locale)
     # As the reminder was sent: with the Dutch original below for those who asked for it.
-    wants_dutch = with_dutch or bool(reader and reader.dutch_below)
+    wants_dutch = with_dutch or reader.dutch_below
     dutch = programme_item(data, occurrence, "nl") if wants_dutch and locale != "nl" else None
     rsvp = (await session.execute(_RSVP, {
         "activity_id": reminder.activity_id, "occurrence_start": reminder.occurrence_start,
@@ -136,14 +148,15 @@ class Change:
 
 
 async def decide(session: AsyncSession, reminder_id: int, person_id: int, answer: Answer,
-                 now: datetime, children: int | None = None
+                 now: datetime, children: int | None = None, *, reader: Reader | None = None
                  ) -> tuple[Refusal | None, ReminderView | None, Change | None]:
     """The reminder as it will look with this answer, and the change to keep; only reads.
 
     Apart from ``record``, so that a press can redraw its message before it writes: on
     SQLite a write holds the database's one writer until the commit, and Telegram's round
     trips would keep every other writer (the outbox sender too) waiting."""
-    refusal, current, reminder, rsvp = await _current(session, reminder_id, person_id, now)
+    refusal, current, reminder, rsvp = await _current(session, reminder_id, person_id, now,
+                                                      reader=reader)
     if refusal is not None or current is None:
         return refusal, None, None
     assert reminder is not None
