@@ -83,9 +83,11 @@ async def test_broadcast_to_three_schools_in_three_languages(
     assert not any("programı" in t for t in fake.texts(other.id))
     assert not any(t.startswith("Programma") for t in fake.texts(quiet.id))
 
-    # The progress line ends as the delivery report, edited in place.
+    # The progress line ends as the delivery report, edited in place, and a short message
+    # (which makes the phone ring) says it is done.
     await wait_until(lambda: (fake.message(greet.id, draft["message_id"]) or {}).get(
         "text", "").startswith("✅"), fake, 10)
+    await wait_until(lambda: greet.last_text().startswith("Het rondsturen is klaar."), fake, 10)
     async with db.session() as session:
         row = await session.scalar(select(Broadcast))
         assert row is not None and (row.status, row.total, row.sent) == ("done", 3, 3)
@@ -124,7 +126,8 @@ async def test_faults_during_a_broadcast(chat: Chat, fake: FakeTelegram, db: Dat
     while not await done():
         assert loop.time() < deadline
         await asyncio.sleep(0.1)
-    await asyncio.sleep(0.3)
+    # The coordinator is told it is done (after the row says so): before /broadcasts below.
+    await wait_until(lambda: greet.last_text().startswith("Het rondsturen is klaar."), fake, 10)
     # Exactly one copy each, none for the blocked parent, who is marked.
     assert all(fake.sent_count_per_chat()[p.id] == base[p.id] + 1 for p in others)
     async with db.session() as session:
