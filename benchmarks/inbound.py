@@ -285,6 +285,7 @@ class Measure:
     cpu: float  # seconds of CPU this process used meanwhile (all threads; the fake included)
     api_calls: int  # answered by the fake server meanwhile, getUpdates not counted
     statements: int | None  # SQL statements meanwhile (the bot only)
+    connections: int | None = None  # database connections opened meanwhile (the bot only)
 
     @property
     def rate(self) -> float:
@@ -303,7 +304,10 @@ class Measure:
         text = f"{self.api_calls / self.updates:.2f} API calls"
         if self.statements is not None:
             text += f" and {self.statements / self.updates:.1f} SQL statements"
-        return text + " per update"
+        text += " per update"
+        if self.connections is not None:
+            text += f"; {self.connections} database connections opened"
+        return text
 
     def breakdown(self) -> str:
         return "; ".join(
@@ -313,18 +317,25 @@ class Measure:
 
 
 class StatementCount:
-    """SQL statements the database engine executes (the bot's handlers, jobs and sender)."""
+    """SQL statements the database engine executes (the bot's handlers, jobs and sender), and
+    the connections it opens (a pool smaller than the work at once opens one per update)."""
 
     def __init__(self, db: Database) -> None:
         self.engine = db.engine.sync_engine
         self.count = 0
+        self.connections = 0
         event.listen(self.engine, "before_cursor_execute", self._note)
+        event.listen(self.engine, "connect", self._connected)
 
     def _note(self, *_args: Any) -> None:
         self.count += 1
 
+    def _connected(self, *_args: Any) -> None:
+        self.connections += 1
+
     def close(self) -> None:
         event.remove(self.engine, "before_cursor_execute", self._note)
+        event.remove(self.engine, "connect", self._connected)
 
 
 async def drive(fake: FakeTelegram, timing: Timing, parents: list[Parent], count: int,
@@ -338,6 +349,7 @@ async def drive(fake: FakeTelegram, timing: Timing, parents: list[Parent], count
     handled_before = len(timing.ended)
     calls_before = len(fake.calls)
     statements_before = statements.count if statements is not None else 0
+    connections_before = statements.connections if statements is not None else 0
     cpu = time.process_time()
     ids = queue_updates(fake, parents, count, script)
     deadline = time.monotonic() + 120.0 + count / 5
@@ -363,6 +375,8 @@ async def drive(fake: FakeTelegram, timing: Timing, parents: list[Parent], count
         by_action={action: times for action, times in by_action.items() if times}, cpu=cpu,
         api_calls=api_calls,
         statements=statements.count - statements_before if statements is not None else None,
+        connections=(statements.connections - connections_before if statements is not None
+                     else None),
     )
 
 

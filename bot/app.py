@@ -229,7 +229,7 @@ async def running(app: Application, *, polling: bool = True) -> AsyncIterator[Ap
 async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     if "db" not in app.bot_data:
-        db = Database.create(settings.database_url, pool_size=settings.db_pool_size,
+        db = Database.create(settings.database_url, pool_size=settings.pool_size(),
                              max_overflow=settings.db_max_overflow)
         try:
             await db.prepare()

@@ -23,6 +23,9 @@ from dotenv import dotenv_values
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_API_FILE_URL = "https://api.telegram.org/file/bot"
+# Connections the work beside updates holds at once: the outbox sender and the JobQueue's jobs
+# (reminders, broadcast progress, question escalation, the leader lease).
+BACKGROUND_CONNECTIONS = 4
 
 # What @BotFather hands out: the bot's numeric id, a colon, and a 35-character secret.
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
@@ -52,8 +55,10 @@ class Settings:
     webhook_secret: str = ""
     listen: str = "0.0.0.0"
     port: int = 8080
-    db_pool_size: int = 5
-    db_max_overflow: int = 5
+    # Database connections kept open (None: one per update handled at once, plus
+    # BACKGROUND_CONNECTIONS), and how many more may open for a burst (closed after it).
+    db_pool_size: int | None = None
+    db_max_overflow: int = 4
     # Updates handled at once (of different chats; one chat's always in order, see
     # bot/update_order.py). None: 8, each holding a connection of the pool while it runs. On
     # SQLite the writers among them take turns (storage/sqlite_driver.py); the readers and the
@@ -92,8 +97,8 @@ class Settings:
             coordinator_ids=_parse_ids(values.get("COORDINATOR_IDS", "")),
             timezone=_parse_timezone(values.get("TIMEZONE", "").strip() or "Europe/Brussels"),
             **_webhook_settings(values),
-            db_pool_size=_parse_int(values, "DB_POOL_SIZE", 5),
-            db_max_overflow=_parse_int(values, "DB_MAX_OVERFLOW", 5),
+            db_pool_size=_parse_int(values, "DB_POOL_SIZE", 0) or None,
+            db_max_overflow=_parse_int(values, "DB_MAX_OVERFLOW", 4),
             update_concurrency=_parse_int(values, "UPDATE_CONCURRENCY", 0) or None,
             escalate_after_hours=_parse_number(values, "ESCALATE_AFTER_HOURS") or 4.0,
             question_retention_days=_parse_int(values, "QUESTION_RETENTION_DAYS", 180),
@@ -108,6 +113,14 @@ class Settings:
         if self.update_concurrency is not None:
             return self.update_concurrency
         return 8
+
+    def pool_size(self) -> int:
+        """Connections kept open: with fewer than the updates handled at once plus the
+        background work, a busy minute opens and closes a connection per update (about
+        0.4 ms each on SQLite, which also reads its schema again; more on PostgreSQL)."""
+        if self.db_pool_size is not None:
+            return self.db_pool_size
+        return self.concurrent_updates() + BACKGROUND_CONNECTIONS
 
     def outbox_options(self) -> dict[str, Any]:
         """The OutboxSender's keyword arguments set by OUTBOX_* (none: its defaults)."""

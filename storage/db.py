@@ -113,15 +113,20 @@ class Database:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def create(cls, url: str, *, pool_size: int = 5, max_overflow: int = 5) -> Database:
+    def create(cls, url: str, *, pool_size: int = 12, max_overflow: int = 4) -> Database:
+        """``pool_size``: connections kept open, at least the updates handled at once plus the
+        background work (``Settings.pool_size``): a connection beyond it is closed when given
+        back, so a smaller pool opens one per update on a busy minute."""
         ensure_sqlite_folder(url)
         # hide_parameters: an error in the log never shows names or message texts.
         options: dict[str, Any] = {"hide_parameters": True}
+        parsed = make_url(url)
+        if parsed.database not in (None, "", ":memory:"):  # in memory: one connection, shared
+            options.update(pool_size=pool_size, max_overflow=max_overflow)
         if not url.startswith("sqlite"):
             # pool_pre_ping: a connection the database dropped (a restart, a failover) is
             # replaced instead of failing the next update.
-            options.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
-        parsed = make_url(url)
+            options["pool_pre_ping"] = True
         if parsed.get_backend_name() == "sqlite":
             # SQLite runs on the loop's own thread: see storage/sqlite_driver.py for why.
             options["async_creator"] = sqlite_driver.creator(parsed.database)

@@ -98,3 +98,14 @@ def test_eight_updates_side_by_side_unless_chosen() -> None:
     assert Settings.from_env(chosen, env_file=None).concurrent_updates() == 3
     with pytest.raises(ConfigError, match="UPDATE_CONCURRENCY"):
         Settings.from_env({**env, "UPDATE_CONCURRENCY": "lots"}, env_file=None)
+
+
+def test_a_connection_kept_open_for_each_update_handled_at_once_and_the_background() -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN}
+    assert Settings.from_env(env, env_file=None).pool_size() == 8 + 4
+    assert Settings.from_env({**env, "UPDATE_CONCURRENCY": "20"}, env_file=None).pool_size() == 24
+    chosen = Settings.from_env({**env, "DB_POOL_SIZE": "3", "DB_MAX_OVERFLOW": "1"},
+                               env_file=None)
+    assert (chosen.pool_size(), chosen.db_max_overflow) == (3, 1)
+    with pytest.raises(ConfigError, match="DB_POOL_SIZE"):
+        Settings.from_env({**env, "DB_POOL_SIZE": "0"}, env_file=None)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -176,3 +176,32 @@ async def test_autocommit_as_sqlalchemy_sets_it(tmp_path: Path) -> None:
                 await other.execute(text("INSERT INTO t VALUES (2)"))  # no lock left held
     finally:
         await engine.dispose()
+
+
+async def test_a_busy_minute_reuses_the_connections_it_opened(sqlite: Database) -> None:
+    """Twelve sessions at once, again and again, open twelve connections in all: a connection
+    beyond the pool would be closed when given back and opened again (SQLite then reads its
+    schema again), once per update on a busy minute."""
+    opened = 0
+
+    def count(*_args: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    event.listen(sqlite.engine.sync_engine, "connect", count)
+
+    async def one() -> None:
+        async with sqlite.session() as session:
+            await session.execute(text("SELECT count(*) FROM notes"))
+            await asyncio.sleep(0.001)  # all twelve hold their connection at once
+
+    for _ in range(5):
+        await asyncio.gather(*(one() for _ in range(12)))
+    assert opened <= 12
+
+
+async def test_an_in_memory_database_works_without_a_pool_size() -> None:
+    database = Database.create("sqlite+aiosqlite://")
+    async with database.session() as session:
+        assert await session.scalar(text("SELECT 1")) == 1
+    await database.close()
