@@ -4,6 +4,7 @@ and an invite link's rules (once, for seven days)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -187,3 +188,11 @@ async def test_an_invite_works_once_and_for_seven_days(db: Database) -> None:
             InviteOutcome.USED
         roles = {p.id: p.role for p in await session.scalars(select(Person))}
         assert roles == {late: "parent", first: "brugfiguur", second: "parent"}
+
+
+def test_a_schools_contact_is_found_in_the_team() -> None:
+    ayse = replace(member(1, "Ayşe", {"tr"}), contact_for=(3, 5))
+    team = [member(2, "An", {"nl"}), ayse]
+    assert staff.contact_of(team, 5) == 1
+    assert staff.contact_of(team, 4) is None  # no contact, or one who left the team
+    assert staff.contact_of(team, None) is None  # a parent without a school

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.i18n import LANGUAGE_NAMES, N_, _
+from bot.i18n import LANGUAGE_NAMES, N_, _, current_locale
 from bot.services.people import SchoolView
 
 # Callback data: "<flow>:<action>[:<argument>]"; each handler's pattern accepts only its own.
@@ -50,6 +51,12 @@ def main_action_for(text: str) -> MainAction | None:
 
 def main_keyboard() -> ReplyKeyboardMarkup:
     """Asking a question gets the whole first row: it is what parents need most."""
+    return _main_keyboard(current_locale())
+
+
+@functools.cache
+def _main_keyboard(locale: str) -> ReplyKeyboardMarkup:
+    # Built once per language: most answers carry it, and Telegram objects are frozen.
     captions = [KeyboardButton(action.caption()) for action in MAIN_ACTIONS]
     rest = captions[1:]
     rows = [captions[:1], *(rest[i : i + 2] for i in range(0, len(rest), 2))]

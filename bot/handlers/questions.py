@@ -58,9 +58,9 @@ async def topic_button(update: Update, context: BotContext) -> None:
     # The message first, the draft after: a press on a message that cannot be redrawn
     # changes nothing (the door), and the Telegram calls do not hold SQLite's one writer.
     await query.edit_message_text(f"{topic_question()}\n\n✅ {topic_label(topic)}")
-    draft = await questions.choose_topic(context.session, person.id, topic,
-                                         person.locale or "nl", context.now())
-    if await questions.parent_message_count(context.session, draft.id):
+    draft, messages = await questions.choose_topic(context.session, person.id, topic,
+                                                   person.locale or "nl", context.now())
+    if messages:
         await _open(update, context, draft.id)
     else:
         await context.session.commit()

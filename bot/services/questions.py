@@ -161,17 +161,20 @@ async def open_questions(session: AsyncSession, assignee_id: int | None = None,
 
 
 async def choose_topic(session: AsyncSession, parent_id: int, topic: Topic, locale: str,
-                       now: datetime) -> Question:
-    """The parent picked a topic: their draft gets it (messages sent before it are kept)."""
+                       now: datetime) -> tuple[Question, int]:
+    """The parent picked a topic: their draft gets it (messages sent before it are kept).
+    Returns the draft and how many messages of the parent it holds."""
     draft = await current(session, parent_id, DRAFT)
     if draft is None:
         draft = Question(parent_id=parent_id, locale=locale, topic=topic.value, status=DRAFT,
                          school_id=await _first_school(session, parent_id), created_at=now)
         session.add(draft)
+        await session.flush()
+        return draft, 0  # new: nothing to count
     draft.topic = topic.value
     draft.locale = locale
     await session.flush()
-    return draft
+    return draft, await parent_message_count(session, draft.id)
 
 
 async def add_parent_message(session: AsyncSession, parent_id: int, locale: str,
@@ -232,7 +235,7 @@ async def open_question(session: AsyncSession, question_id: int, now: datetime,
     question = await session.get(Question, question_id)
     assert question is not None and question.status == DRAFT and question.topic
     members = await staff.team(session)
-    contact = await staff.school_contact(session, question.school_id)
+    contact = staff.contact_of(members, question.school_id)
     chosen = route(question.locale, contact, candidates(members), now)
     question.status = OPEN
     question.opened_at = now
@@ -335,12 +338,12 @@ async def _send_card(session: AsyncSession, question: Question, recipient: Recip
         select(QuestionMessage).where(QuestionMessage.question_id == question.id,
                                       QuestionMessage.from_parent.is_(True))
         .order_by(QuestionMessage.id)))
-    first_name = await session.scalar(select(Person.first_name)
-                                      .where(Person.id == question.parent_id))
-    assert first_name is not None
-    school_name = (await session.scalar(select(School.name)
-                                        .where(School.id == question.school_id))
-                   if question.school_id else None)
+    names = (await session.execute(
+        select(Person.first_name, School.name)
+        .outerjoin(School, School.id == question.school_id)
+        .where(Person.id == question.parent_id))).first()
+    assert names is not None
+    first_name, school_name = names
     card = Card(question.id, first_name, question.locale, school_name,
                 question.topic, question.opened_at or now, now, recipient.locale, escalated)
     text, markup = render_card(card)
@@ -498,7 +501,7 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
         await session.refresh(question)
         previous = question.assignee_id
         members = await staff.team(session)
-        contact = await staff.school_contact(session, question.school_id)
+        contact = staff.contact_of(members, question.school_id)
         exclude = [previous] if previous is not None else []
         chosen = route(question.locale, contact, candidates(members), now, exclude=exclude)
         if chosen.assignee_id is not None or previous is not None:  # else: flagged only

@@ -10,6 +10,7 @@ Usage::
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -122,10 +123,10 @@ async def set_contact(session: AsyncSession, school_id: int, person_id: int | No
                           .values(contact_id=person_id))
 
 
-async def school_contact(session: AsyncSession, school_id: int | None) -> int | None:
-    if school_id is None:
-        return None
-    return await session.scalar(select(School.contact_id).where(School.id == school_id))
+def contact_of(members: Sequence[StaffMember], school_id: int | None) -> int | None:
+    """The school's fixed contact among the team (``team()`` read who is whose)."""
+    return next((m.id for m in members if school_id is not None and school_id in m.contact_for),
+                None)
 
 
 # Every question a parent opens reads the whole team: plain Core rows, built once (ORM
