@@ -205,3 +205,11 @@ async def test_an_in_memory_database_works_without_a_pool_size() -> None:
     async with database.session() as session:
         assert await session.scalar(text("SELECT 1")) == 1
     await database.close()
+
+
+async def test_commits_do_not_wait_for_the_disk_in_wal_mode(sqlite: Database) -> None:
+    """synchronous=NORMAL with WAL: a killed process keeps every commit (the crash test), and
+    the loop does not stop for an fsync at each one."""
+    async with sqlite.session() as session:
+        assert await session.scalar(text("PRAGMA journal_mode")) == "wal"
+        assert await session.scalar(text("PRAGMA synchronous")) == 1  # NORMAL
