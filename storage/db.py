@@ -121,12 +121,14 @@ class Database:
     def create(cls, url: str, *, pool_size: int = 12, max_overflow: int = 4) -> Database:
         """``pool_size``: connections kept open, at least the updates handled at once plus the
         background work (``Settings.pool_size``): a connection beyond it is closed when given
-        back, so a smaller pool opens one per update on a busy minute."""
+        back, so a smaller pool keeps opening new ones on a busy minute."""
         ensure_sqlite_folder(url)
         # hide_parameters: an error in the log never shows names or message texts.
         options: dict[str, Any] = {"hide_parameters": True}
         parsed = make_url(url)
-        if parsed.database not in (None, "", ":memory:"):  # in memory: one connection, shared
+        in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (
+            None, "", ":memory:")
+        if not in_memory:  # SQLite in memory has one connection, shared
             options.update(pool_size=pool_size, max_overflow=max_overflow)
         if not url.startswith("sqlite"):
             # pool_pre_ping: a connection the database dropped (a restart, a failover) is

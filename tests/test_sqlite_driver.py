@@ -181,7 +181,7 @@ async def test_autocommit_as_sqlalchemy_sets_it(tmp_path: Path) -> None:
 async def test_a_busy_minute_reuses_the_connections_it_opened(sqlite: Database) -> None:
     """Twelve sessions at once, again and again, open twelve connections in all: a connection
     beyond the pool would be closed when given back and opened again (SQLite then reads its
-    schema again), once per update on a busy minute."""
+    schema again)."""
     opened = 0
 
     def count(*_args: object) -> None:
