@@ -191,6 +191,9 @@ async def test_photo_announcement_and_a_file_import_after_it(
     async with db.session() as session:
         statuses = list(await session.scalars(select(Broadcast.status).order_by(Broadcast.id)))
         assert statuses[0] == "cancelled"
+    # The coordinator is told it is done (a message of its own, after the report): before
+    # the file below, whose one answer is counted.
+    await wait_until(lambda: greet.last_text().startswith("Het rondsturen is klaar."), fake, 10)
 
     # Nothing awaits any more: a file from the coordinator is a programme import again.
     [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
