@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, event, func, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -60,11 +60,18 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def ensure_sqlite_folder(url: str) -> None:
-    """Create the folder of an SQLite file (``./data/`` by default) on first start."""
+def sqlite_file(url: str | URL) -> str | None:
+    """The file of an SQLite database; None for SQLite in memory and for other databases."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return parsed.database
+    return None
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    """Create the folder of an SQLite file (``./data/`` by default) on first start."""
+    if (path := sqlite_file(url)) is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -126,9 +133,8 @@ class Database:
         # hide_parameters: an error in the log never shows names or message texts.
         options: dict[str, Any] = {"hide_parameters": True}
         parsed = make_url(url)
-        in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (
-            None, "", ":memory:")
-        if not in_memory:  # SQLite in memory has one connection, shared
+        if parsed.get_backend_name() != "sqlite" or sqlite_file(parsed) is not None:
+            # (SQLite in memory has one connection, shared: no pool to size.)
             options.update(pool_size=pool_size, max_overflow=max_overflow)
         if not url.startswith("sqlite"):
             # pool_pre_ping: a connection the database dropped (a restart, a failover) is
