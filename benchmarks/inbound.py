@@ -318,7 +318,7 @@ class Measure:
 
 class StatementCount:
     """SQL statements the database engine executes (the bot's handlers, jobs and sender), and
-    the connections it opens (a pool smaller than the work at once opens one per update)."""
+    the connections it opens (a pool smaller than the work at once keeps opening new ones)."""
 
     def __init__(self, db: Database) -> None:
         self.engine = db.engine.sync_engine
