@@ -53,6 +53,12 @@ UNEDITABLE = ("no text in the message to edit", "no caption in the message to ed
               "message can't be edited", "message to edit not found")
 
 
+def not_modified(problem: BadRequest) -> bool:
+    """Telegram refused an edit that would show what the message shows already (a double
+    tap, a progress line that did not move): nothing is wrong."""
+    return "not modified" in str(problem).lower()
+
+
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """The typed context: settings and database from the application, the rest per update."""
 
@@ -128,7 +134,7 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
                         result = await handler(update, context)
                     except BadRequest as problem:
                         reason = str(problem).lower()
-                        if "not modified" in reason:
+                        if not_modified(problem):
                             # A double tap redraws what the message already shows: keep
                             # what the press changed.
                             result = None

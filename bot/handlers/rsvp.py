@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.handlers.door import BotContext, door
+from bot.handlers.door import BotContext, door, not_modified
 from bot.handlers.programme_text import escape, item_text
 from bot.handlers.sending import send_long
 from bot.handlers.settings import original_headings
@@ -165,7 +165,7 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
         await query.edit_message_text(reminder_text(view), parse_mode=ParseMode.HTML,
                                       reply_markup=reminder_keyboard(view))
     except BadRequest as problem:
-        if "not modified" not in str(problem).lower():
+        if not not_modified(problem):
             raise  # the door tells a stale button from a failure
         # A double tap: the message shows this answer already; it is kept all the same.
     assert change is not None

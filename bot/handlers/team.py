@@ -27,7 +27,7 @@ from babel.dates import get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.handlers.door import BotContext, door
+from bot.handlers.door import BotContext, door, not_modified
 from bot.i18n import (
     LANGUAGE_NAMES,
     SUPPORTED_LOCALES,
@@ -341,7 +341,7 @@ async def _show(update: Update, screen: Screen) -> None:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as problem:
         # Two quick taps that end where they began: nothing to redraw.
-        if "not modified" not in str(problem).lower():
+        if not not_modified(problem):
             raise
 
 

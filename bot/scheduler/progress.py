@@ -12,6 +12,7 @@ import logging
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes, Job
 
+from bot.handlers.door import not_modified
 from bot.i18n import _, use_locale
 from bot.services import broadcast as service
 from bot.services.outbox import Progress
@@ -66,7 +67,7 @@ async def _edit(context: ContextTypes.DEFAULT_TYPE, item: service.BroadcastView,
                                             message_id=item.status_message_id)
     except BadRequest as problem:
         # "message is not modified": nothing moved since the last round.
-        if "not modified" not in str(problem).lower():
+        if not not_modified(problem):
             log.warning("progress line of broadcast %s not edited: %s", item.id,
                         type(problem).__name__)
     except TelegramError as problem:
