@@ -133,18 +133,19 @@ class Database:
         # hide_parameters: an error in the log never shows names or message texts.
         options: dict[str, Any] = {"hide_parameters": True}
         parsed = make_url(url)
-        if parsed.get_backend_name() != "sqlite" or sqlite_file(parsed) is not None:
+        sqlite = parsed.get_backend_name() == "sqlite"
+        if not sqlite or sqlite_file(parsed) is not None:
             # (SQLite in memory has one connection, shared: no pool to size.)
             options.update(pool_size=pool_size, max_overflow=max_overflow)
-        if not url.startswith("sqlite"):
+        if sqlite:
+            # SQLite runs on the loop's own thread: see storage/sqlite_driver.py for why.
+            options["async_creator"] = sqlite_driver.creator(parsed.database)
+        else:
             # pool_pre_ping: a connection the database dropped (a restart, a failover) is
             # replaced instead of failing the next update.
             options["pool_pre_ping"] = True
-        if parsed.get_backend_name() == "sqlite":
-            # SQLite runs on the loop's own thread: see storage/sqlite_driver.py for why.
-            options["async_creator"] = sqlite_driver.creator(parsed.database)
         engine = create_async_engine(url, **options)
-        if engine.dialect.name == "sqlite":
+        if sqlite:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return cls(url, engine)
 
