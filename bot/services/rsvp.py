@@ -107,7 +107,7 @@ async def _current(session: AsyncSession, reminder_id: int, person_id: int, now:
                    *, with_dutch: bool = False, reader: Reader | None = None
                    ) -> tuple[Refusal | None, ReminderView | None, Row[Any] | None,
                               Row[Any] | None]:
-    """``view``, with the rows it read (``record`` changes them without reading them again)."""
+    """``view``, with the rows it read (``decide`` builds its change from them, unread again)."""
     await flush_pending(session)
     reminder = (await session.execute(_REMINDER, {"id": reminder_id})).first()
     if reminder is None:
