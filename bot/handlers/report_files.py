@@ -20,10 +20,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from bot.handlers.programme_text import KIND_LABELS
 from bot.handlers.question_texts import TOPIC_LABELS
 from bot.i18n import (
@@ -133,6 +129,11 @@ def tables(report: Report) -> list[Table]:
 
 
 def xlsx_bytes(parts: list[Table]) -> bytes:
+    # Imported here: openpyxl took a tenth of the bot's start-up, for a monthly report.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     workbook.remove(workbook.active)  # type: ignore[arg-type]
     for title, rows in parts:

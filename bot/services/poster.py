@@ -30,13 +30,17 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import pypdfium2
-import segno
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from bot.i18n import LANGUAGE_NAMES, N_, SUPPORTED_LOCALES, _, use_locale
 from bot.services.people import SchoolView
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+# fpdf2, PDFium and segno are imported where a poster is made: together with what they bring
+# (numpy, fontTools, Pillow) they took a third of the bot's start-up, for a command the
+# coordinator uses once a school year.
 
 FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 PNG_DPI = 200  # print quality for an A4 sheet; about 1650 x 2340 pixels
@@ -87,6 +91,8 @@ def invitation(locale: str) -> list[str]:
 def _qr_png(link: str) -> io.BytesIO:
     """The QR code as a crisp black-and-white PNG (one pixel per module, scaled up)."""
     # Error correction "Q": a fold, a staple or a coffee stain still scans.
+    import segno
+
     buffer = io.BytesIO()
     segno.make(link, error="q", micro=False).save(buffer, kind="png", scale=20, border=0)
     buffer.seek(0)
@@ -94,6 +100,8 @@ def _qr_png(link: str) -> io.BytesIO:
 
 
 def _document() -> FPDF:
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
@@ -144,6 +152,8 @@ def poster_pdf(school: SchoolView, link: str) -> bytes:
 
 def pdf_to_png(pdf: bytes, dpi: int = PNG_DPI) -> bytes:
     """The first page of a PDF as a PNG."""
+    import pypdfium2
+
     with _pdfium_lock:
         document = pypdfium2.PdfDocument(pdf)
         try:
