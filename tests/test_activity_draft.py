@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 from bot.services.activity_draft import (
     BAD_DATE,
     BAD_TIME,
+    CLOCKS_SKIP,
     END_NOT_AFTER_START,
     PAST_DATE,
     STEPS,
@@ -20,11 +21,12 @@ from bot.services.activity_draft import (
     missing_languages,
     next_step,
     schools_chosen,
+    skips_clock,
     to_activity,
     toggle_school,
 )
 from bot.services.importer import parse_date, parse_time
-from bot.services.programme import Kind, LocalText, Place
+from bot.services.programme import Kind, LocalText, Place, skipped_by_clocks
 
 TODAY = date(2026, 11, 22)
 
@@ -69,6 +71,37 @@ def test_typed_answers_are_checked() -> None:
     assert data["texts"] == {"nl": {"title": "Kinderyoga", "description": "Rustig bewegen."},
                              "tr": {"title": "Çocuk yogası"}}
     assert missing_languages(data) == ["pa"]
+
+
+def test_no_clock_shows_2_30_on_the_night_summer_time_starts() -> None:
+    # 28 March 2027: Brussels goes from 2:00 straight to 3:00; 31 October 2027 back.
+    spring = date(2027, 3, 28)
+    assert skipped_by_clocks(spring, time(2, 30)) and skipped_by_clocks(spring, time(2, 0))
+    assert not skipped_by_clocks(spring, time(1, 59))
+    assert not skipped_by_clocks(spring, time(3, 0))
+    assert not skipped_by_clocks(date(2027, 10, 31), time(2, 30))  # twice, but it exists
+    assert not skipped_by_clocks(date(2027, 3, 27), time(2, 30))
+
+
+def test_a_time_the_clocks_skip_is_refused_at_every_step() -> None:
+    today = date(2027, 3, 20)
+    data, problem = answer({}, "date", "28/03/2027", today=today)
+    assert problem is None
+    data, problem = answer(data, "start", "01:30")
+    assert problem is None
+    # The end at 2:45 would be stored before the start (and 3:45 summer time).
+    assert answer(data, "end", "02:45") == (data, CLOCKS_SKIP)
+    assert answer(data, "end", "03:15")[1] is None
+    assert answer(data, "start", "2u30") == (data, CLOCKS_SKIP)
+    # A day changed afterwards, under a time that day does not have.
+    other = {**data, "date": "2027-03-27", "start": "02:30", "end": "04:00"}
+    assert answer(other, "date", "28/03/2027", today=today) == (other, CLOCKS_SKIP)
+    assert skips_clock({**other, "date": "2027-03-28"})
+    assert not skips_clock(other)
+    # A calendar event over several days ends on a later day: that day's clock counts.
+    night = {"date": "2027-03-27", "start": "20:00", "end": "02:30", "span_days": 1}
+    assert skips_clock(night)
+    assert not skips_clock({**night, "span_days": 2})
 
 
 def test_schools_toggle_and_all() -> None:

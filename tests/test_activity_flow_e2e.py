@@ -3,10 +3,13 @@ parents see it in their week, in their language or in Dutch, marked."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from storage.db import Database
 from storage.models import Activity, ActivityDraft
+from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
 from tests.test_programme_e2e import activity_count, coordinator_of, onboard
@@ -138,3 +141,55 @@ async def test_cancel_drops_the_draft(chat: Chat, db: Database) -> None:
     [reply] = await greet.says("hallo")
     assert "Gebruik de knoppen" in reply["text"]
     assert await activity_count(db) == 0
+
+
+
+async def test_a_time_the_clocks_skip_is_refused(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """28 March 2027, the night summer time starts: no clock in Brussels shows 2:30."""
+    clock.moment = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)
+    greet = await coordinator_of(chat)
+    await greet.says("/activity")
+    await greet.taps("➕ Nieuwe activiteit")
+    await greet.taps("🌳 Open activiteit")
+    await greet.taps("Alle scholen")
+    await greet.taps("✔️ Klaar")
+    [ask] = await greet.taps("zo 28 mrt")
+    assert ask["text"] == ASK_START
+    hint, again = await greet.says("2u30")
+    assert hint["text"] == ("Die nacht gaat de klok van 2:00 naar 3:00 (zomertijd). Dit uur "
+                            "bestaat die dag dus niet. Kies een ander uur.")
+    assert again["text"] == ASK_START
+    await greet.says("01:30")
+    hint, _again = await greet.says("02:45")
+    assert hint["text"].startswith("Die nacht gaat de klok van 2:00 naar 3:00")
+    [ask] = await greet.says("03:30")
+    assert ask["text"].startswith("Waar vindt het plaats?")
+
+    # The same hours on the day before, then that day changed to the 28th: refused too.
+    await greet.taps("✖️ Annuleren")
+    await greet.says("/activity")
+    await greet.taps("➕ Nieuwe activiteit")
+    await greet.taps("🌳 Open activiteit")
+    await greet.taps("Alle scholen")
+    await greet.taps("✔️ Klaar")
+    await greet.taps("za 27 mrt")
+    await greet.says("02:30")
+    await greet.says("04:00")
+    await greet.says("Bibliotheek")
+    await greet.taps("⏭ Overslaan")
+    await greet.says("Vertelnacht")
+    await greet.taps("⏭ Overslaan")
+    await greet.taps("🇧🇪 Alleen Nederlands")
+    await greet.taps("🇧🇪 Alleen Nederlands")
+    await greet.taps("⏭ Overslaan")
+    await greet.taps("⏭ Overslaan")
+    [summary] = await greet.taps("⏭ Overslaan")
+    assert "zaterdag 27 maart 2027, 02:30–04:00" in summary["text"]
+    [draft] = await drafts(db)
+    await greet.presses(summary, f"ad:{draft.id}:e:date")
+    await greet.taps("zo 28 mrt")
+    assert greet.alerts()[-1].startswith("Die nacht gaat de klok van 2:00 naar 3:00")
+    [draft] = await drafts(db)
+    assert draft.awaiting == "date" and '"date": "2027-03-27"' in draft.data

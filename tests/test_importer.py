@@ -195,6 +195,11 @@ def error_of(**changes: str) -> RowError:
         ({"end": "half vier"}, "end", importer.MSG_BAD_TIME, {"value": "half vier"}),
         ({"end": "13:00"}, "end", importer.MSG_END_NOT_AFTER_START, {}),
         ({"end": "14:00"}, "end", importer.MSG_END_NOT_AFTER_START, {}),
+        # 28 March 2027: Brussels goes from 2:00 straight to 3:00 (summer time).
+        ({"date": "2027-03-28", "start": "02:30", "end": "04:00"}, "start",
+         importer.MSG_CLOCKS_SKIP, {"value": "02:30"}),
+        ({"date": "2027-03-28", "start": "01:00", "end": "02:15"}, "end",
+         importer.MSG_CLOCKS_SKIP, {"value": "02:15"}),
         ({"repeat": "FREQ=SOMETIMES"}, "repeat", importer.MSG_BAD_RRULE,
          {"value": "FREQ=SOMETIMES"}),
         ({"repeat": "FREQ=HOURLY"}, "repeat", importer.MSG_BAD_RRULE, {"value": "FREQ=HOURLY"}),

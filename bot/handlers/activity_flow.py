@@ -81,6 +81,8 @@ def problem_text(problem: str, text: str) -> str:
         service.PAST_DATE: _("That day has already passed."),
         service.BAD_TIME: _("“{value}” is not a time. Type it like 14:00."),
         service.END_NOT_AFTER_START: _("The end must be after the start."),
+        service.CLOCKS_SKIP: _("That night the clocks go forward from 2:00 to 3:00, so this "
+                               "time does not exist on that day. Choose another one."),
     }.get(problem, "").format(value=text.strip()[:40])
 
 
@@ -412,6 +414,9 @@ async def next_question(update: Update, context: BotContext, draft: DraftView,
             day = service.day_of(action[2:])
             assert day is not None
             data = {**data, "date": day.isoformat()}
+            if service.skips_clock(data):
+                await query.answer(problem_text(service.CLOCKS_SKIP, ""), show_alert=True)
+                return
         following, data = service.advance(data, step)
     draft = await service.store(context.session, draft.id, following, data)
     await query.answer()

@@ -76,6 +76,7 @@ BAD_DATE = "bad_date"
 PAST_DATE = "past_date"
 BAD_TIME = "bad_time"
 END_NOT_AFTER_START = "end_not_after_start"
+CLOCKS_SKIP = "clocks_skip"  # a start or end at 2:30 on the night summer time starts
 TOO_LONG = "too_long"
 USE_BUTTONS = "use_buttons"
 # Problems with Save of an edit: the activity changed (a file import, a cancellation) or is
@@ -215,6 +216,18 @@ def parts_offered(data: Mapping[str, Any]) -> list[str]:
     return [part for part in PARTS if not (part == "date" and data.get("rrule"))]
 
 
+def skips_clock(data: Mapping[str, Any], tz: ZoneInfo = BRUSSELS) -> bool:
+    """Whether the draft's start or end is a time no clock shows on its day (see
+    ``programme.skipped_by_clocks``)."""
+    if not data.get("date"):
+        return False
+    day = date.fromisoformat(data["date"])
+    # An activity imported over several days ends ``span_days`` after its first day.
+    days = {"start": day, "end": day + timedelta(days=int(data.get("span_days") or 0))}
+    return any(programme_service.skipped_by_clocks(days[key], time.fromisoformat(data[key]), tz)
+               for key in days if data.get(key))
+
+
 def _ends_after_start(data: Mapping[str, Any], end: str) -> bool:
     # An activity imported over several days (a calendar event) ends on a later day.
     return bool(data.get("span_days")) or time.fromisoformat(end) > time.fromisoformat(
@@ -244,6 +257,8 @@ def answer(data: Mapping[str, Any], step: str, text: str, *,
         if today is not None and day < today:
             return new, PAST_DATE
         new["date"] = day.isoformat()
+        if skips_clock(new):
+            return dict(data), CLOCKS_SKIP
     elif step in ("start", "end"):
         clock = parse_time(text)
         if clock is None:
@@ -251,6 +266,8 @@ def answer(data: Mapping[str, Any], step: str, text: str, *,
         if step == "end" and not _ends_after_start(data, clock.isoformat()):
             return new, END_NOT_AFTER_START
         new[step] = clock.strftime("%H:%M")
+        if skips_clock(new):
+            return dict(data), CLOCKS_SKIP
     else:
         if len(text) > max_length(step):
             return new, TOO_LONG

@@ -104,6 +104,7 @@ from bot.services.programme import (
     Place,
     occurrence_on,
     recurrence_rule,
+    skipped_by_clocks,
 )
 from storage import programme as repo
 from storage.db import SCHOOLS_FILE
@@ -138,6 +139,8 @@ MSG_UNKNOWN_SCHOOL = N_("Unknown school code “{value}”.")
 MSG_BAD_DATE = N_("“{value}” is not a date. Write it as 2026-10-21 or 21/10/2026.")
 MSG_BAD_TIME = N_("“{value}” is not a time. Write it as 14:00.")
 MSG_END_NOT_AFTER_START = N_("The end is not after the start.")
+MSG_CLOCKS_SKIP = N_("{value} does not exist on this day: the clocks go forward from 2:00 "
+                     "to 3:00. Choose another time.")
 MSG_BAD_RRULE = N_(
     "“{value}” is not a repeat rule. Example: FREQ=WEEKLY;BYDAY=WE;UNTIL=20270630"
 )
@@ -400,9 +403,14 @@ def _parse_row(row: _Row, known: Collection[str], tz: ZoneInfo) -> ActivityData 
     end = row.parsed("end", _time, MSG_BAD_TIME)
     starts_at = ends_at = None
     if day and start and end:
-        starts_at, ends_at = _local(day, start, tz), _local(day, end, tz)
-        if ends_at <= starts_at:
-            row.error("end", MSG_END_NOT_AFTER_START)
+        skipped = [(column, clock) for column, clock in (("start", start), ("end", end))
+                   if skipped_by_clocks(day, clock, tz)]
+        for column, clock in skipped:
+            row.error(column, MSG_CLOCKS_SKIP, value=f"{clock:%H:%M}")
+        if not skipped:
+            starts_at, ends_at = _local(day, start, tz), _local(day, end, tz)
+            if ends_at <= starts_at:
+                row.error("end", MSG_END_NOT_AFTER_START)
 
     rule = row.text("repeat") or None
     if rule and starts_at:

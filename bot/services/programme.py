@@ -172,6 +172,15 @@ def _aware(local: datetime, tz: ZoneInfo) -> datetime:
     return local.replace(tzinfo=tz).astimezone(UTC)
 
 
+def skipped_by_clocks(day: date, clock: time, tz: ZoneInfo = BRUSSELS) -> bool:
+    """Whether no clock shows ``clock`` on ``day``: the night summer time starts, Brussels
+    goes from 2:00 straight to 3:00. Such a start would be stored an hour late, and an end
+    at 3:00 would come before it."""
+    local = datetime.combine(day, clock, tz)
+    return local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != local.replace(
+        tzinfo=None)
+
+
 def _starts_between(
     activity: ActivityData, lo: datetime, hi: datetime, tz: ZoneInfo
 ) -> list[datetime]:
