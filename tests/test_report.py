@@ -204,7 +204,7 @@ async def test_every_figure_of_the_workbook_is_counted_by_hand(db: Database) -> 
         open_activity = _(KIND_LABELS[Kind.OPEN_ACTIVITY][1])
         all_schools = _("All schools")
     book = load_workbook(io.BytesIO(files.xlsx))
-    assert len(book.worksheets) == 4
+    assert len(book.worksheets) == 5
 
     schools = sheet_rows(book, 0)
     assert len(schools[0]) == 4
@@ -254,6 +254,18 @@ async def test_every_figure_of_the_workbook_is_counted_by_hand(db: Database) -> 
         # brugfiguur is no parent). Stopped: p3, and the erased p5. Erased: p5.
         ["2026-10", 4, 4, 4, 0, 1, 1, 2, 0, 0, 0, 0, 1, 2, 1, 3, 90.0, 240.0, 1, 3, 2, 1],
     ]
+
+    # Per school and month: nothing from May to August; in September the Septemberfeest
+    # (Klim-op only) reached p1 and p2, both coming, and p1 asked on the 30th at 23:30.
+    names = await school_names(db)
+    september = {SCHOOL_NAMES["klimop"]: [2, 2, 1]}
+    by_month = [[month, name, 0, 0, 0]
+                for month in ("2026-05", "2026-06", "2026-07", "2026-08") for name in names]
+    by_month += [["2026-09", name, *september.get(name, [0, 0, 0])] for name in names]
+    by_month += [["2026-10", *row] for row in expected_schools(names)]
+    school_months = sheet_rows(book, 4)
+    assert school_months[0] == ["Maand", "School", "Ouders bereikt", "Komen", "Vragen"]
+    assert school_months[1:] == by_month
 
     # The CSV holds the same tables, one under the other.
     rows = list(csv.reader(io.StringIO(files.csv.decode("utf-8-sig")), delimiter=";"))

@@ -41,6 +41,7 @@ COLOURS = ("#3b6fb6", "#4a9d5b", "#e0893a")  # reached, coming, questions: the s
 # matplotlib draws glyphs one by one (no text shaping): Gurmukhi would come out wrong, so a
 # chart for a Punjabi reader is drawn in Dutch. The spreadsheet has no such limit.
 CHART_FALLBACK = {"pa": "nl"}
+TREND_COLUMNS = 3  # the small chart per school: three to a row
 _matplotlib_lock = threading.Lock()
 
 
@@ -124,8 +125,13 @@ def tables(report: Report) -> list[Table]:
             *[m.per_language.get(loc, 0) for loc in locales],
             m.answered, m.median_minutes, m.p90_minutes, m.escalated,
             m.joined, m.stopped, m.erased])
+    school_months: list[list[Cell]] = [[_("Month"), _("School"), *figures]]
+    school_months += [[str(m.month), s.name, s.parents_reached, s.coming, s.questions]
+                      for m, per_school in zip(report.months, report.school_months, strict=True)
+                      for s in per_school]
     return [(_("Schools"), schools), (_("Languages"), languages),
-            (_("Activities"), activities), (_("Months"), months)]
+            (_("Activities"), activities), (_("Months"), months),
+            (_("Schools per month"), school_months)]
 
 
 def xlsx_bytes(parts: list[Table]) -> bytes:
@@ -199,6 +205,37 @@ def _bars(axis: Any, labels: Sequence[str], series: Sequence[Sequence[int]],
     axis.spines[["top", "right"]].set_visible(False)
 
 
+def _trends(figure: Any, report: Report, names: Sequence[str]) -> None:
+    """A small chart per school, three to a row: its three figures over the months, on one
+    scale for all (a busy school looks busier than a quiet one)."""
+    from matplotlib.ticker import MaxNLocator  # see chart_png
+
+    months = [format_date(m.month.first_day, "LLL") for m in report.months]
+    count = len(report.schools)
+    axes = figure.subplots(-(-count // TREND_COLUMNS), TREND_COLUMNS, sharex=True,
+                           sharey=True, squeeze=False).flat
+    highest = 0
+    for index, axis in enumerate(axes):
+        if index >= count:
+            axis.set_visible(False)
+            continue
+        series = [[per_school[index].parents_reached for per_school in report.school_months],
+                  [per_school[index].coming for per_school in report.school_months],
+                  [per_school[index].questions for per_school in report.school_months]]
+        for values, name, colour in zip(series, names, COLOURS, strict=True):
+            axis.plot(range(len(months)), values, marker="o", markersize=3, label=name,
+                      color=colour)
+            highest = max(highest, *values)
+        axis.set_title(_short(report.schools[index].name, 34), loc="left", fontsize=9)
+        axis.set_xticks(range(len(months)), months, fontsize=7)
+        axis.tick_params(axis="y", labelsize=7)
+        axis.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.spines[["top", "right"]].set_visible(False)
+    # One scale from zero (shared by every school): a school with nothing stays at the bottom.
+    axes[0].set_ylim(0, max(highest, 1) * 1.15)
+    figure.suptitle(_("Per school, the last months"), x=0.01, ha="left", fontsize=12)
+
+
 def _short(name: str, limit: int = 44) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
@@ -210,8 +247,10 @@ def chart_png(report: Report) -> bytes:
     from matplotlib.figure import Figure
 
     names = [_("Parents reached"), _("Coming"), _("Questions")]
-    figure = Figure(figsize=(10, 13), dpi=110, layout="constrained")
-    per_school, per_language, per_month = figure.subplots(
+    trend_height = 2.3 * -(-len(report.schools) // TREND_COLUMNS)
+    figure = Figure(figsize=(10, 13 + trend_height), dpi=110, layout="constrained")
+    top, bottom = figure.subfigures(2, 1, height_ratios=[13, trend_height])
+    per_school, per_language, per_month = top.subplots(
         3, 1, height_ratios=[len(report.schools) + 1, len(report.languages) + 1, 5])
     figure.suptitle(_("Brede School: {month}").format(
         month=month_label(report.month.first_day)), fontsize=15, fontweight="bold")
@@ -219,7 +258,10 @@ def chart_png(report: Report) -> bytes:
           [[s.parents_reached for s in report.schools], [s.coming for s in report.schools],
            [s.questions for s in report.schools]], names, horizontal=True)
     per_school.set_title(_("Per school"), loc="left")
-    per_school.legend(loc="lower right", frameon=False)
+    # One legend for every panel (the colours are the same throughout), above them all,
+    # where no bar can hide under it.
+    top.legend(*per_school.get_legend_handles_labels(), loc="outside upper center", ncols=3,
+               frameon=False)
     _bars(per_language, [language_word(f.locale) for f in report.languages],
           [[f.parents_reached for f in report.languages], [f.coming for f in report.languages],
            [f.questions for f in report.languages]], names, horizontal=True)
@@ -228,6 +270,7 @@ def chart_png(report: Report) -> bytes:
           [[m.parents_reached for m in report.months], [m.coming for m in report.months],
            [m.questions for m in report.months]], names, horizontal=False)
     per_month.set_title(_("The last months"), loc="left")
+    _trends(bottom, report, names)
     buffer = io.BytesIO()
     with _matplotlib_lock:  # one figure at a time: matplotlib's font cache is shared
         figure.savefig(buffer, format="png")

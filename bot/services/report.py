@@ -165,7 +165,8 @@ class MonthFigures:
 @dataclass(frozen=True)
 class Report:
     month: Month
-    schools: list[SchoolFigures]
+    # Every school, for each of ``months`` (the same order): how each school went lately.
+    school_months: list[list[SchoolFigures]]
     languages: list[LanguageFigures]
     occurrences: list[OccurrenceFigures]
     months: list[MonthFigures]  # oldest first; the last one is ``month``
@@ -174,6 +175,11 @@ class Report:
     @property
     def this_month(self) -> MonthFigures:
         return self.months[-1]
+
+    @property
+    def schools(self) -> list[SchoolFigures]:
+        """Every school, this month."""
+        return self.school_months[-1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,28 +280,14 @@ async def build(session: AsyncSession, month: Month, tz: ZoneInfo = BRUSSELS,
     def in_month(moment: datetime) -> bool:
         return month_start <= moment < month_end
 
-    # Per school and per language: this month only.
-    reached_school: dict[int, set[int]] = defaultdict(set)
+    # Per language: this month only.
     reached_locale: dict[str, set[int]] = defaultdict(set)
     for r in reminders:
         if in_month(r.start):
-            for school_id in _schools_of(person_schools.get(r.person_id, set()),
-                                         activities.get(r.activity_id)):
-                reached_school[school_id].add(r.person_id)
             reached_locale[locales.get(r.person_id, DEFAULT_LOCALE)].add(r.person_id)
-    coming_school: Counter[int] = Counter()
-    coming_locale: Counter[str] = Counter()
-    for a in answers:
-        if in_month(a.start) and a.answer == Answer.YES.value:
-            coming_school.update(_schools_of(person_schools.get(a.person_id, set()),
-                                             activities.get(a.activity_id)))
-            coming_locale[locales.get(a.person_id, DEFAULT_LOCALE)] += 1
-    asked = [q for q in questions if in_month(q.opened_at)]
-    asked_school = Counter(q.school_id for q in asked if q.school_id is not None)
-    asked_locale = Counter(q.locale for q in asked)
-
-    school_figures = [SchoolFigures(s.name, len(reached_school[s.id]), coming_school[s.id],
-                                    asked_school[s.id]) for s in schools]
+    coming_locale = Counter(locales.get(a.person_id, DEFAULT_LOCALE) for a in answers
+                            if in_month(a.start) and a.answer == Answer.YES.value)
+    asked_locale = Counter(q.locale for q in questions if in_month(q.opened_at))
     seen_locales = set(reached_locale) | set(coming_locale) | set(asked_locale)
     locale_order = list(SUPPORTED_LOCALES) + sorted(seen_locales - set(SUPPORTED_LOCALES))
     language_figures = [LanguageFigures(loc, len(reached_locale[loc]), coming_locale[loc],
@@ -303,7 +295,8 @@ async def build(session: AsyncSession, month: Month, tz: ZoneInfo = BRUSSELS,
 
     return Report(
         month=month,
-        schools=school_figures,
+        school_months=[_school_figures(schools, m.window(tz), reminders, answers, questions,
+                                       person_schools, activities) for m in months],
         languages=language_figures,
         occurrences=_occurrence_figures(
             [r for r in reminders if in_month(r.start)], [a for a in answers if in_month(a.start)],
@@ -311,6 +304,31 @@ async def build(session: AsyncSession, month: Month, tz: ZoneInfo = BRUSSELS,
         months=await _month_figures(session, months, reminders, answers, questions, tz),
         timezone=tz,
     )
+
+
+def _school_figures(schools: Sequence[School], window: tuple[datetime, datetime],
+                    reminders: list[_Sent], answers: list[_Answer],
+                    questions: Sequence[Row[Any]], person_schools: dict[int, set[int]],
+                    activities: dict[int, ActivityData]) -> list[SchoolFigures]:
+    """Per school, of the occurrences and questions in ``window``: the parents a reminder
+    reached and those coming, counted for the schools of theirs the activity was for, and
+    the questions asked."""
+    start, end = window
+    reached: dict[int, set[int]] = defaultdict(set)
+    for r in reminders:
+        if start <= r.start < end:
+            for school_id in _schools_of(person_schools.get(r.person_id, set()),
+                                         activities.get(r.activity_id)):
+                reached[school_id].add(r.person_id)
+    coming: Counter[int] = Counter()
+    for a in answers:
+        if start <= a.start < end and a.answer == Answer.YES.value:
+            coming.update(_schools_of(person_schools.get(a.person_id, set()),
+                                      activities.get(a.activity_id)))
+    asked = Counter(q.school_id for q in questions
+                    if start <= q.opened_at < end and q.school_id is not None)
+    return [SchoolFigures(s.name, len(reached[s.id]), coming[s.id], asked[s.id])
+            for s in schools]
 
 
 def _occurrence_figures(reminders: list[_Sent], answers: list[_Answer],
