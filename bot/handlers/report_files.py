@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -212,8 +213,8 @@ def _trends(figure: Any, report: Report, names: Sequence[str]) -> None:
 
     months = [format_date(m.month.first_day, "LLL") for m in report.months]
     count = len(report.schools)
-    axes = figure.subplots(-(-count // TREND_COLUMNS), TREND_COLUMNS, sharex=True,
-                           sharey=True, squeeze=False).flat
+    axes = figure.subplots(_trend_rows(report), TREND_COLUMNS, sharex=True, sharey=True,
+                           squeeze=False).flat
     highest = 0
     for index, axis in enumerate(axes):
         if index >= count:
@@ -236,6 +237,10 @@ def _trends(figure: Any, report: Report, names: Sequence[str]) -> None:
     figure.suptitle(_("Per school, the last months"), x=0.01, ha="left", fontsize=12)
 
 
+def _trend_rows(report: Report) -> int:
+    return math.ceil(len(report.schools) / TREND_COLUMNS)
+
+
 def _short(name: str, limit: int = 44) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
@@ -247,7 +252,7 @@ def chart_png(report: Report) -> bytes:
     from matplotlib.figure import Figure
 
     names = [_("Parents reached"), _("Coming"), _("Questions")]
-    trend_height = 2.3 * -(-len(report.schools) // TREND_COLUMNS)
+    trend_height = 2.3 * _trend_rows(report)
     figure = Figure(figsize=(10, 13 + trend_height), dpi=110, layout="constrained")
     top, bottom = figure.subfigures(2, 1, height_ratios=[13, trend_height])
     per_school, per_language, per_month = top.subplots(
