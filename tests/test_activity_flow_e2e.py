@@ -11,7 +11,7 @@ from storage.db import Database
 from storage.models import Activity, ActivityDraft
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat
+from tests.helpers import Chat, Person
 from tests.test_programme_e2e import activity_count, coordinator_of, onboard
 
 ASK_KIND = "Nieuwe activiteit. Wat voor activiteit is het?"
@@ -144,17 +144,22 @@ async def test_cancel_drops_the_draft(chat: Chat, db: Database) -> None:
 
 
 
+async def open_activity_for_all_schools(greet: Person) -> None:
+    """A new draft up to its day: an open activity for all schools."""
+    await greet.says("/activity")
+    await greet.taps("➕ Nieuwe activiteit")
+    await greet.taps("🌳 Open activiteit")
+    await greet.taps("Alle scholen")
+    await greet.taps("✔️ Klaar")
+
+
 async def test_a_time_the_clocks_skip_is_refused(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
 ) -> None:
     """28 March 2027, the night summer time starts: no clock in Brussels shows 2:30."""
     clock.moment = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)
     greet = await coordinator_of(chat)
-    await greet.says("/activity")
-    await greet.taps("➕ Nieuwe activiteit")
-    await greet.taps("🌳 Open activiteit")
-    await greet.taps("Alle scholen")
-    await greet.taps("✔️ Klaar")
+    await open_activity_for_all_schools(greet)
     [ask] = await greet.taps("zo 28 mrt")
     assert ask["text"] == ASK_START
     hint, again = await greet.says("2u30")
@@ -169,11 +174,7 @@ async def test_a_time_the_clocks_skip_is_refused(
 
     # The same hours on the day before, then that day changed to the 28th: refused too.
     await greet.taps("✖️ Annuleren")
-    await greet.says("/activity")
-    await greet.taps("➕ Nieuwe activiteit")
-    await greet.taps("🌳 Open activiteit")
-    await greet.taps("Alle scholen")
-    await greet.taps("✔️ Klaar")
+    await open_activity_for_all_schools(greet)
     await greet.taps("za 27 mrt")
     await greet.says("02:30")
     await greet.says("04:00")
