@@ -457,14 +457,14 @@ def test_an_unreadable_calendar_value_is_an_error_of_its_event(
 def test_a_calendar_event_that_cannot_be_read_at_all_is_named(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever else icalendar cannot read in an event: its number, never a crash."""
-    parse_event = importer._parse_event
+    parse_event = importer.ics._parse_event
 
     def fragile(number: int, *args: object) -> object:
         if number == 3:
             raise KeyError("a property icalendar cannot read")
         return parse_event(number, *args)
 
-    monkeypatch.setattr(importer, "_parse_event", fragile)
+    monkeypatch.setattr(importer.ics, "_parse_event", fragile)
     result = parse_ics(ics())
     assert result.rows == []
     assert [(e.row, e.column, e.message_id) for e in result.errors] == [

@@ -1,0 +1,154 @@
+"""Import the programme from the coordinator's CSV, Excel (.xlsx) or calendar (.ics) file.
+
+Usage::
+
+    outcome = await import_file(session, "programma.xlsx", data)
+    if outcome.errors:      # nothing was imported: show the list (row, column, message)
+        ...
+    else:                   # outcome.summary: created / updated / unchanged
+        await session.commit()
+
+or step by step: ``parse_csv`` / ``parse_xlsx`` / ``parse_ics`` (or ``parse_file`` by file
+name) give a ``ParseResult``; only when it has no errors, ``apply(session, result.rows)``
+creates or updates the activities. A file with any error imports nothing. Every activity
+has a stable id, so importing the same file again changes nothing.
+
+Errors carry an English msgid (translate it with ``_()`` and ``.format(**params)``), the
+row as the spreadsheet shows it (the header is row 1; for a calendar, the event's number),
+and the column (for a calendar, the property such as ``DTSTART``). Row 0 with an empty
+column means the file as a whole.
+
+Spreadsheet columns (CSV or the first sheet of an .xlsx workbook)
+------------------------------------------------------------------
+
+A CSV file is UTF-8 (with or without BOM: Excel's "CSV UTF-8"), separated by semicolons
+(as Excel writes it in Belgium) or commas; the separator is recognised from the header row.
+The first row names the columns, in any order; unknown columns are ignored (keep notes
+there), a left-out optional column counts as empty. Empty rows are skipped. A repeat rule
+holds semicolons: Excel puts it in double quotes in a semicolon file; do so too when you
+type the file by hand.
+
+=================  =========  ===========================================================
+column             required   what to write
+=================  =========  ===========================================================
+id                 yes        a stable id of your own, at most 100 characters
+                              (``yoga-wijdeland-2026``); the same id updates the activity
+kind               yes        ouderbabbel, workshop, open_activity (open activiteit),
+                              holiday_activity (vakantieactiviteit), other (andere)
+schools            yes        school codes separated by spaces or commas
+                              (``klimop debrug``), or ``all`` / ``alle``
+date               yes        the (first) day: 2026-10-21 or 21/10/2026
+start, end         yes        local Brussels time on that day: 14:00 (also 14.00, 14u30)
+repeat             no         an RFC 5545 rule without DTSTART, e.g.
+                              ``FREQ=WEEKLY;BYDAY=WE;UNTIL=20270630`` (every Wednesday
+                              until 30 June 2027) or ``FREQ=MONTHLY;BYDAY=1TU`` (every
+                              first Tuesday); daily, weekly, monthly or yearly
+place, address     no         where: ``Bibliotheek``, ``Kazernestraat 13, 3800 Sint-Truiden``
+lat, lon           no         map coordinates, both or neither: 50.8167 (or 50,8167)
+title_nl           yes        the Dutch title, at most 200 characters
+description_nl     no         the Dutch description
+title_tr, description_tr      no   Turkish; left empty, parents get the Dutch text
+title_pa, description_pa      no   Punjabi (Gurmukhi); likewise
+cancelled_dates    no         days on which a recurring activity does not take place,
+                              separated by spaces: ``2026-10-28 2026-11-04``
+=================  =========  ===========================================================
+
+In an .xlsx sheet, dates and times may be real date and time cells.
+
+Calendar files (.ics)
+---------------------
+
+Each event (VEVENT) becomes an activity: UID is the id, SUMMARY the Dutch title,
+DESCRIPTION the Dutch description, LOCATION the place (the text before the first comma is
+the place's name, the rest its address), GEO the coordinates, DTSTART and DTEND (or
+DURATION) the times (with their TZID; times without a zone are Brussels time), RRULE the
+repeat rule and EXDATE the cancelled occurrences. CATEGORIES may name the kind (as in the
+``kind`` column) and school codes (or ``all``); without a kind the activity is ``other``,
+without a school code it is for all schools. An event with STATUS:CANCELLED is cancelled.
+A changed single occurrence (RECURRENCE-ID) cancels that occurrence of its series and
+becomes an activity of its own. RDATE is not supported.
+
+What an import does not do
+--------------------------
+
+It never deletes an activity that is missing from the file (a file may cover one school),
+it only adds cancelled occurrences (a cancellation made in the bot stays), and it never
+un-cancels a whole activity.
+
+The modules: ``cells`` (one cell as text, day, time, number), ``spreadsheet`` (CSV and
+XLSX rows), ``ics`` (calendar events), ``store`` (into the database), ``messages`` (what can
+be wrong) and ``results`` (what comes back); this one picks the format and runs it all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from pathlib import PurePath
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import BRUSSELS
+from bot.services.importer.cells import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    default_school_codes,
+    kind_of,
+    parse_date,
+    parse_time,
+)
+from bot.services.importer.ics import parse_ics
+from bot.services.importer.messages import *  # noqa: F403 - every msgid, as importer.MSG_...
+from bot.services.importer.messages import MSG_EMPTY_FILE, MSG_UNKNOWN_FILE_TYPE
+from bot.services.importer.results import (
+    ImportOutcome,
+    ImportSummary,
+    ParseResult,
+    RowError,
+    UnknownSchoolCode,
+)
+from bot.services.importer.spreadsheet import COLUMNS, REQUIRED_COLUMNS, parse_csv, parse_xlsx
+from bot.services.importer.store import apply
+from storage import programme as repo
+
+__all__ = [
+    "COLUMNS", "FIRST_YEAR", "LAST_YEAR", "REQUIRED_COLUMNS", "ImportOutcome", "ImportSummary",
+    "ParseResult", "RowError", "UnknownSchoolCode", "apply", "default_school_codes",
+    "import_file", "kind_of", "parse_csv", "parse_date", "parse_file", "parse_ics",
+    "parse_time", "parse_xlsx",
+]
+
+
+_PARSERS: dict[str, Callable[..., ParseResult]] = {
+    ".csv": parse_csv,
+    ".txt": parse_csv,
+    ".xlsx": parse_xlsx,
+    ".ics": parse_ics,
+    ".ical": parse_ics,
+}
+
+
+def parse_file(
+    filename: str,
+    data: bytes,
+    known_schools: Collection[str] | None = None,
+    tz: ZoneInfo = BRUSSELS,
+) -> ParseResult:
+    """Any of the three formats, chosen by the file name's extension."""
+    parser = _PARSERS.get(PurePath(filename).suffix.lower())
+    if parser is None:
+        return ParseResult([], [RowError(0, "", MSG_UNKNOWN_FILE_TYPE)])
+    if not data.strip():
+        return ParseResult([], [RowError(0, "", MSG_EMPTY_FILE)])
+    return parser(data, known_schools, tz)
+
+
+async def import_file(
+    session: AsyncSession, filename: str, data: bytes, tz: ZoneInfo = BRUSSELS
+) -> ImportOutcome:
+    """Parse the file and, only if it has no error at all, apply it (the caller commits)."""
+    schools = await repo.schools_by_code(session)
+    parsed = parse_file(filename, data, known_schools=schools.keys(), tz=tz)
+    if parsed.errors:
+        return ImportOutcome(parsed.errors, None)
+    return ImportOutcome([], await apply(session, parsed.rows, tz))

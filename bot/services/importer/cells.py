@@ -1,0 +1,134 @@
+"""One cell of a spreadsheet (or a calendar value) read as text, a day, a time, a number;
+and the limits every format shares."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from bot.services.programme import Kind
+from storage.db import SCHOOLS_FILE
+
+# The years an activity may fall in. A typo such as 0206 or 20026 is refused, not imported:
+# a daily rule starting in the year 206 would be expanded from then on at every look at the
+# week, and an activity in 2620 would never be seen.
+FIRST_YEAR, LAST_YEAR = 2020, 2099
+
+MAX_ID, MAX_TITLE, MAX_PLACE, MAX_ADDRESS = 100, 200, 200, 300
+
+# A spreadsheet cell as csv or openpyxl gives it.
+Cell = str | int | float | bool | date | time | datetime | None
+
+
+_KINDS: dict[str, Kind] = {
+    "ouderbabbel": Kind.OUDERBABBEL,
+    "workshop": Kind.WORKSHOP,
+    "openactivity": Kind.OPEN_ACTIVITY,
+    "openactiviteit": Kind.OPEN_ACTIVITY,
+    "holidayactivity": Kind.HOLIDAY_ACTIVITY,
+    "vakantieactiviteit": Kind.HOLIDAY_ACTIVITY,
+    "other": Kind.OTHER,
+    "andere": Kind.OTHER,
+    "ander": Kind.OTHER,
+}
+_ALL_SCHOOLS = {"all", "alle", "all schools", "alle scholen"}
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S")
+_CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(?::(\d{2}))?")
+_FLEMISH_CLOCK = re.compile(r"(\d{1,2})\s*[uh](?:\s*(\d{2}))?")  # 14u, 14u30, 14h30
+
+
+def default_school_codes() -> frozenset[str]:
+    """The codes of the schools shipped in storage/data/schools.json."""
+    schools = json.loads(SCHOOLS_FILE.read_text(encoding="utf-8"))
+    return frozenset(school["code"] for school in schools)
+
+
+def kind_of(text: str) -> Kind | None:
+    """``Open activiteit`` -> Kind.OPEN_ACTIVITY; None if unknown."""
+    return _KINDS.get(re.sub(r"[\s_\-]+", "", text.lower()))
+
+
+
+
+def _text(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))  # Excel stores the id 12 as 12.0
+    if isinstance(cell, datetime):
+        return cell.isoformat(sep=" ")
+    return str(cell).strip()
+
+
+def _date(cell: Cell) -> date | None:
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    text = _text(cell)
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _time(cell: Cell) -> time | None:
+    if isinstance(cell, datetime):
+        return cell.time()
+    if isinstance(cell, time):
+        return cell
+    if isinstance(cell, float) and 0 <= cell < 1:  # Excel's fraction of a day
+        seconds = round(cell * 24 * 60) * 60
+        return time(seconds // 3600, seconds % 3600 // 60)
+    text = _text(cell).lower()
+    match = _CLOCK.fullmatch(text) or _FLEMISH_CLOCK.fullmatch(text)
+    if match is None:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def parse_date(text: str) -> date | None:
+    """A typed day (2026-10-21, 21/10/2026), or None."""
+    return _date(text.strip())
+
+
+def parse_time(text: str) -> time | None:
+    """A typed clock time (14:00, 14.00, 14u30), or None."""
+    return _time(text.strip())
+
+
+def _number(cell: Cell) -> float | None:
+    if isinstance(cell, int | float) and not isinstance(cell, bool):
+        value = float(cell)
+    else:
+        try:
+            value = float(_text(cell).replace(",", "."))  # Belgian decimal comma
+        except ValueError:
+            return None
+    return value if math.isfinite(value) else None
+
+
+def _dates(cell: Cell) -> list[Cell]:
+    if isinstance(cell, date | datetime):
+        return [cell]
+    return [part for part in re.split(r"[\s,;]+", _text(cell)) if part]
+
+
+def _external_id(uid: str) -> str:
+    """A calendar UID as an id of at most 100 characters (Outlook's UIDs are longer)."""
+    if len(uid) <= MAX_ID:
+        return uid
+    return "ics-" + hashlib.sha256(uid.encode()).hexdigest()[:60]
+
+
+def _local(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, clock, tz).astimezone(UTC)

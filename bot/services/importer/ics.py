@@ -1,0 +1,279 @@
+"""A calendar file (.ics): one activity per event (what is read: see the package's
+docstring)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.i18n import BRUSSELS
+from bot.services.importer.cells import (
+    _ALL_SCHOOLS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_ADDRESS,
+    MAX_PLACE,
+    MAX_TITLE,
+    _external_id,
+    default_school_codes,
+    kind_of,
+)
+from bot.services.importer.messages import (
+    MSG_BAD_CALENDAR_VALUE,
+    MSG_BAD_EVENT,
+    MSG_BAD_NUMBER,
+    MSG_BAD_RRULE,
+    MSG_DUPLICATE_ID,
+    MSG_END_NOT_AFTER_START,
+    MSG_LATITUDE_RANGE,
+    MSG_LONGITUDE_RANGE,
+    MSG_NO_ACTIVITIES,
+    MSG_NOT_ICS,
+    MSG_REQUIRED,
+    MSG_RRULE_NO_DATES,
+    MSG_TOO_LONG,
+    MSG_YEAR_RANGE,
+)
+from bot.services.importer.results import ParseResult, RowError
+from bot.services.programme import (
+    DUTCH,
+    ActivityData,
+    Kind,
+    LocalText,
+    Place,
+    occurrence_on,
+    recurrence_rule,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _moment(value: date | datetime, tz: ZoneInfo) -> datetime:
+    """A DTSTART/DTEND/EXDATE value as aware UTC; floating times and dates are Brussels time."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=tz)
+        return aware.astimezone(UTC)
+    return datetime.combine(value, time(), tz).astimezone(UTC)
+
+
+def _listed(value: Any) -> list[Any]:
+    """A property that may occur once or several times."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _raw(prop: Any) -> str:
+    """A property's value as the file has it, for an error message (at most 40 characters)."""
+    try:
+        text = prop.to_ical().decode("utf-8", "replace")
+    except Exception:  # a broken property may not even write itself back
+        text = str(prop)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _categories(event: Any) -> list[str]:
+    return [str(cat).strip() for prop in _listed(event.get("CATEGORIES")) for cat in prop.cats]
+
+
+@dataclass
+class _Event:
+    number: int
+    uid: str
+    data: ActivityData
+    recurrence_id: datetime | None
+    status_cancelled: bool
+
+
+def _parse_event(
+    number: int, event: Any, known: Collection[str], tz: ZoneInfo
+) -> tuple[_Event | None, list[RowError]]:
+    errors: list[RowError] = []
+
+    def error(column: str, message_id: str, **params: str | int) -> None:
+        errors.append(RowError(number, column, message_id, params))
+
+    uid = str(event.get("UID", "")).strip()
+    if not uid:
+        error("UID", MSG_REQUIRED)
+    title = str(event.get("SUMMARY", "")).strip()
+    if not title:
+        error("SUMMARY", MSG_REQUIRED)
+    elif len(title) > MAX_TITLE:
+        error("SUMMARY", MSG_TOO_LONG, max=MAX_TITLE)
+    description = str(event.get("DESCRIPTION", "")).strip()
+
+    def when(name: str) -> date | timedelta | None:
+        """A date or date-time (DURATION: a duration); None (and an error) when unreadable."""
+        prop = event.get(name)
+        if prop is None:
+            return None
+        try:
+            value = prop.dt
+        except Exception:  # icalendar raises its own errors on a broken value
+            value = None
+        if not isinstance(value, timedelta if name == "DURATION" else date):
+            error(name, MSG_BAD_CALENDAR_VALUE, value=_raw(prop))
+            return None
+        if isinstance(value, date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            error(name, MSG_YEAR_RANGE, value=_raw(prop), first=FIRST_YEAR, last=LAST_YEAR)
+            return None
+        return value
+
+    starts_at = ends_at = None
+    start_value, end_value, duration = when("DTSTART"), when("DTEND"), when("DURATION")
+    if event.get("DTSTART") is None:
+        error("DTSTART", MSG_REQUIRED)
+    elif isinstance(start_value, date):
+        starts_at = _moment(start_value, tz)
+        if isinstance(end_value, date):
+            ends_at = _moment(end_value, tz)
+        elif isinstance(duration, timedelta):
+            ends_at = starts_at + duration
+        elif not isinstance(start_value, datetime) and event.get("DURATION") is None:
+            ends_at = _moment(start_value + timedelta(days=1), tz)  # all day, without end
+        elif event.get("DTEND") is None and event.get("DURATION") is None:
+            error("DTEND", MSG_REQUIRED)
+        if ends_at is not None and ends_at <= starts_at:
+            error("DTEND", MSG_END_NOT_AFTER_START)
+    recurrence_id = when("RECURRENCE-ID")
+
+    rule = None
+    rrules = _listed(event.get("RRULE"))
+    if rrules and starts_at is not None:
+        rule = ";".join(r.to_ical().decode() for r in rrules)
+        try:
+            if len(rrules) > 1:
+                raise ValueError("several RRULEs")
+            if recurrence_rule(rule, starts_at, tz).after(datetime.min, inc=True) is None:
+                error("RRULE", MSG_RRULE_NO_DATES)
+        except ValueError:
+            error("RRULE", MSG_BAD_RRULE, value=rule)
+
+    location = str(event.get("LOCATION", "")).strip()
+    place_name, _, address = (part.strip() for part in location.partition(","))
+    if len(place_name) > MAX_PLACE:
+        error("LOCATION", MSG_TOO_LONG, max=MAX_PLACE)
+    if len(address) > MAX_ADDRESS:
+        error("LOCATION", MSG_TOO_LONG, max=MAX_ADDRESS)
+    latitude = longitude = None
+    geo = event.get("GEO")
+    if geo is not None:
+        try:
+            latitude, longitude = float(geo.latitude), float(geo.longitude)
+        except (AttributeError, TypeError, ValueError):
+            error("GEO", MSG_BAD_NUMBER, value=_raw(geo))
+            latitude = longitude = 0.0
+        if not -90 <= latitude <= 90:
+            error("GEO", MSG_LATITUDE_RANGE)
+        if not -180 <= longitude <= 180:
+            error("GEO", MSG_LONGITUDE_RANGE)
+
+    kind = Kind.OTHER
+    kinds = [k for k in map(kind_of, _categories(event)) if k is not None]
+    if kinds:
+        kind = kinds[0]
+    categories = {c.lower() for c in _categories(event)}
+    codes = tuple(sorted(categories & set(known)))
+    all_schools = not codes or bool(categories & _ALL_SCHOOLS)
+
+    if errors or starts_at is None or ends_at is None:
+        return None, errors
+    data = ActivityData(
+        external_id=_external_id(uid),
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        rrule=rule,
+        all_schools=all_schools,
+        school_codes=() if all_schools else codes,
+        place=Place(place_name, address, latitude, longitude),
+        texts={DUTCH: LocalText(title, description)},
+    )
+    cancelled: set[datetime] = set()
+    for prop in _listed(event.get("EXDATE")):
+        try:
+            days = [value.dt for value in prop.dts]
+        except Exception:  # icalendar raises its own errors on a broken value
+            days = [None]
+        for day in days:
+            if not isinstance(day, date):
+                error("EXDATE", MSG_BAD_CALENDAR_VALUE, value=_raw(prop))
+                continue
+            start = occurrence_on(data, _moment(day, tz).astimezone(tz).date(), tz)
+            if start is not None:  # an EXDATE that hits no occurrence changes nothing
+                cancelled.add(start)
+    if errors:
+        return None, errors
+    return _Event(
+        number=number,
+        uid=uid,
+        data=replace(data, cancelled_starts=frozenset(cancelled)),
+        recurrence_id=_moment(recurrence_id, tz) if isinstance(recurrence_id, date) else None,
+        status_cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
+    ), []
+
+
+def parse_ics(
+    data: bytes, known_schools: Collection[str] | None = None, tz: ZoneInfo = BRUSSELS
+) -> ParseResult:
+    """An iCalendar file: each VEVENT an activity (see the module docstring)."""
+    from icalendar import Calendar  # only the importer needs it
+
+    known = default_school_codes() if known_schools is None else frozenset(known_schools)
+    try:
+        calendar = Calendar.from_ical(data.replace(b"\x00", b""))  # as in parse_csv
+    except Exception:  # icalendar raises ValueError, KeyError, IndexError on broken input
+        return ParseResult([], [RowError(0, "", MSG_NOT_ICS)])
+    if isinstance(calendar, list):
+        calendar = calendar[0] if calendar else None
+    if calendar is None or calendar.name != "VCALENDAR":
+        return ParseResult([], [RowError(0, "", MSG_NOT_ICS)])
+
+    errors: list[RowError] = []
+    events: list[_Event] = []
+    for number, component in enumerate(calendar.walk("VEVENT"), start=1):
+        try:
+            event, event_errors = _parse_event(number, component, known, tz)
+        except Exception as problem:  # a property icalendar cannot read; its kind is logged
+            log.warning("calendar event %d unreadable: %s", number, type(problem).__name__)
+            event, event_errors = None, [RowError(number, "", MSG_BAD_EVENT)]
+        errors += event_errors
+        if event is not None:
+            events.append(event)
+    if not events and not errors:
+        errors.append(RowError(0, "", MSG_NO_ACTIVITIES))
+
+    series: dict[str, ActivityData] = {}
+    first_event_of: dict[str, int] = {}
+    for event in (e for e in events if e.recurrence_id is None):
+        if event.uid in first_event_of:
+            errors.append(RowError(event.number, "UID", MSG_DUPLICATE_ID,
+                                   {"value": event.uid, "row": first_event_of[event.uid]}))
+            continue
+        first_event_of[event.uid] = event.number
+        series[event.uid] = replace(event.data, cancelled=event.status_cancelled)
+
+    # A changed occurrence: off in its series, and (unless cancelled) an activity of its own.
+    extra: list[ActivityData] = []
+    for event in (e for e in events if e.recurrence_id is not None):
+        assert event.recurrence_id is not None
+        master = series.get(event.uid)
+        if master is not None:
+            day = event.recurrence_id.astimezone(tz).date()
+            start = occurrence_on(master, day, tz)
+            if start is not None:
+                series[event.uid] = replace(
+                    master, cancelled_starts=master.cancelled_starts | {start}
+                )
+        if not event.status_cancelled:
+            stamp = event.recurrence_id.strftime("%Y%m%dT%H%M%SZ")
+            extra.append(replace(event.data, external_id=_external_id(f"{event.uid}#{stamp}"),
+                                 rrule=None, cancelled_starts=frozenset()))
+    if errors:
+        return ParseResult([], errors)
+    return ParseResult([*series.values(), *extra], [])

@@ -1,0 +1,51 @@
+"""What parsing and importing a file give back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.services.programme import ActivityData
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong, where: ``_(message_id).format(**params)`` in the coordinator's language."""
+
+    row: int
+    column: str
+    message_id: str
+    params: Mapping[str, str | int] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    rows: list[ActivityData]
+    errors: list[RowError]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+    unchanged: int
+    # What the file newly cancelled: (activity id, the occurrence's start), or (id, None) for
+    # the whole activity. Those who said they would come are told (services/cancellation.py).
+    cancelled: tuple[tuple[int, datetime | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """Either errors (and nothing imported) or a summary."""
+
+    errors: list[RowError]
+    summary: ImportSummary | None
+
+
+class UnknownSchoolCode(LookupError):
+    """``apply`` was given a school code the database does not know."""

@@ -1,0 +1,299 @@
+"""A CSV file or the first sheet of an .xlsx workbook, one activity per row (the columns:
+see the package's docstring)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.i18n import BRUSSELS, SUPPORTED_LOCALES
+from bot.services.importer.cells import (
+    _ALL_SCHOOLS,
+    FIRST_YEAR,
+    LAST_YEAR,
+    MAX_ADDRESS,
+    MAX_ID,
+    MAX_PLACE,
+    MAX_TITLE,
+    Cell,
+    _date,
+    _dates,
+    _local,
+    _number,
+    _text,
+    _time,
+    default_school_codes,
+    kind_of,
+)
+from bot.services.importer.messages import (
+    MSG_BAD_DATE,
+    MSG_BAD_NUMBER,
+    MSG_BAD_RRULE,
+    MSG_BAD_TIME,
+    MSG_CLOCKS_SKIP,
+    MSG_DUPLICATE_COLUMN,
+    MSG_DUPLICATE_ID,
+    MSG_EMPTY_FILE,
+    MSG_END_NOT_AFTER_START,
+    MSG_LAT_LON_PAIR,
+    MSG_LATITUDE_RANGE,
+    MSG_LONGITUDE_RANGE,
+    MSG_MISSING_COLUMN,
+    MSG_NO_ACTIVITIES,
+    MSG_NOT_AN_OCCURRENCE,
+    MSG_NOT_UTF8,
+    MSG_NOT_XLSX,
+    MSG_REQUIRED,
+    MSG_RRULE_NO_DATES,
+    MSG_TOO_LONG,
+    MSG_UNKNOWN_KIND,
+    MSG_UNKNOWN_SCHOOL,
+    MSG_YEAR_RANGE,
+)
+from bot.services.importer.results import ParseResult, RowError
+from bot.services.programme import (
+    DUTCH,
+    ActivityData,
+    LocalText,
+    Place,
+    occurrence_on,
+    recurrence_rule,
+    skipped_by_clocks,
+)
+
+REQUIRED_COLUMNS = ("id", "kind", "schools", "date", "start", "end", "title_nl")
+# Every column the importer reads, in the order of examples/programme.csv.
+COLUMNS = (
+    "id", "kind", "schools", "date", "start", "end", "repeat", "place", "address", "lat", "lon",
+    "title_nl", "description_nl", "title_tr", "description_tr", "title_pa", "description_pa",
+    "cancelled_dates",
+)  # fmt: skip
+
+
+
+
+class _Row:
+    """One data row: reads cells by column name and collects what is wrong with them."""
+
+    def __init__(self, number: int, cells: Mapping[str, Cell]) -> None:
+        self.number = number
+        self.cells = cells
+        self.errors: list[RowError] = []
+
+    def error(self, column: str, message_id: str, **params: str | int) -> None:
+        self.errors.append(RowError(self.number, column, message_id, params))
+
+    def text(self, column: str, max_length: int | None = None, required: bool = False) -> str:
+        value = _text(self.cells.get(column))
+        if required and not value:
+            self.error(column, MSG_REQUIRED)
+        elif max_length is not None and len(value) > max_length:
+            self.error(column, MSG_TOO_LONG, max=max_length)
+        return value
+
+    def parsed(self, column: str, parse: Callable[[Cell], Any], message_id: str) -> Any:
+        """A required cell through ``parse``; None (and an error) if empty or unreadable."""
+        cell = self.cells.get(column)
+        if not _text(cell):
+            self.error(column, MSG_REQUIRED)
+            return None
+        value = parse(cell)
+        if value is None:
+            self.error(column, message_id, value=_text(cell))
+        return value
+
+    def coordinate(self, column: str, limit: float, range_message: str) -> float | None:
+        cell = self.cells.get(column)
+        if not _text(cell):
+            return None
+        value = _number(cell)
+        if value is None:
+            self.error(column, MSG_BAD_NUMBER, value=_text(cell))
+        elif not -limit <= value <= limit:
+            self.error(column, range_message)
+            return None
+        return value
+
+
+def _schools(row: _Row, known: Collection[str]) -> tuple[bool, tuple[str, ...]]:
+    text = row.text("schools", required=True).lower()
+    if text in _ALL_SCHOOLS:
+        return True, ()
+    codes = [code for code in re.split(r"[\s,;/]+", text) if code]
+    if any(code in _ALL_SCHOOLS for code in codes):
+        return True, ()
+    for code in codes:
+        if code not in known:
+            row.error("schools", MSG_UNKNOWN_SCHOOL, value=code)
+    return False, tuple(sorted(set(codes)))
+
+
+def _parse_row(row: _Row, known: Collection[str], tz: ZoneInfo) -> ActivityData | None:
+    external_id = row.text("id", MAX_ID, required=True)
+    kind_text = row.text("kind", required=True)
+    kind = kind_of(kind_text) if kind_text else None
+    if kind_text and kind is None:
+        row.error("kind", MSG_UNKNOWN_KIND, value=kind_text)
+    all_schools, codes = _schools(row, known)
+
+    day = row.parsed("date", _date, MSG_BAD_DATE)
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        row.error("date", MSG_YEAR_RANGE, value=_text(row.cells.get("date")),
+                  first=FIRST_YEAR, last=LAST_YEAR)
+        day = None
+    start = row.parsed("start", _time, MSG_BAD_TIME)
+    end = row.parsed("end", _time, MSG_BAD_TIME)
+    starts_at = ends_at = None
+    if day and start and end:
+        skipped = [(column, clock) for column, clock in (("start", start), ("end", end))
+                   if skipped_by_clocks(day, clock, tz)]
+        for column, clock in skipped:
+            row.error(column, MSG_CLOCKS_SKIP, value=f"{clock:%H:%M}")
+        if not skipped:
+            starts_at, ends_at = _local(day, start, tz), _local(day, end, tz)
+            if ends_at <= starts_at:
+                row.error("end", MSG_END_NOT_AFTER_START)
+
+    rule = row.text("repeat") or None
+    if rule and starts_at:
+        try:
+            if recurrence_rule(rule, starts_at, tz).after(datetime.min, inc=True) is None:
+                row.error("repeat", MSG_RRULE_NO_DATES)
+        except ValueError:
+            row.error("repeat", MSG_BAD_RRULE, value=rule)
+
+    latitude = row.coordinate("lat", 90, MSG_LATITUDE_RANGE)
+    longitude = row.coordinate("lon", 180, MSG_LONGITUDE_RANGE)
+    for column, other in (("lat", "lon"), ("lon", "lat")):
+        if not _text(row.cells.get(column)) and _text(row.cells.get(other)):
+            row.error(column, MSG_LAT_LON_PAIR)
+    place = Place(
+        row.text("place", MAX_PLACE), row.text("address", MAX_ADDRESS), latitude, longitude
+    )
+
+    texts = {}
+    for locale in SUPPORTED_LOCALES:
+        title = row.text(f"title_{locale}", MAX_TITLE, required=locale == DUTCH)
+        description = row.text(f"description_{locale}")
+        if title or description:
+            texts[locale] = LocalText(title, description)
+
+    cancelled_days = [(cell, _date(cell)) for cell in _dates(row.cells.get("cancelled_dates"))]
+    for cell, cancelled_day in cancelled_days:
+        if cancelled_day is None:
+            row.error("cancelled_dates", MSG_BAD_DATE, value=_text(cell))
+
+    if row.errors or kind is None or starts_at is None or ends_at is None:
+        return None
+    data = ActivityData(
+        external_id=external_id,
+        kind=kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        rrule=rule,
+        all_schools=all_schools,
+        school_codes=codes,
+        place=place,
+        texts=texts,
+    )
+    cancelled: set[datetime] = set()
+    for _cell, cancelled_day in cancelled_days:
+        assert cancelled_day is not None  # checked above
+        occurrence = occurrence_on(data, cancelled_day, tz)
+        if occurrence is None:
+            row.error("cancelled_dates", MSG_NOT_AN_OCCURRENCE, value=cancelled_day.isoformat())
+        else:
+            cancelled.add(occurrence)
+    return None if row.errors else replace(data, cancelled_starts=frozenset(cancelled))
+
+
+def _header(cells: Sequence[Cell]) -> list[str]:
+    return [re.sub(r"[\s\-]+", "_", _text(cell).lower()) for cell in cells]
+
+
+def parse_table(
+    records: Iterable[Sequence[Cell]],
+    known_schools: Collection[str] | None = None,
+    tz: ZoneInfo = BRUSSELS,
+) -> ParseResult:
+    """Rows of a spreadsheet, the header first (row 1)."""
+    known = default_school_codes() if known_schools is None else frozenset(known_schools)
+    lines = iter(records)
+    header = _header(next(lines, []))
+    if not any(header):
+        return ParseResult([], [RowError(0, "", MSG_EMPTY_FILE)])
+    errors = [
+        RowError(1, column, MSG_DUPLICATE_COLUMN, {"column": column})
+        for column in sorted({c for c in header if c and header.count(c) > 1})
+    ]
+    errors += [
+        RowError(1, column, MSG_MISSING_COLUMN, {"column": column})
+        for column in REQUIRED_COLUMNS
+        if column not in header
+    ]
+    if errors:
+        return ParseResult([], errors)
+
+    rows: list[ActivityData] = []
+    first_row_of: dict[str, int] = {}
+    for number, cells in enumerate(lines, start=2):
+        if not any(_text(cell) for cell in cells):
+            continue
+        # Rows may be shorter or longer than the header (trailing empty cells).
+        named = zip(header, cells, strict=False)
+        row = _Row(number, {name: cell for name, cell in named if name})
+        data = _parse_row(row, known, tz)
+        external_id = _text(row.cells.get("id"))
+        if external_id in first_row_of:
+            row.error("id", MSG_DUPLICATE_ID, value=external_id, row=first_row_of[external_id])
+        elif external_id:
+            first_row_of[external_id] = number
+        errors += row.errors
+        if data is not None and not row.errors:
+            rows.append(data)
+    if not rows and not errors:
+        errors.append(RowError(0, "", MSG_NO_ACTIVITIES))
+    return ParseResult(rows if not errors else [], errors)
+
+
+def parse_csv(
+    data: bytes, known_schools: Collection[str] | None = None, tz: ZoneInfo = BRUSSELS
+) -> ParseResult:
+    """A CSV file: UTF-8 with or without BOM, semicolons or commas (seen in the header)."""
+    try:
+        # A NUL is never part of a cell, and PostgreSQL refuses it in a text column.
+        text = data.decode("utf-8-sig").replace("\x00", "")
+    except UnicodeDecodeError:
+        # Excel's plain "CSV" is Windows-1252: Turkish and Punjabi letters are already lost.
+        return ParseResult([], [RowError(0, "", MSG_NOT_UTF8)])
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return parse_table(reader, known_schools, tz)
+
+
+def parse_xlsx(
+    data: bytes, known_schools: Collection[str] | None = None, tz: ZoneInfo = BRUSSELS
+) -> ParseResult:
+    """The first sheet of an Excel workbook; cells may be real dates and times."""
+    from openpyxl import load_workbook  # only the importer needs it
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles it cannot read
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises zipfile, XML and key errors alike on a broken file
+        return ParseResult([], [RowError(0, "", MSG_NOT_XLSX)])
+    try:
+        sheet = workbook.worksheets[0]
+        records = [list(values) for values in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    return parse_table(records, known_schools, tz)

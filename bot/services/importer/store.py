@@ -1,0 +1,137 @@
+"""Parsed activities into the database: created, updated or left alone by their id."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import BRUSSELS
+from bot.services.importer.results import ImportSummary, UnknownSchoolCode
+from bot.services.programme import ActivityData
+from storage import programme as repo
+from storage.models import (
+    Activity,
+    ActivityCancellation,
+    ActivitySchool,
+    ActivityText,
+    School,
+    utcnow,
+)
+
+
+def _write(
+    row: Activity, data: ActivityData, schools: Mapping[str, School], tz: ZoneInfo
+) -> bool:
+    """Make the row say what ``data`` says; True if anything changed."""
+    changed = False
+    values = {
+        "kind": data.kind.value,
+        "starts_at": data.starts_at,
+        "ends_at": data.ends_at,
+        "rrule": data.rrule,
+        "all_schools": data.all_schools,
+        "place_name": data.place.name,
+        "place_address": data.place.address,
+        "latitude": data.place.latitude,
+        "longitude": data.place.longitude,
+    }
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    if data.cancelled and row.cancelled_at is None:
+        row.cancelled_at = utcnow()
+        changed = True
+
+    wanted_schools = set() if data.all_schools else {schools[c].id for c in data.school_codes}
+    current_schools = {link.school_id for link in row.schools}
+    if wanted_schools != current_schools:
+        # Keep the links that stay: deleting and re-adding one would clash on the unique pair.
+        row.schools[:] = [link for link in row.schools if link.school_id in wanted_schools] + [
+            ActivitySchool(school=school)
+            for code, school in sorted(schools.items())
+            if code in data.school_codes and school.id not in current_schools
+        ]
+        changed = True
+
+    wanted_texts = {
+        locale: (text.title, text.description)
+        for locale, text in data.texts.items()
+        if text.title or text.description
+    }
+    current_texts = {t.locale: (t.title, t.description) for t in row.texts
+                     if t.title or t.description}
+    if wanted_texts != current_texts:
+        # A language's voice message (recorded in /activity, never in a file) stays.
+        kept = [t for t in row.texts if t.locale in wanted_texts or t.voice_file_id]
+        for text in kept:
+            text.title, text.description = wanted_texts.get(text.locale, ("", ""))
+        have = {t.locale for t in kept}
+        row.texts[:] = kept + [
+            ActivityText(locale=locale, title=title, description=description)
+            for locale, (title, description) in sorted(wanted_texts.items())
+            if locale not in have
+        ]
+        changed = True
+
+    cancelled_days = {c.occurrence_start.astimezone(tz).date() for c in row.cancellations}
+    for start in sorted(data.cancelled_starts):
+        day = start.astimezone(tz).date()
+        if day not in cancelled_days:
+            row.cancellations.append(ActivityCancellation(occurrence_start=start))
+            cancelled_days.add(day)
+            changed = True
+    return changed
+
+
+async def apply(
+    session: AsyncSession, rows: Sequence[ActivityData], tz: ZoneInfo = BRUSSELS
+) -> ImportSummary:
+    """Create or update the activities by external id; flushes, never commits.
+
+    Call it only with the rows of a ParseResult without errors. Raises UnknownSchoolCode
+    (before changing anything) if a school code is not in the database.
+    """
+    ids = [data.external_id for data in rows]
+    if len(set(ids)) != len(ids):
+        raise ValueError("the same external id twice")
+    schools = await repo.schools_by_code(session)
+    unknown = sorted({code for data in rows for code in data.school_codes} - schools.keys())
+    if unknown:
+        raise UnknownSchoolCode(", ".join(unknown))
+
+    existing = await repo.by_external_ids(session, ids)
+    created = updated = unchanged = 0
+    changed: list[tuple[Activity, tuple[bool, frozenset[datetime]]]] = []
+    for data in rows:
+        row = existing.get(data.external_id)
+        if row is None:
+            row = Activity(external_id=data.external_id, schools=[], texts=[], cancellations=[])
+            _write(row, data, schools, tz)
+            session.add(row)
+            created += 1
+            continue
+        before = _cancellations(row)
+        if _write(row, data, schools, tz):
+            row.updated_at = utcnow()
+            updated += 1
+            changed.append((row, before))
+        else:
+            unchanged += 1
+    await session.flush()
+    cancelled: list[tuple[int, datetime | None]] = []
+    for row, (was_cancelled, was_days) in changed:
+        now_cancelled, now_days = _cancellations(row)
+        if now_cancelled and not was_cancelled:
+            cancelled.append((row.id, None))
+        elif not now_cancelled:
+            cancelled += [(row.id, start) for start in sorted(now_days - was_days)]
+    return ImportSummary(created, updated, unchanged, tuple(cancelled))
+
+
+def _cancellations(row: Activity) -> tuple[bool, frozenset[datetime]]:
+    """Whether the whole activity is off, and its cancelled occurrences."""
+    return row.cancelled_at is not None, frozenset(c.occurrence_start for c in row.cancellations)
