@@ -36,8 +36,8 @@ def pa_day(day: date) -> str:
 
 
 def pa_time(hour: int, minute: int = 0) -> str:
-    """A time as Punjabi readers see it (12-hour: "1:30 PM" in CLDR 47), straight from Babel."""
-    return babel_dates.format_time(time(hour, minute), "short", locale="pa")
+    """A time as Punjabi readers see it: the 24-hour clock, as in Dutch and Turkish."""
+    return babel_dates.format_time(time(hour, minute), "HH:mm", locale="pa")
 
 
 @dataclass

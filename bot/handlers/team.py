@@ -223,7 +223,7 @@ def week_saved(amap: AvailabilityMap) -> str:
 
 
 def hour_label(amap: AvailabilityMap, weekday: int, hour: int) -> str:
-    return f"{ICONS[amap.level(weekday, hour)]} {format_time(time(hour), 'HH:mm')}"
+    return f"{ICONS[amap.level(weekday, hour)]} {format_time(time(hour))}"
 
 
 def day_screen(person_id: int, amap: AvailabilityMap, weekday: int,
@@ -236,8 +236,8 @@ def day_screen(person_id: int, amap: AvailabilityMap, weekday: int,
         title,
         _("Tap an hour to change it: 🟢 → 🟠 → 🔴 → 🟢."),
         _("Only {start} to {end} is shown here; the other hours stay as they are.").format(
-            start=format_time(time(SHOWN_HOURS.start), "HH:mm"),
-            end=format_time(time(SHOWN_HOURS.stop), "HH:mm")),
+            start=format_time(time(SHOWN_HOURS.start)),
+            end=format_time(time(SHOWN_HOURS.stop))),
     ])
     hours = [InlineKeyboardButton(hour_label(amap, weekday, hour),
                                   callback_data=f"team:a:{person_id}:{weekday}:{hour}")

@@ -119,7 +119,12 @@ def format_date(day: date | datetime, fmt: str = "long") -> str:
     return babel_dates.format_date(day, fmt, locale=current_locale())
 
 
-def format_time(moment: datetime | time, fmt: str = "short") -> str:
+# Every reader gets the 24-hour clock of Belgian schools, their letters and the team's own
+# messages: Babel's Punjabi "short" time is 12-hour, with a Latin "PM" in Gurmukhi text.
+CLOCK = "HH:mm"
+
+
+def format_time(moment: datetime | time, fmt: str = CLOCK) -> str:
     if isinstance(moment, datetime):
         moment = _local(moment)
     return babel_dates.format_time(moment, fmt, locale=current_locale())
