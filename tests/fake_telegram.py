@@ -845,14 +845,17 @@ class FakeTelegram:
 
     def send_photo(
         self, user: FakeUser | int, caption: str | None = None, *, chat: JSON | None = None,
-        reply_to_message_id: int | None = None,
+        reply_to_message_id: int | None = None, media_group_id: str | None = None,
     ) -> JSON:
+        """A photo; with ``media_group_id``, one of an album (Telegram sends each apart)."""
         small = self._new_file("photo", b"\xff\xd8\xff\xe0small", "jpg")
         big = self._new_file("photo", b"\xff\xd8\xff\xe0" + bytes(2048), "jpg")
         sizes = [self._photo_size(small, 90, 68), self._photo_size(big, 1280, 960)]
         fields: JSON = {"photo": sizes}
         if caption is not None:
             fields["caption"] = caption
+        if media_group_id is not None:
+            fields["media_group_id"] = media_group_id
         return self._user_message(user, fields, chat, reply_to_message_id)
 
     def send_voice(

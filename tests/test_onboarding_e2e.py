@@ -175,6 +175,12 @@ async def test_school_command_adds_and_removes(chat: Chat, db: Database) -> None
     await els.taps("👍 OK")
 
     await els.says("/school")
+    # Her only school cannot be unticked: each tap is kept at once, and a parent without a
+    # school would hear from none (the week empty, no broadcast).
+    await els.taps("✅ Leefschool 'De Villa'")
+    assert els.alerts()[-1] == ("Je hebt minstens één school nodig. Tik eerst op je andere "
+                                "school, en dan op deze.")
+    assert await school_codes(db, 2007) == ["devilla"]
     await els.taps("Vrije basisschool Klim-op")
     await els.taps("✅ Leefschool 'De Villa'")
     [summary] = [m for m in await els.taps("👍 Klaar")] or [None]

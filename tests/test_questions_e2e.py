@@ -112,6 +112,37 @@ async def test_a_turkish_photo_question_reaches_the_schools_turkish_contact_and_
         assert other not in repr(fake.transcript(talker.id))
 
 
+async def test_a_parent_who_writes_on_instead_of_tapping_a_topic_is_asked_again(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 8111, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
+    ayse = await onboard(chat, 8211, "Ayşe", "tr", "wijdeland")
+
+    # An album of two photos (Telegram sends each on its own): the topic is asked once.
+    [topics] = await ayse.sends("photo", caption="Bu mektup ne diyor?", media_group_id="a1")
+    assert topics["text"] == "Sorunuz ne hakkında? Bir düğmeye dokunun."
+    assert await ayse.sends("photo", media_group_id="a1") == []
+    # She writes on without a tap: the message is kept, and the topic asked again.
+    [again] = await ayse.says("Okuldan geldi, anlamadım.")
+    assert again["text"] == "Mesajınızı kaydettim. Sorunuz ne hakkında? Bir düğmeye dokunun."
+    assert len(fake.inline_buttons(again)) == len(fake.inline_buttons(topics))
+    [question] = await question_rows(db)
+    assert question.status == "draft"
+
+    replies = await ayse.taps(data="ask:letter")
+    assert replies[-1]["text"] == "Teşekkürler! Fatma sorunuzu aldı ve size yakında cevap verecek."
+    # Fatma gets the card and all three messages, in order.
+    await wait_until(lambda: "Okuldan geldi, anlamadım." in fake.texts(fatma.id), fake)
+    card, first, second, text = fake.transcript(fatma.id)[-4:]
+    assert card["text"].startswith("❓ Vraag")
+    assert first["caption"] == "Bu mektup ne diyor?" and second["photo"]
+    assert text["text"] == "Okuldan geldi, anlamadım."
+    [question] = await question_rows(db)
+    assert question.status == "open"
+
+
 async def test_a_punjabi_voice_question_at_night_is_held_until_the_contacts_next_green_hour(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
 ) -> None:

@@ -31,8 +31,9 @@ async def test_dutch_below_the_translation(chat: Chat, fake: FakeTelegram, db: D
     # Ayşe turns the setting on; the button redraws in place.
     [screen] = await ayse.says("/settings")
     assert screen["text"].startswith("Ayarlar\n\n🌙 ")
-    assert labels(screen) == [(f"☑️ {TOGGLE_TR}", "set:nl:on"), (QUIET_TR, "set:q")]
-    assert await ayse.taps(f"☑️ {TOGGLE_TR}") == []
+    # Off is an empty box (a ☑️ would look ticked already).
+    assert labels(screen) == [(f"⬜ {TOGGLE_TR}", "set:nl:on"), (QUIET_TR, "set:q")]
+    assert await ayse.taps(f"⬜ {TOGGLE_TR}") == []
     redrawn = fake.message(ayse.id, screen["message_id"])
     assert redrawn is not None and labels(redrawn)[0] == (f"✅ {TOGGLE_TR}", "set:nl:off")
 
@@ -87,6 +88,14 @@ async def test_quiet_hours_of_a_parent_who_works_nights(
                                                            "set:q")
     # A forged choice changes nothing.
     assert await els.presses(screen, "set:q:03-04") == ["Deze knop werkt niet meer."]
+    # No quiet hours at all: said as such ("No messages: none" read as no messages at all).
+    [other] = await ayse.says("/settings")
+    await ayse.taps(data="set:q")
+    await ayse.taps(data="set:q:00-00")
+    redrawn = fake.message(ayse.id, other["message_id"])
+    assert redrawn is not None and labels(redrawn)[-1] == ("🌙 Her saatte mesaj", "set:q")
+    await ayse.taps(data="set:q")
+    await ayse.taps(data="set:q:def")
 
     await greet.says("/broadcast")
     await greet.taps("📤 Verstuur naar 2 ouders")

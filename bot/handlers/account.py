@@ -23,7 +23,7 @@ from bot.handlers.texts import (
 from bot.i18n import LANGUAGE_NAMES, _
 from bot.services import people
 from bot.services.onboarding import Step, language_order
-from bot.services.people import UnknownSchool
+from bot.services.people import LastSchool, UnknownSchool
 
 
 @door()
@@ -62,9 +62,14 @@ async def toggle_school(update: Update, context: BotContext) -> None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
     try:
-        await people.toggle_school(context.session, person.id, int(query.data.rsplit(":", 1)[1]))
+        await people.toggle_school(context.session, person.id, int(query.data.rsplit(":", 1)[1]),
+                                   keep_one=person.step is None)
     except UnknownSchool:
         await query.answer(_("This button has expired."), show_alert=True)
+        return
+    except LastSchool:
+        await query.answer(_("You need at least one school. Tap your other school first, "
+                             "then this one."), show_alert=True)
         return
     chosen = set(await people.school_ids(context.session, person.id))
     await query.answer()

@@ -87,10 +87,18 @@ async def parent_message(update: Update, context: BotContext) -> None:
     elif question.status == DRAFT and question.topic:
         await _open(update, context, question.id)
     elif await questions.parent_message_count(context.session, question.id) == 1:
-        # Only the first message of a question without a topic asks it: an album of
-        # photos gets one question, not five. The message is kept before we ask.
+        # The first message of a question without a topic asks it. The message is kept
+        # before we ask.
         await context.session.commit()
         await update.effective_chat.send_message(topic_question(), reply_markup=topic_keyboard())
+    elif message.media_group_id is None:
+        # More messages, the topic still untapped (a parent who reads little writes on):
+        # each is kept, and the topic is asked again, so the question never waits unseen.
+        # The other photos of an album that asked already stay quiet: one question, not five.
+        await context.session.commit()
+        kept = _("I have kept your message.")
+        await update.effective_chat.send_message(f"{kept} {topic_question()}",
+                                                 reply_markup=topic_keyboard())
 
 
 async def _open(update: Update, context: BotContext, question_id: int) -> None:

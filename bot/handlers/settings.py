@@ -50,12 +50,13 @@ def settings_rows(person: PersonView,
     if (person.locale or DEFAULT_LOCALE) != DEFAULT_LOCALE:
         on = person.dutch_below
         rows.append([InlineKeyboardButton(
-            ("✅ " if on else "☑️ ") + _("Show the Dutch text below the translation"),
+            ("✅ " if on else "⬜ ") + _("Show the Dutch text below the translation"),
             callback_data="set:nl:off" if on else "set:nl:on")])
     quiet = QuietHours.parse(person.quiet_hours) or default_quiet
-    rows.append([InlineKeyboardButton(
-        "🌙 " + _("No messages: {hours}").format(hours=quiet_label(quiet)),
-        callback_data="set:q")])
+    # Without quiet hours, "No messages: none" would read as "no messages at all".
+    label = (_("Messages at any hour") if quiet.start == quiet.end
+             else _("No messages: {hours}").format(hours=quiet_label(quiet)))
+    rows.append([InlineKeyboardButton("🌙 " + label, callback_data="set:q")])
     return rows
 
 

@@ -19,6 +19,10 @@ class UnknownSchool(Exception):
     """A button or link named a school that does not exist."""
 
 
+class LastSchool(Exception):
+    """Unticking a person's only school: they would hear from no school at all."""
+
+
 @dataclass(frozen=True)
 class SchoolView:
     id: int
@@ -130,9 +134,15 @@ async def add_school(session: AsyncSession, person_id: int, school_id: int) -> N
     await repo.link_school(session, await _row(session, person_id), school_id)
 
 
-async def toggle_school(session: AsyncSession, person_id: int, school_id: int) -> bool:
-    """Add the school, or remove it if it was there; True when it is now chosen."""
-    if school_id in await repo.school_ids(session, person_id):
+async def toggle_school(session: AsyncSession, person_id: int, school_id: int, *,
+                        keep_one: bool = False) -> bool:
+    """Add the school, or remove it if it was there; True when it is now chosen. With
+    ``keep_one`` (a person past onboarding: every tap is kept at once), the only school stays:
+    LastSchool."""
+    chosen = await repo.school_ids(session, person_id)
+    if school_id in chosen:
+        if keep_one and len(chosen) == 1:
+            raise LastSchool(school_id)
         await repo.unlink_school(session, await _row(session, person_id), school_id)
         return False
     await add_school(session, person_id, school_id)
