@@ -143,6 +143,33 @@ async def test_a_parent_who_writes_on_instead_of_tapping_a_topic_is_asked_again(
     assert question.status == "open"
 
 
+async def test_a_photo_sent_before_onboarding_becomes_the_question_afterwards(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 8121, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
+    # The very first thing a new parent sends: a photo of the letter, no /start.
+    ayse = chat.person(8221, "Ayşe", language_code="tr")
+    [greeting] = await ayse.sends("photo", caption="Bu mektup ne?")
+    assert greeting["text"].startswith("Hoş geldiniz!")  # the language question first
+    await ayse.taps("Türkçe")
+    await ayse.taps("Freinetschool Het Wijdeland (Brustem)")
+    await ayse.taps(data="school:done")
+    *_, ready, kept = await ayse.taps(data="privacy:ok")
+    assert ready["text"].startswith("Teşekkür ederim, Ayşe! Her şey hazır.")
+    assert kept["text"] == "Mesajınızı kaydettim. Sorunuz ne hakkında? Bir düğmeye dokunun."
+    replies = await ayse.taps(data="ask:letter")
+    assert replies[-1]["text"] == "Teşekkürler! Fatma sorunuzu aldı ve size yakında cevap verecek."
+    await wait_until(lambda: any(m.get("caption") == "Bu mektup ne?"
+                                 for m in fake.transcript(fatma.id)), fake)
+    [question] = await question_rows(db)
+    async with db.session() as session:
+        school = await session.scalar(select(School).where(School.code == "wijdeland"))
+    assert question.status == "open" and question.locale == "tr"
+    assert school is not None and question.school_id == school.id
+
+
 async def test_a_punjabi_voice_question_at_night_is_held_until_the_contacts_next_green_hour(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
 ) -> None:

@@ -46,6 +46,7 @@ async def private_message(update: Update, context: BotContext) -> None:
 async def _other_message(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     if not await ensure_onboarded(update, context):
+        await questions.keep_early_message(update, context)
         return
     if context.role is Role.PARENT:
         await questions.parent_message(update, context)

@@ -13,6 +13,7 @@ from bot.handlers.keyboards import (
     privacy_keyboard,
     school_keyboard,
 )
+from bot.handlers.question_texts import topic_keyboard, topic_question_again
 from bot.handlers.texts import (
     greeting_in_every_language,
     privacy_notice,
@@ -20,7 +21,7 @@ from bot.handlers.texts import (
     your_schools,
 )
 from bot.i18n import LANGUAGE_NAMES, _, use_locale
-from bot.services import people
+from bot.services import people, questions
 from bot.services.onboarding import (
     StartLink,
     Step,
@@ -189,6 +190,11 @@ async def accept_privacy(update: Update, context: BotContext) -> None:
     )
     await set_chat_menu(context.bot, update.effective_chat.id, person.locale or "nl",
                         person.role)
+    if person.role is Role.PARENT and await questions.waiting_for_topic(context.session,
+                                                                         person.id):
+        # What they sent before they were set up (a photo of the letter) waits for its topic.
+        await update.effective_chat.send_message(topic_question_again(),
+                                                 reply_markup=topic_keyboard())
     if person.role is Role.BRUGFIGUUR:
         # A new brugfiguur (they came with an invite link): their languages next.
         await team.send_languages_welcome(update, context)

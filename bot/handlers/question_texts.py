@@ -55,6 +55,12 @@ def topic_question() -> str:
     return _("What is your question about? Tap a button.")
 
 
+def topic_question_again() -> str:
+    """After messages kept without a topic: they are safe; and which topic?"""
+    kept = _("I have kept your message.")
+    return f"{kept} {topic_question()}"
+
+
 def send_your_question() -> str:
     return _("Send your question now.\n"
              "You can write it, send a voice message, or a photo of the letter.")

@@ -17,6 +17,7 @@ from bot.handlers.question_texts import (
     topic_keyboard,
     topic_label,
     topic_question,
+    topic_question_again,
     when_answered,
 )
 from bot.i18n import _
@@ -96,9 +97,20 @@ async def parent_message(update: Update, context: BotContext) -> None:
         # each is kept, and the topic is asked again, so the question never waits unseen.
         # The other photos of an album that asked already stay quiet: one question, not five.
         await context.session.commit()
-        kept = _("I have kept your message.")
-        await update.effective_chat.send_message(f"{kept} {topic_question()}",
+        await update.effective_chat.send_message(topic_question_again(),
                                                  reply_markup=topic_keyboard())
+
+
+async def keep_early_message(update: Update, context: BotContext) -> None:
+    """A message sent before onboarding is done (often the very first: the photo of a letter)
+    is kept as a question, whose topic is asked once the parent is set up (onboarding)."""
+    message, person = update.message, context.person
+    if (message is None or person is None or not relayable(message)
+            or context.role in (Role.BRUGFIGUUR, Role.COORDINATOR)
+            or (message.text or "").startswith("/")):
+        return
+    await questions.add_parent_message(context.session, person.id, person.locale or "nl",
+                                       message.chat_id, message.message_id, context.now())
 
 
 async def _open(update: Update, context: BotContext, question_id: int) -> None:

@@ -173,6 +173,8 @@ async def choose_topic(session: AsyncSession, parent_id: int, topic: Topic, loca
         return draft, 0  # new: nothing to count
     draft.topic = topic.value
     draft.locale = locale
+    if draft.school_id is None:  # drafted before the parent chose a school (onboarding)
+        draft.school_id = await _first_school(session, parent_id)
     await session.flush()
     return draft, await parent_message_count(session, draft.id)
 
@@ -194,6 +196,14 @@ async def add_parent_message(session: AsyncSession, parent_id: int, locale: str,
     session.add(message)
     await session.flush()
     return question, message
+
+
+async def waiting_for_topic(session: AsyncSession, parent_id: int) -> bool:
+    """Whether the parent's draft holds messages but no topic (they wrote before onboarding
+    was done)."""
+    draft = await current(session, parent_id, DRAFT)
+    return (draft is not None and not draft.topic
+            and await parent_message_count(session, draft.id) > 0)
 
 
 async def parent_message_count(session: AsyncSession, question_id: int) -> int:
