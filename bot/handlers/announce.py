@@ -297,7 +297,7 @@ async def ask_the_team(update: Update, context: BotContext, draft: AnnouncementV
     dutch = draft.content.parts.get(service.DUTCH)
     asked = await team_translation.ask_team_announcement(
         context.session, draft.id, locale, dutch.text if dutch else "",
-        await staff.team(context.session), render_request)
+        await staff.team(context.session), render_request, context.now())
     await context.session.commit()
     wake(context.application)
     await update.effective_chat.send_message(

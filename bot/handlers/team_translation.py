@@ -55,7 +55,7 @@ async def ask_button(update: Update, context: BotContext) -> None:
         context.session, context.now().date(), context.settings.timezone)
     members = await staff.team(context.session)
     asked = await team_translation.ask_team(context.session, missing, members, render_request,
-                                            stamp=update.update_id)
+                                            stamp=update.update_id, now=context.now())
     await context.session.commit()
     wake(context.application)
     await query.answer()

@@ -59,6 +59,18 @@ class Route:
     answer_from: datetime | None  # UTC, what the parent is told; None: now, or no time known
 
 
+def delivery_to(availability: AvailabilityMap, now: datetime) -> tuple[Delivery, datetime | None]:
+    """How to bring a colleague a message that is not a question (a request to translate):
+    now in a green hour, silently in an orange one, at their next green hour in a red one
+    (silently now if they have none). Nobody is disturbed in a red hour."""
+    level = availability.level_at(now)
+    if level is Level.GREEN:
+        return Delivery.NOW, None
+    if level is Level.RED and (when := availability.next_green(now)) is not None:
+        return Delivery.HELD, when
+    return Delivery.SILENT, None
+
+
 def route(locale: str, school_contact_id: int | None, candidates: Sequence[Candidate],
           now: datetime, exclude: Collection[int] = ()) -> Route:
     """Choose who answers a new question in ``locale`` at ``now`` (aware); see the rules."""

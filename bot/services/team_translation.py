@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import outbox
 from bot.services.outbox import NewMessage
 from bot.services.programme import MissingTranslation
+from bot.services.routing import Delivery, delivery_to
 from bot.services.staff import StaffMember
 from storage import programme as programme_repo
 from storage.models import ActivityText, OutboxMessage
@@ -62,25 +65,34 @@ def announcement_key(draft_id: int, locale: str) -> str:
     return f"ta:{draft_id}:{locale}"
 
 
+def _request(member: StaffMember, key: str, group: str, text: str,
+             now: datetime) -> NewMessage:
+    """A request to one colleague, brought as their hours allow: at once in a green hour,
+    silently in an orange one, at their next green hour in a red one."""
+    delivery, when = delivery_to(member.availability, now)
+    payload: dict[str, Any] = {"text": text, "always": True}
+    if delivery is Delivery.SILENT:
+        payload["disable_notification"] = True
+    return NewMessage(dedupe_key=key, chat_id=member.telegram_id, person_id=member.id,
+                      kind="text", payload=payload, not_before=when, group_key=group)
+
+
 async def ask_team_announcement(session: AsyncSession, draft_id: int, locale: str,
                                  dutch_text: str, members: Sequence[StaffMember],
-                                 render: RenderRequest) -> int:
+                                 render: RenderRequest, now: datetime) -> int:
     """Ask the speakers of ``locale`` to translate an announcement draft's Dutch text."""
-    rows = [NewMessage(
-        dedupe_key=f"{announcement_key(draft_id, locale)}:{member.id}",
-        chat_id=member.telegram_id, person_id=member.id, kind="text",
-        payload={"text": render(ToTranslate(draft_id, locale, dutch_text, "", member.locale,
-                                            announcement=True)),
-                 "always": True},
-        group_key=announcement_key(draft_id, locale))
-        for member in members if member.speaks(locale)]
+    rows = [_request(member, f"{announcement_key(draft_id, locale)}:{member.id}",
+                     announcement_key(draft_id, locale),
+                     render(ToTranslate(draft_id, locale, dutch_text, "", member.locale,
+                                        announcement=True)), now)
+            for member in members if member.speaks(locale)]
     await outbox.enqueue_many(session, rows)
     return len(rows)
 
 
 async def ask_team(session: AsyncSession, missing: Sequence[MissingTranslation],
                    members: Sequence[StaffMember], render: RenderRequest,
-                   stamp: int) -> int:
+                   stamp: int, now: datetime) -> int:
     """One request per missing language of each activity, to every brugfiguur who speaks
     it; returns how many messages were queued."""
     rows: list[NewMessage] = []
@@ -95,11 +107,9 @@ async def ask_team(session: AsyncSession, missing: Sequence[MissingTranslation],
                     continue
                 text = render(ToTranslate(entry.activity_id, locale, dutch.title if dutch else "",
                                           dutch.description if dutch else "", member.locale))
-                rows.append(NewMessage(
-                    dedupe_key=f"{group_key(entry.activity_id, locale)}:{member.id}:{stamp}",
-                    chat_id=member.telegram_id, person_id=member.id, kind="text",
-                    payload={"text": text, "always": True},
-                    group_key=group_key(entry.activity_id, locale)))
+                rows.append(_request(
+                    member, f"{group_key(entry.activity_id, locale)}:{member.id}:{stamp}",
+                    group_key(entry.activity_id, locale), text, now))
     await outbox.enqueue_many(session, rows)
     return len(rows)
 
