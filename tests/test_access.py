@@ -76,7 +76,7 @@ STAFF_BUTTONS: list[tuple[str, str]] = [
     *[(f"ad:{a}", COORDINATOR) for a in
       ("new", "e:{act}", "p:0", "p:1", "{ad}:k:workshop", "{ad}:s:{school}", "{ad}:sa",
        "{ad}:sd", "{ad}:d:20261125", "{ad}:sk:place", "{ad}:rm:voice:tr", "{ad}:e:kind",
-       "{ad}:save", "{ad}:x")],
+       "{ad}:save", "{ad}:x:summary")],
     ("act:list", COORDINATOR),
     *[(f"act:{{act}}:{{start}}{a}", COORDINATOR) for a in
       ("", ":xo", ":xa", ":yo", ":ya", ":no", ":na")],

@@ -129,7 +129,10 @@ def test_buttons_fit_only_their_own_step() -> None:
     assert not button_fits("title:nl", "sk:title:nl")  # the Dutch title is required
     assert not button_fits("desc:tr", "sk:title:tr")  # an older question's button
     assert button_fits(SUMMARY, "save") and not button_fits("place", "save")
-    assert button_fits("place", "x") and not button_fits(None, "x")
+    assert button_fits("place", "x:place") and not button_fits(None, "x:place")
+    # Cancel from an older question (answered since) no longer throws the draft away.
+    assert not button_fits(SUMMARY, "x:desc:tr") and button_fits(SUMMARY, "x:summary")
+    assert not button_fits("place", "x")
     assert not button_fits("kind", "k:workshop:extra")
     assert [d.day for d in days_offered(TODAY)][::13] == [22, 5]
 

@@ -158,7 +158,7 @@ async def test_cancelling_an_edit_changes_nothing(
     assert "📍 Sporthal" in summary["text"] and "Türkçe: Sinterklaas için el işi" in summary[
         "text"]
 
-    await greet.taps(data=f"ad:{draft_id}:x")
+    await greet.taps(data=f"ad:{draft_id}:x:summary")
     assert greet.last_text() == "Geannuleerd. Er is niets opgeslagen."
     assert await drafts(db) == [] and await snapshot(db, "knutselen-sinterklaas-2026") == before
     assert await greet.presses(summary, f"ad:{draft_id}:save") == [EXPIRED]
@@ -229,7 +229,7 @@ async def test_a_parent_may_not_change_an_activity(
     await greet.says("09:00")
     [summary] = await greet.says("10:00")
     assert await els.presses(summary, f"ad:{draft_id}:save") == [REFUSED_NL]
-    assert await els.presses(summary, f"ad:{draft_id}:x") == [REFUSED_NL]
+    assert await els.presses(summary, f"ad:{draft_id}:x:summary") == [REFUSED_NL]
     assert await snapshot(db, "kinderyoga-wijdeland") == before
     async with db.session() as session:
         [draft] = list(await session.scalars(select(ActivityDraft)))

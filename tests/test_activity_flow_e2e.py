@@ -97,7 +97,7 @@ async def test_coordinator_creates_a_workshop_parents_see_it(
     # The summary offers each part to change, then Save.
     datas = [data for _label, data in fake.inline_buttons(summary)]
     assert f"ad:{draft.id}:e:time" in datas and f"ad:{draft.id}:e:voice" in datas
-    assert datas[-2:] == [f"ad:{draft.id}:save", f"ad:{draft.id}:x"]
+    assert datas[-2:] == [f"ad:{draft.id}:save", f"ad:{draft.id}:x:summary"]
 
     # Forged and stale buttons change nothing.
     [draft] = await drafts(db)
@@ -141,6 +141,17 @@ async def test_cancel_drops_the_draft(chat: Chat, db: Database) -> None:
     [reply] = await greet.says("hallo")
     assert "Gebruik de knoppen" in reply["text"]
     assert await activity_count(db) == 0
+
+    # A question answered by typing keeps its buttons, far up the chat: its ✖️ no longer
+    # throws away the draft that went on since.
+    await open_activity_for_all_schools(greet)
+    [start] = await greet.taps("za 28 nov")
+    await greet.says("14:00")
+    cancel = next(data for label, data in FakeTelegram.inline_buttons(start)
+                  if label.startswith("✖️"))
+    assert await greet.presses(start, cancel) == [EXPIRED]
+    [draft] = await drafts(db)
+    assert draft.awaiting == "end"
 
 
 

@@ -139,7 +139,7 @@ async def test_change_voices_of_an_activity_and_an_import_keeps_them(
     summary, draft_id = await open_edit(fake, greet, db, "knutselen-sinterklaas-2026")
     [ask] = await greet.taps(data=f"ad:{draft_id}:e:voice")
     assert [d for _l, d in FakeTelegram.inline_buttons(ask)] == [
-        f"ad:{draft_id}:sk:voice:tr", f"ad:{draft_id}:x"]
+        f"ad:{draft_id}:sk:voice:tr", f"ad:{draft_id}:x:voice:tr"]
     await greet.sends("voice")
     turkish = user_file_id(fake, greet, "voice")
     await greet.taps(data=f"ad:{draft_id}:sk:voice:pa")
@@ -164,7 +164,7 @@ async def test_change_voices_of_an_activity_and_an_import_keeps_them(
     summary, draft_id = await open_edit(fake, greet, db, "knutselen-sinterklaas-2026")
     [ask] = await greet.taps(data=f"ad:{draft_id}:e:voice")
     assert [d for _l, d in FakeTelegram.inline_buttons(ask)] == [
-        f"ad:{draft_id}:sk:voice:tr", f"ad:{draft_id}:rm:voice:tr", f"ad:{draft_id}:x"]
+        f"ad:{draft_id}:sk:voice:tr", f"ad:{draft_id}:rm:voice:tr", f"ad:{draft_id}:x:voice:tr"]
     await greet.taps(data=f"ad:{draft_id}:rm:voice:tr")
     await greet.taps(data=f"ad:{draft_id}:sk:voice:pa")
     await greet.sends("voice", duration=2)

@@ -42,7 +42,7 @@ from bot.services.roles import Role
 # ad:new | ad:e:<activity id> (edit it) | ad:p:<page> (the list of activities to edit)
 # | ad:<draft id>:<action> (see activity_draft.button_fits)
 ACTIVITY_FLOW_DATA = (r"^ad:(?:new|e:\d{1,9}|p:\d{1,3}|\d{1,9}:(?:k:[a-z_]{1,16}|s:\d{1,6}"
-                      r"|sa|sd|d:\d{8}|sk:[a-z:]{1,12}|rm:[a-z:]{1,12}|e:[a-z]{1,8}|save|x))$")
+                      r"|sa|sd|d:\d{8}|sk:[a-z:]{1,12}|rm:[a-z:]{1,12}|e:[a-z]{1,8}|save|x:[a-z:]{1,12}))$")
 COORDINATOR_ONLY = {Role.COORDINATOR}
 PAGE_SIZE = 8  # activities per page of /activity's list
 TICK = "✅ "
@@ -148,7 +148,7 @@ async def question_screen(context: BotContext,
     text = question(step, service.reviewing(data))
     if (now := current_line(data, step)) is not None:
         text += "\n" + now
-    cancel = [_button(draft, "✖️ " + _("Cancel"), "x")]
+    cancel = [_button(draft, "✖️ " + _("Cancel"), f"x:{step}")]
     return text, InlineKeyboardMarkup([*rows, cancel]), None
 
 
@@ -175,7 +175,7 @@ def summary_markup(draft: DraftView) -> InlineKeyboardMarkup:
     rows = [parts[i:i + 2] for i in range(0, len(parts), 2)]
     rows.append([_button(draft, labels[code], f"e:{code}") for code in SUPPORTED_LOCALES])
     rows.append([_button(draft, "💾 " + _("Save"), "save"),
-                 _button(draft, "✖️ " + _("Cancel"), "x")])
+                 _button(draft, "✖️ " + _("Cancel"), f"x:{service.SUMMARY}")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -354,7 +354,7 @@ async def flow_button(update: Update, context: BotContext) -> None:
                                        draft.data)):
         await query.answer(_("This button has expired."), show_alert=True)
         return
-    if action == "x":
+    if action.startswith("x:"):
         await service.drop(context.session, draft.id)
         await query.answer()
         await query.edit_message_text(_("Cancelled. Nothing was saved."))

@@ -83,11 +83,12 @@ USE_BUTTONS = "use_buttons"
 # gone since the edit began; nothing is written.
 CHANGED = "changed"
 
-# sk: "Skip" (or "Keep as it is"), rm: "Remove" (or "Dutch only"), e: change a part.
+# sk: "Skip" (or "Keep as it is"), rm: "Remove" (or "Dutch only"), e: change a part,
+# x:<step>: cancel, from the question of that step (or the summary).
 _BUTTON = re.compile(
     r"^(?:k:(?P<kind>[a-z_]{1,16})|s:(?P<school>\d{1,6})|(?P<all>sa)|(?P<done>sd)"
     r"|d:(?P<day>\d{8})|sk:(?P<skip>[a-z:]{1,12})|rm:(?P<remove>[a-z:]{1,12})"
-    r"|e:(?P<part>[a-z]{1,8})|(?P<save>save)|(?P<cancel>x))$")
+    r"|e:(?P<part>[a-z]{1,8})|(?P<save>save)|x:(?P<cancel>[a-z:]{1,12}))$")
 
 
 @dataclass(frozen=True)
@@ -310,7 +311,9 @@ def button_fits(awaiting: str | None, action: str, today: date | None = None,
     if match is None or awaiting is None:
         return False
     if match["cancel"]:
-        return True
+        # Cancel names the step it was shown at: an older question's (answered since, and
+        # far up the chat) no longer throws the whole draft away.
+        return awaiting == match["cancel"]
     if match["kind"]:
         return awaiting == "kind" and match["kind"] in {k.value for k in Kind}
     if match["school"] or match["all"] or match["done"]:
