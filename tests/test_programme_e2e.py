@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from storage.db import Database
 from storage.models import Activity, ActivityText
-from tests.conftest import COORDINATOR_ID
+from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Person, pa_day, pa_time
 
@@ -47,7 +47,7 @@ async def activity_count(db: Database) -> int:
 
 
 async def test_import_the_example_then_every_parent_sees_their_week(
-    chat: Chat, fake: FakeTelegram, db: Database
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
 ) -> None:
     greet = await coordinator_of(chat)
     [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
@@ -92,6 +92,17 @@ async def test_import_the_example_then_every_parent_sees_their_week(
     assert "Voor: Freinetschool Het Wijdeland (Brustem)" in week["text"]
     assert ("Voor: GO! Kleuterschool Gelinden, Vrije Kleuter- en Basisschool 't Vlindertje "
             "Velm") in week["text"]
+
+    # The coordinator has no school of their own: every school's week, not an empty one.
+    [week] = await greet.says("/week")
+    assert all(title in week["text"] for title in ("Capoeira", "Kinderyoga", "Knutsel"))
+    assert "Voor: Freinetschool Het Wijdeland (Brustem)" in week["text"]
+
+    # Wednesday 16:00: that day's Kinderyoga (14:00–15:00) is over, so no longer listed.
+    clock.moment = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+    [week] = await ayse.says("/week")
+    assert week["text"].startswith("25 Kasım 2026 Çarşamba")
+    assert "Çocuk yogası" not in week["text"]
 
 
 async def test_programme_preview_per_language_and_missing_translations(

@@ -51,13 +51,20 @@ async def week_command(update: Update, context: BotContext) -> None:
     person = context.person
     assert person is not None
     tz = context.settings.timezone
-    start = datetime.combine(context.now().date(), time(), tz)
+    now = context.now()
+    start = datetime.combine(now.date(), time(), tz)
     end = start + timedelta(days=7)
+    school_ids = list(person.school_ids)
+    if not school_ids and context.role in (Role.BRUGFIGUUR, Role.COORDINATOR):
+        # The team without a school of their own: every school's week, not an empty one.
+        school_ids = [s.id for s in await people.schools(context.session)]
     items = await service.programme_between(
-        context.session, person.school_ids, person.locale, start, end, tz
+        context.session, school_ids, person.locale, start, end, tz
     )
-    # School names only for a parent of several schools: the others' items are all theirs.
-    show_schools = len(person.school_ids) > 1
+    # Today's activities that are over already are no news.
+    items = [item for item in items if item.ends_at > now]
+    # School names only for a reader of several schools: the others' items are all theirs.
+    show_schools = len(school_ids) > 1
     schools = await people.schools(context.session) if show_schools else []
     text = programme_text(programme_heading(start.date()), items, schools,
                           show_schools=show_schools)
