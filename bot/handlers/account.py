@@ -144,7 +144,8 @@ async def forget_command(update: Update, context: BotContext) -> None:
         return
     await update.effective_chat.send_message(
         _("Do you want us to erase everything we know about you?\n"
-          "Your name, language and schools will be gone. This cannot be undone."),
+          "Your name, language, schools, answers and questions will be gone. "
+          "This cannot be undone."),
         reply_markup=forget_keyboard(),
     )
 

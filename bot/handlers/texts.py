@@ -40,8 +40,8 @@ def your_schools(schools: list[SchoolView], chosen: tuple[int, ...] | list[int])
 def privacy_notice() -> str:
     return _(
         "About your data\n\n"
-        "We keep only: your Telegram account number, your first name, your language and your "
-        "schools.\n"
+        "We keep only: your Telegram account number, your first name, your language, your "
+        "schools, your answers to our invitations and your questions.\n"
         "Only the Brede School team sees this: the brugfiguren and the coordinator.\n"
         "We never see your phone number.\n"
         "You can erase everything at any moment with /forget."
