@@ -294,3 +294,18 @@ async def test_a_new_brugfiguur_is_asked_their_languages_after_onboarding(
     menu = fake.calls_of("setMyCommands")[-1].params
     assert {"languages", "availability"} <= {c["command"] for c in menu["commands"]}
 
+
+
+async def test_help_shows_the_team_their_own_commands(chat: Chat, db: Database) -> None:
+    greet = await coordinator_of(chat)
+    fatma, _id = await brugfiguur(chat, db, 8931, "Fatma", "nl")
+    ayse = await onboard(chat, 8941, "Ayşe", "nl", "wijdeland")
+
+    [coordinator_help] = await greet.says("/help")
+    assert "Voor het team:\n/inbox: Je open vragen" in coordinator_help["text"]
+    assert "/broadcast: Het programma van volgende week versturen" in coordinator_help["text"]
+    [team_help] = await fatma.says("/help")
+    assert "/inbox: Je open vragen" in team_help["text"]
+    assert "/broadcast" not in team_help["text"]
+    [parent_help] = await ayse.says("/help")
+    assert "Voor het team" not in parent_help["text"] and "/inbox" not in parent_help["text"]

@@ -106,7 +106,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     if not await ensure_onboarded(update, context):
         return
     assert update.effective_chat is not None
-    await update.effective_chat.send_message(help_text(), reply_markup=main_keyboard())
+    await update.effective_chat.send_message(help_text(context.role), reply_markup=main_keyboard())
 
 
 @door()

@@ -49,9 +49,14 @@ COORDINATOR_COMMANDS: list[tuple[str, str]] = [
 ]
 
 
+def staff_commands(role: Role) -> list[tuple[str, str]]:
+    """The commands a member of the team has beside the parents' (none for others)."""
+    return ((BRUGFIGUUR_COMMANDS if role in STAFF else [])
+            + (COORDINATOR_COMMANDS if role is Role.COORDINATOR else []))
+
+
 def bot_commands(locale: str, role: Role = Role.PARENT) -> list[BotCommand]:
-    commands = (PARENT_COMMANDS + (BRUGFIGUUR_COMMANDS if role in STAFF else [])
-                + (COORDINATOR_COMMANDS if role is Role.COORDINATOR else []))
+    commands = PARENT_COMMANDS + staff_commands(role)
     with use_locale(locale):
         return [BotCommand(name, _(description)) for name, description in commands]
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.handlers.commands import staff_commands
 from bot.i18n import SUPPORTED_LOCALES, _, format_date, ngettext, use_locale
 from bot.services.people import PersonView, SchoolView
+from bot.services.roles import STAFF, Role
 
 
 def greeting_in_every_language(order: list[str]) -> str:
@@ -63,14 +65,19 @@ def what_we_keep(person: PersonView, schools: list[SchoolView], language: str) -
     )
 
 
-def help_text() -> str:
-    return "\n".join([
+def help_text(role: Role = Role.PARENT) -> str:
+    lines = [
         _("What can I do for you?"),
         "",
         _("❓ Ask a question: write it, say it in a voice message, or send a photo of a letter. "
           "Someone from the team answers you."),
         _help_lines(),
-    ])
+    ]
+    if role in STAFF:
+        # The team's own commands, as their menu words them.
+        lines += ["", _("For the team:"),
+                  *(f"/{name}: {_(words)}" for name, words in staff_commands(role))]
+    return "\n".join(lines)
 
 
 def _help_lines() -> str:
