@@ -4,6 +4,7 @@ or username is exposed; hand-over, refusals, holding outside green hours, escala
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -88,6 +89,7 @@ async def test_a_turkish_photo_question_reaches_the_schools_turkish_contact_and_
     assert card["text"].startswith("❓ Vraag 1")
     assert "Ayşe · Türkçe" in card["text"] and "Het Wijdeland" in card["text"]
     assert "Een brief of formulier" in card["text"]
+    assert "⏱" not in card["text"]  # no "waiting for 0 seconds" on a card sent at once
     assert photo["photo"] and photo["caption"] == "Bu mektup ne diyor?"
     assert text["text"] == "Okuldan geldi."
     assert "forward_origin" not in photo and "forward_from" not in photo
@@ -339,6 +341,12 @@ async def test_a_question_nobody_takes_within_four_working_hours_goes_to_the_nex
     assert moved.previous_id == fatma_id and moved.new_holder_first_name == "Mehmet"
     [question] = await question_rows(db)
     assert question.assignee_id == mehmet_id and question.escalated_at is not None
+    # His card says how long the parent has waited (a card sent at once says nothing).
+    async with db.session() as session:
+        cards = [json.loads(row.payload)["text"] for row in await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.person_id == mehmet_id,
+                                        OutboxMessage.kind == "text"))]
+    assert any("⚠️" in text and "⏱ " in text for text in cards), cards
     # Once only.
     async with db.session() as session:
         assert await questions.escalate_due(session, MONDAY_10 + timedelta(hours=9),

@@ -105,7 +105,9 @@ def card_text(card: Card) -> str:
     if card.school_name:
         lines.append(f"🏫 {card.school_name}")
     lines.append(topic_label(card.topic))
-    lines.append("⏱ " + _("Waiting for {duration}").format(duration=format_duration(waiting)))
+    if waiting >= timedelta(minutes=1):  # a card held, escalated or handed over; not "0 s"
+        lines.append("⏱ " + _("Waiting for {duration}").format(
+            duration=format_duration(waiting)))
     lines.append("")
     lines.append(_("To answer, reply to this message or to one of the parent's messages."))
     return "\n".join(lines)
