@@ -101,6 +101,9 @@ async def test_text_announcement_with_a_translation_and_a_voice(
     assert again["text"] == ASK_DUTCH
     [ask] = await greet.says("Vrijdag is er geen zwemles.")
     assert ask["text"] == ASK_TURKISH
+    # Nobody in the team speaks Turkish (there is no team yet): nobody to ask.
+    assert [label for label, _data in fake.inline_buttons(ask)] == [
+        "🇧🇪 Alleen Nederlands", "✖️ Annuleren"]
     [ask] = await greet.says("Cuma günü yüzme dersi yok.")
     assert ask["text"] == ASK_PUNJABI
     [ask] = await greet.taps("🇧🇪 Alleen Nederlands")

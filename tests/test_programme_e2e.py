@@ -118,6 +118,8 @@ async def test_programme_preview_per_language_and_missing_translations(
     assert "Knutselnamiddag voor Sinterklaas (ਡੱਚ ਵਿੱਚ)" in pa["text"]
     assert missing["text"].startswith("Nog zonder vertaling:")
     assert "knutselen-sinterklaas-2026" in missing["text"]
+    # Nobody in the team yet (let alone one who speaks Turkish or Punjabi): nobody to ask.
+    assert FakeTelegram.inline_buttons(missing) == []
 
 
 async def test_a_malformed_file_imports_nothing_and_says_where(chat: Chat, db: Database) -> None:

@@ -54,7 +54,10 @@ def question(step: str) -> str:
     }[step]
 
 
-def question_keyboard(draft_id: int, step: str) -> InlineKeyboardMarkup:
+def question_keyboard(draft_id: int, step: str, *,
+                      team_speaks: bool = True) -> InlineKeyboardMarkup:
+    """The buttons under a question; "Ask the team" only when someone in the team speaks
+    the step's language (``team_speaks``)."""
     rows = []
     if service.is_voice_step(step):
         rows.append([InlineKeyboardButton(
@@ -62,8 +65,10 @@ def question_keyboard(draft_id: int, step: str) -> InlineKeyboardMarkup:
     elif step != service.DUTCH:
         rows.append([InlineKeyboardButton(
             "🇧🇪 " + _("Dutch only"), callback_data=f"an:{draft_id}:d:{step}")])
-        rows.append([InlineKeyboardButton(
-            "🙋 " + _("Ask the team to translate"), callback_data=f"an:{draft_id}:t:{step}")])
+        if team_speaks:
+            rows.append([InlineKeyboardButton(
+                "🙋 " + _("Ask the team to translate"),
+                callback_data=f"an:{draft_id}:t:{step}")])
     rows.append([InlineKeyboardButton("✖️ " + _("Cancel"), callback_data=f"an:{draft_id}:x")])
     return InlineKeyboardMarkup(rows)
 
@@ -74,7 +79,10 @@ async def ask(update: Update, context: BotContext, draft: AnnouncementView) -> N
     if draft.awaiting is None:
         text, markup = await audience_screen(context, draft)
     else:
-        text, markup = question(draft.awaiting), question_keyboard(draft.id, draft.awaiting)
+        team = await staff.team(context.session)
+        text, markup = question(draft.awaiting), question_keyboard(
+            draft.id, draft.awaiting,
+            team_speaks=any(member.speaks(draft.awaiting) for member in team))
     await update.effective_chat.send_message(text, reply_markup=markup)
 
 

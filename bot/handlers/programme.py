@@ -23,7 +23,7 @@ from bot.i18n import (
 )
 from bot.scheduler import reminders as reminder_jobs
 from bot.scheduler.outbox import wake
-from bot.services import cancellation, importer, outbox, people
+from bot.services import cancellation, importer, outbox, people, staff
 from bot.services import programme as service
 from bot.services.broadcast import voice_payload
 from bot.services.roles import Role
@@ -90,11 +90,14 @@ async def programme_command(update: Update, context: BotContext) -> None:
             text = programme_text(programme_heading(week), items, schools, show_schools=True)
         await send_long(update, f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}", html=True)
     missing = await missing_text(context)
-    # The team can fill the gaps: a button asks the brugfiguren who speak the language.
-    complete = not await service.missing_translations(context.session, context.now().date(),
-                                                      tz)
+    # The team can fill the gaps: a button asks the brugfiguren who speak a missing language
+    # (none when nobody does).
+    lacking = {code for entry in await service.missing_translations(
+        context.session, context.now().date(), tz) for code in entry.missing_locales}
+    askable = any(member.speaks(code) for member in await staff.team(context.session)
+                  for code in lacking)
     await send_long(update, missing, html=True,
-                    **({} if complete else {"reply_markup": team_translation.ask_keyboard()}))
+                    **({"reply_markup": team_translation.ask_keyboard()} if askable else {}))
 
 
 async def missing_text(context: BotContext) -> str:
