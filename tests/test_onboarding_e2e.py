@@ -110,6 +110,10 @@ async def test_turkish_parent_chooses_two_schools(chat: Chat, fake: FakeTelegram
         "✅ GO! Basisschool Engelmanshoven", "✅ Freinetschool Het Wijdeland (Brustem)"]
     [privacy] = await ayse.taps("👍 Bitti")
     assert privacy["text"].startswith("Okullarınız: GO! Basisschool Engelmanshoven, Freinetschool")
+    # The list keeps its question and loses its buttons: the schools are named once.
+    listed = fake.message(2002, question["message_id"])
+    assert listed is not None and buttons(listed) == []
+    assert listed["text"].startswith("Çocuklarınız hangi okula gidiyor?")
     await ayse.taps("👍 Tamam")
     assert ayse.keyboard() == ["❓ Soru sor", "📅 Bu hafta", "🏫 Okulum", "🌐 Dil", "ℹ️ Yardım"]
     assert await school_codes(db, 2002) == ["engelmanshoven", "wijdeland"]

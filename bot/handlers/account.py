@@ -92,12 +92,14 @@ async def schools_done(update: Update, context: BotContext) -> None:
         await query.answer(_("Tap at least one school."), show_alert=True)
         return
     await query.answer()
-    summary = your_schools(await people.schools(context.session), chosen)
-    await query.edit_message_text(summary)
     if person.step == Step.SCHOOL:
+        # Onboarding goes on: the next message (the privacy notice) names the schools.
+        await query.edit_message_reply_markup(reply_markup=None)
         await people.set_step(context.session, person.id, Step.PRIVACY)
         await context.reload_person()
         await ask_current_step(update, context)
+        return
+    await query.edit_message_text(your_schools(await people.schools(context.session), chosen))
 
 
 @door()
