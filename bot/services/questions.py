@@ -31,7 +31,7 @@ from bot.services import question_stats as stats
 from bot.services.availability import AvailabilityMap, Level
 from bot.services.outbox import NewMessage
 from bot.services.question_stats import QuestionFact, WeekFigures
-from bot.services.routing import Candidate, Delivery, Route, escalation_due, route
+from bot.services.routing import Candidate, Delivery, Route, escalation_due, quietly, route
 from storage.models import (
     OutboxMessage,
     Person,
@@ -367,12 +367,10 @@ async def _send_card(session: AsyncSession, question: Question, recipient: Recip
 
 def _to_holder(key: str, recipient: Recipient, question: Question, chosen: Route, kind: str,
                payload: dict[str, Any]) -> NewMessage:
-    if chosen.delivery is Delivery.SILENT:
-        payload = {**payload, "disable_notification": True}
     not_before = chosen.deliver_at if chosen.delivery is Delivery.HELD else None
     return NewMessage(dedupe_key=key, chat_id=recipient.chat_id, person_id=recipient.person_id,
-                      kind=kind, payload={**payload, "always": True}, not_before=not_before,
-                      group_key=f"q:{question.id}")
+                      kind=kind, payload=quietly({**payload, "always": True}, chosen.delivery),
+                      not_before=not_before, group_key=f"q:{question.id}")
 
 
 async def relay_follow_up(session: AsyncSession, question_id: int, message_row_id: int,

@@ -30,6 +30,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from bot.services.availability import AvailabilityMap, Level, add_working_hours
 
@@ -57,6 +58,11 @@ class Route:
     delivery: Delivery
     deliver_at: datetime | None  # UTC, only when HELD
     answer_from: datetime | None  # UTC, what the parent is told; None: now, or no time known
+
+
+def quietly(payload: dict[str, Any], delivery: Delivery) -> dict[str, Any]:
+    """A message's payload as ``delivery`` brings it: without a notification when SILENT."""
+    return {**payload, "disable_notification": True} if delivery is Delivery.SILENT else payload
 
 
 def delivery_to(availability: AvailabilityMap, now: datetime) -> tuple[Delivery, datetime | None]:

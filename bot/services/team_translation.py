@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import outbox
 from bot.services.outbox import NewMessage
 from bot.services.programme import MissingTranslation
-from bot.services.routing import Delivery, delivery_to
+from bot.services.routing import delivery_to, quietly
 from bot.services.staff import StaffMember
 from storage import programme as programme_repo
 from storage.models import ActivityText, OutboxMessage
@@ -70,11 +69,9 @@ def _request(member: StaffMember, key: str, group: str, text: str,
     """A request to one colleague, brought as their hours allow: at once in a green hour,
     silently in an orange one, at their next green hour in a red one."""
     delivery, when = delivery_to(member.availability, now)
-    payload: dict[str, Any] = {"text": text, "always": True}
-    if delivery is Delivery.SILENT:
-        payload["disable_notification"] = True
     return NewMessage(dedupe_key=key, chat_id=member.telegram_id, person_id=member.id,
-                      kind="text", payload=payload, not_before=when, group_key=group)
+                      kind="text", payload=quietly({"text": text, "always": True}, delivery),
+                      not_before=when, group_key=group)
 
 
 async def ask_team_announcement(session: AsyncSession, draft_id: int, locale: str,
