@@ -9,7 +9,7 @@ import pytest
 
 from bot.i18n import BRUSSELS
 from bot.services.availability import AvailabilityMap, Level
-from bot.services.routing import Candidate, Delivery, Route, delivery_to, escalation_due, route
+from bot.services.routing import Candidate, Delivery, Route, delivery_for, escalation_due, route
 
 
 def bx(*args: int, fold: int = 0) -> datetime:
@@ -234,11 +234,11 @@ def test_escalation_defaults_to_four_working_hours() -> None:
 def test_a_colleague_is_brought_a_request_as_their_hours_allow() -> None:
     usual = AvailabilityMap.default()
     monday_10 = datetime(2026, 11, 23, 10, 0, tzinfo=BRUSSELS)
-    assert delivery_to(usual, monday_10) == (Delivery.NOW, None)
-    assert delivery_to(usual, monday_10.replace(hour=12, minute=30)) == (Delivery.SILENT, None)
+    assert delivery_for(usual, monday_10) == (Delivery.NOW, None)
+    assert delivery_for(usual, monday_10.replace(hour=12, minute=30)) == (Delivery.SILENT, None)
     # Red: held until the next green hour (Tuesday 09:00 after a Monday evening).
     evening = monday_10.replace(hour=20)
-    assert delivery_to(usual, evening) == (
+    assert delivery_for(usual, evening) == (
         Delivery.HELD, datetime(2026, 11, 24, 9, 0, tzinfo=BRUSSELS).astimezone(UTC))
     # Never green: silently at once, rather than never.
-    assert delivery_to(AvailabilityMap.all(Level.RED), evening) == (Delivery.SILENT, None)
+    assert delivery_for(AvailabilityMap.all(Level.RED), evening) == (Delivery.SILENT, None)

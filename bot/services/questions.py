@@ -28,10 +28,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox, staff
 from bot.services import question_stats as stats
-from bot.services.availability import AvailabilityMap, Level
 from bot.services.outbox import NewMessage
 from bot.services.question_stats import QuestionFact, WeekFigures
-from bot.services.routing import Candidate, Delivery, Route, escalation_due, quietly, route
+from bot.services.routing import (
+    Candidate,
+    Delivery,
+    Route,
+    delivery_for,
+    escalation_due,
+    quietly,
+    route,
+)
 from storage.models import (
     OutboxMessage,
     Person,
@@ -285,17 +292,6 @@ def _route_to(assignee_id: int | None, members: Sequence[staff.StaffMember],
     delivery, deliver_at = delivery_for(member.availability, now)
     return Route(assignee_id=member.id, rule=0, delivery=delivery, deliver_at=deliver_at,
                  answer_from=deliver_at)
-
-
-def delivery_for(availability: AvailabilityMap, now: datetime) -> tuple[Delivery, datetime | None]:
-    """Never notify anyone outside a green hour: orange is silent, red waits for green."""
-    level = availability.level_at(now)
-    if level is Level.GREEN:
-        return Delivery.NOW, None
-    if level is Level.ORANGE:
-        return Delivery.SILENT, None
-    next_green = availability.next_green(now)
-    return (Delivery.HELD, next_green) if next_green else (Delivery.SILENT, None)
 
 
 async def _assign(session: AsyncSession, question: Question, chosen: Route, now: datetime,

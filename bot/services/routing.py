@@ -65,10 +65,12 @@ def quietly(payload: dict[str, Any], delivery: Delivery) -> dict[str, Any]:
     return {**payload, "disable_notification": True} if delivery is Delivery.SILENT else payload
 
 
-def delivery_to(availability: AvailabilityMap, now: datetime) -> tuple[Delivery, datetime | None]:
-    """How to bring a colleague a message that is not a question (a request to translate):
-    now in a green hour, silently in an orange one, at their next green hour in a red one
-    (silently now if they have none). Nobody is disturbed in a red hour."""
+def delivery_for(availability: AvailabilityMap,
+                 now: datetime) -> tuple[Delivery, datetime | None]:
+    """How to bring someone of the team a message at ``now``: at once in a green hour,
+    silently in an orange one, at their next green hour in a red one (silently now if they
+    have none). Nobody is disturbed outside a green hour (a question handed over, a request
+    to translate)."""
     level = availability.level_at(now)
     if level is Level.GREEN:
         return Delivery.NOW, None

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import outbox
 from bot.services.outbox import NewMessage
 from bot.services.programme import MissingTranslation
-from bot.services.routing import delivery_to, quietly
+from bot.services.routing import delivery_for, quietly
 from bot.services.staff import StaffMember
 from storage import programme as programme_repo
 from storage.models import ActivityText, OutboxMessage
@@ -68,7 +68,7 @@ def _request(member: StaffMember, key: str, group: str, text: str,
              now: datetime) -> NewMessage:
     """A request to one colleague, brought as their hours allow: at once in a green hour,
     silently in an orange one, at their next green hour in a red one."""
-    delivery, when = delivery_to(member.availability, now)
+    delivery, when = delivery_for(member.availability, now)
     return NewMessage(dedupe_key=key, chat_id=member.telegram_id, person_id=member.id,
                       kind="text", payload=quietly({"text": text, "always": True}, delivery),
                       not_before=when, group_key=group)
