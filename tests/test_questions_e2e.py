@@ -287,6 +287,15 @@ async def test_without_any_brugfiguur_the_coordinator_holds_the_question_and_ans
     assert sent["text"] == "✅ Verstuurd naar Els."
     await wait_until(lambda: fake.texts(els.id)[-1:] == ["Donderdag om 16 uur."], fake)
 
+    # Friday evening: the coordinator still gets the question now, but the parent is told
+    # Monday 09:00 rather than "soon".
+    clock.moment = datetime(2026, 11, 27, 20, 0, tzinfo=BRUSSELS)
+    ayse = await onboard(chat, 8802, "Ayşe", "tr", "vlindertje")
+    await ayse.says("Okul ne zaman kapalı?")
+    [told] = (await ayse.taps(data="ask:school"))[-1:]
+    assert told["text"] == ("Teşekkürler! Brede School ekibinden biri size 30 Kasım 2026 "
+                            "Pazartesi saat 09:00'dan itibaren cevap verecek.")
+
 
 async def test_forget_erases_the_parents_questions_and_their_relayed_copies(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock

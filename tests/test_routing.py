@@ -166,6 +166,9 @@ CASES = [
     Case("5: nobody speaks the language", "pa", 1, [c(1, "nl,tr", GREEN)], MONDAY_10,
          COORDINATOR),
     Case("5: no team", "tr", None, [], MONDAY_10, COORDINATOR),
+    # Outside office hours the coordinator still gets it now; the parent hears "Monday 09:00".
+    Case("5: no team, Friday night", "tr", None, [], FRIDAY_22,
+         Route(None, 5, Delivery.NOW, None, NEXT_MONDAY_9)),
     Case("5: everyone excluded", "tr", 1, [c(1, "tr"), c(2, "tr")], MONDAY_10, COORDINATOR,
          frozenset({1, 2})),
 ]

@@ -67,14 +67,24 @@ def send_your_question() -> str:
 
 
 def when_answered(name: str | None, answer_from: datetime | None, now: datetime) -> str:
-    """'Ayşe will answer you tomorrow from 09:00.' in the parent's locale."""
-    if name is None:
-        return _("Thank you! Someone of the Brede School team will answer you soon.")
+    """'Ayşe will answer you tomorrow from 09:00.' in the parent's locale; without a name
+    (the coordinator holds the question), 'Someone of the Brede School team ...'."""
     if answer_from is None or answer_from <= now:
+        if name is None:
+            return _("Thank you! Someone of the Brede School team will answer you soon.")
         return _("Thank you! {name} has your question and will answer you soon.").format(
             name=name)
     when = format_time(answer_from)
     days = (answer_from.astimezone(now.tzinfo).date() - now.date()).days
+    if name is None:
+        if days == 0:
+            return _("Thank you! Someone of the Brede School team will answer you today "
+                     "from {time}.").format(time=when)
+        if days == 1:
+            return _("Thank you! Someone of the Brede School team will answer you tomorrow "
+                     "from {time}.").format(time=when)
+        return _("Thank you! Someone of the Brede School team will answer you on {day} "
+                 "from {time}.").format(day=format_weekday_date(answer_from), time=when)
     if days == 0:
         return _("Thank you! {name} will answer you today from {time}.").format(
             name=name, time=when)

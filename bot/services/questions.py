@@ -36,6 +36,7 @@ from bot.services.routing import (
     Route,
     delivery_for,
     escalation_due,
+    office_hours_from,
     quietly,
     route,
 )
@@ -288,7 +289,7 @@ def _route_to(assignee_id: int | None, members: Sequence[staff.StaffMember],
     member = next((m for m in members if m.id == assignee_id), None)
     if member is None:
         return Route(assignee_id=None, rule=5, delivery=Delivery.NOW, deliver_at=None,
-                     answer_from=None)
+                     answer_from=office_hours_from(now))
     delivery, deliver_at = delivery_for(member.availability, now)
     return Route(assignee_id=member.id, rule=0, delivery=delivery, deliver_at=deliver_at,
                  answer_from=deliver_at)

@@ -32,7 +32,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.services.availability import AvailabilityMap, Level, add_working_hours
+from bot.services.availability import WORKING_HOURS, AvailabilityMap, Level, add_working_hours
 
 ESCALATION_WORKING_HOURS = 4.0
 
@@ -116,8 +116,15 @@ def route(locale: str, school_contact_id: int | None, candidates: Sequence[Candi
         anyone = min(speakers, key=_load)
         return Route(anyone.person_id, 4, Delivery.SILENT, None, None)
 
-    # Rule 5: nobody speaks the language (or everyone was excluded).
-    return Route(None, 5, Delivery.NOW, None, None)
+    # Rule 5: nobody speaks the language (or everyone was excluded): the coordinator, told
+    # at once; the parent hears "from 09:00" outside office hours, not "soon".
+    return Route(None, 5, Delivery.NOW, None, office_hours_from(now))
+
+
+def office_hours_from(now: datetime) -> datetime | None:
+    """When the coordinator may answer: None within working hours (soon), else the next
+    start of them (Monday to Friday 09:00–17:00, Brussels)."""
+    return None if WORKING_HOURS.level_at(now) is Level.GREEN else WORKING_HOURS.next_green(now)
 
 
 def escalation_due(assigned_at: datetime,
