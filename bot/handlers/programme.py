@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from telegram import Update
@@ -26,6 +27,7 @@ from bot.scheduler.outbox import wake
 from bot.services import cancellation, importer, outbox, people, staff
 from bot.services import programme as service
 from bot.services.broadcast import voice_payload
+from bot.services.programme import MissingTranslation
 from bot.services.roles import Role
 
 COORDINATOR_ONLY = {Role.COORDINATOR}
@@ -89,21 +91,18 @@ async def programme_command(update: Update, context: BotContext) -> None:
         with use_locale(locale, tz):
             text = programme_text(programme_heading(week), items, schools, show_schools=True)
         await send_long(update, f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}", html=True)
-    missing = await missing_text(context)
+    missing = await service.missing_translations(context.session, context.now().date(), tz)
     # The team can fill the gaps: a button asks the brugfiguren who speak a missing language
     # (none when nobody does).
-    lacking = {code for entry in await service.missing_translations(
-        context.session, context.now().date(), tz) for code in entry.missing_locales}
+    lacking = {code for entry in missing for code in entry.missing_locales}
     askable = any(member.speaks(code) for member in await staff.team(context.session)
                   for code in lacking)
-    await send_long(update, missing, html=True,
+    await send_long(update, missing_text(missing), html=True,
                     **({"reply_markup": team_translation.ask_keyboard()} if askable else {}))
 
 
-async def missing_text(context: BotContext) -> str:
+def missing_text(missing: Sequence[MissingTranslation]) -> str:
     """The coordinator's list of activities that still lack a Turkish or Punjabi text."""
-    tz = context.settings.timezone
-    missing = await service.missing_translations(context.session, context.now().date(), tz)
     if not missing:
         return escape(_("Every activity has its Turkish and Punjabi text."))
     lines = [escape(_("Still without a translation:"))]
