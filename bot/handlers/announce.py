@@ -79,10 +79,13 @@ async def ask(update: Update, context: BotContext, draft: AnnouncementView) -> N
     if draft.awaiting is None:
         text, markup = await audience_screen(context, draft)
     else:
-        team = await staff.team(context.session)
-        text, markup = question(draft.awaiting), question_keyboard(
-            draft.id, draft.awaiting,
-            team_speaks=any(member.speaks(draft.awaiting) for member in team))
+        step = draft.awaiting
+        # Only a translation step offers "Ask the team": the team is read for those alone.
+        asks = not service.is_voice_step(step) and step != service.DUTCH
+        team_speaks = asks and any(member.speaks(step)
+                                   for member in await staff.team(context.session))
+        text, markup = question(step), question_keyboard(draft.id, step,
+                                                         team_speaks=team_speaks)
     await update.effective_chat.send_message(text, reply_markup=markup)
 
 
