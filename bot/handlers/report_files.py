@@ -32,7 +32,7 @@ from bot.i18n import (
     use_locale,
 )
 from bot.services.questions import Topic
-from bot.services.report import MonthFigures, Report
+from bot.services.report import LanguageFigures, MonthFigures, Report, SchoolFigures
 
 Cell = str | int | float | date | None
 # One table: a title (the sheet's name) and its rows, the header first.
@@ -220,9 +220,7 @@ def _trends(figure: Any, report: Report, names: Sequence[str]) -> None:
         if index >= count:
             axis.set_visible(False)
             continue
-        series = [[per_school[index].parents_reached for per_school in report.school_months],
-                  [per_school[index].coming for per_school in report.school_months],
-                  [per_school[index].questions for per_school in report.school_months]]
+        series = _figures([per_school[index] for per_school in report.school_months])
         for values, name, colour in zip(series, names, COLOURS, strict=True):
             axis.plot(range(len(months)), values, marker="o", markersize=3, label=name,
                       color=colour)
@@ -235,6 +233,13 @@ def _trends(figure: Any, report: Report, names: Sequence[str]) -> None:
     # One scale from zero (shared by every school): a school with nothing stays at the bottom.
     axes[0].set_ylim(0, max(highest, 1) * 1.15)
     figure.suptitle(_("Per school, the last months"), x=0.01, ha="left", fontsize=12)
+
+
+def _figures(rows: Sequence[SchoolFigures | LanguageFigures | MonthFigures]) -> list[list[int]]:
+    """The three figures of every panel, one series each: parents reached, coming, questions
+    (the order of COLOURS)."""
+    return [[r.parents_reached for r in rows], [r.coming for r in rows],
+            [r.questions for r in rows]]
 
 
 def _trend_rows(report: Report) -> int:
@@ -259,21 +264,18 @@ def chart_png(report: Report) -> bytes:
         3, 1, height_ratios=[len(report.schools) + 1, len(report.languages) + 1, 5])
     figure.suptitle(_("Brede School: {month}").format(
         month=month_label(report.month.first_day)), fontsize=15, fontweight="bold")
-    _bars(per_school, [_short(s.name) for s in report.schools],
-          [[s.parents_reached for s in report.schools], [s.coming for s in report.schools],
-           [s.questions for s in report.schools]], names, horizontal=True)
+    _bars(per_school, [_short(s.name) for s in report.schools], _figures(report.schools), names,
+          horizontal=True)
     per_school.set_title(_("Per school"), loc="left")
     # One legend for every panel (the colours are the same throughout), above them all,
     # where no bar can hide under it.
     top.legend(*per_school.get_legend_handles_labels(), loc="outside upper center", ncols=3,
                frameon=False)
     _bars(per_language, [language_word(f.locale) for f in report.languages],
-          [[f.parents_reached for f in report.languages], [f.coming for f in report.languages],
-           [f.questions for f in report.languages]], names, horizontal=True)
+          _figures(report.languages), names, horizontal=True)
     per_language.set_title(_("Per language"), loc="left")
     _bars(per_month, [format_date(m.month.first_day, "LLL y") for m in report.months],
-          [[m.parents_reached for m in report.months], [m.coming for m in report.months],
-           [m.questions for m in report.months]], names, horizontal=False)
+          _figures(report.months), names, horizontal=False)
     per_month.set_title(_("The last months"), loc="left")
     _trends(bottom, report, names)
     buffer = io.BytesIO()
