@@ -258,8 +258,6 @@ def answer(data: Mapping[str, Any], step: str, text: str, *,
         if today is not None and day < today:
             return new, PAST_DATE
         new["date"] = day.isoformat()
-        if skips_clock(new):
-            return dict(data), CLOCKS_SKIP
     elif step in ("start", "end"):
         clock = parse_time(text)
         if clock is None:
@@ -267,8 +265,6 @@ def answer(data: Mapping[str, Any], step: str, text: str, *,
         if step == "end" and not _ends_after_start(data, clock.isoformat()):
             return new, END_NOT_AFTER_START
         new[step] = clock.strftime("%H:%M")
-        if skips_clock(new):
-            return dict(data), CLOCKS_SKIP
     else:
         if len(text) > max_length(step):
             return new, TOO_LONG
@@ -279,6 +275,8 @@ def answer(data: Mapping[str, Any], step: str, text: str, *,
             texts = {code: dict(value) for code, value in (data.get("texts") or {}).items()}
             texts.setdefault(locale, {})["title" if field == "title" else "description"] = text
             new["texts"] = texts
+    if step in ("date", "start", "end") and skips_clock(new):
+        return dict(data), CLOCKS_SKIP
     return new, None
 
 
