@@ -28,7 +28,7 @@ from bot.services import cancellation, importer, outbox, people, staff
 from bot.services import programme as service
 from bot.services.broadcast import voice_payload
 from bot.services.programme import MissingTranslation
-from bot.services.roles import Role
+from bot.services.roles import STAFF, Role
 
 COORDINATOR_ONLY = {Role.COORDINATOR}
 # Telegram refuses files over 20 MB to bots; a programme is a few kilobytes.
@@ -57,7 +57,7 @@ async def week_command(update: Update, context: BotContext) -> None:
     start = datetime.combine(now.date(), time(), tz)
     end = start + timedelta(days=7)
     school_ids = list(person.school_ids)
-    if not school_ids and context.role in (Role.BRUGFIGUUR, Role.COORDINATOR):
+    if not school_ids and context.role in STAFF:
         # The team without a school of their own: every school's week, not an empty one.
         school_ids = [s.id for s in await people.schools(context.session)]
     items = await service.programme_between(

@@ -24,7 +24,7 @@ from bot.i18n import _
 from bot.scheduler.outbox import wake
 from bot.services import questions
 from bot.services.questions import DRAFT, OPEN, Recipient, Topic
-from bot.services.roles import Role
+from bot.services.roles import STAFF, Role
 
 
 def relayable(message: Message) -> bool:
@@ -106,7 +106,7 @@ async def keep_early_message(update: Update, context: BotContext) -> None:
     is kept as a question, whose topic is asked once the parent is set up (onboarding)."""
     message, person = update.message, context.person
     if (message is None or person is None or not relayable(message)
-            or context.role in (Role.BRUGFIGUUR, Role.COORDINATOR)
+            or context.role in STAFF
             or (message.text or "").startswith("/")):
         return
     await questions.add_parent_message(context.session, person.id, person.locale or "nl",
