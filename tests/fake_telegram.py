@@ -88,6 +88,15 @@ MESSAGE_METHODS = frozenset(
     }
 )
 SEND_METHODS = MESSAGE_METHODS | {"sendChatAction"}
+# The emoji a bot may react with (Bot API, ReactionTypeEmoji).
+REACTION_EMOJI = frozenset({
+    "👍", "👎", "❤", "🔥", "🥰", "👏", "😁", "🤔", "🤯", "😱", "🤬", "😢", "🎉", "🤩", "🤮",
+    "💩", "🙏", "👌", "🕊", "🤡", "🥱", "🥴", "😍", "🐳", "❤\u200d🔥", "🌚", "🌭", "💯", "🤣",
+    "⚡", "🍌", "🏆", "💔", "🤨", "😐", "🍓", "🍾", "💋", "🖕", "😈", "😴", "😭", "🤓", "👻",
+    "👨\u200d💻", "👀", "🎃", "🙈", "😇", "😨", "🤝", "✍", "🤗", "🫡", "🎅", "🎄", "☃", "💅",
+    "🤪", "🗿", "🆒", "💘", "🙉", "🦄", "😘", "💊", "🙊", "😎", "👾", "🤷\u200d♂", "🤷",
+    "🤷\u200d♀", "😡"
+})
 EDIT_METHODS = frozenset(
     {"editMessageText", "editMessageCaption", "editMessageReplyMarkup", "editMessageMedia"}
 )
@@ -234,6 +243,7 @@ class _Stored:
     from_bot: bool
     deleted: bool = False
     keyboard: JSON | None = None  # a non-inline reply_markup sent with it
+    reactions: list[str] = field(default_factory=list)  # the bot's emoji on it
 
 
 @dataclass
@@ -1313,6 +1323,7 @@ class FakeTelegram:
             "editMessageReplyMarkup": self._edit_reply_markup,
             "deleteMessage": self._delete_message,
             "deleteMessages": self._delete_messages,
+            "setMessageReaction": self._set_reaction,
             "answerCallbackQuery": self._answer_callback_query,
             "getFile": self._get_file,
             "getChat": self._get_chat,
@@ -1786,6 +1797,28 @@ class FakeTelegram:
             if stored is not None:
                 stored.deleted = True
         return True
+
+    def _set_reaction(self, params: JSON) -> bool:
+        """The bot's reaction on a message: emoji of Telegram's list only (one, for a bot)."""
+        chat_id = self._chat(params.get("chat_id"))["id"]
+        stored = self._messages.get(chat_id, {}).get(params.get("message_id"))
+        if stored is None or stored.deleted:
+            raise bad_request("message to react not found")
+        reaction = params.get("reaction") or []
+        if not isinstance(reaction, list) or len(reaction) > 1:
+            raise bad_request("REACTIONS_TOO_MANY")
+        emoji = [r.get("emoji") for r in reaction if isinstance(r, dict)]
+        if any(r.get("type") != "emoji" for r in reaction) or any(
+                e not in REACTION_EMOJI for e in emoji):
+            raise bad_request("REACTION_INVALID")
+        stored.reactions = [str(e) for e in emoji]
+        return True
+
+    def reactions(self, chat_id: int) -> dict[int, list[str]]:
+        """The bot's reactions in a chat: message id -> its emoji (a test's view)."""
+        return {message_id: list(stored.reactions)
+                for message_id, stored in self._messages.get(chat_id, {}).items()
+                if stored.reactions}
 
     # --- other
 

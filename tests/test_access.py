@@ -79,7 +79,7 @@ STAFF_BUTTONS: list[tuple[str, str]] = [
        "{ad}:save", "{ad}:x:summary")],
     ("act:list", COORDINATOR),
     *[(f"act:{{act}}:{{start}}{a}", COORDINATOR) for a in
-      ("", ":xo", ":xa", ":yo", ":ya", ":no", ":na")],
+      ("", ":co", ":ca", ":xo", ":xa", ":yo", ":ya", ":no", ":na")],
     *[(f"qs:{{q}}:{a}", STAFF) for a in
       ("take", "hand", "close", "card", "show", "to:{fatma}", "to:{greet}")],
     *[(f"team:l:{{fatma}}{a}", STAFF) for a in ("", ":nl", ":tr", ":pa", ":ok")],

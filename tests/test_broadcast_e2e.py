@@ -29,6 +29,33 @@ async def wait_until(predicate: Callable[[], bool], fake: FakeTelegram,
         await asyncio.sleep(0.05)
 
 
+async def test_the_translation_warning_counts_what_these_parents_would_read_in_dutch(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """The week's Sinterklaas afternoon at Kabouterland has no Punjabi text: Harpreet would
+    read it in Dutch. Activities of other weeks, schools or languages are no reason to wait."""
+    greet = await coordinator_with_programme(chat)
+    await onboard(chat, 7011, "Ayşe", "tr", "wijdeland")
+    await onboard(chat, 7012, "Harpreet", "pa", "kabouterland")
+    await onboard(chat, 7013, "Els", "nl", "vlindertje")
+    warning = "⚠️ 1 activiteit heeft nog geen Turkse of Punjabi tekst (zie /programme)."
+
+    [draft] = await greet.says("/broadcast")
+    assert warning in draft["text"]
+
+    def screen() -> str:
+        found = fake.message(greet.id, draft["message_id"])
+        assert found is not None
+        return found["text"]
+
+    await greet.taps("Freinetschool Het Wijdeland (Brustem)")  # Ayşe's school only
+    assert "Het bereikt 1 ouder." in screen() and "⚠️" not in screen()
+    await greet.taps("Vrije Kleuterschool Kabouterland, Sint-Rita (Nieuw Sint-Truiden)")
+    assert warning in screen()
+    await greet.taps("ਪੰਜਾਬੀ")  # Punjabi readers left out
+    assert "Het bereikt 1 ouder." in screen() and "⚠️" not in screen()
+
+
 async def test_broadcast_to_three_schools_in_three_languages(
     chat: Chat, fake: FakeTelegram, db: Database
 ) -> None:

@@ -70,8 +70,24 @@ async def test_cancel_one_wednesday_and_tell_the_parents(
     assert [t for t, _d in FakeTelegram.inline_buttons(shown)] == [
         "❌ Alleen deze keer annuleren", "❌ Elke keer annuleren", "↩️ Terug"]
 
+    shown_text, shown_buttons = shown["text"], [t for t, _d in FakeTelegram.inline_buttons(shown)]
     base = await cancellations(db)  # the ones the file already had
+    # A tap on "cancel" asks once more; "no" goes back and changes nothing.
     await greet.taps("❌ Alleen deze keer annuleren")
+    sure = fake.message(greet.id, listing["message_id"])
+    assert sure is not None
+    assert sure["text"] == "Kinderyoga annuleren op woensdag 25 november 2026 om 14:00?"
+    assert [t for t, _d in FakeTelegram.inline_buttons(sure)] == [
+        "❌ Ja, annuleren", "↩️ Nee, laten staan"]
+    await greet.taps("↩️ Nee, laten staan")
+    back = fake.message(greet.id, listing["message_id"])
+    assert back is not None and back["text"] == shown_text
+    assert [t for t, _d in FakeTelegram.inline_buttons(back)] == shown_buttons
+    assert await cancellations(db) == base
+    assert await outbox_rows(db) == 0
+
+    await greet.taps("❌ Alleen deze keer annuleren")
+    await greet.taps("❌ Ja, annuleren")
     asked = fake.message(greet.id, listing["message_id"])
     assert asked is not None
     assert asked["text"] == "Geannuleerd. De 1 ouder die het zou krijgen een bericht sturen?"
@@ -118,7 +134,8 @@ async def test_forged_buttons_and_parents_change_nothing(
     activity = await yoga_id(db)
     base = await cancellations(db)
     expired = ["Deze knop werkt niet meer."]
-    for data in (f"act:99999:{STAMP}", f"act:99999:{STAMP}:xo",
+    for data in (f"act:99999:{STAMP}", f"act:99999:{STAMP}:xo", f"act:99999:{STAMP}:co",
+                 f"act:{activity}:{STAMP + 3600}:co",
                  f"act:{activity}:{STAMP + 3600}:xo",   # not an hour the rule produces
                  f"act:{activity}:{STAMP + 86400}:xa",  # a Thursday
                  f"act:{activity}:{STAMP - 21 * 86400}:xo",  # 4 November: already cancelled
@@ -147,6 +164,9 @@ async def test_cancel_every_time_tells_that_it_stops(
     await greet.says("/activities")
     await greet.taps("Kinderyoga · wo 25/11 14:00")
     await greet.taps("❌ Elke keer annuleren")
+    assert fake.transcript(greet.id)[-1]["text"] == (
+        "Kinderyoga elke keer annuleren, vanaf woensdag 25 november 2026?")
+    await greet.taps("❌ Ja, annuleren")
     await greet.taps("✅ Ja, laat het hen weten")
     await wait_until(lambda: harpreet.last_text().startswith("❌"), fake)
     assert harpreet.last_text() == "❌ ਬੱਚਿਆਂ ਲਈ ਯੋਗਾ ਹੁਣ ਨਹੀਂ ਹੋਵੇਗੀ। ਸਾਨੂੰ ਅਫ਼ਸੋਸ ਹੈ।"

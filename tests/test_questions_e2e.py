@@ -103,9 +103,18 @@ async def test_a_turkish_photo_question_reaches_the_schools_turkish_contact_and_
     answer = [m for m in fake.transcript(ayse.id) if "voice" in m][-1]
     assert answer["from"]["is_bot"] is True
 
-    # Ayşe simply writes on: the follow-up reaches Fatma in the same question.
-    await ayse.says("Çok teşekkürler!")
+    # Ayşe simply writes on: the follow-up reaches Fatma in the same question, and a 👍 on
+    # it, no message, tells Ayşe it arrived.
+    assert await ayse.says("Çok teşekkürler!") == []
     await wait_until(lambda: fake.texts(fatma.id)[-1] == "Çok teşekkürler!", fake)
+    # ("Okuldan geldi." too, which followed the opened question; not the photo, which got a
+    # reply in words.)
+    reacted = {}
+    for message_id, emoji in fake.reactions(ayse.id).items():
+        message = fake.message(ayse.id, message_id)
+        assert message is not None and not message["from"]["is_bot"]
+        reacted[message.get("text")] = emoji
+    assert reacted == {"Okuldan geldi.": ["👍"], "Çok teşekkürler!": ["👍"]}
     [question] = await question_rows(db)
     assert question.status == "open" and question.first_answer_at is not None
 
@@ -155,16 +164,19 @@ async def test_a_photo_sent_before_onboarding_becomes_the_question_afterwards(
     ayse = chat.person(8221, "Ayşe", language_code="tr")
     [greeting] = await ayse.sends("photo", caption="Bu mektup ne?")
     assert greeting["text"].startswith("Hoş geldiniz!")  # the language question first
+    await ayse.sends("photo", caption="Arka yüzü.")  # and its back
     await ayse.taps("Türkçe")
     await ayse.taps("Freinetschool Het Wijdeland (Brustem)")
     await ayse.taps(data="school:done")
     *_, ready, kept = await ayse.taps(data="privacy:ok")
     assert ready["text"].startswith("Teşekkür ederim, Ayşe! Her şey hazır.")
-    assert kept["text"] == "Mesajınızı kaydettim. Sorunuz ne hakkında? Bir düğmeye dokunun."
+    assert kept["text"] == "2 mesajınızı kaydettim. Sorunuz ne hakkında? Bir düğmeye dokunun."
     replies = await ayse.taps(data="ask:letter")
     assert replies[-1]["text"] == "Teşekkürler! Fatma sorunuzu aldı ve size yakında cevap verecek."
-    await wait_until(lambda: any(m.get("caption") == "Bu mektup ne?"
+    await wait_until(lambda: any(m.get("caption") == "Arka yüzü."
                                  for m in fake.transcript(fatma.id)), fake)
+    assert [m.get("caption") for m in fake.transcript(fatma.id) if "photo" in m] == [
+        "Bu mektup ne?", "Arka yüzü."]
     [question] = await question_rows(db)
     async with db.session() as session:
         school = await session.scalar(select(School).where(School.code == "wijdeland"))
@@ -212,6 +224,8 @@ async def test_hand_over_and_what_others_may_not_do(
     fatma = await join_team(chat, greet, 8501, "Fatma", {"nl", "tr"}, db,
                             contact_of="wijdeland")
     mehmet = await join_team(chat, greet, 8502, "Mehmet", {"tr"}, db)
+    await join_team(chat, greet, 8503, "Ahmet", {"tr"}, db,
+                    availability=AvailabilityMap.all(Level.RED))  # off all week
     ayse = await onboard(chat, 8601, "Ayşe", "tr", "wijdeland")
     await ayse.says("/ask")
     await ayse.taps(data="ask:school")
@@ -227,6 +241,10 @@ async def test_hand_over_and_what_others_may_not_do(
 
     # Fatma hands it to Mehmet: he gets the card and the parent's message.
     await fatma.taps(data=f"qs:{(await question_rows(db))[0].id}:hand")
+    # Each colleague with their colour of this hour, the available ones first.
+    assert [t for t, _d in FakeTelegram.inline_buttons(fake.message(fatma.id, card[
+        "message_id"]) or {})] == [
+        "🟢 Mehmet · Türkçe", "🔴 Ahmet · Türkçe", "🧭 De coördinator", "↩️ Terug"]
     await fatma.taps("Mehmet")
     assert "Overgedragen aan Mehmet." in fake.texts(fatma.id)[-1] or any(
         "Overgedragen aan Mehmet." in t for t in fake.texts(fatma.id))

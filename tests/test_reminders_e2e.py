@@ -289,12 +289,12 @@ async def test_the_coordinator_adds_a_week_ahead_reminder_for_ouderbabbels(
 ) -> None:
     greet = await coordinator_of(chat)
     [screen] = await greet.says("/reminders")
-    assert "De dag vooraf, om 18:00, Twee uur vooraf" in screen["text"]
+    assert "De dag vooraf, om 18:00 · Twee uur vooraf" in screen["text"]
     await greet.taps(data="rm:k:ouderbabbel")
     await greet.taps(data="rm:t:ouderbabbel:week")
     await greet.taps(data="rm:home")
     home = fake.message(COORDINATOR, screen["message_id"])
-    assert home is not None and "Een week vooraf, om 18:00, De dag vooraf" in home["text"]
+    assert home is not None and "Een week vooraf, om 18:00 · De dag vooraf" in home["text"]
     # The usual quiet hours: from 22:00.
     await greet.taps(data="rm:q")
     await greet.taps(data="rm:q:22-08")
@@ -363,7 +363,11 @@ async def test_cancelling_tells_those_who_said_they_come_even_if_others_are_not_
     await greet.says("/activities")
     await greet.taps("Ouderbabbel: slapen")
     await greet.taps(data=next(d for _t, d in FakeTelegram.inline_buttons(
-        fake.transcript(COORDINATOR)[-1]) if d.endswith(":xo")))
+        fake.transcript(COORDINATOR)[-1]) if d.endswith(":co")))
+    # Before it is cancelled, the coordinator reads who is told in any case.
+    assert fake.transcript(COORDINATOR)[-1]["text"].endswith(
+        "1 ouder zei te komen. Die krijgt meteen een bericht.")
+    await greet.taps("❌ Ja, annuleren")
     await greet.taps("Nee, niets laten weten")
     await wait_until(lambda: any("❌" in t for t in fake.texts(els.id)), fake)
     assert not any("❌" in t for t in fake.texts(ayse.id))

@@ -19,6 +19,7 @@ from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
 from tests.helpers import Person as Talker
+from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, onboard
 
 DEFAULT = AvailabilityMap.default()
@@ -230,6 +231,47 @@ async def test_the_coordinator_matches_a_school_to_a_brugfiguur(
     assert await greet.presses(again, f"team:m:{klimop.id}:{els_id}") == [expired]
     assert await greet.presses(again, f"team:m:999999:{fatma_id}") == [expired]
     assert (await school(db, "klimop")).contact_id is None
+
+
+async def test_a_new_and_an_old_contact_are_told_in_their_language(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    greet = await coordinator_of(chat)
+    fatma, fatma_id = await brugfiguur(chat, db, 8341, "Fatma", "tr")
+    harpreet, harpreet_id = await brugfiguur(chat, db, 8342, "Harpreet", "pa")
+    async with db.session() as session:  # available at any hour: told at once
+        for person_id in (fatma_id, harpreet_id):
+            await staff.set_availability(session, person_id, AvailabilityMap.all(Level.GREEN))
+        await session.commit()
+    klimop = await school(db, "klimop")
+    await greet.says("/staff")
+
+    await greet.taps(data="team:m")
+    await greet.taps(data=f"team:m:{klimop.id}")
+    await greet.taps(data=f"team:m:{klimop.id}:{fatma_id}")
+    await wait_until(lambda: fatma.last_text().startswith("🏫"), fake)
+    assert fatma.last_text() == ("🏫 Artık Vrije basisschool Klim-op için sabit irtibat "
+                                 "kişisisiniz. Bu okulun velilerinden gelen sorular önce size "
+                                 "gelir.")
+    # The same choice again is no change: nobody is told twice.
+    told = len(fake.texts(fatma.id))
+    await greet.taps(data=f"team:m:{klimop.id}")
+    await greet.taps(data=f"team:m:{klimop.id}:{fatma_id}")
+
+    await greet.taps(data=f"team:m:{klimop.id}")
+    await greet.taps(data=f"team:m:{klimop.id}:{harpreet_id}")
+    await wait_until(lambda: harpreet.last_text().startswith("🏫")
+                     and len(fake.texts(fatma.id)) > told, fake)
+    assert len(fake.texts(fatma.id)) == told + 1
+    assert fatma.last_text() == ("🏫 Vrije basisschool Klim-op için sabit irtibat kişisi artık "
+                                 "Harpreet. Bu okulun soruları artık önce size gelmez.")
+    assert harpreet.last_text().startswith("🏫 ਹੁਣ ਤੁਸੀਂ Vrije basisschool Klim-op ਦੇ ਪੱਕੇ")
+
+    await greet.taps(data=f"team:m:{klimop.id}")
+    await greet.taps(data=f"team:m:{klimop.id}:0")
+    await wait_until(lambda: "ਨਹੀਂ ਹੋ" in harpreet.last_text(), fake)
+    assert harpreet.last_text() == "🏫 ਹੁਣ ਤੁਸੀਂ Vrije basisschool Klim-op ਦੇ ਪੱਕੇ ਸੰਪਰਕ ਵਿਅਕਤੀ ਨਹੀਂ ਹੋ।"
+    assert len(fake.texts(fatma.id)) == told + 1
 
 
 async def test_the_coordinator_edits_a_brugfiguurs_availability_and_languages(

@@ -3,7 +3,8 @@ parents who would have received it, each in their own language.
 
 Buttons carry the activity id and the occurrence's start (unix seconds); every press checks
 again that the occurrence is real and in the state the button expects
-(bot/services/cancellation.py).
+(bot/services/cancellation.py). Cancelling asks once more first: parents who said they come
+are told at once, and a tap on a phone is easily a wrong one.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from bot.services import programme as programme_service
 from bot.services.programme import DUTCH, ActivityData, Occurrence, ProgrammeItem
 from bot.services.roles import Role
 
-# act:list | act:<activity id>:<unix start>[:<action>]
-ACTIVITY_DATA = r"^act:(?:list|\d{1,9}:\d{1,11}(?::(?:xo|xa|yo|ya|no|na))?)$"
+# act:list | act:<activity id>:<unix start>[:<action>]. Actions, the last letter "o" for this
+# occurrence and "a" for every one: c = are you sure?, x = cancel, y / n = tell the parents.
+ACTIVITY_DATA = r"^act:(?:list|\d{1,9}:\d{1,11}(?::(?:co|ca|xo|xa|yo|ya|no|na))?)$"
 COORDINATOR_ONLY = {Role.COORDINATOR}
 TITLE_CHARS = 28
 
@@ -85,7 +87,7 @@ async def activity_button(update: Update, context: BotContext) -> None:
             data, start, which, tz)
     else:
         valid = (data is not None and start is not None and service.is_open(data, start, tz)
-                 and (action != "xa" or service.recurs(data)))
+                 and (action not in ("xa", "ca") or service.recurs(data)))
     if not valid:
         await query.answer(_("This button has expired."), show_alert=True)
         return
@@ -93,6 +95,9 @@ async def activity_button(update: Update, context: BotContext) -> None:
     if action == "":
         await query.answer()
         await show(update, context, data, start)
+    elif action in ("co", "ca"):
+        await query.answer()
+        await confirm(update, context, data, start, which)
     elif action in ("xo", "xa"):
         await cancel(update, context, data, start, which)
     elif action in ("yo", "ya"):
@@ -116,15 +121,40 @@ async def show(update: Update, context: BotContext, data: ActivityData, start: d
     text = item_text(_item(context, data, start), schools, show_schools=True)
     if service.recurs(data):
         rows = [[InlineKeyboardButton("❌ " + _("Cancel this time"),
-                                      callback_data=_data(data.id, start, "xo"))],
+                                      callback_data=_data(data.id, start, "co"))],
                 [InlineKeyboardButton("❌ " + _("Cancel every time"),
-                                      callback_data=_data(data.id, start, "xa"))]]
+                                      callback_data=_data(data.id, start, "ca"))]]
     else:
         rows = [[InlineKeyboardButton("❌ " + _("Cancel this activity"),
-                                      callback_data=_data(data.id, start, "xo"))]]
+                                      callback_data=_data(data.id, start, "co"))]]
     rows.append([InlineKeyboardButton("↩️ " + _("Back"), callback_data="act:list")])
     await query.edit_message_text(text, parse_mode=ParseMode.HTML,
                                   reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def confirm(update: Update, context: BotContext, data: ActivityData, start: datetime,
+                  which: str) -> None:
+    """Are you sure? What is cancelled, and who hears of it at once."""
+    query = update.callback_query
+    assert query is not None and data.id is not None
+    item = _item(context, data, start)
+    if which == service.EVERY:
+        lines = [_("Cancel {title} every time, from {date} on?").format(
+            title=item.title, date=format_weekday_date(start))]
+    else:
+        lines = [_("Cancel {title} on {date} at {time}?").format(
+            title=item.title, date=format_weekday_date(start), time=format_time(start))]
+    coming = len(await service.who_said_they_come(context.session, data, start, which))
+    if coming:
+        lines.append(ngettext("{count} parent said they will come. They are told at once.",
+                              "{count} parents said they will come. They are told at once.",
+                              coming).format(count=coming))
+    suffix = "a" if which == service.EVERY else "o"
+    await query.edit_message_text("\n\n".join(lines), reply_markup=InlineKeyboardMarkup([
+        [InlineKeyboardButton("❌ " + _("Yes, cancel it"),
+                              callback_data=_data(data.id, start, "x" + suffix))],
+        [InlineKeyboardButton("↩️ " + _("No, keep it"), callback_data=_data(data.id, start))],
+    ]))
 
 
 async def cancel(update: Update, context: BotContext, data: ActivityData, start: datetime,

@@ -51,7 +51,8 @@ async def draft_screen(context: BotContext,
     """The draft: what is sent, to whom (with counts), and the buttons to change it."""
     assert draft.week_start is not None
     audience = draft.audience
-    counts = await service.reach(context.session, audience)
+    reached = await service.recipients(context.session, audience)
+    counts = service.per_locale(reached)
     total = sum(counts.values())
     lines = [
         _("📤 Next week's programme, {start} to {end}.").format(
@@ -64,13 +65,14 @@ async def draft_screen(context: BotContext,
         + " " + " · ".join(f"{LANGUAGE_NAMES[code]} {counts.get(code, 0)}"
                            for code in SUPPORTED_LOCALES),
     ]
-    missing = await programme_service.missing_translations(
-        context.session, context.now().date(), context.settings.timezone)
+    # Only what these parents would read in Dutch: the week's, of their schools and languages.
+    missing = await service.read_in_dutch(context.session, reached, audience, draft.week_start,
+                                          context.settings.timezone)
     if missing:
         lines.append(ngettext(
             "⚠️ {count} activity still lacks a Turkish or Punjabi text (see /programme).",
             "⚠️ {count} activities still lack a Turkish or Punjabi text (see /programme).",
-            len(missing)).format(count=len(missing)))
+            missing).format(count=missing))
     schools = await people.schools(context.session)
     tick = "✅ "
     rows = [[InlineKeyboardButton((tick if audience.schools is None else "") + _("All schools"),

@@ -16,11 +16,15 @@ from bot.handlers.question_texts import (
     topic_label,
 )
 from bot.handlers.sending import send_long
+from bot.handlers.team import ICONS
 from bot.i18n import LANGUAGE_NAMES, _, format_duration, ngettext, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import outbox, questions, staff
+from bot.services.availability import Level
 from bot.services.questions import QuestionView, Refusal
 from bot.services.roles import STAFF, Role
+
+LEVEL_ORDER = (Level.GREEN, Level.ORANGE, Level.RED)  # the hand-over list: available first
 
 
 def refusal_text(refusal: Refusal) -> str:
@@ -145,14 +149,18 @@ async def card_button(update: Update, context: BotContext) -> None:
 
 async def hand_over_keyboard(context: BotContext, question: QuestionView) -> InlineKeyboardMarkup:
     """Colleagues who speak the parent's language first, then the others, then the
-    coordinator; never the one who holds it now."""
+    coordinator; never the one who holds it now. Each with their colour of this hour, the
+    available ones first, so that a question does not go to someone who is off."""
     assert context.person is not None
-    team = [m for m in await staff.team(context.session)
+    now = context.now()
+    team = [(m, m.availability.level_at(now)) for m in await staff.team(context.session)
             if m.id not in (context.person.id, question.assignee_id)]
-    team.sort(key=lambda m: (not m.speaks(question.locale), m.first_name))
+    team.sort(key=lambda ml: (not ml[0].speaks(question.locale), LEVEL_ORDER.index(ml[1]),
+                              ml[0].first_name))
     rows = [[InlineKeyboardButton(
-        f"{m.first_name} · {', '.join(LANGUAGE_NAMES[c] for c in sorted(m.languages))}",
-        callback_data=f"qs:{question.id}:to:{m.id}")] for m in team[:12]]
+        f"{ICONS[level]} {m.first_name} · "
+        f"{', '.join(LANGUAGE_NAMES[c] for c in sorted(m.languages))}",
+        callback_data=f"qs:{question.id}:to:{m.id}")] for m, level in team[:12]]
     if question.assignee_id is not None:
         rows.append([InlineKeyboardButton("🧭 " + _("The coordinator"),
                                           callback_data=f"qs:{question.id}:to:0")])

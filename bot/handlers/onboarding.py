@@ -190,10 +190,11 @@ async def accept_privacy(update: Update, context: BotContext) -> None:
     )
     await set_chat_menu(context.bot, update.effective_chat.id, person.locale or "nl",
                         person.role)
-    if person.role is Role.PARENT and await questions.waiting_for_topic(context.session,
-                                                                         person.id):
+    kept = (await questions.waiting_for_topic(context.session, person.id)
+            if person.role is Role.PARENT else 0)
+    if kept:
         # What they sent before they were set up (a photo of the letter) waits for its topic.
-        await update.effective_chat.send_message(topic_question_again(),
+        await update.effective_chat.send_message(topic_question_again(kept),
                                                  reply_markup=topic_keyboard())
     if person.role is Role.BRUGFIGUUR:
         # A new brugfiguur (they came with an invite link): their languages next.

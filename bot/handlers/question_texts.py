@@ -55,10 +55,11 @@ def topic_question() -> str:
     return _("What is your question about? Tap a button.")
 
 
-def topic_question_again() -> str:
-    """After messages kept without a topic: they are safe; and which topic?"""
-    kept = _("I have kept your message.")
-    return f"{kept} {topic_question()}"
+def topic_question_again(kept: int = 1) -> str:
+    """After ``kept`` messages kept without a topic: they are safe; and which topic?"""
+    said = ngettext("I have kept your message.", "I have kept your {count} messages.",
+                    kept).format(count=kept)
+    return f"{said} {topic_question()}"
 
 
 def send_your_question() -> str:

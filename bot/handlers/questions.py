@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from telegram import Message, Update
+from telegram.error import TelegramError
 
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_keyboard
@@ -25,6 +27,9 @@ from bot.scheduler.outbox import wake
 from bot.services import questions
 from bot.services.questions import DRAFT, OPEN, Recipient, Topic
 from bot.services.roles import STAFF, Role
+
+# A follow-up goes on to the brugfiguur without words: this reaction on it says it arrived.
+RECEIVED = "👍"
 
 
 def relayable(message: Message) -> bool:
@@ -85,6 +90,7 @@ async def parent_message(update: Update, context: BotContext) -> None:
                                         await coordinators(context))
         await context.session.commit()
         wake(context.application)
+        await received(message)
     elif question.status == DRAFT and question.topic:
         await _open(update, context, question.id)
     elif await questions.parent_message_count(context.session, question.id) == 1:
@@ -99,6 +105,14 @@ async def parent_message(update: Update, context: BotContext) -> None:
         await context.session.commit()
         await update.effective_chat.send_message(topic_question_again(),
                                                  reply_markup=topic_keyboard())
+
+
+async def received(message: Message) -> None:
+    """👍 on a parent's follow-up: seen at a glance by a parent who reads little, and five
+    photos are not answered with five messages. A chat that refuses reactions misses only
+    this sign."""
+    with contextlib.suppress(TelegramError):
+        await message.set_reaction(RECEIVED)
 
 
 async def keep_early_message(update: Update, context: BotContext) -> None:

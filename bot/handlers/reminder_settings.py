@@ -30,7 +30,8 @@ REMINDER_LABELS: dict[ReminderKind, str] = {
 
 
 def short(chosen: tuple[ReminderKind, ...]) -> str:
-    return ", ".join(_(REMINDER_LABELS[r]) for r in chosen) or _("no reminders")
+    # " · ": each label is a phrase of its own, with its own capital and comma.
+    return " · ".join(_(REMINDER_LABELS[r]) for r in chosen) or _("no reminders")
 
 
 def home_screen(kinds: dict[Kind, tuple[ReminderKind, ...]],

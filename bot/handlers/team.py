@@ -35,8 +35,10 @@ from bot.i18n import (
     current_locale,
     format_time,
     ngettext,
+    use_locale,
 )
-from bot.services import people, staff
+from bot.scheduler.outbox import wake
+from bot.services import outbox, people, staff
 from bot.services.availability import AvailabilityMap, Level
 from bot.services.people import SchoolView
 from bot.services.roles import STAFF, Role
@@ -497,6 +499,34 @@ def contacts_of(members: list[StaffMember]) -> dict[int, int]:
     return {school_id: member.id for member in members for school_id in member.contact_for}
 
 
+async def _tell_contacts(context: BotContext, members: list[StaffMember], school: SchoolView,
+                         before: int | None, after: int | None, stamp: int) -> None:
+    """A school's contact changed: the new one learns that its parents' questions come to
+    them, the old one that they no longer do (each in their language, in their hours).
+    ``stamp``: the press's update id, one per change (the dedupe key's last part)."""
+    now = context.now()
+    new_name = next((m.first_name for m in members if m.id == after), "")
+    messages = []
+    for member in members:
+        if member.id not in (before, after):
+            continue
+        with use_locale(member.locale, context.settings.timezone):
+            if member.id == after:
+                text = _("🏫 You are now the fixed contact of {school}. Questions from its "
+                         "parents come to you first.").format(school=school.name)
+            elif after is not None:
+                text = _("🏫 {name} is now the fixed contact of {school}. Its questions no "
+                         "longer come to you first.").format(name=new_name, school=school.name)
+            else:
+                text = _("🏫 You are no longer the fixed contact of {school}.").format(
+                    school=school.name)
+        messages.append(staff.message_to(
+            member, f"contact:{school.id}:{member.id}:{stamp}", text, now))
+    await outbox.enqueue_many(context.session, messages)
+    await context.session.commit()
+    wake(context.application)
+
+
 @door(roles=COORDINATOR_ONLY)
 async def match_button(update: Update, context: BotContext) -> None:
     """The schools' contacts: the list, one school's choice, or the choice made."""
@@ -515,7 +545,10 @@ async def match_button(update: Update, context: BotContext) -> None:
         if chosen is not None and all(m.id != chosen for m in members):
             await _expired(update)
             return
+        before = contacts_of(members).get(school.id)
         await staff.set_contact(context.session, school.id, chosen)
+        if chosen != before:
+            await _tell_contacts(context, members, school, before, chosen, update.update_id)
         await query.answer(_("Saved."))
         members = await staff.team(context.session)
         await _show(update, match_screen(members, schools, contacts_of(members)))

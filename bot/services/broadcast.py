@@ -179,10 +179,34 @@ async def recipients(session: AsyncSession, audience: Audience) -> list[Recipien
 
 async def reach(session: AsyncSession, audience: Audience) -> dict[str, int]:
     """How many parents it reaches, per language."""
+    return per_locale(await recipients(session, audience))
+
+
+def per_locale(people: Iterable[Recipient]) -> dict[str, int]:
     counts = dict.fromkeys(SUPPORTED_LOCALES, 0)
-    for recipient in await recipients(session, audience):
+    for recipient in people:
         counts[recipient.locale] = counts.get(recipient.locale, 0) + 1
     return counts
+
+
+async def read_in_dutch(session: AsyncSession, people: list[Recipient], audience: Audience,
+                        week_start: date, tz: ZoneInfo = BRUSSELS) -> int:
+    """How many of the week's activities some parent of ``people`` would read in Dutch: their
+    language lacks a text, and the activity is for one of their schools (within the chosen
+    ones). An untranslated activity nobody of that language gets is no reason to wait."""
+    start, end = programme_service.week_window(week_start, tz)
+    every_school = {school_id for r in people for school_id in r.school_ids}
+    count = 0
+    for activity in await programme_repo.for_schools(session, every_school, start, end):
+        data = programme_service.activity_data(activity)
+        missing = set(programme_service.missing_locales(data.texts))
+        if not missing or not programme_service.occurrences(data, start, end, tz):
+            continue
+        if any(r.locale in missing and (data.all_schools or set(data.school_ids)
+                                        & r.school_ids & (audience.schools or r.school_ids))
+               for r in people):
+            count += 1
+    return count
 
 
 async def start_programme(

@@ -206,12 +206,13 @@ async def add_parent_message(session: AsyncSession, parent_id: int, locale: str,
     return question, message
 
 
-async def waiting_for_topic(session: AsyncSession, parent_id: int) -> bool:
-    """Whether the parent's draft holds messages but no topic (they wrote before onboarding
-    was done)."""
+async def waiting_for_topic(session: AsyncSession, parent_id: int) -> int:
+    """How many messages the parent's draft holds without a topic (they wrote before
+    onboarding was done); 0 when none wait."""
     draft = await current(session, parent_id, DRAFT)
-    return (draft is not None and not draft.topic
-            and await parent_message_count(session, draft.id) > 0)
+    if draft is None or draft.topic:
+        return 0
+    return await parent_message_count(session, draft.id)
 
 
 async def parent_message_count(session: AsyncSession, question_id: int) -> int:

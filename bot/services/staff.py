@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import SUPPORTED_LOCALES
 from bot.services.availability import AvailabilityMap
+from bot.services.outbox import NewMessage
 from bot.services.roles import Role
+from bot.services.routing import delivery_for, quietly
 from storage.db import flush_pending
 from storage.models import Person, Question, School, StaffInvite, StaffProfile
 
@@ -121,6 +123,16 @@ async def set_contact(session: AsyncSession, school_id: int, person_id: int | No
         raise LookupError(person_id)
     await session.execute(update(School).where(School.id == school_id)
                           .values(contact_id=person_id))
+
+
+def message_to(member: StaffMember, key: str, text: str, now: datetime,
+               group_key: str | None = None) -> NewMessage:
+    """A message to a colleague, brought as their hours allow: at once in a green hour,
+    silently in an orange one, at their next green hour in a red one."""
+    delivery, when = delivery_for(member.availability, now)
+    return NewMessage(dedupe_key=key, chat_id=member.telegram_id, person_id=member.id,
+                      kind="text", payload=quietly({"text": text, "always": True}, delivery),
+                      not_before=when, group_key=group_key)
 
 
 def contact_of(members: Sequence[StaffMember], school_id: int | None) -> int | None:

@@ -23,8 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import outbox
 from bot.services.outbox import NewMessage
 from bot.services.programme import MissingTranslation
-from bot.services.routing import delivery_for, quietly
-from bot.services.staff import StaffMember
+from bot.services.staff import StaffMember, message_to
 from storage import programme as programme_repo
 from storage.models import ActivityText, OutboxMessage
 
@@ -64,24 +63,14 @@ def announcement_key(draft_id: int, locale: str) -> str:
     return f"ta:{draft_id}:{locale}"
 
 
-def _request(member: StaffMember, key: str, group: str, text: str,
-             now: datetime) -> NewMessage:
-    """A request to one colleague, brought as their hours allow: at once in a green hour,
-    silently in an orange one, at their next green hour in a red one."""
-    delivery, when = delivery_for(member.availability, now)
-    return NewMessage(dedupe_key=key, chat_id=member.telegram_id, person_id=member.id,
-                      kind="text", payload=quietly({"text": text, "always": True}, delivery),
-                      not_before=when, group_key=group)
-
-
 async def ask_team_announcement(session: AsyncSession, draft_id: int, locale: str,
                                  dutch_text: str, members: Sequence[StaffMember],
                                  render: RenderRequest, now: datetime) -> int:
     """Ask the speakers of ``locale`` to translate an announcement draft's Dutch text."""
-    rows = [_request(member, f"{announcement_key(draft_id, locale)}:{member.id}",
-                     announcement_key(draft_id, locale),
-                     render(ToTranslate(draft_id, locale, dutch_text, "", member.locale,
-                                        announcement=True)), now)
+    rows = [message_to(member, f"{announcement_key(draft_id, locale)}:{member.id}",
+                       render(ToTranslate(draft_id, locale, dutch_text, "", member.locale,
+                                          announcement=True)), now,
+                       group_key=announcement_key(draft_id, locale))
             for member in members if member.speaks(locale)]
     await outbox.enqueue_many(session, rows)
     return len(rows)
@@ -104,9 +93,9 @@ async def ask_team(session: AsyncSession, missing: Sequence[MissingTranslation],
                     continue
                 text = render(ToTranslate(entry.activity_id, locale, dutch.title if dutch else "",
                                           dutch.description if dutch else "", member.locale))
-                rows.append(_request(
+                rows.append(message_to(
                     member, f"{group_key(entry.activity_id, locale)}:{member.id}:{stamp}",
-                    group_key(entry.activity_id, locale), text, now))
+                    text, now, group_key=group_key(entry.activity_id, locale)))
     await outbox.enqueue_many(session, rows)
     return len(rows)
 
