@@ -9,7 +9,14 @@ from sqlalchemy import func, select
 from bot.i18n import BRUSSELS
 from bot.services import programme
 from storage.db import Database
-from storage.models import Activity, ActivityCancellation, OutboxMessage, School
+from storage.models import (
+    Activity,
+    ActivityCancellation,
+    OutboxMessage,
+    Rsvp,
+    School,
+)
+from storage.models import Person as PersonRow
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Person
 from tests.test_broadcast_e2e import wait_until
@@ -172,3 +179,33 @@ async def test_cancel_every_time_tells_that_it_stops(
     assert harpreet.last_text() == "❌ ਬੱਚਿਆਂ ਲਈ ਯੋਗਾ ਹੁਣ ਨਹੀਂ ਹੋਵੇਗੀ। ਸਾਨੂੰ ਅਫ਼ਸੋਸ ਹੈ।"
     [listing] = await greet.says("/activities")
     assert not any(t.startswith("Kinderyoga") for t, _d in FakeTelegram.inline_buttons(listing))
+
+
+async def test_cancelling_every_time_from_a_later_day_tells_who_comes_on_an_earlier_one(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """Tapped on 2 December, "every time" stops 25 November too: Harpreet, who said yes to
+    the 25th, is told, whatever the coordinator chooses for the others."""
+    greet = await coordinator_with_programme(chat)
+    harpreet = await onboard(chat, 8301, "Harpreet", "pa", "wijdeland")
+    activity = await yoga_id(db)
+    async with db.session() as session:
+        person = await session.scalar(
+            select(PersonRow.id).where(PersonRow.telegram_id == harpreet.id))
+        assert person is not None
+        session.add(Rsvp(activity_id=activity, occurrence_start=WED_25, person_id=person,
+                         answer="yes"))
+        await session.commit()
+
+    await greet.says("/activities")
+    await greet.taps("Kinderyoga · wo 02/12 14:00")
+    await greet.taps("❌ Elke keer annuleren")
+    assert fake.transcript(greet.id)[-1]["text"] == (
+        "Kinderyoga elke keer annuleren, vanaf woensdag 25 november 2026?\n\n"
+        "1 ouder zei te komen. Die krijgt meteen een bericht.")
+    await greet.taps("❌ Ja, annuleren")
+    await greet.taps("Nee, niets laten weten")
+    assert fake.transcript(greet.id)[-1]["text"] == (
+        "Geannuleerd. Alleen de 1 ouder die zei te komen, kreeg een bericht.")
+    await wait_until(lambda: harpreet.last_text().startswith("❌"), fake)
+    assert harpreet.last_text() == "❌ ਬੱਚਿਆਂ ਲਈ ਯੋਗਾ ਹੁਣ ਨਹੀਂ ਹੋਵੇਗੀ। ਸਾਨੂੰ ਅਫ਼ਸੋਸ ਹੈ।"

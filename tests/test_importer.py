@@ -26,7 +26,8 @@ from bot.services.importer import (
 )
 from bot.services.programme import Kind, LocalText, occurrences, week_programme
 from storage.db import Database
-from storage.models import Activity
+from storage.models import Activity, ActivityText
+from storage.programme import by_external_ids
 from storage.people import school_by_code
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -119,9 +120,37 @@ async def test_a_changed_row_is_updated_and_the_rest_left_alone(db: Database) ->
 
         week = await week_programme(session, [], "tr", date(2026, 10, 12))
         yoga = next(i for i in week if i.external_id == "yoga")
-        assert yoga.title == "Kinderyoga" and yoga.title_is_dutch_fallback
+        # An empty translation cell keeps the translation while the Dutch title is the same.
+        assert yoga.title == "Çocuk yogası"
         assert yoga.starts_at == local(2026, 10, 14, 14, 30)
         assert yoga.all_schools and yoga.school_ids == ()
+
+
+async def test_sending_the_file_again_keeps_the_teams_translations(db: Database) -> None:
+    """The team translated Capoeira into Punjabi in the bot; the coordinator's file has only
+    the Dutch: sending it again keeps the Punjabi, until the Dutch text itself changes."""
+    capoeira = {**GOOD, "id": "capoeira", "title_nl": "Capoeira", "title_tr": ""}
+    async with db.session() as session:
+        await import_file(session, "p.csv", csv_bytes(capoeira))
+        row = (await by_external_ids(session, ["capoeira"]))["capoeira"]
+        row.texts.append(ActivityText(locale="pa", title="ਕਾਪੋਇਰਾ", description=""))
+        await session.commit()
+        wijdeland = await school_by_code(session, "wijdeland")
+        assert wijdeland is not None
+
+        again = await import_file(session, "p.csv", csv_bytes(capoeira))
+        assert again.summary == ImportSummary(0, 0, 1)
+        await session.commit()
+        week = await week_programme(session, [wijdeland.id], "pa", date(2026, 10, 12))
+        assert next(i for i in week if i.external_id == "capoeira").title == "ਕਾਪੋਇਰਾ"
+
+        renamed = await import_file(session, "p.csv", csv_bytes(
+            {**capoeira, "title_nl": "Capoeira voor kinderen"}))
+        assert renamed.summary == ImportSummary(0, 1, 0)
+        await session.commit()
+        week = await week_programme(session, [wijdeland.id], "pa", date(2026, 10, 12))
+        item = next(i for i in week if i.external_id == "capoeira")
+        assert item.title == "Capoeira voor kinderen" and item.title_is_dutch_fallback
 
 
 # --- CSV dialects ------------------------------------------------------------------------

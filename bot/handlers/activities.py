@@ -92,6 +92,11 @@ async def activity_button(update: Update, context: BotContext) -> None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
     assert data is not None and data.id is not None and start is not None
+    if action in ("ca", "xa"):
+        # Every time means from now on, whichever occurrence was tapped: earlier ones go too,
+        # and those who said they come to them are told. (As a file's cancellation does.)
+        first = programme_service.next_occurrence(data, context.now(), tz)
+        start = first.starts_at if first is not None else start
     if action == "":
         await query.answer()
         await show(update, context, data, start)
@@ -103,8 +108,12 @@ async def activity_button(update: Update, context: BotContext) -> None:
     elif action in ("yo", "ya"):
         await tell(update, context, data, start, which)
     else:
+        coming = len(await service.who_said_they_come(context.session, data, start, which))
         await query.answer()
-        await query.edit_message_text(_("Cancelled. The parents were not told."))
+        await query.edit_message_text(ngettext(
+            "Cancelled. Only the {count} parent who said they would come was told.",
+            "Cancelled. Only the {count} parents who said they would come were told.",
+            coming).format(count=coming) if coming else _("Cancelled. The parents were not told."))
 
 
 def _item(context: BotContext, data: ActivityData, start: datetime) -> ProgrammeItem:

@@ -151,4 +151,4 @@ async def import_file(
     parsed = parse_file(filename, data, known_schools=schools.keys(), tz=tz)
     if parsed.errors:
         return ImportOutcome(parsed.errors, None)
-    return ImportOutcome([], await apply(session, parsed.rows, tz))
+    return ImportOutcome([], await apply(session, parsed.rows, tz, keep_translations=True))

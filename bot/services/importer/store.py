@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS
 from bot.services.importer.results import ImportSummary, UnknownSchoolCode
-from bot.services.programme import ActivityData
+from bot.services.programme import DUTCH, ActivityData
 from storage import programme as repo
 from storage.models import (
     Activity,
@@ -23,9 +23,11 @@ from storage.models import (
 
 
 def _write(
-    row: Activity, data: ActivityData, schools: Mapping[str, School], tz: ZoneInfo
+    row: Activity, data: ActivityData, schools: Mapping[str, School], tz: ZoneInfo,
+    keep_translations: bool = False,
 ) -> bool:
-    """Make the row say what ``data`` says; True if anything changed."""
+    """Make the row say what ``data`` says; True if anything changed. ``keep_translations``:
+    a language ``data`` has no text for keeps the row's, while the Dutch text is the same."""
     changed = False
     values = {
         "kind": data.kind.value,
@@ -64,6 +66,12 @@ def _write(
     }
     current_texts = {t.locale: (t.title, t.description) for t in row.texts
                      if t.title or t.description}
+    if keep_translations and wanted_texts.get(DUTCH) == current_texts.get(DUTCH):
+        # Translations made in the bot (asked of the team, typed in /activity) are not in the
+        # coordinator's file: sending it again must not erase them. They go only with the
+        # Dutch text they translate, when it changes.
+        for locale, text in current_texts.items():
+            wanted_texts.setdefault(locale, text)
     if wanted_texts != current_texts:
         # A language's voice message (recorded in /activity, never in a file) stays.
         kept = [t for t in row.texts if t.locale in wanted_texts or t.voice_file_id]
@@ -88,12 +96,14 @@ def _write(
 
 
 async def apply(
-    session: AsyncSession, rows: Sequence[ActivityData], tz: ZoneInfo = BRUSSELS
+    session: AsyncSession, rows: Sequence[ActivityData], tz: ZoneInfo = BRUSSELS,
+    *, keep_translations: bool = False,
 ) -> ImportSummary:
     """Create or update the activities by external id; flushes, never commits.
 
     Call it only with the rows of a ParseResult without errors. Raises UnknownSchoolCode
     (before changing anything) if a school code is not in the database.
+    ``keep_translations``: a file's empty translation keeps the one in the bot (see _write).
     """
     ids = [data.external_id for data in rows]
     if len(set(ids)) != len(ids):
@@ -115,7 +125,7 @@ async def apply(
             created += 1
             continue
         before = _cancellations(row)
-        if _write(row, data, schools, tz):
+        if _write(row, data, schools, tz, keep_translations):
             row.updated_at = utcnow()
             updated += 1
             changed.append((row, before))
