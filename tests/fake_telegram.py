@@ -877,6 +877,16 @@ class FakeTelegram:
                             "mime_type": "audio/ogg"}}
         return self._user_message(user, fields, chat, reply_to_message_id)
 
+    def send_video_note(
+        self, user: FakeUser | int, duration: int = 4, *, chat: JSON | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> JSON:
+        """A round video message (a long press on the microphone's camera side)."""
+        note = self._new_file("video_note", b"\x00\x00\x00\x18ftypmp42" + bytes(2000), "mp4")
+        fields = {"video_note": {**self._file_fields(note), "duration": duration,
+                                 "length": 384}}
+        return self._user_message(user, fields, chat, reply_to_message_id)
+
     def send_document(
         self,
         user: FakeUser | int,

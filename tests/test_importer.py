@@ -27,8 +27,8 @@ from bot.services.importer import (
 from bot.services.programme import Kind, LocalText, occurrences, week_programme
 from storage.db import Database
 from storage.models import Activity, ActivityText
-from storage.programme import by_external_ids
 from storage.people import school_by_code
+from storage.programme import by_external_ids
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -115,6 +115,9 @@ async def test_a_turkish_photo_question_reaches_the_schools_turkish_contact_and_
         assert message is not None and not message["from"]["is_bot"]
         reacted[message.get("text")] = emoji
     assert reacted == {"Okuldan geldi.": ["👍"], "Çok teşekkürler!": ["👍"]}
+    # A round video message (one tap away from a voice message) is passed on too.
+    assert await ayse.sends("video_note") == []
+    await wait_until(lambda: "video_note" in fake.transcript(fatma.id)[-1], fake)
     [question] = await question_rows(db)
     assert question.status == "open" and question.first_answer_at is not None
 
@@ -162,9 +165,13 @@ async def test_a_photo_sent_before_onboarding_becomes_the_question_afterwards(
     fatma = await join_team(chat, greet, 8121, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
     # The very first thing a new parent sends: a photo of the letter, no /start.
     ayse = chat.person(8221, "Ayşe", language_code="tr")
-    [greeting] = await ayse.sends("photo", caption="Bu mektup ne?")
+    # An album of the letter's two sides: the language question once, both photos kept.
+    [greeting] = await ayse.sends("photo", caption="Bu mektup ne?", media_group_id="letter")
     assert greeting["text"].startswith("Hoş geldiniz!")  # the language question first
-    await ayse.sends("photo", caption="Arka yüzü.")  # and its back
+    assert await ayse.sends("photo", caption="Arka yüzü.", media_group_id="letter") == []
+    # Typing the language instead of tapping it: asked again, and no part of the question.
+    [again] = await ayse.says("Türkçe")
+    assert again["text"].startswith("Hoş geldiniz!")
     await ayse.taps("Türkçe")
     await ayse.taps("Freinetschool Het Wijdeland (Brustem)")
     await ayse.taps(data="school:done")
@@ -177,6 +184,7 @@ async def test_a_photo_sent_before_onboarding_becomes_the_question_afterwards(
                                  for m in fake.transcript(fatma.id)), fake)
     assert [m.get("caption") for m in fake.transcript(fatma.id) if "photo" in m] == [
         "Bu mektup ne?", "Arka yüzü."]
+    assert "Türkçe" not in fake.texts(fatma.id)
     [question] = await question_rows(db)
     async with db.session() as session:
         school = await session.scalar(select(School).where(School.code == "wijdeland"))
@@ -283,7 +291,7 @@ async def test_stickers_get_a_polite_answer_and_nothing_is_asked(
 ) -> None:
     ayse = await onboard(chat, 8701, "Ayşe", "tr", "wijdeland")
     [reply] = await ayse.sends("sticker")
-    assert reply["text"] == ("Üzgünüm, sadece yazı, sesli mesaj, fotoğraf ve belge "
+    assert reply["text"] == ("Üzgünüm, sadece yazı, sesli mesaj, fotoğraf, video ve belge "
                              "iletebilirim.")
     assert await question_rows(db) == []
 

@@ -20,6 +20,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 READ_LOCALE_TIMEOUT = 2.0  # seconds; a database that does not answer gets no longer
+ALBUM_ASKED = "sign_up_asked_for_album"  # chat_data: the album whose first photo was answered
 
 # The big buttons of the main keyboard, by their key (see keyboards.MAIN_ACTIONS).
 MAIN_ACTION_HANDLERS = {
@@ -45,8 +46,8 @@ async def private_message(update: Update, context: BotContext) -> None:
 @door()
 async def _other_message(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
-    if not await ensure_onboarded(update, context):
-        await questions.keep_early_message(update, context)
+    if context.person is None or context.person.step is not None:
+        await _before_sign_up_is_done(update, context)
         return
     if context.role is Role.PARENT:
         await questions.parent_message(update, context)
@@ -57,6 +58,21 @@ async def _other_message(update: Update, context: BotContext) -> None:
             _("Sorry, I did not understand that. Please use the buttons below."),
             reply_markup=main_keyboard(),
         )
+
+
+async def _before_sign_up_is_done(update: Update, context: BotContext) -> None:
+    """The open sign-up question is asked again (once per album: Telegram sends each photo
+    on its own), and what may be a question is kept for after sign-up: a photo, a voice
+    message, a document, or the text that opened the chat. A text typed later answers the
+    buttons ("Türkçe", the school's name), and is no question."""
+    message = update.message
+    opened_chat = context.person is None
+    album = message.media_group_id if message is not None else None
+    if album is None or context.chat_data.get(ALBUM_ASKED) != album:
+        await ensure_onboarded(update, context)
+        if album is not None:
+            context.chat_data[ALBUM_ASKED] = album
+    await questions.keep_early_message(update, context, text_too=opened_chat)
 
 
 async def reader_locale(context: ContextTypes.DEFAULT_TYPE, user: User | None) -> str:

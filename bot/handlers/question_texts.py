@@ -97,7 +97,7 @@ def when_answered(name: str | None, answer_from: datetime | None, now: datetime)
 
 
 def kinds_we_pass_on() -> str:
-    return _("Sorry, I can only pass on text, voice messages, photos and documents.")
+    return _("Sorry, I can only pass on text, voice messages, photos, videos and documents.")
 
 
 def how_to_answer() -> str:

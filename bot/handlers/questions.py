@@ -33,8 +33,10 @@ RECEIVED = "👍"
 
 
 def relayable(message: Message) -> bool:
-    """What a question may hold: text, voice, photos and documents."""
-    return bool(message.text or message.voice or message.photo or message.document)
+    """What a question may hold: text, voice, photos, documents, and videos (a round video
+    message is one tap on Telegram's microphone away: sent by a parent who meant to talk)."""
+    return bool(message.text or message.voice or message.photo or message.document
+                or message.video or message.video_note or message.audio)
 
 
 @door()
@@ -115,13 +117,15 @@ async def received(message: Message) -> None:
         await message.set_reaction(RECEIVED)
 
 
-async def keep_early_message(update: Update, context: BotContext) -> None:
+async def keep_early_message(update: Update, context: BotContext, *,
+                             text_too: bool = True) -> None:
     """A message sent before onboarding is done (often the very first: the photo of a letter)
-    is kept as a question, whose topic is asked once the parent is set up (onboarding)."""
+    is kept as a question, whose topic is asked once the parent is set up (onboarding).
+    ``text_too``: False keeps photos, voice messages and documents only."""
     message, person = update.message, context.person
     if (message is None or person is None or not relayable(message)
             or context.role in STAFF
-            or (message.text or "").startswith("/")):
+            or (message.text is not None and (not text_too or message.text.startswith("/")))):
         return
     await questions.add_parent_message(context.session, person.id, person.locale or "nl",
                                        message.chat_id, message.message_id, context.now())
