@@ -54,7 +54,8 @@ async def test_punjabi_parent_from_a_deep_link(chat: Chat, fake: FakeTelegram,
     [privacy] = await harpreet.taps("ਪੰਜਾਬੀ")
     assert "Vrije basisschool Klim-op" in privacy["text"]
     assert "/forget" in privacy["text"]
-    assert buttons(privacy) == ["👍 ਠੀਕ ਹੈ"]
+    # The other languages stay one tap away while signing up (a mistaken tap is undone).
+    assert buttons(privacy) == ["👍 ਠੀਕ ਹੈ", "🌐 Nederlands", "🌐 Türkçe"]
 
     [welcome] = await harpreet.taps("👍 ਠੀਕ ਹੈ")
     assert welcome["text"].startswith("ਧੰਨਵਾਦ, Harpreet ਜੀ!")
@@ -95,7 +96,8 @@ async def test_turkish_parent_chooses_two_schools(chat: Chat, fake: FakeTelegram
 
     [question] = await ayse.taps("Türkçe")
     assert question["text"].startswith("Çocuklarınız hangi okula gidiyor?")
-    assert len(buttons(question)) == 10  # nine schools and "Bitti"
+    assert len(buttons(question)) == 12  # nine schools, "Bitti", the two other languages
+    assert buttons(question)[-2:] == ["🌐 Nederlands", "🌐 ਪੰਜਾਬੀ"]
 
     # "Done" with nothing chosen is refused with an alert; nothing moves on.
     assert await ayse.taps("👍 Bitti") == []
@@ -117,6 +119,27 @@ async def test_turkish_parent_chooses_two_schools(chat: Chat, fake: FakeTelegram
     await ayse.taps("👍 Tamam")
     assert ayse.keyboard() == ["❓ Soru sor", "📅 Bu hafta", "🏫 Okulum", "🌐 Dil", "ℹ️ Yardım"]
     assert await school_codes(db, 2002) == ["engelmanshoven", "wijdeland"]
+
+
+async def test_a_language_tapped_by_mistake_is_undone_before_sign_up_ends(
+        chat: Chat, fake: FakeTelegram, db: Database) -> None:
+    ayse = chat.person(2012, "Ayşe", language_code="tr")
+    await ayse.says("/start")
+    [question] = await ayse.taps("ਪੰਜਾਬੀ")  # meant Türkçe
+    assert "🌐 Türkçe" in buttons(question)
+    await ayse.taps("Freinetschool Het Wijdeland (Brustem)")
+    [again] = await ayse.taps("🌐 Türkçe")
+    # The question again, in Turkish, the school still ticked; the old one loses its buttons.
+    assert again["text"].startswith("Çocuklarınız hangi okula gidiyor?")
+    assert "✅ Freinetschool Het Wijdeland (Brustem)" in buttons(again)
+    old = fake.message(2012, question["message_id"])
+    assert old is not None and buttons(old) == []
+    [privacy] = await ayse.taps("👍 Bitti")
+    assert buttons(privacy) == ["👍 Tamam", "🌐 Nederlands", "🌐 ਪੰਜਾਬੀ"]
+    await ayse.taps("👍 Tamam")
+    row = await person_row(db, 2012)
+    assert row is not None and row.locale == "tr" and row.onboarded_at is not None
+    assert await school_codes(db, 2012) == ["wijdeland"]
 
 
 async def test_dutch_parent_with_a_bad_school_code(chat: Chat, db: Database) -> None:

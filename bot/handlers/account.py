@@ -73,8 +73,9 @@ async def toggle_school(update: Update, context: BotContext) -> None:
         return
     chosen = set(await people.school_ids(context.session, person.id))
     await query.answer()
+    signing_up_in = person.locale if person.step is not None else None
     await query.edit_message_reply_markup(
-        reply_markup=school_keyboard(await people.schools(context.session), chosen)
+        reply_markup=school_keyboard(await people.schools(context.session), chosen, signing_up_in)
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.i18n import LANGUAGE_NAMES, N_, _, current_locale
+from bot.i18n import LANGUAGE_NAMES, N_, SUPPORTED_LOCALES, _, current_locale
 from bot.services.people import SchoolView
 
 # Callback data: "<flow>:<action>[:<argument>]"; each handler's pattern accepts only its own.
@@ -70,19 +70,32 @@ def language_keyboard(order: list[str]) -> InlineKeyboardMarkup:
     )
 
 
-def school_keyboard(schools: list[SchoolView], chosen: set[int]) -> InlineKeyboardMarkup:
+def other_languages(current: str | None) -> list[InlineKeyboardButton]:
+    """During sign-up, under the school and privacy questions: a wrong language tap is one
+    tap from undone (each language's name in its own script, readable by its reader)."""
+    return [InlineKeyboardButton("🌐 " + LANGUAGE_NAMES[code], callback_data=f"lang:{code}")
+            for code in SUPPORTED_LOCALES if code != current]
+
+
+def school_keyboard(schools: list[SchoolView], chosen: set[int],
+                    signing_up_in: str | None = None) -> InlineKeyboardMarkup:
+    """``signing_up_in``: the language of a parent still signing up (the other ones below)."""
     rows = [
         [InlineKeyboardButton(("✅ " if s.id in chosen else "") + s.name,
                               callback_data=f"school:t:{s.id}")]
         for s in schools
     ]
     rows.append([InlineKeyboardButton("👍 " + _("Done"), callback_data="school:done")])
+    if signing_up_in is not None:
+        rows.append(other_languages(signing_up_in))
     return InlineKeyboardMarkup(rows)
 
 
-def privacy_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton("👍 " + _("OK"),
-                                                       callback_data="privacy:ok")]])
+def privacy_keyboard(signing_up_in: str | None = None) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton("👍 " + _("OK"), callback_data="privacy:ok")]]
+    if signing_up_in is not None:
+        rows.append(other_languages(signing_up_in))
+    return InlineKeyboardMarkup(rows)
 
 
 def forget_keyboard() -> InlineKeyboardMarkup:

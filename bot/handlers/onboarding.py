@@ -133,11 +133,13 @@ async def ask_current_step(update: Update, context: BotContext, *, nudge: bool =
             prefix += _("I do not know the school in that link. Please choose your school.")
             prefix += "\n\n"
         await chat.send_message(prefix + school_question(),
-                                reply_markup=school_keyboard(schools, set(person.school_ids)))
+                                reply_markup=school_keyboard(schools, set(person.school_ids),
+                                                             person.locale))
     elif step == Step.PRIVACY:
         if person.school_ids:
             prefix += your_schools(schools, person.school_ids) + "\n\n"
-        await chat.send_message(prefix + privacy_notice(), reply_markup=privacy_keyboard())
+        await chat.send_message(prefix + privacy_notice(),
+                                reply_markup=privacy_keyboard(person.locale))
 
 
 @door()
@@ -153,7 +155,10 @@ async def choose_language(update: Update, context: BotContext) -> None:
     await people.set_locale(context.session, person.id, locale)
     with use_locale(locale, context.settings.timezone):
         await query.answer()
-        if query.message is not None and getattr(query.message, "text", None):
+        if person.step in (Step.SCHOOL, Step.PRIVACY):
+            # The 🌐 row under a sign-up question: that question comes again, in this language.
+            await query.edit_message_reply_markup(reply_markup=None)
+        elif query.message is not None and getattr(query.message, "text", None):
             await query.edit_message_text(f"{query.message.text}\n\n✅ {LANGUAGE_NAMES[locale]}")
         if person.step == Step.LANGUAGE:
             next_step = step_after_language(person.role, person.school_ids)
