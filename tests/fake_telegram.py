@@ -934,6 +934,14 @@ class FakeTelegram:
         }
         return self.send_text(user, text, chat=chat)
 
+    def send_group_join(self, user: FakeUser | int, group_id: int,
+                        members: list[JSON]) -> JSON:
+        """The service message of ``members`` (User objects) joining a group, added by user."""
+        chat = self._chats.get(group_id) or {
+            "id": group_id, "type": "group", "title": f"Test group {group_id}"
+        }
+        return self._user_message(user, {"new_chat_members": members}, chat)
+
     def send_edited_text(
         self, user: FakeUser | int, message_id: int, text: str, *, chat_id: int | None = None
     ) -> JSON:

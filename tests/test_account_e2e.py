@@ -135,6 +135,13 @@ async def test_group_chat_gets_a_pointer_to_the_private_chat(chat: Chat, fake: F
     fake.send_group_text(3007, -100200, "merhaba")
     await fake.wait_idle(quiet=0.12)
     assert len(fake.calls_of("sendMessage", chat_id=-100200)) == 2
+    # Parents joining the group: the bot stays quiet. The bot added to another: one pointer.
+    fake.send_group_join(3007, -100200, [fake.user(3017, "Ayşe", "tr").to_dict()])
+    fake.send_group_join(3007, -100200, [fake.user(3018, "Els", "nl").to_dict()])
+    fake.send_group_join(3007, -100202, [fake.bot_user])
+    await fake.wait_idle(quiet=0.12)
+    assert len(fake.calls_of("sendMessage", chat_id=-100200)) == 2
+    assert len(fake.calls_of("sendMessage", chat_id=-100202)) == 1
     assert fake.transcript(3007) == []
     assert await snapshot(db) == before
 

@@ -93,9 +93,15 @@ async def reader_locale(context: ContextTypes.DEFAULT_TYPE, user: User | None) -
 
 
 async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The bot in a group: say once per message that it works in private chats only."""
+    """The bot in a group: it works in private chats only, and says so to whoever writes to
+    it there (in privacy mode a group sends it only commands, mentions and replies), and once
+    when it is added. The group's other comings and goings (members joining, a pinned
+    message) reach a bot too: it stays quiet, or a school's parent group would fill up."""
     message = update.effective_message
     if message is None:
+        return
+    if not (message.text or message.caption) and not any(
+            member.id == context.bot.id for member in message.new_chat_members or ()):
         return
     with use_locale(await reader_locale(context, update.effective_user)):
         await message.reply_text(
