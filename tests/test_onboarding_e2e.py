@@ -193,6 +193,9 @@ async def test_language_switch(chat: Chat, fake: FakeTelegram, db: Database) -> 
     [help_text] = await ayse.says("/help")
     assert help_text["text"].startswith("Wat kan ik voor je doen?\n\n❓ Stel een vraag")
     assert "📅 Deze week:" in help_text["text"]
+    # Quiet hours and the Dutch text below are found from the help, in one line.
+    assert ("🌐 Taal: een andere taal kiezen.\n/settings: uren zonder berichten, de Nederlandse "
+            "tekst eronder.\n/privacy: wat we over jou bewaren.") in help_text["text"]
 
 
 async def test_school_command_adds_and_removes(chat: Chat, db: Database) -> None:

@@ -320,7 +320,7 @@ async def test_without_any_brugfiguur_the_coordinator_holds_the_question_and_ans
     await ayse.says("Okul ne zaman kapalı?")
     [told] = (await ayse.taps(data="ask:school"))[-1:]
     assert told["text"] == ("Teşekkürler! Brede School ekibinden biri size 30 Kasım 2026 "
-                            "Pazartesi saat 09:00'dan itibaren cevap verecek.")
+                            "Pazartesi saat 09:00 itibarıyla cevap verecek.")
 
 
 async def test_forget_erases_the_parents_questions_and_their_relayed_copies(

@@ -130,6 +130,9 @@ async def test_reminders_in_three_languages_at_the_right_times_and_rsvps(
     clock.moment = local(25, 13, 31).astimezone(UTC)
     assert await els.presses(nl, f"rv:{nl_reminder_id(nl)}:no") == [
         "Deze activiteit is al begonnen. Je antwoord kan niet meer veranderen."]
+    # 📆 is no answer: its alert says only that it has started.
+    assert await els.presses(nl, f"rv:{nl_reminder_id(nl)}:ics") == [
+        "Deze activiteit is al begonnen."]
 
 
 def nl_reminder_id(message: dict[str, Any]) -> int:

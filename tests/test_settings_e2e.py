@@ -81,7 +81,7 @@ async def test_quiet_hours_of_a_parent_who_works_nights(
     assert choices is not None
     assert [text for text, _data in labels(choices)] == [
         "✅ De gewone: 21:00–08:00", "20:00–07:00", "22:00–07:00", "23:00–06:00",
-        "08:00–16:00", "geen"]
+        "08:00–16:00", "Berichten op elk uur"]
     await els.taps(data="set:q:08-16")
     redrawn = fake.message(els.id, screen["message_id"])
     assert redrawn is not None and labels(redrawn)[-1] == ("🌙 Geen berichten: 08:00–16:00",

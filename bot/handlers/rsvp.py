@@ -140,6 +140,10 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
         refusal, view, change = await service.decide(
             context.session, reminder_id, context.person.id, answer, now, children,
             reader=reader)
+    if refusal is Refusal.STARTED and action in ("ics", "nl"):
+        # Not an answer: "your answer cannot change" would puzzle.
+        await query.answer(_("This activity has already started."), show_alert=True)
+        return
     if refusal is not None or view is None:
         await query.answer(refusal_text(refusal or Refusal.UNKNOWN), show_alert=True)
         return

@@ -70,7 +70,9 @@ def quiet_rows(person: PersonView,
     for code in QUIET_CHOICES:
         quiet = QuietHours.parse(code)
         assert quiet is not None
-        rows.append([InlineKeyboardButton(("✅ " if current == code else "") + quiet_label(quiet),
+        # "none" under "hours when messages wait" would read as "no messages": said plainly.
+        label = _("Messages at any hour") if quiet.start == quiet.end else quiet_label(quiet)
+        rows.append([InlineKeyboardButton(("✅ " if current == code else "") + label,
                                           callback_data=f"set:q:{code}")])
     return rows
 

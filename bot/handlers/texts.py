@@ -81,11 +81,12 @@ def help_text(role: Role = Role.PARENT) -> str:
 
 
 def _help_lines() -> str:
-    return _(
-        "📅 This week: the activities of your school in the coming days.\n"
-        "🏫 My school: add or remove a school.\n"
-        "🌐 Language: choose another language.\n"
-        "/privacy: what we keep about you.\n"
-        "/stop: no more messages from us.\n"
-        "/forget: erase everything about you."
-    )
+    return "\n".join([
+        _("📅 This week: the activities of your school in the coming days.\n"
+          "🏫 My school: add or remove a school.\n"
+          "🌐 Language: choose another language."),
+        _("/settings: hours without messages, the Dutch text below."),
+        _("/privacy: what we keep about you.\n"
+          "/stop: no more messages from us.\n"
+          "/forget: erase everything about you."),
+    ])
