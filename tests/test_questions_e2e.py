@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.handlers.question_texts import render_card
-from bot.i18n import BRUSSELS
+from bot.i18n import BRUSSELS, format_weekday_date, use_locale
 from bot.scheduler.questions import weekly_figures
 from bot.services import questions, staff
 from bot.services.availability import AvailabilityMap, Level
@@ -222,6 +222,11 @@ async def test_a_punjabi_voice_question_at_night_is_held_until_the_contacts_next
     assert all(r.not_before == thursday_9.astimezone(UTC) and r.status == "pending"
                for r in rows)
     assert not any("Vraag" in t for t in fake.texts(simran.id))
+    # The card, read in the morning, says the parent asked last night.
+    [card] = [json.loads(r.payload)["text"] for r in rows if r.kind == "text"]
+    with use_locale("nl"):
+        asked = format_weekday_date(clock.moment)
+    assert f"🕐 Gevraagd: {asked}, 22:00" in card
 
 
 async def test_hand_over_and_what_others_may_not_do(

@@ -116,6 +116,10 @@ def card_text(card: Card) -> str:
     if card.school_name:
         lines.append(f"🏫 {card.school_name}")
     lines.append(topic_label(card.topic))
+    # Always: a card held until its holder's green hour is worded when it is queued, so only
+    # this line tells that the parent asked last night.
+    lines.append("🕐 " + _("Asked: {day}, {time}").format(
+        day=format_weekday_date(card.opened_at), time=format_time(card.opened_at)))
     if waiting >= timedelta(minutes=1):  # a card held, escalated or handed over; not "0 s"
         lines.append("⏱ " + _("Waiting for {duration}").format(
             duration=format_duration(waiting)))
