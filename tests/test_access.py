@@ -81,7 +81,7 @@ STAFF_BUTTONS: list[tuple[str, str]] = [
     *[(f"act:{{act}}:{{start}}{a}", COORDINATOR) for a in
       ("", ":co", ":ca", ":xo", ":xa", ":yo", ":ya", ":no", ":na")],
     *[(f"qs:{{q}}:{a}", STAFF) for a in
-      ("take", "hand", "close", "card", "show", "to:{fatma}", "to:{greet}")],
+      ("take", "hand", "pick", "close", "card", "show", "to:{fatma}", "to:{greet}")],
     *[(f"team:l:{{fatma}}{a}", STAFF) for a in ("", ":nl", ":tr", ":pa", ":ok")],
     *[(f"team:a:{{fatma}}{a}", STAFF) for a in
       ("", ":ok", ":0", ":0:9", ":0:10", ":4:g", ":4:r")],

@@ -169,6 +169,10 @@ async def test_photo_announcement_and_a_file_import_after_it(
     # An older draft still waiting is cancelled by a new /announce.
     await greet.says("/announce")
     await greet.says("/announce")
+    # A spreadsheet sent meanwhile is the programme, not the announcement; the draft waits on.
+    [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                                content=EXAMPLE.read_bytes())
+    assert reply["text"].startswith("Ingelezen: 12 nieuw")
     [ask] = await greet.sends("photo", caption="Schoolfeest zaterdag!")
     photo_id = user_file_id(fake, greet, "photo")
     assert ask["text"] == ASK_TURKISH
@@ -201,7 +205,7 @@ async def test_photo_announcement_and_a_file_import_after_it(
     # Nothing awaits any more: a file from the coordinator is a programme import again.
     [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
                                 content=EXAMPLE.read_bytes())
-    assert reply["text"].startswith("Ingelezen: 12 nieuw")
+    assert reply["text"].startswith("Ingelezen: 0 nieuw, 0 gewijzigd, 12 ongewijzigd.")
     # And a free text gets the usual answer.
     [reply] = await greet.says("hallo")
     assert reply["text"] == "Sorry, dat begreep ik niet. Gebruik de knoppen hieronder."

@@ -125,3 +125,53 @@ async def test_a_question_that_came_before_any_coordinator_reaches_the_first_one
     await run_housekeeping(bot)  # shown once: the card is not sent again
     await fake.wait_idle()
     assert fake.texts(COORDINATOR_ID).count("Wanneer is het oudercontact?") == 1
+
+
+async def test_a_question_handed_to_the_coordinator_is_not_escalated_back(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """Fatma hands a question to the coordinator on purpose: four working hours later it
+    stays with the coordinator, and does not come back to her as "nobody took it"."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9341, "Fatma", {"tr"}, db, contact_of="wijdeland")
+    ayse = await onboard(chat, 9351, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Sözleşmem hakkında bir sorum var.")
+    await ayse.taps(data="ask:work")
+    await wait_until(lambda: any("Sözleşmem" in t for t in fake.texts(fatma.id)), fake)
+    [question] = await question_rows(db)
+    await fatma.taps(data=f"qs:{question.id}:hand")
+    await fatma.taps(data=f"qs:{question.id}:to:0")
+    await wait_until(lambda: any("Sözleşmem" in t for t in fake.texts(COORDINATOR_ID)), fake)
+    cards_of_fatma = len([t for t in fake.texts(fatma.id) if f"Vraag {question.id}" in t])
+
+    clock.moment = MONDAY_10 + timedelta(hours=5)
+    await run_housekeeping(bot)
+    await fake.wait_idle()
+    [question] = await question_rows(db)
+    assert question.assignee_id is None and question.escalated_at is None
+    assert not [t for t in fake.texts(COORDINATOR_ID) if t.startswith("⚠️ Vraag")]
+    assert len([t for t in fake.texts(fatma.id)
+                if f"Vraag {question.id}" in t]) == cards_of_fatma
+
+
+async def test_a_question_the_coordinator_got_by_routing_is_still_escalated(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """Nobody spoke Dutch when Els asked: the coordinator holds it by routing. Jan, who
+    speaks Dutch, joins meanwhile: four working hours later the question goes to him."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    await join_team(chat, greet, 9361, "Fatma", {"tr"}, db, contact_of="vlindertje")
+    els = await onboard(chat, 9371, "Els", "nl", "vlindertje")
+    await els.says("Wanneer is de schoolfotograaf?")
+    await els.taps(data="ask:school")
+    await wait_until(lambda: "Wanneer is de schoolfotograaf?" in fake.texts(COORDINATOR_ID),
+                     fake)
+    jan = await join_team(chat, greet, 9362, "Jan", {"nl"}, db)
+
+    clock.moment = MONDAY_10 + timedelta(hours=5)
+    await run_housekeeping(bot)
+    await wait_until(lambda: "Wanneer is de schoolfotograaf?" in fake.texts(jan.id), fake)
+    [question] = await question_rows(db)
+    assert question.assignee_id == await staff_id(db, 9362) and question.escalated_at

@@ -422,6 +422,38 @@ async def test_the_coordinator_gets_the_weekly_line_of_figures(
     assert sum(t.startswith("📊") for t in fake.texts(COORDINATOR_ID)) == 1
 
 
+async def test_the_coordinator_hands_a_question_over_from_the_queue(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """The choice comes as a message of its own: the queue keeps its buttons."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    await join_team(chat, greet, 8951, "Fatma", {"nl", "tr"}, db)
+    async with db.session() as session:
+        school = await session.scalar(select(School.id).where(School.code == "klimop"))
+        parent = Person(telegram_id=8950, first_name="Ayşe", locale="tr", role="parent",
+                        onboarded_at=MONDAY_10)
+        session.add(parent)
+        await session.flush()
+        question = Question(parent_id=parent.id, school_id=school, locale="tr", topic="letter",
+                            status="open", opened_at=MONDAY_10)
+        session.add(question)
+        await session.commit()
+        question_id = question.id
+    [queue] = await greet.says("/queue")
+    queue_buttons = FakeTelegram.inline_buttons(queue)
+    [choice] = await greet.taps(f"↪️ #{question_id} Ayşe")
+    assert choice["text"].endswith("Wie neemt deze vraag over?")
+    assert [t for t, _d in FakeTelegram.inline_buttons(choice)] == ["🟢 Fatma · Nederlands, Türkçe"]
+    still = fake.message(greet.id, queue["message_id"])
+    assert still is not None and FakeTelegram.inline_buttons(still) == queue_buttons
+    await greet.taps("Fatma")
+    handed = fake.message(greet.id, choice["message_id"])
+    assert handed is not None and handed["text"].endswith("↪️ Overgedragen aan Fatma.")
+    [row] = await question_rows(db)
+    assert row.assignee_id == await staff_id(db, 8951)
+
+
 async def test_a_long_queue_and_inbox_arrive_whole_in_several_messages(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
 ) -> None:

@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.i18n import BRUSSELS
-from bot.services.reminders import QuietHours, ReminderKind, delivery_time, due_at
+from bot.services.reminders import (
+    QuietHours,
+    ReminderKind,
+    When,
+    delivery_time,
+    due_at,
+    when_heading,
+)
 
 
 @pytest.mark.parametrize(("kind", "start", "expected"), [
@@ -54,3 +61,27 @@ def test_quiet_hours_of_a_shift_worker_and_none() -> None:
     assert QuietHours.parse("23-06") == QuietHours(23, 6)
     assert QuietHours.parse("nonsense") is None
     assert str(QuietHours(7, 9)) == "07-09"
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=BRUSSELS)
+
+
+@pytest.mark.parametrize(("kind", "start", "sent", "expected"), [
+    # As planned.
+    (ReminderKind.WEEK, local(25, 14), local(18, 18), When.NEXT_WEEK),
+    (ReminderKind.DAY, local(25, 14), local(24, 18), When.TOMORROW),
+    (ReminderKind.TWO_HOURS, local(25, 14), local(25, 12), When.IN_TWO_HOURS),
+    (ReminderKind.TWO_HOURS, local(25, 14), local(25, 12, 8), When.IN_TWO_HOURS),  # a late round
+    (ReminderKind.DAY, local(25, 14), None, When.TOMORROW),  # not sent yet: as its kind says
+    # Moved by quiet hours: the day-before one to the morning itself; the two-hours one to
+    # 08:00 for a 09:30 activity. Across midnight: days count on the calendar.
+    (ReminderKind.DAY, local(25, 14), local(25, 8), When.TODAY),
+    (ReminderKind.TWO_HOURS, local(25, 9, 30), local(25, 8), When.TODAY),
+    (ReminderKind.TWO_HOURS, local(26, 0, 30), local(25, 22, 30), When.IN_TWO_HOURS),
+    (ReminderKind.TWO_HOURS, local(26, 0, 30), local(25, 21), When.TOMORROW),
+])
+def test_the_heading_says_when_counted_from_the_sending(
+        kind: ReminderKind, start: datetime, sent: datetime | None, expected: When) -> None:
+    assert when_heading(kind, start.astimezone(UTC),
+                        sent.astimezone(UTC) if sent else None) is expected

@@ -199,6 +199,13 @@ async def test_quiet_hours_defer_to_eight_or_drop_when_too_late(
     result = await round_at(bot, clock, local(25, 8))
     assert result.sent == 1
     await wait_until(lambda: len(reminders_in(fake, els.id)) == 3, fake)
+    # At 08:00 for 08:30, "in two hours" would be wrong: it says when, and keeps saying it.
+    moved = reminders_in(fake, els.id)[2]
+    assert moved["text"].startswith("🔔 Herinnering: vandaag om 08:30")
+    await els.taps(data=f"rv:{nl_reminder_id(moved)}:yes")
+    redrawn = fake.message(els.id, moved["message_id"])
+    assert redrawn is not None and redrawn["text"].startswith("🔔 Herinnering: vandaag om 08:30")
+    assert "Je zei: ✅ Ik kom." in redrawn["text"]
     async with db.session() as session:
         dropped = await session.scalar(select(Reminder).where(Reminder.status == "dropped"))
         assert dropped is not None and dropped.reason == "quiet"

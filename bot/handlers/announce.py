@@ -26,7 +26,7 @@ from bot.scheduler.outbox import wake
 from bot.services import activity_draft as activity_drafts
 from bot.services import announcement as service
 from bot.services import broadcast as broadcasts
-from bot.services import people, staff, team_translation
+from bot.services import importer, people, staff, team_translation
 from bot.services.announcement import AnnouncementView, Part
 from bot.services.outbox import split_text
 from bot.services.roles import Role
@@ -82,7 +82,7 @@ async def ask(update: Update, context: BotContext, draft: AnnouncementView) -> N
         step = draft.awaiting
         # Only a translation step offers "Ask the team": the team is read for those alone.
         asks = not service.is_voice_step(step) and step != service.DUTCH
-        team_speaks = asks and any(member.speaks(step)
+        team_speaks = asks and any(member.can_be_asked_in(step)
                                    for member in await staff.team(context.session))
         text, markup = question(step), question_keyboard(draft.id, step,
                                                          team_speaks=team_speaks)
@@ -107,6 +107,11 @@ async def coordinator_message(update: Update, context: BotContext) -> None:
     """Any message of the coordinator but a command: to the draft that awaits it, else where
     it always went (a file is an import, the rest goes to the fallback)."""
     message, user = update.message, update.effective_user
+    if (message is not None and message.document is not None
+            and importer.is_programme_file(message.document.file_name)):
+        # A forgotten /announce or /activity draft waits a day: the programme still goes in.
+        await programme.import_document(update, context)
+        return
     if (message is not None and user is not None
             and not (message.text and main_action_for(message.text))):
         answer = await draft_awaiting(context, user.id)

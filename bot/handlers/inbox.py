@@ -119,6 +119,15 @@ async def card_button(update: Update, context: BotContext) -> None:
         await query.answer()
         await query.edit_message_reply_markup(
             reply_markup=await hand_over_keyboard(context, question))
+    elif action == "pick":
+        # From /queue: the choice in a message of its own, so that the overview keeps its
+        # buttons (and no "back" can turn it into one question's card).
+        await query.answer()
+        assert update.effective_chat is not None
+        await update.effective_chat.send_message(
+            f"↪️ {question_line(question, None, context)}\n\n"
+            + _("Who takes this question over?"),
+            reply_markup=await hand_over_keyboard(context, question, back=False))
     elif action == "card":
         await query.answer()
         await query.edit_message_reply_markup(
@@ -147,14 +156,15 @@ async def card_button(update: Update, context: BotContext) -> None:
             text + "\n\n↪️ " + _("Handed over to {name}.").format(name=name))
 
 
-async def hand_over_keyboard(context: BotContext, question: QuestionView) -> InlineKeyboardMarkup:
+async def hand_over_keyboard(context: BotContext, question: QuestionView, *,
+                             back: bool = True) -> InlineKeyboardMarkup:
     """Colleagues who speak the parent's language first, then the others, then the
     coordinator; never the one who holds it now. Each with their colour of this hour, the
     available ones first, so that a question does not go to someone who is off."""
     assert context.person is not None
     now = context.now()
     team = [(m, m.availability.level_at(now)) for m in await staff.team(context.session)
-            if m.id not in (context.person.id, question.assignee_id)]
+            if m.reachable and m.id not in (context.person.id, question.assignee_id)]
     team.sort(key=lambda ml: (not ml[0].speaks(question.locale), LEVEL_ORDER.index(ml[1]),
                               ml[0].first_name))
     rows = [[InlineKeyboardButton(
@@ -164,7 +174,9 @@ async def hand_over_keyboard(context: BotContext, question: QuestionView) -> Inl
     if question.assignee_id is not None:
         rows.append([InlineKeyboardButton("🧭 " + _("The coordinator"),
                                           callback_data=f"qs:{question.id}:to:0")])
-    rows.append([InlineKeyboardButton("↩️ " + _("Back"), callback_data=f"qs:{question.id}:card")])
+    if back:  # to the card's own buttons
+        rows.append([InlineKeyboardButton("↩️ " + _("Back"),
+                                          callback_data=f"qs:{question.id}:card")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -211,7 +223,7 @@ async def queue_command(update: Update, context: BotContext) -> None:
               for q in every]
     lines += ["", await figures_line(context)]
     buttons = [[InlineKeyboardButton(f"↪️ #{q.id} {q.parent_first_name}",
-                                     callback_data=f"qs:{q.id}:hand")] for q in every[:20]]
+                                     callback_data=f"qs:{q.id}:pick")] for q in every[:20]]
     await send_long(update, "\n".join(lines),
                     reply_markup=InlineKeyboardMarkup(buttons) if buttons else None)
 

@@ -95,7 +95,7 @@ async def programme_command(update: Update, context: BotContext) -> None:
     # The team can fill the gaps: a button asks the brugfiguren who speak a missing language
     # (none when nobody does).
     lacking = {code for entry in missing for code in entry.missing_locales}
-    askable = any(member.speaks(code) for member in await staff.team(context.session)
+    askable = any(member.can_be_asked_in(code) for member in await staff.team(context.session)
                   for code in lacking)
     await send_long(update, missing_text(missing), html=True,
                     **({"reply_markup": team_translation.ask_keyboard()} if askable else {}))

@@ -23,7 +23,7 @@ from bot.services.questions import Card, Escalated, Topic
 
 # Callback data: "ask:<topic>" (parent), "qs:<question>:<action>" (the holder of a question).
 TOPIC_DATA = r"^ask:(" + "|".join(t.value for t in Topic) + r")$"
-CARD_DATA = r"^qs:(\d{1,9}):(take|hand|close|card|show|to:\d{1,9})$"
+CARD_DATA = r"^qs:(\d{1,9}):(take|hand|pick|close|card|show|to:\d{1,9})$"
 
 TOPIC_LABELS: dict[Topic, tuple[str, str]] = {
     Topic.SCHOOL: ("🏫", N_("School")),

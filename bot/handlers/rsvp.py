@@ -26,17 +26,18 @@ from bot.i18n import (
 from bot.services import rsvp as service
 from bot.services import staff
 from bot.services.calendar_file import occurrence_ics
-from bot.services.reminders import Answer, Moved, ReminderKind, ReminderView
+from bot.services.reminders import Answer, Moved, ReminderView, When
 from bot.services.roles import STAFF, Role
 from bot.services.rsvp import Refusal
 
 # rv:<reminder id>:<yes|maybe|no|c1..c4|ics|nl>: the row names the occurrence and the parent.
 RSVP_DATA = r"^rv:(\d{1,9}):(yes|maybe|no|c[1-4]|ics|nl)$"
 
-HEADINGS: dict[ReminderKind, str] = {
-    ReminderKind.WEEK: N_("🔔 Reminder: next week"),
-    ReminderKind.DAY: N_("🔔 Reminder: tomorrow"),
-    ReminderKind.TWO_HOURS: N_("🔔 Reminder: in two hours"),
+HEADINGS: dict[When, str] = {
+    When.NEXT_WEEK: N_("🔔 Reminder: next week"),
+    When.TOMORROW: N_("🔔 Reminder: tomorrow"),
+    When.TODAY: N_("🔔 Reminder: today at {time}"),
+    When.IN_TWO_HOURS: N_("🔔 Reminder: in two hours"),
 }
 ANSWERS: dict[Answer, tuple[str, str]] = {
     Answer.YES: ("✅", N_("I'm coming")),
@@ -52,7 +53,8 @@ def answer_label(answer: Answer) -> str:
 
 def reminder_text(view: ReminderView) -> str:
     """HTML: what, when, where, and the answer given so far."""
-    lines = [f"<b>{escape(_(HEADINGS[view.kind]))}</b>", "",
+    heading = _(HEADINGS[view.when()]).format(time=format_time(view.item.starts_at))
+    lines = [f"<b>{escape(heading)}</b>", "",
              item_text(view.item, [], show_schools=False)]
     if view.answer is None:
         lines += ["", escape(_("Will you come? Tap a button. You do not have to answer: "

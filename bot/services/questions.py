@@ -244,8 +244,10 @@ async def _first_school(session: AsyncSession, parent_id: int) -> int | None:
 
 
 def candidates(members: Sequence[staff.StaffMember]) -> list[Candidate]:
+    """Who may be routed a question: not someone who sent /stop or blocked the bot (the card
+    would reach nobody, while the parent is told they have it)."""
     return [Candidate(person_id=m.id, languages=m.languages, availability=m.availability,
-                      open_questions=m.open_questions) for m in members]
+                      open_questions=m.open_questions) for m in members if m.reachable]
 
 
 async def open_question(session: AsyncSession, question_id: int, now: datetime,
@@ -269,13 +271,15 @@ async def reassign(session: AsyncSession, question_id: int, assignee_id: int | N
                    now: datetime, render_card: RenderCard, coordinators: Sequence[Recipient],
                    *, escalated: bool = False) -> bool:
     """Hand an open question to a colleague (None: the coordinator); they get the card and
-    every message of the parent so far. False when the question is no longer open."""
+    every message of the parent so far. False when the question is no longer open, or the
+    colleague cannot take it (not in the team, or stopped or blocked the bot)."""
     question = await session.get(Question, question_id)
     if question is None or question.status != OPEN:
         return False
     members = await staff.team(session)
-    if assignee_id is not None and all(m.id != assignee_id for m in members):
-        return False
+    if assignee_id is not None and all(m.id != assignee_id or not m.reachable
+                                       for m in members):
+        return False  # no (longer a) brugfiguur, or stopped or blocked the bot
     chosen = _route_to(assignee_id, members, now)
     question.taken_at = None
     if escalated:
@@ -488,14 +492,18 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
     """Questions nobody took or answered within ``working_hours`` go to the next candidate
     (once); the caller tells the coordinator."""
     waiting = (await session.execute(
-        select(Question.id, Question.assigned_at).where(
+        select(Question.id, Question.assigned_at, Question.assignee_id).where(
             Question.status == OPEN, Question.taken_at.is_(None),
             Question.first_answer_at.is_(None), Question.escalated_at.is_(None),
             Question.assigned_at.is_not(None)))).all()
+    handed = await _handed_to_coordinator(
+        session, [question_id for question_id, _at, holder in waiting if holder is None])
     done: list[Escalated] = []
-    for question_id, assigned_at in waiting:
+    for question_id, assigned_at, _holder in waiting:
         if assigned_at is None or escalation_due(assigned_at, working_hours) > now:
             continue
+        if question_id in handed:
+            continue  # handed to the coordinator on purpose: not offered back to the team
         # The claim: with two instances, the one whose update marks it first escalates it.
         claimed = await session.execute(
             update(Question).where(Question.id == question_id, Question.escalated_at.is_(None))
@@ -518,6 +526,21 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
         assert result is not None
         done.append(Escalated(result, previous, holder))
     return done
+
+
+async def _handed_to_coordinator(session: AsyncSession,
+                                 held_by_coordinator: Sequence[int]) -> set[int]:
+    """Of these questions the coordinator holds, those someone handed over by hand: a
+    brugfiguur held them before (a card or copy went to their chat; a question's rows stay
+    as long as it does). Escalation to the coordinator marks a question escalated, so only a
+    hand-over brings it there that way; routed to the coordinator, no colleague saw it."""
+    if not held_by_coordinator:
+        return set()
+    keys = await session.scalars(select(OutboxMessage.group_key).distinct().where(
+        OutboxMessage.group_key.in_([f"q:{i}" for i in held_by_coordinator]),
+        OutboxMessage.person_id.is_not(None),  # a colleague's chat, not a coordinator's
+        OutboxMessage.dedupe_key.contains(":to:", autoescape=True)))  # not the parent's
+    return {int(key.split(":", 1)[1]) for key in keys if key is not None}
 
 
 # --------------------------------------------------------------------------------------------

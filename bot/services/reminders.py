@@ -58,6 +58,35 @@ class ReminderKind(StrEnum):
 
 DEFAULT_KINDS: tuple[ReminderKind, ...] = (ReminderKind.DAY, ReminderKind.TWO_HOURS)
 EVENING = time(18, 0)
+# How late a two-hours reminder may go and still say "in two hours" (the round's own delay).
+TWO_HOURS_SLACK = timedelta(minutes=10)
+
+
+class When(StrEnum):
+    """A reminder's heading: when the activity is, counted from the moment it is sent."""
+
+    NEXT_WEEK = "next_week"
+    TOMORROW = "tomorrow"
+    TODAY = "today"  # "today at 09:30": a reminder that waited for quiet hours to end
+    IN_TWO_HOURS = "in_two_hours"
+
+
+def when_heading(kind: ReminderKind, starts_at: datetime, sent_at: datetime | None,
+                 tz: ZoneInfo = BRUSSELS) -> When:
+    """What the heading may truly say. Quiet hours move a reminder (the day-before one of
+    18:00 to 08:00 on the day itself; a two-hours one to when they end): its kind's words
+    would then be wrong."""
+    if sent_at is None:
+        sent_at = {ReminderKind.WEEK: starts_at - timedelta(days=7),
+                   ReminderKind.DAY: starts_at - timedelta(days=1),
+                   ReminderKind.TWO_HOURS: starts_at - timedelta(hours=2)}[kind]
+    if kind is ReminderKind.TWO_HOURS and abs(starts_at - sent_at - timedelta(hours=2)) \
+            <= TWO_HOURS_SLACK:
+        return When.IN_TWO_HOURS
+    days = (starts_at.astimezone(tz).date() - sent_at.astimezone(tz).date()).days
+    if days <= 0:
+        return When.TODAY
+    return When.TOMORROW if days == 1 else When.NEXT_WEEK
 
 
 class Answer(StrEnum):
@@ -344,6 +373,11 @@ class ReminderView:
     children: int | None = None
     # The Dutch original, for a reader who asked for it below translations (/settings).
     dutch_item: ProgrammeItem | None = None
+    # When it was handed to the outbox (its heading counts from then); None: as planned.
+    sent_at: datetime | None = None
+
+    def when(self) -> When:
+        return when_heading(self.kind, self.item.starts_at, self.sent_at)
 
 
 # (outbox kind, payload) messages of one reminder, in order
@@ -385,6 +419,7 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
         schools.setdefault(person_id, set()).add(school_id)
     answers = await _answers(session, due)
     quiet_default = await default_quiet(session)
+    chosen = await kinds_by_activity_kind(session)
     messages: list[NewMessage] = []
     for row in due:
         data = activities.get(row.activity_id)
@@ -393,6 +428,9 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
         if reason is None and data is not None and not (
                 data.all_schools or set(data.school_ids) & schools.get(row.person_id, set())):
             reason = "not_audience"  # the activity or the parent's schools changed
+        if reason is None and data is not None and row.kind not in chosen[data.kind]:
+            # The coordinator turned this reminder off (/reminders) after it was planned.
+            reason = "not_chosen"
         if reason is not None:
             row.status = OBSOLETE if reason == "gone" else SKIPPED
             row.reason, row.handled_at = reason, now
@@ -423,7 +461,7 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
                  if person.dutch_below and locale != "nl" else None)
         view = ReminderView(row.id, ReminderKind(row.kind),
                             programme_item(data, occurrence, locale), locale, answer, children,
-                            dutch)
+                            dutch, sent_at=now)
         key = dedupe_key(row)
         for n, (kind, payload) in enumerate(render(view)):
             messages.append(NewMessage(

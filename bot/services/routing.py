@@ -1,7 +1,8 @@
 """Who answers a parent's new question: a pure function of the team and the clock.
 
 Only brugfiguren who speak the parent's language (``locale`` in their languages) and are not
-in ``exclude`` (hand-over, escalation) are considered. The rules, in order:
+in ``exclude`` (hand-over, escalation) are considered; the candidates never include anyone
+who sent /stop or blocked the bot (``questions.candidates``). The rules, in order:
 
 1. the school's fixed contact, if they are green now: notified now;
 2. else the speaker who is green now with the fewest open questions (ties: lowest id):

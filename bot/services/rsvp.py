@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -59,7 +59,7 @@ REMINDERS = Reminder.__table__
 RSVPS = Rsvp.__table__
 PEOPLE = Person.__table__
 _REMINDER = select(REMINDERS.c.id, REMINDERS.c.person_id, REMINDERS.c.activity_id,
-                   REMINDERS.c.occurrence_start, REMINDERS.c.kind
+                   REMINDERS.c.occurrence_start, REMINDERS.c.kind, REMINDERS.c.handled_at
                    ).where(REMINDERS.c.id == bindparam("id"))
 _READER = select(PEOPLE.c.locale, PEOPLE.c.dutch_below).where(PEOPLE.c.id == bindparam("id"))
 _RSVP = select(RSVPS.c.id, RSVPS.c.answer, RSVPS.c.children).where(
@@ -131,9 +131,11 @@ async def _current(session: AsyncSession, reminder_id: int, person_id: int, now:
     rsvp = (await session.execute(_RSVP, {
         "activity_id": reminder.activity_id, "occurrence_start": reminder.occurrence_start,
         "person_id": reminder.person_id})).first()
+    # Redrawn with the heading it was sent with (handled_at: when it went to the outbox).
     return None, ReminderView(reminder.id, ReminderKind(reminder.kind), item, locale,
                               Answer(rsvp.answer) if rsvp else None,
-                              rsvp.children if rsvp else None, dutch), reminder, rsvp
+                              rsvp.children if rsvp else None, dutch,
+                              reminder.handled_at), reminder, rsvp
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,7 @@ async def decide(session: AsyncSession, reminder_id: int, person_id: int, answer
         kept_children = max(1, min(children, MAX_CHILDREN))
     else:
         kept_children = rsvp.children if rsvp else None
-    return None, ReminderView(current.reminder_id, current.kind, current.item, current.locale,
-                              answer, kept_children, current.dutch_item), Change(
+    return None, replace(current, answer=answer, children=kept_children), Change(
         reminder, rsvp.id if rsvp else None, answer, kept_children, now)
 
 

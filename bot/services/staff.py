@@ -49,9 +49,15 @@ class StaffMember:
     availability: AvailabilityMap
     contact_for: tuple[int, ...]  # school ids
     open_questions: int
+    # False after /stop or when they blocked the bot: still on /staff, but given no question.
+    reachable: bool = True
 
     def speaks(self, locale: str) -> bool:
         return locale in self.languages
+
+    def can_be_asked_in(self, locale: str) -> bool:
+        """Speaks it and still reads the bot: a translation may be asked of them."""
+        return self.reachable and self.speaks(locale)
 
 
 def invite_link(bot_username: str, token: str) -> str:
@@ -148,6 +154,7 @@ _PROFILES = StaffProfile.__table__
 _SCHOOLS = School.__table__
 _QUESTIONS = Question.__table__
 _TEAM = (select(_PEOPLE.c.id, _PEOPLE.c.telegram_id, _PEOPLE.c.first_name, _PEOPLE.c.locale,
+                _PEOPLE.c.stopped_at, _PEOPLE.c.blocked_at,
                 _PROFILES.c.person_id.label("profile"), _PROFILES.c.languages,
                 _PROFILES.c.availability)
          .outerjoin(_PROFILES, _PROFILES.c.person_id == _PEOPLE.c.id)
@@ -160,7 +167,7 @@ _LOAD = (select(_QUESTIONS.c.assignee_id, func.count()).where(_QUESTIONS.c.statu
 
 
 async def team(session: AsyncSession) -> list[StaffMember]:
-    """Every brugfiguur, by first name."""
+    """Every brugfiguur, by first name, reachable or not (``reachable``)."""
     await flush_pending(session)
     rows = (await session.execute(_TEAM)).all()
     contacts: dict[int, list[int]] = {}
@@ -176,6 +183,7 @@ async def team(session: AsyncSession) -> list[StaffMember]:
                           else AvailabilityMap.default()),
             contact_for=tuple(contacts.get(row.id, ())),
             open_questions=int(load.get(row.id, 0)),
+            reachable=row.stopped_at is None and row.blocked_at is None,
         )
         for row in rows
     ]

@@ -71,7 +71,7 @@ async def ask_team_announcement(session: AsyncSession, draft_id: int, locale: st
                        render(ToTranslate(draft_id, locale, dutch_text, "", member.locale,
                                           announcement=True)), now,
                        group_key=announcement_key(draft_id, locale))
-            for member in members if member.speaks(locale)]
+            for member in members if member.can_be_asked_in(locale)]
     await outbox.enqueue_many(session, rows)
     return len(rows)
 
@@ -89,7 +89,7 @@ async def ask_team(session: AsyncSession, missing: Sequence[MissingTranslation],
         dutch = next((t for t in row.texts if t.locale == "nl"), None)
         for locale in entry.missing_locales:
             for member in members:
-                if not member.speaks(locale):
+                if not member.can_be_asked_in(locale):
                     continue
                 text = render(ToTranslate(entry.activity_id, locale, dutch.title if dutch else "",
                                           dutch.description if dutch else "", member.locale))

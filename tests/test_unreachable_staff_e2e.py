@@ -1,0 +1,98 @@
+"""A brugfiguur who sent /stop or blocked the bot gets no new questions: not by routing, not
+by escalation, not by a hand-over; the coordinator's /staff still lists them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+
+from bot.handlers.question_texts import render_card
+from bot.services import questions
+from storage.db import Database
+from storage.models import Person, utcnow
+from tests.conftest import COORDINATOR_ID, FixedClock
+from tests.fake_telegram import FakeTelegram
+from tests.helpers import Chat
+from tests.test_broadcast_e2e import wait_until
+from tests.test_programme_e2e import coordinator_of, onboard
+from tests.test_questions_e2e import MONDAY_10, join_team, question_rows, staff_id
+
+
+async def test_a_stopped_contact_gets_no_new_question_and_stays_on_the_staff_screen(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9401, "Fatma", {"tr"}, db, contact_of="wijdeland")
+    mehmet = await join_team(chat, greet, 9402, "Mehmet", {"tr"}, db)
+    await fatma.says("/stop")
+    ayse = await onboard(chat, 9411, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Okul kaydı hakkında bir sorum var.")
+    await ayse.taps(data="ask:school")
+    await wait_until(lambda: any("kaydı" in t for t in fake.texts(mehmet.id)), fake)
+    [question] = await question_rows(db)
+    assert question.assignee_id == await staff_id(db, 9402)
+    assert not any("kaydı" in t for t in fake.texts(fatma.id))
+    assert not any("Fatma" in t for t in fake.texts(ayse.id))
+    [screen] = await greet.says("/staff")
+    assert "Fatma" in screen["text"] and "Mehmet" in screen["text"]
+
+
+async def test_a_brugfiguur_who_blocked_the_bot_gets_no_new_question(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9421, "Fatma", {"tr"}, db, contact_of="wijdeland")
+    async with db.session() as session:
+        await session.execute(update(Person).where(Person.id == await staff_id(db, 9421))
+                              .values(blocked_at=utcnow()))
+        await session.commit()
+    ayse = await onboard(chat, 9431, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Elektrik faturası hakkında bir sorum var.")
+    await ayse.taps(data="ask:money")
+    await wait_until(lambda: any("Elektrik" in t for t in fake.texts(COORDINATOR_ID)), fake)
+    [question] = await question_rows(db)
+    assert question.assignee_id is None
+    assert not any("Elektrik" in t for t in fake.texts(fatma.id))
+
+
+async def test_a_stopped_colleague_is_neither_escalated_to_nor_handed_a_question(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9441, "Fatma", {"tr"}, db, contact_of="wijdeland")
+    mehmet = await join_team(chat, greet, 9442, "Mehmet", {"tr"}, db)
+    ayse = await onboard(chat, 9451, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Çocuk bakımı için yardım lazım.")
+    await ayse.taps(data="ask:childcare")
+    await wait_until(lambda: any("bakımı" in t for t in fake.texts(fatma.id)), fake)
+    await mehmet.says("/stop")
+    [question] = await question_rows(db)
+    mehmet_id = await staff_id(db, 9442)
+
+    # He is not offered for a hand-over, and a hand-over to him is refused.
+    card = next(m for m in reversed(fake.transcript(fatma.id)) if "Vraag" in m.get("text", ""))
+    await fatma.taps(data=f"qs:{question.id}:hand")
+    shown = fake.message(fatma.id, card["message_id"])
+    assert shown is not None
+    assert not any("Mehmet" in label for label, _d in FakeTelegram.inline_buttons(shown))
+    assert await fatma.presses(card, f"qs:{question.id}:to:{mehmet_id}") == [
+        "Deze knop werkt niet meer."]
+    [question] = await question_rows(db)
+    assert question.assignee_id == await staff_id(db, 9441)
+
+    # Nobody took it in four working hours: it goes to the coordinator, not to him.
+    async with db.session() as session:
+        coordinators = await questions.coordinator_recipients(session, {COORDINATOR_ID})
+        [moved] = await questions.escalate_due(session, MONDAY_10 + timedelta(hours=5),
+                                               render_card, coordinators)
+        await session.commit()
+    assert moved.new_holder_first_name is None
+    [question] = await question_rows(db)
+    assert question.assignee_id is None
+    await fake.wait_idle()
+    assert not any("bakımı" in t for t in fake.texts(mehmet.id))
