@@ -27,7 +27,10 @@ async def test_a_stopped_contact_gets_no_new_question_and_stays_on_the_staff_scr
     greet = await coordinator_of(chat)
     fatma = await join_team(chat, greet, 9401, "Fatma", {"tr"}, db, contact_of="wijdeland")
     mehmet = await join_team(chat, greet, 9402, "Mehmet", {"tr"}, db)
-    await fatma.says("/stop")
+    [stopped] = await fatma.says("/stop")
+    assert stopped["text"].endswith("Vragen van ouders komen niet meer bij jou. De vragen die "
+                                    "je al hebt, blijven van jou: geef ze door in /inbox, of "
+                                    "laat het de coördinator weten.")
     ayse = await onboard(chat, 9411, "Ayşe", "tr", "wijdeland")
     await ayse.says("Okul kaydı hakkında bir sorum var.")
     await ayse.taps(data="ask:school")
@@ -38,6 +41,9 @@ async def test_a_stopped_contact_gets_no_new_question_and_stays_on_the_staff_scr
     assert not any("Fatma" in t for t in fake.texts(ayse.id))
     [screen] = await greet.says("/staff")
     assert "Fatma" in screen["text"] and "Mehmet" in screen["text"]
+    fatma_block = next(b for b in screen["text"].split("\n\n") if b.startswith("👤 Fatma"))
+    assert fatma_block.endswith("⏸ Gestopt met de bot: krijgt geen nieuwe vragen.")
+    assert "⏸" not in next(b for b in screen["text"].split("\n\n") if b.startswith("👤 Mehmet"))
 
 
 async def test_a_brugfiguur_who_blocked_the_bot_gets_no_new_question(

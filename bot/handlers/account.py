@@ -24,6 +24,7 @@ from bot.i18n import LANGUAGE_NAMES, _
 from bot.services import people
 from bot.services.onboarding import Step, language_order
 from bot.services.people import LastSchool, UnknownSchool
+from bot.services.roles import Role
 
 
 @door()
@@ -131,11 +132,14 @@ async def stop_command(update: Update, context: BotContext) -> None:
         return
     assert context.person is not None and update.effective_chat is not None
     await people.stop(context.session, context.person.id)
-    await update.effective_chat.send_message(
-        _("You will get no more messages from us.\n"
-          "We keep your data until you send /forget.\n"
-          "Do you want our messages again? Send /start.")
-    )
+    text = _("You will get no more messages from us.\n"
+             "We keep your data until you send /forget.\n"
+             "Do you want our messages again? Send /start.")
+    if context.role is Role.BRUGFIGUUR:
+        # Routing passes them by from now on; what they hold waits for them.
+        text += "\n\n" + _("Parents' questions no longer come to you. The questions you hold "
+                            "stay yours: hand them over in /inbox, or tell the coordinator.")
+    await update.effective_chat.send_message(text)
 
 
 @door()

@@ -256,10 +256,11 @@ def day_screen(person_id: int, amap: AvailabilityMap, weekday: int,
 
 
 def member_text(member: StaffMember, schools: dict[int, str], now: datetime) -> str:
-    """Four lines about one brugfiguur: languages, schools, open questions, availability."""
+    """Four lines about one brugfiguur: languages, schools, open questions, availability; and
+    a fifth when they stopped or blocked the bot (routing passes them by)."""
     school_names = [schools[sid] for sid in member.contact_for if sid in schools]
     amap = member.availability
-    return "\n".join([
+    lines = [
         f"👤 {member.first_name} · {language_list(member.languages)}",
         "🏫 " + (", ".join(school_names) if school_names else _("not a school's contact yet")),
         "📨 " + ngettext("{n} open question", "{n} open questions",
@@ -267,7 +268,10 @@ def member_text(member: StaffMember, schools: dict[int, str], now: datetime) -> 
         "🗓 " + ngettext("{n} green hour a week", "{n} green hours a week",
                          green_hours(amap)).format(n=green_hours(amap))
         + " · " + _("now {level}").format(level=ICONS[amap.level_at(now)]),
-    ])
+    ]
+    if not member.reachable:
+        lines.append("⏸ " + _("Stopped the bot: gets no new questions."))
+    return "\n".join(lines)
 
 
 def staff_screen(members: list[StaffMember], schools: list[SchoolView], now: datetime) -> Screen:
