@@ -156,6 +156,16 @@ async def test_a_parent_who_writes_on_instead_of_tapping_a_topic_is_asked_again(
     [question] = await question_rows(db)
     assert question.status == "open"
 
+    # The first "which topic?" still shows its buttons: tapped now, it belongs to the open
+    # question and starts no empty second one.
+    assert await ayse.presses(topics, "ask:school") == ["Bu düğme artık çalışmıyor."]
+    assert [q.status for q in await question_rows(db)] == ["open"]
+    # A new ❓ is a new question, while the first one is open.
+    [fresh] = await ayse.says("/ask")
+    await ayse.taps(data="ask:school")
+    assert [q.status for q in await question_rows(db)] == ["open", "draft"]
+    assert fresh["message_id"] > topics["message_id"]
+
 
 async def test_a_photo_sent_before_onboarding_becomes_the_question_afterwards(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock

@@ -61,6 +61,11 @@ async def topic_button(update: Update, context: BotContext) -> None:
     if person is None or person.step is not None or context.role is not Role.PARENT or not match:
         await query.answer(_("This button has expired."), show_alert=True)
         return
+    prompt = query.message
+    if prompt is not None and await questions.answered_prompt(
+            context.session, person.id, prompt.chat.id, prompt.message_id):
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
     topic = Topic(match[1])
     await query.answer()
     # The message first, the draft after: a press on a message that cannot be redrawn

@@ -168,6 +168,21 @@ async def open_questions(session: AsyncSession, assignee_id: int | None = None,
 # the parent's side
 
 
+async def answered_prompt(session: AsyncSession, parent_id: int, chat_id: int,
+                          prompt_id: int) -> bool:
+    """Whether the "which topic?" message ``prompt_id`` belongs to a question opened since:
+    no draft waits, and the parent's open question holds a message they wrote after it (a
+    chat's message ids grow). Its buttons, tapped now, would start an empty question beside
+    the open one (a parent who wrote on got the question again, and tapped that one)."""
+    if await current(session, parent_id, DRAFT) is not None:
+        return False
+    newest = await session.scalar(
+        select(func.max(QuestionMessage.message_id)).join(Question).where(
+            Question.parent_id == parent_id, Question.status == OPEN,
+            QuestionMessage.from_parent.is_(True), QuestionMessage.chat_id == chat_id))
+    return newest is not None and newest > prompt_id
+
+
 async def choose_topic(session: AsyncSession, parent_id: int, topic: Topic, locale: str,
                        now: datetime) -> tuple[Question, int]:
     """The parent picked a topic: their draft gets it (messages sent before it are kept).
