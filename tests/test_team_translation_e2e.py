@@ -81,6 +81,38 @@ async def test_the_team_fills_a_missing_punjabi_text_and_voice(
     assert (await texts_of(db, ACTIVITY))["pa"].title == "ਸਿੰਟਰਕਲਾਸ ਲਈ ਦਸਤਕਾਰੀ"
 
 
+async def test_a_missing_description_is_asked_for_alone_and_a_one_line_reply_fills_it(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    greet = await coordinator_with_programme(chat)
+    async with db.session() as session:
+        activity = await session.scalar(select(Activity).where(Activity.external_id == ACTIVITY))
+        assert activity is not None
+        activity.texts.append(ActivityText(locale="pa", title="ਸਿੰਟਰਕਲਾਸ ਲਈ ਦਸਤਕਾਰੀ",
+                                           description=""))
+        await session.commit()
+    simran = await join_team(chat, greet, 8731, "Simran", {"nl", "pa"}, db, availability=GREEN)
+    missing = (await greet.says("/programme"))[-1]
+    [(_label, data)] = FakeTelegram.inline_buttons(missing)
+    await greet.taps(data=data)
+
+    def request() -> dict | None:
+        return next((m for m in fake.transcript(simran.id)
+                     if m.get("text", "").startswith("🙋")
+                     and "Knutselnamiddag voor Sinterklaas" in m["text"]), None)
+
+    await wait_until(lambda: request() is not None, fake)
+    asked = request()
+    assert asked is not None
+    assert "De titel staat er al: antwoord op dit bericht met een korte beschrijving." in asked[
+        "text"]
+    [thanks] = await simran.says("ਮਿਲ ਕੇ ਜੁੱਤੀ ਸਜਾਓ।", reply_to=asked)
+    assert thanks["text"] == "✅ Dankjewel! Ouders lezen jouw woorden."
+    texts = await texts_of(db, ACTIVITY)
+    assert (texts["pa"].title, texts["pa"].description) == ("ਸਿੰਟਰਕਲਾਸ ਲਈ ਦਸਤਕਾਰੀ",
+                                                            "ਮਿਲ ਕੇ ਜੁੱਤੀ ਸਜਾਓ।")
+
+
 async def test_the_team_translates_an_announcement_before_it_is_sent(
     chat: Chat, fake: FakeTelegram, db: Database
 ) -> None:

@@ -33,6 +33,8 @@ def render_request(request: ToTranslate) -> str:
             _("Reply to this message with the text."),
         ] if request.announcement else [
             "🙋 " + _("Can you write this activity in {language}?").format(language=language),
+            _("The title is there already: reply to this message with a short description.")
+            if request.has_title else
             _("Reply to this message: the title on the first line, a short description "
               "below it."),
         ]

@@ -50,6 +50,7 @@ class ToTranslate:
     description_nl: str
     reader_locale: str
     announcement: bool = False  # an announcement's text, not an activity's title
+    has_title: bool = False  # the language has its title: only the description is missing
 
 
 RenderRequest = Callable[[ToTranslate], str]
@@ -86,13 +87,16 @@ async def ask_team(session: AsyncSession, missing: Sequence[MissingTranslation],
         row = await programme_repo.by_id(session, entry.activity_id)
         if row is None:
             continue
-        dutch = next((t for t in row.texts if t.locale == "nl"), None)
+        texts = {t.locale: t for t in row.texts}
+        dutch = texts.get("nl")
         for locale in entry.missing_locales:
+            has_title = bool(locale in texts and texts[locale].title)
             for member in members:
                 if not member.can_be_asked_in(locale):
                     continue
                 text = render(ToTranslate(entry.activity_id, locale, dutch.title if dutch else "",
-                                          dutch.description if dutch else "", member.locale))
+                                          dutch.description if dutch else "", member.locale,
+                                          has_title=has_title))
                 rows.append(message_to(
                     member, f"{group_key(entry.activity_id, locale)}:{member.id}:{stamp}",
                     text, now, group_key=group_key(entry.activity_id, locale)))
@@ -150,6 +154,9 @@ async def take_reply(session: AsyncSession, request: Request, *, text: str | Non
     wants_description = dutch is not None and bool(dutch.description)
     if own.title and (own.description or not wants_description):
         return Outcome.ALREADY_DONE
+    if own.title and not description:
+        # Only the description was missing (the request said so): a one-line reply is it.
+        description = (text or "").strip()
     # Fill only what is still empty: a colleague's earlier words are never overwritten.
     if not own.title:
         own.title = title
