@@ -77,7 +77,7 @@ STAFF_BUTTONS: list[tuple[str, str]] = [
       ("new", "e:{act}", "p:0", "p:1", "{ad}:k:workshop", "{ad}:s:{school}", "{ad}:sa",
        "{ad}:sd", "{ad}:d:20261125", "{ad}:sk:place", "{ad}:rm:voice:tr", "{ad}:e:kind",
        "{ad}:save", "{ad}:x:summary")],
-    ("act:list", COORDINATOR),
+    ("act:list", COORDINATOR), ("act:list:1", COORDINATOR),
     *[(f"act:{{act}}:{{start}}{a}", COORDINATOR) for a in
       ("", ":co", ":ca", ":xo", ":xa", ":yo", ":ya", ":no", ":na")],
     *[(f"qs:{{q}}:{a}", STAFF) for a in

@@ -19,6 +19,7 @@ from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Person
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import EXAMPLE, coordinator_of, onboard
+from tests.test_questions_e2e import join_team
 
 MARK = "🇧🇪 (Dutch)"
 
@@ -253,3 +254,19 @@ async def test_a_pdf_announcement_in_dutch_only(
         [(document, caption)] = sent[parent.id]
         assert document == pdf_id
         assert caption.startswith("🇧🇪 (") and caption.endswith("De brief over de uitstap.")
+
+
+async def test_without_words_to_translate_the_team_is_not_offered(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """A PDF without a caption has no Dutch words: "Ask the team" would send colleagues an
+    empty request. With a caption, the button is there."""
+    greet = await coordinator_of(chat)
+    await join_team(chat, greet, 8311, "Fatma", {"nl", "tr"}, db)
+    await greet.says("/announce")
+    [ask] = await greet.sends("document", file_name="brief.pdf")
+    assert ask["text"] == ASK_TURKISH
+    assert not any(label.startswith("🙋") for label, _d in FakeTelegram.inline_buttons(ask))
+    await greet.says("/announce")
+    [ask] = await greet.sends("document", file_name="brief.pdf", caption="De brief.")
+    assert any(label.startswith("🙋") for label, _d in FakeTelegram.inline_buttons(ask))

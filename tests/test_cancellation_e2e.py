@@ -21,6 +21,7 @@ from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Person
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_with_programme, onboard
+from tests.test_reminders_e2e import import_csv
 
 WED_25 = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # 14:00 in Brussels
 STAMP = int(WED_25.timestamp())
@@ -209,3 +210,29 @@ async def test_cancelling_every_time_from_a_later_day_tells_who_comes_on_an_earl
         "Geannuleerd. Alleen de 1 ouder die zei te komen, kreeg een bericht.")
     await wait_until(lambda: harpreet.last_text().startswith("❌"), fake)
     assert harpreet.last_text() == "❌ ਬੱਚਿਆਂ ਲਈ ਯੋਗਾ ਹੁਣ ਨਹੀਂ ਹੋਵੇਗੀ। ਸਾਨੂੰ ਅਫ਼ਸੋਸ ਹੈ।"
+
+
+async def test_more_than_a_screen_of_occurrences_comes_in_pages(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """A daily activity beside the programme: more than 20 in two weeks, none left out."""
+    greet = await coordinator_with_programme(chat)
+    daily = ("opvang-dagelijks;other;alle;2026-11-23;07:30;08:30;FREQ=DAILY;;;;;"
+             "Ochtendopvang;;;;;;")
+    await import_csv(greet, daily)
+    [listing] = await greet.says("/activities")
+    first = [label for label, _d in FakeTelegram.inline_buttons(listing)]
+    assert len(first) == 21 and first[-1] == "▶️"
+    await greet.taps("▶️")
+    shown = fake.message(greet.id, listing["message_id"])
+    assert shown is not None
+    second = [label for label, _d in FakeTelegram.inline_buttons(shown)]
+    assert second[-1] == "◀️" and "▶️" not in second
+    labels = first[:-1] + second[:-1]
+    assert len(labels) == len(set(labels))
+    assert sum(label.startswith("Ochtendopvang") for label in labels) == 14
+    assert "Kinderyoga · wo 25/11 14:00" in labels
+    await greet.taps("◀️")
+    back = fake.message(greet.id, listing["message_id"])
+    assert back is not None
+    assert [label for label, _d in FakeTelegram.inline_buttons(back)] == first

@@ -27,9 +27,10 @@ from bot.services import programme as programme_service
 from bot.services.programme import DUTCH, ActivityData, Occurrence, ProgrammeItem
 from bot.services.roles import Role
 
-# act:list | act:<activity id>:<unix start>[:<action>]. Actions, the last letter "o" for this
-# occurrence and "a" for every one: c = are you sure?, x = cancel, y / n = tell the parents.
-ACTIVITY_DATA = r"^act:(?:list|\d{1,9}:\d{1,11}(?::(?:co|ca|xo|xa|yo|ya|no|na))?)$"
+# act:list[:<page>] | act:<activity id>:<unix start>[:<action>]. Actions, the last letter "o"
+# for this occurrence and "a" for every one: c = are you sure?, x = cancel, y / n = tell.
+ACTIVITY_DATA = (r"^act:(?:list(?::\d{1,3})?"
+                 r"|\d{1,9}:\d{1,11}(?::(?:co|ca|xo|xa|yo|ya|no|na))?)$")
 COORDINATOR_ONLY = {Role.COORDINATOR}
 TITLE_CHARS = 28
 
@@ -47,14 +48,24 @@ def button_label(data: ActivityData, occurrence: Occurrence) -> str:
     return f"{title} · {when}"
 
 
-async def list_screen(context: BotContext) -> tuple[str, InlineKeyboardMarkup | None]:
+async def list_screen(context: BotContext,
+                      page: int = 0) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A page of the coming two weeks' occurrences, soonest first, with ◀️ ▶️ between pages."""
     found = await service.upcoming_occurrences(context.session, context.now(),
                                                tz=context.settings.timezone)
     if not found:
         return _("Nothing is planned in the next two weeks. Enjoy the quiet!"), None
+    pages = (len(found) + service.PAGE - 1) // service.PAGE
+    page = min(page, pages - 1)
+    shown = found[page * service.PAGE:(page + 1) * service.PAGE]
     rows = [[InlineKeyboardButton(button_label(data, occurrence),
                                   callback_data=_data(data.id or 0, occurrence.starts_at))]
-            for data, occurrence in found]
+            for data, occurrence in shown]
+    turns = ([InlineKeyboardButton("◀️", callback_data=f"act:list:{page - 1}")] if page else [])
+    if page + 1 < pages:
+        turns.append(InlineKeyboardButton("▶️", callback_data=f"act:list:{page + 1}"))
+    if turns:
+        rows.append(turns)
     return _("Which activity? Tap one to see it or cancel it."), InlineKeyboardMarkup(rows)
 
 
@@ -71,8 +82,9 @@ async def activity_button(update: Update, context: BotContext) -> None:
     """Every button of /activities: show, cancel, tell the parents (or not), back."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    if query.data == "act:list":
-        text, markup = await list_screen(context)
+    if query.data.startswith("act:list"):
+        page = int(query.data.removeprefix("act:list").removeprefix(":") or 0)
+        text, markup = await list_screen(context, page)
         await query.answer()
         await query.edit_message_text(text, reply_markup=markup)
         return

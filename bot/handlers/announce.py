@@ -81,7 +81,10 @@ async def ask(update: Update, context: BotContext, draft: AnnouncementView) -> N
     else:
         step = draft.awaiting
         # Only a translation step offers "Ask the team": the team is read for those alone.
-        asks = not service.is_voice_step(step) and step != service.DUTCH
+        # And only with Dutch words to translate (a photo or PDF without a caption has none).
+        dutch = draft.content.parts.get(service.DUTCH)
+        asks = (not service.is_voice_step(step) and step != service.DUTCH
+                and dutch is not None and bool(dutch.text))
         team_speaks = asks and any(member.can_be_asked_in(step)
                                    for member in await staff.team(context.session))
         text, markup = question(step), question_keyboard(draft.id, step,

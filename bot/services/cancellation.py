@@ -33,7 +33,7 @@ from storage import programme as programme_repo
 from storage.models import Rsvp
 
 WINDOW_DAYS = 14
-MAX_LISTED = 20
+PAGE = 20  # occurrences per /activities screen
 ONE, EVERY = "one", "every"  # which cancellation: this occurrence, or the whole activity
 
 
@@ -51,7 +51,6 @@ def from_unix(value: int) -> datetime | None:
 
 async def upcoming_occurrences(
     session: AsyncSession, now: datetime, days: int = WINDOW_DAYS, tz: ZoneInfo = BRUSSELS,
-    limit: int = MAX_LISTED,
 ) -> list[tuple[ActivityData, Occurrence]]:
     """The occurrences that are not cancelled and start in [now, now + days), soonest first."""
     end = now + timedelta(days=days)
@@ -62,7 +61,7 @@ async def upcoming_occurrences(
         for occurrence in programme_service.occurrences(data, now, end, tz)
     ]
     found.sort(key=lambda pair: (pair[1].starts_at, pair[0].id or 0))
-    return found[:limit]
+    return found
 
 
 async def load(session: AsyncSession, activity_id: int) -> ActivityData | None:
