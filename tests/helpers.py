@@ -119,6 +119,16 @@ class Person:
         return await self._act(lambda: self.fake.press_button(self.user, text, data=data),
                                expect)
 
+    async def picks_topic(self, topic: str, *,
+                          expect: int | None = None) -> list[dict[str, Any]]:
+        """Tap a topic on the newest "what is your question about?" keyboard (its buttons
+        carry the draft's id when messages were kept first: ``ask:<topic>[:<id>]``)."""
+        for message in reversed(self.fake.transcript(self.id)):
+            for _label, data in self.fake.inline_buttons(message):
+                if data == f"ask:{topic}" or data.startswith(f"ask:{topic}:"):
+                    return await self.taps(data=data, expect=expect)
+        raise AssertionError(f"no topic keyboard with {topic!r} in chat {self.id}")
+
     async def presses(self, message: dict[str, Any], data: str) -> list[str]:
         """Press a button by its data on a message, shown or not (a forged or stale press);
         returns the alerts it got."""

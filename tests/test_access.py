@@ -155,7 +155,7 @@ async def team_world(chat: Chat, fake: FakeTelegram, db: Database, clock: FixedC
                             contact_of="wijdeland")
     ayse = await onboard(chat, 7201, "Ayşe", "tr", "wijdeland")
     await ayse.says("/ask")
-    await ayse.taps(data="ask:school")
+    await ayse.picks_topic("school")
     await ayse.says("Merhaba, bir sorum var.")
     await wait_until(lambda: "Merhaba, bir sorum var." in fake.texts(fatma.id), fake)
     await greet.says("/broadcast")

@@ -204,6 +204,10 @@ async def test_cancelling_every_time_from_a_later_day_tells_who_comes_on_an_earl
     assert fake.transcript(greet.id)[-1]["text"] == (
         "Kinderyoga elke keer annuleren, vanaf woensdag 25 november 2026?\n\n"
         "1 ouder zei te komen. Die krijgt meteen een bericht.")
+    # "No" goes back to the day that was tapped.
+    await greet.taps("↩️ Nee, laten staan")
+    assert "woensdag 2 december 2026, 14:00–15:00" in fake.transcript(greet.id)[-1]["text"]
+    await greet.taps("❌ Elke keer annuleren")
     await greet.taps("❌ Ja, annuleren")
     await greet.taps("Nee, niets laten weten")
     assert fake.transcript(greet.id)[-1]["text"] == (

@@ -128,7 +128,7 @@ async def ask(chat: Chat, chat_id: int, name: str, text: str) -> Talker:
     """A seeded parent asks a question (before any fault: the bot answers them directly)."""
     parent = chat.person(chat_id, name)
     await parent.says("/ask")
-    await parent.taps(data="ask:school")
+    await parent.picks_topic("school")
     await parent.says(text)
     return parent
 

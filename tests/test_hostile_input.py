@@ -352,13 +352,13 @@ async def world(chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock,
     # Ayşe's question is Fatma's (she took it); Jan's goes to Baljit, whose chat then holds a
     # card and copies to reply to.
     await ayse.says("Merhaba, bir sorum var.")
-    await ayse.taps(data="ask:school")
+    await ayse.picks_topic("school")
     await wait_until(lambda: "Merhaba, bir sorum var." in fake.texts(fatma.id), fake)
     async with db.session() as session:
         ayse_question = await session.scalar(select(func.max(Question.id)))
     await fatma.taps(data=f"qs:{ayse_question}:take")
     await p1.says("Is er opvang op woensdag?")
-    await p1.taps(data="ask:childcare")
+    await p1.picks_topic("childcare")
     await wait_until(lambda: "Is er opvang op woensdag?" in fake.texts(baljit.id), fake)
     app.bot_data["replan"] = True  # the job may have planned before these parents came
     await run_round(app)

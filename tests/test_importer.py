@@ -144,6 +144,19 @@ async def test_sending_the_file_again_keeps_the_teams_translations(db: Database)
         week = await week_programme(session, [wijdeland.id], "pa", date(2026, 10, 12))
         assert next(i for i in week if i.external_id == "capoeira").title == "ਕਾਪੋਇਰਾ"
 
+        # A file with the Turkish title, the team's Turkish description: both stay.
+        turkish = {**capoeira, "title_tr": "Kapoeyra"}
+        await import_file(session, "p.csv", csv_bytes(turkish))
+        row = (await by_external_ids(session, ["capoeira"]))["capoeira"]
+        next(t for t in row.texts if t.locale == "tr").description = "Dans ve dövüş."
+        await session.commit()
+        kept = await import_file(session, "p.csv", csv_bytes(turkish))
+        assert kept.summary == ImportSummary(0, 0, 1)
+        await session.commit()
+        week = await week_programme(session, [wijdeland.id], "tr", date(2026, 10, 12))
+        item = next(i for i in week if i.external_id == "capoeira")
+        assert (item.title, item.description) == ("Kapoeyra", "Dans ve dövüş.")
+
         renamed = await import_file(session, "p.csv", csv_bytes(
             {**capoeira, "title_nl": "Capoeira voor kinderen"}))
         assert renamed.summary == ImportSummary(0, 1, 0)

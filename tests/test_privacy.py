@@ -198,7 +198,7 @@ async def a_parent_uses_everything_then_forgets(chat: Chat, fake: FakeTelegram, 
 
     # A photo of a letter, then a follow-up; Fatma answers by replying to the photo.
     await gulizar.sends("photo", caption=CAPTION)
-    await gulizar.taps(data="ask:letter")
+    await gulizar.picks_topic("letter")
     await gulizar.says(FOLLOW_UP)
     await wait_until(lambda: FOLLOW_UP in fake.texts(fatma.id), fake)
     photo = next(m for m in reversed(fake.transcript(fatma.id)) if "photo" in m)

@@ -37,7 +37,7 @@ async def test_a_question_nobody_takes_is_escalated_once_and_the_coordinator_is_
     mehmet = await join_team(chat, greet, 9302, "Mehmet", {"tr"}, db)
     ayse = await onboard(chat, 9311, "Ayşe", "tr", "wijdeland")
     await ayse.says("Elektrik faturası hakkında bir sorum var.")
-    await ayse.taps(data="ask:money")
+    await ayse.picks_topic("money")
     await wait_until(lambda: any("Elektrik" in t for t in fake.texts(fatma.id)), fake)
     [question] = await question_rows(db)
 
@@ -75,7 +75,7 @@ async def test_closed_questions_go_after_the_retention_and_their_copies_stay_unt
     fatma = await join_team(chat, greet, 9321, "Fatma", {"tr"}, db, contact_of="wijdeland")
     ayse = await onboard(chat, 9331, "Ayşe", "tr", "wijdeland")
     await ayse.says("Okul kaydı nasıl yapılır?")
-    await ayse.taps(data="ask:school")
+    await ayse.picks_topic("school")
     await wait_until(lambda: any("kaydı" in t for t in fake.texts(fatma.id)), fake)
     [question] = await question_rows(db)
     # Months later the sent rows of the outbox are purged, but not the question's copies: a
@@ -111,7 +111,7 @@ async def test_a_question_that_came_before_any_coordinator_reaches_the_first_one
     clock.moment = MONDAY_10
     els = await onboard(chat, 9321, "Els", "nl", "vlindertje")
     await els.says("Wanneer is het oudercontact?")
-    await els.taps(data="ask:school")
+    await els.picks_topic("school")
     await run_housekeeping(bot)
     assert fake.transcript(COORDINATOR_ID) == []
 
@@ -137,7 +137,7 @@ async def test_a_question_handed_to_the_coordinator_is_not_escalated_back(
     fatma = await join_team(chat, greet, 9341, "Fatma", {"tr"}, db, contact_of="wijdeland")
     ayse = await onboard(chat, 9351, "Ayşe", "tr", "wijdeland")
     await ayse.says("Sözleşmem hakkında bir sorum var.")
-    await ayse.taps(data="ask:work")
+    await ayse.picks_topic("work")
     await wait_until(lambda: any("Sözleşmem" in t for t in fake.texts(fatma.id)), fake)
     [question] = await question_rows(db)
     await fatma.taps(data=f"qs:{question.id}:hand")
@@ -165,7 +165,7 @@ async def test_a_question_the_coordinator_got_by_routing_is_still_escalated(
     await join_team(chat, greet, 9361, "Fatma", {"tr"}, db, contact_of="vlindertje")
     els = await onboard(chat, 9371, "Els", "nl", "vlindertje")
     await els.says("Wanneer is de schoolfotograaf?")
-    await els.taps(data="ask:school")
+    await els.picks_topic("school")
     await wait_until(lambda: "Wanneer is de schoolfotograaf?" in fake.texts(COORDINATOR_ID),
                      fake)
     jan = await join_team(chat, greet, 9362, "Jan", {"nl"}, db)

@@ -269,7 +269,7 @@ async def test_presses_and_questions_do_not_hold_sqlites_writer_while_telegram_a
     await ayse.taps(data=f"rv:{rid}:no")
     await ayse.taps(data=f"rv:{rid}:no")  # a double tap: the message shows it already
     await ayse.says("Okuldan gelen mektubu anlamadım.")  # asks for the topic
-    await ayse.taps(data="ask:letter")  # opens the question: it goes to the coordinator
+    await ayse.picks_topic("letter")  # opens the question: it goes to the coordinator
     await ayse.says("Bir de: ne zaman?")  # a follow-up, relayed
     await fake.wait_idle(quiet=0.2)
 

@@ -274,6 +274,30 @@ async def test_a_new_and_an_old_contact_are_told_in_their_language(
     assert len(fake.texts(fatma.id)) == told + 1
 
 
+async def test_a_brugfiguur_who_stopped_the_bot_is_marked_and_not_written_to(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    greet = await coordinator_of(chat)
+    fatma, fatma_id = await brugfiguur(chat, db, 8351, "Fatma", "tr")
+    await brugfiguur(chat, db, 8352, "Mehmet", "tr")
+    async with db.session() as session:
+        await staff.set_availability(session, fatma_id, AvailabilityMap.all(Level.GREEN))
+        await session.commit()
+    await fatma.says("/stop")
+    told = len(fake.texts(fatma.id))
+    klimop = await school(db, "klimop")
+    [screen] = await greet.says("/staff")
+    await greet.taps(data="team:m")
+    await greet.taps(data=f"team:m:{klimop.id}")
+    # Those who still read the bot first; the one who stopped it marked, last.
+    assert [label for label, _d in buttons(fake, screen)][:2] == ["Mehmet · Türkçe",
+                                                                 "⏸ Fatma · Türkçe"]
+    await greet.taps(data=f"team:m:{klimop.id}:{fatma_id}")
+    assert (await school(db, "klimop")).contact_id == fatma_id
+    await fake.wait_idle(quiet=0.2)
+    assert len(fake.texts(fatma.id)) == told
+
+
 async def test_the_coordinator_edits_a_brugfiguurs_availability_and_languages(
     chat: Chat, fake: FakeTelegram, db: Database
 ) -> None:

@@ -106,11 +106,16 @@ async def test_a_missing_description_is_asked_for_alone_and_a_one_line_reply_fil
     assert asked is not None
     assert "De titel staat er al: antwoord op dit bericht met een korte beschrijving." in asked[
         "text"]
-    [thanks] = await simran.says("ਮਿਲ ਕੇ ਜੁੱਤੀ ਸਜਾਓ।", reply_to=asked)
+    # Two lines: both are the description (the title stays as it was).
+    [thanks] = await simran.says("ਮਿਲ ਕੇ ਜੁੱਤੀ ਸਜਾਓ।\nਮਾਪੇ ਵੀ ਆ ਸਕਦੇ ਹਨ।", reply_to=asked)
     assert thanks["text"] == "✅ Dankjewel! Ouders lezen jouw woorden."
     texts = await texts_of(db, ACTIVITY)
-    assert (texts["pa"].title, texts["pa"].description) == ("ਸਿੰਟਰਕਲਾਸ ਲਈ ਦਸਤਕਾਰੀ",
-                                                            "ਮਿਲ ਕੇ ਜੁੱਤੀ ਸਜਾਓ।")
+    assert (texts["pa"].title, texts["pa"].description) == (
+        "ਸਿੰਟਰਕਲਾਸ ਲਈ ਦਸਤਕਾਰੀ", "ਮਿਲ ਕੇ ਜੁੱਤੀ ਸਜਾਓ।\nਮਾਪੇ ਵੀ ਆ ਸਕਦੇ ਹਨ।")
+    # A second reply changes nothing, and says so.
+    [late] = await simran.says("ਕੁਝ ਹੋਰ", reply_to=asked)
+    assert late["text"] == "Een collega heeft deze al geschreven. Toch bedankt!"
+    assert (await texts_of(db, ACTIVITY))["pa"].description.startswith("ਮਿਲ ਕੇ")
 
 
 async def test_the_team_translates_an_announcement_before_it_is_sent(

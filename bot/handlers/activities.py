@@ -104,6 +104,7 @@ async def activity_button(update: Update, context: BotContext) -> None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
     assert data is not None and data.id is not None and start is not None
+    tapped = start  # "No, keep it" goes back to this one
     if action in ("ca", "xa"):
         # Every time means from now on, whichever occurrence was tapped: earlier ones go too,
         # and those who said they come to them are told. (As a file's cancellation does.)
@@ -114,7 +115,7 @@ async def activity_button(update: Update, context: BotContext) -> None:
         await show(update, context, data, start)
     elif action in ("co", "ca"):
         await query.answer()
-        await confirm(update, context, data, start, which)
+        await confirm(update, context, data, start, which, tapped)
     elif action in ("xo", "xa"):
         await cancel(update, context, data, start, which)
     elif action in ("yo", "ya"):
@@ -154,8 +155,9 @@ async def show(update: Update, context: BotContext, data: ActivityData, start: d
 
 
 async def confirm(update: Update, context: BotContext, data: ActivityData, start: datetime,
-                  which: str) -> None:
-    """Are you sure? What is cancelled, and who hears of it at once."""
+                  which: str, tapped: datetime) -> None:
+    """Are you sure? What is cancelled (from ``start``), and who hears of it at once;
+    "no" goes back to the occurrence ``tapped``."""
     query = update.callback_query
     assert query is not None and data.id is not None
     item = _item(context, data, start)
@@ -174,7 +176,7 @@ async def confirm(update: Update, context: BotContext, data: ActivityData, start
     await query.edit_message_text("\n\n".join(lines), reply_markup=InlineKeyboardMarkup([
         [InlineKeyboardButton("❌ " + _("Yes, cancel it"),
                               callback_data=_data(data.id, start, "x" + suffix))],
-        [InlineKeyboardButton("↩️ " + _("No, keep it"), callback_data=_data(data.id, start))],
+        [InlineKeyboardButton("↩️ " + _("No, keep it"), callback_data=_data(data.id, tapped))],
     ]))
 
 

@@ -124,10 +124,12 @@ async def card_button(update: Update, context: BotContext) -> None:
         # buttons (and no "back" can turn it into one question's card).
         await query.answer()
         assert update.effective_chat is not None
+        choices = await hand_over_keyboard(context, question, back=False)
         await update.effective_chat.send_message(
             f"↪️ {question_line(question, None, context)}\n\n"
-            + _("Who takes this question over?"),
-            reply_markup=await hand_over_keyboard(context, question, back=False))
+            + (_("Who takes this question over?") if choices.inline_keyboard
+               else _("Nobody in the team can take it over now.")),
+            reply_markup=choices if choices.inline_keyboard else None)
     elif action == "card":
         await query.answer()
         await query.edit_message_reply_markup(

@@ -195,12 +195,13 @@ async def accept_privacy(update: Update, context: BotContext) -> None:
     )
     await set_chat_menu(context.bot, update.effective_chat.id, person.locale or "nl",
                         person.role)
-    kept = (await questions.waiting_for_topic(context.session, person.id)
-            if person.role is Role.PARENT else 0)
-    if kept:
+    waiting = (await questions.waiting_for_topic(context.session, person.id)
+               if person.role is Role.PARENT else None)
+    if waiting is not None:
         # What they sent before they were set up (a photo of the letter) waits for its topic.
+        draft_id, kept = waiting
         await update.effective_chat.send_message(topic_question_again(kept),
-                                                 reply_markup=topic_keyboard())
+                                                 reply_markup=topic_keyboard(draft_id))
     if person.role is Role.BRUGFIGUUR:
         # A new brugfiguur (they came with an invite link): their languages next.
         await team.send_languages_welcome(update, context)

@@ -124,7 +124,7 @@ async def import_document(update: Update, context: BotContext) -> None:
     if (document.file_size or 0) > MAX_IMPORT_BYTES:
         await message.reply_text(_("This file is too big for a programme."))
         return
-    if not name.lower().endswith((".csv", ".txt", ".xlsx", ".ics", ".ical")):
+    if not importer.is_programme_file(name):
         await message.reply_text(_(importer.MSG_UNKNOWN_FILE_TYPE))
         return
     data = bytes(await (await document.get_file()).download_as_bytearray())

@@ -22,7 +22,9 @@ from bot.services.question_stats import WeekFigures
 from bot.services.questions import Card, Escalated, Topic
 
 # Callback data: "ask:<topic>" (parent), "qs:<question>:<action>" (the holder of a question).
-TOPIC_DATA = r"^ask:(" + "|".join(t.value for t in Topic) + r")$"
+# ask:<topic>[:<draft id>]: the draft whose messages the question asks about, when there is
+# one; its topic buttons expire once it is opened (or a later question would start empty).
+TOPIC_DATA = r"^ask:(" + "|".join(t.value for t in Topic) + r")(?::(\d{1,9}))?$"
 CARD_DATA = r"^qs:(\d{1,9}):(take|hand|pick|close|card|show|to:\d{1,9})$"
 
 TOPIC_LABELS: dict[Topic, tuple[str, str]] = {
@@ -45,8 +47,10 @@ def topic_label(topic: str) -> str:
     return f"{icon} {_(label)}"
 
 
-def topic_keyboard() -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(topic_label(t), callback_data=f"ask:{t.value}")
+def topic_keyboard(draft_id: int | None = None) -> InlineKeyboardMarkup:
+    """The topics; ``draft_id``: the draft of messages already kept, which these ask about."""
+    suffix = f":{draft_id}" if draft_id is not None else ""
+    buttons = [InlineKeyboardButton(topic_label(t), callback_data=f"ask:{t.value}{suffix}")
                for t in Topic]
     return InlineKeyboardMarkup([[b] for b in buttons])
 

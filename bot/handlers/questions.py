@@ -61,9 +61,10 @@ async def topic_button(update: Update, context: BotContext) -> None:
     if person is None or person.step is not None or context.role is not Role.PARENT or not match:
         await query.answer(_("This button has expired."), show_alert=True)
         return
-    prompt = query.message
-    if prompt is not None and await questions.answered_prompt(
-            context.session, person.id, prompt.chat.id, prompt.message_id):
+    if match[2] is not None and not await questions.is_draft_of(context.session, person.id,
+                                                               int(match[2])):
+        # Asked about messages that became a question since (the parent wrote on and was
+        # asked again, then tapped there): this older copy would start an empty second one.
         await query.answer(_("This button has expired."), show_alert=True)
         return
     topic = Topic(match[1])
@@ -104,14 +105,15 @@ async def parent_message(update: Update, context: BotContext) -> None:
         # The first message of a question without a topic asks it. The message is kept
         # before we ask.
         await context.session.commit()
-        await update.effective_chat.send_message(topic_question(), reply_markup=topic_keyboard())
+        await update.effective_chat.send_message(topic_question(),
+                                                 reply_markup=topic_keyboard(question.id))
     elif message.media_group_id is None:
         # More messages, the topic still untapped (a parent who reads little writes on):
         # each is kept, and the topic is asked again, so the question never waits unseen.
         # The other photos of an album that asked already stay quiet: one question, not five.
         await context.session.commit()
         await update.effective_chat.send_message(topic_question_again(),
-                                                 reply_markup=topic_keyboard())
+                                                 reply_markup=topic_keyboard(question.id))
 
 
 async def received(message: Message) -> None:

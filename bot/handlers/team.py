@@ -144,8 +144,10 @@ def parse_availability(data: str) -> AvailabilityPress | None:
 
 
 def contact_order(members: list[StaffMember]) -> list[StaffMember]:
-    """Who may be a school's contact: those who speak more languages first, then by name."""
-    return sorted(members, key=lambda m: (-len(m.languages), m.first_name.casefold(), m.id))
+    """Who may be a school's contact: those who speak more languages first, then by name;
+    those who stopped the bot last."""
+    return sorted(members, key=lambda m: (not m.reachable, -len(m.languages),
+                                          m.first_name.casefold(), m.id))
 
 
 # --- Rendering ------------------------------------------------------------------------------
@@ -323,7 +325,8 @@ def match_screen(members: list[StaffMember], schools: list[SchoolView],
 def school_screen(members: list[StaffMember], school: SchoolView,
                   contact_id: int | None) -> Screen:
     rows = [[InlineKeyboardButton(
-        ("✅ " if member.id == contact_id else "") + member.first_name
+        ("✅ " if member.id == contact_id else "") + ("" if member.reachable else "⏸ ")
+        + member.first_name
         + (" · " + language_list(member.languages) if member.languages else ""),
         callback_data=f"team:m:{school.id}:{member.id}")] for member in contact_order(members)]
     rows.append([InlineKeyboardButton(("✅ " if contact_id is None else "") + "🚫 " + _("Nobody"),
@@ -512,8 +515,8 @@ async def _tell_contacts(context: BotContext, members: list[StaffMember], school
     new_name = next((m.first_name for m in members if m.id == after), "")
     messages = []
     for member in members:
-        if member.id not in (before, after):
-            continue
+        if member.id not in (before, after) or not member.reachable:
+            continue  # (one who stopped the bot hears nothing from it, this neither)
         with use_locale(member.locale, context.settings.timezone):
             if member.id == after:
                 text = _("🏫 You are now the fixed contact of {school}. Questions from its "

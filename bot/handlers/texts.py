@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from bot.handlers.commands import staff_commands
-from bot.i18n import SUPPORTED_LOCALES, _, format_date, ngettext, use_locale
+from bot.i18n import (
+    DEFAULT_LOCALE,
+    SUPPORTED_LOCALES,
+    _,
+    current_locale,
+    format_date,
+    ngettext,
+    use_locale,
+)
 from bot.services.people import PersonView, SchoolView
 from bot.services.roles import STAFF, Role
 
@@ -85,7 +93,9 @@ def _help_lines() -> str:
         _("📅 This week: the activities of your school in the coming days.\n"
           "🏫 My school: add or remove a school.\n"
           "🌐 Language: choose another language."),
-        _("/settings: hours without messages, the Dutch text below."),
+        # A Dutch reader has no translation to show the Dutch below (settings_rows).
+        _("/settings: hours without messages.") if current_locale() == DEFAULT_LOCALE
+        else _("/settings: hours without messages, the Dutch text below."),
         _("/privacy: what we keep about you.\n"
           "/stop: no more messages from us.\n"
           "/forget: erase everything about you."),

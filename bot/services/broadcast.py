@@ -31,7 +31,7 @@ from bot.services import outbox
 from bot.services import programme as programme_service
 from bot.services.dutch_below import with_dutch_below
 from bot.services.outbox import NewMessage, Progress
-from bot.services.programme import ProgrammeItem
+from bot.services.programme import ActivityData, ProgrammeItem
 from bot.services.roles import Role
 from storage import programme as programme_repo
 from storage.models import Broadcast, Person, PersonSchool, utcnow
@@ -202,11 +202,19 @@ async def read_in_dutch(session: AsyncSession, people: list[Recipient], audience
         missing = set(programme_service.missing_locales(data.texts))
         if not missing or not programme_service.occurrences(data, start, end, tz):
             continue
-        if any(r.locale in missing and (data.all_schools or set(data.school_ids)
-                                        & r.school_ids & (audience.schools or r.school_ids))
-               for r in people):
+        if any(r.locale in missing and gets(data, own_schools(r, audience)) for r in people):
             count += 1
     return count
+
+
+def own_schools(recipient: Recipient, audience: Audience) -> frozenset[int]:
+    """The schools a parent hears about: their own, within the chosen ones."""
+    return recipient.school_ids & (audience.schools or recipient.school_ids)
+
+
+def gets(data: ActivityData, schools: frozenset[int]) -> bool:
+    """Whether a parent of these schools gets this activity in their week."""
+    return data.all_schools or bool(schools & set(data.school_ids))
 
 
 async def start_programme(
@@ -246,8 +254,7 @@ async def start_programme(
         if key not in weeks:
             items = sorted(
                 (programme_service.programme_item(data, occurrence, locale)
-                 for data, occurrence in activities
-                 if data.all_schools or schools & set(data.school_ids)),
+                 for data, occurrence in activities if gets(data, schools)),
                 key=lambda item: (item.starts_at, item.activity_id),
             )
             weeks[key] = render(locale, schools, items), items
@@ -255,8 +262,7 @@ async def start_programme(
 
     messages = []
     for recipient in people:
-        # A parent hears about their own schools (within the chosen ones).
-        schools = recipient.school_ids & (audience.schools or recipient.school_ids)
+        schools = own_schools(recipient, audience)
         body, items = week(recipient.locale, schools)
         same = recipient.locale == DUTCH
         if recipient.dutch_below and not same:

@@ -168,19 +168,10 @@ async def open_questions(session: AsyncSession, assignee_id: int | None = None,
 # the parent's side
 
 
-async def answered_prompt(session: AsyncSession, parent_id: int, chat_id: int,
-                          prompt_id: int) -> bool:
-    """Whether the "which topic?" message ``prompt_id`` belongs to a question opened since:
-    no draft waits, and the parent's open question holds a message they wrote after it (a
-    chat's message ids grow). Its buttons, tapped now, would start an empty question beside
-    the open one (a parent who wrote on got the question again, and tapped that one)."""
-    if await current(session, parent_id, DRAFT) is not None:
-        return False
-    newest = await session.scalar(
-        select(func.max(QuestionMessage.message_id)).join(Question).where(
-            Question.parent_id == parent_id, Question.status == OPEN,
-            QuestionMessage.from_parent.is_(True), QuestionMessage.chat_id == chat_id))
-    return newest is not None and newest > prompt_id
+async def is_draft_of(session: AsyncSession, parent_id: int, question_id: int) -> bool:
+    """Whether the question is this parent's draft still (not opened, not someone else's)."""
+    draft = await current(session, parent_id, DRAFT)
+    return draft is not None and draft.id == question_id
 
 
 async def choose_topic(session: AsyncSession, parent_id: int, topic: Topic, locale: str,
@@ -221,13 +212,14 @@ async def add_parent_message(session: AsyncSession, parent_id: int, locale: str,
     return question, message
 
 
-async def waiting_for_topic(session: AsyncSession, parent_id: int) -> int:
-    """How many messages the parent's draft holds without a topic (they wrote before
-    onboarding was done); 0 when none wait."""
+async def waiting_for_topic(session: AsyncSession, parent_id: int) -> tuple[int, int] | None:
+    """The parent's draft without a topic (they wrote before onboarding was done): its id and
+    how many messages it holds; None when none wait."""
     draft = await current(session, parent_id, DRAFT)
     if draft is None or draft.topic:
-        return 0
-    return await parent_message_count(session, draft.id)
+        return None
+    count = await parent_message_count(session, draft.id)
+    return (draft.id, count) if count else None
 
 
 async def parent_message_count(session: AsyncSession, question_id: int) -> int:

@@ -1,8 +1,9 @@
 """Translations by the team: an activity that lacks its Turkish or Punjabi text is sent to
 the brugfiguren who speak that language; the first reply fills it.
 
-A request is an outbox row per brugfiguur with ``group_key = "tr:<activity>:<locale>"``; a
-reply to it in their chat finds the request by that row (as answers to questions do).
+A request is an outbox row per brugfiguur with ``group_key = "tr:<activity>:<locale>"``
+(``td:`` when only the description is missing); a reply to it in their chat finds the
+request by that row (as answers to questions do).
 
 Usage::
 
@@ -38,6 +39,7 @@ class Request:
     activity_id: int
     locale: str
     announcement: bool = False
+    description_only: bool = False  # ``td:``: the whole reply is the description
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,8 @@ class ToTranslate:
 RenderRequest = Callable[[ToTranslate], str]
 
 
-def group_key(activity_id: int, locale: str) -> str:
-    return f"tr:{activity_id}:{locale}"
+def group_key(activity_id: int, locale: str, description_only: bool = False) -> str:
+    return f"{'td' if description_only else 'tr'}:{activity_id}:{locale}"
 
 
 def announcement_key(draft_id: int, locale: str) -> str:
@@ -97,9 +99,9 @@ async def ask_team(session: AsyncSession, missing: Sequence[MissingTranslation],
                 text = render(ToTranslate(entry.activity_id, locale, dutch.title if dutch else "",
                                           dutch.description if dutch else "", member.locale,
                                           has_title=has_title))
-                rows.append(message_to(
-                    member, f"{group_key(entry.activity_id, locale)}:{member.id}:{stamp}",
-                    text, now, group_key=group_key(entry.activity_id, locale)))
+                key = group_key(entry.activity_id, locale, description_only=has_title)
+                rows.append(message_to(member, f"{key}:{member.id}:{stamp}", text, now,
+                                       group_key=key))
     await outbox.enqueue_many(session, rows)
     return len(rows)
 
@@ -110,12 +112,13 @@ async def request_of_reply(session: AsyncSession, chat_id: int,
         OutboxMessage.chat_id == chat_id,
         OutboxMessage.telegram_message_id == replied_message_id,
         OutboxMessage.group_key.like("t_:%")).limit(1))
-    if key is None or key[:3] not in ("tr:", "ta:"):
+    if key is None or key[:3] not in ("tr:", "td:", "ta:"):
         return None
     prefix, target, locale = key.split(":", 2)
     if not target.isdigit():
         return None
-    return Request(int(target), locale, announcement=prefix == "ta")
+    return Request(int(target), locale, announcement=prefix == "ta",
+                   description_only=prefix == "td")
 
 
 class Outcome(StrEnum):
@@ -147,21 +150,20 @@ async def take_reply(session: AsyncSession, request: Request, *, text: str | Non
         own.voice_file_id = voice_file_id
         await session.flush()
         return Outcome.VOICE_SAVED
-    title, description = split_reply(text or "")
-    if not title:
+    if request.description_only:  # the request said the title is there: all of it
+        title, description = "", (text or "").strip()
+    else:
+        title, description = split_reply(text or "")
+    if not (title or description):
         return Outcome.EMPTY
-    dutch = next((t for t in row.texts if t.locale == "nl"), None)
-    wants_description = dutch is not None and bool(dutch.description)
-    if own.title and (own.description or not wants_description):
-        return Outcome.ALREADY_DONE
-    if own.title and not description:
-        # Only the description was missing (the request said so): a one-line reply is it.
-        description = (text or "").strip()
     # Fill only what is still empty: a colleague's earlier words are never overwritten.
-    if not own.title:
-        own.title = title
-    if not own.description and description:
-        own.description = description
+    changed = False
+    if title and not own.title:
+        own.title, changed = title, True
+    if description and not own.description:
+        own.description, changed = description, True
+    if not changed:
+        return Outcome.ALREADY_DONE
     await session.flush()
     return Outcome.SAVED
 

@@ -129,9 +129,10 @@ _PARSERS: dict[str, Callable[..., ParseResult]] = {
 
 
 def is_programme_file(filename: str | None) -> bool:
-    """A spreadsheet or calendar, by its name: meant as the programme whatever else waits for
-    the coordinator's next message (an announcement is a text, a photo or a PDF)."""
-    return PurePath(filename or "").suffix.lower() in {".csv", ".xlsx", ".ics", ".ical"}
+    """A spreadsheet or calendar, by its name (a file we can read): meant as the programme,
+    whatever else waits for the coordinator's next message (an announcement is a text, a
+    photo or a PDF)."""
+    return PurePath(filename or "").suffix.lower() in _PARSERS
 
 
 def parse_file(

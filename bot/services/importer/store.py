@@ -68,10 +68,11 @@ def _write(
                      if t.title or t.description}
     if keep_translations and wanted_texts.get(DUTCH) == current_texts.get(DUTCH):
         # Translations made in the bot (asked of the team, typed in /activity) are not in the
-        # coordinator's file: sending it again must not erase them. They go only with the
-        # Dutch text they translate, when it changes.
-        for locale, text in current_texts.items():
-            wanted_texts.setdefault(locale, text)
+        # coordinator's file: sending it again must not erase them, a title or a description
+        # alike. They go only with the Dutch text they translate, when it changes.
+        for locale, (title, description) in current_texts.items():
+            file_title, file_description = wanted_texts.get(locale, ("", ""))
+            wanted_texts[locale] = (file_title or title, file_description or description)
     if wanted_texts != current_texts:
         # A language's voice message (recorded in /activity, never in a file) stays.
         kept = [t for t in row.texts if t.locale in wanted_texts or t.voice_file_id]
