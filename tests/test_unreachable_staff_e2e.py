@@ -28,9 +28,7 @@ async def test_a_stopped_contact_gets_no_new_question_and_stays_on_the_staff_scr
     fatma = await join_team(chat, greet, 9401, "Fatma", {"tr"}, db, contact_of="wijdeland")
     mehmet = await join_team(chat, greet, 9402, "Mehmet", {"tr"}, db)
     [stopped] = await fatma.says("/stop")
-    assert stopped["text"].endswith("Vragen van ouders komen niet meer bij jou. De vragen die "
-                                    "je al hebt, blijven van jou: geef ze door in /inbox, of "
-                                    "laat het de coördinator weten.")
+    assert stopped["text"].endswith("Vragen van ouders komen niet meer bij jou.")
     ayse = await onboard(chat, 9411, "Ayşe", "tr", "wijdeland")
     await ayse.says("Okul kaydı hakkında bir sorum var.")
     await ayse.picks_topic("school")
@@ -102,3 +100,25 @@ async def test_a_stopped_colleague_is_neither_escalated_to_nor_handed_a_question
     assert question.assignee_id is None
     await fake.wait_idle()
     assert not any("bakımı" in t for t in fake.texts(mehmet.id))
+
+
+async def test_the_questions_a_brugfiguur_holds_go_to_the_coordinator_when_they_stop(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Escalation moves only questions nobody took: a taken one would wait for nobody."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9461, "Fatma", {"tr"}, db, contact_of="wijdeland")
+    ayse = await onboard(chat, 9471, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Okul servisi hakkında bir sorum var.")
+    await ayse.picks_topic("school")
+    await wait_until(lambda: any("servisi" in t for t in fake.texts(fatma.id)), fake)
+    [question] = await question_rows(db)
+    await fatma.taps(data=f"qs:{question.id}:take")
+
+    [stopped] = await fatma.says("/stop")
+    assert stopped["text"].endswith("Vragen van ouders komen niet meer bij jou. De 1 vraag die "
+                                    "je had, ging naar de coördinator.")
+    [question] = await question_rows(db)
+    assert question.assignee_id is None and question.status == "open"
+    await wait_until(lambda: any("servisi" in t for t in fake.texts(greet.id)), fake)

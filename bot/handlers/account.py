@@ -13,6 +13,7 @@ from bot.handlers.keyboards import (
     school_keyboard,
 )
 from bot.handlers.onboarding import ask_current_step, ensure_onboarded
+from bot.handlers.question_texts import render_card
 from bot.handlers.texts import (
     help_text,
     privacy_notice,
@@ -20,8 +21,9 @@ from bot.handlers.texts import (
     what_we_keep,
     your_schools,
 )
-from bot.i18n import LANGUAGE_NAMES, _
-from bot.services import people
+from bot.i18n import LANGUAGE_NAMES, _, ngettext
+from bot.scheduler.outbox import wake
+from bot.services import people, questions
 from bot.services.onboarding import Step, language_order
 from bot.services.people import LastSchool, UnknownSchool
 from bot.services.roles import Role
@@ -136,9 +138,18 @@ async def stop_command(update: Update, context: BotContext) -> None:
              "We keep your data until you send /forget.\n"
              "Do you want our messages again? Send /start.")
     if context.role is Role.BRUGFIGUUR:
-        # Routing passes them by from now on; what they hold waits for them.
-        text += "\n\n" + _("Parents' questions no longer come to you. The questions you hold "
-                            "stay yours: hand them over in /inbox, or tell the coordinator.")
+        # Routing passes them by from now on; what they hold goes to the coordinator.
+        coordinators = await questions.coordinator_recipients(context.session,
+                                                              context.settings.coordinator_ids)
+        moved = await questions.hand_back(context.session, context.person.id, context.now(),
+                                          render_card, coordinators)
+        await context.session.commit()
+        wake(context.application)
+        text += "\n\n" + _("Parents' questions no longer come to you.")
+        if moved:
+            text += " " + ngettext("The {count} question you held went to the coordinator.",
+                                   "The {count} questions you held went to the coordinator.",
+                                   moved).format(count=moved)
     await update.effective_chat.send_message(text)
 
 

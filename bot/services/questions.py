@@ -493,6 +493,18 @@ class Escalated:
     new_holder_first_name: str | None  # None: the coordinator
 
 
+async def hand_back(session: AsyncSession, holder_id: int, now: datetime,
+                    render_card: RenderCard, coordinators: Sequence[Recipient]) -> int:
+    """A brugfiguur who stopped the bot: the open questions they hold go to the coordinator,
+    who hands them on (/queue). Escalation moves only the untaken ones, and a taken question
+    would wait for nobody. Returns how many moved."""
+    held = list(await session.scalars(select(Question.id).where(
+        Question.status == OPEN, Question.assignee_id == holder_id).order_by(Question.id)))
+    for question_id in held:
+        await reassign(session, question_id, None, now, render_card, coordinators)
+    return len(held)
+
+
 async def escalate_due(session: AsyncSession, now: datetime, render_card: RenderCard,
                        coordinators: Sequence[Recipient],
                        working_hours: float = 4.0) -> list[Escalated]:
