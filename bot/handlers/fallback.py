@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot.handlers import account, programme, questions
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_action_for, main_keyboard
-from bot.handlers.onboarding import ensure_onboarded
+from bot.handlers.onboarding import ensure_onboarded, signed_up
 from bot.handlers.question_texts import how_to_answer
 from bot.i18n import _, supported, use_locale
 from bot.services import people
@@ -46,7 +46,7 @@ async def private_message(update: Update, context: BotContext) -> None:
 @door()
 async def _other_message(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
-    if context.person is None or context.person.step is not None:
+    if not signed_up(context.person):
         await _before_sign_up_is_done(update, context)
         return
     if context.role is Role.PARENT:

@@ -29,6 +29,7 @@ from bot.services.onboarding import (
     parse_start_payload,
     step_after_language,
 )
+from bot.services.people import PersonView
 from bot.services.roles import Role
 
 
@@ -103,9 +104,14 @@ async def _apply_school_link(context: BotContext, link: StartLink) -> bool:
     return True
 
 
+def signed_up(person: PersonView | None) -> bool:
+    """Whether the person finished onboarding (no step left open)."""
+    return person is not None and person.step is None
+
+
 async def ensure_onboarded(update: Update, context: BotContext) -> bool:
     """True for a person who finished onboarding; anyone else is asked the open question."""
-    if context.person is not None and context.person.step is None:
+    if signed_up(context.person):
         return True
     if context.person is None:
         await begin(update, context, StartLink(kind=None))

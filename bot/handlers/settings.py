@@ -38,7 +38,7 @@ def original_headings(*, html_markup: bool) -> dict[str, str]:
 
 def quiet_label(quiet: QuietHours) -> str:
     """'21:00–08:00', or 'none' when the parent takes messages at any hour."""
-    if quiet.start == quiet.end:
+    if quiet.none:
         return _("none")
     return f"{format_time(time(quiet.start))}–{format_time(time(quiet.end))}"
 
@@ -54,7 +54,7 @@ def settings_rows(person: PersonView,
             callback_data="set:nl:off" if on else "set:nl:on")])
     quiet = QuietHours.parse(person.quiet_hours) or default_quiet
     # Without quiet hours, "No messages: none" would read as "no messages at all".
-    label = (_("Messages at any hour") if quiet.start == quiet.end
+    label = (_("Messages at any hour") if quiet.none
              else _("No messages: {hours}").format(hours=quiet_label(quiet)))
     rows.append([InlineKeyboardButton("🌙 " + label, callback_data="set:q")])
     return rows
@@ -71,7 +71,7 @@ def quiet_rows(person: PersonView,
         quiet = QuietHours.parse(code)
         assert quiet is not None
         # "none" under "hours when messages wait" would read as "no messages": said plainly.
-        label = _("Messages at any hour") if quiet.start == quiet.end else quiet_label(quiet)
+        label = _("Messages at any hour") if quiet.none else quiet_label(quiet)
         rows.append([InlineKeyboardButton(("✅ " if current == code else "") + label,
                                           callback_data=f"set:q:{code}")])
     return rows

@@ -284,8 +284,8 @@ async def reassign(session: AsyncSession, question_id: int, assignee_id: int | N
     if question is None or question.status != OPEN:
         return False
     members = await staff.team(session)
-    if assignee_id is not None and all(m.id != assignee_id or not m.reachable
-                                       for m in members):
+    if assignee_id is not None and not any(m.id == assignee_id and m.reachable
+                                           for m in members):
         return False  # no (longer a) brugfiguur, or stopped or blocked the bot
     chosen = _route_to(assignee_id, members, now)
     question.taken_at = None

@@ -76,10 +76,8 @@ def when_heading(kind: ReminderKind, starts_at: datetime, sent_at: datetime | No
     """What the heading may truly say. Quiet hours move a reminder (the day-before one of
     18:00 to 08:00 on the day itself; a two-hours one to when they end): its kind's words
     would then be wrong."""
-    if sent_at is None:
-        sent_at = {ReminderKind.WEEK: starts_at - timedelta(days=7),
-                   ReminderKind.DAY: starts_at - timedelta(days=1),
-                   ReminderKind.TWO_HOURS: starts_at - timedelta(hours=2)}[kind]
+    if sent_at is None:  # not sent yet: as planned
+        sent_at = due_at(kind, starts_at, tz)
     if kind is ReminderKind.TWO_HOURS and abs(starts_at - sent_at - timedelta(hours=2)) \
             <= TWO_HOURS_SLACK:
         return When.IN_TWO_HOURS
@@ -132,9 +130,14 @@ class QuietHours:
     def __str__(self) -> str:
         return f"{self.start:02d}-{self.end:02d}"
 
+    @property
+    def none(self) -> bool:
+        """No quiet hours at all: messages at any hour."""
+        return self.start == self.end
+
     def covers(self, moment: datetime, tz: ZoneInfo = BRUSSELS) -> bool:
         hour = moment.astimezone(tz).hour
-        if self.start == self.end:
+        if self.none:
             return False
         if self.start < self.end:
             return self.start <= hour < self.end
