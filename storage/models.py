@@ -366,6 +366,11 @@ class Question(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Messages to the assignee wait in the outbox until then (their next green hour).
     deliver_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Who last handed it on by hand (a brugfiguur or the coordinator): escalation never
+    # brings it back to them, and leaves a question handed to the coordinator with them.
+    handed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class QuestionMessage(Base):

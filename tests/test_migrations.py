@@ -179,6 +179,43 @@ async def test_an_older_database_is_upgraded_and_keeps_its_rows(tmp_path: Path) 
         await db.close()
 
 
+async def test_copying_the_questions_table_keeps_their_numbers_and_messages(
+    tmp_path: Path
+) -> None:
+    """Revision 0013 copies the questions table on SQLite: question 5 was purged, so the
+    next question is still 6 (AUTOINCREMENT and its counter kept), and the messages of the
+    other questions stay (no cascade while the table is swapped)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'numbers.sqlite3'}"
+    in_thread(command.upgrade, alembic_config(url), "0012")
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO people (telegram_id, first_name, locale, role, created_at) "
+            "VALUES (1, 'Ayşe', 'tr', 'parent', '2026-12-01')"))
+        for _ in range(5):
+            await conn.execute(text(
+                "INSERT INTO questions (parent_id, locale, topic, status, created_at) "
+                "VALUES (1, 'tr', 'school', 'open', '2026-12-01')"))
+        await conn.execute(text(
+            "INSERT INTO question_messages (question_id, from_parent, chat_id, message_id, "
+            "created_at) VALUES (4, 1, 1, 10, '2026-12-01')"))
+        await conn.execute(text("DELETE FROM questions WHERE id = 5"))
+    await engine.dispose()
+    for target in ("head", "0012", "head"):  # up, down and up again
+        in_thread(command.upgrade if target == "head" else command.downgrade,
+                  alembic_config(url), target)
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO questions (parent_id, locale, topic, status, created_at) "
+            "VALUES (1, 'tr', 'school', 'open', '2026-12-02')"))
+        numbers = (await conn.execute(text("SELECT id FROM questions"))).scalars().all()
+        kept = await conn.scalar(text("SELECT count(*) FROM question_messages"))
+    await engine.dispose()
+    assert sorted(numbers) == [1, 2, 3, 4, 6]
+    assert kept == 1
+
+
 @ON_POSTGRESQL
 async def test_two_instances_starting_together_on_a_new_database() -> None:
     """Both build or check the schema and load the nine schools, one after the other."""

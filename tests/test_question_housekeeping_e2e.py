@@ -175,3 +175,34 @@ async def test_a_question_the_coordinator_got_by_routing_is_still_escalated(
     await wait_until(lambda: "Wanneer is de schoolfotograaf?" in fake.texts(jan.id), fake)
     [question] = await question_rows(db)
     assert question.assignee_id == await staff_id(db, 9362) and question.escalated_at
+
+
+async def test_a_question_handed_to_a_colleague_is_not_escalated_back_to_the_one_who_handed_it(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """Fatma, the school's contact, hands a question to Mehmet, who lets it wait: escalation
+    passes both of them by and brings it to Zeynep, not back to Fatma."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9381, "Fatma", {"tr"}, db, contact_of="wijdeland")
+    mehmet = await join_team(chat, greet, 9382, "Mehmet", {"tr"}, db)
+    zeynep = await join_team(chat, greet, 9383, "Zeynep", {"tr"}, db)
+    ayse = await onboard(chat, 9391, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Kira yardımı hakkında bir sorum var.")
+    await ayse.picks_topic("money")
+    await wait_until(lambda: any("Kira" in t for t in fake.texts(fatma.id)), fake)
+    [question] = await question_rows(db)
+    await fatma.taps(data=f"qs:{question.id}:hand")
+    await fatma.taps(data=f"qs:{question.id}:to:{await staff_id(db, 9382)}")
+    await wait_until(lambda: any("Kira" in t for t in fake.texts(mehmet.id)), fake)
+    [question] = await question_rows(db)
+    assert question.handed_by_id is not None
+    seen_by_fatma = fake.texts(fatma.id).count("Kira yardımı hakkında bir sorum var.")
+
+    clock.moment = MONDAY_10 + timedelta(hours=5)
+    await run_housekeeping(bot)
+    await wait_until(lambda: any("Kira" in t for t in fake.texts(zeynep.id)), fake)
+    [question] = await question_rows(db)
+    assert question.assignee_id == await staff_id(db, 9383) and question.escalated_at
+    await fake.wait_idle()
+    assert fake.texts(fatma.id).count("Kira yardımı hakkında bir sorum var.") == seen_by_fatma

@@ -146,7 +146,8 @@ async def card_button(update: Update, context: BotContext) -> None:
         coordinators = await questions.coordinator_recipients(
             context.session, context.settings.coordinator_ids)
         if not await questions.reassign(context.session, question.id, target, now,
-                                        render_card, coordinators):
+                                        render_card, coordinators,
+                                        handed_by=context.person.id):
             await query.answer(_("This button has expired."), show_alert=True)
             return
         await context.session.commit()

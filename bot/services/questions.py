@@ -276,9 +276,10 @@ async def open_question(session: AsyncSession, question_id: int, now: datetime,
 
 async def reassign(session: AsyncSession, question_id: int, assignee_id: int | None,
                    now: datetime, render_card: RenderCard, coordinators: Sequence[Recipient],
-                   *, escalated: bool = False) -> bool:
+                   *, handed_by: int | None = None, escalated: bool = False) -> bool:
     """Hand an open question to a colleague (None: the coordinator); they get the card and
-    every message of the parent so far. False when the question is no longer open, or the
+    every message of the parent so far. ``handed_by``: the person who hands it on by hand
+    (escalation keeps it away from them). False when the question is no longer open, or the
     colleague cannot take it (not in the team, or stopped or blocked the bot)."""
     question = await session.get(Question, question_id)
     if question is None or question.status != OPEN:
@@ -291,6 +292,8 @@ async def reassign(session: AsyncSession, question_id: int, assignee_id: int | N
     question.taken_at = None
     if escalated:
         question.escalated_at = now
+    else:
+        question.handed_by_id = handed_by
     await _assign(session, question, chosen, now, members, render_card, coordinators,
                   escalated=escalated)
     return True
@@ -501,7 +504,8 @@ async def hand_back(session: AsyncSession, holder_id: int, now: datetime,
     held = list(await session.scalars(select(Question.id).where(
         Question.status == OPEN, Question.assignee_id == holder_id).order_by(Question.id)))
     for question_id in held:
-        await reassign(session, question_id, None, now, render_card, coordinators)
+        await reassign(session, question_id, None, now, render_card, coordinators,
+                       handed_by=holder_id)
     return len(held)
 
 
@@ -511,17 +515,15 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
     """Questions nobody took or answered within ``working_hours`` go to the next candidate
     (once); the caller tells the coordinator."""
     waiting = (await session.execute(
-        select(Question.id, Question.assigned_at, Question.assignee_id).where(
-            Question.status == OPEN, Question.taken_at.is_(None),
-            Question.first_answer_at.is_(None), Question.escalated_at.is_(None),
-            Question.assigned_at.is_not(None)))).all()
-    handed = await _handed_to_coordinator(
-        session, [question_id for question_id, _at, holder in waiting if holder is None])
+        select(Question.id, Question.assigned_at, Question.assignee_id, Question.handed_by_id)
+        .where(Question.status == OPEN, Question.taken_at.is_(None),
+               Question.first_answer_at.is_(None), Question.escalated_at.is_(None),
+               Question.assigned_at.is_not(None)))).all()
     done: list[Escalated] = []
-    for question_id, assigned_at, _holder in waiting:
+    for question_id, assigned_at, holder, handed_by in waiting:
         if assigned_at is None or escalation_due(assigned_at, working_hours) > now:
             continue
-        if question_id in handed:
+        if holder is None and handed_by is not None:
             continue  # handed to the coordinator on purpose: not offered back to the team
         # The claim: with two instances, the one whose update marks it first escalates it.
         claimed = await session.execute(
@@ -535,7 +537,8 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
         previous = question.assignee_id
         members = await staff.team(session)
         contact = staff.contact_of(members, question.school_id)
-        exclude = [previous] if previous is not None else []
+        # Neither the one who let it wait nor the one who handed it to them.
+        exclude = [i for i in (previous, question.handed_by_id) if i is not None]
         chosen = route(question.locale, contact, candidates(members), now, exclude=exclude)
         if chosen.assignee_id is not None or previous is not None:  # else: flagged only
             await reassign(session, question_id, chosen.assignee_id, now, render_card,
@@ -545,21 +548,6 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
         assert result is not None
         done.append(Escalated(result, previous, holder))
     return done
-
-
-async def _handed_to_coordinator(session: AsyncSession,
-                                 held_by_coordinator: Sequence[int]) -> set[int]:
-    """Of these questions the coordinator holds, those someone handed over by hand: a
-    brugfiguur held them before (a card or copy went to their chat; a question's rows stay
-    as long as it does). Escalation to the coordinator marks a question escalated, so only a
-    hand-over brings it there that way; routed to the coordinator, no colleague saw it."""
-    if not held_by_coordinator:
-        return set()
-    keys = await session.scalars(select(OutboxMessage.group_key).distinct().where(
-        OutboxMessage.group_key.in_([f"q:{i}" for i in held_by_coordinator]),
-        OutboxMessage.person_id.is_not(None),  # a colleague's chat, not a coordinator's
-        OutboxMessage.dedupe_key.contains(":to:", autoescape=True)))  # not the parent's
-    return {int(key.split(":", 1)[1]) for key in keys if key is not None}
 
 
 # --------------------------------------------------------------------------------------------
