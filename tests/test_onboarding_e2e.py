@@ -192,7 +192,7 @@ async def test_language_switch(chat: Chat, fake: FakeTelegram, db: Database) -> 
     row = await person_row(db, 2006)
     assert row is not None and row.locale == "nl"
     [help_text] = await ayse.says("/help")
-    assert help_text["text"].startswith("Wat kan ik voor je doen?\n\n❓ Stel een vraag")
+    assert help_text["text"].startswith("Wat kan ik voor je doen?\n\n❓ Een vraag stellen")
     assert "📅 Deze week:" in help_text["text"]
     # Quiet hours are found from the help, in one line (a Dutch reader has no translation
     # to show the Dutch text below; a Punjabi one is told of that too, above).
