@@ -240,3 +240,12 @@ async def test_more_than_a_screen_of_occurrences_comes_in_pages(
     back = fake.message(greet.id, listing["message_id"])
     assert back is not None
     assert [label for label, _d in FakeTelegram.inline_buttons(back)] == first
+    # An occurrence on the second page, then "Back": the second page again, not the first.
+    await greet.taps("▶️")
+    await greet.taps(second[0])
+    opened = fake.message(greet.id, listing["message_id"])
+    assert opened is not None and "❌" in str(FakeTelegram.inline_buttons(opened))
+    await greet.taps("↩️ Terug")
+    again = fake.message(greet.id, listing["message_id"])
+    assert again is not None
+    assert [label for label, _d in FakeTelegram.inline_buttons(again)] == second

@@ -28,9 +28,10 @@ from bot.services.programme import DUTCH, ActivityData, Occurrence, ProgrammeIte
 from bot.services.roles import Role
 
 # act:list[:<page>] | act:<activity id>:<unix start>[:<action>]. Actions, the last letter "o"
-# for this occurrence and "a" for every one: c = are you sure?, x = cancel, y / n = tell.
+# for this occurrence and "a" for every one: c = are you sure?, x = cancel, y / n = tell;
+# b = back to the page of the list that holds this occurrence.
 ACTIVITY_DATA = (r"^act:(?:list(?::\d{1,3})?"
-                 r"|\d{1,9}:\d{1,11}(?::(?:co|ca|xo|xa|yo|ya|no|na))?)$")
+                 r"|\d{1,9}:\d{1,11}(?::(?:co|ca|xo|xa|yo|ya|no|na|b))?)$")
 COORDINATOR_ONLY = {Role.COORDINATOR}
 TITLE_CHARS = 28
 
@@ -48,13 +49,18 @@ def button_label(data: ActivityData, occurrence: Occurrence) -> str:
     return f"{title} · {when}"
 
 
-async def list_screen(context: BotContext,
-                      page: int = 0) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A page of the coming two weeks' occurrences, soonest first, with ◀️ ▶️ between pages."""
+async def list_screen(context: BotContext, page: int = 0,
+                      around: tuple[int, datetime] | None = None
+                      ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A page of the coming two weeks' occurrences, soonest first, with ◀️ ▶️ between pages;
+    ``around`` (activity id, start): the page that holds this occurrence."""
     found = await service.upcoming_occurrences(context.session, context.now(),
                                                tz=context.settings.timezone)
     if not found:
         return _("Nothing is planned in the next two weeks. Enjoy the quiet!"), None
+    if around is not None:
+        page = next((n // service.PAGE for n, (data, occurrence) in enumerate(found)
+                     if (data.id, occurrence.starts_at) == around), 0)
     pages = (len(found) + service.PAGE - 1) // service.PAGE
     page = min(page, pages - 1)
     shown = found[page * service.PAGE:(page + 1) * service.PAGE]
@@ -90,6 +96,13 @@ async def activity_button(update: Update, context: BotContext) -> None:
         return
     parts = query.data.split(":")
     action = parts[3] if len(parts) > 3 else ""
+    if action == "b":
+        at = service.from_unix(int(parts[2]))
+        text, markup = await list_screen(
+            context, around=(int(parts[1]), at) if at is not None else None)
+        await query.answer()
+        await query.edit_message_text(text, reply_markup=markup)
+        return
     data = await service.load(context.session, int(parts[1]))
     start = service.from_unix(int(parts[2]))
     tz = context.settings.timezone
@@ -149,7 +162,7 @@ async def show(update: Update, context: BotContext, data: ActivityData, start: d
     else:
         rows = [[InlineKeyboardButton("❌ " + _("Cancel this activity"),
                                       callback_data=_data(data.id, start, "co"))]]
-    rows.append([InlineKeyboardButton("↩️ " + _("Back"), callback_data="act:list")])
+    rows.append([InlineKeyboardButton("↩️ " + _("Back"), callback_data=_data(data.id, start, "b"))])
     await query.edit_message_text(text, parse_mode=ParseMode.HTML,
                                   reply_markup=InlineKeyboardMarkup(rows))
 
