@@ -17,6 +17,7 @@ from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, onboard
+from tests.test_question_housekeeping_e2e import run_housekeeping
 from tests.test_questions_e2e import MONDAY_10, join_team, question_rows, staff_id
 
 
@@ -122,3 +123,40 @@ async def test_the_questions_a_brugfiguur_holds_go_to_the_coordinator_when_they_
     [question] = await question_rows(db)
     assert question.assignee_id is None and question.status == "open"
     await wait_until(lambda: any("servisi" in t for t in fake.texts(greet.id)), fake)
+
+
+async def test_a_taken_question_of_a_brugfiguur_who_blocked_the_bot_goes_to_the_coordinator(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """Fatma took Ayşe's question, then blocked the bot. Ayşe's next message does not reach
+    her (Telegram says 403): the housekeeping job brings the question, with both messages,
+    to the coordinator, says why, and does it once."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9481, "Fatma", {"tr"}, db, contact_of="wijdeland")
+    ayse = await onboard(chat, 9491, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Okul gezisi hakkında bir sorum var.")
+    await ayse.picks_topic("school")
+    await wait_until(lambda: any("gezisi" in t for t in fake.texts(fatma.id)), fake)
+    [question] = await question_rows(db)
+    await fatma.taps(data=f"qs:{question.id}:take")
+    fake.block_chat(fatma.id)
+    await ayse.says("Ücreti ne kadar?")
+    await wait_until(lambda: any(c.method == "copyMessage" and not c.ok for c in fake.calls),
+                     fake)
+    await fake.wait_idle()
+
+    await run_housekeeping(bot)
+    await wait_until(lambda: "Ücreti ne kadar?" in fake.texts(COORDINATOR_ID), fake)
+    [question] = await question_rows(db)
+    assert question.assignee_id is None and question.handed_by_id == await staff_id(db, 9481)
+    await wait_until(lambda: any(t.startswith("⚠️") for t in fake.texts(COORDINATOR_ID)), fake)
+    notices = [t for t in fake.texts(COORDINATOR_ID) if t.startswith("⚠️")]
+    assert notices == [f"⚠️ Fatma krijgt geen berichten meer van de bot. Vraag {question.id} "
+                       "(Ayşe, Türkçe) ligt nu bij jou: beantwoord ze of geef ze door."]
+    assert "Okul gezisi hakkında bir sorum var." in fake.texts(COORDINATOR_ID)
+
+    clock.moment = MONDAY_10 + timedelta(hours=6)  # later runs: not again, not escalated
+    await run_housekeeping(bot)
+    await fake.wait_idle()
+    assert len([t for t in fake.texts(COORDINATOR_ID) if t.startswith("⚠️")]) == 1

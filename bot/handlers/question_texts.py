@@ -19,7 +19,7 @@ from bot.i18n import (
     use_locale,
 )
 from bot.services.question_stats import WeekFigures
-from bot.services.questions import Card, Escalated, Topic
+from bot.services.questions import Card, Escalated, Rescued, Topic
 
 # Callback data: "ask:<topic>" (parent), "qs:<question>:<action>" (the holder of a question).
 # ask:<topic>[:<draft id>]: the draft whose messages the question asks about, when there is
@@ -164,6 +164,16 @@ def render_figures(figures: WeekFigures) -> str:
             median=format_duration(figures.median_first_answer),
             p90=format_duration(figures.p90_first_answer))
     return line
+
+
+def rescue_notice(item: Rescued) -> str:
+    """For the coordinator: the brugfiguur who held a question can no longer be reached."""
+    q = item.question
+    return "⚠️ " + _("{holder} no longer gets messages from the bot. Question {number} "
+                     "({name}, {language}) is with you now: please answer it or hand it "
+                     "over.").format(holder=item.holder_first_name, number=q.id,
+                                     name=q.parent_first_name,
+                                     language=LANGUAGE_NAMES.get(q.locale, q.locale))
 
 
 def escalation_notice(item: Escalated, hours: float) -> str:

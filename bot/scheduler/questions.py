@@ -1,7 +1,8 @@
 """Housekeeping of help questions, woken by the JobQueue; the rows are the only record.
 
 Every ``INTERVAL`` seconds: questions nobody took within ESCALATE_AFTER_HOURS working hours
-(4) go to the next candidate and the coordinator is told; questions that came in before any
+(4) go to the next candidate and the coordinator is told; questions held by a brugfiguur who
+blocked the bot go to the coordinator, who is told; questions that came in before any
 coordinator had started the bot are shown to the coordinators who have since; closed questions
 older than QUESTION_RETENTION_DAYS (180) are purged.
 Every Monday at 09:00 the coordinators get the line of figures of the past seven days.
@@ -16,7 +17,12 @@ from telegram.ext import Application, ContextTypes, Job
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.handlers.question_texts import escalation_notice, render_card, render_figures
+from bot.handlers.question_texts import (
+    escalation_notice,
+    render_card,
+    render_figures,
+    rescue_notice,
+)
 from bot.i18n import BRUSSELS, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import outbox, questions
@@ -44,14 +50,25 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
                     session, dedupe_key=f"q:{item.question.id}:escalated:{recipient.chat_id}",
                     chat_id=recipient.chat_id, person_id=None, kind="text",
                     payload={"text": text, "always": True}, group_key=f"q:{item.question.id}")
+        rescued = await questions.rescue_unreachable(session, now, render_card, coordinators)
+        for lost in rescued:
+            for recipient in coordinators:
+                with use_locale(recipient.locale):
+                    text = rescue_notice(lost)
+                await outbox.enqueue(
+                    session, chat_id=recipient.chat_id, person_id=None, kind="text",
+                    dedupe_key=f"q:{lost.question.id}:rescued:{recipient.chat_id}:"
+                               f"{int(now.timestamp())}",
+                    payload={"text": text, "always": True}, group_key=f"q:{lost.question.id}")
         shown = await questions.deliver_unseen(session, now, render_card, coordinators)
         purged = await questions.purge_closed(
             session, now, retention=timedelta(days=settings.question_retention_days))
         await session.commit()
-    if escalated or purged or shown:
-        log.info("questions: %d escalated, %d purged, %d shown to a coordinator at last",
-                 len(escalated), purged, shown)
-    if escalated or shown:
+    if escalated or purged or shown or rescued:
+        log.info("questions: %d escalated, %d purged, %d shown to a coordinator at last, "
+                 "%d taken from someone unreachable", len(escalated), purged, shown,
+                 len(rescued))
+    if escalated or shown or rescued:
         wake(app)
 
 

@@ -509,6 +509,40 @@ async def hand_back(session: AsyncSession, holder_id: int, now: datetime,
     return len(held)
 
 
+@dataclass(frozen=True)
+class Rescued:
+    question: QuestionView
+    holder_first_name: str  # who held it, and can no longer be reached
+
+
+async def rescue_unreachable(session: AsyncSession, now: datetime, render_card: RenderCard,
+                             coordinators: Sequence[Recipient]) -> list[Rescued]:
+    """Open questions held by a brugfiguur who blocked the bot (or stopped it while another
+    instance held the question): to the coordinator, who hands them on. A taken question is
+    never escalated, so without this it would wait for nobody."""
+    held = (await session.execute(
+        select(Question.id, Person.id, Person.first_name)
+        .join(Person, Person.id == Question.assignee_id)
+        .where(Question.status == OPEN,
+               (Person.blocked_at.is_not(None)) | (Person.stopped_at.is_not(None)))
+        .order_by(Question.id))).all()
+    rescued: list[Rescued] = []
+    for question_id, holder_id, first_name in held:
+        # The claim: with two instances, the one whose update moves it sends the cards.
+        claimed = await session.execute(
+            update(Question).where(Question.id == question_id, Question.status == OPEN,
+                                   Question.assignee_id == holder_id)
+            .values(assignee_id=None).execution_options(synchronize_session=False))
+        if not claimed.rowcount or not await reassign(
+                session, question_id, None, now, render_card, coordinators,
+                handed_by=holder_id):
+            continue
+        result = await view(session, question_id)
+        assert result is not None
+        rescued.append(Rescued(result, first_name))
+    return rescued
+
+
 async def escalate_due(session: AsyncSession, now: datetime, render_card: RenderCard,
                        coordinators: Sequence[Recipient],
                        working_hours: float = 4.0) -> list[Escalated]:
