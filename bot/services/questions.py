@@ -40,6 +40,7 @@ from bot.services.routing import (
     quietly,
     route,
 )
+from storage import outbox as outbox_repo
 from storage.models import (
     OutboxMessage,
     Person,
@@ -289,6 +290,14 @@ async def reassign(session: AsyncSession, question_id: int, assignee_id: int | N
                                            for m in members):
         return False  # no (longer a) brugfiguur, or stopped or blocked the bot
     chosen = _route_to(assignee_id, members, now)
+    if question.assignee_id is not None and question.assignee_id != chosen.assignee_id:
+        # What still waits for the previous holder's green hour is no longer theirs.
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.group_key == f"q:{question.id}",
+                                        OutboxMessage.person_id == question.assignee_id,
+                                        OutboxMessage.status == outbox_repo.PENDING)
+            .values(status=outbox_repo.DROPPED, error="handed_over")
+            .execution_options(synchronize_session=False))
     question.taken_at = None
     if escalated:
         question.escalated_at = now
@@ -549,13 +558,17 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
     """Questions nobody took or answered within ``working_hours`` go to the next candidate
     (once); the caller tells the coordinator."""
     waiting = (await session.execute(
-        select(Question.id, Question.assigned_at, Question.assignee_id, Question.handed_by_id)
+        select(Question.id, Question.assigned_at, Question.deliver_at, Question.assignee_id,
+               Question.handed_by_id)
         .where(Question.status == OPEN, Question.taken_at.is_(None),
                Question.first_answer_at.is_(None), Question.escalated_at.is_(None),
                Question.assigned_at.is_not(None)))).all()
     done: list[Escalated] = []
-    for question_id, assigned_at, holder, handed_by in waiting:
-        if assigned_at is None or escalation_due(assigned_at, working_hours) > now:
+    for question_id, assigned_at, deliver_at, holder, handed_by in waiting:
+        # The clock starts when the card reaches its holder: a question held for their next
+        # green hour (the parent was told when) has not waited for them before that.
+        shown_at = max(assigned_at, deliver_at) if deliver_at else assigned_at
+        if shown_at is None or escalation_due(shown_at, working_hours) > now:
             continue
         if holder is None and handed_by is not None:
             continue  # handed to the coordinator on purpose: not offered back to the team
