@@ -206,3 +206,35 @@ async def test_a_question_handed_to_a_colleague_is_not_escalated_back_to_the_one
     assert question.assignee_id == await staff_id(db, 9383) and question.escalated_at
     await fake.wait_idle()
     assert fake.texts(fatma.id).count("Kira yardımı hakkında bir sorum var.") == seen_by_fatma
+
+
+async def test_a_photo_whose_topic_is_never_tapped_reaches_the_brugfiguur_after_half_an_hour(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """Ayşe sends the photo of a letter and does not tap a topic (she cannot read them): half
+    an hour later the question goes to Fatma as "other", and Ayşe is told who has it."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9501, "Fatma", {"tr"}, db, contact_of="wijdeland")
+    ayse = await onboard(chat, 9511, "Ayşe", "tr", "wijdeland")
+    [asked] = await ayse.sends("photo")
+    assert asked["text"] == "Sorunuz ne hakkında? Bir düğmeye dokunun."
+
+    clock.moment = MONDAY_10 + timedelta(minutes=20)  # not yet
+    await run_housekeeping(bot)
+    await fake.wait_idle()
+    assert not [m for m in fake.transcript(fatma.id) if "photo" in m]
+    clock.moment = MONDAY_10 + timedelta(minutes=31)
+    await run_housekeeping(bot)
+    await run_housekeeping(bot)  # once, however often the job runs
+    await wait_until(lambda: any("photo" in m for m in fake.transcript(fatma.id)), fake)
+    await wait_until(lambda: ayse.last_text().startswith("Teşekkürler!"), fake)
+    await fake.wait_idle()
+    [question] = await question_rows(db)
+    assert question.status == "open" and question.topic == "other"
+    assert question.assignee_id == await staff_id(db, 9501)
+    assert len([t for t in fake.texts(fatma.id) if f"Vraag {question.id}" in t]) == 1
+    assert [t for t in fake.texts(ayse.id) if t.startswith("Teşekkürler!")] == [
+        "Teşekkürler! Fatma sorunuzu aldı ve size yakında cevap verecek."]
+    # The topic keyboard she did not tap is stale now.
+    assert await ayse.presses(asked, f"ask:school:{question.id}") == ["Bu düğme artık çalışmıyor."]

@@ -2,7 +2,8 @@
 
 Every ``INTERVAL`` seconds: questions nobody took within ESCALATE_AFTER_HOURS working hours
 (4) go to the next candidate and the coordinator is told; questions held by a brugfiguur who
-blocked the bot go to the coordinator, who is told; questions that came in before any
+blocked the bot go to the coordinator, who is told; a question whose topic the parent never
+tapped goes out as "other" after half an hour; questions that came in before any
 coordinator had started the bot are shown to the coordinators who have since; closed questions
 older than QUESTION_RETENTION_DAYS (180) are purged.
 Every Monday at 09:00 the coordinators get the line of figures of the past seven days.
@@ -11,8 +12,9 @@ Every Monday at 09:00 the coordinators get the line of figures of the past seven
 from __future__ import annotations
 
 import logging
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.clock import Clock
@@ -22,11 +24,13 @@ from bot.handlers.question_texts import (
     render_card,
     render_figures,
     rescue_notice,
+    when_answered,
 )
 from bot.i18n import BRUSSELS, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import outbox, questions
 from storage.db import Database
+from storage.models import Person
 
 log = logging.getLogger(__name__)
 INTERVAL = 60.0
@@ -60,16 +64,38 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
                     dedupe_key=f"q:{lost.question.id}:rescued:{recipient.chat_id}:"
                                f"{int(now.timestamp())}",
                     payload={"text": text, "always": True}, group_key=f"q:{lost.question.id}")
+        routed = await _route_untapped(session, now, coordinators)
         shown = await questions.deliver_unseen(session, now, render_card, coordinators)
         purged = await questions.purge_closed(
             session, now, retention=timedelta(days=settings.question_retention_days))
         await session.commit()
-    if escalated or purged or shown or rescued:
+    if escalated or purged or shown or rescued or routed:
         log.info("questions: %d escalated, %d purged, %d shown to a coordinator at last, "
-                 "%d taken from someone unreachable", len(escalated), purged, shown,
-                 len(rescued))
-    if escalated or shown or rescued:
+                 "%d taken from someone unreachable, %d routed without a topic",
+                 len(escalated), purged, shown, len(rescued), routed)
+    if escalated or shown or rescued or routed:
         wake(app)
+
+
+async def _route_untapped(session: AsyncSession, now: datetime,
+                          coordinators: list[questions.Recipient]) -> int:
+    """Questions whose topic the parent never tapped go out as "other"; the parent is told
+    who has it, as if they had tapped. Returns how many."""
+    routed = 0
+    for draft_id in await questions.untapped(session, now):
+        opened = await questions.open_untapped(session, draft_id, now, render_card,
+                                               coordinators)
+        if opened is None:
+            continue
+        routed += 1
+        question = opened.question
+        parent = await session.get(Person, question.parent_id)
+        with use_locale(parent.locale if parent and parent.locale else question.locale):
+            text = when_answered(opened.holder_first_name, opened.route.answer_from, now)
+        await outbox.enqueue(session, dedupe_key=f"q:{question.id}:untapped",
+                             chat_id=question.parent_chat_id, person_id=question.parent_id,
+                             kind="text", payload={"text": text}, group_key=f"q:{question.id}")
+    return routed
 
 
 async def weekly_figures(context: ContextTypes.DEFAULT_TYPE) -> None:

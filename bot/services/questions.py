@@ -213,6 +213,42 @@ async def add_parent_message(session: AsyncSession, parent_id: int, locale: str,
     return question, message
 
 
+# A parent who reads little may never tap a topic: after this long without a new message,
+# the question goes out with the topic "other" rather than wait unseen.
+TOPIC_WAIT = timedelta(minutes=30)
+
+
+async def untapped(session: AsyncSession, now: datetime,
+                   wait: timedelta = TOPIC_WAIT) -> list[int]:
+    """Drafts of signed-up parents that hold messages but no topic, quiet for ``wait``."""
+    return list(await session.scalars(
+        select(Question.id)
+        .join(QuestionMessage, QuestionMessage.question_id == Question.id)
+        .join(Person, Person.id == Question.parent_id)
+        .where(Question.status == DRAFT, Question.topic == "",
+               Person.onboarded_at.is_not(None), QuestionMessage.from_parent.is_(True))
+        .group_by(Question.id)
+        .having(func.max(QuestionMessage.created_at) <= now - wait)
+        .order_by(Question.id)))
+
+
+async def open_untapped(session: AsyncSession, question_id: int, now: datetime,
+                        render_card: RenderCard,
+                        coordinators: Sequence[Recipient]) -> Opened | None:
+    """Route a draft whose topic was never tapped, as "other". None when it changed meanwhile
+    (the parent tapped, or another instance routed it)."""
+    claimed = await session.execute(
+        update(Question).where(Question.id == question_id, Question.status == DRAFT,
+                               Question.topic == "")
+        .values(topic=Topic.OTHER.value).execution_options(synchronize_session=False))
+    if not claimed.rowcount:
+        return None
+    question = await session.get(Question, question_id)
+    assert question is not None
+    await session.refresh(question)
+    return await open_question(session, question_id, now, render_card, coordinators)
+
+
 async def waiting_for_topic(session: AsyncSession, parent_id: int) -> tuple[int, int] | None:
     """The parent's draft without a topic (they wrote before onboarding was done): its id and
     how many messages it holds; None when none wait."""
