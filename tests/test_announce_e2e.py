@@ -270,3 +270,27 @@ async def test_without_words_to_translate_the_team_is_not_offered(
     await greet.says("/announce")
     [ask] = await greet.sends("document", file_name="brief.pdf", caption="De brief.")
     assert any(label.startswith("🙋") for label, _d in FakeTelegram.inline_buttons(ask))
+
+
+async def test_an_announcement_started_after_a_half_done_activity_gets_the_text(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """The coordinator walks away from /activity at "where?", then starts /announce: what they
+    type next is the announcement, not the place of the forgotten activity."""
+    greet = await coordinator_of(chat)
+    await greet.says("/activity")
+    await greet.taps("➕ Nieuwe activiteit")
+    await greet.taps("🎨 Workshop voor kinderen")
+    await greet.taps("Alle scholen")
+    await greet.taps("✔️ Klaar")
+    await greet.taps("wo 25 nov")
+    await greet.says("14:00")
+    [where] = await greet.says("15:00")
+    assert where["text"].startswith("Waar")
+    [ask] = await greet.says("/announce")
+    assert ask["text"] == ASK_DUTCH
+    [ask] = await greet.says("Morgen is de school dicht wegens staking.")
+    assert ask["text"] == ASK_TURKISH
+    async with db.session() as session:
+        [content] = await session.scalars(select(Broadcast.content))
+    assert "Morgen is de school dicht wegens staking." in content

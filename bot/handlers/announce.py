@@ -131,16 +131,18 @@ Answer = Callable[[Update, BotContext], Awaitable[None]]
 
 
 async def draft_awaiting(context: BotContext, telegram_id: int) -> Answer | None:
-    """The flow whose draft waits for this message (an activity draft first), in one look-up."""
+    """The flow whose draft waits for this message: the one started last, when both wait (a
+    half-done /activity must not take the announcement typed after /announce)."""
     async with context.db.session() as session:
         found = await people.load(session, telegram_id)
         if found is None:
             return None
-        if await activity_drafts.awaiting_draft(session, found.row.id) is not None:
-            return activity_flow.take_input
-        if await service.awaiting_draft(session, found.row.id) is not None:
-            return take_input
-    return None
+        activity = await activity_drafts.awaiting_draft(session, found.row.id)
+        announcement = await service.awaiting_draft(session, found.row.id)
+    if activity is not None and (announcement is None or activity.created_at is None
+                                 or activity.created_at >= announcement.created_at):
+        return activity_flow.take_input
+    return take_input if announcement is not None else None
 
 
 def part_of(message: Message) -> Part | None:

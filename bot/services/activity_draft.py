@@ -99,6 +99,7 @@ class DraftView:
     data: dict[str, Any]
     # Set when the draft edits this existing activity (None: a new one).
     activity_id: int | None = None
+    created_at: datetime | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -410,7 +411,7 @@ def from_activity(activity: ActivityData, base: datetime,
 
 def _view(row: ActivityDraft) -> DraftView:
     return DraftView(row.id, row.person_id, row.awaiting, json.loads(row.data or "{}"),
-                     row.activity_id)
+                     row.activity_id, row.created_at)
 
 
 async def create(session: AsyncSession, person_id: int) -> DraftView:
