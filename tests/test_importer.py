@@ -469,6 +469,35 @@ def test_ics_errors_name_the_event_and_property() -> None:
     ]
 
 
+def test_a_row_with_more_cells_than_columns_is_an_error() -> None:
+    """A repeat rule with a comma, unquoted in a comma file: each cell after it moved one
+    column on. Imported, the rule would be cut and the place would read "BYDAY=WE"."""
+    header = "id,kind,schools,date,start,end,title_nl,rrule,place"
+    good = "yoga,workshop,wijdeland,2026-11-25,14:00,15:00,Kinderyoga,,Turnzaal"
+    shifted = ("yoga,workshop,wijdeland,2026-11-25,14:00,15:00,Kinderyoga,FREQ=WEEKLY,"
+               "BYDAY=WE,Turnzaal")
+    assert parse_csv(f"{header}\n{good}\n".encode()).errors == []
+    result = parse_csv(f"{header}\n{shifted}\n".encode())
+    assert result.rows == []
+    assert [(e.row, e.column, e.message_id) for e in result.errors] == [
+        (2, "", importer.MSG_EXTRA_CELLS)]
+
+
+def test_ics_categories_name_schools_loosely_and_an_unknown_one_is_an_error() -> None:
+    """"Wijdeland" and "Het-Wijdeland"? The first is the code in another case; a mistyped
+    code must not turn a school's activity into one for all schools."""
+    loose = CALENDAR.replace("CATEGORIES:workshop,wijdeland\nDTSTART;TZID=Europe/Brussels:"
+                             "20261014", "CATEGORIES:Workshop,Wijde-Land\nDTSTART;"
+                             "TZID=Europe/Brussels:20261014")
+    result = parse_ics(ics(loose))
+    assert result.errors == []
+    assert result.rows[0].school_codes == ("wijdeland",) and not result.rows[0].all_schools
+    typo = CALENDAR.replace("DURATION:PT3H", "DURATION:PT3H\nCATEGORIES:wijdelnd")
+    result = parse_ics(ics(typo))
+    assert [(e.row, e.column, e.message_id, e.params) for e in result.errors] == [
+        (3, "CATEGORIES", importer.MSG_UNKNOWN_CATEGORY, {"value": "wijdelnd"})]
+
+
 @pytest.mark.parametrize(
     ("old", "new", "column", "message_id"),
     [

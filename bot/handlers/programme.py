@@ -166,7 +166,8 @@ def errors_text(errors: list[importer.RowError]) -> str:
         if error.row == 0:
             lines.append(f"• {escape(what)}")
         else:
-            where = _("Row {row}, column {column}").format(row=error.row, column=error.column)
+            where = (_("Row {row}, column {column}").format(row=error.row, column=error.column)
+                     if error.column else _("Row {row}").format(row=error.row))
             lines.append(f"• <b>{escape(where)}</b>: {escape(what)}")
     if len(errors) > MAX_ERRORS_SHOWN:
         lines.append(escape(and_more(len(errors) - MAX_ERRORS_SHOWN)))

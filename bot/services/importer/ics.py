@@ -36,6 +36,7 @@ from bot.services.importer.messages import (
     MSG_REQUIRED,
     MSG_RRULE_NO_DATES,
     MSG_TOO_LONG,
+    MSG_UNKNOWN_CATEGORY,
     MSG_YEAR_RANGE,
 )
 from bot.services.importer.results import ParseResult, RowError
@@ -87,6 +88,10 @@ class _Event:
     data: ActivityData
     recurrence_id: datetime | None
     status_cancelled: bool
+
+
+def _key(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def _parse_event(
@@ -177,9 +182,23 @@ def _parse_event(
     kinds = [k for k in map(kind_of, _categories(event)) if k is not None]
     if kinds:
         kind = kinds[0]
-    categories = {c.lower() for c in _categories(event)}
-    codes = tuple(sorted(categories & set(known)))
-    all_schools = not codes or bool(categories & _ALL_SCHOOLS)
+    # A category names the kind, a school (its code, whatever its case, hyphens or spaces)
+    # or all schools. Anything else is an error: a mistyped code read as "all schools" would
+    # show one school's activity to every parent.
+    by_key = {_key(code): code for code in known}
+    codes_found: set[str] = set()
+    all_named = False
+    for category in _categories(event):
+        if kind_of(category) is not None:
+            continue
+        if category.lower() in _ALL_SCHOOLS:
+            all_named = True
+        elif _key(category) in by_key:
+            codes_found.add(by_key[_key(category)])
+        elif category:
+            error("CATEGORIES", MSG_UNKNOWN_CATEGORY, value=category)
+    codes = tuple(sorted(codes_found))
+    all_schools = not codes or all_named
 
     if errors or starts_at is None or ends_at is None:
         return None, errors

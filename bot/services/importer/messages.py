@@ -20,6 +20,10 @@ MSG_UNKNOWN_KIND = N_(
     "vakantieactiviteit or andere."
 )
 MSG_UNKNOWN_SCHOOL = N_("Unknown school code “{value}”.")
+MSG_EXTRA_CELLS = N_("This row has more cells than there are columns. Put a value that holds "
+                     "a comma or a semicolon between double quotes: \"like; this\".")
+MSG_UNKNOWN_CATEGORY = N_("“{value}” is neither a kind of activity nor a school code. Fix it "
+                         "or remove it: else the activity would reach every school.")
 MSG_BAD_DATE = N_("“{value}” is not a date. Write it as 2026-10-21 or 21/10/2026.")
 MSG_BAD_TIME = N_("“{value}” is not a time. Write it as 14:00.")
 MSG_END_NOT_AFTER_START = N_("The end is not after the start.")

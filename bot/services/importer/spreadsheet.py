@@ -42,6 +42,7 @@ from bot.services.importer.messages import (
     MSG_DUPLICATE_ID,
     MSG_EMPTY_FILE,
     MSG_END_NOT_AFTER_START,
+    MSG_EXTRA_CELLS,
     MSG_LAT_LON_PAIR,
     MSG_LATITUDE_RANGE,
     MSG_LONGITUDE_RANGE,
@@ -250,6 +251,10 @@ def parse_table(
         named = zip(header, cells, strict=False)
         row = _Row(number, {name: cell for name, cell in named if name})
         data = _parse_row(row, known, tz)
+        if any(_text(cell) for cell in cells[len(header):]):
+            # A value with the separator in it, not quoted: every cell after it moved one
+            # column on (a repeat rule read as the place...).
+            row.error("", MSG_EXTRA_CELLS)
         external_id = _text(row.cells.get("id"))
         if external_id in first_row_of:
             row.error("id", MSG_DUPLICATE_ID, value=external_id, row=first_row_of[external_id])
