@@ -80,6 +80,10 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
     (ReminderKind.TWO_HOURS, local(25, 9, 30), local(25, 8), When.TODAY),
     (ReminderKind.TWO_HOURS, local(26, 0, 30), local(25, 22, 30), When.IN_TWO_HOURS),
     (ReminderKind.TWO_HOURS, local(26, 0, 30), local(25, 21), When.TOMORROW),
+    # A week's reminder days late (quiet hours until Monday 09:00 for Sunday the 29th; a bot
+    # that was down): "next week" would be untrue, the weekday is said instead.
+    (ReminderKind.WEEK, local(29, 14), local(23, 9), When.ON_DAY),
+    (ReminderKind.WEEK, local(28, 10), local(26, 9), When.ON_DAY),
 ])
 def test_the_heading_says_when_counted_from_the_sending(
         kind: ReminderKind, start: datetime, sent: datetime | None, expected: When) -> None:

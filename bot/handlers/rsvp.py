@@ -35,6 +35,7 @@ RSVP_DATA = r"^rv:(\d{1,9}):(yes|maybe|no|c[1-4]|ics|nl)$"
 
 HEADINGS: dict[When, str] = {
     When.NEXT_WEEK: N_("🔔 Reminder: next week"),
+    When.ON_DAY: N_("🔔 Reminder: on {weekday}"),
     When.TOMORROW: N_("🔔 Reminder: tomorrow"),
     When.TODAY: N_("🔔 Reminder: today at {time}"),
     When.IN_TWO_HOURS: N_("🔔 Reminder: in two hours"),
@@ -53,7 +54,8 @@ def answer_label(answer: Answer) -> str:
 
 def reminder_text(view: ReminderView) -> str:
     """HTML: what, when, where, and the answer given so far."""
-    heading = _(HEADINGS[view.when()]).format(time=format_time(view.item.starts_at))
+    heading = _(HEADINGS[view.when()]).format(time=format_time(view.item.starts_at),
+                                              weekday=format_date(view.item.starts_at, "EEEE"))
     lines = [f"<b>{escape(heading)}</b>", "",
              item_text(view.item, [], show_schools=False)]
     if view.answer is None:

@@ -66,6 +66,7 @@ class When(StrEnum):
     """A reminder's heading: when the activity is, counted from the moment it is sent."""
 
     NEXT_WEEK = "next_week"
+    ON_DAY = "on_day"  # "on Sunday": two to six days away (a week's reminder sent late)
     TOMORROW = "tomorrow"
     TODAY = "today"  # "today at 09:30": a reminder that waited for quiet hours to end
     IN_TWO_HOURS = "in_two_hours"
@@ -84,7 +85,11 @@ def when_heading(kind: ReminderKind, starts_at: datetime, sent_at: datetime | No
     days = (starts_at.astimezone(tz).date() - sent_at.astimezone(tz).date()).days
     if days <= 0:
         return When.TODAY
-    return When.TOMORROW if days == 1 else When.NEXT_WEEK
+    if days == 1:
+        return When.TOMORROW
+    # A week's reminder held by quiet hours or caught up after a stop can be days late:
+    # "next week" would be untrue for an activity this Sunday.
+    return When.NEXT_WEEK if days >= 7 else When.ON_DAY
 
 
 class Answer(StrEnum):
