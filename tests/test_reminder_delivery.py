@@ -107,6 +107,26 @@ async def test_a_reminder_follows_the_audience_of_the_activity_and_the_parent(
     assert {row.person_id for row in await outbox_rows(db)} == {people["ayse"]}
 
 
+async def test_an_activity_moved_away_and_back_gets_its_reminders_again(db: Database) -> None:
+    """Moved to 14:30 by mistake, back to 13:30 five minutes later: the 13:30 reminders are
+    planned again (they were made obsolete, and inserting them anew was ignored)."""
+    await setup(db)
+    moved = ActivityData(**{**BABBEL.__dict__, "starts_at": START + timedelta(hours=1),
+                            "ends_at": START + timedelta(hours=2, minutes=30)})
+    for version, moment in ((moved, at(22, 11)), (BABBEL, at(22, 11, 5))):
+        async with db.session() as session:
+            await importer.apply(session, [version])
+            await reminders.plan(session, moment)
+            await session.commit()
+    result = await hand_over(db, at(24, 18))
+    assert result.sent == 3
+    async with db.session() as session:
+        statuses = {(r.occurrence_start, r.status) for r in await session.scalars(
+            select(Reminder).where(Reminder.kind == "day"))}
+    assert statuses == {(START.astimezone(UTC), "sent"),
+                        ((START + timedelta(hours=1)).astimezone(UTC), "obsolete")}
+
+
 async def test_a_cancelled_occurrence_takes_its_waiting_reminders_out_of_the_outbox(
         db: Database) -> None:
     activity_id, _people = await setup(db)

@@ -248,6 +248,7 @@ async def plan(session: AsyncSession, now: datetime, tz: ZoneInfo = BRUSSELS,
         valid[data.id] = set(starts)
         planned.append((data, starts))
     await _obsolete_stale(session, valid, now)
+    await _revive_returned(session, valid, now)
     await _drop_handed_over(session, valid)
     await _follow_moves(session, valid, now, tz, render_moved)
     # Inserted a slice at a time: a week of activities for 10,000 parents is 100,000s of rows,
@@ -284,6 +285,19 @@ async def _obsolete_stale(session: AsyncSession, valid: dict[int, set[datetime]]
     for chunk in _chunks(stale, 500):
         await session.execute(update(Reminder).where(Reminder.id.in_(chunk))
                               .values(status=OBSOLETE, handled_at=now))
+
+
+async def _revive_returned(session: AsyncSession, valid: dict[int, set[datetime]],
+                           now: datetime) -> None:
+    """An occurrence moved away and back (a mistake undone): its rows made obsolete are
+    planned again. Inserting them anew would be ignored: the rows are still there."""
+    returned = [rid for rid, activity_id, start in (await session.execute(
+        select(Reminder.id, Reminder.activity_id, Reminder.occurrence_start)
+        .where(Reminder.status == OBSOLETE, Reminder.due_at > now))).all()
+        if start in valid.get(activity_id, set())]
+    for chunk in _chunks(returned, 500):
+        await session.execute(update(Reminder).where(Reminder.id.in_(chunk))
+                              .values(status=PLANNED, handled_at=None, reason=None))
 
 
 def group_key(activity_id: int, start: datetime) -> str:
