@@ -229,6 +229,15 @@ async def pending_ids(session: AsyncSession, *, group_key: str,
     return list(await session.scalars(select(M.id).where(condition)))
 
 
+async def drop_pending_of(session: AsyncSession, person_id: int, error: str) -> int:
+    """Every row still waiting for this person is not sent (a brugfiguur's /stop: a request
+    held for their green hour is marked ``always``, which the /stop rule lets through)."""
+    result = await session.execute(
+        update(M).where(M.person_id == person_id, M.status == PENDING)
+        .values(status=DROPPED, error=error).execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def pending_groups(session: AsyncSession, prefix: str) -> list[tuple[int, str]]:
     """(id, group_key) of the rows not yet claimed whose group key starts with ``prefix``."""
     rows = await session.execute(select(M.id, M.group_key).where(

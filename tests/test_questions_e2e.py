@@ -488,3 +488,38 @@ async def test_a_long_queue_and_inbox_arrive_whole_in_several_messages(
         text = "\n".join(p["text"] for p in parts)
         assert [text.count(f"lange naam {n:02d}") for n in range(40)] == [1] * 40, command
         assert parts[-1].get("reply_markup"), command  # the buttons under the last part
+
+
+async def test_a_question_closed_from_the_inbox_at_night_sends_nothing_more_to_the_team(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Simran, red at night, opens the question from /inbox, answers and closes it: the card
+    held for her morning is not sent any more. Harpreet, who switched to Dutch meanwhile,
+    reads "closed" in Dutch."""
+    day = datetime.now(BRUSSELS).date() + timedelta(days=21)
+    while day.weekday() != 2:
+        day += timedelta(days=1)
+    clock.moment = datetime(day.year, day.month, day.day, 22, 0, tzinfo=BRUSSELS)
+    greet = await coordinator_of(chat)
+    simran = await join_team(chat, greet, 8501, "Simran", {"nl", "pa"}, db,
+                             contact_of="kabouterland")
+    harpreet = await onboard(chat, 8601, "Harpreet", "pa", "kabouterland")
+    await harpreet.presses_key("❓")
+    await harpreet.picks_topic("allowance")
+    await harpreet.says("ਸਕੂਲ ਭੱਤਾ ਕਦੋਂ ਆਉਂਦਾ ਹੈ?")
+    [question] = await question_rows(db)
+    await harpreet.presses_key("🌐")
+    await harpreet.taps("Nederlands")
+
+    await simran.says("/inbox")
+    await simran.taps(data=f"qs:{question.id}:show")
+    await wait_until(lambda: "ਸਕੂਲ ਭੱਤਾ ਕਦੋਂ ਆਉਂਦਾ ਹੈ?" in fake.texts(simran.id), fake)
+    copy = [m for m in fake.transcript(simran.id)
+            if m.get("text") == "ਸਕੂਲ ਭੱਤਾ ਕਦੋਂ ਆਉਂਦਾ ਹੈ?"][-1]
+    await simran.says("ਮਾਰਚ ਵਿੱਚ।", reply_to=copy)
+    await simran.taps(data=f"qs:{question.id}:close")
+    await wait_until(lambda: harpreet.last_text().startswith("Je vraag is afgesloten."), fake)
+    async with db.session() as session:
+        waiting = list(await session.scalars(select(OutboxMessage.status).where(
+            OutboxMessage.chat_id == simran.id, OutboxMessage.not_before.is_not(None))))
+    assert "dropped" in waiting and "pending" not in waiting  # the held card and copy

@@ -3,15 +3,16 @@ by escalation, not by a hand-over; the coordinator's /staff still lists them."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.handlers.question_texts import render_card
+from bot.i18n import BRUSSELS
 from bot.services import questions
 from storage.db import Database
-from storage.models import Person, utcnow
+from storage.models import OutboxMessage, Person, utcnow
 from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
@@ -160,3 +161,30 @@ async def test_a_taken_question_of_a_brugfiguur_who_blocked_the_bot_goes_to_the_
     await run_housekeeping(bot)
     await fake.wait_idle()
     assert len([t for t in fake.texts(COORDINATOR_ID) if t.startswith("⚠️")]) == 1
+
+
+async def test_a_request_held_for_a_brugfiguurs_morning_is_not_sent_after_their_stop(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    # A Monday 20:00 weeks after the real today (the outbox keeps real time): Simran is red,
+    # the request is held for her morning.
+    day = datetime.now(BRUSSELS).date() + timedelta(days=21)
+    while day.weekday() != 0:
+        day += timedelta(days=1)
+    clock.moment = datetime(day.year, day.month, day.day, 20, 0, tzinfo=BRUSSELS)
+    greet = await coordinator_of(chat)
+    simran = await join_team(chat, greet, 9521, "Simran", {"nl", "pa"}, db)
+    await greet.says("/announce")
+    await greet.says("Vrijdag is er geen zwemles.")
+    await greet.taps("🇧🇪 Alleen Nederlands")  # Turkish: nobody in the team speaks it
+    await greet.taps("🙋 Vraag het team om te vertalen")  # Punjabi: Simran, tomorrow
+    assert await statuses(db, simran.id) == ["pending"]
+    await simran.says("/stop")
+    assert await statuses(db, simran.id) == ["dropped"]
+
+
+async def statuses(db: Database, chat_id: int) -> list[str]:
+    """The statuses of the outbox rows to this chat (the bot's direct answers are not queued)."""
+    async with db.session() as session:
+        return list(await session.scalars(select(OutboxMessage.status).where(
+            OutboxMessage.chat_id == chat_id).order_by(OutboxMessage.id)))

@@ -23,7 +23,7 @@ from bot.handlers.texts import (
 )
 from bot.i18n import LANGUAGE_NAMES, _, ngettext
 from bot.scheduler.outbox import wake
-from bot.services import people, questions
+from bot.services import outbox, people, questions
 from bot.services.onboarding import Step, language_order
 from bot.services.people import LastSchool, UnknownSchool
 from bot.services.roles import Role
@@ -143,6 +143,8 @@ async def stop_command(update: Update, context: BotContext) -> None:
                                                               context.settings.coordinator_ids)
         moved = await questions.hand_back(context.session, context.person.id, context.now(),
                                           render_card, coordinators)
+        # A translation request held for their green hour would still reach them.
+        await outbox.drop_waiting_for(context.session, context.person.id, "stopped")
         await context.session.commit()
         wake(context.application)
         text += "\n\n" + _("Parents' questions no longer come to you.")

@@ -103,8 +103,8 @@ async def card_button(update: Update, context: BotContext) -> None:
                 name=context.person.first_name),
             reply_markup=card_keyboard(question.id, taken=True))
     elif action == "close":
-        await questions.close(context.session, question.id, now)
-        with use_locale(question.locale):
+        parent_locale = await questions.close(context.session, question.id, now)
+        with use_locale(parent_locale):
             goodbye = _("Your question is closed. Do you need more help? "
                         "Just send me a new message.")
         await outbox.enqueue(context.session, dedupe_key=f"q:{question.id}:closed",

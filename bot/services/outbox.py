@@ -108,6 +108,11 @@ async def enqueue(
     return await enqueue_many(session, [message]) > 0
 
 
+async def drop_waiting_for(session: AsyncSession, person_id: int, reason: str) -> int:
+    """Nothing more that waits for this person is sent, ``always`` rows included."""
+    return await repo.drop_pending_of(session, person_id, reason)
+
+
 async def enqueue_many(session: AsyncSession, rows: list[NewMessage]) -> int:
     """Add many messages at once (a broadcast to every parent); returns how many rows were
     added. Existing dedupe_keys are skipped; a long text adds one row per part."""

@@ -512,11 +512,22 @@ async def take(session: AsyncSession, question_id: int, now: datetime) -> None:
     row.taken_at = row.taken_at or now
 
 
-async def close(session: AsyncSession, question_id: int, now: datetime) -> None:
+async def close(session: AsyncSession, question_id: int, now: datetime) -> str:
+    """Close the question; what still waits for the team (a card held for a green hour) is
+    not sent. Returns the parent's language now (they may have changed it since asking)."""
     row = await session.get(Question, question_id)
     assert row is not None
     row.status = CLOSED
     row.closed_at = now
+    parent = await session.get(Person, row.parent_id)
+    assert parent is not None
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.group_key == f"q:{question_id}",
+                                    OutboxMessage.chat_id != parent.telegram_id,
+                                    OutboxMessage.status == outbox_repo.PENDING)
+        .values(status=outbox_repo.DROPPED, error="closed")
+        .execution_options(synchronize_session=False))
+    return parent.locale or row.locale
 
 
 async def resend(session: AsyncSession, question_id: int, chat_id: int, locale: str,
