@@ -38,6 +38,7 @@ from bot.services.availability import AvailabilityMap, Level
 from bot.services.people import SchoolView
 from bot.services.roles import Role
 from bot.services.staff import InviteOutcome, StaffMember
+from bot.services.team_translation import TITLE_LIMIT, split_reply
 from storage.db import Database
 from storage.models import Person
 
@@ -196,3 +197,17 @@ def test_a_schools_contact_is_found_in_the_team() -> None:
     assert staff.contact_of(team, 5) == 1
     assert staff.contact_of(team, 4) is None  # no contact, or one who left the team
     assert staff.contact_of(team, None) is None  # a parent without a school
+
+
+def test_a_translation_reply_splits_into_title_and_description_and_keeps_every_word() -> None:
+    assert split_reply("Yoga voor kinderen\nRustig ademen.\nEn bewegen.") == (
+        "Yoga voor kinderen", "Rustig ademen.\nEn bewegen.")
+    assert split_reply("  \n ") == ("", "")
+    # All in one paragraph: the first sentence is the title (a Gurmukhi danda ends one too).
+    long_tail = "ਬੱਚਿਆਂ ਲਈ ਯੋਗਾ। " + "ਸ਼ਾਂਤ ਹੋਣਾ, ਸਾਹ ਲੈਣਾ ਅਤੇ ਹਿੱਲਣਾ। " * 10
+    title, description = split_reply(long_tail)
+    assert title == "ਬੱਚਿਆਂ ਲਈ ਯੋਗਾ।" and description == long_tail.strip()[len(title):].strip()
+    # No short sentence: the first words, and the whole text stays in the description.
+    one_run = "word " * 80
+    title, description = split_reply(one_run)
+    assert len(title) <= TITLE_LIMIT and title.endswith("…") and description == one_run.strip()

@@ -63,8 +63,13 @@ async def test_the_team_fills_a_missing_punjabi_text_and_voice(
     [voice] = await jaspreet.sends("voice", reply_to_message_id=request_in(jaspreet.id)[
         "message_id"])
     assert voice["text"] == "✅ Dankjewel! Ouders horen jouw spraakbericht."
+    first_voice = (await texts_of(db, ACTIVITY))["pa"].voice_file_id
+    # Simran's voice message after it does not replace Jaspreet's.
+    [again] = await simran.sends("voice", reply_to_message_id=request["message_id"])
+    assert again["text"] == "Een collega heeft deze al ingesproken. Toch bedankt!"
 
     texts = await texts_of(db, ACTIVITY)
+    assert texts["pa"].voice_file_id == first_voice
     assert texts["pa"].title == "ਸਿੰਟਰਕਲਾਸ ਲਈ ਦਸਤਕਾਰੀ"
     assert texts["pa"].description == "ਮਿਲ ਕੇ ਜੁੱਤੀ ਸਜਾਓ।"
     assert texts["pa"].voice_file_id

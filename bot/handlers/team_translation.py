@@ -94,6 +94,8 @@ async def translation_reply(update: Update, context: BotContext) -> bool:
         Outcome.SAVED: "✅ " + _("Thank you! Parents will read your words."),
         Outcome.VOICE_SAVED: "✅ " + _("Thank you! Parents will hear your voice message."),
         Outcome.ALREADY_DONE: _("A colleague has already written this one. Thank you anyway!"),
+        Outcome.VOICE_ALREADY_DONE: _("A colleague has already recorded this one. Thank you "
+                                      "anyway!"),
         Outcome.GONE: _("This activity no longer exists. Nothing was saved."),
         Outcome.EMPTY: _("Please reply with text (the title on the first line) or a voice "
                          "message."),
@@ -119,6 +121,8 @@ async def announcement_reply(update: Update, context: BotContext,
         TeamOutcome.VOICE_SAVED: "✅ " + _("Thank you! Parents will hear your voice message."),
         TeamOutcome.ALREADY_DONE: _("A colleague has already written this one. Thank you "
                                     "anyway!"),
+        TeamOutcome.VOICE_ALREADY_DONE: _("A colleague has already recorded this one. Thank "
+                                          "you anyway!"),
         TeamOutcome.ALREADY_SENT: _("This announcement has already been sent. Thank you "
                                     "anyway!"),
     }

@@ -310,6 +310,7 @@ class TeamOutcome(StrEnum):
     SAVED = "saved"
     VOICE_SAVED = "voice_saved"
     ALREADY_DONE = "already_done"
+    VOICE_ALREADY_DONE = "voice_already_done"
     ALREADY_SENT = "already_sent"  # too late: the announcement went out (or was cancelled)
 
 
@@ -323,6 +324,8 @@ async def take_team_translation(session: AsyncSession, announcement_id: int, loc
         return TeamOutcome.ALREADY_SENT, None
     content = Content.from_json(row.content)
     if voice_file_id is not None:
+        if locale in content.voices:  # never overwritten, as a written translation
+            return TeamOutcome.VOICE_ALREADY_DONE, row.created_by
         row.content = Content(content.parts, {**content.voices, locale: voice_file_id}).to_json()
         return TeamOutcome.VOICE_SAVED, row.created_by
     if locale in content.parts:

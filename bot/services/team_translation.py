@@ -13,6 +13,7 @@ Usage::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -125,15 +126,27 @@ class Outcome(StrEnum):
     SAVED = "saved"
     VOICE_SAVED = "voice_saved"
     ALREADY_DONE = "already_done"  # a colleague was first
+    VOICE_ALREADY_DONE = "voice_already_done"
     GONE = "gone"  # the activity was deleted
     EMPTY = "empty"
 
 
 def split_reply(text: str) -> tuple[str, str]:
-    """The title on the first line, the description below it."""
+    """The title on the first line, the description below it. A first line too long for a
+    title (all written as one paragraph): its first sentence is the title, if short enough,
+    else its first words; the rest is the description. No word is dropped."""
     lines = text.strip().splitlines()
-    title = lines[0].strip()[:TITLE_LIMIT] if lines else ""
-    return title, "\n".join(lines[1:]).strip()
+    if not lines:
+        return "", ""
+    first, below = lines[0].strip(), "\n".join(lines[1:]).strip()
+    if len(first) <= TITLE_LIMIT:
+        return first, below
+    sentence = re.match(r"(.+?[.!?।])\s+", first)
+    if sentence and len(sentence[1]) <= TITLE_LIMIT:
+        title, rest = sentence[1], first[sentence.end():]
+    else:
+        title, rest = first[:TITLE_LIMIT - 1].rsplit(" ", 1)[0] + "…", first
+    return title, "\n".join(part for part in (rest, below) if part)
 
 
 async def take_reply(session: AsyncSession, request: Request, *, text: str | None,
@@ -147,6 +160,8 @@ async def take_reply(session: AsyncSession, request: Request, *, text: str | Non
         own = ActivityText(locale=request.locale, title="", description="")
         row.texts.append(own)
     if voice_file_id is not None:
+        if own.voice_file_id:  # a colleague's voice message is never overwritten either
+            return Outcome.VOICE_ALREADY_DONE
         own.voice_file_id = voice_file_id
         await session.flush()
         return Outcome.VOICE_SAVED
