@@ -140,7 +140,7 @@ async def test_a_parent_who_writes_on_instead_of_tapping_a_topic_is_asked_again(
     assert await ayse.sends("photo", media_group_id="a1") == []
     # She writes on without a tap: the message is kept, and the topic asked again.
     [again] = await ayse.says("Okuldan geldi, anlamadım.")
-    assert again["text"] == "Mesajınızı kaydettim. Sorunuz ne hakkında? Bir düğmeye dokunun."
+    assert again["text"] == "3 mesajınızı kaydettim. Sorunuz ne hakkında? Bir düğmeye dokunun."
     assert len(fake.inline_buttons(again)) == len(fake.inline_buttons(topics))
     [question] = await question_rows(db)
     assert question.status == "draft"

@@ -127,6 +127,26 @@ async def test_an_activity_moved_away_and_back_gets_its_reminders_again(db: Data
                         ((START + timedelta(hours=1)).astimezone(UTC), "obsolete")}
 
 
+async def test_a_press_on_a_moved_or_cancelled_occurrence_says_which(db: Database) -> None:
+    activity_id, people = await setup(db)
+    async with db.session() as session:
+        [reminder] = await session.scalars(select(Reminder.id).where(
+            Reminder.person_id == people["ayse"], Reminder.kind == "day"))
+    moved = ActivityData(**{**BABBEL.__dict__, "starts_at": START + timedelta(hours=1),
+                            "ends_at": START + timedelta(hours=2, minutes=30)})
+    async with db.session() as session:
+        await importer.apply(session, [moved])
+        await session.commit()
+        refusal, _view = await rsvp.view(session, reminder, people["ayse"], at(22, 12))
+    assert refusal is rsvp.Refusal.MOVED
+    async with db.session() as session:
+        await importer.apply(session, [BABBEL])
+        await programme.cancel_occurrence(session, activity_id, START)
+        await session.commit()
+        refusal, _view = await rsvp.view(session, reminder, people["ayse"], at(22, 12))
+    assert refusal is rsvp.Refusal.CANCELLED
+
+
 async def test_a_cancelled_occurrence_takes_its_waiting_reminders_out_of_the_outbox(
         db: Database) -> None:
     activity_id, _people = await setup(db)

@@ -133,6 +133,10 @@ async def test_reminders_in_three_languages_at_the_right_times_and_rsvps(
     # 📆 is no answer: its alert says only that it has started.
     assert await els.presses(nl, f"rv:{nl_reminder_id(nl)}:ics") == [
         "Deze activiteit is al begonnen."]
+    # After the end, it is over (not "has started").
+    clock.moment = local(25, 16).astimezone(UTC)
+    assert await els.presses(nl, f"rv:{nl_reminder_id(nl)}:yes") == [
+        "Deze activiteit is voorbij."]
 
 
 def nl_reminder_id(message: dict[str, Any]) -> int:

@@ -101,7 +101,7 @@ async def parent_message(update: Update, context: BotContext) -> None:
         await received(message)
     elif question.status == DRAFT and question.topic:
         await _open(update, context, question.id)
-    elif await questions.parent_message_count(context.session, question.id) == 1:
+    elif (kept := await questions.parent_message_count(context.session, question.id)) == 1:
         # The first message of a question without a topic asks it. The message is kept
         # before we ask.
         await context.session.commit()
@@ -112,7 +112,7 @@ async def parent_message(update: Update, context: BotContext) -> None:
         # each is kept, and the topic is asked again, so the question never waits unseen.
         # The other photos of an album that asked already stay quiet: one question, not five.
         await context.session.commit()
-        await update.effective_chat.send_message(topic_question_again(),
+        await update.effective_chat.send_message(topic_question_again(kept),
                                                  reply_markup=topic_keyboard(question.id))
 
 

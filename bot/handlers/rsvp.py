@@ -64,7 +64,7 @@ def reminder_text(view: ReminderView) -> str:
     else:
         said = _("You said: {answer}.").format(answer=answer_label(view.answer))
         if view.answer is Answer.YES and view.children:
-            said += " " + _("Children: {count}").format(
+            said += " " + _("Children: {count}.").format(
                 count="4+" if view.children >= service.MAX_CHILDREN else view.children)
         lines += ["", escape(said + " " + _("Change?"))]
     if view.dutch_item is not None:
@@ -118,6 +118,12 @@ def render_moved(moved: Moved) -> tuple[str, dict[str, Any]]:
 def refusal_text(refusal: Refusal) -> str:
     if refusal is Refusal.STARTED:
         return _("This activity has already started. Your answer cannot change any more.")
+    if refusal is Refusal.OVER:
+        return _("This activity is over.")
+    if refusal is Refusal.CANCELLED:
+        return _("This activity was cancelled. We are sorry.")
+    if refusal is Refusal.MOVED:
+        return _("This activity has a new time. Tap 📅 to see it.")
     if refusal is Refusal.GONE:
         return _("This activity was moved or cancelled.")
     return _("This button has expired.")

@@ -45,7 +45,10 @@ class Refusal(StrEnum):
     UNKNOWN = "unknown"  # no such reminder (forged, or erased)
     NOT_YOURS = "not_yours"
     STARTED = "started"  # too late to change
-    GONE = "gone"  # moved or cancelled
+    OVER = "over"  # it has ended
+    GONE = "gone"  # the activity was deleted
+    CANCELLED = "cancelled"
+    MOVED = "moved"  # to another time (the reminder's occurrence no longer takes place)
 
 
 def counts_children(kind: Kind) -> bool:
@@ -71,17 +74,17 @@ _CHANGE_RSVP = update(RSVPS).where(RSVPS.c.id == bindparam("rsvp_id"))
 
 
 async def _occurrence(session: AsyncSession, reminder: Row[Any], tz: ZoneInfo = BRUSSELS
-                      ) -> tuple[ActivityData, Occurrence] | None:
-    """The reminder's occurrence, or None when it was moved or cancelled."""
+                      ) -> tuple[ActivityData, Occurrence] | Refusal:
+    """The reminder's occurrence, or why there is none any more."""
     row = await programme_repo.record_by_id(session, reminder.activity_id)
     if row is None:
-        return None
+        return Refusal.GONE
     data = activity_data(row)
     if data.cancelled or reminder.occurrence_start in data.cancelled_starts:
-        return None
+        return Refusal.CANCELLED
     found = occurrences(data, reminder.occurrence_start,
                         reminder.occurrence_start + timedelta(seconds=1), tz)
-    return (data, found[0]) if found else None
+    return (data, found[0]) if found else Refusal.MOVED
 
 
 @dataclass(frozen=True)
@@ -119,9 +122,11 @@ async def _current(session: AsyncSession, reminder_id: int, person_id: int, now:
         reader = Reader(row.locale, bool(row.dutch_below)) if row else Reader(None, False)
     locale = reader.locale or "nl"
     found = await _occurrence(session, reminder)
-    if found is None:
-        return Refusal.GONE, None, None, None
+    if isinstance(found, Refusal):
+        return found, None, None, None
     data, occurrence = found
+    if occurrence.ends_at <= now:
+        return Refusal.OVER, None, None, None
     if occurrence.starts_at <= now:
         return Refusal.STARTED, None, None, None
     item = programme_item(data, occurrence, locale)
