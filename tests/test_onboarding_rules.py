@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services.onboarding import StartLink, Step, language_order, parse_start_payload
+from bot.services.onboarding import (
+    StartLink,
+    Step,
+    language_order,
+    may_be_a_question,
+    parse_start_payload,
+)
 from bot.services.onboarding import step_after_language as after_language
 from bot.services.roles import Role, resolve_role
 
@@ -73,3 +79,21 @@ def test_step_after_language(role: Role, schools: tuple[int, ...], step: Step) -
 def test_resolve_role(stored: str | None, telegram_id: int, coordinators: frozenset[int],
                       role: Role) -> None:
     assert resolve_role(stored, telegram_id, coordinators) is role
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("Okuldan bir mektup geldi, anlamadım.", True),
+    ("Hallo, ik heb een vraag", True),
+    ("ਸਕੂਲ ਦੀ ਚਿੱਠੀ ਸਮਝ ਨਹੀਂ ਆਈ", True),
+    ("Merhaba", False),  # a greeting
+    ("Goedemorgen juf", False),
+    ("Türkçe", False),  # the language button, typed
+    ("Vrije Basisschool Klim-op", False),  # the school button, typed
+    ("vrije basisschool klim-op.", False),
+    ("/start s_klimop now", False),
+])
+def test_a_text_typed_during_sign_up_is_kept_when_it_may_be_a_question(
+        text: str, kept: bool) -> None:
+    answers = ["Nederlands", "Türkçe", "ਪੰਜਾਬੀ", "Vrije basisschool Klim-op",
+               "GO! Basisschool Engelmanshoven"]
+    assert may_be_a_question(text, answers) is kept

@@ -523,3 +523,28 @@ async def test_a_question_closed_from_the_inbox_at_night_sends_nothing_more_to_t
         waiting = list(await session.scalars(select(OutboxMessage.status).where(
             OutboxMessage.chat_id == simran.id, OutboxMessage.not_before.is_not(None))))
     assert "dropped" in waiting and "pending" not in waiting  # the held card and copy
+
+
+async def test_a_question_typed_during_sign_up_is_kept_and_a_greeting_is_not(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 8131, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
+    ayse = chat.person(8231, "Ayşe", language_code="tr")
+    [greeting] = await ayse.says("Merhaba")  # the chat opens with a greeting: no question
+    assert greeting["text"].startswith("Hoş geldiniz!")
+    await ayse.taps("Türkçe")
+    # While the school buttons wait, she types her question: it is kept.
+    await ayse.says("Okuldan bir mektup geldi, yarın para mı vermem lazım?")
+    await ayse.says("Freinetschool Het Wijdeland (Brustem)")  # the button, typed: not kept
+    await ayse.taps("Freinetschool Het Wijdeland (Brustem)")
+    await ayse.taps(data="school:done")
+    *_, kept = await ayse.taps(data="privacy:ok")
+    assert kept["text"] == "Mesajınızı kaydettim. Sorunuz ne hakkında? Bir düğmeye dokunun."
+    await ayse.picks_topic("money")
+    await wait_until(lambda: "Okuldan bir mektup geldi, yarın para mı vermem lazım?"
+                     in fake.texts(fatma.id), fake)
+    await fake.wait_idle()
+    assert "Merhaba" not in fake.texts(fatma.id)
+    assert "Freinetschool Het Wijdeland (Brustem)" not in fake.texts(fatma.id)

@@ -63,16 +63,15 @@ async def _other_message(update: Update, context: BotContext) -> None:
 async def _before_sign_up_is_done(update: Update, context: BotContext) -> None:
     """The open sign-up question is asked again (once per album: Telegram sends each photo
     on its own), and what may be a question is kept for after sign-up: a photo, a voice
-    message, a document, or the text that opened the chat. A text typed later answers the
-    buttons ("Türkçe", the school's name), and is no question."""
+    message, a document, or a text of a few words that is not a button's answer typed out
+    (``onboarding.may_be_a_question``)."""
     message = update.message
-    opened_chat = context.person is None
     album = message.media_group_id if message is not None else None
     if album is None or context.chat_data.get(ALBUM_ASKED) != album:
         await ensure_onboarded(update, context)
         if album is not None:
             context.chat_data[ALBUM_ASKED] = album
-    await questions.keep_early_message(update, context, text_too=opened_chat)
+    await questions.keep_early_message(update, context)
 
 
 async def reader_locale(context: ContextTypes.DEFAULT_TYPE, user: User | None) -> str:

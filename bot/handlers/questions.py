@@ -22,9 +22,10 @@ from bot.handlers.question_texts import (
     topic_question_again,
     when_answered,
 )
-from bot.i18n import _
+from bot.i18n import LANGUAGE_NAMES, _
 from bot.scheduler.outbox import wake
-from bot.services import questions
+from bot.services import people, questions
+from bot.services.onboarding import may_be_a_question
 from bot.services.questions import DRAFT, OPEN, Recipient, Topic
 from bot.services.roles import STAFF, Role
 
@@ -124,16 +125,19 @@ async def received(message: Message) -> None:
         await message.set_reaction(RECEIVED)
 
 
-async def keep_early_message(update: Update, context: BotContext, *,
-                             text_too: bool = True) -> None:
+async def keep_early_message(update: Update, context: BotContext) -> None:
     """A message sent before onboarding is done (often the very first: the photo of a letter)
-    is kept as a question, whose topic is asked once the parent is set up (onboarding).
-    ``text_too``: False keeps photos, voice messages and documents only."""
+    is kept as a question, whose topic is asked once the parent is set up (onboarding). A
+    text only if it may be a question: not "Merhaba", not "Türkçe" typed for the button."""
     message, person = update.message, context.person
     if (message is None or person is None or not relayable(message)
-            or context.role in STAFF
-            or (message.text is not None and (not text_too or message.text.startswith("/")))):
+            or context.role in STAFF):
         return
+    if message.text is not None:
+        answers = [*LANGUAGE_NAMES.values(),
+                   *(school.name for school in await people.schools(context.session))]
+        if not may_be_a_question(message.text, answers):
+            return
     await questions.add_parent_message(context.session, person.id, person.locale or "nl",
                                        message.chat_id, message.message_id, context.now())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -29,6 +30,21 @@ class StartLink:
     kind: str | None  # "school", "staff", or None for a plain Start
     value: str = ""
     malformed: bool = False
+
+
+# Typed while the sign-up buttons wait, a text of this many words or more may be a question
+# ("Okuldan bir mektup geldi, anlamadım"); a shorter one is a greeting or a try at answering
+# ("Merhaba", "Türkçe").
+QUESTION_WORDS = 3
+
+
+def may_be_a_question(text: str, answers: Iterable[str]) -> bool:
+    """Whether a text typed during sign-up is kept as a question: three words or more, and
+    not one of the answers the buttons offer (a school's or a language's name) typed out."""
+    if text.startswith("/") or len(text.split()) < QUESTION_WORDS:
+        return False
+    folded = text.casefold().strip(" .!?")
+    return not any(folded in answer.casefold() for answer in answers)
 
 
 def parse_start_payload(payload: str | None) -> StartLink:
