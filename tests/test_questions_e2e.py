@@ -548,3 +548,49 @@ async def test_a_question_typed_during_sign_up_is_kept_and_a_greeting_is_not(
     await fake.wait_idle()
     assert "Merhaba" not in fake.texts(fatma.id)
     assert "Freinetschool Het Wijdeland (Brustem)" not in fake.texts(fatma.id)
+
+
+async def test_a_question_taken_from_a_colleague_tells_them_and_two_hand_overs_at_once_give_one(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Fatma holds Ayşe's question. She hands it to Mehmet while the coordinator hands it to
+    Zeynep from /queue: one hand-over wins, the other press has expired. Then the coordinator
+    moves it on from whoever has it: Fatma hears nothing more, the one who had it is told."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 8961, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
+    mehmet = await join_team(chat, greet, 8962, "Mehmet", {"nl", "tr"}, db)
+    zeynep = await join_team(chat, greet, 8963, "Zeynep", {"nl", "tr"}, db)
+    ayse = await onboard(chat, 8971, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Karne günü ne zaman?")
+    await ayse.picks_topic("school")
+    await wait_until(lambda: "Karne günü ne zaman?" in fake.texts(fatma.id), fake)
+    [question] = await question_rows(db)
+    card = next(m for m in fake.transcript(fatma.id) if m.get("text", "").startswith("❓"))
+    [queue] = await greet.says("/queue")
+    ids = {name: await staff_id(db, n) for name, n in
+           (("Fatma", 8961), ("Mehmet", 8962), ("Zeynep", 8963))}
+
+    mark = len(fake.calls)
+    await asyncio.gather(fatma.presses(card, f"qs:{question.id}:to:{ids['Mehmet']}"),
+                         greet.presses(queue, f"qs:{question.id}:to:{ids['Zeynep']}"))
+    await fake.wait_idle()
+    [question] = await question_rows(db)
+    winner = "Mehmet" if question.assignee_id == ids["Mehmet"] else "Zeynep"
+    loser = "Zeynep" if winner == "Mehmet" else "Mehmet"
+    assert question.assignee_id == ids[winner]
+    holders = {"Mehmet": mehmet, "Zeynep": zeynep}
+    await wait_until(lambda: "Karne günü ne zaman?" in fake.texts(holders[winner].id), fake)
+    await fake.wait_idle()
+    assert "Karne günü ne zaman?" not in fake.texts(holders[loser].id)
+    assert [c.params.get("text") for c in fake.calls[mark:]
+            if c.method == "answerCallbackQuery" and c.params.get("text")] == [
+        "Deze knop werkt niet meer."]
+    # Now the coordinator moves it on from the winner to the loser: the winner is told.
+    await greet.presses(queue, f"qs:{question.id}:to:{ids[loser]}")
+    await wait_until(lambda: any(t.startswith("↪️") for t in fake.texts(holders[winner].id)),
+                     fake)
+    assert [t for t in fake.texts(holders[winner].id) if t.startswith("↪️")] == [
+        f"↪️ Vraag {question.id} (Ayşe) ligt nu bij {loser}: je hoeft ze niet te "
+        "beantwoorden."]
+    assert not [t for t in fake.texts(fatma.id) if t.startswith("↪️")]

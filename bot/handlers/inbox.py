@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -147,16 +148,38 @@ async def card_button(update: Update, context: BotContext) -> None:
             context.session, context.settings.coordinator_ids)
         if not await questions.reassign(context.session, question.id, target, now,
                                         render_card, coordinators,
-                                        handed_by=context.person.id):
+                                        handed_by=context.person.id,
+                                        held_by=question.assignee_id):
             await query.answer(_("This button has expired."), show_alert=True)
             return
-        await context.session.commit()
-        wake(context.application)
         member = await staff.member(context.session, target) if target else None
         name = member.first_name if member else _("the coordinator")
+        if question.assignee_id not in (None, context.person.id, target):
+            # The coordinator took it from a colleague's hands: they hear so, and stop typing.
+            await tell_previous_holder(context, question, question.assignee_id,
+                                       member.first_name if member else None, now)
+        await context.session.commit()
+        wake(context.application)
         await query.answer()
         await query.edit_message_text(
             text + "\n\n↪️ " + _("Handed over to {name}.").format(name=name))
+
+
+async def tell_previous_holder(context: BotContext, question: QuestionView, holder_id: int,
+                               new_holder: str | None, now: datetime) -> None:
+    """In their language and hours; ``new_holder`` None: the coordinator."""
+    previous = await staff.member(context.session, holder_id)
+    if previous is None or not previous.reachable:
+        return
+    with use_locale(previous.locale, context.settings.timezone):
+        new_holder = new_holder or _("the coordinator")
+        text = "↪️ " + _("Question {number} ({name}) is now with {holder}: you need not "
+                         "answer it.").format(number=question.id,
+                                               name=question.parent_first_name,
+                                               holder=new_holder)
+    await outbox.enqueue_many(context.session, [staff.message_to(
+        previous, f"q:{question.id}:moved:{holder_id}:{int(now.timestamp())}", text, now,
+        group_key=f"q:{question.id}")])
 
 
 async def hand_over_keyboard(context: BotContext, question: QuestionView, *,

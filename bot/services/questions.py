@@ -20,7 +20,7 @@ import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -213,6 +213,15 @@ async def add_parent_message(session: AsyncSession, parent_id: int, locale: str,
     return question, message
 
 
+class Unset(Enum):
+    """No value given (None means the coordinator)."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
+
+
 # A parent who reads little may never tap a topic: after this long without a new message,
 # the question goes out with the topic "other" rather than wait unseen.
 TOPIC_WAIT = timedelta(minutes=30)
@@ -313,14 +322,27 @@ async def open_question(session: AsyncSession, question_id: int, now: datetime,
 
 async def reassign(session: AsyncSession, question_id: int, assignee_id: int | None,
                    now: datetime, render_card: RenderCard, coordinators: Sequence[Recipient],
-                   *, handed_by: int | None = None, escalated: bool = False) -> bool:
+                   *, handed_by: int | None = None, escalated: bool = False,
+                   held_by: int | Unset | None = UNSET) -> bool:
     """Hand an open question to a colleague (None: the coordinator); they get the card and
     every message of the parent so far. ``handed_by``: the person who hands it on by hand
-    (escalation keeps it away from them). False when the question is no longer open, or the
-    colleague cannot take it (not in the team, or stopped or blocked the bot)."""
+    (escalation keeps it away from them). ``held_by``: whom the one handing it over saw
+    holding it; someone else was quicker (two taps at once) when that changed. False when
+    the question is no longer open, or someone else was quicker, or the colleague cannot
+    take it (not in the team, or stopped or blocked the bot)."""
     question = await session.get(Question, question_id)
     if question is None or question.status != OPEN:
         return False
+    if not isinstance(held_by, Unset):
+        # The claim, in the database: of two hand-overs at once, the second finds the
+        # holder changed (SQLite's writers take turns; PostgreSQL re-reads the locked row).
+        holder = (Question.assignee_id.is_(None) if held_by is None
+                  else Question.assignee_id == held_by)
+        claimed = await session.execute(
+            update(Question).where(Question.id == question_id, Question.status == OPEN, holder)
+            .values(assigned_at=now).execution_options(synchronize_session=False))
+        if not claimed.rowcount:
+            return False
     members = await staff.team(session)
     if assignee_id is not None and not any(m.id == assignee_id and m.reachable
                                            for m in members):
