@@ -157,6 +157,24 @@ async def test_sending_the_file_again_keeps_the_teams_translations(db: Database)
         item = next(i for i in week if i.external_id == "capoeira")
         assert (item.title, item.description) == ("Kapoeyra", "Dans ve dövüş.")
 
+        # A typo fixed in the Dutch description: the team's description goes with it (it
+        # translates the old words), the translated title stays.
+        described = {**capoeira, "description_nl": "Dansen en vechten."}
+        with_description = [*HEADER, "description_nl"]
+        await import_file(session, "p.csv", csv_bytes(described, header=with_description))
+        row = (await by_external_ids(session, ["capoeira"]))["capoeira"]
+        next(t for t in row.texts if t.locale == "pa").description = "ਨਾਚ ਅਤੇ ਲੜਾਈ।"
+        await session.commit()
+        fixed = await import_file(session, "p.csv", csv_bytes(
+            {**described, "description_nl": "Dansen en vechten, voor iedereen."},
+            header=with_description))
+        assert fixed.summary == ImportSummary(0, 1, 0)
+        await session.commit()
+        week = await week_programme(session, [wijdeland.id], "pa", date(2026, 10, 12))
+        item = next(i for i in week if i.external_id == "capoeira")
+        assert item.title == "ਕਾਪੋਇਰਾ" and not item.title_is_dutch_fallback
+        assert item.description == "Dansen en vechten, voor iedereen."
+
         renamed = await import_file(session, "p.csv", csv_bytes(
             {**capoeira, "title_nl": "Capoeira voor kinderen"}))
         assert renamed.summary == ImportSummary(0, 1, 0)

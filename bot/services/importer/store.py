@@ -27,7 +27,8 @@ def _write(
     keep_translations: bool = False,
 ) -> bool:
     """Make the row say what ``data`` says; True if anything changed. ``keep_translations``:
-    a language ``data`` has no text for keeps the row's, while the Dutch text is the same."""
+    a title or description ``data`` leaves empty keeps the row's, while the Dutch one it
+    translates is the same."""
     changed = False
     values = {
         "kind": data.kind.value,
@@ -66,13 +67,22 @@ def _write(
     }
     current_texts = {t.locale: (t.title, t.description) for t in row.texts
                      if t.title or t.description}
-    if keep_translations and wanted_texts.get(DUTCH) == current_texts.get(DUTCH):
+    if keep_translations:
         # Translations made in the bot (asked of the team, typed in /activity) are not in the
-        # coordinator's file: sending it again must not erase them, a title or a description
-        # alike. They go only with the Dutch text they translate, when it changes.
+        # coordinator's file: sending it again must not erase them. Each goes only with the
+        # Dutch field it translates, when that changes: a typo fixed in the description
+        # keeps the translated title.
+        old_title, old_description = current_texts.get(DUTCH, ("", ""))
+        new_title, new_description = wanted_texts.get(DUTCH, ("", ""))
         for locale, (title, description) in current_texts.items():
+            if locale == DUTCH:
+                continue
             file_title, file_description = wanted_texts.get(locale, ("", ""))
-            wanted_texts[locale] = (file_title or title, file_description or description)
+            kept = (file_title or (title if new_title == old_title else ""),
+                    file_description or (description if new_description == old_description
+                                         else ""))
+            if any(kept):
+                wanted_texts[locale] = kept
     if wanted_texts != current_texts:
         # A language's voice message (recorded in /activity, never in a file) stays.
         kept = [t for t in row.texts if t.locale in wanted_texts or t.voice_file_id]
