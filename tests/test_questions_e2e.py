@@ -594,3 +594,26 @@ async def test_a_question_taken_from_a_colleague_tells_them_and_two_hand_overs_a
         f"↪️ Vraag {question.id} (Ayşe) ligt nu bij {loser}: je hoeft ze niet te "
         "beantwoorden."]
     assert not [t for t in fake.texts(fatma.id) if t.startswith("↪️")]
+
+
+async def test_an_answer_to_a_parent_who_blocked_the_bot_is_not_called_sent(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 8981, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
+    ayse = await onboard(chat, 8991, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Veli toplantısı ne zaman?")
+    await ayse.picks_topic("school")
+    await wait_until(lambda: "Veli toplantısı ne zaman?" in fake.texts(fatma.id), fake)
+    copy = [m for m in fake.transcript(fatma.id)
+            if m.get("text") == "Veli toplantısı ne zaman?"][-1]
+    fake.block_chat(ayse.id)
+    [sent] = await fatma.says("Donderdag om 18 uur.", reply_to=copy)
+    assert sent["text"] == "✅ Verstuurd naar Ayşe."  # nobody knew yet: Telegram says so now
+    await wait_until(lambda: any(c.method == "copyMessage" and not c.ok for c in fake.calls),
+                     fake)
+    await fake.wait_idle()
+    [refused] = await fatma.says("Of vrijdag om 9 uur.", reply_to=copy)
+    assert refused["text"] == ("⚠️ Ayşe heeft de bot geblokkeerd: er komt nu geen bericht meer "
+                               "aan. Er is niets verstuurd.")

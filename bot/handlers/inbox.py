@@ -55,6 +55,12 @@ async def answer_reply(update: Update, context: BotContext) -> bool:
     if refusal is not None or question is None:
         await message.reply_text(refusal_text(refusal or Refusal.UNKNOWN))
         return True
+    if question.parent_blocked:
+        # Telegram refused our last message to them: "sent" would be untrue.
+        await message.reply_text("⚠️ " + _("{name} has blocked the bot: no message reaches them "
+                                          "now. Nothing was sent.").format(
+            name=question.parent_first_name))
+        return True
     await questions.relay_answer(context.session, question, message.chat_id,
                                  message.message_id, context.now())
     await context.session.commit()

@@ -112,6 +112,7 @@ class QuestionView:
     taken_at: datetime | None
     first_answer_at: datetime | None
     deliver_at: datetime | None
+    parent_blocked: bool = False  # Telegram refused a message to them (403): nothing reaches
 
 
 @dataclass(frozen=True)
@@ -130,20 +131,21 @@ class Opened:
 async def view(session: AsyncSession, question_id: int) -> QuestionView | None:
     # The parent's columns, not their ORM row: that would load their schools too.
     row = (await session.execute(
-        select(Question, Person.first_name, Person.telegram_id, School.name)
+        select(Question, Person.first_name, Person.telegram_id, Person.blocked_at, School.name)
         .join(Person, Person.id == Question.parent_id)
         .outerjoin(School, School.id == Question.school_id)
         .where(Question.id == question_id)
     )).first()
     if row is None:
         return None
-    q, first_name, chat_id, school_name = row
+    q, first_name, chat_id, blocked_at, school_name = row
     return QuestionView(
         id=q.id, parent_id=q.parent_id, parent_first_name=first_name,
         parent_chat_id=chat_id, locale=q.locale, topic=q.topic,
         school_id=q.school_id, school_name=school_name, status=q.status,
         assignee_id=q.assignee_id, created_at=q.created_at, opened_at=q.opened_at,
         taken_at=q.taken_at, first_answer_at=q.first_answer_at, deliver_at=q.deliver_at,
+        parent_blocked=blocked_at is not None,
     )
 
 
