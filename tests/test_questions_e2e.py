@@ -286,8 +286,13 @@ async def test_hand_over_and_what_others_may_not_do(
     assert refused["text"] == "Deze vraag is niet (meer) van jou. Er is niets verstuurd."
     assert len(fake.transcript(ayse.id)) == before
 
-    # Mehmet closes it: Ayşe is told; an answer to a closed question is refused.
+    # Mehmet closes it: unanswered, he is asked once more; Ayşe is told; an answer to a
+    # closed question is refused.
     await mehmet.taps(data=f"qs:{question.id}:close")
+    assert mehmet.alerts()[-1:] == ["Nog niemand heeft deze vraag beantwoord."]
+    [question] = await question_rows(db)
+    assert question.status == "open"
+    await mehmet.taps("✅ Sluiten zonder antwoord")
     await wait_until(lambda: "kapatıldı" in fake.texts(ayse.id)[-1], fake)
     copy_in_mehmet = [m for m in fake.transcript(mehmet.id)
                       if m.get("text") == "Merhaba, bir sorum var."][-1]

@@ -12,6 +12,7 @@ from bot.handlers.door import BotContext, door
 from bot.handlers.question_texts import (
     CARD_DATA,
     card_keyboard,
+    close_unanswered_keyboard,
     render_card,
     render_figures,
     topic_label,
@@ -109,7 +110,13 @@ async def card_button(update: Update, context: BotContext) -> None:
             text + "\n\n✋ " + _("{name} took this question.").format(
                 name=context.person.first_name),
             reply_markup=card_keyboard(question.id, taken=True))
-    elif action == "close":
+    elif action == "close" and question.first_answer_at is None:
+        # One tap next to "Take it" would close it unanswered: the parent would be told
+        # "closed" and never get an answer. Asked once more.
+        await query.answer(_("Nobody has answered this question yet."))
+        await query.edit_message_reply_markup(
+            reply_markup=close_unanswered_keyboard(question.id))
+    elif action in ("close", "closeok"):
         parent_locale = await questions.close(context.session, question.id, now)
         with use_locale(parent_locale):
             goodbye = _("Your question is closed. Do you need more help? "

@@ -25,7 +25,7 @@ from bot.services.questions import Card, Escalated, Rescued, Topic
 # ask:<topic>[:<draft id>]: the draft whose messages the question asks about, when there is
 # one; its topic buttons expire once it is opened (or a later question would start empty).
 TOPIC_DATA = r"^ask:(" + "|".join(t.value for t in Topic) + r")(?::(\d{1,9}))?$"
-CARD_DATA = r"^qs:(\d{1,9}):(take|hand|pick|close|card|show|to:\d{1,9})$"
+CARD_DATA = r"^qs:(\d{1,9}):(take|hand|pick|close|closeok|card|show|to:\d{1,9})$"
 
 TOPIC_LABELS: dict[Topic, tuple[str, str]] = {
     Topic.SCHOOL: ("🏫", N_("School")),
@@ -139,6 +139,14 @@ def card_keyboard(question_id: int, *, taken: bool = False) -> InlineKeyboardMar
                                     callback_data=f"qs:{question_id}:hand"))
     return InlineKeyboardMarkup([row, [InlineKeyboardButton(
         "✅ " + _("Close"), callback_data=f"qs:{question_id}:close")]])
+
+
+def close_unanswered_keyboard(question_id: int) -> InlineKeyboardMarkup:
+    """Are you sure? Nothing was answered yet, and the parent hears it is closed."""
+    return InlineKeyboardMarkup([
+        [InlineKeyboardButton("✅ " + _("Close without an answer"),
+                              callback_data=f"qs:{question_id}:closeok")],
+        [InlineKeyboardButton("↩️ " + _("Back"), callback_data=f"qs:{question_id}:card")]])
 
 
 def render_card(card: Card) -> tuple[str, dict[str, Any]]:
