@@ -382,6 +382,9 @@ async def test_cancelling_tells_those_who_said_they_come_even_if_others_are_not_
     assert fake.transcript(COORDINATOR)[-1]["text"].endswith(
         "1 ouder zei te komen. Die krijgt meteen een bericht.")
     await greet.taps("❌ Ja, annuleren")
+    # Els was told already: the question is about the two others.
+    assert fake.transcript(COORDINATOR)[-1]["text"] == (
+        "Geannuleerd. De 2 andere ouders die het zouden krijgen een bericht sturen?")
     await greet.taps("Nee, niets laten weten")
     await wait_until(lambda: any("❌" in t for t in fake.texts(els.id)), fake)
     assert not any("❌" in t for t in fake.texts(ayse.id))

@@ -212,13 +212,23 @@ async def cancel(update: Update, context: BotContext, data: ActivityData, start:
     await context.session.commit()
     wake(context.application)
     reminder_jobs.wake(context.application)  # its planned reminders become obsolete
-    count = len(await service.who_is_told(context.session, data))
+    # Those told already are not counted again: the question is about the others.
+    told = {p.person_id for p in coming}
+    count = sum(1 for p in await service.who_is_told(context.session, data)
+                if p.person_id not in told)
     await query.answer()
     if count == 0:
-        await query.edit_message_text(_("Cancelled. No parent needs to be told."))
+        await query.edit_message_text(ngettext(
+            "Cancelled. The {count} parent who said they would come was told.",
+            "Cancelled. The {count} parents who said they would come were told.",
+            len(told)).format(count=len(told)) if told
+            else _("Cancelled. No parent needs to be told."))
         return
     suffix = "a" if which == service.EVERY else "o"
     await query.edit_message_text(
+        ngettext("Cancelled. Tell the {count} other parent who would have received it?",
+                 "Cancelled. Tell the {count} other parents who would have received it?",
+                 count).format(count=count) if told else
         ngettext("Cancelled. Tell the {count} parent who would have received it?",
                  "Cancelled. Tell the {count} parents who would have received it?",
                  count).format(count=count),
