@@ -170,9 +170,9 @@ SCHOOL_NAMES = {
 def expected_schools(all_names: list[str]) -> list[list[object]]:
     """Per school, counted by hand: reached (distinct parents), coming, questions."""
     by_hand = {
-        # Kinderyoga: p1, p2 (both Klim-op); the ouderbabbel of 6/10: p1. Coming: p1 twice.
-        # Questions: p1's letter.
-        SCHOOL_NAMES["klimop"]: [2, 2, 1],
+        # Kinderyoga: p1, p2 (both Klim-op); the ouderbabbel of 6/10: p1. Coming: p1 (to
+        # both: one parent, counted once, as "reached"). Questions: p1's letter.
+        SCHOOL_NAMES["klimop"]: [2, 1, 1],
         # Ouderbabbel 6/10: p3; Nachtwandeling: p3 (yes). p2 is of Wijdeland too, but
         # Kinderyoga was for Klim-op only. Questions: p2's allowance, p3's childcare.
         SCHOOL_NAMES["wijdeland"]: [1, 1, 2],
@@ -211,9 +211,10 @@ async def test_every_figure_of_the_workbook_is_counted_by_hand(db: Database) -> 
     assert schools[1:] == expected_schools(await school_names(db))
 
     languages = sheet_rows(book, 1)
-    # nl: p3 reached, coming (Nachtwandeling), one question. tr: p1 and p4 reached; p1 comes
-    # twice and p4 once; p1's and p4's letters. pa: p2 reached, said no; one question.
-    assert [row[1:] for row in languages[1:]] == [[1, 1, 1], [2, 3, 2], [1, 0, 1]]
+    # nl: p3 reached, coming (Nachtwandeling), one question. tr: p1 and p4 reached and
+    # coming (p1 to two sessions, counted once); p1's and p4's letters. pa: p2 reached, said
+    # no; one question.
+    assert [row[1:] for row in languages[1:]] == [[1, 1, 1], [2, 2, 2], [1, 0, 1]]
 
     activities = sheet_rows(book, 2)
     assert len(activities[0]) == 11
@@ -251,8 +252,9 @@ async def test_every_figure_of_the_workbook_is_counted_by_hand(db: Database) -> 
         # Four questions (p5's went with their data, the draft is no question yet): two
         # letters, an allowance, childcare; answered after 30, 90 and 240 minutes: nearest
         # rank median 90, 90th percentile 240. Joined: p1, p3, and the erased p5 (the
-        # brugfiguur is no parent). Stopped: p3, and the erased p5. Erased: p5.
-        ["2026-10", 4, 4, 4, 0, 1, 1, 2, 0, 0, 0, 0, 1, 2, 1, 3, 90.0, 240.0, 1, 3, 2, 1],
+        # brugfiguur is no parent). Stopped: p3, and the erased p5. Erased: p5. Coming: p1
+        # (twice), p3 and p4: three parents.
+        ["2026-10", 4, 3, 4, 0, 1, 1, 2, 0, 0, 0, 0, 1, 2, 1, 3, 90.0, 240.0, 1, 3, 2, 1],
     ]
 
     # Per school and month: nothing from May to August; in September the Septemberfeest
@@ -271,7 +273,7 @@ async def test_every_figure_of_the_workbook_is_counted_by_hand(db: Database) -> 
     rows = list(csv.reader(io.StringIO(files.csv.decode("utf-8-sig")), delimiter=";"))
     assert files.csv.startswith(b"\xef\xbb\xbf")
     assert [r for r in rows if len(r) == 22][-1] == [
-        "2026-10", "4", "4", "4", "0", "1", "1", "2", "0", "0", "0", "0", "1", "2", "1", "3",
+        "2026-10", "4", "3", "4", "0", "1", "1", "2", "0", "0", "0", "0", "1", "2", "1", "3",
         "90.0", "240.0", "1", "3", "2", "1"]
     assert ["2026-10-14", "14:00", workshop, "Kinderyoga", SCHOOL_NAMES["klimop"],
             "3", "2", "1", "0", "1", "2"] in rows

@@ -34,13 +34,13 @@ async def test_the_coordinator_gets_last_months_report_and_the_switch(
     photo, workbook, table, switch = await greet.says("/report")
     assert photo["caption"].splitlines()[:2] == [
         "📊 " + dutch("Report of {month}").format(month="oktober 2026"),
-        f"{dutch('Parents reached')}: 4 · {dutch('Coming')}: 4 · {dutch('Questions')}: 4"]
+        f"{dutch('Parents reached')}: 4 · {dutch('Coming')}: 3 · {dutch('Questions')}: 4"]
     chart = fake.file_content(photo["photo"][-1]["file_id"])
     assert chart.startswith(b"\x89PNG") and len(chart) > 20_000
     assert workbook["document"]["file_name"] == "brede-school-2026-10.xlsx"
     book = load_workbook(io.BytesIO(fake.file_content(workbook["document"]["file_id"])))
     months = list(book.worksheets[3].iter_rows(values_only=True))
-    assert months[-1] == ("2026-10", 4, 4, 4, 0, 1, 1, 2, 0, 0, 0, 0, 1, 2, 1, 3, 90, 240, 1,
+    assert months[-1] == ("2026-10", 4, 3, 4, 0, 1, 1, 2, 0, 0, 0, 0, 1, 2, 1, 3, 90, 240, 1,
                           3, 2, 1)
     assert table["document"]["file_name"] == "brede-school-2026-10.csv"
     assert fake.file_content(table["document"]["file_id"]).startswith(b"\xef\xbb\xbf")

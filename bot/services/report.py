@@ -285,12 +285,15 @@ async def build(session: AsyncSession, month: Month, tz: ZoneInfo = BRUSSELS,
     for r in reminders:
         if in_month(r.start):
             reached_locale[locales.get(r.person_id, DEFAULT_LOCALE)].add(r.person_id)
-    coming_locale = Counter(locales.get(a.person_id, DEFAULT_LOCALE) for a in answers
-                            if in_month(a.start) and a.answer == Answer.YES.value)
+    # Parents, as "reached": one who said yes to two sessions counts once.
+    coming_locale: dict[str, set[int]] = defaultdict(set)
+    for a in answers:
+        if in_month(a.start) and a.answer == Answer.YES.value:
+            coming_locale[locales.get(a.person_id, DEFAULT_LOCALE)].add(a.person_id)
     asked_locale = Counter(q.locale for q in questions if in_month(q.opened_at))
     seen_locales = set(reached_locale) | set(coming_locale) | set(asked_locale)
     locale_order = list(SUPPORTED_LOCALES) + sorted(seen_locales - set(SUPPORTED_LOCALES))
-    language_figures = [LanguageFigures(loc, len(reached_locale[loc]), coming_locale[loc],
+    language_figures = [LanguageFigures(loc, len(reached_locale[loc]), len(coming_locale[loc]),
                                         asked_locale[loc]) for loc in locale_order]
 
     return Report(
@@ -320,14 +323,15 @@ def _school_figures(schools: Sequence[School], window: tuple[datetime, datetime]
             for school_id in _schools_of(person_schools.get(r.person_id, set()),
                                          activities.get(r.activity_id)):
                 reached[school_id].add(r.person_id)
-    coming: Counter[int] = Counter()
+    coming: dict[int, set[int]] = defaultdict(set)
     for a in answers:
         if start <= a.start < end and a.answer == Answer.YES.value:
-            coming.update(_schools_of(person_schools.get(a.person_id, set()),
-                                      activities.get(a.activity_id)))
+            for school_id in _schools_of(person_schools.get(a.person_id, set()),
+                                         activities.get(a.activity_id)):
+                coming[school_id].add(a.person_id)
     asked = Counter(q.school_id for q in questions
                     if start <= q.opened_at < end and q.school_id is not None)
-    return [SchoolFigures(s.name, len(reached[s.id]), coming[s.id], asked[s.id])
+    return [SchoolFigures(s.name, len(reached[s.id]), len(coming[s.id]), asked[s.id])
             for s in schools]
 
 
@@ -375,7 +379,10 @@ async def _month_figures(session: AsyncSession, months: list[Month], reminders: 
     reached: dict[Month, set[int]] = defaultdict(set)
     for r in reminders:
         reached[Month.of(r.start, tz)].add(r.person_id)
-    coming = Counter(Month.of(a.start, tz) for a in answers if a.answer == Answer.YES.value)
+    coming: dict[Month, set[int]] = defaultdict(set)
+    for a in answers:
+        if a.answer == Answer.YES.value:
+            coming[Month.of(a.start, tz)].add(a.person_id)
     facts: dict[Month, list[QuestionFact]] = defaultdict(list)
     escalated: Counter[Month] = Counter()
     for q in questions:
@@ -390,7 +397,7 @@ async def _month_figures(session: AsyncSession, months: list[Month], reminders: 
     for m in months:
         figures = week_figures(facts[m])
         result.append(MonthFigures(
-            month=m, parents_reached=len(reached[m]), coming=coming[m],
+            month=m, parents_reached=len(reached[m]), coming=len(coming[m]),
             questions=figures.total, per_topic=figures.per_topic,
             per_language=figures.per_language, answered=figures.answered,
             median_minutes=_minutes(figures.median_first_answer),
