@@ -622,3 +622,31 @@ async def test_an_answer_to_a_parent_who_blocked_the_bot_is_not_called_sent(
     [refused] = await fatma.says("Of vrijdag om 9 uur.", reply_to=copy)
     assert refused["text"] == ("⚠️ Ayşe heeft de bot geblokkeerd: er komt nu geen bericht meer "
                                "aan. Er is niets verstuurd.")
+
+
+async def test_a_follow_up_comes_as_a_reply_to_its_own_card(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Fatma holds Ayşe's and then Zeynep's question. Ayşe writes on: her message comes as a
+    reply to Ayşe's card, not as a bare copy under Zeynep's newer one."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9001, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
+    ayse = await onboard(chat, 9011, "Ayşe", "tr", "wijdeland")
+    zeynep = await onboard(chat, 9012, "Zeynep", "tr", "wijdeland")
+    await ayse.says("Servis kaçta geliyor?")
+    await ayse.picks_topic("school")
+    await wait_until(lambda: "Servis kaçta geliyor?" in fake.texts(fatma.id), fake)
+    await zeynep.says("Okul gezisi ne zaman?")
+    await zeynep.picks_topic("school")
+    await wait_until(lambda: "Okul gezisi ne zaman?" in fake.texts(fatma.id), fake)
+    first, _second = await question_rows(db)
+
+    await ayse.says("Sabah mı akşam mı?")
+    await wait_until(lambda: "Sabah mı akşam mı?" in fake.texts(fatma.id), fake)
+    follow_up = [m for m in fake.transcript(fatma.id) if m.get("text") == "Sabah mı akşam mı?"][-1]
+    assert follow_up["reply_to_message"]["text"].startswith(f"❓ Vraag {first.id}")
+    [sent] = await fatma.says("Om 7u45.", reply_to=follow_up)
+    assert sent["text"] == "✅ Verstuurd naar Ayşe."
+    await wait_until(lambda: "Om 7u45." in fake.texts(ayse.id), fake)
+    assert "Om 7u45." not in fake.texts(zeynep.id)

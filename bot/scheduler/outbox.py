@@ -47,7 +47,7 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -471,6 +471,9 @@ class OutboxSender:
                 options[key] = bool(p[key])
         if p.get("reply_markup"):
             options["reply_markup"] = InlineKeyboardMarkup.de_json(p["reply_markup"], self.bot)
+        if p.get("reply_to"):  # shown as a reply to that message (gone: sent all the same)
+            options["reply_parameters"] = ReplyParameters(
+                message_id=int(p["reply_to"]), allow_sending_without_reply=True)
         formatted = {k: p[k] for k in ("caption", "parse_mode") if p.get(k)}
         bot = self.bot
         if row.kind == "text":

@@ -469,9 +469,18 @@ async def relay_follow_up(session: AsyncSession, question_id: int, message_row_i
         # Held: follow-ups wait with the card, so they arrive after it.
         chosen = Route(chosen.assignee_id, chosen.rule, Delivery.HELD, question.deliver_at,
                        question.deliver_at)
+    # Each copy is a reply to the holder's card: under another parent's newer card, it
+    # still shows whose it is (an answer to it then reaches the right parent).
+    cards = dict((await session.execute(
+        select(OutboxMessage.chat_id, func.max(OutboxMessage.telegram_message_id))
+        .where(OutboxMessage.group_key == f"q:{question.id}",
+               OutboxMessage.dedupe_key.endswith(":card", autoescape=True),
+               OutboxMessage.telegram_message_id.is_not(None))
+        .group_by(OutboxMessage.chat_id))).all())
     await outbox.enqueue_many(session, [
         _to_holder(f"q:{question.id}:to:{r.chat_id}:m{message.id}", r, question, chosen,
-                   "copy", {"from_chat_id": message.chat_id, "message_id": message.message_id})
+                   "copy", {"from_chat_id": message.chat_id, "message_id": message.message_id,
+                            **({"reply_to": cards[r.chat_id]} if cards.get(r.chat_id) else {})})
         for r in recipients])
 
 
