@@ -375,3 +375,59 @@ async def test_help_shows_the_team_their_own_commands(chat: Chat, db: Database) 
     assert "/broadcast" not in team_help["text"]
     [parent_help] = await ayse.says("/help")
     assert "Voor het team" not in parent_help["text"] and "/inbox" not in parent_help["text"]
+
+
+async def test_the_coordinator_removes_a_brugfiguur_who_leaves(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Fatma leaves the Brede School: the coordinator takes her off the team. The question she
+    holds comes to the coordinator, her school has no fixed contact any more, she is told,
+    and a new question no longer reaches her."""
+    from tests.test_questions_e2e import MONDAY_10, join_team, question_rows
+
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 8401, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
+    mehmet = await join_team(chat, greet, 8402, "Mehmet", {"nl", "tr"}, db)
+    ayse = await onboard(chat, 8411, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Okul servisi var mı?")
+    await ayse.picks_topic("school")
+    await wait_until(lambda: "Okul servisi var mı?" in fake.texts(fatma.id), fake)
+    fatma_id = (await profile_of(db, 8401)).id
+
+    [screen] = await greet.says("/staff")
+    await greet.taps(data=f"team:s:{fatma_id}")
+    await greet.taps("🚪 Uit het team halen")
+    assert current_text(fake, screen).startswith("Fatma uit het team halen?")
+    await greet.taps("↩️ Nee")  # back to her card: nothing changed
+    assert current_text(fake, screen).startswith("👤 Fatma")
+    await greet.taps("🚪 Uit het team halen")
+    await greet.taps("🚪 Ja, haal Fatma eruit")
+    assert current_text(fake, screen).startswith(
+        "🚪 Fatma zit niet meer in het team. De 1 vraag die Fatma had, ligt nu bij jou.")
+    assert "Fatma" not in current_text(fake, screen).split("\n\n", 1)[1]
+
+    [question] = await question_rows(db)
+    assert question.assignee_id is None
+    await wait_until(lambda: "Okul servisi var mı?" in fake.texts(greet.id), fake)
+    await wait_until(lambda: fake.texts(fatma.id)[-1].startswith("🚪"), fake)
+    assert (await school(db, "wijdeland")).contact_id is None
+    assert (await profile_of(db, 8401)).role == "parent"
+    # Her menu no longer has the team's commands.
+    menus = [c.params["commands"] for c in fake.calls_of("setMyCommands")
+             if c.params.get("scope") == {"type": "chat", "chat_id": fatma.id}]
+    assert "inbox" in {c["command"] for c in menus[0]}
+    assert "inbox" not in {c["command"] for c in menus[-1]}
+    # A new question from her school goes to Mehmet, not to her.
+    els = await onboard(chat, 8412, "Els", "nl", "wijdeland")
+    await els.says("Is er opvang op woensdag?")
+    await els.picks_topic("childcare")
+    await wait_until(lambda: "Is er opvang op woensdag?" in fake.texts(mehmet.id), fake)
+    assert "Is er opvang op woensdag?" not in fake.texts(fatma.id)
+
+
+async def profile_of(db: Database, telegram_id: int) -> Person:
+    async with db.session() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        assert person is not None
+        return person

@@ -19,15 +19,18 @@ them: a brugfiguur only their own, the coordinator anyone of the team.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
 
 from babel.dates import get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
+from bot.handlers.commands import set_chat_menu
 from bot.handlers.door import BotContext, door, not_modified
+from bot.handlers.question_texts import render_card
 from bot.i18n import (
     LANGUAGE_NAMES,
     SUPPORTED_LOCALES,
@@ -38,7 +41,7 @@ from bot.i18n import (
     use_locale,
 )
 from bot.scheduler.outbox import wake
-from bot.services import outbox, people, staff
+from bot.services import outbox, people, questions, staff
 from bot.services.availability import AvailabilityMap, Level
 from bot.services.people import SchoolView
 from bot.services.roles import STAFF, Role
@@ -46,7 +49,8 @@ from bot.services.staff import StaffMember
 
 LANGUAGES_DATA = r"^team:l:(\d{1,9})(?::(nl|tr|pa|ok))?$"
 AVAILABILITY_DATA = r"^team:a:(\d{1,9})(?::(ok|\d)(?::(\d{1,2}|g|r))?)?$"
-STAFF_DATA = r"^team:s(?::(\d{1,9}))?$"
+# team:s[:<person id>[:rm|rmok]]: the team, a brugfiguur's card, "remove?", removed.
+STAFF_DATA = r"^team:s(?::(\d{1,9})(?::(rm|rmok))?)?$"
 MATCH_DATA = r"^team:m(?::(\d{1,6})(?::(\d{1,9}))?)?$"
 
 COORDINATOR_ONLY = (Role.COORDINATOR,)
@@ -298,9 +302,21 @@ def member_screen(member: StaffMember, schools: list[SchoolView], now: datetime)
     rows = [
         [InlineKeyboardButton("🌐 " + _("Languages"), callback_data=f"team:l:{member.id}"),
          InlineKeyboardButton("🗓 " + _("Availability"), callback_data=f"team:a:{member.id}")],
+        [InlineKeyboardButton("🚪 " + _("Remove from the team"),
+                              callback_data=f"team:s:{member.id}:rm")],
         [back_button("team:s")],
     ]
     return member_text(member, {s.id: s.name for s in schools}, now), InlineKeyboardMarkup(rows)
+
+
+def remove_screen(member: StaffMember) -> Screen:
+    """Are you sure? What happens to their questions, and that they are told."""
+    text = _("Remove {name} from the team? The questions {name} holds come to you, and no "
+             "new ones go to {name}. {name} is told.").format(name=member.first_name)
+    return text, InlineKeyboardMarkup([
+        [InlineKeyboardButton("🚪 " + _("Yes, remove {name}").format(name=member.first_name),
+                              callback_data=f"team:s:{member.id}:rmok")],
+        [InlineKeyboardButton("↩️ " + _("No"), callback_data=f"team:s:{member.id}")]])
 
 
 def _contact_name(members: list[StaffMember], contact_id: int | None) -> str:
@@ -488,6 +504,17 @@ async def staff_button(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     match = re.match(STAFF_DATA, query.data)
     assert match is not None
+    if match[2] is not None:
+        member = await staff.member(context.session, int(match[1]))
+        if member is None:
+            await _expired(update)
+            return
+        await query.answer()
+        if match[2] == "rm":
+            await _show(update, remove_screen(member))
+        else:
+            await _remove(update, context, member)
+        return
     if match[1] is not None:
         screen = await _member_screen(context, int(match[1]))
         if screen is None:
@@ -499,6 +526,36 @@ async def staff_button(update: Update, context: BotContext) -> None:
     await query.answer()
     await _show(update, staff_screen(await staff.team(context.session),
                                      await people.schools(context.session), context.now()))
+
+
+async def _remove(update: Update, context: BotContext, member: StaffMember) -> None:
+    """Off the team: what they hold goes to the coordinator, what waits for them is not sent,
+    and they are told (in their language and hours); their menu loses the team's commands."""
+    now = context.now()
+    coordinators = await questions.coordinator_recipients(context.session,
+                                                          context.settings.coordinator_ids)
+    moved = await questions.hand_back(context.session, member.id, now, render_card,
+                                      coordinators)
+    await outbox.drop_waiting_for(context.session, member.id, "left_team")
+    await staff.leave(context.session, member.id)
+    if member.reachable:
+        with use_locale(member.locale, context.settings.timezone):
+            farewell = "🚪 " + _("You are no longer in the Brede School team. Parents' "
+                                 "questions no longer come to you. Thank you for your work!")
+        await outbox.enqueue_many(context.session, [staff.message_to(
+            member, f"left:{member.id}:{int(now.timestamp())}", farewell, now)])
+    await context.session.commit()
+    wake(context.application)
+    with contextlib.suppress(TelegramError):  # a blocked chat keeps its old menu: harmless
+        await set_chat_menu(context.bot, member.telegram_id, member.locale or "nl")
+    text, markup = staff_screen(await staff.team(context.session),
+                                await people.schools(context.session), now)
+    done = "🚪 " + _("{name} is no longer in the team.").format(name=member.first_name)
+    if moved:
+        done += " " + ngettext("The {count} question {name} held is with you now.",
+                               "The {count} questions {name} held are with you now.",
+                               moved).format(count=moved, name=member.first_name)
+    await _show(update, (f"{done}\n\n{text}", markup))
 
 
 def contacts_of(members: list[StaffMember]) -> dict[int, int]:

@@ -94,6 +94,20 @@ async def redeem_invite(
     return InviteOutcome.JOINED
 
 
+async def leave(session: AsyncSession, person_id: int) -> bool:
+    """The coordinator took them off the team: no longer a brugfiguur, nor any school's fixed
+    contact. Their profile stays (a new invite brings back their languages and hours). False
+    when they were not in the team. The questions they hold are the caller's to move first."""
+    person = await session.get(Person, person_id)
+    if person is None or person.role != Role.BRUGFIGUUR.value:
+        return False
+    person.role = Role.PARENT.value
+    await session.execute(update(School).where(School.contact_id == person_id)
+                          .values(contact_id=None))
+    await session.flush()
+    return True
+
+
 async def ensure_profile(session: AsyncSession, person_id: int,
                          locale: str | None = None) -> StaffProfile:
     profile = await session.get(StaffProfile, person_id)
