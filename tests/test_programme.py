@@ -6,13 +6,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.i18n import BRUSSELS
+from bot.handlers.programme_text import when_text
+from bot.i18n import BRUSSELS, use_locale
 from bot.services import importer
 from bot.services.programme import (
     ActivityData,
     Kind,
     LocalText,
     MissingTranslation,
+    Occurrence,
     cancel_activity,
     cancel_occurrence,
     missing_translations,
@@ -322,3 +324,26 @@ async def test_missing_translations_lists_what_is_still_to_come(db: Database) ->
     )
     assert no_pa.missing_locales == ("pa",)
     assert dutch_only.missing_locales == ("tr", "pa")
+
+
+def local_time(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=BRUSSELS).astimezone(UTC)
+
+
+@pytest.mark.parametrize(("start", "end", "shown"), [
+    # An afternoon.
+    (local_time(2026, 10, 27, 13, 30), local_time(2026, 10, 27, 15), "dinsdag 27 oktober 2026, "
+     "13:30–15:00"),
+    # A calendar's all-day event: the day, no "00:00–00:00".
+    (local_time(2026, 10, 27), local_time(2026, 10, 28), "dinsdag 27 oktober 2026"),
+    (local_time(2026, 10, 26), local_time(2026, 10, 31),
+     "maandag 26 oktober 2026 – vrijdag 30 oktober 2026"),
+    # A week's camp: both days, so it does not read as one afternoon.
+    (local_time(2026, 10, 26, 9), local_time(2026, 10, 30, 16),
+     "maandag 26 oktober 2026, 09:00 – vrijdag 30 oktober 2026, 16:00"),
+])
+def test_when_an_activity_is_reads_right_for_an_afternoon_a_whole_day_and_a_camp(
+        start: datetime, end: datetime, shown: str) -> None:
+    with use_locale("nl", BRUSSELS):
+        assert when_text(start, end) == shown
+    assert Occurrence(start, end).all_day() is (start.astimezone(BRUSSELS).hour == 0)

@@ -24,7 +24,15 @@ from bot.services.reminders import Answer
 from storage import outbox as outbox_repo
 from storage import programme as programme_repo
 from storage.db import Database
-from storage.models import OutboxMessage, Person, PersonSchool, Reminder, School, utcnow
+from storage.models import (
+    Activity,
+    OutboxMessage,
+    Person,
+    PersonSchool,
+    Reminder,
+    School,
+    utcnow,
+)
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
 
@@ -125,6 +133,28 @@ async def test_an_activity_moved_away_and_back_gets_its_reminders_again(db: Data
             select(Reminder).where(Reminder.kind == "day"))}
     assert statuses == {(START.astimezone(UTC), "sent"),
                         ((START + timedelta(hours=1)).astimezone(UTC), "obsolete")}
+
+
+async def test_a_whole_day_event_gets_no_in_two_hours_reminder(db: Database) -> None:
+    """A calendar's all-day event starts at midnight: "in two hours" would come at 22:00 the
+    evening before. The day before and the week before stay."""
+    day = datetime(2026, 11, 25, tzinfo=BRUSSELS)
+    whole_day = ActivityData(**{**BABBEL.__dict__, "external_id": "speeldag",
+                                "starts_at": day, "ends_at": day + timedelta(days=1)})
+    async with db.session() as session:
+        await importer.apply(session, [BABBEL, whole_day])
+        codes = {s.code: s.id for s in await session.scalars(select(School))}
+        session.add(Person(telegram_id=8890, first_name="els", locale="nl", role="parent",
+                           onboarded_at=utcnow(),
+                           schools=[PersonSchool(school_id=codes["vlindertje"])]))
+        await session.flush()
+        await reminders.plan(session, at(24, 10))
+        await session.commit()
+        kinds = {(external_id, kind) for external_id, kind in (await session.execute(
+            select(Activity.external_id, Reminder.kind)
+            .join(Reminder, Reminder.activity_id == Activity.id))).all()}
+    assert ("babbel-nov", "2h") in kinds
+    assert ("speeldag", "day") in kinds and ("speeldag", "2h") not in kinds
 
 
 async def test_a_press_on_a_moved_or_cancelled_occurrence_says_which(db: Database) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
-from bot.i18n import N_, _, format_time, format_weekday_date
+from bot.i18n import N_, _, format_time, format_weekday_date, local_moment
 from bot.services.people import SchoolView
 from bot.services.programme import Kind, ProgrammeItem
 
@@ -27,6 +27,22 @@ def hours(start: datetime, end: datetime) -> str:
     return f"{format_time(start)}–{format_time(end)}"
 
 
+def when_text(start: datetime, end: datetime) -> str:
+    """When an activity is, in the reader's locale and Brussels time: 'woensdag 25 november
+    2026, 13:30–15:00'; a whole day (a calendar's all-day event) without hours; one that ends
+    on a later day with both days, so a week's camp does not read as one afternoon."""
+    first, last = local_moment(start), local_moment(end)
+    if first.time() == last.time() == time(0) and last > first:  # whole days
+        final_day = (last - timedelta(days=1)).date()
+        if final_day == first.date():
+            return format_weekday_date(first.date())
+        return f"{format_weekday_date(first.date())} – {format_weekday_date(final_day)}"
+    if last.date() != first.date():
+        return (f"{format_weekday_date(first)}, {format_time(first)} – "
+                f"{format_weekday_date(last)}, {format_time(last)}")
+    return f"{format_weekday_date(first)}, {hours(start, end)}"
+
+
 def schools_line(item: ProgrammeItem, schools: list[SchoolView]) -> str:
     if item.all_schools:
         return _("For all schools")
@@ -40,7 +56,7 @@ def item_text(item: ProgrammeItem, schools: list[SchoolView], *, show_schools: b
     if item.title_is_dutch_fallback:
         title += " " + _("(in Dutch)")
     lines = [kind_label(item.kind), f"<b>{escape(title)}</b>"]
-    lines.append(f"🗓 {format_weekday_date(item.starts_at)}, {hours(item.starts_at, item.ends_at)}")
+    lines.append(f"🗓 {when_text(item.starts_at, item.ends_at)}")
     place = ", ".join(part for part in (item.place.name, item.place.address) if part)
     if place:
         lines.append(f"📍 {escape(place)}")

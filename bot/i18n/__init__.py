@@ -104,6 +104,11 @@ def _local(moment: datetime) -> datetime:
     return moment.astimezone(_timezone.get())
 
 
+def local_moment(moment: datetime) -> datetime:
+    """The moment in the reader's time zone (Brussels unless told otherwise)."""
+    return _local(moment)
+
+
 # A language named in the reader's language ("Turks" in Dutch), where LANGUAGE_NAMES names
 # each in its own ("Türkçe").
 LANGUAGE_WORDS: dict[str, str] = {"nl": N_("Dutch"), "tr": N_("Turkish"), "pa": N_("Punjabi")}

@@ -91,6 +91,12 @@ class Occurrence:
     starts_at: datetime  # aware UTC
     ends_at: datetime
 
+    def all_day(self, tz: ZoneInfo = BRUSSELS) -> bool:
+        """Whole days, midnight to midnight (a calendar's all-day event): no hours to show,
+        no "in two hours" reminder (it would come at 22:00 the evening before)."""
+        first, last = self.starts_at.astimezone(tz), self.ends_at.astimezone(tz)
+        return first.time() == last.time() == time(0) and last > first
+
 
 @dataclass(frozen=True)
 class ProgrammeItem:

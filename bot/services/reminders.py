@@ -33,6 +33,7 @@ from bot.services.outbox import NewMessage
 from bot.services.programme import (
     ActivityData,
     Kind,
+    Occurrence,
     ProgrammeItem,
     activity_data,
     occurrences,
@@ -257,10 +258,11 @@ async def plan(session: AsyncSession, now: datetime, tz: ZoneInfo = BRUSSELS,
     rows: list[dict[str, Any]] = []
     for data, starts in planned:
         audience = eligible(data, parents)
+        all_day = Occurrence(data.starts_at, data.ends_at).all_day(tz)
         for start in starts:
             for kind in kinds[data.kind]:
                 due = due_at(kind, start, tz)
-                if not now <= due <= until:
+                if not now <= due <= until or (all_day and kind is ReminderKind.TWO_HOURS):
                     continue
                 rows.extend({"activity_id": data.id, "occurrence_start": start,
                              "person_id": p.person_id, "kind": kind.value, "due_at": due,
