@@ -347,3 +347,21 @@ def test_when_an_activity_is_reads_right_for_an_afternoon_a_whole_day_and_a_camp
     with use_locale("nl", BRUSSELS):
         assert when_text(start, end) == shown
     assert Occurrence(start, end).all_day() is (start.astimezone(BRUSSELS).hour == 0)
+
+
+def test_an_overnight_activity_keeps_its_wall_clock_end_when_the_clocks_change() -> None:
+    """A weekly sleep-over, Saturday 19:00 to Sunday 09:00: the night summer time ends it
+    still ends at 09:00 (it lasts an hour longer), and one whose first night spans the start
+    of summer time ends at 10:00 every later week, as its first."""
+    autumn = ActivityData(external_id="slaapfeest", kind=Kind.HOLIDAY_ACTIVITY,
+                          starts_at=local_time(2026, 10, 10, 19),
+                          ends_at=local_time(2026, 10, 11, 9),
+                          rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=4")
+    [night] = occurrences(autumn, local_time(2026, 10, 24), local_time(2026, 10, 25))
+    assert night.ends_at == local_time(2026, 10, 25, 9)
+    spring = ActivityData(external_id="lente", kind=Kind.HOLIDAY_ACTIVITY,
+                          starts_at=local_time(2026, 3, 28, 20),
+                          ends_at=local_time(2026, 3, 29, 10),
+                          rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=3")
+    [later] = occurrences(spring, local_time(2026, 4, 4), local_time(2026, 4, 5))
+    assert later.ends_at == local_time(2026, 4, 5, 10)

@@ -206,20 +206,31 @@ def occurrences(
     window_end: datetime,
     tz: ZoneInfo = BRUSSELS,
 ) -> list[Occurrence]:
-    """The occurrences starting in [window_start, window_end), each as long as the first.
+    """The occurrences starting in [window_start, window_end), each as long as the first on
+    the wall clock: a sleep-over from 19:00 to 09:00 still ends at 09:00 the night the clocks
+    change (an hour more or less of it).
 
     Cancelled occurrences are left out; a cancelled activity has none.
     """
     if activity.cancelled:
         return []
-    duration = activity.ends_at - activity.starts_at
     cancelled_days = {moment.astimezone(tz).date() for moment in activity.cancelled_starts}
     return [
-        Occurrence(start, start + duration)
+        Occurrence(start, _end_of(activity, start, tz))
         for start in _starts_between(activity, window_start, window_end, tz)
         if window_start <= start < window_end
         and start.astimezone(tz).date() not in cancelled_days
     ]
+
+
+def _end_of(activity: ActivityData, start: datetime, tz: ZoneInfo) -> datetime:
+    if start == activity.starts_at:
+        return activity.ends_at
+    duration = activity.ends_at - activity.starts_at
+    wall = (activity.ends_at.astimezone(tz).replace(tzinfo=None)
+            - activity.starts_at.astimezone(tz).replace(tzinfo=None))
+    end = _aware(start.astimezone(tz).replace(tzinfo=None) + wall, tz)
+    return end if end > start else start + duration  # an end the clocks skipped
 
 
 def occurrence_on(activity: ActivityData, day: date, tz: ZoneInfo = BRUSSELS) -> datetime | None:
