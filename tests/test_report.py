@@ -395,3 +395,18 @@ async def test_a_moved_activity_keeps_the_figures_of_its_old_day(db: Database) -
     assert (moved.starts_at, moved.reminders, moved.coming, moved.children) == (
         local(2026, 10, 14, 14), 3, 1, 2)
     assert [s.parents_reached for s in built.schools if s.name == SCHOOL_NAMES["klimop"]] == [2]
+
+
+async def test_an_activity_called_off_every_time_keeps_the_sessions_that_took_place(
+        db: Database) -> None:
+    """Weekly yoga in October, called off "every time" on the 15th: the report still lists
+    the sessions of the 7th and 14th, and none after."""
+    async with db.session() as session:
+        yoga = activity("yoga-okt", Kind.WORKSHOP, "Kinderyoga", local(2026, 10, 7, 14), [],
+                        rrule="FREQ=WEEKLY;COUNT=4")
+        yoga.cancelled_at = local(2026, 10, 15, 12)
+        session.add(yoga)
+        await session.commit()
+        built = await report.build(session, OCTOBER)
+    assert [(o.title_nl, o.starts_at) for o in built.occurrences] == [
+        ("Kinderyoga", local(2026, 10, 7, 14)), ("Kinderyoga", local(2026, 10, 14, 14))]

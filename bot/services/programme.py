@@ -84,6 +84,9 @@ class ActivityData:
     school_ids: tuple[int, ...] = ()
     # locale -> Telegram file_id of a voice message in that language (parents who read little).
     voices: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # When the whole activity was called off: the occurrences before it took place (the
+    # report counts them).
+    cancelled_at: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,16 @@ def _end_of(activity: ActivityData, start: datetime, tz: ZoneInfo) -> datetime:
     return end if end > start else start + duration  # an end the clocks skipped
 
 
+def held_occurrences(activity: ActivityData, window_start: datetime, window_end: datetime,
+                     tz: ZoneInfo = BRUSSELS) -> list[Occurrence]:
+    """As ``occurrences``, but a whole activity called off keeps those that began before it
+    was: they took place (the report counts them)."""
+    if not activity.cancelled or activity.cancelled_at is None:
+        return occurrences(activity, window_start, window_end, tz)
+    return occurrences(replace(activity, cancelled=False), window_start,
+                       min(window_end, activity.cancelled_at), tz)
+
+
 def occurrence_on(activity: ActivityData, day: date, tz: ZoneInfo = BRUSSELS) -> datetime | None:
     """The start (aware UTC) of the activity's first occurrence on a local day, cancelled or not."""
     start = datetime.combine(day, time(), tz)
@@ -304,6 +317,7 @@ def activity_data(activity: Activity | repo.ActivityRecord) -> ActivityData:
         cancelled_starts=frozenset(record.cancelled_starts),
         cancelled=row.cancelled_at is not None,
         voices={t.locale: t.voice_file_id for t in record.texts if t.voice_file_id},
+        cancelled_at=row.cancelled_at,
     )
 
 

@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.i18n import BRUSSELS, DEFAULT_LOCALE, SUPPORTED_LOCALES
-from bot.services.programme import DUTCH, ActivityData, Kind, activity_data, occurrences
+from bot.services.programme import DUTCH, ActivityData, Kind, activity_data, held_occurrences
 from bot.services.question_stats import QuestionFact, week_figures
 from bot.services.reminders import SENT, Answer
 from bot.services.roles import Role
@@ -342,7 +342,7 @@ def _occurrence_figures(reminders: list[_Sent], answers: list[_Answer],
     """Every occurrence of the month: those of the programme, and any other that reminders
     went out for or parents answered (moved or cancelled since), soonest first."""
     keys = {(data_id, o.starts_at) for data_id, data in activities.items()
-            for o in occurrences(data, start, end, tz)}
+            for o in held_occurrences(data, start, end, tz)}
     sent = Counter((r.activity_id, r.start) for r in reminders)
     reached: dict[tuple[int, datetime], set[int]] = defaultdict(set)
     for r in reminders:
