@@ -163,3 +163,24 @@ async def test_parents_cannot_import_or_preview(chat: Chat, db: Database) -> Non
     [reply] = await els.says("/programme")
     assert reply["text"] == "Sorry, dit is alleen voor het team van de Brede School."
     assert await activity_count(db) == 0
+
+
+async def test_sending_the_file_again_says_what_it_did_not_change(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """An activity called off in the bot stays off, and a row taken out of the file cancels
+    nothing: the reply says both, so the coordinator does not believe otherwise."""
+    greet = await coordinator_with_programme(chat)
+    await greet.says("/activities")
+    await greet.taps("Kinderyoga · wo 25/11 14:00")
+    await greet.taps("❌ Elke keer annuleren")
+    await greet.taps("❌ Ja, annuleren")
+    lines = EXAMPLE.read_text(encoding="utf-8-sig").splitlines()
+    without_badminton = "\n".join(line for line in lines if not line.startswith("badminton"))
+    assert without_badminton.count("\n") == len(lines) - 2  # one row out
+    [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                                content=without_badminton.encode())
+    assert "Nog altijd geannuleerd (een bestand brengt een activiteit niet terug): " \
+           "Kinderyoga." in reply["text"]
+    assert "Niet in dit bestand, en nog gepland: Badminton na school. Annuleren kan met " \
+           "/activities." in reply["text"]

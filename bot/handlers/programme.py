@@ -128,7 +128,8 @@ async def import_document(update: Update, context: BotContext) -> None:
         await message.reply_text(_(importer.MSG_UNKNOWN_FILE_TYPE))
         return
     data = bytes(await (await document.get_file()).download_as_bytearray())
-    outcome = await importer.import_file(context.session, name, data, context.settings.timezone)
+    outcome = await importer.import_file(context.session, name, data, context.settings.timezone,
+                                         context.now())
     if outcome.errors:
         await context.session.rollback()
         await send_long(update, errors_text(outcome.errors), html=True)
@@ -150,8 +151,22 @@ async def import_document(update: Update, context: BotContext) -> None:
             "{count} parent who said they would come is told about the cancellation.",
             "{count} parents who said they would come are told about the cancellation.",
             len(told)).format(count=len(told)))
+    if summary.still_cancelled:
+        lines.append(_("Still cancelled (a file does not bring an activity back): {titles}."
+                       ).format(titles=short_list(summary.still_cancelled)))
+    if summary.not_in_file:
+        lines.append(_("Not in this file, and still planned: {titles}. To cancel one, use "
+                       "/activities.").format(titles=short_list(summary.not_in_file)))
     lines.append(_("See /programme for the preview."))
     await message.reply_text("\n".join(lines))
+
+
+def short_list(titles: Sequence[str], shown: int = 5) -> str:
+    """'Yoga, Dans, Koken' or 'Yoga, Dans, … and 3 more.': one line of a reply."""
+    listed = ", ".join(titles[:shown])
+    if len(titles) <= shown:
+        return listed
+    return f"{listed} {and_more(len(titles) - shown).rstrip('.')}"  # the line has its own stop
 
 
 def and_more(count: int) -> str:

@@ -345,7 +345,7 @@ def missing_languages(data: Mapping[str, Any]) -> list[str]:
 
 
 def external_id(draft_id: int) -> str:
-    return f"bot-{draft_id}"
+    return f"{programme_service.MADE_IN_BOT}{draft_id}"
 
 
 def to_activity(data: Mapping[str, Any], activity_external_id: str,

@@ -63,6 +63,10 @@ class LocalText:
     description: str = ""
 
 
+# The external id of an activity made in the bot (/activity), never in a file: "bot-12".
+MADE_IN_BOT = "bot-"
+
+
 @dataclass(frozen=True)
 class ActivityData:
     """An activity as plain data: what the importer produces and the recurrence reads."""

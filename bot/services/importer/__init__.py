@@ -74,7 +74,9 @@ What an import does not do
 
 It never deletes an activity that is missing from the file (a file may cover one school),
 it only adds cancelled occurrences (a cancellation made in the bot stays), and it never
-un-cancels a whole activity.
+un-cancels a whole activity. The summary names both, for the reply: the planned activities
+the file does not hold (``not_in_file``, those made in the bot left out) and its rows of
+activities called off in the bot (``still_cancelled``).
 
 The modules: ``cells`` (one cell as text, day, time, number), ``spreadsheet`` (CSV and
 XLSX rows), ``ics`` (calendar events), ``store`` (into the database), ``messages`` (what can
@@ -84,6 +86,7 @@ be wrong) and ``results`` (what comes back); this one picks the format and runs 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from datetime import datetime
 from pathlib import PurePath
 from zoneinfo import ZoneInfo
 
@@ -152,11 +155,14 @@ def parse_file(
 
 
 async def import_file(
-    session: AsyncSession, filename: str, data: bytes, tz: ZoneInfo = BRUSSELS
+    session: AsyncSession, filename: str, data: bytes, tz: ZoneInfo = BRUSSELS,
+    now: datetime | None = None,
 ) -> ImportOutcome:
-    """Parse the file and, only if it has no error at all, apply it (the caller commits)."""
+    """Parse the file and, only if it has no error at all, apply it (the caller commits).
+    ``now``: what is still planned is counted from then (the summary's ``not_in_file``)."""
     schools = await repo.schools_by_code(session)
     parsed = parse_file(filename, data, known_schools=schools.keys(), tz=tz)
     if parsed.errors:
         return ImportOutcome(parsed.errors, None)
-    return ImportOutcome([], await apply(session, parsed.rows, tz, keep_translations=True))
+    return ImportOutcome([], await apply(session, parsed.rows, tz, keep_translations=True,
+                                         now=now))

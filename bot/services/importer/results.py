@@ -37,6 +37,11 @@ class ImportSummary:
     # What the file newly cancelled: (activity id, the occurrence's start), or (id, None) for
     # the whole activity. Those who said they would come are told (services/cancellation.py).
     cancelled: tuple[tuple[int, datetime | None], ...] = ()
+    # Dutch titles the coordinator may expect the file to have changed, and it did not:
+    # rows of activities called off in the bot (a file never brings one back), and planned
+    # activities the file does not hold (a row taken out of it cancels nothing).
+    still_cancelled: tuple[str, ...] = ()
+    not_in_file: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS
 from bot.services.importer.results import ImportSummary, UnknownSchoolCode
-from bot.services.programme import DUTCH, ActivityData
+from bot.services.programme import (
+    DUTCH,
+    MADE_IN_BOT,
+    ActivityData,
+    LocalText,
+    activity_data,
+    next_occurrence,
+)
 from storage import programme as repo
 from storage.models import (
     Activity,
@@ -108,13 +115,14 @@ def _write(
 
 async def apply(
     session: AsyncSession, rows: Sequence[ActivityData], tz: ZoneInfo = BRUSSELS,
-    *, keep_translations: bool = False,
+    *, keep_translations: bool = False, now: datetime | None = None,
 ) -> ImportSummary:
     """Create or update the activities by external id; flushes, never commits.
 
     Call it only with the rows of a ParseResult without errors. Raises UnknownSchoolCode
     (before changing anything) if a school code is not in the database.
     ``keep_translations``: a file's empty translation keeps the one in the bot (see _write).
+    ``now``: what is still planned is counted from then (``not_in_file``).
     """
     ids = [data.external_id for data in rows]
     if len(set(ids)) != len(ids):
@@ -125,6 +133,16 @@ async def apply(
         raise UnknownSchoolCode(", ".join(unknown))
 
     existing = await repo.by_external_ids(session, ids)
+    still_cancelled = tuple(_title(data) for data in rows
+                            if (row := existing.get(data.external_id)) is not None
+                            and row.cancelled_at is not None and not data.cancelled)
+    now, in_file = now or utcnow(), set(ids)
+    not_in_file = tuple(
+        _title(data) for record in await repo.active_since(session, now)
+        if record.row.external_id not in in_file
+        and not record.row.external_id.startswith(MADE_IN_BOT)  # never in a file
+        for data in [activity_data(record)]
+        if next_occurrence(data, now, tz) is not None)
     created = updated = unchanged = 0
     changed: list[tuple[Activity, tuple[bool, frozenset[datetime]]]] = []
     for data in rows:
@@ -150,7 +168,12 @@ async def apply(
             cancelled.append((row.id, None))
         elif not now_cancelled:
             cancelled += [(row.id, start) for start in sorted(now_days - was_days)]
-    return ImportSummary(created, updated, unchanged, tuple(cancelled))
+    return ImportSummary(created, updated, unchanged, tuple(cancelled), still_cancelled,
+                         not_in_file)
+
+
+def _title(data: ActivityData) -> str:
+    return data.texts.get(DUTCH, LocalText()).title or data.external_id
 
 
 def _cancellations(row: Activity) -> tuple[bool, frozenset[datetime]]:
