@@ -341,10 +341,10 @@ async def next_due(session: AsyncSession, *, lease: timedelta) -> datetime | Non
     return min(times) if times else None
 
 
-async def states(session: AsyncSession, group_key: str) -> list[tuple[str, str, str | None]]:
-    """(dedupe_key, status, error) of every row of a group, parts included."""
+async def states(session: AsyncSession, group_key: str) -> list[tuple[int, str, str | None]]:
+    """(chat_id, status, error) of every row of a group, parts included."""
     rows = await session.execute(
-        select(M.dedupe_key, M.status, M.error).where(M.group_key == group_key)
+        select(M.chat_id, M.status, M.error).where(M.group_key == group_key)
     )
     return [(r[0], r[1], r[2]) for r in rows]
 

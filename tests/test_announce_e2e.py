@@ -149,14 +149,17 @@ async def test_text_announcement_with_a_translation_and_a_voice(
     [dutch] = await ayse.taps("🇧🇪 Nederlands")
     assert dutch["text"] == "Vrijdag is er geen zwemles."
 
-    # The progress line ends as the delivery report: 3 texts and 1 voice message.
+    # The progress line ends as the delivery report, counted in parents (as the screen said
+    # "3 parents"): Ayşe's text and voice message are one.
     await wait_until(lambda: (fake.message(greet.id, screen["message_id"]) or {}).get(
         "text", "").startswith("✅"), fake, 10)
     async with db.session() as session:
         row = await session.scalar(select(Broadcast))
         assert row is not None
         assert (row.kind, row.status, row.total, row.sent, row.awaiting) == (
-            "announcement", "done", 4, 4, None)
+            "announcement", "done", 3, 3, None)
+    report = fake.message(greet.id, screen["message_id"])
+    assert report is not None and "Verstuurd: 3 van 3" in report["text"]
 
 
 async def test_photo_announcement_and_a_file_import_after_it(

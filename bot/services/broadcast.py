@@ -292,7 +292,7 @@ async def start_programme(
             group_key=group_key(broadcast_id),
         ) for item in programme_service.voiced(items))
     await outbox.enqueue_many(session, messages)
-    mark_sending(row, len(messages), status_chat_id, status_message_id)
+    mark_sending(row, len({m.chat_id for m in messages}), status_chat_id, status_message_id)
     return len(people)
 
 

@@ -71,8 +71,9 @@ class NewMessage:
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a group of messages (e.g. one broadcast) stands. A message split into parts
-    counts once. ``blocked``: Telegram refused (403) or the person had blocked the bot;
+    """Where a group of messages (e.g. one broadcast) stands, per recipient: a parent who
+    gets a text and two voice messages, or a long text in parts, counts once, by their least
+    advanced message. ``blocked``: Telegram refused (403) or the person had blocked the bot;
     ``dropped``: not sent for another reason (the person used /stop)."""
 
     total: int = 0
@@ -176,14 +177,13 @@ def _rows(message: NewMessage, now: datetime) -> list[dict[str, Any]]:
 
 
 async def progress(session: AsyncSession, group_key: str) -> Progress:
-    """Counts of a group's messages by outcome (a message in parts: by its least advanced
-    part, so it is "sent" once every part is)."""
-    messages: dict[str, tuple[int, str, str | None]] = {}
-    for key, status, error in await repo.states(session, group_key):
-        base = key.split(PART_MARK, 1)[0]
+    """Counts of a group's recipients by outcome: each by their least advanced message, so
+    a parent is "sent" once everything for them is."""
+    messages: dict[int, tuple[int, str, str | None]] = {}
+    for chat_id, status, error in await repo.states(session, group_key):
         rank = _RANK.get(status, 0)
-        if base not in messages or rank < messages[base][0]:
-            messages[base] = (rank, status, error)
+        if chat_id not in messages or rank < messages[chat_id][0]:
+            messages[chat_id] = (rank, status, error)
     totals = {"sent": 0, "failed": 0, "blocked": 0, "pending": 0, "dropped": 0}
     errors: dict[str, int] = {}
     for _rank, status, error in messages.values():
@@ -202,7 +202,7 @@ async def progress(session: AsyncSession, group_key: str) -> Progress:
     return Progress(total=len(messages), errors=errors, **totals)
 
 
-# Which part speaks for a message: unfinished first, then failed, dropped, sent.
+# Which message speaks for a recipient: unfinished first, then failed, dropped, sent.
 _RANK = {repo.PENDING: 0, repo.SENDING: 0, repo.FAILED: 1, repo.DROPPED: 2, repo.SENT: 3}
 
 
