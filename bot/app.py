@@ -198,6 +198,10 @@ def register(app: Application, settings: Settings) -> None:
         app.add_handler(MessageHandler(NEW_PRIVATE & filters.Document.ALL & coordinator,
                                        programme.import_document))
 
+    # An edit of something already passed on cannot reach the other side: said so.
+    app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE,
+                                   questions.edited_message))
+
     # Catch-alls last: any other private message, any button no handler above accepts.
     app.add_handler(MessageHandler(NEW_PRIVATE, fallback.private_message))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
@@ -282,4 +286,4 @@ async def _post_shutdown(app: Application) -> None:
 
 
 # Only what the bot answers; edits and channel posts are also ignored by the handlers.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]

@@ -107,6 +107,12 @@ class Person:
         return await self._act(
             lambda: self.fake.send_text(self.user, text, reply_to_message_id=replied), expect)
 
+    async def edits(self, message: dict[str, Any], text: str) -> list[dict[str, Any]]:
+        """Edit a message one sent (Telegram sends an ``edited_message``); returns the new
+        messages the bot sent in this chat."""
+        return await self._act(
+            lambda: self.fake.send_edited_text(self.user, message["message_id"], text), None)
+
     async def sends(self, kind: str, *, expect: int | None = None,
                     **kwargs: Any) -> list[dict[str, Any]]:
         """Send another kind of message: photo, voice, document, sticker, location..."""

@@ -97,3 +97,37 @@ async def test_a_held_card_of_the_previous_holder_is_not_sent_after_a_hand_over(
             OutboxMessage.chat_id == 2)))
     assert fatmas and set(fatmas) == {"dropped"}
     assert mehmets and set(mehmets) == {"pending"}
+
+
+async def test_a_hand_over_that_fails_leaves_the_escalation_clock_alone(db: Database) -> None:
+    """Fatma's hand-over to Mehmet fails (he blocked the bot since): the question still
+    counts from 10:00, and escalates at 14:00 as if nothing happened."""
+    async with db.session() as s:
+        wijdeland = await s.scalar(select(School.id).where(School.code == "wijdeland"))
+        fatma = Person(telegram_id=1, first_name="Fatma", locale="tr", role="brugfiguur",
+                       onboarded_at=utcnow())
+        mehmet = Person(telegram_id=2, first_name="Mehmet", locale="tr", role="brugfiguur",
+                        onboarded_at=utcnow())
+        zeynep = Person(telegram_id=4, first_name="Zeynep", locale="tr", role="brugfiguur",
+                        onboarded_at=utcnow())
+        ayse = Person(telegram_id=3, first_name="Ayşe", locale="tr", role="parent",
+                      onboarded_at=utcnow(), schools=[PersonSchool(school_id=wijdeland)])
+        s.add_all([fatma, mehmet, zeynep, ayse])
+        await s.flush()
+        for member in (fatma, mehmet, zeynep):
+            await staff.toggle_language(s, member.id, "tr")
+            await staff.set_availability(s, member.id, AvailabilityMap.default())
+        await staff.set_contact(s, wijdeland, fatma.id)
+        asked = brussels(2026, 11, 23, 10, 0)
+        await questions.choose_topic(s, ayse.id, Topic.MONEY, "tr", asked)
+        draft, _message = await questions.add_parent_message(s, ayse.id, "tr", 3, 100, asked)
+        await questions.open_question(s, draft.id, asked, render_card, [])
+        mehmet.blocked_at = utcnow()
+        await s.commit()
+        assert not await questions.reassign(s, draft.id, mehmet.id,
+                                            brussels(2026, 11, 23, 13, 0), render_card, [],
+                                            handed_by=fatma.id, held_by=fatma.id)
+        await s.commit()  # as the door does after any press
+        [moved] = await questions.escalate_due(s, brussels(2026, 11, 23, 14, 0), render_card,
+                                               [])
+    assert moved.previous_id == fatma.id and moved.new_holder_first_name == "Zeynep"

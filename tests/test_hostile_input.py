@@ -475,7 +475,8 @@ async def send(fuzz: Fuzz, action: Action) -> Sent | None:
         edited = {**message, "text": action.text, "edit_date": int(time.time())}
         for key in ("photo", "voice", "document", "sticker", "caption", "entities"):
             edited.pop(key, None)
-        return await direct(fuzz, {"edited_message": edited}, None, what)
+        # An edit of something passed on is answered in the editor's own chat, nowhere else.
+        return await direct(fuzz, {"edited_message": edited}, mine, what)
     elif action.kind == "channel":
         channel = {"id": -1_000_777_000_001, "type": "channel", "title": "Nieuws"}
         post = {"message_id": 1 + fuzz.updates, "sender_chat": channel, "chat": channel,
@@ -508,7 +509,7 @@ def press(fuzz: Fuzz, action: Action, user: FakeUser, what: str) -> Sent | None:
 
 
 async def direct(fuzz: Fuzz, raw: dict[str, Any], chat_id: int | None, what: str) -> Sent:
-    """Updates Telegram sends only to bots that ask for them (allowed_updates leaves them out):
+    """Edits, and updates Telegram sends only to bots that ask for them (channel posts):
     straight onto the application's queue, as a webhook could hand them over."""
     raw = {**raw, "update_id": next(fuzz.direct_ids)}
     await fuzz.app.update_queue.put(Update.de_json(raw, fuzz.app.bot))

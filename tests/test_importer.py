@@ -502,8 +502,8 @@ def test_a_row_with_more_cells_than_columns_is_an_error() -> None:
 
 
 def test_ics_categories_name_schools_loosely_and_an_unknown_one_is_an_error() -> None:
-    """"Wijdeland" and "Het-Wijdeland"? The first is the code in another case; a mistyped
-    code must not turn a school's activity into one for all schools."""
+    """"Wijde-Land" is the code in another spelling; a mistyped code must not turn a
+    school's activity into one for all schools."""
     loose = CALENDAR.replace("CATEGORIES:workshop,wijdeland\nDTSTART;TZID=Europe/Brussels:"
                              "20261014", "CATEGORIES:Workshop,Wijde-Land\nDTSTART;"
                              "TZID=Europe/Brussels:20261014")
@@ -514,6 +514,10 @@ def test_ics_categories_name_schools_loosely_and_an_unknown_one_is_an_error() ->
     result = parse_ics(ics(typo))
     assert [(e.row, e.column, e.message_id, e.params) for e in result.errors] == [
         (3, "CATEGORIES", importer.MSG_UNKNOWN_CATEGORY, {"value": "wijdelnd"})]
+    # The calendar's own categories are nothing like a code: left alone.
+    coloured = CALENDAR.replace("DURATION:PT3H", "DURATION:PT3H\nCATEGORIES:Rode categorie")
+    result = parse_ics(ics(coloured))
+    assert result.errors == [] and result.rows[1].all_schools
 
 
 @pytest.mark.parametrize(

@@ -200,12 +200,23 @@ async def test_copying_the_questions_table_keeps_their_numbers_and_messages(
             "INSERT INTO question_messages (question_id, from_parent, chat_id, message_id, "
             "created_at) VALUES (4, 1, 1, 10, '2026-12-01')"))
         await conn.execute(text("DELETE FROM questions WHERE id = 5"))
+        # Question 3 was handed to the coordinator by a brugfiguur who had its card: the
+        # new column learns so from the outbox, as escalation did before it.
+        await conn.execute(text(
+            "INSERT INTO people (telegram_id, first_name, locale, role, created_at) "
+            "VALUES (2, 'Fatma', 'tr', 'brugfiguur', '2026-12-01')"))
+        await conn.execute(text(
+            "INSERT INTO outbox (dedupe_key, chat_id, person_id, kind, payload, status, "
+            "attempts, not_before, created_at, group_key) VALUES ('q:3:to:2:1764000000:card', "
+            "2, 2, 'text', '{}', 'sent', 1, '2026-12-01', '2026-12-01', 'q:3')"))
     await engine.dispose()
     for target in ("head", "0012", "head"):  # up, down and up again
         in_thread(command.upgrade if target == "head" else command.downgrade,
                   alembic_config(url), target)
     engine = create_async_engine(url)
     async with engine.begin() as conn:
+        handed = dict((await conn.execute(text(
+            "SELECT id, handed_by_id FROM questions"))).all())
         await conn.execute(text(
             "INSERT INTO questions (parent_id, locale, topic, status, created_at) "
             "VALUES (1, 'tr', 'school', 'open', '2026-12-02')"))
@@ -214,6 +225,7 @@ async def test_copying_the_questions_table_keeps_their_numbers_and_messages(
     await engine.dispose()
     assert sorted(numbers) == [1, 2, 3, 4, 6]
     assert kept == 1
+    assert handed == {1: None, 2: None, 3: 2, 4: None}
 
 
 @ON_POSTGRESQL

@@ -239,3 +239,31 @@ async def test_a_photo_whose_topic_is_never_tapped_reaches_the_brugfiguur_after_
         "Teşekkürler! Fatma sorunuzu aldı ve size yakında cevap verecek."]
     # The topic keyboard she did not tap is stale now.
     assert await ayse.presses(asked, f"ask:school:{question.id}") == ["Bu düğme artık çalışmıyor."]
+
+
+async def test_a_photo_sent_before_sign_up_waits_half_an_hour_after_it_and_goes_in_her_language(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """Ayşe sends a photo before choosing a language and signs up 45 minutes later: she has
+    half an hour from then to tap a topic. Untapped, it goes out in Turkish, to Fatma (Jan,
+    the school's contact, speaks no Turkish)."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    await join_team(chat, greet, 9601, "Jan", {"nl"}, db, contact_of="wijdeland")
+    fatma = await join_team(chat, greet, 9602, "Fatma", {"tr"}, db)
+    ayse = chat.person(9611, "Ayşe")
+    await ayse.says("/start s_wijdeland")
+    await ayse.sends("photo")  # before choosing a language
+    clock.moment = MONDAY_10 + timedelta(minutes=45)
+    await ayse.taps("Türkçe")
+    *_, asked = await ayse.taps(data="privacy:ok")
+    assert asked["text"] == "Mesajınızı kaydettim. Sorunuz ne hakkında? Bir düğmeye dokunun."
+
+    await run_housekeeping(bot)  # just asked: not yet
+    [question] = await question_rows(db)
+    assert question.status == "draft"
+    clock.moment = MONDAY_10 + timedelta(minutes=45 + 31)
+    await run_housekeeping(bot)
+    await wait_until(lambda: any("photo" in m for m in fake.transcript(fatma.id)), fake)
+    [question] = await question_rows(db)
+    assert question.locale == "tr" and question.assignee_id == await staff_id(db, 9602)

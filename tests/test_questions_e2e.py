@@ -650,3 +650,34 @@ async def test_a_follow_up_comes_as_a_reply_to_its_own_card(
     assert sent["text"] == "✅ Verstuurd naar Ayşe."
     await wait_until(lambda: "Om 7u45." in fake.texts(ayse.id), fake)
     assert "Om 7u45." not in fake.texts(zeynep.id)
+
+
+async def test_an_edit_of_a_message_already_passed_on_is_answered_once(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Ayşe edits her question, Fatma her answer: the other side keeps the old words, so
+    each is asked to send it again. An edit of anything else (a command) gets no answer."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9101, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
+    ayse = await onboard(chat, 9111, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Yarın okul var mı?")
+    await ayse.picks_topic("school")
+    await wait_until(lambda: "Yarın okul var mı?" in fake.texts(fatma.id), fake)
+    asked = next(m for m in fake.history(ayse.id) if m.get("text") == "Yarın okul var mı?")
+
+    [told] = await ayse.edits(asked, "Yarın ve cuma okul var mı?")
+    assert told["text"] == ("Zaten iletilmiş bir mesajdaki değişikliği iletemiyorum. Lütfen "
+                            "yeni bir mesaj olarak tekrar gönderin.")
+    assert "Yarın ve cuma okul var mı?" not in fake.texts(fatma.id)
+
+    copy = [m for m in fake.transcript(fatma.id) if m.get("text") == "Yarın okul var mı?"][-1]
+    await fatma.says("Ja, dinsdag.", reply_to=copy)
+    answer = next(m for m in fake.history(fatma.id) if m.get("text") == "Ja, dinsdag.")
+    [told] = await fatma.edits(answer, "Ja, woensdag.")
+    assert told["text"] == ("Ik kan een wijziging van een bericht dat al doorgestuurd is niet "
+                            "doorgeven. Stuur het opnieuw als een nieuw bericht.")
+
+    await ayse.says("/week")
+    command = next(m for m in fake.history(ayse.id) if m.get("text") == "/week")
+    assert await ayse.edits(command, "/help") == []

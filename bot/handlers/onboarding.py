@@ -190,7 +190,7 @@ async def accept_privacy(update: Update, context: BotContext) -> None:
     if person is None or person.step != Step.PRIVACY:
         await query.answer(_("This button has expired."), show_alert=True)
         return
-    await people.finish_onboarding(context.session, person.id)
+    await people.finish_onboarding(context.session, person.id, context.now())
     await query.answer()
     await query.edit_message_reply_markup(reply_markup=None)
     await update.effective_chat.send_message(

@@ -73,8 +73,11 @@ async def topic_button(update: Update, context: BotContext) -> None:
     # The message first, the draft after: a press on a message that cannot be redrawn
     # changes nothing (the door), and the Telegram calls do not hold SQLite's one writer.
     await query.edit_message_text(f"{topic_question()}\n\n✅ {topic_label(topic)}")
-    draft, messages = await questions.choose_topic(context.session, person.id, topic,
-                                                   person.locale or "nl", context.now())
+    chosen = await questions.choose_topic(context.session, person.id, topic,
+                                          person.locale or "nl", context.now())
+    if chosen is None:
+        return  # sent on a moment ago without a topic: the parent was told who has it
+    draft, messages = chosen
     if messages:
         await _open(update, context, draft.id)
     else:
@@ -115,6 +118,19 @@ async def parent_message(update: Update, context: BotContext) -> None:
         await context.session.commit()
         await update.effective_chat.send_message(topic_question_again(kept),
                                                  reply_markup=topic_keyboard(question.id))
+
+
+@door()
+async def edited_message(update: Update, context: BotContext) -> None:
+    """A parent's message or an answer, edited after it was passed on: Telegram cannot change
+    the copy the other side has. Said once, in the editor's language, so nobody believes the
+    change arrived. Any other edit (a command, a sign-up answer) is left alone."""
+    message = update.edited_message
+    if message is None or not await questions.is_relayed(context.session, message.chat_id,
+                                                         message.message_id):
+        return
+    await message.reply_text(_("I cannot pass on a change to a message that was already "
+                               "passed on. Please send it again as a new message."))
 
 
 async def received(message: Message) -> None:

@@ -153,11 +153,12 @@ async def school_ids(session: AsyncSession, person_id: int) -> list[int]:
     return await repo.school_ids(session, person_id)
 
 
-async def finish_onboarding(session: AsyncSession, person_id: int) -> None:
+async def finish_onboarding(session: AsyncSession, person_id: int,
+                            now: datetime | None = None) -> None:
     person = await _row(session, person_id)
     person.step = None
     person.step_data = None
-    person.onboarded_at = person.onboarded_at or utcnow()
+    person.onboarded_at = person.onboarded_at or now or utcnow()
 
 
 async def stop(session: AsyncSession, person_id: int) -> None:

@@ -178,9 +178,10 @@ async def is_draft_of(session: AsyncSession, parent_id: int, question_id: int) -
 
 
 async def choose_topic(session: AsyncSession, parent_id: int, topic: Topic, locale: str,
-                       now: datetime) -> tuple[Question, int]:
+                       now: datetime) -> tuple[Question, int] | None:
     """The parent picked a topic: their draft gets it (messages sent before it are kept).
-    Returns the draft and how many messages of the parent it holds."""
+    Returns the draft and how many messages of the parent it holds; None when the draft was
+    sent on meanwhile, without a topic (housekeeping: ``open_untapped``)."""
     draft = await current(session, parent_id, DRAFT)
     if draft is None:
         draft = Question(parent_id=parent_id, locale=locale, topic=topic.value, status=DRAFT,
@@ -188,8 +189,13 @@ async def choose_topic(session: AsyncSession, parent_id: int, topic: Topic, loca
         session.add(draft)
         await session.flush()
         return draft, 0  # new: nothing to count
-    draft.topic = topic.value
-    draft.locale = locale
+    # The claim: the draft read above may have been routed since by another transaction.
+    claimed = await session.execute(
+        update(Question).where(Question.id == draft.id, Question.status == DRAFT)
+        .values(topic=topic.value, locale=locale).execution_options(synchronize_session=False))
+    await session.refresh(draft)
+    if not claimed.rowcount:
+        return None
     if draft.school_id is None:  # drafted before the parent chose a school (onboarding)
         draft.school_id = await _first_school(session, parent_id)
     await session.flush()
@@ -231,13 +237,16 @@ TOPIC_WAIT = timedelta(minutes=30)
 
 async def untapped(session: AsyncSession, now: datetime,
                    wait: timedelta = TOPIC_WAIT) -> list[int]:
-    """Drafts of signed-up parents that hold messages but no topic, quiet for ``wait``."""
+    """Drafts of signed-up parents that hold messages but no topic, for ``wait`` since the
+    topic was last asked: at their last message, or at the end of sign-up for messages sent
+    before it."""
     return list(await session.scalars(
         select(Question.id)
         .join(QuestionMessage, QuestionMessage.question_id == Question.id)
         .join(Person, Person.id == Question.parent_id)
         .where(Question.status == DRAFT, Question.topic == "",
-               Person.onboarded_at.is_not(None), QuestionMessage.from_parent.is_(True))
+               Person.onboarded_at.is_not(None), Person.onboarded_at <= now - wait,
+               QuestionMessage.from_parent.is_(True))
         .group_by(Question.id)
         .having(func.max(QuestionMessage.created_at) <= now - wait)
         .order_by(Question.id)))
@@ -257,6 +266,13 @@ async def open_untapped(session: AsyncSession, question_id: int, now: datetime,
     question = await session.get(Question, question_id)
     assert question is not None
     await session.refresh(question)
+    # Drafted before sign-up, it has no language or school yet: the parent's, as a tap on a
+    # topic would have given it (choose_topic).
+    parent = await session.get(Person, question.parent_id)
+    if parent is not None and parent.locale:
+        question.locale = parent.locale
+    if question.school_id is None:
+        question.school_id = await _first_school(session, question.parent_id)
     return await open_question(session, question_id, now, render_card, coordinators)
 
 
@@ -335,20 +351,22 @@ async def reassign(session: AsyncSession, question_id: int, assignee_id: int | N
     question = await session.get(Question, question_id)
     if question is None or question.status != OPEN:
         return False
-    if not isinstance(held_by, Unset):
-        # The claim, in the database: of two hand-overs at once, the second finds the
-        # holder changed (SQLite's writers take turns; PostgreSQL re-reads the locked row).
-        holder = (Question.assignee_id.is_(None) if held_by is None
-                  else Question.assignee_id == held_by)
-        claimed = await session.execute(
-            update(Question).where(Question.id == question_id, Question.status == OPEN, holder)
-            .values(assigned_at=now).execution_options(synchronize_session=False))
-        if not claimed.rowcount:
-            return False
     members = await staff.team(session)
     if assignee_id is not None and not any(m.id == assignee_id and m.reachable
                                            for m in members):
         return False  # no (longer a) brugfiguur, or stopped or blocked the bot
+    if not isinstance(held_by, Unset):
+        # The claim, in the database: of two hand-overs at once, the second finds the
+        # holder changed (SQLite's writers take turns; PostgreSQL re-reads the locked row).
+        # It changes nothing itself: the row is locked, and what follows writes.
+        holder = (Question.assignee_id.is_(None) if held_by is None
+                  else Question.assignee_id == held_by)
+        claimed = await session.execute(
+            update(Question).where(Question.id == question_id, Question.status == OPEN, holder)
+            .values(assignee_id=Question.assignee_id)
+            .execution_options(synchronize_session=False))
+        if not claimed.rowcount:
+            return False
     chosen = _route_to(assignee_id, members, now)
     if question.assignee_id is not None and question.assignee_id != chosen.assignee_id:
         # What still waits for the previous holder's green hour is no longer theirs.
@@ -492,6 +510,25 @@ class Refusal(StrEnum):
     UNKNOWN = "unknown"  # not a question's message, or the parent erased their data
     CLOSED = "closed"
     NOT_YOURS = "not_yours"
+
+
+async def saw_card(session: AsyncSession, question_id: int, chat_id: int) -> bool:
+    """Whether a card of this question reached this chat (one held for a green hour and
+    dropped by a hand-over never did)."""
+    return await session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.group_key == f"q:{question_id}", OutboxMessage.chat_id == chat_id,
+        OutboxMessage.dedupe_key.endswith(":card", autoescape=True),
+        OutboxMessage.telegram_message_id.is_not(None)).limit(1)) is not None
+
+
+async def is_relayed(session: AsyncSession, chat_id: int, message_id: int) -> bool:
+    """Whether this message was passed on as part of a question (a parent's message or an
+    answer): editing it changes nothing on the other side. A draft's messages are copied
+    when it is routed, edits and all."""
+    return await session.scalar(
+        select(QuestionMessage.id).join(Question, Question.id == QuestionMessage.question_id)
+        .where(QuestionMessage.chat_id == chat_id, QuestionMessage.message_id == message_id,
+               Question.status != DRAFT).limit(1)) is not None
 
 
 async def question_of_reply(session: AsyncSession, chat_id: int,
@@ -652,9 +689,16 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
             continue
         if holder is None and handed_by is not None:
             continue  # handed to the coordinator on purpose: not offered back to the team
-        # The claim: with two instances, the one whose update marks it first escalates it.
+        # The claim: with two instances, the one whose update marks it first escalates it;
+        # and only as read (a hand-over, a take or an answer a moment ago leaves it be).
+        same_holder = (Question.assignee_id.is_(None) if holder is None
+                       else Question.assignee_id == holder)
         claimed = await session.execute(
-            update(Question).where(Question.id == question_id, Question.escalated_at.is_(None))
+            update(Question).where(Question.id == question_id, Question.escalated_at.is_(None),
+                                   Question.status == OPEN, same_holder,
+                                   Question.assigned_at == assigned_at,
+                                   Question.taken_at.is_(None),
+                                   Question.first_answer_at.is_(None))
             .values(escalated_at=now).execution_options(synchronize_session=False))
         if not claimed.rowcount:
             continue

@@ -64,10 +64,10 @@ the place's name, the rest its address), GEO the coordinates, DTSTART and DTEND 
 DURATION) the times (with their TZID; times without a zone are Brussels time), RRULE the
 repeat rule and EXDATE the cancelled occurrences. CATEGORIES may name the kind (as in the
 ``kind`` column) and school codes (or ``all``); without a kind the activity is ``other``,
-without a school code it is for all schools; a category that is neither (a mistyped code) is
-an error. An event with STATUS:CANCELLED is cancelled.
-A changed single occurrence (RECURRENCE-ID) cancels that occurrence of its series and
-becomes an activity of its own. RDATE is not supported.
+without a school code it is for all schools; a category that is nearly a school's code (a
+mistyped one) is an error, any other is the calendar's own and left alone. An event with
+STATUS:CANCELLED is cancelled. A changed single occurrence (RECURRENCE-ID) cancels that
+occurrence of its series and becomes an activity of its own. RDATE is not supported.
 
 What an import does not do
 --------------------------

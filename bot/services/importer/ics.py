@@ -7,6 +7,7 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from difflib import get_close_matches
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -88,6 +89,11 @@ class _Event:
     data: ActivityData
     recurrence_id: datetime | None
     status_cancelled: bool
+
+
+# How alike a category and a school's code must be to count as a mistyped code (difflib's
+# ratio: "debrugg" and "debrug" 0.92, "wijdelnd" and "wijdeland" 0.94).
+NEAR_MISS = 0.8
 
 
 def _key(text: str) -> str:
@@ -183,8 +189,9 @@ def _parse_event(
     if kinds:
         kind = kinds[0]
     # A category names the kind, a school (its code, whatever its case, hyphens or spaces)
-    # or all schools. Anything else is an error: a mistyped code read as "all schools" would
-    # show one school's activity to every parent.
+    # or all schools; others are the calendar's own ("Rode categorie") and are left alone.
+    # But one that is nearly a school's code is an error: the mistyped code read as "all
+    # schools" would show one school's activity to every parent.
     by_key = {_key(code): code for code in known}
     codes_found: set[str] = set()
     all_named = False
@@ -195,7 +202,7 @@ def _parse_event(
             all_named = True
         elif _key(category) in by_key:
             codes_found.add(by_key[_key(category)])
-        elif category:
+        elif get_close_matches(_key(category), by_key, n=1, cutoff=NEAR_MISS):
             error("CATEGORIES", MSG_UNKNOWN_CATEGORY, value=category)
     codes = tuple(sorted(codes_found))
     all_schools = not codes or all_named

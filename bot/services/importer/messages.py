@@ -22,7 +22,7 @@ MSG_UNKNOWN_KIND = N_(
 MSG_UNKNOWN_SCHOOL = N_("Unknown school code “{value}”.")
 MSG_EXTRA_CELLS = N_("This row has more cells than there are columns. Put a value that holds "
                      "a comma or a semicolon between double quotes: \"like; this\".")
-MSG_UNKNOWN_CATEGORY = N_("“{value}” is neither a kind of activity nor a school code. Fix it "
+MSG_UNKNOWN_CATEGORY = N_("“{value}” looks like a school code, but no school has it. Fix it "
                          "or remove it: else the activity would reach every school.")
 MSG_BAD_DATE = N_("“{value}” is not a date. Write it as 2026-10-21 or 21/10/2026.")
 MSG_BAD_TIME = N_("“{value}” is not a time. Write it as 14:00.")
