@@ -67,6 +67,15 @@ class Topic(StrEnum):
     OTHER = "other"
 
 
+class Unset(Enum):
+    """No value given (None means the coordinator)."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
+
+
 @dataclass(frozen=True)
 class Recipient:
     """Who holds a question: a brugfiguur, or (``person_id`` None) a coordinator's chat."""
@@ -219,15 +228,6 @@ async def add_parent_message(session: AsyncSession, parent_id: int, locale: str,
     session.add(message)
     await session.flush()
     return question, message
-
-
-class Unset(Enum):
-    """No value given (None means the coordinator)."""
-
-    UNSET = "unset"
-
-
-UNSET = Unset.UNSET
 
 
 # A parent who reads little may never tap a topic: after this long without a new message,
