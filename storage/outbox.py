@@ -220,22 +220,16 @@ async def mark_finished(
         )
 
 
-async def pending_ids(session: AsyncSession, *, group_key: str,
+async def pending_ids(session: AsyncSession, *, group_key: str | None = None,
                       person_id: int | None = None) -> list[int]:
-    """The rows of a group not yet claimed for sending (of one person, if given)."""
-    condition = and_(M.group_key == group_key, M.status == PENDING)
+    """The rows not yet claimed for sending, of a group, of one person, or of both."""
+    assert group_key is not None or person_id is not None, "not every pending row"
+    condition = M.status == PENDING
+    if group_key is not None:
+        condition = and_(condition, M.group_key == group_key)
     if person_id is not None:
         condition = and_(condition, M.person_id == person_id)
     return list(await session.scalars(select(M.id).where(condition)))
-
-
-async def drop_pending_of(session: AsyncSession, person_id: int, error: str) -> int:
-    """Every row still waiting for this person is not sent (a brugfiguur's /stop: a request
-    held for their green hour is marked ``always``, which the /stop rule lets through)."""
-    result = await session.execute(
-        update(M).where(M.person_id == person_id, M.status == PENDING)
-        .values(status=DROPPED, error=error).execution_options(synchronize_session=False))
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def pending_groups(session: AsyncSession, prefix: str) -> list[tuple[int, str]]:

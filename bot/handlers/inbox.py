@@ -183,8 +183,8 @@ async def tell_previous_holder(context: BotContext, question: QuestionView, hold
     """In their language and hours; ``new_holder`` None: the coordinator."""
     previous = await staff.member(context.session, holder_id)
     if (previous is None or not previous.reachable
-            or not await questions.saw_card(context.session, question.id,
-                                            previous.telegram_id)):
+            or previous.telegram_id not in await questions.delivered_cards(
+                context.session, question.id)):
         return  # (who never saw it needs no word of it, nor the parent's name)
     with use_locale(previous.locale, context.settings.timezone):
         new_holder = new_holder or _("the coordinator")

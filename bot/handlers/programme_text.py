@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from bot.i18n import N_, _, format_time, format_weekday_date, local_moment
+from bot.i18n import BRUSSELS, N_, _, format_time, format_weekday_date, local_moment
 from bot.services.people import SchoolView
-from bot.services.programme import Kind, ProgrammeItem
+from bot.services.programme import Kind, Occurrence, ProgrammeItem
 
 KIND_LABELS: dict[Kind, tuple[str, str]] = {
     Kind.OUDERBABBEL: ("☕", N_("Parents' chat (ouderbabbel)")),
@@ -32,7 +32,7 @@ def when_text(start: datetime, end: datetime) -> str:
     2026, 13:30–15:00'; a whole day (a calendar's all-day event) without hours; one that ends
     on a later day with both days, so a week's camp does not read as one afternoon."""
     first, last = local_moment(start), local_moment(end)
-    if first.time() == last.time() == time(0) and last > first:  # whole days
+    if Occurrence(start, end).all_day(first.tzinfo or BRUSSELS):  # whole days, read here
         final_day = (last - timedelta(days=1)).date()
         if final_day == first.date():
             return format_weekday_date(first.date())

@@ -12,6 +12,7 @@ Every Monday at 09:00 the coordinators get the line of figures of the past seven
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +31,6 @@ from bot.i18n import BRUSSELS, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import outbox, questions
 from storage.db import Database
-from storage.models import Person
 
 log = logging.getLogger(__name__)
 INTERVAL = 60.0
@@ -47,23 +47,15 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
         escalated = await questions.escalate_due(session, now, render_card, coordinators,
                                                  working_hours=settings.escalate_after_hours)
         for item in escalated:
-            for recipient in coordinators:
-                with use_locale(recipient.locale):
-                    text = escalation_notice(item, settings.escalate_after_hours)
-                await outbox.enqueue(
-                    session, dedupe_key=f"q:{item.question.id}:escalated:{recipient.chat_id}",
-                    chat_id=recipient.chat_id, person_id=None, kind="text",
-                    payload={"text": text, "always": True}, group_key=f"q:{item.question.id}")
+            await _tell_coordinators(
+                session, coordinators, item.question.id, "escalated",
+                lambda item=item: escalation_notice(item, settings.escalate_after_hours))
         rescued = await questions.rescue_unreachable(session, now, render_card, coordinators)
         for lost in rescued:
-            for recipient in coordinators:
-                with use_locale(recipient.locale):
-                    text = rescue_notice(lost)
-                await outbox.enqueue(
-                    session, chat_id=recipient.chat_id, person_id=None, kind="text",
-                    dedupe_key=f"q:{lost.question.id}:rescued:{recipient.chat_id}:"
-                               f"{int(now.timestamp())}",
-                    payload={"text": text, "always": True}, group_key=f"q:{lost.question.id}")
+            # A question can be rescued again later (from its next holder): a key per round.
+            await _tell_coordinators(session, coordinators, lost.question.id,
+                                     f"rescued:{int(now.timestamp())}",
+                                     lambda lost=lost: rescue_notice(lost))
         routed = await _route_untapped(session, now, coordinators)
         shown = await questions.deliver_unseen(session, now, render_card, coordinators)
         purged = await questions.purge_closed(
@@ -75,6 +67,19 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
                  len(escalated), purged, shown, len(rescued), routed)
     if escalated or shown or rescued or routed:
         wake(app)
+
+
+async def _tell_coordinators(session: AsyncSession, coordinators: list[questions.Recipient],
+                             question_id: int, what: str, render: Callable[[], str]) -> None:
+    """A notice about a question to every coordinator, each in their language, once per
+    ``what`` (the dedupe key: ``q:<id>:<what>:<chat>``)."""
+    for recipient in coordinators:
+        with use_locale(recipient.locale):
+            text = render()
+        await outbox.enqueue(
+            session, dedupe_key=f"q:{question_id}:{what}:{recipient.chat_id}",
+            chat_id=recipient.chat_id, person_id=None, kind="text",
+            payload={"text": text, "always": True}, group_key=f"q:{question_id}")
 
 
 async def _route_untapped(session: AsyncSession, now: datetime,
@@ -89,8 +94,7 @@ async def _route_untapped(session: AsyncSession, now: datetime,
             continue
         routed += 1
         question = opened.question
-        parent = await session.get(Person, question.parent_id)
-        with use_locale(parent.locale if parent and parent.locale else question.locale):
+        with use_locale(question.locale):  # the parent's, as open_untapped set it
             text = when_answered(opened.holder_first_name, opened.route.answer_from, now)
         await outbox.enqueue(session, dedupe_key=f"q:{question.id}:untapped",
                              chat_id=question.parent_chat_id, person_id=question.parent_id,

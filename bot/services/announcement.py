@@ -298,7 +298,7 @@ async def start(
                 group_key=group_key(announcement_id),
             ))
     await outbox.enqueue_many(session, messages)
-    mark_sending(row, len({m.chat_id for m in messages}), status_chat_id, status_message_id)
+    mark_sending(row, messages, status_chat_id, status_message_id)
     return len(people)
 
 

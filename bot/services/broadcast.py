@@ -17,7 +17,7 @@ parent gets the voice message in their language of each activity of their week t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -292,7 +292,7 @@ async def start_programme(
             group_key=group_key(broadcast_id),
         ) for item in programme_service.voiced(items))
     await outbox.enqueue_many(session, messages)
-    mark_sending(row, len({m.chat_id for m in messages}), status_chat_id, status_message_id)
+    mark_sending(row, messages, status_chat_id, status_message_id)
     return len(people)
 
 
@@ -302,10 +302,12 @@ def voice_payload(item: ProgrammeItem) -> dict[str, Any]:
     return {"file_id": item.voice_file_id, "caption": f"🎙 {item.title}"}
 
 
-def mark_sending(row: Broadcast, total: int, status_chat_id: int, status_message_id: int) -> None:
-    """The draft has left: its rows are in the outbox, its progress line is that message."""
+def mark_sending(row: Broadcast, messages: Sequence[NewMessage], status_chat_id: int,
+                 status_message_id: int) -> None:
+    """The draft has left: its rows are in the outbox, its progress line is that message. Its
+    total counts recipients, as its progress does (``outbox.progress``)."""
     row.status = SENDING
-    row.total = total
+    row.total = len({message.chat_id for message in messages})
     row.started_at = utcnow()
     row.status_chat_id = status_chat_id
     row.status_message_id = status_message_id

@@ -111,7 +111,9 @@ async def enqueue(
 
 async def drop_waiting_for(session: AsyncSession, person_id: int, reason: str) -> int:
     """Nothing more that waits for this person is sent, ``always`` rows included."""
-    return await repo.drop_pending_of(session, person_id, reason)
+    ids = await repo.pending_ids(session, person_id=person_id)
+    await repo.mark_finished(session, ids, status=repo.DROPPED, error=reason)
+    return len(ids)
 
 
 async def enqueue_many(session: AsyncSession, rows: list[NewMessage]) -> int:

@@ -25,7 +25,7 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -98,7 +98,7 @@ class Occurrence:
     starts_at: datetime  # aware UTC
     ends_at: datetime
 
-    def all_day(self, tz: ZoneInfo = BRUSSELS) -> bool:
+    def all_day(self, tz: tzinfo = BRUSSELS) -> bool:
         """Whole days, midnight to midnight (a calendar's all-day event): no hours to show,
         no "in two hours" reminder (it would come at 22:00 the evening before)."""
         first, last = self.starts_at.astimezone(tz), self.ends_at.astimezone(tz)

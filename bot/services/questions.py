@@ -370,12 +370,10 @@ async def reassign(session: AsyncSession, question_id: int, assignee_id: int | N
     chosen = _route_to(assignee_id, members, now)
     if question.assignee_id is not None and question.assignee_id != chosen.assignee_id:
         # What still waits for the previous holder's green hour is no longer theirs.
-        await session.execute(
-            update(OutboxMessage).where(OutboxMessage.group_key == f"q:{question.id}",
-                                        OutboxMessage.person_id == question.assignee_id,
-                                        OutboxMessage.status == outbox_repo.PENDING)
-            .values(status=outbox_repo.DROPPED, error="handed_over")
-            .execution_options(synchronize_session=False))
+        waiting = await outbox_repo.pending_ids(session, group_key=f"q:{question.id}",
+                                                person_id=question.assignee_id)
+        await outbox_repo.mark_finished(session, waiting, status=outbox_repo.DROPPED,
+                                        error="handed_over")
     question.taken_at = None
     if escalated:
         question.escalated_at = now
@@ -489,12 +487,7 @@ async def relay_follow_up(session: AsyncSession, question_id: int, message_row_i
                        question.deliver_at)
     # Each copy is a reply to the holder's card: under another parent's newer card, it
     # still shows whose it is (an answer to it then reaches the right parent).
-    cards = dict((await session.execute(
-        select(OutboxMessage.chat_id, func.max(OutboxMessage.telegram_message_id))
-        .where(OutboxMessage.group_key == f"q:{question.id}",
-               OutboxMessage.dedupe_key.endswith(":card", autoescape=True),
-               OutboxMessage.telegram_message_id.is_not(None))
-        .group_by(OutboxMessage.chat_id))).all())
+    cards = await delivered_cards(session, question.id)
     await outbox.enqueue_many(session, [
         _to_holder(f"q:{question.id}:to:{r.chat_id}:m{message.id}", r, question, chosen,
                    "copy", {"from_chat_id": message.chat_id, "message_id": message.message_id,
@@ -512,13 +505,15 @@ class Refusal(StrEnum):
     NOT_YOURS = "not_yours"
 
 
-async def saw_card(session: AsyncSession, question_id: int, chat_id: int) -> bool:
-    """Whether a card of this question reached this chat (one held for a green hour and
-    dropped by a hand-over never did)."""
-    return await session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.group_key == f"q:{question_id}", OutboxMessage.chat_id == chat_id,
-        OutboxMessage.dedupe_key.endswith(":card", autoescape=True),
-        OutboxMessage.telegram_message_id.is_not(None)).limit(1)) is not None
+async def delivered_cards(session: AsyncSession, question_id: int) -> dict[int, int]:
+    """The chats a card of this question reached, each with its newest card's message id
+    (a card held for a green hour and dropped by a hand-over never did)."""
+    return dict((await session.execute(
+        select(OutboxMessage.chat_id, func.max(OutboxMessage.telegram_message_id))
+        .where(OutboxMessage.group_key == f"q:{question_id}",
+               OutboxMessage.dedupe_key.endswith(":card", autoescape=True),
+               OutboxMessage.telegram_message_id.is_not(None))
+        .group_by(OutboxMessage.chat_id))).all())
 
 
 async def is_relayed(session: AsyncSession, chat_id: int, message_id: int) -> bool:
@@ -654,14 +649,10 @@ async def rescue_unreachable(session: AsyncSession, now: datetime, render_card: 
         .order_by(Question.id))).all()
     rescued: list[Rescued] = []
     for question_id, holder_id, first_name in held:
-        # The claim: with two instances, the one whose update moves it sends the cards.
-        claimed = await session.execute(
-            update(Question).where(Question.id == question_id, Question.status == OPEN,
-                                   Question.assignee_id == holder_id)
-            .values(assignee_id=None).execution_options(synchronize_session=False))
-        if not claimed.rowcount or not await reassign(
-                session, question_id, None, now, render_card, coordinators,
-                handed_by=holder_id):
+        # held_by: with two instances, the one whose claim finds them still holding it
+        # moves it and sends the cards.
+        if not await reassign(session, question_id, None, now, render_card, coordinators,
+                              handed_by=holder_id, held_by=holder_id):
             continue
         result = await view(session, question_id)
         assert result is not None
