@@ -267,3 +267,56 @@ async def test_a_photo_sent_before_sign_up_waits_half_an_hour_after_it_and_goes_
     await wait_until(lambda: any("photo" in m for m in fake.transcript(fatma.id)), fake)
     [question] = await question_rows(db)
     assert question.locale == "tr" and question.assignee_id == await staff_id(db, 9602)
+
+
+async def test_a_parent_who_writes_again_after_an_answer_is_not_forgotten(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """Fatma answered; Ayşe writes again in the afternoon. Four working hours later (the
+    next morning) Fatma is reminded once, under Ayşe's message, with the card's buttons; a
+    question whose last word is the answer waits for nobody. The coordinator is not told."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9401, "Fatma", {"tr"}, db, contact_of="wijdeland")
+    ayse = await onboard(chat, 9411, "Ayşe", "tr", "wijdeland")
+    await ayse.says("/ask")
+    await ayse.picks_topic("school")
+    await ayse.says("Yarın okul açık mı?")
+    await wait_until(lambda: fake.texts(fatma.id)[-1:] == ["Yarın okul açık mı?"], fake)
+    await fatma.says("Ja, gewoon open.", reply_to=fake.transcript(fatma.id)[-1])
+    await wait_until(lambda: fake.texts(ayse.id)[-1:] == ["Ja, gewoon open."], fake)
+    [question] = await question_rows(db)
+    coordinator_before = len(fake.transcript(COORDINATOR_ID))
+
+    clock.moment = MONDAY_10 + timedelta(hours=5)  # answered, and nothing since: no reminder
+    await run_housekeeping(bot)
+    assert await ayse.says("Peki öğle yemeği var mı?") == []  # 15:00
+    await wait_until(lambda: fake.texts(fatma.id)[-1:] == ["Peki öğle yemeği var mı?"], fake)
+    copy = fake.transcript(fatma.id)[-1]
+    await ayse.says("Bir de spor çantası?")  # the clock runs from her first message since
+
+    clock.moment = MONDAY_10 + timedelta(days=1)  # Tuesday 10:00: 15–17 and 9–10, three hours
+    await run_housekeeping(bot)
+    await fake.wait_idle()
+    assert not any("💬" in t for t in fake.texts(fatma.id))
+
+    clock.moment = MONDAY_10 + timedelta(days=1, hours=2)  # five working hours
+    await run_housekeeping(bot)
+    await run_housekeeping(bot)  # once, however often the job runs
+    await wait_until(lambda: any("💬" in t for t in fake.texts(fatma.id)), fake)
+    await fake.wait_idle()
+    [reminder] = [m for m in fake.transcript(fatma.id) if "💬" in m.get("text", "")]
+    assert reminder["text"] == (
+        f"💬 Ayşe schreef opnieuw (vraag {question.id}). Er is nog geen antwoord.\n"
+        "Reageer op het bericht om te antwoorden. Niets meer te doen? Tik op ✅ Afsluiten.")
+    assert reminder["reply_to_message"]["message_id"] == copy["message_id"]
+    assert [t for t, _d in FakeTelegram.inline_buttons(reminder)] == [
+        "↪️ Doorgeven", "✅ Afsluiten"]
+    assert len(fake.transcript(COORDINATOR_ID)) == coordinator_before
+    [question] = await question_rows(db)
+    assert question.escalated_at is None and question.assignee_id == await staff_id(db, 9401)
+
+    # A "thank you" needs nothing more: one tap on the reminder closes the question.
+    await fatma.presses(reminder, f"qs:{question.id}:close")
+    await wait_until(lambda: "kapatıldı" in fake.texts(ayse.id)[-1], fake)
+    assert (await question_rows(db))[0].status == "closed"

@@ -681,3 +681,47 @@ async def test_an_edit_of_a_message_already_passed_on_is_answered_once(
     await ayse.says("/week")
     command = next(m for m in fake.history(ayse.id) if m.get("text") == "/week")
     assert await ayse.edits(command, "/help") == []
+
+
+async def test_a_colleague_who_takes_over_an_answered_question_sees_who_said_what(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Fatma answered Ayşe once; Ayşe wrote on; Fatma hands it to Mehmet. His card says it
+    was answered, then the conversation follows in order: Ayşe's messages copied, Fatma's
+    answer forwarded (under her name). His reply to that answer reaches Ayşe."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 8701, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
+    mehmet = await join_team(chat, greet, 8702, "Mehmet", {"tr"}, db)
+    ayse = await onboard(chat, 8801, "Ayşe", "tr", "wijdeland")
+    await ayse.says("/ask")
+    await ayse.picks_topic("school")
+    await ayse.says("Merhaba, toplantı ne zaman?")
+    await wait_until(lambda: fake.texts(fatma.id)[-1:] == ["Merhaba, toplantı ne zaman?"], fake)
+    [fresh_card] = [m for m in fake.transcript(fatma.id) if "Vraag" in m.get("text", "")]
+    assert "💬" not in fresh_card["text"]  # nothing answered yet: no such line
+    await fatma.says("Donderdag om 9 uur.", reply_to=fake.transcript(fatma.id)[-1])
+    await wait_until(lambda: fake.texts(ayse.id)[-1:] == ["Donderdag om 9 uur."], fake)
+    assert await ayse.says("Peki ya Aziz'in kardeşi?") == []
+    await wait_until(lambda: fake.texts(fatma.id)[-1:] == ["Peki ya Aziz'in kardeşi?"], fake)
+
+    [question] = await question_rows(db)
+    clock.moment = MONDAY_10 + timedelta(hours=3)
+    await fatma.taps(data=f"qs:{question.id}:hand")
+    await fatma.taps("Mehmet")
+    await wait_until(lambda: fake.texts(mehmet.id)[-1:] == ["Peki ya Aziz'in kardeşi?"], fake)
+    card, first, answer, follow_up = fake.transcript(mehmet.id)[-4:]
+    assert card["text"].startswith("❓ Vraag")
+    assert ("💬 1 antwoord tot nu toe. Het staat hieronder, tussen de berichten van de ouder."
+            in card["text"])
+    assert "⏱" not in card["text"]  # Ayşe waits for no first answer
+    assert first["text"] == "Merhaba, toplantı ne zaman?" and "forward_origin" not in first
+    assert answer["text"] == "Donderdag om 9 uur."
+    assert answer["forward_origin"]["sender_user"]["id"] == fatma.id
+    assert follow_up["text"] == "Peki ya Aziz'in kardeşi?" and "forward_origin" not in follow_up
+
+    # Mehmet replies to Fatma's forwarded answer: it is his question now, so Ayşe gets it.
+    [sent] = await mehmet.says("Ook donderdag.", reply_to=answer)
+    assert sent["text"] == "✅ Verstuurd naar Ayşe."
+    await wait_until(lambda: fake.texts(ayse.id)[-1:] == ["Ook donderdag."], fake)
+    assert (await question_rows(db))[0].assignee_id == await staff_id(db, mehmet.id)

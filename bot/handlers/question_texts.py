@@ -19,7 +19,7 @@ from bot.i18n import (
     use_locale,
 )
 from bot.services.question_stats import WeekFigures
-from bot.services.questions import Card, Escalated, Rescued, Topic
+from bot.services.questions import Card, Escalated, QuestionView, Rescued, Topic
 
 # Callback data: "ask:<topic>" (parent), "qs:<question>:<action>" (the holder of a question).
 # ask:<topic>[:<draft id>]: the draft whose messages the question asks about, when there is
@@ -124,12 +124,24 @@ def card_text(card: Card) -> str:
     # this line tells that the parent asked last night.
     lines.append("🕐 " + _("Asked: {day}, {time}").format(
         day=format_weekday_date(card.opened_at), time=format_time(card.opened_at)))
-    if waiting >= timedelta(minutes=1):  # a card held, escalated or handed over; not "0 s"
+    if card.answers:  # handed over after an answer: the parent waits for no first answer
+        lines.append("💬 " + ngettext(
+            "{count} answer so far. It is below, between the parent's messages.",
+            "{count} answers so far. They are below, between the parent's messages.",
+            card.answers).format(count=card.answers))
+    elif waiting >= timedelta(minutes=1):  # a card held, escalated or handed over; not "0 s"
         lines.append("⏱ " + _("Waiting for {duration}").format(
             duration=format_duration(waiting)))
     lines.append("")
     lines.append(_("To answer, reply to this message or to one of the parent's messages."))
     return "\n".join(lines)
+
+
+def follow_up_reminder(question: QuestionView) -> str:
+    """To the holder, under a parent's message that waits since an earlier answer."""
+    return "💬 " + _("{name} wrote again (question {number}). There is no answer yet.\n"
+                     "Reply to their message to answer. Nothing more to do? Tap ✅ Close."
+                     ).format(name=question.parent_first_name, number=question.id)
 
 
 def card_keyboard(question_id: int, *, taken: bool = False) -> InlineKeyboardMarkup:

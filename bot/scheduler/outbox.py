@@ -488,6 +488,11 @@ class OutboxSender:
         if row.kind == "copy":
             return bot.copy_message(from_chat_id=int(p["from_chat_id"]),
                                     message_id=int(p["message_id"]), **formatted, **options)
+        if row.kind == "forward":  # shows whose message it was (a colleague's answer)
+            return bot.forward_message(
+                from_chat_id=int(p["from_chat_id"]), message_id=int(p["message_id"]),
+                **{k: v for k, v in options.items()
+                   if k not in ("reply_markup", "reply_parameters")})
         if row.kind == "location":
             return bot.send_location(latitude=float(p["latitude"]),
                                      longitude=float(p["longitude"]), **options)

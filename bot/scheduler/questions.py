@@ -4,8 +4,9 @@ Every ``INTERVAL`` seconds: questions nobody took within ESCALATE_AFTER_HOURS wo
 (4) go to the next candidate and the coordinator is told; questions held by a brugfiguur who
 blocked the bot go to the coordinator, who is told; a question whose topic the parent never
 tapped goes out as "other" after half an hour; questions that came in before any
-coordinator had started the bot are shown to the coordinators who have since; closed questions
-older than QUESTION_RETENTION_DAYS (180) are purged.
+coordinator had started the bot are shown to the coordinators who have since; a holder whose
+parent wrote again after an answer, and got no answer within those working hours, is reminded
+once per message; closed questions older than QUESTION_RETENTION_DAYS (180) are purged.
 Every Monday at 09:00 the coordinators get the line of figures of the past seven days.
 """
 
@@ -21,7 +22,9 @@ from telegram.ext import Application, ContextTypes, Job
 from bot.clock import Clock
 from bot.config import Settings
 from bot.handlers.question_texts import (
+    card_keyboard,
     escalation_notice,
+    follow_up_reminder,
     render_card,
     render_figures,
     rescue_notice,
@@ -56,16 +59,24 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
             await _tell_coordinators(session, coordinators, lost.question.id,
                                      f"rescued:{int(now.timestamp())}",
                                      lambda lost=lost: rescue_notice(lost))
+        reminded = await questions.unanswered_follow_ups(
+            session, now, working_hours=settings.escalate_after_hours)
+        for waiting in reminded:
+            with use_locale(waiting.holder.locale):
+                text = follow_up_reminder(waiting.question)
+                markup = card_keyboard(waiting.question.id, taken=True).to_dict()
+            await questions.remind_holder(session, waiting, text, markup)
         routed = await _route_untapped(session, now, coordinators)
         shown = await questions.deliver_unseen(session, now, render_card, coordinators)
         purged = await questions.purge_closed(
             session, now, retention=timedelta(days=settings.question_retention_days))
         await session.commit()
-    if escalated or purged or shown or rescued or routed:
+    if escalated or purged or shown or rescued or routed or reminded:
         log.info("questions: %d escalated, %d purged, %d shown to a coordinator at last, "
-                 "%d taken from someone unreachable, %d routed without a topic",
-                 len(escalated), purged, shown, len(rescued), routed)
-    if escalated or shown or rescued or routed:
+                 "%d taken from someone unreachable, %d routed without a topic, "
+                 "%d holders reminded of a parent's new message",
+                 len(escalated), purged, shown, len(rescued), routed, len(reminded))
+    if escalated or shown or rescued or routed or reminded:
         wake(app)
 
 

@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import outbox as repo
 from storage.models import utcnow
 
-KINDS = frozenset({"text", "photo", "document", "voice", "copy", "location"})
+KINDS = frozenset({"text", "photo", "document", "voice", "copy", "forward", "location"})
 TEXT_LIMIT = 4096  # Telegram's limit for a message text, in UTF-16 code units
 CAPTION_LIMIT = 1024
 KEY_LIMIT = 160  # outbox.dedupe_key

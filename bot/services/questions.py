@@ -98,6 +98,7 @@ class Card:
     now: datetime
     reader_locale: str
     escalated: bool = False
+    answers: int = 0  # answered before (the card then comes with the answers, forwarded)
 
 
 # (text, inline keyboard as a dict) in the reader's locale
@@ -440,10 +441,10 @@ async def deliver_unseen(session: AsyncSession, now: datetime, render_card: Rend
 async def _send_card(session: AsyncSession, question: Question, recipient: Recipient,
                      now: datetime, render_card: RenderCard, chosen: Route, key: str,
                      *, escalated: bool = False) -> None:
-    """The card, then a copy of each of the parent's messages so far."""
+    """The card, then the conversation so far: a copy of each of the parent's messages, and
+    each answer forwarded, so a colleague who takes it over sees who said what."""
     messages = list(await session.scalars(
-        select(QuestionMessage).where(QuestionMessage.question_id == question.id,
-                                      QuestionMessage.from_parent.is_(True))
+        select(QuestionMessage).where(QuestionMessage.question_id == question.id)
         .order_by(QuestionMessage.id)))
     names = (await session.execute(
         select(Person.first_name, School.name)
@@ -452,11 +453,13 @@ async def _send_card(session: AsyncSession, question: Question, recipient: Recip
     assert names is not None
     first_name, school_name = names
     card = Card(question.id, first_name, question.locale, school_name,
-                question.topic, question.opened_at or now, now, recipient.locale, escalated)
+                question.topic, question.opened_at or now, now, recipient.locale, escalated,
+                answers=sum(not m.from_parent for m in messages))
     text, markup = render_card(card)
     rows = [_to_holder(f"{key}:card", recipient, question, chosen, "text",
                        {"text": text, "reply_markup": markup})]
-    rows.extend(_to_holder(f"{key}:m{m.id}", recipient, question, chosen, "copy",
+    rows.extend(_to_holder(f"{key}:m{m.id}", recipient, question, chosen,
+                           "copy" if m.from_parent else "forward",
                            {"from_chat_id": m.chat_id, "message_id": m.message_id})
                 for m in messages)
     await outbox.enqueue_many(session, rows)
@@ -710,6 +713,106 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
         assert result is not None
         done.append(Escalated(result, previous, holder))
     return done
+
+
+def first_unanswered(messages: Sequence[tuple[int, bool]]) -> int | None:
+    """Of a question's messages in order, ``(id, from_parent)``: the parent's first message
+    after the last answer, when there was an answer and the parent wrote again (a question
+    never answered is escalation's; one whose last word is an answer waits for nobody)."""
+    last_answer = max((i for i, (_id, from_parent) in enumerate(messages) if not from_parent),
+                      default=None)
+    if last_answer is None:
+        return None
+    return next((message_id for message_id, from_parent in messages[last_answer + 1:]
+                 if from_parent), None)
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """A parent wrote again after an answer, and their holder has not replied since."""
+
+    question: QuestionView
+    holder: Recipient
+    message_row_id: int  # the parent's first message since the last answer
+    copy_message_id: int  # its copy in the holder's chat
+    route: Route  # the holder's delivery rule now (a red hour holds the reminder)
+
+    @property
+    def dedupe_key(self) -> str:  # once per holder and message
+        return f"q:{self.question.id}:nudge:{self.holder.chat_id}:m{self.message_row_id}"
+
+
+async def unanswered_follow_ups(session: AsyncSession, now: datetime,
+                                working_hours: float = 4.0) -> list[Unanswered]:
+    """Answered questions where the parent wrote again, ``working_hours`` after the copy
+    reached its holder with no answer since. Escalation, once per question, is for a first
+    answer; this reminds the holder (the caller, once per message) to answer or close it,
+    since the parent's last word may be a new question as well as a "thank you"."""
+    held = {row.id: row for row in (await session.execute(
+        select(Question.id, Question.assignee_id, Question.assigned_at, Question.deliver_at)
+        .where(Question.status == OPEN, Question.first_answer_at.is_not(None),
+               Question.assignee_id.is_not(None)))).all()}
+    if not held:
+        return []
+    conversations: dict[int, list[tuple[int, bool]]] = {}
+    written: dict[int, datetime] = {}
+    for question_id, message_id, from_parent, created_at in (await session.execute(
+            select(QuestionMessage.question_id, QuestionMessage.id, QuestionMessage.from_parent,
+                   QuestionMessage.created_at)
+            .where(QuestionMessage.question_id.in_(held)).order_by(QuestionMessage.id))).all():
+        conversations.setdefault(question_id, []).append((message_id, from_parent))
+        written[message_id] = created_at
+    members = {m.id: m for m in await staff.team(session) if m.reachable}
+    found: list[Unanswered] = []
+    for question_id, messages in conversations.items():
+        first = first_unanswered(messages)
+        question_row = held[question_id]
+        member = members.get(question_row.assignee_id)
+        if first is None or member is None:
+            continue
+        # Its copy in the holder's chat, the latest one (a hand-over sends it again).
+        copy = (await session.execute(
+            select(OutboxMessage.created_at, OutboxMessage.not_before,
+                   OutboxMessage.telegram_message_id)
+            .where(OutboxMessage.group_key == f"q:{question_id}",
+                   OutboxMessage.chat_id == member.telegram_id,
+                   OutboxMessage.dedupe_key.endswith(f":m{first}", autoescape=True),
+                   OutboxMessage.telegram_message_id.is_not(None))
+            .order_by(OutboxMessage.id.desc()).limit(1))).first()
+        if copy is None:
+            continue  # it has not reached them (yet)
+        # The clock starts when it could reach them: written, handed over, or held for
+        # their green hour (a row held has its not_before after its creation).
+        since = max(t for t in (written[first], question_row.assigned_at,
+                                question_row.deliver_at) if t is not None)
+        if copy.not_before > copy.created_at:
+            since = max(since, copy.not_before)
+        if escalation_due(since, working_hours) > now:
+            continue
+        question = await view(session, question_id)
+        assert question is not None
+        if question.parent_blocked:
+            continue  # no answer could reach them
+        item = Unanswered(question, Recipient(member.id, member.telegram_id, member.locale),
+                          first, int(copy.telegram_message_id),
+                          _route_to(member.id, [member], now))
+        if await session.scalar(select(OutboxMessage.id).where(
+                OutboxMessage.dedupe_key == item.dedupe_key)) is None:  # not reminded yet
+            found.append(item)
+    return found
+
+
+async def remind_holder(session: AsyncSession, item: Unanswered, text: str,
+                        markup: dict[str, Any]) -> None:
+    """The reminder, under the parent's message in the holder's chat, in their hours."""
+    chosen = item.route
+    await outbox.enqueue(
+        session, dedupe_key=item.dedupe_key, chat_id=item.holder.chat_id,
+        person_id=item.holder.person_id, kind="text",
+        payload=quietly({"text": text, "reply_markup": markup, "reply_to": item.copy_message_id,
+                         "always": True}, chosen.delivery),
+        not_before=chosen.deliver_at if chosen.delivery is Delivery.HELD else None,
+        group_key=f"q:{item.question.id}")
 
 
 # --------------------------------------------------------------------------------------------
