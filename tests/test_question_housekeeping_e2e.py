@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.scheduler.questions import housekeeping
+from bot.services.availability import AvailabilityMap, Level
 from storage import outbox as outbox_repo
 from storage.db import Database
 from storage.models import OutboxMessage, Question, QuestionMessage, utcnow
@@ -273,11 +274,14 @@ async def test_a_parent_who_writes_again_after_an_answer_is_not_forgotten(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
 ) -> None:
     """Fatma answered; Ayşe writes again in the afternoon. Four working hours later (the
-    next morning) Fatma is reminded once, under Ayşe's message, with the card's buttons; a
-    question whose last word is the answer waits for nobody. The coordinator is not told."""
+    next morning) Fatma is reminded once, under Ayşe's message, with the card's buttons, not in
+    her red hour but in the green one after it; a question whose last word is the answer
+    waits for nobody. The coordinator is not told."""
     clock.moment = MONDAY_10
     greet = await coordinator_of(chat)
-    fatma = await join_team(chat, greet, 9401, "Fatma", {"tr"}, db, contact_of="wijdeland")
+    fatma = await join_team(chat, greet, 9401, "Fatma", {"tr"}, db, contact_of="wijdeland",
+                            availability=AvailabilityMap.all(Level.GREEN).with_level(
+                                1, 12, Level.RED))  # Tuesday 12:00–13:00: school run
     ayse = await onboard(chat, 9411, "Ayşe", "tr", "wijdeland")
     await ayse.says("/ask")
     await ayse.picks_topic("school")
@@ -300,7 +304,11 @@ async def test_a_parent_who_writes_again_after_an_answer_is_not_forgotten(
     await fake.wait_idle()
     assert not any("💬" in t for t in fake.texts(fatma.id))
 
-    clock.moment = MONDAY_10 + timedelta(days=1, hours=2)  # five working hours
+    clock.moment = MONDAY_10 + timedelta(days=1, hours=2)  # five working hours, a red hour
+    await run_housekeeping(bot)
+    await fake.wait_idle()
+    assert not any("💬" in t for t in fake.texts(fatma.id))
+    clock.moment = MONDAY_10 + timedelta(days=1, hours=3)  # green again
     await run_housekeeping(bot)
     await run_housekeeping(bot)  # once, however often the job runs
     await wait_until(lambda: any("💬" in t for t in fake.texts(fatma.id)), fake)

@@ -735,7 +735,7 @@ class Unanswered:
     holder: Recipient
     message_row_id: int  # the parent's first message since the last answer
     copy_message_id: int  # its copy in the holder's chat
-    route: Route  # the holder's delivery rule now (a red hour holds the reminder)
+    route: Route  # the holder's delivery rule now (an orange hour: without a sound)
 
     @property
     def dedupe_key(self) -> str:  # once per holder and message
@@ -796,6 +796,8 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
         item = Unanswered(question, Recipient(member.id, member.telegram_id, member.locale),
                           first, int(copy.telegram_message_id),
                           _route_to(member.id, [member], now))
+        if item.route.delivery is Delivery.HELD:
+            continue  # a red hour: asked again each round, it comes in their next green one
         if await session.scalar(select(OutboxMessage.id).where(
                 OutboxMessage.dedupe_key == item.dedupe_key)) is None:  # not reminded yet
             found.append(item)
@@ -804,14 +806,12 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
 
 async def remind_holder(session: AsyncSession, item: Unanswered, text: str,
                         markup: dict[str, Any]) -> None:
-    """The reminder, under the parent's message in the holder's chat, in their hours."""
-    chosen = item.route
+    """The reminder, under the parent's message in the holder's chat."""
     await outbox.enqueue(
         session, dedupe_key=item.dedupe_key, chat_id=item.holder.chat_id,
         person_id=item.holder.person_id, kind="text",
         payload=quietly({"text": text, "reply_markup": markup, "reply_to": item.copy_message_id,
-                         "always": True}, chosen.delivery),
-        not_before=chosen.deliver_at if chosen.delivery is Delivery.HELD else None,
+                         "always": True}, item.route.delivery),
         group_key=f"q:{item.question.id}")
 
 
