@@ -22,7 +22,8 @@ def configure_logging() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs every request URL, and the URL holds the bot token: keep it quiet.
+    # httpx logs every request URL, and the URL holds the bot token: kept quiet, should
+    # anything use it (the bot's own requests go through aiohttp: bot/transport.py).
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -21,6 +21,7 @@ outbox and PTB's own retry logic see exactly what they saw with httpx.
 
 from __future__ import annotations
 
+import re
 import urllib.request
 from urllib.parse import urlsplit
 
@@ -136,8 +137,11 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
-            # The class name says more than the message, which is often empty.
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            # The class name says more than the message, which is often empty. Some messages
+            # hold the URL, whose path holds the token: it is cut out, and the original (which
+            # a traceback would print) is not chained.
+            raise NetworkError(
+                f"aiohttp.{type(exc).__name__}: {without_token(str(exc))}") from None
 
     def _proxy(self, url: str) -> str | None:
         """The proxy of HTTPS_PROXY / HTTP_PROXY / NO_PROXY for this host (as httpx would use
@@ -151,3 +155,11 @@ class AiohttpRequest(BaseRequest):
                 chosen = None
             self._proxies[key] = chosen
         return self._proxies[key]
+
+
+_TOKEN = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
+
+
+def without_token(text: str) -> str:
+    """``text`` with any bot token in it (``.../bot<id>:<secret>/...``) replaced."""
+    return _TOKEN.sub("bot<token>", text)

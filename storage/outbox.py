@@ -197,12 +197,19 @@ def _load(payload: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+# A question's row keeps no text once it has left (or never will): a parent's first name on a
+# card, a brugfiguur's in "Fatma has your question", the chats its copies came from. Its ids
+# stay: a reply to it is still matched to its question (README: Privacy).
+_SPENT_PAYLOAD = case((M.group_key.like("q:%"), "{}"), else_=M.payload)
+
+
 async def mark_sent(
     session: AsyncSession, message_id: int, *, telegram_message_id: int | None, now: datetime
 ) -> None:
     await session.execute(
         update(M).where(M.id == message_id).values(
-            status=SENT, sent_at=now, error=None, telegram_message_id=telegram_message_id
+            status=SENT, sent_at=now, error=None, telegram_message_id=telegram_message_id,
+            payload=_SPENT_PAYLOAD,
         ).execution_options(synchronize_session=False)
     )
 
@@ -215,7 +222,8 @@ async def mark_finished(
     if ids:
         await _undelivered(session, M.id.in_(ids), error)
         await session.execute(
-            update(M).where(M.id.in_(ids)).values(status=status, error=error)
+            update(M).where(M.id.in_(ids)).values(status=status, error=error,
+                                                  payload=_SPENT_PAYLOAD)
             .execution_options(synchronize_session=False)
         )
 
@@ -321,7 +329,8 @@ async def mark_blocked(
                        "blocked")
     result = await session.execute(
         update(M).where(same_recipient, M.status == PENDING, M.id != message_id)
-        .values(status=DROPPED, error="blocked").execution_options(synchronize_session=False)
+        .values(status=DROPPED, error="blocked", payload=_SPENT_PAYLOAD)
+        .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -105,9 +105,26 @@ async def erase(session: AsyncSession, person_id: int) -> None:
         await session.execute(delete(QuestionMessage).where(
             QuestionMessage.question_id.in_(asked)))
         await session.execute(delete(Question).where(Question.id.in_(asked)))
+    # A brugfiguur's trace in others' rows of the questions they held, answered or handed on:
+    # a copy of their answer names their chat, a notice their name. What has not left goes;
+    # the rest keeps no text (rows sent since keep none anyway: storage/outbox._SPENT_PAYLOAD).
+    q_rows = OutboxMessage.group_key.like("q:%")
+    copied_from_them = and_(q_rows, or_(
+        OutboxMessage.payload.contains(f'"from_chat_id":{telegram_id},'),
+        OutboxMessage.payload.contains(f'"from_chat_id":{telegram_id}}}')))
+    their_questions = select(OutboxMessage.group_key).distinct().where(q_rows, or_(
+        OutboxMessage.person_id == person_id, OutboxMessage.chat_id == telegram_id))
+    await session.execute(delete(OutboxMessage).where(
+        copied_from_them, OutboxMessage.status == "pending"))
+    await session.execute(update(OutboxMessage).where(
+        OutboxMessage.status != "pending",
+        or_(copied_from_them, OutboxMessage.group_key.in_(their_questions)))
+        .values(payload="{}").execution_options(synchronize_session=False))
     # A brugfiguur's questions go back to the coordinator; their profile and contacts go.
     await session.execute(
         update(Question).where(Question.assignee_id == person_id).values(assignee_id=None))
+    await session.execute(
+        update(Question).where(Question.handed_by_id == person_id).values(handed_by_id=None))
     await session.execute(
         update(School).where(School.contact_id == person_id).values(contact_id=None))
     await session.execute(delete(QuestionMessage).where(

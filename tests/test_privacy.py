@@ -30,13 +30,13 @@ from storage.models import (
     Rsvp,
     School,
 )
-from tests.conftest import FixedClock
+from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
 from tests.helpers import Chat, Handled
 from tests.test_access import ErrorSpy, settle
 from tests.test_broadcast_e2e import wait_until
-from tests.test_programme_e2e import coordinator_with_programme
-from tests.test_questions_e2e import join_team
+from tests.test_programme_e2e import coordinator_of, coordinator_with_programme, onboard
+from tests.test_questions_e2e import join_team, question_rows
 from tests.test_reminders_e2e import BABBEL, import_csv, local, nl_reminder_id, reminders_in
 
 MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Brussels
@@ -272,3 +272,68 @@ def test_the_checks_see_what_they_look_for() -> None:
     assert not what_names({"id": 5, "school_id": 5}, "person_schools", 9, words)
     assert ("people", "id") in person_columns()
     assert ("questions", "assignee_id") in person_columns()
+
+
+BRUGFIGUUR_ID = 8_765_432
+
+
+async def test_a_brugfiguur_who_forgets_leaves_no_row_that_names_her(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Nurcan answered Ayşe and handed the question on to Mehmet; she holds Zehra's question,
+    unanswered. After her /forget no row names her: not the copies of her answer (which
+    name her chat), not "Nurcan has your question" to a parent, not who handed what on.
+    Zehra's question is with the coordinator, without Nurcan's words; Mehmet still answers
+    Ayşe by replying to his card."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    nurcan = await join_team(chat, greet, BRUGFIGUUR_ID, "Nurcan", {"nl", "tr"}, db,
+                             contact_of="wijdeland")
+    mehmet = await join_team(chat, greet, 8702, "Mehmet", {"tr"}, db)
+    ayse = await onboard(chat, 8801, "Ayşe", "tr", "wijdeland")
+    zehra = await onboard(chat, 8802, "Zehra", "tr", "wijdeland")
+    await ayse.says("/ask")
+    await ayse.picks_topic("school")
+    await ayse.says("Toplantı ne zaman?")
+    await wait_until(lambda: fake.texts(nurcan.id)[-1:] == ["Toplantı ne zaman?"], fake)
+    await nurcan.says("Donderdag om 9 uur.", reply_to=fake.transcript(nurcan.id)[-1])
+    await wait_until(lambda: fake.texts(ayse.id)[-1:] == ["Donderdag om 9 uur."], fake)
+    await ayse.says("Peki ya cuma?")
+    await wait_until(lambda: fake.texts(nurcan.id)[-1:] == ["Peki ya cuma?"], fake)
+    [asked] = await question_rows(db)
+    await nurcan.taps(data=f"qs:{asked.id}:hand")
+    await nurcan.taps("Mehmet")
+    await wait_until(lambda: fake.texts(mehmet.id)[-1:] == ["Peki ya cuma?"], fake)
+    await zehra.says("/ask")
+    await zehra.picks_topic("money")
+    await zehra.says("Fatura çok yüksek.")
+    await wait_until(lambda: fake.texts(nurcan.id)[-1:] == ["Fatura çok yüksek."], fake)
+    async with db.session() as session:
+        person_id = await session.scalar(
+            select(Person.id).where(Person.telegram_id == BRUGFIGUUR_ID))
+    assert person_id is not None
+
+    await nurcan.says("/forget")
+    await nurcan.taps(data="forget:yes")
+    await wait_until(lambda: "Fatura çok yüksek." in fake.texts(COORDINATOR_ID), fake)
+    await fake.wait_idle()
+    after = await rows_of_every_table(db)
+    naming = {}
+    for table, rows in after.items():
+        for row in rows:
+            found = what_names(row, table, person_id,
+                               ("Nurcan", "nurcan_private", str(BRUGFIGUUR_ID),
+                                "Donderdag om 9 uur."))
+            found += [f"{column} = her telegram id" for column, value in row.items()
+                      if value == BRUGFIGUUR_ID]
+            if found:
+                naming[f"{table}: {row}"] = found
+    assert naming == {}
+    # Zehra's question waits with the coordinator; Ayşe's stays with Mehmet, who answers.
+    zehras = next(q for q in await question_rows(db) if q.id != asked.id)
+    assert zehras.status == "open" and zehras.assignee_id is None
+    card = next(m for m in fake.transcript(mehmet.id)
+                if m.get("text", "").startswith(f"❓ Vraag {asked.id}"))
+    [sent] = await mehmet.says("Vrijdag ook.", reply_to=card)
+    assert sent["text"] == "✅ Verstuurd naar Ayşe."
+    await wait_until(lambda: fake.texts(ayse.id)[-1:] == ["Vrijdag ook."], fake)

@@ -87,6 +87,18 @@ async def test_no_server_is_a_network_error() -> None:
     assert not isinstance(caught.value, TimedOut)
 
 
+async def test_an_error_that_quotes_the_url_does_not_carry_the_token() -> None:
+    """aiohttp quotes the URL in some errors (here: a base URL that is not http); its path
+    holds the token, and a logged traceback would print it."""
+    secret = "123456:ABCdef-ghi_JKL"
+    async with AiohttpRequest() as request:
+        with pytest.raises(NetworkError) as caught:
+            await request.post(f"ftp://127.0.0.1/bot{secret}/getMe")
+    assert "NonHttpUrlClientError" in caught.value.message
+    assert secret not in caught.value.message and "bot<token>" in caught.value.message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
 async def test_shutdown_twice_and_initialize_again() -> None:
     request = AiohttpRequest()
     await request.initialize()

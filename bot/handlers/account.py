@@ -183,9 +183,18 @@ async def forget_answer(update: Update, context: BotContext) -> None:
     if query.data.endswith(":no"):
         await query.edit_message_text(_("Good. Nothing was erased."))
         return
+    if context.role is Role.BRUGFIGUUR:
+        # As with /stop, what they hold goes to the coordinator (who is shown it now), but
+        # without their answers: those are theirs, and go.
+        coordinators = await questions.coordinator_recipients(context.session,
+                                                              context.settings.coordinator_ids)
+        await questions.forget_answers(context.session, person.telegram_id)
+        await questions.hand_back(context.session, person.id, context.now(), render_card,
+                                  coordinators)
     await people.forget(context.session, person.id)
     # Erased for real before we say so.
     await context.session.commit()
+    wake(context.application)
     await query.edit_message_reply_markup(reply_markup=None)
     await update.effective_chat.send_message(
         _("Done. We erased everything about you.\n"

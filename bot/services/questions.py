@@ -593,7 +593,7 @@ async def close(session: AsyncSession, question_id: int, now: datetime) -> str:
         update(OutboxMessage).where(OutboxMessage.group_key == f"q:{question_id}",
                                     OutboxMessage.chat_id != parent.telegram_id,
                                     OutboxMessage.status == outbox_repo.PENDING)
-        .values(status=outbox_repo.DROPPED, error="closed")
+        .values(status=outbox_repo.DROPPED, error="closed", payload="{}")
         .execution_options(synchronize_session=False))
     return parent.locale or row.locale
 
@@ -631,6 +631,13 @@ async def hand_back(session: AsyncSession, holder_id: int, now: datetime,
         await reassign(session, question_id, None, now, render_card, coordinators,
                        handed_by=holder_id)
     return len(held)
+
+
+async def forget_answers(session: AsyncSession, chat_id: int) -> None:
+    """A brugfiguur's /forget: their answers go first, so that the questions they hand back
+    come to the coordinator without them (storage.people.erase takes the rest)."""
+    await session.execute(delete(QuestionMessage).where(
+        QuestionMessage.chat_id == chat_id, QuestionMessage.from_parent.is_(False)))
 
 
 @dataclass(frozen=True)
