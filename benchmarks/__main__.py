@@ -3,7 +3,7 @@
 Usage (from the repository root, with the test extras installed; PostgreSQL on
 127.0.0.1:5432 for the inbound benchmark's second half)::
 
-    python -m benchmarks                  # the sizes of the README (about half an hour)
+    python -m benchmarks                  # the sizes of the README (about 15 minutes)
     python -m benchmarks --quick          # small sizes: a few minutes, to see that all run
     python -m benchmarks --only startup memory
 

@@ -28,15 +28,15 @@ def configure_logging() -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    # Telegram out of reach at start: main() says so in one sentence, without the traceback.
+    # Telegram out of reach at start: main() says so in one sentence, nothing else.
     for handler in logging.getLogger().handlers:
         handler.addFilter(_no_bootstrap_traceback)
 
 
 def _no_bootstrap_traceback(record: logging.LogRecord) -> bool:
-    if record.name.startswith("telegram.ext") and "Bootstrap" in record.getMessage():
-        record.exc_info, record.exc_text = None, None
-    return True
+    """PTB's "Network Retry Loop (Bootstrap ...): Failed run number 0 of 0" is dropped, with
+    its traceback: main() says what failed and what to check."""
+    return not (record.name.startswith("telegram.ext") and "Bootstrap" in record.getMessage())
 
 
 async def _migrate(db: Database) -> None:
@@ -44,6 +44,21 @@ async def _migrate(db: Database) -> None:
         await db.migrate()
     finally:
         await db.close()
+
+
+def _migrate_command(database_url: str) -> int:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from bot.app import DatabaseUnavailable
+    from storage.db import Database
+
+    try:
+        asyncio.run(_migrate(Database.create(database_url)))
+    except (OSError, OperationalError, InterfaceError) as problem:  # no answer: one sentence
+        print(DatabaseUnavailable.of(database_url, problem), file=sys.stderr)
+        return 2
+    print("database is at the newest schema")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,11 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if command == "migrate":
-            from storage.db import Database
-
-            asyncio.run(_migrate(Database.create(Settings.database_url_from_env())))
-            print("database is at the newest schema")
-            return 0
+            return _migrate_command(Settings.database_url_from_env())
         settings = Settings.from_env()
     except ConfigError as problem:
         print(problem, file=sys.stderr)

@@ -74,6 +74,12 @@ NEW_PRIVATE = PRIVATE & filters.UpdateType.MESSAGE
 class DatabaseUnavailable(Exception):
     """The database could not be opened at start; the message is one sentence."""
 
+    @classmethod
+    def of(cls, database_url: str, problem: BaseException) -> DatabaseUnavailable:
+        # make_url's repr hides the password.
+        return cls(f"The database does not answer ({make_url(database_url)!r}: "
+                   f"{type(problem).__name__}). Is it running, and is DATABASE_URL right?")
+
 
 class ButtonHandler(CallbackQueryHandler):
     """A button handler that never takes a button without data (PTB's own would take it)."""
@@ -239,10 +245,7 @@ async def _post_init(app: Application) -> None:
             await db.prepare()
         except Exception as problem:  # whatever the driver raises: one sentence for the operator
             await db.close()
-            raise DatabaseUnavailable(
-                f"The database does not answer ({make_url(settings.database_url)!r}: "
-                f"{type(problem).__name__}). Is it running, and is DATABASE_URL right?"
-            ) from problem
+            raise DatabaseUnavailable.of(settings.database_url, problem) from problem
         app.bot_data["db"] = db
         app.bot_data["owns_db"] = True
     await register_menus(app.bot)

@@ -19,6 +19,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -33,7 +35,7 @@ TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 TOKEN_HELP = (
     "TELEGRAM_BOT_TOKEN is {problem}: open Telegram, talk to @BotFather, send /newbot, "
     "and put the token it gives you (it looks like 123456789:AAF...) in the environment "
-    "variable TELEGRAM_BOT_TOKEN or in a .env file next to this README."
+    "variable TELEGRAM_BOT_TOKEN or in a .env file in the folder you start the bot from."
 )
 
 
@@ -91,7 +93,7 @@ class Settings:
 
         return cls(
             token=token,
-            database_url=values.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+            database_url=_database_url(values.get("DATABASE_URL", "")),
             api_base_url=values.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL,
             api_file_url=values.get("TELEGRAM_API_FILE_URL", "").strip() or DEFAULT_API_FILE_URL,
             coordinator_ids=_parse_ids(values.get("COORDINATOR_IDS", "")),
@@ -142,8 +144,28 @@ class Settings:
         environ: dict[str, str] | None = None, env_file: Path | None = Path(".env")
     ) -> str:
         """Only the database URL (``python -m bot migrate`` needs no token)."""
-        url = _read_environment(environ, env_file).get("DATABASE_URL", "").strip()
-        return url or DEFAULT_DATABASE_URL
+        return _database_url(_read_environment(environ, env_file).get("DATABASE_URL", ""))
+
+
+# The drivers the bot is built and tested with (both async).
+DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+def _database_url(value: str) -> str:
+    """The URL as given, once it parses and names an async driver (a plain postgresql://
+    would fail later with a traceback about a missing module)."""
+    url = value.strip() or DEFAULT_DATABASE_URL
+    example = ("postgresql+asyncpg://user:password@host:5432/name or "
+               "sqlite+aiosqlite:///data/bot.sqlite3")
+    try:
+        driver = make_url(url).drivername
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL is not a database address; write it like {example}."
+                          ) from None
+    if driver not in DATABASE_DRIVERS:
+        raise ConfigError(f"DATABASE_URL starts with {driver}://, which the bot cannot use; "
+                          f"write it like {example}.")
+    return url
 
 
 # What Telegram accepts as a secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.

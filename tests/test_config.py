@@ -69,6 +69,20 @@ def test_database_url_alone_needs_no_token() -> None:
     assert Settings.database_url_from_env({"DATABASE_URL": url}, env_file=None) == url
 
 
+@pytest.mark.parametrize(("url", "hint"), [
+    ("postgresql://bot@127.0.0.1/bot", "starts with postgresql://"),  # no async driver
+    ("sqlite:///data/bot.sqlite3", "starts with sqlite://"),
+    ("nonsense", "not a database address"),
+])
+def test_a_database_url_the_bot_cannot_use_is_named_with_an_example(url: str, hint: str) -> None:
+    for read in (lambda: Settings.database_url_from_env({"DATABASE_URL": url}, env_file=None),
+                 lambda: Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "DATABASE_URL": url},
+                                           env_file=None)):
+        with pytest.raises(ConfigError, match=hint) as caught:
+            read()
+        assert "postgresql+asyncpg://" in str(caught.value)
+
+
 def test_outbox_tuning_defaults_to_the_senders_own() -> None:
     settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN}, env_file=None)
     assert settings.outbox_options() == {}
