@@ -332,8 +332,14 @@ async def test_a_brugfiguur_who_forgets_leaves_no_row_that_names_her(
     # Zehra's question waits with the coordinator; Ayşe's stays with Mehmet, who answers.
     zehras = next(q for q in await question_rows(db) if q.id != asked.id)
     assert zehras.status == "open" and zehras.assignee_id is None
+    # Ayşe's lost its only answer: it waits again as unanswered (Mehmet is reminded by
+    # escalation, rather than trusted to have seen an answer he can no longer see).
+    ayses = next(q for q in await question_rows(db) if q.id == asked.id)
+    assert ayses.first_answer_at is None and ayses.taken_at is None
     card = next(m for m in fake.transcript(mehmet.id)
                 if m.get("text", "").startswith(f"❓ Vraag {asked.id}"))
     [sent] = await mehmet.says("Vrijdag ook.", reply_to=card)
     assert sent["text"] == "✅ Verstuurd naar Ayşe."
     await wait_until(lambda: fake.texts(ayse.id)[-1:] == ["Vrijdag ook."], fake)
+    ayses = next(q for q in await question_rows(db) if q.id == asked.id)
+    assert ayses.first_answer_at is not None

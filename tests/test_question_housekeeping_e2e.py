@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.scheduler.questions import housekeeping
+from bot.services import questions
 from bot.services.availability import AvailabilityMap, Level
 from storage import outbox as outbox_repo
 from storage.db import Database
@@ -27,6 +28,14 @@ from tests.test_questions_e2e import MONDAY_10, join_team, question_rows, staff_
 
 async def run_housekeeping(bot: Any) -> None:
     await housekeeping(SimpleNamespace(application=bot.app))  # type: ignore[arg-type]
+
+
+async def reminders_made(db: Database) -> int:
+    """The holders' reminders in the outbox, sent or not (the sender may still hold one back
+    for the chat's one-message-a-second limit: the transcript can't tell "none" yet)."""
+    async with db.session() as session:
+        return int(await session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.dedupe_key.contains(":nudge:"))) or 0)
 
 
 async def test_a_question_nobody_takes_is_escalated_once_and_the_coordinator_is_told(
@@ -302,12 +311,12 @@ async def test_a_parent_who_writes_again_after_an_answer_is_not_forgotten(
     clock.moment = MONDAY_10 + timedelta(days=1)  # Tuesday 10:00: 15–17 and 9–10, three hours
     await run_housekeeping(bot)
     await fake.wait_idle()
-    assert not any("💬" in t for t in fake.texts(fatma.id))
+    assert await reminders_made(db) == 0
 
     clock.moment = MONDAY_10 + timedelta(days=1, hours=2)  # five working hours, a red hour
     await run_housekeeping(bot)
     await fake.wait_idle()
-    assert not any("💬" in t for t in fake.texts(fatma.id))
+    assert await reminders_made(db) == 0
     clock.moment = MONDAY_10 + timedelta(days=1, hours=3)  # green again
     await run_housekeeping(bot)
     await run_housekeeping(bot)  # once, however often the job runs
@@ -324,7 +333,120 @@ async def test_a_parent_who_writes_again_after_an_answer_is_not_forgotten(
     [question] = await question_rows(db)
     assert question.escalated_at is None and question.assignee_id == await staff_id(db, 9401)
 
+    # Ayşe asks again after the reminder: a new run, with its own four working hours.
+    await ayse.says("Cevap?")  # Tuesday 13:00
+    await wait_until(lambda: fake.texts(fatma.id)[-1:] == ["Cevap?"], fake)
+    again = fake.transcript(fatma.id)[-1]
+    clock.moment = MONDAY_10 + timedelta(days=1, hours=6)  # 16:00: three working hours
+    await run_housekeeping(bot)
+    await fake.wait_idle()
+    assert await reminders_made(db) == 1
+    clock.moment = MONDAY_10 + timedelta(days=1, hours=7, minutes=1)  # 17:01
+    await run_housekeeping(bot)
+    await run_housekeeping(bot)
+    await wait_until(lambda: len([t for t in fake.texts(fatma.id) if "💬" in t]) == 2, fake)
+    await fake.wait_idle()
+    reminders = [m for m in fake.transcript(fatma.id) if "💬" in m.get("text", "")]
+    assert len(reminders) == 2
+    assert reminders[1]["reply_to_message"]["message_id"] == again["message_id"]
+
     # A "thank you" needs nothing more: one tap on the reminder closes the question.
     await fatma.presses(reminder, f"qs:{question.id}:close")
     await wait_until(lambda: "kapatıldı" in fake.texts(ayse.id)[-1], fake)
     assert (await question_rows(db))[0].status == "closed"
+
+
+async def test_the_coordinators_are_reminded_of_a_question_they_hold(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """Nobody in the team speaks Punjabi: Harpreet's question is Greet's. Greet answered;
+    Harpreet writes again, and four working hours later Greet is reminded under it."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    harpreet = await onboard(chat, 9451, "Harpreet", "pa", "kabouterland")
+    await harpreet.says("/ask")
+    await harpreet.picks_topic("school")
+    await harpreet.says("ਸਕੂਲ ਕਦੋਂ ਖੁੱਲ੍ਹਦਾ ਹੈ?")
+    await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == ["ਸਕੂਲ ਕਦੋਂ ਖੁੱਲ੍ਹਦਾ ਹੈ?"], fake)
+    await greet.says("Om 8.30 uur.", reply_to=fake.transcript(COORDINATOR_ID)[-1])
+    await wait_until(lambda: fake.texts(harpreet.id)[-1:] == ["Om 8.30 uur."], fake)
+    await harpreet.says("ਅਤੇ ਬੁੱਧਵਾਰ?")
+    await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == ["ਅਤੇ ਬੁੱਧਵਾਰ?"], fake)
+    copy = fake.transcript(COORDINATOR_ID)[-1]
+    [question] = await question_rows(db)
+    assert question.assignee_id is None
+
+    clock.moment = MONDAY_10 + timedelta(hours=3)
+    await run_housekeeping(bot)
+    await fake.wait_idle()
+    assert await reminders_made(db) == 0
+    clock.moment = MONDAY_10 + timedelta(hours=4, minutes=1)
+    await run_housekeeping(bot)
+    await run_housekeeping(bot)
+    await wait_until(lambda: any("💬" in t for t in fake.texts(COORDINATOR_ID)), fake)
+    await fake.wait_idle()
+    [reminder] = [m for m in fake.transcript(COORDINATOR_ID) if "💬" in m.get("text", "")]
+    assert reminder["text"].startswith(f"💬 Harpreet schreef opnieuw (vraag {question.id}).")
+    assert reminder["reply_to_message"]["message_id"] == copy["message_id"]
+
+
+async def test_no_reminder_for_a_question_closed_while_the_job_looked(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """The job found Harpreet waiting; Greet closed the question before its reminder was
+    written: the reminder's claim finds it closed, and nothing is sent."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    harpreet = await onboard(chat, 9481, "Harpreet", "pa", "kabouterland")
+    await harpreet.says("/ask")
+    await harpreet.picks_topic("school")
+    await harpreet.says("ਸਕੂਲ ਕਦੋਂ ਖੁੱਲ੍ਹਦਾ ਹੈ?")
+    await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == ["ਸਕੂਲ ਕਦੋਂ ਖੁੱਲ੍ਹਦਾ ਹੈ?"], fake)
+    await greet.says("Om 8.30 uur.", reply_to=fake.transcript(COORDINATOR_ID)[-1])
+    await harpreet.says("ਧੰਨਵਾਦ!")
+    await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == ["ਧੰਨਵਾਦ!"], fake)
+    [question] = await question_rows(db)
+    clock.moment = MONDAY_10 + timedelta(hours=5)
+    async with db.session() as session:
+        coordinators = await questions.coordinator_recipients(session, [COORDINATOR_ID])
+        [waiting] = await questions.unanswered_follow_ups(session, clock.moment, coordinators)
+    await greet.taps(data=f"qs:{question.id}:close")
+    assert (await question_rows(db))[0].status == "closed"
+    async with db.session() as session:
+        assert not await questions.remind_holder(session, waiting, "💬", {})
+        await session.commit()
+    assert await reminders_made(db) == 0
+
+
+async def test_nobody_is_reminded_in_a_red_hour_even_without_a_green_one(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """Fatma's week is all orange but for a red Monday afternoon, with no green hour to wait
+    for: the reminder due in the red hour waits for the orange one, and comes silently."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    week = AvailabilityMap.all(Level.ORANGE)
+    for hour in range(12, 18):
+        week = week.with_level(0, hour, Level.RED)
+    fatma = await join_team(chat, greet, 9461, "Fatma", {"tr"}, db, contact_of="wijdeland",
+                            availability=week)
+    ayse = await onboard(chat, 9471, "Ayşe", "tr", "wijdeland")
+    await ayse.says("/ask")
+    await ayse.picks_topic("school")
+    await ayse.says("Yarın okul açık mı?")
+    await wait_until(lambda: fake.texts(fatma.id)[-1:] == ["Yarın okul açık mı?"], fake)
+    await fatma.says("Ja.", reply_to=fake.transcript(fatma.id)[-1])
+    await wait_until(lambda: fake.texts(ayse.id)[-1:] == ["Ja."], fake)
+    await ayse.says("Saat kaçta?")  # Monday 10:00
+    await wait_until(lambda: fake.texts(fatma.id)[-1:] == ["Saat kaçta?"], fake)
+
+    clock.moment = MONDAY_10 + timedelta(hours=5)  # 15:00, red
+    await run_housekeeping(bot)
+    await fake.wait_idle()
+    assert await reminders_made(db) == 0
+    clock.moment = MONDAY_10 + timedelta(hours=8)  # 18:00, orange
+    await run_housekeeping(bot)
+    await wait_until(lambda: any("💬" in t for t in fake.texts(fatma.id)), fake)
+    [sent] = [c for c in fake.calls_of("sendMessage", fatma.id)
+              if c.ok and "💬" in c.params.get("text", "")]
+    assert sent.params.get("disable_notification") in (True, "true", "True")

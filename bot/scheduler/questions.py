@@ -6,7 +6,8 @@ blocked the bot go to the coordinator, who is told; a question whose topic the p
 tapped goes out as "other" after half an hour; questions that came in before any
 coordinator had started the bot are shown to the coordinators who have since; a holder whose
 parent wrote again after an answer, and got no answer within those working hours, is reminded
-once per message; closed questions older than QUESTION_RETENTION_DAYS (180) are purged.
+(the coordinators, for a question they hold; again after a further message); closed
+questions older than QUESTION_RETENTION_DAYS (180) are purged.
 Every Monday at 09:00 the coordinators get the line of figures of the past seven days.
 """
 
@@ -59,13 +60,13 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
             await _tell_coordinators(session, coordinators, lost.question.id,
                                      f"rescued:{int(now.timestamp())}",
                                      lambda lost=lost: rescue_notice(lost))
-        reminded = await questions.unanswered_follow_ups(
-            session, now, working_hours=settings.escalate_after_hours)
-        for waiting in reminded:
+        reminded = 0
+        for waiting in await questions.unanswered_follow_ups(
+                session, now, coordinators, working_hours=settings.escalate_after_hours):
             with use_locale(waiting.holder.locale):
                 text = follow_up_reminder(waiting.question)
                 markup = card_keyboard(waiting.question.id, taken=True).to_dict()
-            await questions.remind_holder(session, waiting, text, markup)
+            reminded += await questions.remind_holder(session, waiting, text, markup)
         routed = await _route_untapped(session, now, coordinators)
         shown = await questions.deliver_unseen(session, now, render_card, coordinators)
         purged = await questions.purge_closed(
@@ -75,7 +76,7 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("questions: %d escalated, %d purged, %d shown to a coordinator at last, "
                  "%d taken from someone unreachable, %d routed without a topic, "
                  "%d holders reminded of a parent's new message",
-                 len(escalated), purged, shown, len(rescued), routed, len(reminded))
+                 len(escalated), purged, shown, len(rescued), routed, reminded)
     if escalated or shown or rescued or routed or reminded:
         wake(app)
 

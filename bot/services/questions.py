@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox, staff
 from bot.services import question_stats as stats
+from bot.services.availability import Level
 from bot.services.outbox import NewMessage
 from bot.services.question_stats import QuestionFact, WeekFigures
 from bot.services.routing import (
@@ -636,8 +637,19 @@ async def hand_back(session: AsyncSession, holder_id: int, now: datetime,
 async def forget_answers(session: AsyncSession, chat_id: int) -> None:
     """A brugfiguur's /forget: their answers go first, so that the questions they hand back
     come to the coordinator without them (storage.people.erase takes the rest)."""
+    answered = list(await session.scalars(select(QuestionMessage.question_id).distinct().where(
+        QuestionMessage.chat_id == chat_id, QuestionMessage.from_parent.is_(False))))
     await session.execute(delete(QuestionMessage).where(
         QuestionMessage.chat_id == chat_id, QuestionMessage.from_parent.is_(False)))
+    # An open question left with no answer at all waits again as if never answered: the
+    # next holder is reminded (escalation) rather than trusted to have seen an answer.
+    still_answered = select(QuestionMessage.id).where(
+        QuestionMessage.question_id == Question.id, QuestionMessage.from_parent.is_(False))
+    await session.execute(
+        update(Question).where(Question.id.in_(answered), Question.status == OPEN,
+                               ~still_answered.exists())
+        .values(first_answer_at=None, taken_at=None)
+        .execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)
@@ -722,16 +734,18 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
     return done
 
 
-def first_unanswered(messages: Sequence[tuple[int, bool]]) -> int | None:
+def first_unanswered(messages: Sequence[tuple[int, bool]], after: int | None = None) -> int | None:
     """Of a question's messages in order, ``(id, from_parent)``: the parent's first message
-    after the last answer, when there was an answer and the parent wrote again (a question
-    never answered is escalation's; one whose last word is an answer waits for nobody)."""
-    last_answer = max((i for i, (_id, from_parent) in enumerate(messages) if not from_parent),
+    after the last answer (and after message ``after``, the last one reminded of), when there
+    was an answer and the parent wrote again (a question never answered is escalation's; one
+    whose last word is an answer waits for nobody)."""
+    last_answer = max((message_id for message_id, from_parent in messages if not from_parent),
                       default=None)
     if last_answer is None:
         return None
-    return next((message_id for message_id, from_parent in messages[last_answer + 1:]
-                 if from_parent), None)
+    since = max(last_answer, after or 0)
+    return next((message_id for message_id, from_parent in messages
+                 if from_parent and message_id > since), None)
 
 
 @dataclass(frozen=True)
@@ -740,25 +754,39 @@ class Unanswered:
 
     question: QuestionView
     holder: Recipient
-    message_row_id: int  # the parent's first message since the last answer
-    copy_message_id: int  # its copy in the holder's chat
+    message_row_id: int  # the parent's first message since the last answer (or reminder)
+    latest_row_id: int  # their newest message: what comes after it is a new run
+    copy_message_id: int  # the first one's copy in the holder's chat
     route: Route  # the holder's delivery rule now (an orange hour: without a sound)
 
     @property
-    def dedupe_key(self) -> str:  # once per holder and message
-        return f"q:{self.question.id}:nudge:{self.holder.chat_id}:m{self.message_row_id}"
+    def dedupe_key(self) -> str:  # once per holder and run of messages
+        return f"q:{self.question.id}:nudge:{self.holder.chat_id}:m{self.latest_row_id}"
+
+
+def last_reminded(keys: Sequence[str]) -> dict[tuple[int, int], int]:
+    """(question, chat) -> the parent's newest message when they were last reminded, from
+    the keys ``q:<id>:nudge:<chat>:m<message>``."""
+    found: dict[tuple[int, int], int] = {}
+    for key in keys:
+        _q, question_id, _nudge, chat_id, message = key.split(":")
+        at = (int(question_id), int(chat_id))
+        found[at] = max(found.get(at, 0), int(message[1:]))
+    return found
 
 
 async def unanswered_follow_ups(session: AsyncSession, now: datetime,
+                                coordinators: Sequence[Recipient] = (),
                                 working_hours: float = 4.0) -> list[Unanswered]:
     """Answered questions where the parent wrote again, ``working_hours`` after the copy
-    reached its holder with no answer since. Escalation, once per question, is for a first
-    answer; this reminds the holder (the caller, once per message) to answer or close it,
-    since the parent's last word may be a new question as well as a "thank you"."""
+    reached its holder (the coordinators, for a question they hold) with no answer since.
+    Escalation, once per question, is for a first answer; this reminds the holder (the
+    caller; once per run of messages: a message after a reminder starts a new run) to answer
+    or close it, since the parent's last word may be a new question as well as a "thank
+    you". Nobody is reminded in a red hour: it comes in their next green one."""
     held = {row.id: row for row in (await session.execute(
         select(Question.id, Question.assignee_id, Question.assigned_at, Question.deliver_at)
-        .where(Question.status == OPEN, Question.first_answer_at.is_not(None),
-               Question.assignee_id.is_not(None)))).all()}
+        .where(Question.status == OPEN, Question.first_answer_at.is_not(None)))).all()}
     if not held:
         return []
     conversations: dict[int, list[tuple[int, bool]]] = {}
@@ -769,57 +797,81 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
             .where(QuestionMessage.question_id.in_(held)).order_by(QuestionMessage.id))).all():
         conversations.setdefault(question_id, []).append((message_id, from_parent))
         written[message_id] = created_at
+    waiting = {question_id: messages for question_id, messages in conversations.items()
+               if first_unanswered(messages) is not None}
+    if not waiting:
+        return []
+    # One look for the reminders already sent (a quiet round of the job costs three queries).
+    reminded = last_reminded(list(await session.scalars(select(OutboxMessage.dedupe_key).where(
+        OutboxMessage.group_key.in_([f"q:{i}" for i in waiting]),
+        OutboxMessage.dedupe_key.contains(":nudge:", autoescape=True)))))
     members = {m.id: m for m in await staff.team(session) if m.reachable}
     found: list[Unanswered] = []
-    for question_id, messages in conversations.items():
-        first = first_unanswered(messages)
+    for question_id, messages in waiting.items():
         question_row = held[question_id]
-        member = members.get(question_row.assignee_id)
-        if first is None or member is None:
-            continue
-        # Its copy in the holder's chat, the latest one (a hand-over sends it again).
-        copy = (await session.execute(
-            select(OutboxMessage.created_at, OutboxMessage.not_before,
-                   OutboxMessage.telegram_message_id)
-            .where(OutboxMessage.group_key == f"q:{question_id}",
-                   OutboxMessage.chat_id == member.telegram_id,
-                   OutboxMessage.dedupe_key.endswith(f":m{first}", autoescape=True),
-                   OutboxMessage.telegram_message_id.is_not(None))
-            .order_by(OutboxMessage.id.desc()).limit(1))).first()
-        if copy is None:
-            continue  # it has not reached them (yet)
-        # The clock starts when it could reach them: written, handed over, or held for
-        # their green hour (a row held has its not_before after its creation).
-        since = max(t for t in (written[first], question_row.assigned_at,
-                                question_row.deliver_at) if t is not None)
-        if copy.not_before > copy.created_at:
-            since = max(since, copy.not_before)
-        if escalation_due(since, working_hours) > now:
-            continue
-        question = await view(session, question_id)
-        assert question is not None
-        if question.parent_blocked:
-            continue  # no answer could reach them
-        item = Unanswered(question, Recipient(member.id, member.telegram_id, member.locale),
-                          first, int(copy.telegram_message_id),
-                          _route_to(member.id, [member], now))
-        if item.route.delivery is Delivery.HELD:
-            continue  # a red hour: asked again each round, it comes in their next green one
-        if await session.scalar(select(OutboxMessage.id).where(
-                OutboxMessage.dedupe_key == item.dedupe_key)) is None:  # not reminded yet
-            found.append(item)
+        if question_row.assignee_id is None:
+            holders = [(r, _route_to(None, [], now)) for r in coordinators]
+        elif (member := members.get(question_row.assignee_id)) is not None:
+            if member.availability.level_at(now) is Level.RED:
+                continue  # asked again each round, it comes in their next green hour
+            holders = [(Recipient(member.id, member.telegram_id, member.locale),
+                        _route_to(member.id, [member], now))]
+        else:
+            continue  # stopped or blocked: the rescue hands it on
+        question: QuestionView | None = None
+        for holder, holder_route in holders:
+            first = first_unanswered(messages, reminded.get((question_id, holder.chat_id)))
+            if first is None:
+                continue
+            # Its copy in the holder's chat, the latest one (a hand-over sends it again).
+            copy = (await session.execute(
+                select(OutboxMessage.created_at, OutboxMessage.not_before,
+                       OutboxMessage.telegram_message_id)
+                .where(OutboxMessage.group_key == f"q:{question_id}",
+                       OutboxMessage.chat_id == holder.chat_id,
+                       OutboxMessage.dedupe_key.endswith(f":m{first}", autoescape=True),
+                       OutboxMessage.telegram_message_id.is_not(None))
+                .order_by(OutboxMessage.id.desc()).limit(1))).first()
+            if copy is None:
+                continue  # it has not reached them (yet)
+            # The clock starts when it could reach them: written, handed over, or held for
+            # their green hour (a row held has its not_before after its creation).
+            since = max(t for t in (written[first], question_row.assigned_at,
+                                    question_row.deliver_at) if t is not None)
+            if copy.not_before > copy.created_at:
+                since = max(since, copy.not_before)
+            if escalation_due(since, working_hours) > now:
+                continue
+            question = question or await view(session, question_id)
+            assert question is not None
+            if question.parent_blocked:
+                break  # no answer could reach them
+            latest = max(message_id for message_id, from_parent in messages if from_parent)
+            found.append(Unanswered(question, holder, first, latest,
+                                    int(copy.telegram_message_id), holder_route))
     return found
 
 
 async def remind_holder(session: AsyncSession, item: Unanswered, text: str,
-                        markup: dict[str, Any]) -> None:
-    """The reminder, under the parent's message in the holder's chat."""
+                        markup: dict[str, Any]) -> bool:
+    """The reminder, under the parent's message in the holder's chat; only while the question
+    is still open and theirs (closed or handed over a moment ago: nothing). Whether it went
+    out."""
+    # The claim, as in reassign: a close or hand-over at the same moment goes first or waits.
+    holder = (Question.assignee_id.is_(None) if item.holder.person_id is None
+              else Question.assignee_id == item.holder.person_id)
+    claimed = await session.execute(
+        update(Question).where(Question.id == item.question.id, Question.status == OPEN, holder)
+        .values(assignee_id=Question.assignee_id).execution_options(synchronize_session=False))
+    if not claimed.rowcount:
+        return False
     await outbox.enqueue(
         session, dedupe_key=item.dedupe_key, chat_id=item.holder.chat_id,
         person_id=item.holder.person_id, kind="text",
         payload=quietly({"text": text, "reply_markup": markup, "reply_to": item.copy_message_id,
                          "always": True}, item.route.delivery),
         group_key=f"q:{item.question.id}")
+    return True
 
 
 # --------------------------------------------------------------------------------------------
