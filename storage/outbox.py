@@ -199,8 +199,10 @@ def _load(payload: str) -> dict[str, Any]:
 
 # A question's row keeps no text once it has left (or never will): a parent's first name on a
 # card, a brugfiguur's in "Fatma has your question", the chats its copies came from. Its ids
-# stay: a reply to it is still matched to its question (README: Privacy).
-_SPENT_PAYLOAD = case((M.group_key.like("q:%"), "{}"), else_=M.payload)
+# stay: a reply to it is still matched to its question (README: Privacy). A coordinator's note
+# to the parents who came names her chat the same way.
+_SPENT_PAYLOAD = case((M.group_key.like("q:%") | M.group_key.like("note:%"), "{}"),
+                      else_=M.payload)
 
 
 async def mark_sent(

@@ -20,6 +20,7 @@ from storage.models import (
     Reminder,
     Rsvp,
     School,
+    Setting,
     StaffInvite,
     StaffProfile,
 )
@@ -141,6 +142,19 @@ async def erase(session: AsyncSession, person_id: int) -> None:
     await session.execute(delete(PersonSchool).where(PersonSchool.person_id == person_id))
     await session.execute(
         update(Broadcast).where(Broadcast.created_by == person_id).values(created_by=None))
+    # A coordinator's traces: where a broadcast's progress was shown, a note's question
+    # waiting for its reply, the copies of a note sent (one not sent yet keeps its chat until
+    # it leaves: the parents still get it, and it is blanked then).
+    await session.execute(
+        update(Broadcast).where(Broadcast.status_chat_id == telegram_id)
+        .values(status_chat_id=None, status_message_id=None))
+    await session.execute(delete(Setting).where(
+        Setting.key.startswith(f"note:{telegram_id}:", autoescape=True)))
+    await session.execute(update(OutboxMessage).where(
+        OutboxMessage.group_key.like("note:%"), OutboxMessage.status != "pending", or_(
+            OutboxMessage.payload.contains(f'"from_chat_id":{telegram_id},'),
+            OutboxMessage.payload.contains(f'"from_chat_id":{telegram_id}}}')))
+        .values(payload="{}").execution_options(synchronize_session=False))
     await session.execute(delete(Person).where(Person.id == person_id))
 
 

@@ -17,9 +17,12 @@ from datetime import date, time
 from typing import Any
 
 from babel import dates as babel_dates
+from sqlalchemy import text
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from storage.db import Database
+from storage.models import Base
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 QUIET = 0.12  # seconds without any API call: the bot has finished answering
@@ -177,3 +180,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+async def rows_of_every_table(db: Database) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table, as dicts (what a privacy check reads)."""
+    async with db.session() as session:
+        return {
+            table.name: [dict(row._mapping) for row in (await session.execute(
+                text(f"SELECT * FROM {table.name}"))).all()]
+            for table in Base.metadata.sorted_tables
+        }

@@ -180,6 +180,15 @@ async def test_forget_after_a_broadcast_leaves_no_row(chat: Chat, fake: FakeTele
     await harpreet.taps(data="forget:yes")
     assert set((await rows_naming(db, harpreet.id)).values()) == {0}
 
+    # The coordinator's too: the broadcast stays, not who sent it nor where she saw it go.
+    await wait_until(lambda: greet.last_text().startswith("Het rondsturen is klaar."), fake, 10)
+    await greet.says("/forget")
+    await greet.taps(data="forget:yes")
+    async with db.session() as session:
+        row = await session.scalar(select(Broadcast))
+        assert row is not None and row.status == "done"
+        assert (row.created_by, row.status_chat_id, row.status_message_id) == (None, None, None)
+
 
 async def test_two_instances_finishing_a_broadcast_at_once_report_it_once(
     fake: FakeTelegram, db: Database

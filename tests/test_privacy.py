@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bot.__main__ import configure_logging
 from storage.db import Database
@@ -32,7 +32,7 @@ from storage.models import (
 )
 from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import DEFAULT_TOKEN, FakeTelegram
-from tests.helpers import Chat, Handled
+from tests.helpers import Chat, Handled, rows_of_every_table
 from tests.test_access import ErrorSpy, settle
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, coordinator_with_programme, onboard
@@ -79,15 +79,6 @@ def person_columns() -> list[tuple[str, str]]:
             if any(fk.column.table.name == "people" for fk in column.foreign_keys):
                 found.append((table.name, column.name))
     return found
-
-
-async def rows_of_every_table(db: Database) -> dict[str, list[dict[str, Any]]]:
-    async with db.session() as session:
-        return {
-            table.name: [dict(row._mapping) for row in (await session.execute(
-                text(f"SELECT * FROM {table.name}"))).all()]
-            for table in Base.metadata.sorted_tables
-        }
 
 
 def what_names(row: dict[str, Any], table: str, person_id: int,

@@ -18,7 +18,7 @@ from storage.models import OutboxMessage, Reminder, Rsvp
 from tests.conftest import COORDINATOR_ID as COORDINATOR
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat, Handled, Person, pa_day, pa_time
+from tests.helpers import Chat, Handled, Person, pa_day, pa_time, rows_of_every_table
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, onboard
 
@@ -363,6 +363,17 @@ async def test_the_note_after_the_activity_reaches_those_who_said_they_come(
     # The prompt is used up: a second reply to it is an ordinary message, sent to nobody.
     await greet.says("Nog iets", reply_to=prompt)
     assert not any(m.get("text") == "Nog iets" for m in fake.transcript(els.id))
+
+    # The coordinator's /forget: no row names her chat, not the copies of her note, nor a
+    # prompt she never answered.
+    await greet.taps(data=data)
+    await fake.wait_idle()
+    await greet.says("/forget")
+    await greet.taps(data="forget:yes")
+    naming = [f"{table}: {row}" for table, rows in (await rows_of_every_table(db)).items()
+              for row in rows if any(value == COORDINATOR or str(COORDINATOR) in str(value)
+                                     for value in row.values())]
+    assert naming == []
 
 
 async def test_cancelling_tells_those_who_said_they_come_even_if_others_are_not_told(
