@@ -801,7 +801,8 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
                if first_unanswered(messages) is not None}
     if not waiting:
         return []
-    # One look for the reminders already sent (a quiet round of the job costs three queries).
+    # One look for the reminders already sent: a round with nothing new costs a few queries,
+    # not a few per question.
     reminded = last_reminded(list(await session.scalars(select(OutboxMessage.dedupe_key).where(
         OutboxMessage.group_key.in_([f"q:{i}" for i in waiting]),
         OutboxMessage.dedupe_key.contains(":nudge:", autoescape=True)))))
