@@ -81,6 +81,40 @@ async def test_the_dutch_below_a_reminder_stays_after_an_answer(
         assert DUTCH_HEADING["pa"] in edited["text"] and "Ouderbabbel: slapen" in edited["text"]
 
 
+async def test_a_reminder_too_long_for_one_message_still_takes_an_answer(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """A long description and the Dutch below it: the reminder comes in two parts, the
+    buttons under the second. A press redraws that part (the • on the button shows the
+    answer) and the answer is kept."""
+    greet = await coordinator_of(chat)
+    long_nl = ("Lange uitleg over slapen. " * 90).strip()
+    long_tr = ("Uyku hakkında uzun açıklama. " * 90).strip()
+    await import_csv(greet, BABBEL.replace("Over goed slapen.", long_nl)
+                     .replace("Uyku hakkında.", long_tr))
+    ayse = await onboard(chat, 9905, "Ayşe", "tr", "wijdeland")
+    await ayse.says("/settings")
+    await ayse.taps(data="set:nl:on")
+    await round_at(bot, clock, local(22, 10))
+    await round_at(bot, clock, local(24, 18))
+
+    def with_buttons() -> list[dict[str, Any]]:
+        return [m for m in fake.transcript(ayse.id)
+                if any(d.startswith("rv:") for _l, d in fake.inline_buttons(m))]
+
+    await wait_until(lambda: bool(with_buttons()), fake)
+    [last] = with_buttons()
+    assert "🔔" in fake.transcript(ayse.id)[-2]["text"]  # the first part, without buttons
+    rid = next(d for _l, d in fake.inline_buttons(last) if d.startswith("rv:")).split(":")[1]
+    await ayse.taps(data=f"rv:{rid}:yes")
+    assert ayse.alerts()[-1:] == ["Teşekkürler!"]
+    edited = fake.message(ayse.id, last["message_id"])
+    assert edited is not None and len(edited["text"]) <= 4096
+    assert "• ✅" in " ".join(label for label, _d in fake.inline_buttons(edited))
+    async with db.session() as session:
+        assert list(await session.scalars(select(Rsvp.answer))) == ["yes"]
+
+
 async def test_a_workshop_asks_how_many_children_and_rsvps_adds_them_up(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
 ) -> None:

@@ -26,6 +26,7 @@ from bot.i18n import (
 from bot.services import rsvp as service
 from bot.services import staff
 from bot.services.calendar_file import occurrence_ics
+from bot.services.outbox import split_text
 from bot.services.reminders import Answer, Moved, ReminderView, When
 from bot.services.roles import STAFF, Role
 from bot.services.rsvp import Refusal
@@ -172,16 +173,19 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
         heading = original_headings(html_markup=True)[view.locale]
         await chat.send_message(f"{heading}\n{original}", parse_mode=ParseMode.HTML)
         return
-    await query.answer(_("Thank you!"))
     # The message first, the answer after: a press on a message that cannot be redrawn
     # changes nothing (the door), and the Telegram calls do not hold SQLite's one writer.
+    # A reminder too long for one message was sent in parts, its buttons under the last:
+    # that part is what is redrawn (the buttons' • shows the answer).
     try:
-        await query.edit_message_text(reminder_text(view), parse_mode=ParseMode.HTML,
+        await query.edit_message_text(split_text(reminder_text(view))[-1],
+                                      parse_mode=ParseMode.HTML,
                                       reply_markup=reminder_keyboard(view))
     except BadRequest as problem:
         if not not_modified(problem):
             raise  # the door tells a stale button from a failure
         # A double tap: the message shows this answer already; it is kept all the same.
+    await query.answer(_("Thank you!"))
     assert change is not None
     await service.keep(context.session, change)
 
