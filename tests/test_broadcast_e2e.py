@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
 from sqlalchemy import select, update
@@ -13,6 +13,7 @@ from bot.scheduler.progress import update_progress
 from bot.services import outbox
 from storage.db import Database
 from storage.models import Broadcast, OutboxMessage, Person
+from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, pa_day
 from tests.test_account_e2e import rows_naming
@@ -164,6 +165,27 @@ async def test_faults_during_a_broadcast(chat: Chat, fake: FakeTelegram, db: Dat
         assert person is not None and person.blocked_at is not None
     [listing] = await greet.says("/broadcasts")
     assert "8 verstuurd, 0 mislukt, 1 hebben de bot geblokkeerd" in listing["text"]
+
+
+async def test_an_old_draft_whose_week_has_begun_sends_nothing(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Sunday's draft for the week of Monday 23 November, found again on Tuesday 1 December:
+    its buttons no longer send (the parents would get a week gone by)."""
+    greet = await coordinator_with_programme(chat)
+    els = await onboard(chat, 7301, "Els", "nl", "vlindertje")
+    [draft] = await greet.says("/broadcast")
+    clock.moment = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    await greet.taps("📤 Verstuur naar 1 ouder")
+    shown = fake.message(greet.id, draft["message_id"])
+    assert shown is not None and shown["text"] == (
+        "Dit concept was voor de week van 23 november 2026, en die is begonnen. Er is niets "
+        "verstuurd. Stuur /broadcast voor het programma van volgende week.")
+    await fake.wait_idle()
+    assert not any(t.startswith("Programma") for t in fake.texts(els.id))
+    async with db.session() as session:
+        row = await session.scalar(select(Broadcast))
+        assert row is not None and row.status == "cancelled"
 
 
 async def test_forget_after_a_broadcast_leaves_no_row(chat: Chat, fake: FakeTelegram,

@@ -116,6 +116,17 @@ async def draft_button(update: Update, context: BotContext) -> None:
     if draft is None or draft.created_by != context.person.id or draft.status != service.DRAFT:
         await query.answer(_("This button has expired."), show_alert=True)
         return
+    today = context.now().astimezone(context.settings.timezone).date()
+    if draft.week_start is not None and draft.week_start <= today:
+        # An old draft scrolled back to: its week has begun, or is over. Sending it would
+        # bring parents a programme of days gone by.
+        await service.cancel_draft(context.session, draft.id)
+        await query.answer()
+        await query.edit_message_text(
+            _("This draft was for the week of {start}, which has begun. Nothing was sent. "
+              "Send /broadcast for next week's programme.").format(
+                start=format_date(draft.week_start)))
+        return
     audience = draft.audience
     if action == "x":
         await service.cancel_draft(context.session, draft.id)
