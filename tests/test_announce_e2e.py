@@ -177,9 +177,15 @@ async def test_photo_announcement_and_a_file_import_after_it(
     [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
                                 content=EXAMPLE.read_bytes())
     assert reply["text"].startswith("Ingelezen: 12 nieuw")
-    [ask] = await greet.sends("photo", caption="Schoolfeest zaterdag!")
+    # Both sides of the flyer as an album: the first photo is the announcement; the back
+    # is not taken for the Turkish one (said once), the question waits for Turkish.
+    [ask] = await greet.sends("photo", caption="Schoolfeest zaterdag!", media_group_id="flyer")
     photo_id = user_file_id(fake, greet, "photo")
     assert ask["text"] == ASK_TURKISH
+    [told] = await greet.sends("photo", media_group_id="flyer")
+    assert told["text"] == ("Ik heb alleen de eerste foto van dat album gehouden. Stuur één "
+                            "bericht per taal.")
+    assert await greet.sends("photo", media_group_id="flyer") == []
     [too_long] = await greet.says("ç" * (CAPTION_MAX + 1))
     assert too_long["text"].startswith("Dat is te lang voor een bijschrift")
     [ask] = await greet.says("Cumartesi okul şenliği!")

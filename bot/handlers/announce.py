@@ -145,6 +145,10 @@ async def draft_awaiting(context: BotContext, telegram_id: int) -> Answer | None
     return take_input if announcement is not None else None
 
 
+# chat_data keys: the album whose first photo answered a step, and the album we said so of.
+ALBUM_TAKEN, ALBUM_TOLD = "announce_album", "announce_album_told"
+
+
 def part_of(message: Message) -> Part | None:
     """A text, a photo with its caption or a file with its caption; None for anything else."""
     if message.text:
@@ -165,6 +169,16 @@ async def take_input(update: Update, context: BotContext) -> None:
     if draft is None or draft.awaiting is None:
         return
     step = draft.awaiting
+    album = message.media_group_id
+    if album is not None and context.chat_data.get(ALBUM_TAKEN) == album:
+        # Telegram sends each photo of an album on its own: the first was this step's
+        # answer; the others are not the next language's (said once per album).
+        if context.chat_data.get(ALBUM_TOLD) != album:
+            context.chat_data[ALBUM_TOLD] = album
+            await message.reply_text(_(
+                "I kept only the first photo of that album. Send one message for each "
+                "language."))
+        return
     if service.is_voice_step(step):
         if message.voice is None:
             await ask(update, context, draft)
@@ -183,6 +197,8 @@ async def take_input(update: Update, context: BotContext) -> None:
                 length=format_number(length), limit=format_number(service.CAPTION_MAX)))
             return
         await service.store_part(context.session, draft.id, part)
+        if album is not None:
+            context.chat_data[ALBUM_TAKEN] = album
     draft = await service.get(context.session, draft.id)
     assert draft is not None
     await ask(update, context, draft)
