@@ -122,6 +122,36 @@ async def test_turkish_parent_chooses_two_schools(chat: Chat, fake: FakeTelegram
     assert await school_codes(db, 2002) == ["engelmanshoven", "wijdeland"]
 
 
+async def test_a_double_tap_on_a_school_or_on_done_counts_once(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """A parent's thumb lands twice before the buttons are redrawn: both presses come with
+    the same, old buttons. The school is ticked (not ticked and unticked), "Done" moves on
+    once, without an alert."""
+    ayse = chat.person(2012, "Ayşe", language_code="tr")
+    await ayse.says("/start")
+    [question] = await ayse.taps("Türkçe")
+    data = next(d for label, d in FakeTelegram.inline_buttons(question) if "Klim-op" in label)
+
+    async def twice(message: dict, data: str) -> None:
+        first, second = (fake.press(ayse.user, message, data) for _ in range(2))
+        await chat.handled.wait(first["update_id"])
+        await chat.handled.wait(second["update_id"])
+
+    await twice(question, data)
+    assert await school_codes(db, 2012) == ["klimop"]
+    redrawn = fake.message(2012, question["message_id"])
+    assert redrawn is not None
+    assert [b for b in buttons(redrawn) if b.startswith("✅")] == ["✅ Vrije basisschool Klim-op"]
+    await twice(redrawn, "school:done")
+    await fake.wait_idle()
+    assert ayse.alerts() == []
+    assert sum(t.startswith("Okulunuz: Vrije basisschool Klim-op") for t in fake.texts(2012)) == 1
+    # The ticked school's button removes it, also when tapped twice.
+    untick = next(d for label, d in FakeTelegram.inline_buttons(redrawn) if "Klim-op" in label)
+    assert untick.startswith("school:-:")
+
+
 async def test_a_language_tapped_by_mistake_is_undone_before_sign_up_ends(
         chat: Chat, fake: FakeTelegram, db: Database) -> None:
     ayse = chat.person(2012, "Ayşe", language_code="tr")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from telegram import ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
 
 from bot.handlers.commands import clear_chat_menu
-from bot.handlers.door import BotContext, door
+from bot.handlers.door import BotContext, door, not_modified
 from bot.handlers.keyboards import (
     forget_keyboard,
     language_keyboard,
@@ -64,9 +65,11 @@ async def toggle_school(update: Update, context: BotContext) -> None:
     if person is None or person.step not in (None, Step.SCHOOL):
         await query.answer(_("This button has expired."), show_alert=True)
         return
+    _prefix, action, school_id = query.data.split(":")
     try:
-        await people.toggle_school(context.session, person.id, int(query.data.rsplit(":", 1)[1]),
-                                   keep_one=person.step is None)
+        await people.toggle_school(context.session, person.id, int(school_id),
+                                   keep_one=person.step is None,
+                                   wanted={"+": True, "-": False}.get(action))
     except UnknownSchool:
         await query.answer(_("This button has expired."), show_alert=True)
         return
@@ -77,9 +80,13 @@ async def toggle_school(update: Update, context: BotContext) -> None:
     chosen = set(await people.school_ids(context.session, person.id))
     await query.answer()
     signing_up_in = person.locale if person.step is not None else None
-    await query.edit_message_reply_markup(
-        reply_markup=school_keyboard(await people.schools(context.session), chosen, signing_up_in)
-    )
+    try:
+        await query.edit_message_reply_markup(reply_markup=school_keyboard(
+            await people.schools(context.session), chosen, signing_up_in))
+    except BadRequest as problem:
+        if not not_modified(problem):
+            raise
+        # A double tap: the buttons show it already.
 
 
 @door()
@@ -88,6 +95,9 @@ async def schools_done(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
     person = context.person
+    if person is not None and person.step == Step.PRIVACY:
+        await query.answer()  # a double tap: the privacy notice came with the first
+        return
     if person is None or person.step not in (None, Step.SCHOOL):
         await query.answer(_("This button has expired."), show_alert=True)
         return

@@ -12,7 +12,9 @@ from bot.services.people import SchoolView
 
 # Callback data: "<flow>:<action>[:<argument>]"; each handler's pattern accepts only its own.
 LANGUAGE_DATA = r"^lang:(nl|tr|pa)$"
-SCHOOL_TOGGLE_DATA = r"^school:t:(\d{1,6})$"
+# school:+:<id> adds, school:-:<id> removes (a double tap does it once); school:t:<id>, on
+# messages from before, adds or removes.
+SCHOOL_TOGGLE_DATA = r"^school:([+t-]):(\d{1,6})$"
 SCHOOL_DONE_DATA = r"^school:done$"
 PRIVACY_OK_DATA = r"^privacy:ok$"
 FORGET_DATA = r"^forget:(yes|no)$"
@@ -82,7 +84,7 @@ def school_keyboard(schools: list[SchoolView], chosen: set[int],
     """``signing_up_in``: the language of a parent still signing up (the other ones below)."""
     rows = [
         [InlineKeyboardButton(("✅ " if s.id in chosen else "") + s.name,
-                              callback_data=f"school:t:{s.id}")]
+                              callback_data=f"school:{'-' if s.id in chosen else '+'}:{s.id}")]
         for s in schools
     ]
     rows.append([InlineKeyboardButton("👍 " + _("Done"), callback_data="school:done")])

@@ -135,11 +135,14 @@ async def add_school(session: AsyncSession, person_id: int, school_id: int) -> N
 
 
 async def toggle_school(session: AsyncSession, person_id: int, school_id: int, *,
-                        keep_one: bool = False) -> bool:
-    """Add the school, or remove it if it was there; True when it is now chosen. With
-    ``keep_one`` (a person past onboarding: every tap is kept at once), the only school stays:
-    LastSchool."""
+                        keep_one: bool = False, wanted: bool | None = None) -> bool:
+    """Add the school, or remove it if it was there; True when it is now chosen. ``wanted``:
+    what the tapped button offered (add: True, remove: False); a second tap of the same
+    button then changes nothing. With ``keep_one`` (a person past onboarding: every tap is
+    kept at once), the only school stays: LastSchool."""
     chosen = await repo.school_ids(session, person_id)
+    if wanted is not None and (school_id in chosen) == wanted:
+        return wanted  # a double tap: done already
     if school_id in chosen:
         if keep_one and len(chosen) == 1:
             raise LastSchool(school_id)
