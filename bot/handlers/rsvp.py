@@ -124,7 +124,7 @@ def refusal_text(refusal: Refusal) -> str:
     if refusal is Refusal.CANCELLED:
         return _("This activity was cancelled. We are sorry.")
     if refusal is Refusal.MOVED:
-        return _("This activity has a new time. Tap 📅 to see it.")
+        return _("This activity has a new time. Tap 📅 This week to see it.")
     if refusal is Refusal.GONE:
         return _("This activity was moved or cancelled.")
     return _("This button has expired.")
