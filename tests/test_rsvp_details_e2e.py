@@ -135,9 +135,11 @@ async def test_a_workshop_asks_how_many_children_and_rsvps_adds_them_up(
     assert shown is not None
     assert [label for label, d in fake.inline_buttons(shown) if ":c" in d] == [
         "👧 1", "👧 2", "👧 3", "👧 4+"]
+    assert shown["text"].endswith("Kaç çocuk gelecek? Bir sayıya dokunun.")  # asked in words
     await ayse.taps(data=f"rv:{rid}:c2")
     shown = fake.message(ayse.id, reminder["message_id"])
     assert shown is not None and "Çocuk: 2. Değiştirmek" in shown["text"]
+    assert "Kaç çocuk" not in shown["text"]
     assert "• 👧 2" in [label for label, _d in fake.inline_buttons(shown)]
     [nl] = reminders_in(fake, els.id)
     await els.presses(nl, f"rv:{nl_reminder_id(nl)}:c4")  # straight to "4+": a yes with 4

@@ -68,6 +68,9 @@ def reminder_text(view: ReminderView) -> str:
             said += " " + _("Children: {count}.").format(
                 count="4+" if view.children >= service.MAX_CHILDREN else view.children)
         lines += ["", escape(said + " " + _("Change?"))]
+        if (view.answer is Answer.YES and not view.children
+                and service.counts_children(view.item.kind)):
+            lines.append(escape(_("How many children will come? Tap a number.")))
     if view.dutch_item is not None:
         with use_locale("nl"):
             original = item_text(view.dutch_item, [], show_schools=False)
