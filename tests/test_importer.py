@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -226,6 +228,39 @@ def test_unknown_columns_and_empty_rows_are_ignored() -> None:
     data = csv_bytes({**GOOD, "notes": "zaal reserveren!"}, {}, header=header)
     result = parse_csv(data)
     assert result.errors == [] and len(result.rows) == 1
+
+
+def test_two_notes_columns_of_the_same_name_are_ignored_too() -> None:
+    header = [*HEADER, "opmerking", "opmerking"]
+    result = parse_csv(csv_bytes({**GOOD, "opmerking": "zaal!"}, header=header))
+    assert result.errors == [] and len(result.rows) == 1
+    twice = parse_csv(csv_bytes(GOOD, header=[*HEADER, "title_nl"]))
+    assert twice.errors == [
+        RowError(1, "title_nl", importer.MSG_DUPLICATE_COLUMN, {"column": "title_nl"})]
+
+
+def test_a_workbook_that_states_a_wrong_size_is_read_whole() -> None:
+    """Some programs write the sheet's size as "A1": openpyxl's read-only mode would then
+    see one cell, and six columns missing."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["id", "kind", "schools", "date", "start", "end", "title_nl"])
+    sheet.append(["a", "workshop", "klimop", "1/12/2026", "9:00", "10:00", "X"])
+    saved = io.BytesIO()
+    book.save(saved)
+    source = zipfile.ZipFile(io.BytesIO(saved.getvalue()))
+    wrong = io.BytesIO()
+    with zipfile.ZipFile(wrong, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content, count = re.subn(rb'<dimension ref="[^"]*" ?/>',
+                                         b'<dimension ref="A1"/>', content)
+                assert count == 1
+            target.writestr(item, content)
+    result = parse_xlsx(wrong.getvalue())
+    assert result.errors == [] and [row.external_id for row in result.rows] == ["a"]
 
 
 # --- what is wrong, where ----------------------------------------------------------------

@@ -232,7 +232,8 @@ def parse_table(
         return ParseResult([], [RowError(0, "", MSG_EMPTY_FILE)])
     errors = [
         RowError(1, column, MSG_DUPLICATE_COLUMN, {"column": column})
-        for column in sorted({c for c in header if c and header.count(c) > 1})
+        # Only a column we read is ambiguous twice; two "notes" columns are the coordinator's.
+        for column in sorted({c for c in header if c in COLUMNS and header.count(c) > 1})
     ]
     errors += [
         RowError(1, column, MSG_MISSING_COLUMN, {"column": column})
@@ -298,6 +299,9 @@ def parse_xlsx(
         return ParseResult([], [RowError(0, "", MSG_NOT_XLSX)])
     try:
         sheet = workbook.worksheets[0]
+        # Read-only mode trusts the size the file states, and some programs write a wrong
+        # one (the first cell only): the rows as they are, whatever it says.
+        sheet.reset_dimensions()
         records = [list(values) for values in sheet.iter_rows(values_only=True)]
     finally:
         workbook.close()
