@@ -283,7 +283,11 @@ def error_of(**changes: str) -> RowError:
         ({"id": "first"}, "id", importer.MSG_DUPLICATE_ID, {"value": "first", "row": 2}),
         ({"kind": "dansles"}, "kind", importer.MSG_UNKNOWN_KIND, {"value": "dansles"}),
         ({"schools": "klimop narnia"}, "schools", importer.MSG_UNKNOWN_SCHOOL,
-         {"value": "narnia"}),
+         {"value": "narnia", "codes": ", ".join(sorted(importer.default_school_codes()))}),
+        # A school's name written out: one error, not one per word.
+        ({"schools": "Basisschool Sint-Rita - De Brug"}, "schools", importer.MSG_UNKNOWN_SCHOOL,
+         {"value": "basisschool sint-rita - de brug",
+          "codes": ", ".join(sorted(importer.default_school_codes()))}),
         ({"schools": ""}, "schools", importer.MSG_REQUIRED, {}),
         ({"date": "31/02/2026"}, "date", importer.MSG_BAD_DATE, {"value": "31/02/2026"}),
         ({"start": "25:00"}, "start", importer.MSG_BAD_TIME, {"value": "25:00"}),

@@ -138,6 +138,8 @@ async def test_a_malformed_file_imports_nothing_and_says_where(chat: Chat, db: D
     assert text.startswith("Er is niets ingelezen.")
     assert "Rij 3, kolom kind: Onbekende soort “dansen”." in text
     assert "Rij 4, kolom schools: Onbekende schoolcode “nergens”." in text
+    assert text.endswith("\n\nDe schoolcodes: debrug, devilla, engelmanshoven, gelinden, "
+                         "heilighart, kabouterland, klimop, vlindertje, wijdeland (of “alle”).")
     assert "Rij 4, kolom date: “31/02/2026” is geen datum." in text
     assert "Rij 4, kolom title_nl: Dit moet ingevuld zijn." in text
     # Not even the good first row: the programme is as it was, title and all.

@@ -186,4 +186,7 @@ def errors_text(errors: list[importer.RowError]) -> str:
             lines.append(f"• <b>{escape(where)}</b>: {escape(what)}")
     if len(errors) > MAX_ERRORS_SHOWN:
         lines.append(escape(and_more(len(errors) - MAX_ERRORS_SHOWN)))
+    codes = next((e.params["codes"] for e in errors if "codes" in e.params), None)
+    if codes is not None:
+        lines += ["", escape(_("The school codes: {codes} (or “all”).").format(codes=codes))]
     return "\n".join(lines)

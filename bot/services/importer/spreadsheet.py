@@ -130,9 +130,12 @@ def _schools(row: _Row, known: Collection[str]) -> tuple[bool, tuple[str, ...]]:
     codes = [code for code in re.split(r"[\s,;/]+", text) if code]
     if any(code in _ALL_SCHOOLS for code in codes):
         return True, ()
-    for code in codes:
-        if code not in known:
-            row.error("schools", MSG_UNKNOWN_SCHOOL, value=code)
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        # One error for the cell (a school's name written out is one mistake, not five);
+        # ``codes``: the reply lists the right ones once.
+        row.error("schools", MSG_UNKNOWN_SCHOOL, value=" ".join(unknown),
+                  codes=", ".join(sorted(known)))
     return False, tuple(sorted(set(codes)))
 
 
