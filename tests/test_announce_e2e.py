@@ -211,6 +211,8 @@ async def test_photo_announcement_and_a_file_import_after_it(
     # The coordinator is told it is done (a message of its own, after the report): before
     # the file below, whose one answer is counted.
     await wait_until(lambda: greet.last_text().startswith("Het rondsturen is klaar."), fake, 10)
+    [listing] = await greet.says("/broadcasts")
+    assert listing["text"].split("\n")[1].startswith("📣 Aankondiging · ")
 
     # Nothing awaits any more: a file from the coordinator is a programme import again.
     [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",

@@ -120,6 +120,7 @@ async def test_broadcast_to_three_schools_in_three_languages(
         row = await session.scalar(select(Broadcast))
         assert row is not None and (row.status, row.total, row.sent) == ("done", 3, 3)
     [listing] = await greet.says("/broadcasts")
+    assert "📅 Programma, week van 23 november 2026 · " in listing["text"]
     assert "3 verstuurd, 0 mislukt, 0 hebben de bot geblokkeerd" in listing["text"]
     # Exactly one copy each (the 🇧🇪 tap above added Ayşe's Dutch one, which is no copy).
     headings = {ayse.id: "23 Kasım 2026 Pazartesi", harpreet.id: pa_day(date(2026, 11, 23)),

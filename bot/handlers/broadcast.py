@@ -243,14 +243,19 @@ async def broadcasts_command(update: Update, context: BotContext) -> None:
     lines = [_("The last broadcasts:")]
     for item in past:
         when = format_date(item.started_at or item.created_at, "short")
+        # What it was: a week's programme (which week) or an announcement.
+        what = (_("📅 Programme, week of {start}").format(start=format_date(item.week_start))
+                if item.kind == service.PROGRAMME and item.week_start is not None
+                else _("📣 Announcement"))
         if item.status == service.SENDING:
             figures = await service.progress(context.session, item.id)
-            lines.append(_("{date}: sending, {sent} of {total} sent").format(
-                date=when, sent=figures.sent, total=figures.total))
+            figures_line = _("{date}: sending, {sent} of {total} sent").format(
+                date=when, sent=figures.sent, total=figures.total)
         else:
-            lines.append(_("{date}: {sent} sent, {failed} failed, {blocked} blocked the bot"
-                           ).format(date=when, sent=item.sent, failed=item.failed,
-                                    blocked=item.blocked))
+            figures_line = _("{date}: {sent} sent, {failed} failed, {blocked} blocked the bot"
+                             ).format(date=when, sent=item.sent, failed=item.failed,
+                                      blocked=item.blocked)
+        lines.append(f"{what} · {figures_line}")
     await update.effective_chat.send_message("\n".join(lines))
 
 
