@@ -250,3 +250,26 @@ async def test_more_than_a_screen_of_occurrences_comes_in_pages(
     again = fake.message(greet.id, listing["message_id"])
     assert again is not None
     assert [label for label, _d in FakeTelegram.inline_buttons(again)] == second
+
+
+async def test_an_activity_weeks_away_can_be_cancelled_too(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """The Christmas party is in four weeks, beyond /activities' two: it is listed by its
+    date all the same (each activity once, the next time it happens), and cancelled there."""
+    greet = await coordinator_with_programme(chat)
+    await import_csv(greet, "kerst;other;alle;2026-12-18;14:00;16:00;;;;;;Kerstfeest;;;;;;")
+    [listing] = await greet.says("/activities")
+    labels = [text for text, _data in FakeTelegram.inline_buttons(listing)]
+    assert "Kerstfeest · vr 18/12 14:00" in labels
+    assert sum(label.startswith("Kinderyoga") for label in labels) == 2  # weekly: two weeks'
+    await greet.taps("Kerstfeest · vr 18/12 14:00")
+    await greet.taps("❌ Deze activiteit annuleren")  # a one-off: one button
+    await greet.taps("❌ Ja, annuleren")
+    assert greet.last_text().startswith("Geannuleerd.")
+    async with db.session() as session:
+        cancelled = list(await session.scalars(
+            select(ActivityCancellation.occurrence_start)
+            .join(Activity, Activity.id == ActivityCancellation.activity_id)
+            .where(Activity.external_id == "kerst")))
+    assert cancelled == [datetime(2026, 12, 18, 13, 0, tzinfo=UTC)]

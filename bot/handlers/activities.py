@@ -52,7 +52,8 @@ def button_label(data: ActivityData, occurrence: Occurrence) -> str:
 async def list_screen(context: BotContext, page: int = 0,
                       around: tuple[int, datetime] | None = None
                       ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A page of the coming two weeks' occurrences, soonest first, with ◀️ ▶️ between pages;
+    """A page of the coming two weeks' occurrences (and each later activity's next one),
+    soonest first, with ◀️ ▶️ between pages;
     ``around`` (activity id, start): the page that holds this occurrence."""
     found = await service.upcoming_occurrences(context.session, context.now(),
                                                tz=context.settings.timezone)

@@ -33,6 +33,7 @@ from storage import programme as programme_repo
 from storage.models import Rsvp
 
 WINDOW_DAYS = 14
+LATER = timedelta(days=366)  # how far /activities looks for an activity's next occurrence
 PAGE = 20  # occurrences per /activities screen
 ONE, EVERY = "one", "every"  # which cancellation: this occurrence, or the whole activity
 
@@ -52,14 +53,18 @@ def from_unix(value: int) -> datetime | None:
 async def upcoming_occurrences(
     session: AsyncSession, now: datetime, days: int = WINDOW_DAYS, tz: ZoneInfo = BRUSSELS,
 ) -> list[tuple[ActivityData, Occurrence]]:
-    """The occurrences that are not cancelled and start in [now, now + days), soonest first."""
+    """The occurrences that are not cancelled and start in [now, now + days), soonest first;
+    and of an activity with none in them, its next one (within a year): the Christmas party
+    in five weeks, or next month's ouderbabbel, can be cancelled now too."""
     end = now + timedelta(days=days)
-    found = [
-        (data, occurrence)
-        for row in await programme_repo.active_since(session, now)
-        for data in [programme_service.activity_data(row)]
-        for occurrence in programme_service.occurrences(data, now, end, tz)
-    ]
+    found: list[tuple[ActivityData, Occurrence]] = []
+    for row in await programme_repo.active_since(session, now):
+        data = programme_service.activity_data(row)
+        soon = programme_service.occurrences(data, now, end, tz)
+        if not soon:
+            later = programme_service.occurrences(data, end, now + LATER, tz)
+            soon = later[:1]
+        found.extend((data, occurrence) for occurrence in soon)
     found.sort(key=lambda pair: (pair[1].starts_at, pair[0].id or 0))
     return found
 
