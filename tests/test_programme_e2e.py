@@ -186,3 +186,19 @@ async def test_sending_the_file_again_says_what_it_did_not_change(
            "Kinderyoga." in reply["text"]
     assert "Niet in dit bestand, en nog gepland: Badminton na school. Annuleren kan met " \
            "/activities." in reply["text"]
+
+
+async def test_a_day_cancelled_before_and_not_in_the_file_is_said_to_stay_cancelled(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """One Wednesday of yoga cancelled in the bot (or by a mistyped date in an earlier file):
+    the file, which does not list it, does not bring it back, and the reply says so."""
+    greet = await coordinator_with_programme(chat)
+    await greet.says("/activities")
+    await greet.taps("Kinderyoga · wo 25/11 14:00")
+    await greet.taps("❌ Alleen deze keer annuleren")
+    await greet.taps("❌ Ja, annuleren")
+    [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                                content=EXAMPLE.read_bytes())
+    assert ("Nog altijd geannuleerd, ook al staat het niet meer in cancelled_dates (een "
+            "bestand brengt geen dag terug): Kinderyoga 25/11.") in reply["text"]

@@ -18,6 +18,7 @@ from bot.i18n import (
     LANGUAGE_NAMES,
     SUPPORTED_LOCALES,
     _,
+    format_date,
     format_weekday_date,
     ngettext,
     use_locale,
@@ -154,6 +155,11 @@ async def import_document(update: Update, context: BotContext) -> None:
     if summary.still_cancelled:
         lines.append(_("Still cancelled (a file does not bring an activity back): {titles}."
                        ).format(titles=short_list(summary.still_cancelled)))
+    if summary.days_still_cancelled:
+        days = [f"{title} {format_date(start, 'dd/MM')}"
+                for title, start in summary.days_still_cancelled]
+        lines.append(_("Still cancelled, though not in cancelled_dates any more (a file does "
+                       "not bring a day back): {days}.").format(days=short_list(days)))
     if summary.not_in_file:
         lines.append(_("Not in this file, and still planned: {titles}. To cancel one, use "
                        "/activities.").format(titles=short_list(summary.not_in_file)))

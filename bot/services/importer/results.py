@@ -42,6 +42,9 @@ class ImportSummary:
     # activities the file does not hold (a row taken out of it cancels nothing).
     still_cancelled: tuple[str, ...] = ()
     not_in_file: tuple[str, ...] = ()
+    # (Dutch title, start) of coming occurrences cancelled before that the file's row no
+    # longer lists in cancelled_dates: they stay cancelled (a file does not bring a day back).
+    days_still_cancelled: tuple[tuple[str, datetime], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,16 @@ async def apply(
                             if (row := existing.get(data.external_id)) is not None
                             and row.cancelled_at is not None and not data.cancelled)
     now, in_file = now or utcnow(), set(ids)
+    # Days cancelled before (by a file, or in the bot) that this file's row no longer lists:
+    # still cancelled, and the coordinator who corrected a mistyped date should know.
+    days_still_cancelled = tuple(sorted(
+        (_title(data), cancellation.occurrence_start)
+        for data in rows
+        if (row := existing.get(data.external_id)) is not None and row.cancelled_at is None
+        for listed in [{start.astimezone(tz).date() for start in data.cancelled_starts}]
+        for cancellation in row.cancellations
+        if cancellation.occurrence_start >= now
+        and cancellation.occurrence_start.astimezone(tz).date() not in listed))
     not_in_file = tuple(
         _title(data) for record in await repo.active_since(session, now)
         if record.row.external_id not in in_file
@@ -169,7 +179,7 @@ async def apply(
         elif not now_cancelled:
             cancelled += [(row.id, start) for start in sorted(now_days - was_days)]
     return ImportSummary(created, updated, unchanged, tuple(cancelled), still_cancelled,
-                         not_in_file)
+                         not_in_file, days_still_cancelled)
 
 
 def _title(data: ActivityData) -> str:
