@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS
 from bot.services import importer
@@ -26,6 +27,7 @@ from bot.services.importer import (
     parse_ics,
     parse_xlsx,
 )
+from bot.services.importer.store import school_year_start
 from bot.services.programme import Kind, LocalText, occurrences, week_programme
 from storage.db import Database
 from storage.models import Activity, ActivityText
@@ -55,6 +57,15 @@ def csv_bytes(*rows: dict[str, str], header: list[str] = HEADER, sep: str = ";",
 
 def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=BRUSSELS)
+
+
+# The day the tests import on: what is over, still planned or of an earlier school year is
+# counted from then, not from the day the suite runs.
+NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
+
+
+async def imported(session: AsyncSession, filename: str, data: bytes) -> importer.ImportOutcome:
+    return await import_file(session, filename, data, now=NOW)
 
 
 async def count_activities(db: Database) -> int:
@@ -90,14 +101,14 @@ def test_the_example_header_names_every_column() -> None:
 async def test_the_example_applies_and_reapplying_changes_nothing(db: Database) -> None:
     data = (EXAMPLES / "programme.csv").read_bytes()
     async with db.session() as session:
-        outcome = await import_file(session, "programme.csv", data)
+        outcome = await imported(session, "programme.csv", data)
         assert outcome.errors == []
         assert outcome.summary == ImportSummary(created=12, updated=0, unchanged=0)
         await session.commit()
     async with db.session() as session:
-        again = await import_file(session, "programme.csv", data)
+        again = await imported(session, "programme.csv", data)
         assert again.summary == ImportSummary(created=0, updated=0, unchanged=12)
-        xlsx = await import_file(session, "Programma.XLSX",
+        xlsx = await imported(session, "Programma.XLSX",
                                  (EXAMPLES / "programme.xlsx").read_bytes())
         assert xlsx.summary == ImportSummary(created=0, updated=0, unchanged=12)
         assert not session.dirty and not session.new
@@ -113,10 +124,10 @@ async def test_the_example_applies_and_reapplying_changes_nothing(db: Database) 
 async def test_a_changed_row_is_updated_and_the_rest_left_alone(db: Database) -> None:
     other = {**GOOD, "id": "capoeira", "title_nl": "Capoeira", "title_tr": ""}
     async with db.session() as session:
-        first = await import_file(session, "p.csv", csv_bytes(GOOD, other))
+        first = await imported(session, "p.csv", csv_bytes(GOOD, other))
         assert first.summary == ImportSummary(2, 0, 0)
         changed = {**GOOD, "title_tr": "", "start": "14:30", "end": "15:30", "schools": "alle"}
-        second = await import_file(session, "p.csv", csv_bytes(changed, other))
+        second = await imported(session, "p.csv", csv_bytes(changed, other))
         assert second.summary == ImportSummary(0, 1, 1)
         await session.commit()
 
@@ -133,14 +144,14 @@ async def test_sending_the_file_again_keeps_the_teams_translations(db: Database)
     the Dutch: sending it again keeps the Punjabi, until the Dutch text itself changes."""
     capoeira = {**GOOD, "id": "capoeira", "title_nl": "Capoeira", "title_tr": ""}
     async with db.session() as session:
-        await import_file(session, "p.csv", csv_bytes(capoeira))
+        await imported(session, "p.csv", csv_bytes(capoeira))
         row = (await by_external_ids(session, ["capoeira"]))["capoeira"]
         row.texts.append(ActivityText(locale="pa", title="ਕਾਪੋਇਰਾ", description=""))
         await session.commit()
         wijdeland = await school_by_code(session, "wijdeland")
         assert wijdeland is not None
 
-        again = await import_file(session, "p.csv", csv_bytes(capoeira))
+        again = await imported(session, "p.csv", csv_bytes(capoeira))
         assert again.summary == ImportSummary(0, 0, 1)
         await session.commit()
         week = await week_programme(session, [wijdeland.id], "pa", date(2026, 10, 12))
@@ -148,11 +159,11 @@ async def test_sending_the_file_again_keeps_the_teams_translations(db: Database)
 
         # A file with the Turkish title, the team's Turkish description: both stay.
         turkish = {**capoeira, "title_tr": "Kapoeyra"}
-        await import_file(session, "p.csv", csv_bytes(turkish))
+        await imported(session, "p.csv", csv_bytes(turkish))
         row = (await by_external_ids(session, ["capoeira"]))["capoeira"]
         next(t for t in row.texts if t.locale == "tr").description = "Dans ve dövüş."
         await session.commit()
-        kept = await import_file(session, "p.csv", csv_bytes(turkish))
+        kept = await imported(session, "p.csv", csv_bytes(turkish))
         assert kept.summary == ImportSummary(0, 0, 1)
         await session.commit()
         week = await week_programme(session, [wijdeland.id], "tr", date(2026, 10, 12))
@@ -163,11 +174,11 @@ async def test_sending_the_file_again_keeps_the_teams_translations(db: Database)
         # translates the old words), the translated title stays.
         described = {**capoeira, "description_nl": "Dansen en vechten."}
         with_description = [*HEADER, "description_nl"]
-        await import_file(session, "p.csv", csv_bytes(described, header=with_description))
+        await imported(session, "p.csv", csv_bytes(described, header=with_description))
         row = (await by_external_ids(session, ["capoeira"]))["capoeira"]
         next(t for t in row.texts if t.locale == "pa").description = "ਨਾਚ ਅਤੇ ਲੜਾਈ।"
         await session.commit()
-        fixed = await import_file(session, "p.csv", csv_bytes(
+        fixed = await imported(session, "p.csv", csv_bytes(
             {**described, "description_nl": "Dansen en vechten, voor iedereen."},
             header=with_description))
         assert fixed.summary == ImportSummary(0, 1, 0)
@@ -177,7 +188,7 @@ async def test_sending_the_file_again_keeps_the_teams_translations(db: Database)
         assert item.title == "ਕਾਪੋਇਰਾ" and not item.title_is_dutch_fallback
         assert item.description == "Dansen en vechten, voor iedereen."
 
-        renamed = await import_file(session, "p.csv", csv_bytes(
+        renamed = await imported(session, "p.csv", csv_bytes(
             {**capoeira, "title_nl": "Capoeira voor kinderen"}))
         assert renamed.summary == ImportSummary(0, 1, 0)
         await session.commit()
@@ -368,7 +379,7 @@ async def test_an_error_anywhere_imports_nothing(db: Database) -> None:
     rows = [{**GOOD, "id": f"act-{n}"} for n in range(5)]
     rows[3]["schools"] = "narnia"
     async with db.session() as session:
-        outcome = await import_file(session, "p.csv", csv_bytes(*rows))
+        outcome = await imported(session, "p.csv", csv_bytes(*rows))
         assert outcome.summary is None
         assert [(e.row, e.column) for e in outcome.errors] == [(5, "schools")]
         await session.commit()
@@ -508,9 +519,9 @@ def test_ics_with_rrule_exdate_and_tzid() -> None:
 
 async def test_reimporting_a_calendar_changes_nothing(db: Database) -> None:
     async with db.session() as session:
-        first = await import_file(session, "agenda.ics", ics())
+        first = await imported(session, "agenda.ics", ics())
         assert first.summary == ImportSummary(3, 0, 0)
-        again = await import_file(session, "agenda.ics", ics())
+        again = await imported(session, "agenda.ics", ics())
         assert again.summary == ImportSummary(0, 0, 3)
 
 
@@ -612,3 +623,13 @@ def test_a_cancelled_event_and_a_long_uid() -> None:
     assert play.cancelled
     assert len(play.external_id) <= 100
     assert play.external_id == parse_ics(ics(text)).rows[1].external_id  # stable
+
+
+@pytest.mark.parametrize(("now", "start"), [
+    (datetime(2026, 12, 4, 12, tzinfo=UTC), datetime(2026, 9, 1, tzinfo=BRUSSELS)),
+    (datetime(2027, 6, 30, 12, tzinfo=UTC), datetime(2026, 9, 1, tzinfo=BRUSSELS)),
+    (datetime(2027, 8, 31, 21, 59, tzinfo=UTC), datetime(2026, 9, 1, tzinfo=BRUSSELS)),
+    (datetime(2027, 8, 31, 22, 0, tzinfo=UTC), datetime(2027, 9, 1, tzinfo=BRUSSELS)),
+])
+def test_the_school_year_starts_on_1_september(now: datetime, start: datetime) -> None:
+    assert school_year_start(now) == start

@@ -202,3 +202,20 @@ async def test_a_day_cancelled_before_and_not_in_the_file_is_said_to_stay_cancel
                                 content=EXAMPLE.read_bytes())
     assert ("Nog altijd geannuleerd, ook al staat het niet meer in cancelled_dates (een "
             "bestand brengt geen dag terug): Kinderyoga 25/11.") in reply["text"]
+
+
+async def test_a_new_row_already_over_is_pointed_out(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """A year typed wrong (2025 for 2026): imported, and never seen by anyone; the reply says
+    so. Rows of the past the bot knew already (a whole school year's sheet) are not named."""
+    greet = await coordinator_with_programme(chat)
+    header = EXAMPLE.read_text(encoding="utf-8-sig").splitlines()[0]
+    row = "sinterklaas;other;alle;2025-12-05;14:00;16:00;;;;;;Sinterklaasfeest;;;;;;"
+    [reply] = await greet.sends("document", file_name="extra.csv", mime_type="text/csv",
+                                content=f"{header}\n{row}\n".encode())
+    assert ("Nieuw, maar van een vorig schooljaar (klopt het jaar?): Sinterklaasfeest."
+            in reply["text"])
+    [again] = await greet.sends("document", file_name="extra.csv", mime_type="text/csv",
+                                content=f"{header}\n{row}\n".encode())
+    assert "schooljaar" not in again["text"]

@@ -155,6 +155,10 @@ async def import_document(update: Update, context: BotContext) -> None:
     if summary.still_cancelled:
         lines.append(_("Still cancelled (a file does not bring an activity back): {titles}."
                        ).format(titles=short_list(summary.still_cancelled)))
+    if summary.over:
+        lines.append(_("New, but from an earlier school year (is the year right?): {titles}."
+                       ).format(
+            titles=short_list(summary.over)))
     if summary.days_still_cancelled:
         days = [f"{title} {format_date(start, 'dd/MM')}"
                 for title, start in summary.days_still_cancelled]

@@ -45,6 +45,9 @@ class ImportSummary:
     # (Dutch title, start) of coming occurrences cancelled before that the file's row no
     # longer lists in cancelled_dates: they stay cancelled (a file does not bring a day back).
     days_still_cancelled: tuple[tuple[str, datetime], ...] = ()
+    # Dutch titles of new rows over already and from before this school year (the year
+    # mistyped, last year's sheet).
+    over: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,7 @@ async def apply(
         for data in [activity_data(record)]
         if next_occurrence(data, now, tz) is not None)
     created = updated = unchanged = 0
+    over: list[str] = []
     changed: list[tuple[Activity, tuple[bool, frozenset[datetime]]]] = []
     for data in rows:
         row = existing.get(data.external_id)
@@ -162,6 +163,9 @@ async def apply(
             _write(row, data, schools, tz)
             session.add(row)
             created += 1
+            if (not data.cancelled and next_occurrence(data, now, tz) is None
+                    and data.starts_at < school_year_start(now, tz)):
+                over.append(_title(data))  # a year mistyped, or last year's sheet
             continue
         before = _cancellations(row)
         if _write(row, data, schools, tz, keep_translations):
@@ -179,7 +183,14 @@ async def apply(
         elif not now_cancelled:
             cancelled += [(row.id, start) for start in sorted(now_days - was_days)]
     return ImportSummary(created, updated, unchanged, tuple(cancelled), still_cancelled,
-                         not_in_file, days_still_cancelled)
+                         not_in_file, days_still_cancelled, tuple(over))
+
+
+def school_year_start(now: datetime, tz: ZoneInfo = BRUSSELS) -> datetime:
+    """1 September 00:00 of the school year ``now`` is in (Flemish schools start then)."""
+    local = now.astimezone(tz)
+    year = local.year if local.month >= 9 else local.year - 1
+    return datetime(year, 9, 1, tzinfo=tz)
 
 
 def _title(data: ActivityData) -> str:
