@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.handlers.programme_text import KIND_LABELS
 from bot.handlers.report import parse_month
-from bot.handlers.report_files import report_files
+from bot.handlers.report_files import csv_bytes, report_files
 from bot.i18n import BRUSSELS, _, use_locale
 from bot.scheduler.report import due_month
 from bot.services import people, report
@@ -274,7 +274,7 @@ async def test_every_figure_of_the_workbook_is_counted_by_hand(db: Database) -> 
     assert files.csv.startswith(b"\xef\xbb\xbf")
     assert [r for r in rows if len(r) == 22][-1] == [
         "2026-10", "4", "3", "4", "0", "1", "1", "2", "0", "0", "0", "0", "1", "2", "1", "3",
-        "90.0", "240.0", "1", "3", "2", "1"]
+        "90", "240", "1", "3", "2", "1"]
     assert ["2026-10-14", "14:00", workshop, "Kinderyoga", SCHOOL_NAMES["klimop"],
             "3", "2", "1", "0", "1", "2"] in rows
 
@@ -410,3 +410,11 @@ async def test_an_activity_called_off_every_time_keeps_the_sessions_that_took_pl
         built = await report.build(session, OCTOBER)
     assert [(o.title_nl, o.starts_at) for o in built.occurrences] == [
         ("Kinderyoga", local(2026, 10, 7, 14)), ("Kinderyoga", local(2026, 10, 14, 14))]
+
+
+def test_the_csv_writes_decimals_as_excel_in_flanders_reads_them() -> None:
+    """12.5 minutes with a dot would open as the 12th of May."""
+    data = csv_bytes([("Wachttijd", [["mediaan", 12.5], ["p90", 240.0], ["dag", date(2026, 10, 14)],
+                                     ["leeg", None]])])
+    assert data.decode("utf-8-sig").splitlines() == [
+        "Wachttijd", "mediaan;12,5", "p90;240", "dag;2026-10-14", "leeg;"]

@@ -171,9 +171,20 @@ def csv_bytes(parts: list[Table]) -> bytes:
             writer.writerow([])
         writer.writerow([title])
         for row in rows:
-            writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v
-                             for v in row])
+            writer.writerow([_csv_cell(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def _csv_cell(value: Any) -> Any:
+    """Dates as 2026-10-14; a decimal with a comma, as Excel in Flanders reads it (a dot
+    would turn 12.5 minutes into the 12th of May)."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(round(value, 2)).replace(".", ",")
+    return value
 
 
 # --------------------------------------------------------------------------------------------
