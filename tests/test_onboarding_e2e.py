@@ -128,7 +128,7 @@ async def test_a_double_tap_on_a_school_or_on_done_counts_once(
     """A parent's thumb lands twice before the buttons are redrawn: both presses come with
     the same, old buttons. The school is ticked (not ticked and unticked), "Done" moves on
     once, without an alert."""
-    ayse = chat.person(2012, "Ayşe", language_code="tr")
+    ayse = chat.person(2014, "Ayşe", language_code="tr")
     await ayse.says("/start")
     [question] = await ayse.taps("Türkçe")
     data = next(d for label, d in FakeTelegram.inline_buttons(question) if "Klim-op" in label)
@@ -139,14 +139,14 @@ async def test_a_double_tap_on_a_school_or_on_done_counts_once(
         await chat.handled.wait(second["update_id"])
 
     await twice(question, data)
-    assert await school_codes(db, 2012) == ["klimop"]
-    redrawn = fake.message(2012, question["message_id"])
+    assert await school_codes(db, 2014) == ["klimop"]
+    redrawn = fake.message(2014, question["message_id"])
     assert redrawn is not None
     assert [b for b in buttons(redrawn) if b.startswith("✅")] == ["✅ Vrije basisschool Klim-op"]
     await twice(redrawn, "school:done")
     await fake.wait_idle()
     assert ayse.alerts() == []
-    assert sum(t.startswith("Okulunuz: Vrije basisschool Klim-op") for t in fake.texts(2012)) == 1
+    assert sum(t.startswith("Okulunuz: Vrije basisschool Klim-op") for t in fake.texts(2014)) == 1
     # The ticked school's button removes it, also when tapped twice.
     untick = next(d for label, d in FakeTelegram.inline_buttons(redrawn) if "Klim-op" in label)
     assert untick.startswith("school:-:")
@@ -171,6 +171,19 @@ async def test_a_language_tapped_by_mistake_is_undone_before_sign_up_ends(
     row = await person_row(db, 2012)
     assert row is not None and row.locale == "tr" and row.onboarded_at is not None
     assert await school_codes(db, 2012) == ["wijdeland"]
+
+
+async def test_stop_before_sign_up_is_done_says_nothing_is_sent(
+    chat: Chat, db: Database
+) -> None:
+    ali = chat.person(2015, "Ali", language_code="tr")
+    await ali.says("/start s_klimop")
+    [answer] = await ali.says("/stop")
+    assert answer["text"] == ("Kaydınızı henüz bitirmediniz, bu yüzden size mesaj "
+                              "göndermiyoruz.\nBize söylediklerinizi silmek için /forget gönderin.")
+    await ali.says("/forget")
+    await ali.taps(data="forget:yes")
+    assert await person_row(db, 2015) is None
 
 
 async def test_dutch_parent_with_a_bad_school_code(chat: Chat, db: Database) -> None:

@@ -13,7 +13,7 @@ from bot.handlers.keyboards import (
     main_keyboard,
     school_keyboard,
 )
-from bot.handlers.onboarding import ask_current_step, ensure_onboarded
+from bot.handlers.onboarding import ask_current_step, ensure_onboarded, signed_up
 from bot.handlers.question_texts import render_card
 from bot.handlers.texts import (
     help_text,
@@ -140,6 +140,13 @@ async def privacy_command(update: Update, context: BotContext) -> None:
 @door()
 async def stop_command(update: Update, context: BotContext) -> None:
     """/stop: no more messages from us; the data stays until /forget."""
+    if context.person is not None and not signed_up(context.person):
+        # Half signed up: we send them nothing anyway; say so, and how to erase the rest.
+        assert update.effective_chat is not None
+        await update.effective_chat.send_message(_(
+            "You have not finished signing up, so we send you no messages.\n"
+            "Send /forget to erase what you told us."))
+        return
     if not await ensure_onboarded(update, context):
         return
     assert context.person is not None and update.effective_chat is not None
