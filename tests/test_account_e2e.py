@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select, text
 
 from storage.db import Database
 from storage.models import Base, Person
-from tests.conftest import COORDINATOR_ID
+from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
 from tests.helpers import Person as Talker
@@ -108,11 +110,12 @@ async def test_forget_no_keeps_everything(chat: Chat, db: Database) -> None:
 
 
 async def test_forged_and_stale_buttons_change_nothing(chat: Chat, fake: FakeTelegram,
-                                                       db: Database) -> None:
+                                                       db: Database, clock: FixedClock) -> None:
     ali = await onboard(chat, 3005, "tr", name="Ali")
     message = fake.last_message(3005)
     assert message is not None
     before = await snapshot(db)
+    clock.moment += timedelta(minutes=5)  # not the second press of a double tap
     for forged in ["school:t:999", "school:t:abc", "lang:fr", "privacy:ok", "admin:all",
                    "", "x" * 64, "forget:maybe", "school:t:1:2"]:
         assert await ali.presses(message, forged) == ["Bu düğme artık çalışmıyor."], forged

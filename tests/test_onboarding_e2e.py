@@ -147,6 +147,11 @@ async def test_a_double_tap_on_a_school_or_on_done_counts_once(
     await fake.wait_idle()
     assert ayse.alerts() == []
     assert sum(t.startswith("Okulunuz: Vrije basisschool Klim-op") for t in fake.texts(2014)) == 1
+    privacy = next(m for m in fake.transcript(2014) if m["text"].startswith("Okulunuz:"))
+    await twice(privacy, "privacy:ok")
+    await fake.wait_idle()
+    assert ayse.alerts() == []
+    assert sum(t.startswith("Teşekkür ederim, Ayşe!") for t in fake.texts(2014)) == 1
     # The ticked school's button removes it, also when tapped twice.
     untick = next(d for label, d in FakeTelegram.inline_buttons(redrawn) if "Klim-op" in label)
     assert untick.startswith("school:-:")

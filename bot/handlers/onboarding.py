@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram import Update
 
 from bot.handlers import invite, team
@@ -31,6 +33,10 @@ from bot.services.onboarding import (
 )
 from bot.services.people import PersonView
 from bot.services.roles import Role
+
+# A second press of the privacy OK this soon after the first is the same thumb, not a stale
+# button: it gets no "expired" alert.
+DOUBLE_TAP = timedelta(seconds=30)
 
 
 @door()
@@ -187,6 +193,11 @@ async def accept_privacy(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
     person = context.person
+    if (person is not None and signed_up(person) and person.onboarded_at is not None
+            and context.now() - person.onboarded_at < DOUBLE_TAP):
+        # The second of a double tap: the first signed them up, which is what it asked.
+        await query.answer()
+        return
     if person is None or person.step != Step.PRIVACY:
         await query.answer(_("This button has expired."), show_alert=True)
         return
