@@ -10,6 +10,7 @@ from bot.services.onboarding import (
     language_order,
     may_be_a_question,
     parse_start_payload,
+    typed_language,
 )
 from bot.services.onboarding import step_after_language as after_language
 from bot.services.roles import Role, resolve_role
@@ -97,3 +98,12 @@ def test_a_text_typed_during_sign_up_is_kept_when_it_may_be_a_question(
     answers = ["Nederlands", "Türkçe", "ਪੰਜਾਬੀ", "Vrije basisschool Klim-op",
                "GO! Basisschool Engelmanshoven"]
     assert may_be_a_question(text, answers) is kept
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Türkçe", "tr"), ("TURKCE", "tr"), ("türkçe 🇹🇷", "tr"), ("Turkish.", "tr"),
+    ("ਪੰਜਾਬੀ", "pa"), ("Punjabi", "pa"), ("Nederlands", "nl"), ("vlaams!", "nl"),
+    ("merhaba", None), ("Türkçe biliyorum", None), ("", None), ("1", None),
+])
+def test_a_language_typed_at_the_first_question(text: str, expected: str | None) -> None:
+    assert typed_language(text) == expected

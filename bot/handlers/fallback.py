@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot.handlers import account, programme, questions
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_action_for, main_keyboard
-from bot.handlers.onboarding import ensure_onboarded, signed_up
+from bot.handlers.onboarding import ensure_onboarded, signed_up, take_typed_language
 from bot.handlers.question_texts import how_to_answer
 from bot.i18n import _, supported, use_locale
 from bot.services import people
@@ -65,6 +65,8 @@ async def _before_sign_up_is_done(update: Update, context: BotContext) -> None:
     on its own), and what may be a question is kept for after sign-up: a photo, a voice
     message, a document, or a text of a few words that is not a button's answer typed out
     (``onboarding.may_be_a_question``)."""
+    if await take_typed_language(update, context):
+        return
     message = update.message
     album = message.media_group_id if message is not None else None
     if album is None or context.chat_data.get(ALBUM_ASKED) != album:

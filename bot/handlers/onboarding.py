@@ -30,6 +30,7 @@ from bot.services.onboarding import (
     language_order,
     parse_start_payload,
     step_after_language,
+    typed_language,
 )
 from bot.services.people import PersonView
 from bot.services.roles import Role
@@ -185,6 +186,25 @@ async def choose_language(update: Update, context: BotContext) -> None:
                 _("From now on I will write to you in English."), reply_markup=main_keyboard()
             )
             await set_chat_menu(context.bot, update.effective_chat.id, locale, person.role)
+
+
+async def take_typed_language(update: Update, context: BotContext) -> bool:
+    """At the first question, a language's name typed ("Türkçe") instead of tapped is taken
+    as the tap. False when the text is no such name (or the question is another one)."""
+    person, message = context.person, update.message
+    if person is None or person.step != Step.LANGUAGE or message is None or not message.text:
+        return False
+    locale = typed_language(message.text)
+    if locale is None:
+        return False
+    await people.set_locale(context.session, person.id, locale)
+    with use_locale(locale, context.settings.timezone):
+        await people.set_step(context.session, person.id,
+                              step_after_language(person.role, person.school_ids),
+                              person.step_data)
+        await context.reload_person()
+        await ask_current_step(update, context)
+    return True
 
 
 @door()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -45,6 +46,25 @@ def may_be_a_question(text: str, answers: Iterable[str]) -> bool:
         return False
     folded = text.casefold().strip(" .!?")
     return not any(folded in answer.casefold() for answer in answers)
+
+
+# What a parent may type instead of tapping a language: its name in the three languages and
+# in English, with and without the letters a phone keyboard may lack.
+_TYPED_LANGUAGES = {
+    "nl": ("nederlands", "dutch", "vlaams", "flemish", "felemenkçe", "felemenkce", "ਡੱਚ"),
+    "tr": ("türkçe", "turkce", "türkce", "turkish", "turks", "ਤੁਰਕੀ"),
+    "pa": ("ਪੰਜਾਬੀ", "punjabi", "panjabi", "pencapça", "pencapca", "pendjabi"),
+}
+
+
+def typed_language(text: str) -> str | None:
+    """The language a text typed at the first question names ("Türkçe", "punjabi"), if
+    it names exactly one."""
+    # Letters and their marks only (Gurmukhi's vowel signs are marks): no spaces, no
+    # punctuation, no flag emoji.
+    folded = "".join(ch for ch in text.casefold() if unicodedata.category(ch)[0] in "LMN")
+    found = {code for code, names in _TYPED_LANGUAGES.items() if folded in names}
+    return found.pop() if len(found) == 1 else None
 
 
 def parse_start_payload(payload: str | None) -> StartLink:
