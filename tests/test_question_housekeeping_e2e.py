@@ -30,6 +30,18 @@ async def run_housekeeping(bot: Any) -> None:
     await housekeeping(SimpleNamespace(application=bot.app))  # type: ignore[arg-type]
 
 
+async def outbox_settled(db: Database) -> None:
+    """Until no outbox row is waiting or on its way: a message in the fake's transcript may
+    not be marked sent yet (the sender writes that after Telegram's answer)."""
+    for _attempt in range(200):
+        async with db.session() as session:
+            if not await session.scalar(select(func.count()).select_from(OutboxMessage).where(
+                    OutboxMessage.status.in_((outbox_repo.PENDING, outbox_repo.SENDING)))):
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the outbox did not settle")
+
+
 async def reminders_made(db: Database) -> int:
     """The holders' reminders in the outbox, sent or not (the sender may still hold one back
     for the chat's one-message-a-second limit: the transcript can't tell "none" yet)."""
@@ -406,6 +418,7 @@ async def test_no_reminder_for_a_question_closed_while_the_job_looked(
     await harpreet.says("ਧੰਨਵਾਦ!")
     await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == ["ਧੰਨਵਾਦ!"], fake)
     [question] = await question_rows(db)
+    await outbox_settled(db)  # the copy's row knows its message id (the reminder's anchor)
     clock.moment = MONDAY_10 + timedelta(hours=5)
     async with db.session() as session:
         coordinators = await questions.coordinator_recipients(session, [COORDINATOR_ID])
@@ -439,6 +452,7 @@ async def test_nobody_is_reminded_in_a_red_hour_even_without_a_green_one(
     await wait_until(lambda: fake.texts(ayse.id)[-1:] == ["Ja."], fake)
     await ayse.says("Saat kaçta?")  # Monday 10:00
     await wait_until(lambda: fake.texts(fatma.id)[-1:] == ["Saat kaçta?"], fake)
+    await outbox_settled(db)
 
     clock.moment = MONDAY_10 + timedelta(hours=5)  # 15:00, red
     await run_housekeeping(bot)
