@@ -189,6 +189,27 @@ async def test_an_old_draft_whose_week_has_begun_sends_nothing(
         assert row is not None and row.status == "cancelled"
 
 
+async def test_a_week_sent_already_is_said_before_it_goes_again(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    greet = await coordinator_with_programme(chat)
+    els = await onboard(chat, 7401, "Els", "nl", "vlindertje")
+    [first] = await greet.says("/broadcast")
+    await greet.taps("📤 Verstuur naar 1 ouder")
+    confirm = fake.message(greet.id, first["message_id"])
+    assert confirm is not None and confirm["text"].startswith("Het programma van volgende week")
+    await greet.taps("✅ Ja, nu versturen")
+    await wait_until(lambda: els.last_text().startswith("Programma van maandag"), fake)
+    # Later, the same week again (a colleague, or a forgotten first time): a warning first.
+    [second] = await greet.says("/broadcast")
+    await greet.taps("📤 Verstuur naar 1 ouder")
+    confirm = fake.message(greet.id, second["message_id"])
+    assert confirm is not None
+    assert confirm["text"].startswith(
+        "⚠️ Het programma van de week van 23 november 2026 is al verstuurd, op ")
+    assert confirm["text"].endswith("\nHet programma van volgende week nu naar 1 ouder sturen?")
+
+
 async def test_forget_after_a_broadcast_leaves_no_row(chat: Chat, fake: FakeTelegram,
                                                       db: Database) -> None:
     greet = await coordinator_of(chat)

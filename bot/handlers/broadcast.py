@@ -139,12 +139,18 @@ async def draft_button(update: Update, context: BotContext) -> None:
         return
     if action == "go":
         total = sum((await service.reach(context.session, audience)).values())
+        text = ngettext("Send next week's programme to {count} parent now?",
+                        "Send next week's programme to {count} parents now?", total).format(
+            count=total)
+        earlier = await service.sent_before(context.session, draft)
+        if earlier is not None:
+            # Sent already (from another draft, or by a colleague): said before it goes again.
+            text = _("⚠️ The programme of the week of {start} was sent already, on {date}."
+                     ).format(start=format_date(draft.week_start),
+                              date=format_date(earlier.started_at or earlier.created_at)
+                              ) + "\n" + text
         await query.answer()
-        await query.edit_message_text(
-            ngettext("Send next week's programme to {count} parent now?",
-                     "Send next week's programme to {count} parents now?", total).format(
-                count=total),
-            reply_markup=confirm_markup("bc", draft.id))
+        await query.edit_message_text(text, reply_markup=confirm_markup("bc", draft.id))
         return
     if action == "yes":
         await send(update, context, draft)

@@ -141,6 +141,17 @@ async def get(session: AsyncSession, broadcast_id: int) -> BroadcastView | None:
     return _view(row) if row else None
 
 
+async def sent_before(session: AsyncSession, draft: BroadcastView) -> BroadcastView | None:
+    """The latest programme broadcast of the same week that went out (or is going out): a
+    second one would bring every parent the same week twice."""
+    row = await session.scalar(
+        select(Broadcast).where(Broadcast.kind == PROGRAMME, Broadcast.id != draft.id,
+                                Broadcast.week_start == draft.week_start,
+                                Broadcast.status.in_((SENDING, DONE)))
+        .order_by(Broadcast.id.desc()).limit(1))
+    return _view(row) if row is not None else None
+
+
 async def save_audience(session: AsyncSession, broadcast_id: int, audience: Audience) -> None:
     row = await session.get(Broadcast, broadcast_id)
     assert row is not None
