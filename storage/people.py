@@ -110,9 +110,10 @@ async def erase(session: AsyncSession, person_id: int) -> None:
     # a copy of their answer names their chat, a notice their name. What has not left goes;
     # the rest keeps no text (rows sent since keep none anyway: storage/outbox._SPENT_PAYLOAD).
     q_rows = OutboxMessage.group_key.like("q:%")
-    copied_from_them = and_(q_rows, or_(
+    from_their_chat = or_(  # a copy's payload names the chat it copies from
         OutboxMessage.payload.contains(f'"from_chat_id":{telegram_id},'),
-        OutboxMessage.payload.contains(f'"from_chat_id":{telegram_id}}}')))
+        OutboxMessage.payload.contains(f'"from_chat_id":{telegram_id}}}'))
+    copied_from_them = and_(q_rows, from_their_chat)
     their_questions = select(OutboxMessage.group_key).distinct().where(q_rows, or_(
         OutboxMessage.person_id == person_id, OutboxMessage.chat_id == telegram_id))
     await session.execute(delete(OutboxMessage).where(
@@ -151,9 +152,8 @@ async def erase(session: AsyncSession, person_id: int) -> None:
     await session.execute(delete(Setting).where(
         Setting.key.startswith(f"note:{telegram_id}:", autoescape=True)))
     await session.execute(update(OutboxMessage).where(
-        OutboxMessage.group_key.like("note:%"), OutboxMessage.status != "pending", or_(
-            OutboxMessage.payload.contains(f'"from_chat_id":{telegram_id},'),
-            OutboxMessage.payload.contains(f'"from_chat_id":{telegram_id}}}')))
+        OutboxMessage.group_key.like("note:%"), OutboxMessage.status != "pending",
+        from_their_chat)
         .values(payload="{}").execution_options(synchronize_session=False))
     await session.execute(delete(Person).where(Person.id == person_id))
 

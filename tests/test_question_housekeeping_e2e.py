@@ -21,6 +21,7 @@ from storage.models import OutboxMessage, Question, QuestionMessage, utcnow
 from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
+from tests.helpers import Person as Talker
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, onboard
 from tests.test_questions_e2e import MONDAY_10, join_team, question_rows, staff_id
@@ -40,6 +41,21 @@ async def outbox_settled(db: Database) -> None:
                 return
         await asyncio.sleep(0.05)
     raise AssertionError("the outbox did not settle")
+
+
+async def asked_answered_and_again(fake: FakeTelegram, parent: Talker, holder: Talker,
+                                   asked: str, answer: str, again: str) -> dict[str, Any]:
+    """The parent asks (topic: school), the holder answers by replying to it, the parent
+    writes again: that last message's copy in the holder's chat."""
+    await parent.says("/ask")
+    await parent.picks_topic("school")
+    await parent.says(asked)
+    await wait_until(lambda: fake.texts(holder.id)[-1:] == [asked], fake)
+    await holder.says(answer, reply_to=fake.transcript(holder.id)[-1])
+    await wait_until(lambda: fake.texts(parent.id)[-1:] == [answer], fake)
+    await parent.says(again)
+    await wait_until(lambda: fake.texts(holder.id)[-1:] == [again], fake)
+    return fake.transcript(holder.id)[-1]
 
 
 async def reminders_made(db: Database) -> int:
@@ -376,15 +392,8 @@ async def test_the_coordinators_are_reminded_of_a_question_they_hold(
     clock.moment = MONDAY_10
     greet = await coordinator_of(chat)
     harpreet = await onboard(chat, 9451, "Harpreet", "pa", "kabouterland")
-    await harpreet.says("/ask")
-    await harpreet.picks_topic("school")
-    await harpreet.says("ਸਕੂਲ ਕਦੋਂ ਖੁੱਲ੍ਹਦਾ ਹੈ?")
-    await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == ["ਸਕੂਲ ਕਦੋਂ ਖੁੱਲ੍ਹਦਾ ਹੈ?"], fake)
-    await greet.says("Om 8.30 uur.", reply_to=fake.transcript(COORDINATOR_ID)[-1])
-    await wait_until(lambda: fake.texts(harpreet.id)[-1:] == ["Om 8.30 uur."], fake)
-    await harpreet.says("ਅਤੇ ਬੁੱਧਵਾਰ?")
-    await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == ["ਅਤੇ ਬੁੱਧਵਾਰ?"], fake)
-    copy = fake.transcript(COORDINATOR_ID)[-1]
+    copy = await asked_answered_and_again(fake, harpreet, greet, "ਸਕੂਲ ਕਦੋਂ ਖੁੱਲ੍ਹਦਾ ਹੈ?",
+                                          "Om 8.30 uur.", "ਅਤੇ ਬੁੱਧਵਾਰ?")
     [question] = await question_rows(db)
     assert question.assignee_id is None
 
@@ -410,13 +419,8 @@ async def test_no_reminder_for_a_question_closed_while_the_job_looked(
     clock.moment = MONDAY_10
     greet = await coordinator_of(chat)
     harpreet = await onboard(chat, 9481, "Harpreet", "pa", "kabouterland")
-    await harpreet.says("/ask")
-    await harpreet.picks_topic("school")
-    await harpreet.says("ਸਕੂਲ ਕਦੋਂ ਖੁੱਲ੍ਹਦਾ ਹੈ?")
-    await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == ["ਸਕੂਲ ਕਦੋਂ ਖੁੱਲ੍ਹਦਾ ਹੈ?"], fake)
-    await greet.says("Om 8.30 uur.", reply_to=fake.transcript(COORDINATOR_ID)[-1])
-    await harpreet.says("ਧੰਨਵਾਦ!")
-    await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == ["ਧੰਨਵਾਦ!"], fake)
+    await asked_answered_and_again(fake, harpreet, greet, "ਸਕੂਲ ਕਦੋਂ ਖੁੱਲ੍ਹਦਾ ਹੈ?",
+                                   "Om 8.30 uur.", "ਧੰਨਵਾਦ!")
     [question] = await question_rows(db)
     await outbox_settled(db)  # the copy's row knows its message id (the reminder's anchor)
     clock.moment = MONDAY_10 + timedelta(hours=5)
@@ -444,14 +448,8 @@ async def test_nobody_is_reminded_in_a_red_hour_even_without_a_green_one(
     fatma = await join_team(chat, greet, 9461, "Fatma", {"tr"}, db, contact_of="wijdeland",
                             availability=week)
     ayse = await onboard(chat, 9471, "Ayşe", "tr", "wijdeland")
-    await ayse.says("/ask")
-    await ayse.picks_topic("school")
-    await ayse.says("Yarın okul açık mı?")
-    await wait_until(lambda: fake.texts(fatma.id)[-1:] == ["Yarın okul açık mı?"], fake)
-    await fatma.says("Ja.", reply_to=fake.transcript(fatma.id)[-1])
-    await wait_until(lambda: fake.texts(ayse.id)[-1:] == ["Ja."], fake)
-    await ayse.says("Saat kaçta?")  # Monday 10:00
-    await wait_until(lambda: fake.texts(fatma.id)[-1:] == ["Saat kaçta?"], fake)
+    # "Saat kaçta?" on Monday 10:00
+    await asked_answered_and_again(fake, ayse, fatma, "Yarın okul açık mı?", "Ja.", "Saat kaçta?")
     await outbox_settled(db)
 
     clock.moment = MONDAY_10 + timedelta(hours=5)  # 15:00, red

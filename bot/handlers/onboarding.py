@@ -174,10 +174,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
         elif query.message is not None and getattr(query.message, "text", None):
             await query.edit_message_text(f"{query.message.text}\n\n✅ {LANGUAGE_NAMES[locale]}")
         if person.step == Step.LANGUAGE:
-            next_step = step_after_language(person.role, person.school_ids)
-            await people.set_step(context.session, person.id, next_step, person.step_data)
-            await context.reload_person()
-            await ask_current_step(update, context)
+            await _past_the_language(update, context, person)
         elif person.step is not None:
             await context.reload_person()
             await ask_current_step(update, context)
@@ -199,12 +196,16 @@ async def take_typed_language(update: Update, context: BotContext) -> bool:
         return False
     await people.set_locale(context.session, person.id, locale)
     with use_locale(locale, context.settings.timezone):
-        await people.set_step(context.session, person.id,
-                              step_after_language(person.role, person.school_ids),
-                              person.step_data)
-        await context.reload_person()
-        await ask_current_step(update, context)
+        await _past_the_language(update, context, person)
     return True
+
+
+async def _past_the_language(update: Update, context: BotContext, person: PersonView) -> None:
+    """The language is chosen (tapped or typed): on to the next sign-up question."""
+    next_step = step_after_language(person.role, person.school_ids)
+    await people.set_step(context.session, person.id, next_step, person.step_data)
+    await context.reload_person()
+    await ask_current_step(update, context)
 
 
 @door()

@@ -157,8 +157,7 @@ async def import_document(update: Update, context: BotContext) -> None:
                        ).format(titles=short_list(summary.still_cancelled)))
     if summary.over:
         lines.append(_("New, but from an earlier school year (is the year right?): {titles}."
-                       ).format(
-            titles=short_list(summary.over)))
+                       ).format(titles=short_list(summary.over)))
     if summary.days_still_cancelled:
         days = [f"{title} {format_date(start, 'dd/MM')}"
                 for title, start in summary.days_still_cancelled]

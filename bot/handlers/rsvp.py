@@ -53,6 +53,12 @@ def answer_label(answer: Answer) -> str:
     return f"{icon} {_(label)}"
 
 
+def asks_children(view: ReminderView) -> bool:
+    """A "yes" to a workshop: how many children come (the 👧 buttons, asked in words until
+    one is tapped)."""
+    return view.answer is Answer.YES and service.counts_children(view.item.kind)
+
+
 def reminder_text(view: ReminderView) -> str:
     """HTML: what, when, where, and the answer given so far."""
     heading = _(HEADINGS[view.when()]).format(time=format_time(view.item.starts_at),
@@ -68,8 +74,7 @@ def reminder_text(view: ReminderView) -> str:
             said += " " + _("Children: {count}.").format(
                 count="4+" if view.children >= service.MAX_CHILDREN else view.children)
         lines += ["", escape(said + " " + _("Change?"))]
-        if (view.answer is Answer.YES and not view.children
-                and service.counts_children(view.item.kind)):
+        if asks_children(view) and not view.children:
             lines.append(escape(_("How many children will come? Tap a number.")))
     if view.dutch_item is not None:
         with use_locale("nl"):
@@ -82,7 +87,7 @@ def reminder_keyboard(view: ReminderView) -> InlineKeyboardMarkup:
     rid = view.reminder_id
     rows = [[InlineKeyboardButton(("• " if view.answer is a else "") + answer_label(a),
                                   callback_data=f"rv:{rid}:{a.value}")] for a in Answer]
-    if view.answer is Answer.YES and service.counts_children(view.item.kind):
+    if asks_children(view):
         rows.append([InlineKeyboardButton(("• " if view.children == n else "") + "👧 "
                                           + ("4+" if n == 4 else str(n)),
                                           callback_data=f"rv:{rid}:c{n}") for n in range(1, 5)])

@@ -820,6 +820,7 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
         else:
             continue  # stopped or blocked: the rescue hands it on
         question: QuestionView | None = None
+        latest = max(message_id for message_id, from_parent in messages if from_parent)
         for holder, holder_route in holders:
             first = first_unanswered(messages, reminded.get((question_id, holder.chat_id)))
             if first is None:
@@ -847,7 +848,6 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
             assert question is not None
             if question.parent_blocked:
                 break  # no answer could reach them
-            latest = max(message_id for message_id, from_parent in messages if from_parent)
             found.append(Unanswered(question, holder, first, latest,
                                     int(copy.telegram_message_id), holder_route))
     return found
