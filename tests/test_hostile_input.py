@@ -171,7 +171,8 @@ documents = st.tuples(
 # Callback data: every real pattern, with real ids of the world and other numbers.
 PARENT_BUTTONS = [
     "lang:nl", "lang:tr", "lang:pa", "lang:en", "school:t:{a}", "school:+:{a}", "school:-:{a}",
-    "school:done", "privacy:ok",
+    "school:done", "privacy:ok", "lang:tr:set", "school:+:{a}:set", "school:-:{a}:set",
+    "school:done:set",
     "forget:yes", "forget:no", "set:nl:on", "set:nl:off", "set:q", "set:q:def", "set:q:23-06",
     "set:q:99-99", "set:q:00-00", "ask:school", "ask:letter", "ask:other", "ask:nothing",
     "rv:{a}:yes", "rv:{a}:maybe", "rv:{a}:no", "rv:{a}:c3", "rv:{a}:c4", "rv:{a}:ics",

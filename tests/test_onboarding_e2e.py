@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from storage.db import Database
 from storage.models import Person, PersonSchool, School
+from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
 
@@ -272,3 +274,139 @@ async def test_school_command_adds_and_removes(chat: Chat, db: Database) -> None
     [reply] = await els.says("/start s_debrug")
     assert "Basisschool Sint-Rita - De Brug" in reply["text"]
     assert await school_codes(db, 2007) == ["debrug", "klimop"]
+
+
+async def school_id(db: Database, code: str) -> int:
+    async with db.session() as session:
+        found = await session.scalar(select(School.id).where(School.code == code))
+        assert found is not None
+        return found
+
+
+async def test_old_sign_up_buttons_change_nothing_once_signed_up(
+        chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock) -> None:
+    """A question asked again (after a sticker) leaves the older copy with its buttons, up in
+    the chat. Once signed up, a tap there is no /language or /school: it gets the polite
+    alert and changes nothing (a tap that would change nothing gets no alert)."""
+    ayse = chat.person(2016, "Ayşe", language_code="tr")
+    [greeting] = await ayse.says("/start")
+    await ayse.sends("sticker")  # the language question again
+    [question] = await ayse.taps("Türkçe")
+    await ayse.taps("Vrije basisschool Klim-op")
+    await ayse.sends("sticker")  # the school question again
+    [privacy] = await ayse.taps("👍 Bitti")
+    await ayse.sends("sticker")  # the privacy notice again
+    await ayse.taps("👍 Tamam")
+    clock.moment += timedelta(minutes=5)  # no double tap any more
+    wijdeland = await school_id(db, "wijdeland")
+    sent = len(fake.transcript(2016))
+    expired = ["Bu düğme artık çalışmıyor."]
+    for message_id, data in [(privacy["message_id"], "lang:nl"),
+                             (question["message_id"], "lang:pa"),
+                             (question["message_id"], f"school:+:{wijdeland}"),
+                             (question["message_id"], "school:done"),
+                             (greeting["message_id"], "lang:nl")]:
+        old = fake.message(2016, message_id)
+        assert old is not None and data in [d for _l, d in FakeTelegram.inline_buttons(old)]
+        assert await ayse.presses(old, data) == expired, data
+    old = fake.message(2016, greeting["message_id"])
+    assert old is not None
+    assert await ayse.presses(old, "lang:tr") == []  # already so: nothing to say
+    assert len(fake.transcript(2016)) == sent
+    row = await person_row(db, 2016)
+    assert row is not None and row.locale == "tr" and row.step is None
+    assert await school_codes(db, 2016) == ["klimop"]
+    # /language and /school still change them.
+    await ayse.says("/school")
+    await ayse.taps("Freinetschool Het Wijdeland (Brustem)")
+    assert await school_codes(db, 2016) == ["klimop", "wijdeland"]
+    await ayse.says("/language")
+    [done] = await ayse.taps("Nederlands")
+    assert done["text"] == "Vanaf nu schrijf ik je in het Nederlands."
+
+
+async def test_old_sign_up_buttons_change_nothing_later_in_sign_up(
+        chat: Chat, fake: FakeTelegram, db: Database) -> None:
+    """Half-way, only the open question's buttons act: the language question's, once the
+    school is asked, and the school question's 🌐 row, once the privacy notice is."""
+    ali = chat.person(2017, "Ali", language_code="tr")
+    [greeting] = await ali.says("/start")
+    await ali.sends("sticker")  # the language question again
+    [question] = await ali.taps("Türkçe")
+    # The second tap of a double tap on the language: counted once, without an alert.
+    assert await ali.presses(greeting, "lang:tr") == []
+    assert sum(t.startswith("Çocuklarınız hangi okula") for t in fake.texts(2017)) == 1
+    assert await ali.presses(greeting, "lang:nl") == ["Bu düğme artık çalışmıyor."]
+    await ali.taps("Vrije basisschool Klim-op")
+    await ali.sends("sticker")  # the school question again
+    [privacy] = await ali.taps("👍 Bitti")
+    old = fake.message(2017, question["message_id"])
+    assert old is not None and "🌐 ਪੰਜਾਬੀ" in buttons(old)
+    assert await ali.presses(old, "lang:pa") == ["Bu düğme artık çalışmıyor."]
+    row = await person_row(db, 2017)
+    assert row is not None and row.locale == "tr" and row.step == "privacy"
+    # The open question's 🌐 row still undoes a wrong language.
+    [again] = await ali.taps("🌐 Nederlands")
+    assert again["text"].startswith("Je school: Vrije basisschool Klim-op")
+    assert privacy["message_id"] != again["message_id"]
+    await ali.taps("👍 OK")
+    row = await person_row(db, 2017)
+    assert row is not None and row.locale == "nl" and row.step is None
+
+
+async def test_a_bad_link_at_the_privacy_step_is_explained(chat: Chat, fake: FakeTelegram,
+                                                           db: Database) -> None:
+    """A mistyped or old QR code scanned half-way: one sentence says so, in the parent's
+    language, and the open question comes again; nothing else changes."""
+    ali = chat.person(2018, "Ali", language_code="tr")
+    await ali.says("/start s_klimop")
+    await ali.taps("Türkçe")
+    for payload in ("s_nosuchschool", "klimop", "x_klimop"):
+        [again] = await ali.says(f"/start {payload}")
+        assert again["text"].startswith(
+            "Bu bağlantıdaki okulu tanımıyorum. Sorun değil, kaldığımız yerden devam ediyoruz."
+            "\n\nOkulunuz: Vrije basisschool Klim-op"), payload
+        assert buttons(again) == ["👍 Tamam", "🌐 Nederlands", "🌐 ਪੰਜਾਬੀ"]
+    # Said once: the question asked again later comes without it.
+    [nudge] = await ali.sends("sticker")
+    assert "tanımıyorum" not in nudge["text"]
+    # A good link half-way adds its school, as at the first /start.
+    [again] = await ali.says("/start s_debrug")
+    assert "tanımıyorum" not in again["text"]
+    assert "Basisschool Sint-Rita - De Brug" in again["text"]
+    await ali.taps("👍 Tamam")
+    row = await person_row(db, 2018)
+    assert row is not None and row.step is None and row.locale == "tr"
+    assert await school_codes(db, 2018) == ["debrug", "klimop"]
+
+
+async def test_a_bad_link_before_the_language_is_explained_with_the_next_question(
+        chat: Chat, db: Database) -> None:
+    """At the language question the parent's language is not known yet: the sentence comes
+    with the next question, in the language they choose, also when that is the privacy
+    notice (a good link came first). A good link after a bad one: nothing to explain."""
+    harpreet = chat.person(2019, "Harpreet", language_code=None)
+    await harpreet.says("/start s_klimop")
+    [greeting] = await harpreet.says("/start s_klimpo")
+    assert buttons(greeting) == ["Nederlands", "Türkçe", "ਪੰਜਾਬੀ"]
+    [privacy] = await harpreet.taps("ਪੰਜਾਬੀ")
+    assert privacy["text"].startswith("ਉਸ ਲਿੰਕ ਵਾਲਾ ਸਕੂਲ ਮੈਨੂੰ ਨਹੀਂ ਮਿਲਿਆ।")
+    assert "Vrije basisschool Klim-op" in privacy["text"]
+
+    els = chat.person(2020, "Els", language_code="nl")
+    await els.says("/start s_nosuchschool")
+    await els.says("/start s_devilla")
+    [privacy] = await els.taps("Nederlands")
+    assert privacy["text"].startswith("Je school: Leefschool 'De Villa'")
+
+
+async def test_a_bad_link_at_the_school_question_is_said_once(chat: Chat) -> None:
+    els = chat.person(2021, "Els", language_code="nl")
+    await els.says("/start")
+    await els.taps("Nederlands")
+    [question] = await els.says("/start s_nosuchschool")
+    assert question["text"].startswith(
+        "Ik ken de school in die link niet. Kies hieronder je school.")
+    [nudge] = await els.sends("sticker")
+    assert nudge["text"].startswith("Tik op een knop, alsjeblieft.")
+    assert "Ik ken de school" not in nudge["text"]

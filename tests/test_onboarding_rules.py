@@ -5,11 +5,18 @@ from __future__ import annotations
 import pytest
 
 from bot.services.onboarding import (
+    BAD_LINK,
+    Press,
     StartLink,
     Step,
+    after_start_link,
+    bad_link_due,
+    button_step,
     language_order,
+    language_press,
     may_be_a_question,
     parse_start_payload,
+    school_press,
     typed_language,
 )
 from bot.services.onboarding import step_after_language as after_language
@@ -107,3 +114,85 @@ def test_a_text_typed_during_sign_up_is_kept_when_it_may_be_a_question(
 ])
 def test_a_language_typed_at_the_first_question(text: str, expected: str | None) -> None:
     assert typed_language(text) == expected
+
+
+LANGUAGE_QUESTION = ["lang:tr", "lang:nl", "lang:pa"]
+SCHOOL_QUESTION = ["school:+:1", "school:-:2", "school:done", "lang:nl", "lang:pa"]
+PRIVACY_QUESTION = ["privacy:ok", "lang:nl", "lang:pa"]
+
+
+@pytest.mark.parametrize(("data", "keyboard", "step"), [
+    ("lang:tr", LANGUAGE_QUESTION, Step.LANGUAGE),
+    ("lang:nl", SCHOOL_QUESTION, Step.SCHOOL),  # the 🌐 row under the school question
+    ("lang:nl", PRIVACY_QUESTION, Step.PRIVACY),
+    ("lang:nl", [], Step.LANGUAGE),  # a message too old to show its keyboard
+    ("school:+:1", SCHOOL_QUESTION, Step.SCHOOL),
+    ("school:t:1", [], Step.SCHOOL),  # on a message from before the + and -
+    ("school:done", SCHOOL_QUESTION, Step.SCHOOL),
+    ("lang:tr:set", ["lang:tr:set", "lang:nl:set"], None),  # /language
+    ("school:+:1:set", ["school:+:1:set", "school:done:set"], None),  # /school
+    ("school:done:set", [], None),
+])
+def test_the_question_a_button_answers(data: str, keyboard: list[str],
+                                       step: Step | None) -> None:
+    assert button_step(data, keyboard) == step
+
+
+@pytest.mark.parametrize(("button", "step", "tapped", "current", "press"), [
+    (Step.LANGUAGE, "language", "tr", None, Press.ACT),
+    (Step.SCHOOL, "school", "pa", "tr", Press.ACT),  # the 🌐 row: a wrong language undone
+    (Step.SCHOOL, "school", "tr", "tr", Press.SAME),  # ... tapped twice
+    (Step.PRIVACY, "privacy", "nl", "tr", Press.ACT),
+    (None, None, "nl", "tr", Press.ACT),  # /language
+    (None, None, "tr", "tr", Press.ACT),  # /language, the same: said so again
+    (Step.LANGUAGE, "school", "tr", "tr", Press.SAME),  # the second of a double tap
+    (Step.LANGUAGE, "school", "nl", "tr", Press.EXPIRED),  # an older copy of the question
+    (Step.SCHOOL, "privacy", "nl", "tr", Press.EXPIRED),
+    (Step.PRIVACY, None, "nl", "tr", Press.EXPIRED),  # signed up: /language does that
+    (Step.LANGUAGE, None, "pa", "tr", Press.EXPIRED),
+    (Step.LANGUAGE, None, "tr", "tr", Press.SAME),
+    (None, "language", "tr", None, Press.EXPIRED),  # a /language of before /forget
+])
+def test_what_a_language_button_does(button: Step | None, step: str | None, tapped: str,
+                                     current: str | None, press: Press) -> None:
+    assert language_press(button, step, tapped, current) is press
+
+
+@pytest.mark.parametrize(("button", "step", "done", "press"), [
+    (Step.SCHOOL, "school", False, Press.ACT),
+    (Step.SCHOOL, "school", True, Press.ACT),
+    (Step.SCHOOL, "privacy", True, Press.SAME),  # Done tapped twice
+    (Step.SCHOOL, "privacy", False, Press.EXPIRED),
+    (Step.SCHOOL, None, False, Press.EXPIRED),  # signed up: /school does that
+    (Step.SCHOOL, None, True, Press.EXPIRED),
+    (None, None, False, Press.ACT),  # /school
+    (None, None, True, Press.ACT),
+    (None, "school", False, Press.EXPIRED),
+])
+def test_what_a_school_button_does(button: Step | None, step: str | None, done: bool,
+                                   press: Press) -> None:
+    assert school_press(button, step, done=done) is press
+
+
+@pytest.mark.parametrize(("before", "link", "found", "after"), [
+    ({}, StartLink(kind="school", value="nosuch"), False, {BAD_LINK: True}),
+    ({}, StartLink(kind=None, malformed=True), False, {BAD_LINK: True}),
+    ({BAD_LINK: True}, StartLink(kind="school", value="klimop"), True, {}),
+    ({BAD_LINK: True}, StartLink(kind=None), True, {BAD_LINK: True}),  # a plain /start
+    ({"other": 1}, StartLink(kind="school", value="klimop"), True, {"other": 1}),
+])
+def test_a_start_link_during_sign_up(before: dict, link: StartLink, found: bool,
+                                     after: dict) -> None:
+    assert after_start_link(before, link, found) == after
+
+
+@pytest.mark.parametrize(("step", "data", "due"), [
+    ("language", {BAD_LINK: True}, False),  # their language is not known yet: later
+    ("school", {BAD_LINK: True}, True),
+    ("privacy", {BAD_LINK: True}, True),
+    ("privacy", {}, False),
+    (None, {BAD_LINK: True}, False),
+])
+def test_a_bad_link_is_said_with_a_question_in_the_persons_language(
+        step: str | None, data: dict, due: bool) -> None:
+    assert bad_link_due(step, data) is due

@@ -177,13 +177,13 @@ async def a_parent_uses_everything_then_forgets(chat: Chat, fake: FakeTelegram, 
         person_id = await session.scalar(select(Person.id).where(Person.telegram_id == PARENT_ID))
     assert person_id is not None
     await gulizar.says("/school")
-    await gulizar.taps(data=f"school:+:{klimop}")
+    await gulizar.taps(data=f"school:+:{klimop}:set")
     await gulizar.says("/settings")
     await gulizar.taps(data="set:nl:on")
     await gulizar.taps(data="set:q")
     await gulizar.taps(data="set:q:23-06")
     await gulizar.says("/language")
-    await gulizar.taps(data="lang:tr")
+    await gulizar.taps(data="lang:tr:set")
     await gulizar.says("/stop")
     await gulizar.says("/start")
 

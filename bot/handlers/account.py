@@ -13,7 +13,12 @@ from bot.handlers.keyboards import (
     main_keyboard,
     school_keyboard,
 )
-from bot.handlers.onboarding import ask_current_step, ensure_onboarded, signed_up
+from bot.handlers.onboarding import (
+    ask_current_step,
+    ensure_onboarded,
+    pressed_step,
+    signed_up,
+)
 from bot.handlers.question_texts import render_card
 from bot.handlers.texts import (
     help_text,
@@ -25,7 +30,7 @@ from bot.handlers.texts import (
 from bot.i18n import LANGUAGE_NAMES, _, ngettext
 from bot.scheduler.outbox import wake
 from bot.services import outbox, people, questions
-from bot.services.onboarding import Step, language_order
+from bot.services.onboarding import Press, Step, language_order, school_press
 from bot.services.people import LastSchool, UnknownSchool
 from bot.services.roles import Role
 
@@ -40,7 +45,7 @@ async def language_command(update: Update, context: BotContext) -> None:
     await update.effective_chat.send_message(
         _("Which language do you want?"),
         reply_markup=language_keyboard(language_order(context.person.locale if context.person
-                                                      else user.language_code)),
+                                                      else user.language_code), setting=True),
     )
 
 
@@ -62,10 +67,11 @@ async def toggle_school(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     person = context.person
-    if person is None or person.step not in (None, Step.SCHOOL):
+    if person is None or school_press(pressed_step(query), person.step) is not Press.ACT:
+        # Also a sign-up question's school after sign-up: /school is the way now.
         await query.answer(_("This button has expired."), show_alert=True)
         return
-    _prefix, action, school_id = query.data.split(":")
+    action, school_id = query.data.split(":")[1:3]
     try:
         await people.toggle_school(context.session, person.id, int(school_id),
                                    keep_one=person.step is None,
@@ -95,10 +101,11 @@ async def schools_done(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
     person = context.person
-    if person is not None and person.step == Step.PRIVACY:
+    press = school_press(pressed_step(query), person.step, done=True) if person else None
+    if press is Press.SAME:
         await query.answer()  # a double tap: the privacy notice came with the first
         return
-    if person is None or person.step not in (None, Step.SCHOOL):
+    if person is None or press is not Press.ACT:
         await query.answer(_("This button has expired."), show_alert=True)
         return
     chosen = await people.school_ids(context.session, person.id)

@@ -8,14 +8,17 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.i18n import LANGUAGE_NAMES, N_, SUPPORTED_LOCALES, _, current_locale
+from bot.services.onboarding import SETTING
 from bot.services.people import SchoolView
 
 # Callback data: "<flow>:<action>[:<argument>]"; each handler's pattern accepts only its own.
-LANGUAGE_DATA = r"^lang:(nl|tr|pa)$"
+# The buttons of /language and /school end in ":set"; without it they answer a sign-up
+# question (bot.services.onboarding.button_step).
+LANGUAGE_DATA = r"^lang:(nl|tr|pa)(:set)?$"
 # school:+:<id> adds, school:-:<id> removes (a double tap does it once); school:t:<id>, on
 # messages from before, adds or removes.
-SCHOOL_TOGGLE_DATA = r"^school:([+t-]):(\d{1,6})$"
-SCHOOL_DONE_DATA = r"^school:done$"
+SCHOOL_TOGGLE_DATA = r"^school:([+t-]):(\d{1,6})(:set)?$"
+SCHOOL_DONE_DATA = r"^school:done(:set)?$"
 PRIVACY_OK_DATA = r"^privacy:ok$"
 FORGET_DATA = r"^forget:(yes|no)$"
 
@@ -65,9 +68,11 @@ def _main_keyboard(locale: str) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True)
 
 
-def language_keyboard(order: list[str]) -> InlineKeyboardMarkup:
+def language_keyboard(order: list[str], *, setting: bool = False) -> InlineKeyboardMarkup:
+    """The sign-up language question's buttons, or (``setting``) those of /language."""
+    end = ":" + SETTING if setting else ""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=f"lang:{code}")]
+        [[InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=f"lang:{code}{end}")]
          for code in order]
     )
 
@@ -81,13 +86,16 @@ def other_languages(current: str | None) -> list[InlineKeyboardButton]:
 
 def school_keyboard(schools: list[SchoolView], chosen: set[int],
                     signing_up_in: str | None = None) -> InlineKeyboardMarkup:
-    """``signing_up_in``: the language of a parent still signing up (the other ones below)."""
+    """``signing_up_in``: the language of a parent still signing up (the other ones below);
+    without it, the buttons of /school."""
+    end = "" if signing_up_in is not None else ":" + SETTING
     rows = [
-        [InlineKeyboardButton(("✅ " if s.id in chosen else "") + s.name,
-                              callback_data=f"school:{'-' if s.id in chosen else '+'}:{s.id}")]
+        [InlineKeyboardButton(
+            ("✅ " if s.id in chosen else "") + s.name,
+            callback_data=f"school:{'-' if s.id in chosen else '+'}:{s.id}{end}")]
         for s in schools
     ]
-    rows.append([InlineKeyboardButton("👍 " + _("Done"), callback_data="school:done")])
+    rows.append([InlineKeyboardButton("👍 " + _("Done"), callback_data=f"school:done{end}")])
     if signing_up_in is not None:
         rows.append(other_languages(signing_up_in))
     return InlineKeyboardMarkup(rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 
 from bot.handlers import invite, team
 from bot.handlers.commands import set_chat_menu
@@ -25,9 +25,15 @@ from bot.handlers.texts import (
 from bot.i18n import LANGUAGE_NAMES, _, use_locale
 from bot.services import people, questions
 from bot.services.onboarding import (
+    BAD_LINK,
+    Press,
     StartLink,
     Step,
+    after_start_link,
+    bad_link_due,
+    button_step,
     language_order,
+    language_press,
     parse_start_payload,
     step_after_language,
     typed_language,
@@ -58,10 +64,12 @@ async def start(update: Update, context: BotContext) -> None:
             await set_chat_menu(context.bot, update.effective_chat.id,
                                 context.person.locale or "nl", context.role)
     elif context.person.step is not None:
-        bad_link = not await _apply_school_link(context, link)
-        if bad_link:
-            await people.set_step(context.session, context.person.id, context.person.step,
-                                  {**context.person.step_data, "bad_link": True})
+        # Half-way (a second QR code scanned): a good link adds its school; a bad one is
+        # explained with the open question, asked again.
+        found = await _apply_school_link(context, link)
+        await people.set_step(context.session, context.person.id, context.person.step,
+                              after_start_link(context.person.step_data, link, found))
+        await context.reload_person()
         await ask_current_step(update, context)
     else:
         await welcome_back(update, context, link)
@@ -76,7 +84,7 @@ async def begin(update: Update, context: BotContext, link: StartLink) -> None:
     await invite.redeem(update, context, link)
     bad_link = not await _apply_school_link(context, link)
     await people.set_step(context.session, row.id, Step.LANGUAGE,
-                          {"bad_link": True} if bad_link else None)
+                          {BAD_LINK: True} if bad_link else None)
     await context.reload_person()
     await ask_current_step(update, context)
 
@@ -111,6 +119,16 @@ async def _apply_school_link(context: BotContext, link: StartLink) -> bool:
     return True
 
 
+def pressed_step(query: CallbackQuery) -> Step | None:
+    """The sign-up question whose button was pressed (None: one of /language or /school)."""
+    assert query.data is not None
+    # A message too old for Telegram to show us has no keyboard: taken as a sign-up one.
+    markup = getattr(query.message, "reply_markup", None)
+    keyboard = [button.callback_data for row in markup.inline_keyboard for button in row
+                if isinstance(button.callback_data, str)] if markup is not None else []
+    return button_step(query.data, keyboard)
+
+
 def signed_up(person: PersonView | None) -> bool:
     """Whether the person finished onboarding (no step left open)."""
     return person is not None and person.step is None
@@ -141,14 +159,22 @@ async def ask_current_step(update: Update, context: BotContext, *, nudge: bool =
         return
     prefix = _("Please tap a button.") + "\n\n" if nudge else ""
     schools = await people.schools(context.session)
+    bad_link = bad_link_due(step, person.step_data)
+    if bad_link:
+        # Said once: the question asked again later comes without it.
+        await people.set_step(context.session, person.id, step,
+                              {k: v for k, v in person.step_data.items() if k != BAD_LINK})
     if step == Step.SCHOOL:
-        if person.step_data.get("bad_link"):
+        if bad_link:
             prefix += _("I do not know the school in that link. Please choose your school.")
             prefix += "\n\n"
         await chat.send_message(prefix + school_question(),
                                 reply_markup=school_keyboard(schools, set(person.school_ids),
                                                              person.locale))
     elif step == Step.PRIVACY:
+        if bad_link:
+            prefix += _("I do not know the school in that link. "
+                        "No problem, we go on where we were.") + "\n\n"
         if person.school_ids:
             prefix += your_schools(schools, person.school_ids) + "\n\n"
         await chat.send_message(prefix + privacy_notice(),
@@ -164,7 +190,15 @@ async def choose_language(update: Update, context: BotContext) -> None:
     if person is None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
-    locale = query.data.split(":", 1)[1]
+    locale = query.data.split(":")[1]
+    press = language_press(pressed_step(query), person.step, locale, person.locale)
+    if press is Press.EXPIRED:
+        # An older sign-up question's button: /language is the way to change it now.
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    if press is Press.SAME:
+        await query.answer()
+        return
     await people.set_locale(context.session, person.id, locale)
     with use_locale(locale, context.settings.timezone):
         await query.answer()

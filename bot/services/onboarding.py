@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from bot.i18n import SUPPORTED_LOCALES, supported
 from bot.services.roles import Role
@@ -78,6 +79,75 @@ def parse_start_payload(payload: str | None) -> StartLink:
     if kind is None:
         return StartLink(kind=None, malformed=True)
     return StartLink(kind=kind, value=match["value"])
+
+
+# In step_data: a /start link named no school we know; said with the next question asked in
+# the person's language (at the language question we do not know it yet).
+BAD_LINK = "bad_link"
+
+
+def after_start_link(step_data: Mapping[str, Any], link: StartLink,
+                     school_found: bool) -> dict[str, Any]:
+    """step_data after a /start during sign-up: a school link we could not use is noted, a
+    good one clears an older note, a plain /start leaves it as it was."""
+    data = dict(step_data)
+    if link.kind != "school" and not link.malformed:
+        return data
+    data.pop(BAD_LINK, None)
+    if not school_found:
+        data[BAD_LINK] = True
+    return data
+
+
+def bad_link_due(step: str | None, step_data: Mapping[str, Any]) -> bool:
+    """Whether the question now asked says, once, that a link named no school we know."""
+    return bool(step_data.get(BAD_LINK)) and step in (Step.SCHOOL, Step.PRIVACY)
+
+
+# Buttons of /language and /school end in ":set" (they change a setting once signed up). The
+# same buttons without it answer a sign-up question, and only while that question is open:
+# one asked again leaves its older copy up in the chat, buttons and all.
+SETTING = "set"
+
+
+class Press(StrEnum):
+    ACT = "act"
+    SAME = "same"  # it is so already (a double tap): answered without a word
+    EXPIRED = "expired"
+
+
+def button_step(data: str, keyboard: Iterable[str]) -> Step | None:
+    """The sign-up question a language or school button answers; None for a button of
+    /language or /school. ``keyboard``: the callback data of the buttons beside it (the 🌐
+    row under the school and privacy questions is told apart by its neighbours)."""
+    if data.endswith(":" + SETTING):
+        return None
+    if data.startswith("school:"):
+        return Step.SCHOOL
+    neighbours = list(keyboard)
+    if "privacy:ok" in neighbours:
+        return Step.PRIVACY
+    if any(other.startswith("school:") for other in neighbours):
+        return Step.SCHOOL
+    return Step.LANGUAGE
+
+
+def language_press(button: Step | None, step: str | None, tapped: str,
+                   current: str | None) -> Press:
+    """What a language button does for a person at ``step`` who reads ``current``."""
+    if button != step:
+        # Not the open question's button: harmless, and silent when it changes nothing.
+        return Press.SAME if tapped == current else Press.EXPIRED
+    if button in (Step.SCHOOL, Step.PRIVACY) and tapped == current:
+        return Press.SAME  # the 🌐 row never offers the current language: a second tap
+    return Press.ACT
+
+
+def school_press(button: Step | None, step: str | None, *, done: bool = False) -> Press:
+    """What a school button (a school, or ``done``: Done) does for a person at ``step``."""
+    if done and button == Step.SCHOOL and step == Step.PRIVACY:
+        return Press.SAME  # Done tapped twice: the first brought the privacy notice
+    return Press.ACT if button == step else Press.EXPIRED
 
 
 def language_order(language_code: str | None) -> list[str]:
