@@ -1,10 +1,12 @@
 """/activities: the coordinator cancels an occurrence (or the whole activity) and may tell the
-parents who would have received it, each in their own language.
+parents who would have received it, each in their own language. A day cancelled by mistake
+is listed with ❌ and can be undone: it goes ahead after all, and those who heard of the
+cancellation may be told so.
 
 Buttons carry the activity id and the occurrence's start (unix seconds); every press checks
 again that the occurrence is real and in the state the button expects
 (bot/services/cancellation.py). Cancelling asks once more first: parents who said they come
-are told at once, and a tap on a phone is easily a wrong one.
+are told at once, and a tap on a phone is easily a wrong one. Undoing asks once more too.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from bot.services.roles import Role
 
 # act:list[:<page>] | act:<activity id>:<unix start>[:<action>]. Actions, the last letter "o"
 # for this occurrence and "a" for every one: c = are you sure?, x = cancel, y / n = tell;
-# b = back to the page of the list that holds this occurrence.
+# b = back to the page of the list that holds this occurrence. Undoing a cancelled day:
+# ro = are you sure?, uo = undo, go / ko = tell that it goes ahead, or not.
 ACTIVITY_DATA = (r"^act:(?:list(?::\d{1,3})?"
-                 r"|\d{1,9}:\d{1,11}(?::(?:co|ca|xo|xa|yo|ya|no|na|b))?)$")
+                 r"|\d{1,9}:\d{1,11}(?::(?:co|ca|xo|xa|yo|ya|no|na|ro|uo|go|ko|b))?)$")
 COORDINATOR_ONLY = {Role.COORDINATOR}
 TITLE_CHARS = 28
 
@@ -60,20 +63,25 @@ async def list_screen(context: BotContext, page: int = 0,
     if not found:
         return _("Nothing is planned in the next two weeks. Enjoy the quiet!"), None
     if around is not None:
-        page = next((n // service.PAGE for n, (data, occurrence) in enumerate(found)
-                     if (data.id, occurrence.starts_at) == around), 0)
+        page = next((n // service.PAGE for n, line in enumerate(found)
+                     if (line.data.id, line.occurrence.starts_at) == around), 0)
     pages = (len(found) + service.PAGE - 1) // service.PAGE
     page = min(page, pages - 1)
     shown = found[page * service.PAGE:(page + 1) * service.PAGE]
-    rows = [[InlineKeyboardButton(button_label(data, occurrence),
-                                  callback_data=_data(data.id or 0, occurrence.starts_at))]
-            for data, occurrence in shown]
+    rows = [[InlineKeyboardButton(("❌ " if line.cancelled else "")
+                                  + button_label(line.data, line.occurrence),
+                                  callback_data=_data(line.data.id or 0,
+                                                      line.occurrence.starts_at))]
+            for line in shown]
     turns = ([InlineKeyboardButton("◀️", callback_data=f"act:list:{page - 1}")] if page else [])
     if page + 1 < pages:
         turns.append(InlineKeyboardButton("▶️", callback_data=f"act:list:{page + 1}"))
     if turns:
         rows.append(turns)
-    return _("Which activity? Tap one to see it or cancel it."), InlineKeyboardMarkup(rows)
+    text = _("Which activity? Tap one to see it or cancel it.")
+    if any(line.cancelled for line in shown):
+        text += "\n\n" + _("❌ = cancelled. Tap it if it goes ahead after all.")
+    return text, InlineKeyboardMarkup(rows)
 
 
 @door(roles=COORDINATOR_ONLY)
@@ -111,6 +119,18 @@ async def activity_button(update: Update, context: BotContext) -> None:
     if action in ("yo", "ya", "no", "na"):
         valid = data is not None and start is not None and service.is_cancelled(
             data, start, which, tz)
+    elif action in ("ro", "uo"):
+        valid = data is not None and start is not None and service.can_undo(
+            data, start, context.now(), tz)
+    elif action in ("go", "ko"):
+        # Undone already: the day is open again (a cancel since then makes these stale).
+        valid = (data is not None and data.id is not None and start is not None
+                 and start > context.now() and service.is_open(data, start, tz)
+                 and await service.last_undone_round(context.session, data.id, start)
+                 is not None)
+    elif action == "" and data is not None and start is not None and service.can_undo(
+            data, start, context.now(), tz):
+        valid = True  # a cancelled day still to come: shown, to be undone
     else:
         valid = (data is not None and start is not None and service.is_open(data, start, tz)
                  and (action not in ("xa", "ca") or service.recurs(data)))
@@ -134,6 +154,16 @@ async def activity_button(update: Update, context: BotContext) -> None:
         await cancel(update, context, data, start, which)
     elif action in ("yo", "ya"):
         await tell(update, context, data, start, which)
+    elif action == "ro":
+        await query.answer()
+        await confirm_undo(update, context, data, start)
+    elif action == "uo":
+        await undo(update, context, data, start)
+    elif action == "go":
+        await tell_it_goes_ahead(update, context, data, start)
+    elif action == "ko":
+        await query.answer()
+        await query.edit_message_text(_("It goes ahead again. The parents were not told."))
     else:
         coming = len(await service.who_said_they_come(context.session, data, start, which))
         await query.answer()
@@ -150,12 +180,17 @@ def _item(context: BotContext, data: ActivityData, start: datetime) -> Programme
 
 
 async def show(update: Update, context: BotContext, data: ActivityData, start: datetime) -> None:
-    """The occurrence: what, when, where, for which schools; and how to cancel it."""
+    """The occurrence: what, when, where, for which schools; and how to cancel it (or, for a
+    cancelled day, how to undo that)."""
     query = update.callback_query
     assert query is not None and data.id is not None
     schools = await people.schools(context.session)
     text = item_text(_item(context, data, start), schools, show_schools=True)
-    if service.recurs(data):
+    if not service.is_open(data, start, context.settings.timezone):
+        text += "\n\n" + _("❌ Cancelled.")
+        rows = [[InlineKeyboardButton("✅ " + _("Not cancelled after all"),
+                                      callback_data=_data(data.id, start, "ro"))]]
+    elif service.recurs(data):
         rows = [[InlineKeyboardButton("❌ " + _("Cancel this time"),
                                       callback_data=_data(data.id, start, "co"))],
                 [InlineKeyboardButton("❌ " + _("Cancel every time"),
@@ -239,6 +274,90 @@ async def cancel(update: Update, context: BotContext, data: ActivityData, start:
             InlineKeyboardButton(_("No, do not tell them"),
                                  callback_data=_data(data.id, start, "n" + suffix)),
         ]]))
+
+
+async def confirm_undo(update: Update, context: BotContext, data: ActivityData,
+                       start: datetime) -> None:
+    """Are you sure it goes ahead? And how many parents heard it was cancelled."""
+    query = update.callback_query
+    assert query is not None and data.id is not None
+    item = _item(context, data, start)
+    lines = [_("Let {title} on {date} at {time} go ahead after all?").format(
+        title=item.title, date=format_weekday_date(start), time=format_time(start))]
+    # The notices still waiting are never sent: only those already told count.
+    told = await service.told_so_far(context.session, data.id, start)
+    if told:
+        lines.append(ngettext("{count} parent was told it was cancelled.",
+                              "{count} parents were told it was cancelled.",
+                              told).format(count=told))
+    await query.edit_message_text("\n\n".join(lines), reply_markup=InlineKeyboardMarkup([
+        [InlineKeyboardButton("✅ " + _("Yes, it goes ahead"),
+                              callback_data=_data(data.id, start, "uo"))],
+        [InlineKeyboardButton("↩️ " + _("No, keep it cancelled"),
+                              callback_data=_data(data.id, start))],
+    ]))
+
+
+async def undo(update: Update, context: BotContext, data: ActivityData, start: datetime) -> None:
+    """The day goes ahead: its cancellation goes, its reminders are planned again; then offer
+    to tell the parents who heard it was cancelled."""
+    query = update.callback_query
+    assert query is not None and data.id is not None
+    if not await programme_service.uncancel_occurrence(context.session, data.id, start,
+                                                       context.settings.timezone):
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    mark = await service.set_notices_aside(context.session, data.id, start)
+    count = len(await service.who_heard_of_it(context.session, data.id, start, mark))
+    await context.session.commit()
+    # The planner brings back the reminders the cancellation made obsolete.
+    reminder_jobs.wake(context.application)
+    await query.answer()
+    if count == 0:
+        await query.edit_message_text(
+            _("It goes ahead again. No parent had heard it was cancelled."))
+        return
+    await query.edit_message_text(
+        ngettext("It goes ahead again. Tell the {count} parent who heard it was cancelled?",
+                 "It goes ahead again. Tell the {count} parents who heard it was cancelled?",
+                 count).format(count=count),
+        reply_markup=InlineKeyboardMarkup([[
+            InlineKeyboardButton("✅ " + _("Yes, tell them"),
+                                 callback_data=_data(data.id, start, "go")),
+            InlineKeyboardButton(_("No, do not tell them"),
+                                 callback_data=_data(data.id, start, "ko")),
+        ]]))
+
+
+def render_goes_ahead(tz: ZoneInfo) -> Callable[[str, ProgrammeItem], str]:
+    def render(locale: str, item: ProgrammeItem) -> str:
+        with use_locale(locale, tz):
+            title = item.title
+            if item.title_is_dutch_fallback:
+                title += " " + _("(in Dutch)")
+            return _("✅ Good news: {title}, {date}, {time} goes ahead after all. "
+                     "Sorry for the confusion. See you there!"
+                     ).format(title=title, date=format_weekday_date(item.starts_at),
+                              time=format_time(item.starts_at))
+
+    return render
+
+
+async def tell_it_goes_ahead(update: Update, context: BotContext, data: ActivityData,
+                             start: datetime) -> None:
+    """Yes: one outbox row per parent who heard of the cancellation, in their language (a
+    second press adds nothing: the same round, the same keys)."""
+    query = update.callback_query
+    assert query is not None and data.id is not None
+    mark = await service.last_undone_round(context.session, data.id, start)
+    recipients = await service.who_heard_of_it(context.session, data.id, start, mark)
+    await outbox.enqueue_many(context.session, service.notices(
+        data, start, recipients, render_goes_ahead(context.settings.timezone),
+        round_mark=mark))
+    await context.session.commit()
+    wake(context.application)
+    await query.answer()
+    await query.edit_message_text(_("The parents are being told."))
 
 
 def render_notice(which: str, tz: ZoneInfo) -> Callable[[str, ProgrammeItem], str]:

@@ -2,12 +2,19 @@
 
 Usage::
 
-    upcoming = await upcoming_occurrences(session, now, days=14)      # [(data, occurrence)]
+    upcoming = await upcoming_occurrences(session, now, days=14)      # [Listed(...)]
     data = await load(session, activity_id)
     if data and is_open(data, start):                                   # a real, not cancelled one
         await programme.cancel_occurrence(session, data.id, start)
     people = await who_is_told(session, data)                           # onboarded parents
     messages = notices(data, start, people, render)                     # one outbox row each
+
+    # A wrong tap undone: the day takes place after all.
+    if can_undo(data, start, now):                                      # cancelled, to come
+        await programme.uncancel_occurrence(session, data.id, start)
+        mark = await set_notices_aside(session, data.id, start)         # None: nobody told
+    reached = await who_heard_of_it(session, data.id, start, mark)     # told it was off
+    messages = notices(data, start, reached, render, round_mark=mark)  # "it goes ahead"
 
 The rules live here as plain functions; the handler (bot/handlers/activities.py) owns the
 words and the buttons. Nothing here commits: the caller owns the transaction.
@@ -16,11 +23,11 @@ words and the buttons. Nothing here commits: the caller owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS
@@ -29,8 +36,9 @@ from bot.services import programme as programme_service
 from bot.services.broadcast import Audience, Recipient
 from bot.services.outbox import NewMessage
 from bot.services.programme import ActivityData, Occurrence, ProgrammeItem
+from storage import outbox as outbox_repo
 from storage import programme as programme_repo
-from storage.models import Rsvp
+from storage.models import OutboxMessage, Rsvp
 
 WINDOW_DAYS = 14
 LATER = timedelta(days=366)  # how far /activities looks for an activity's next occurrence
@@ -50,22 +58,44 @@ def from_unix(value: int) -> datetime | None:
         return None
 
 
+@dataclass(frozen=True)
+class Listed:
+    """One line of /activities: an occurrence, and whether that day is cancelled."""
+
+    data: ActivityData
+    occurrence: Occurrence
+    cancelled: bool = False
+
+
+def listed(data: ActivityData, now: datetime, end: datetime,
+           tz: ZoneInfo = BRUSSELS) -> list[Listed]:
+    """An activity's occurrences in [now, end), cancelled days too (a wrong tap can be
+    undone); with none open in them, the later ones up to its next open one (within a
+    year): the Christmas party in five weeks, or next month's ouderbabbel."""
+    if data.cancelled:
+        return []
+    days = {moment.astimezone(tz).date() for moment in data.cancelled_starts}
+    every = replace(data, cancelled_starts=frozenset())
+    found = [Listed(data, o, o.starts_at.astimezone(tz).date() in days)
+             for o in programme_service.occurrences(every, now, end, tz)]
+    if all(line.cancelled for line in found):
+        for o in programme_service.occurrences(every, end, now + LATER, tz):
+            cancelled = o.starts_at.astimezone(tz).date() in days
+            found.append(Listed(data, o, cancelled))
+            if not cancelled:
+                break
+    return found
+
+
 async def upcoming_occurrences(
     session: AsyncSession, now: datetime, days: int = WINDOW_DAYS, tz: ZoneInfo = BRUSSELS,
-) -> list[tuple[ActivityData, Occurrence]]:
-    """The occurrences that are not cancelled and start in [now, now + days), soonest first;
-    and of an activity with none in them, its next one (within a year): the Christmas party
-    in five weeks, or next month's ouderbabbel, can be cancelled now too."""
+) -> list[Listed]:
+    """What /activities lists (see ``listed``), soonest first."""
     end = now + timedelta(days=days)
-    found: list[tuple[ActivityData, Occurrence]] = []
+    found: list[Listed] = []
     for row in await programme_repo.active_since(session, now):
-        data = programme_service.activity_data(row)
-        soon = programme_service.occurrences(data, now, end, tz)
-        if not soon:
-            later = programme_service.occurrences(data, end, now + LATER, tz)
-            soon = later[:1]
-        found.extend((data, occurrence) for occurrence in soon)
-    found.sort(key=lambda pair: (pair[1].starts_at, pair[0].id or 0))
+        found += listed(programme_service.activity_data(row), now, end, tz)
+    found.sort(key=lambda line: (line.occurrence.starts_at, line.data.id or 0))
     return found
 
 
@@ -97,6 +127,13 @@ def is_cancelled(data: ActivityData, start: datetime, which: str,
     return any(c.astimezone(tz).date() == day for c in data.cancelled_starts)
 
 
+def can_undo(data: ActivityData, start: datetime, now: datetime,
+             tz: ZoneInfo = BRUSSELS) -> bool:
+    """A day cancelled on its own, still to come, of an activity that is not off as a whole
+    (undoing the day would bring nothing back)."""
+    return start > now and not data.cancelled and is_cancelled(data, start, ONE, tz)
+
+
 def recurs(data: ActivityData) -> bool:
     return data.rrule is not None
 
@@ -121,14 +158,99 @@ def dedupe_key(activity_id: int, start: datetime, person_id: int) -> str:
     return f"{group_key(activity_id, start)}:{person_id}"
 
 
+# Undoing a cancellation. Its notices are set aside as a numbered round: renamed out of the
+# way, so a later cancellation of the same day can tell the parents again (its dedupe keys
+# are free), and the round names who heard of this one. "It goes ahead" notices carry the
+# round too: after a second cancel and undo they are sent again.
+UNDONE, AHEAD = "undone:", "ahead:"
+
+
+def undone_group_key(activity_id: int, start: datetime, mark: int) -> str:
+    return f"{UNDONE}{activity_id}:{unix(start)}:{mark}"
+
+
+def ahead_group_key(activity_id: int, start: datetime, mark: int) -> str:
+    return f"{AHEAD}{activity_id}:{unix(start)}:{mark}"
+
+
+def round_of(group: str) -> int:
+    """The round number that ends a group key (0 when there is none)."""
+    last = group.rsplit(":", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+async def _rounds(session: AsyncSession, prefix: str) -> list[int]:
+    groups = await session.scalars(select(OutboxMessage.group_key).distinct().where(
+        OutboxMessage.group_key.startswith(prefix, autoescape=True)))
+    return [round_of(g) for g in groups if g is not None]
+
+
+async def set_notices_aside(session: AsyncSession, activity_id: int,
+                            start: datetime) -> int | None:
+    """After an undo: the cancellation notices that wait are never sent (their parents never
+    hear of it); all of them move to a new round. Returns its number, None when there were
+    no notices at all."""
+    cancel_group = group_key(activity_id, start)
+    waiting = await outbox_repo.pending_ids(session, group_key=cancel_group)
+    await outbox_repo.mark_finished(session, waiting, status=outbox_repo.DROPPED,
+                                    error="undone")
+    if not await session.scalar(select(OutboxMessage.id)
+                                .where(OutboxMessage.group_key == cancel_group).limit(1)):
+        return None
+    tail = f"{activity_id}:{unix(start)}:"
+    # Past rounds of "goes ahead" count too: their keys must never come back (a purge of
+    # old rows may have taken the earlier rounds' notices away).
+    mark = 1 + max([0, *await _rounds(session, UNDONE + tail),
+                    *await _rounds(session, AHEAD + tail)])
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.group_key == cancel_group)
+        .values(group_key=undone_group_key(activity_id, start, mark),
+                dedupe_key=OutboxMessage.dedupe_key + f":u{mark}")
+        .execution_options(synchronize_session=False))
+    return mark
+
+
+async def last_undone_round(session: AsyncSession, activity_id: int,
+                            start: datetime) -> int | None:
+    """The round of the occurrence's latest undone cancellation, if any notice was sent."""
+    found = await _rounds(session, f"{UNDONE}{activity_id}:{unix(start)}:")
+    return max(found) if found else None
+
+
+async def who_heard_of_it(session: AsyncSession, activity_id: int, start: datetime,
+                          mark: int | None) -> list[Recipient]:
+    """The parents the round's cancellation notice reached (or is reaching right now), who
+    can still be written to (onboarded, not stopped, not blocked)."""
+    if mark is None:
+        return []
+    return await _reached(session, undone_group_key(activity_id, start, mark))
+
+
+async def told_so_far(session: AsyncSession, activity_id: int, start: datetime) -> int:
+    """How many parents the cancellation notice of a day still cancelled has reached."""
+    return len(await _reached(session, group_key(activity_id, start)))
+
+
+async def _reached(session: AsyncSession, group: str) -> list[Recipient]:
+    reached = set(await session.scalars(select(OutboxMessage.person_id).where(
+        OutboxMessage.group_key == group,
+        OutboxMessage.status.in_((outbox_repo.SENT, outbox_repo.SENDING)))))
+    everyone = await broadcast.recipients(session, Audience())
+    return [r for r in everyone if r.person_id in reached]
+
+
 def notices(
     data: ActivityData,
     start: datetime,
     people: list[Recipient],
     render: Callable[[str, ProgrammeItem], str],
+    round_mark: int | None = None,
 ) -> list[NewMessage]:
-    """One message per parent, rendered once per language by ``render(locale, item)``."""
+    """One message per parent, rendered once per language by ``render(locale, item)``: the
+    cancellation, or with ``round_mark`` that round's "it goes ahead after all"."""
     assert data.id is not None
+    group = (group_key(data.id, start) if round_mark is None
+             else ahead_group_key(data.id, start, round_mark))
     occurrence = Occurrence(start, start + (data.ends_at - data.starts_at))
     texts: dict[str, str] = {}
     messages = []
@@ -137,12 +259,12 @@ def notices(
             item = programme_service.programme_item(data, occurrence, person.locale)
             texts[person.locale] = render(person.locale, item)
         messages.append(NewMessage(
-            dedupe_key=dedupe_key(data.id, start, person.person_id),
+            dedupe_key=f"{group}:{person.person_id}",
             chat_id=person.telegram_id,
             person_id=person.person_id,
             kind="text",
             payload={"text": texts[person.locale]},
-            group_key=group_key(data.id, start),
+            group_key=group,
         ))
     return messages
 

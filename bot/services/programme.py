@@ -533,6 +533,20 @@ async def cancel_occurrence(
     return True
 
 
+async def uncancel_occurrence(
+    session: AsyncSession, activity_id: int, occurrence_start: datetime, tz: ZoneInfo = BRUSSELS
+) -> bool:
+    """The occurrence on ``occurrence_start``'s local day takes place after all: its
+    cancellation goes. False if it was not cancelled. Raises LookupError if unknown."""
+    row = await _row(session, activity_id)
+    day = occurrence_start.astimezone(tz).date()
+    gone = [c for c in row.cancellations if c.occurrence_start.astimezone(tz).date() == day]
+    for cancellation in gone:
+        row.cancellations.remove(cancellation)  # delete-orphan: the row goes
+    await session.flush()
+    return bool(gone)
+
+
 async def cancel_activity(session: AsyncSession, activity_id: int) -> bool:
     """Cancel the whole activity; False if it already was. Raises LookupError if unknown."""
     row = await _row(session, activity_id)
