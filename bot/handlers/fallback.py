@@ -8,7 +8,7 @@ import logging
 from telegram import Update, User
 from telegram.ext import ContextTypes
 
-from bot.handlers import account, programme, questions
+from bot.handlers import account, programme, questions, rsvp
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_action_for, main_keyboard
 from bot.handlers.onboarding import ensure_onboarded, signed_up, take_typed_language
@@ -50,7 +50,8 @@ async def _other_message(update: Update, context: BotContext) -> None:
         await _before_sign_up_is_done(update, context)
         return
     if context.role is Role.PARENT:
-        await questions.parent_message(update, context)
+        if not await rsvp.typed_rsvp(update, context):
+            await questions.parent_message(update, context)
     elif context.role is Role.BRUGFIGUUR:
         await update.effective_chat.send_message(how_to_answer())
     else:

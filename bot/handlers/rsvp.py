@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 from io import BytesIO
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -15,6 +17,7 @@ from bot.handlers.programme_text import escape, item_text
 from bot.handlers.sending import send_long
 from bot.handlers.settings import original_headings
 from bot.i18n import (
+    LANGUAGE_NAMES,
     N_,
     _,
     format_date,
@@ -24,7 +27,7 @@ from bot.i18n import (
     use_locale,
 )
 from bot.services import rsvp as service
-from bot.services import staff
+from bot.services import staff, typed_answers
 from bot.services.calendar_file import occurrence_ics
 from bot.services.outbox import split_text
 from bot.services.reminders import Answer, Moved, ReminderView, When
@@ -83,14 +86,20 @@ def reminder_text(view: ReminderView) -> str:
     return "\n".join(lines)
 
 
+def children_buttons(view: ReminderView) -> list[InlineKeyboardButton]:
+    """👧 1, 2, 3, 4+ (the number given so far marked)."""
+    return [InlineKeyboardButton(("• " if view.children == n else "") + "👧 "
+                                 + ("4+" if n == 4 else str(n)),
+                                 callback_data=f"rv:{view.reminder_id}:c{n}")
+            for n in range(1, 5)]
+
+
 def reminder_keyboard(view: ReminderView) -> InlineKeyboardMarkup:
     rid = view.reminder_id
     rows = [[InlineKeyboardButton(("• " if view.answer is a else "") + answer_label(a),
                                   callback_data=f"rv:{rid}:{a.value}")] for a in Answer]
     if asks_children(view):
-        rows.append([InlineKeyboardButton(("• " if view.children == n else "") + "👧 "
-                                          + ("4+" if n == 4 else str(n)),
-                                          callback_data=f"rv:{rid}:c{n}") for n in range(1, 5)])
+        rows.append(children_buttons(view))
     rows.append([InlineKeyboardButton("📆 " + _("Add to calendar"),
                                       callback_data=f"rv:{rid}:ics")])
     if view.locale != "nl":
@@ -196,6 +205,89 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
     await query.answer(_("Thank you!"))
     assert change is not None
     await service.keep(context.session, change)
+
+
+@functools.cache
+def typed_labels() -> dict[Answer, tuple[str, ...]]:
+    """The buttons' labels in every language, with and without their icon: a parent may
+    type what a button says."""
+    labels: dict[Answer, tuple[str, ...]] = {}
+    for answer, (icon, label) in ANSWERS.items():
+        found = []
+        for locale in LANGUAGE_NAMES:
+            with use_locale(locale):
+                found += [_(label), f"{icon} {_(label)}"]
+        labels[answer] = tuple(found)
+    return labels
+
+
+async def typed_rsvp(update: Update, context: BotContext) -> bool:
+    """A parent's answer to a reminder typed in words ("evet", "ja", "ਹਾਂ", 👍), or after a
+    workshop's "yes" how many children ("2", "iki"), as a reply to it or as their next
+    message (bot/services/typed_answers.py): kept as the button would keep it, the reminder
+    redrawn with its •, and a thank-you that says what was kept.
+    False: the message is no such answer; it goes on as a question."""
+    message, person, chat = update.message, context.person, update.effective_chat
+    if message is None or person is None or chat is None or not message.text:
+        return False
+    answer = typed_answers.typed_answer(message.text, typed_labels())
+    children = typed_answers.typed_children(message.text) if answer is None else None
+    if answer is None and children is None:
+        return False
+    now = context.now()
+    replied = message.reply_to_message.message_id if message.reply_to_message else None
+    found = await typed_answers.reminder_answered(context.session, person.id, chat.id,
+                                                  replied, now)
+    if found is None:
+        return False
+    reader = service.Reader(person.locale, person.dutch_below)
+    if children is not None:
+        # Only as the answer to "how many children?": a "yes" to a workshop.
+        _refusal, shown = await service.view(context.session, found.reminder_id, person.id,
+                                             now, reader=reader)
+        if shown is None or not asks_children(shown) or (shown.children and not found.replied):
+            return False
+        answer = Answer.YES
+    assert answer is not None
+    refusal, view, change = await service.decide(context.session, found.reminder_id,
+                                                 person.id, answer, now, children,
+                                                 reader=reader)
+    if refusal in (Refusal.UNKNOWN, Refusal.NOT_YOURS):
+        return False  # not theirs to answer after all: a question, as any other message
+    if (change is not None and change.rsvp_id is not None and children is None
+            and not found.replied):
+        return False  # answered already: a later "ok" acknowledges, it does not answer
+    quoted = (ReplyParameters(found.message_id, allow_sending_without_reply=True)
+              if found.message_id is not None else None)
+    if refusal is not None or view is None or change is None:
+        # Too late, or the activity was moved or cancelled: the words a press would get.
+        await chat.send_message(refusal_text(refusal or Refusal.UNKNOWN),
+                                reply_parameters=quoted)
+        return True
+    if found.message_id is not None:
+        # As a press redraws it; a reminder the parent deleted, or one that shows this
+        # answer already, is left as it is: the answer is kept all the same.
+        with contextlib.suppress(BadRequest):
+            await context.bot.edit_message_text(
+                split_text(reminder_text(view))[-1], chat_id=chat.id,
+                message_id=found.message_id, parse_mode=ParseMode.HTML,
+                reply_markup=reminder_keyboard(view))
+    await service.keep(context.session, change)
+    await context.session.commit()
+    said = _("Thank you!") + " " + (
+        _("Children: {count}.").format(count="4+" if (children or 0) >= service.MAX_CHILDREN
+                                       else children)
+        if children is not None else
+        _("You said: {answer}.").format(answer=answer_label(answer)))
+    if asks_children(view) and not view.children:
+        # The 👧 buttons here too: a press redraws this message as the reminder.
+        await chat.send_message(said + "\n" + _("How many children will come? Tap a number."),
+                                reply_parameters=quoted,
+                                reply_markup=InlineKeyboardMarkup([children_buttons(view)]))
+    else:
+        await chat.send_message(said + "\n" + _("To change your answer, tap a button under the "
+                                                "🔔 reminder."), reply_parameters=quoted)
+    return True
 
 
 @door(roles=STAFF)
