@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import Select, bindparam, delete, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -183,3 +183,11 @@ async def by_external_ids(
 
 async def schools_by_code(session: AsyncSession) -> dict[str, School]:
     return {school.code: school for school in await session.scalars(select(School))}
+
+
+async def delete_cancellations(session: AsyncSession, ids: list[int]) -> int:
+    """Delete these cancellations; how many were still there."""
+    result = await session.execute(
+        delete(ActivityCancellation).where(ActivityCancellation.id.in_(ids))
+        .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.handlers.programme import short_list
 from bot.handlers.programme_text import when_text
 from bot.i18n import BRUSSELS, use_locale
 from bot.services import importer
@@ -22,6 +23,7 @@ from bot.services.programme import (
     next_week_start,
     occurrences,
     recurrence_rule,
+    uncancel_occurrence,
     week_programme,
     week_window,
 )
@@ -241,6 +243,33 @@ async def test_a_parent_sees_their_schools_and_all_schools_not_others(db: Databa
         assert [i.external_id for i in nobody] == ["everyone-saturday"]
 
 
+async def test_an_undone_cancellation_comes_back_once_even_from_two_at_once(
+    db: Database
+) -> None:
+    """Two coordinators undo the same day at the same moment: the first brings it back, the
+    second is told there was nothing to undo (not an error)."""
+    ids = await _load(db, *_programme())
+    [klimop] = await _school_ids(db, "klimop")
+    day = local(2026, 10, 21, 14)
+    async with db.session() as session:
+        assert await cancel_occurrence(session, ids["klimop-weekly"], day)
+        await session.commit()
+    async with db.session() as first, db.session() as second:
+        # Both read the activity, its cancellation included, before either writes.
+        for session in (first, second):
+            assert (await cancel_occurrence(session, ids["klimop-weekly"], day)) is False
+        assert await uncancel_occurrence(first, ids["klimop-weekly"], day)
+        await first.commit()
+        assert not await uncancel_occurrence(second, ids["klimop-weekly"], day)
+        await second.commit()
+    async with db.session() as session:
+        week = await week_programme(session, [klimop], "nl", WEEK)
+        assert "klimop-weekly" in [i.external_id for i in week]
+        assert not await uncancel_occurrence(session, ids["klimop-weekly"], day)
+        with pytest.raises(LookupError):
+            await uncancel_occurrence(session, 999_999, day)
+
+
 async def test_a_cancelled_occurrence_leaves_the_week(db: Database) -> None:
     ids = await _load(db, *_programme())
     [klimop] = await _school_ids(db, "klimop")
@@ -365,3 +394,10 @@ def test_an_overnight_activity_keeps_its_wall_clock_end_when_the_clocks_change()
                           rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=3")
     [later] = occurrences(spring, local_time(2026, 4, 4), local_time(2026, 4, 5))
     assert later.ends_at == local_time(2026, 4, 5, 10)
+
+
+def test_the_import_replys_lists_name_a_repeated_title_once() -> None:
+    with use_locale("nl"):
+        assert short_list(["Ouderbabbel", "Yoga", "Ouderbabbel"]) == "Ouderbabbel (2×), Yoga"
+        assert short_list([f"T{n}" for n in range(7)] + ["T0"]) == (
+            "T0 (2×), T1, T2, T3, T4 … en nog 2")

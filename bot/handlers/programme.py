@@ -171,11 +171,17 @@ async def import_document(update: Update, context: BotContext) -> None:
 
 
 def short_list(titles: Sequence[str], shown: int = 5) -> str:
-    """'Yoga, Dans, Koken' or 'Yoga, Dans, … and 3 more.': one line of a reply."""
-    listed = ", ".join(titles[:shown])
-    if len(titles) <= shown:
+    """'Yoga, Dans, Koken' or 'Yoga, Dans, … and 3 more.': one line of a reply. A title
+    that comes more than once (the ouderbabbel of two schools) is named once: 'Ouderbabbel
+    (2×)'."""
+    counts: dict[str, int] = {}
+    for title in titles:
+        counts[title] = counts.get(title, 0) + 1
+    items = [f"{title} ({count}×)" if count > 1 else title for title, count in counts.items()]
+    listed = ", ".join(items[:shown])
+    if len(items) <= shown:
         return listed
-    return f"{listed} {and_more(len(titles) - shown).rstrip('.')}"  # the line has its own stop
+    return f"{listed} {and_more(len(items) - shown).rstrip('.')}"  # the line has its own stop
 
 
 def and_more(count: int) -> str:

@@ -540,11 +540,14 @@ async def uncancel_occurrence(
     cancellation goes. False if it was not cancelled. Raises LookupError if unknown."""
     row = await _row(session, activity_id)
     day = occurrence_start.astimezone(tz).date()
-    gone = [c for c in row.cancellations if c.occurrence_start.astimezone(tz).date() == day]
-    for cancellation in gone:
-        row.cancellations.remove(cancellation)  # delete-orphan: the row goes
-    await session.flush()
-    return bool(gone)
+    gone = [c.id for c in row.cancellations if c.occurrence_start.astimezone(tz).date() == day]
+    if not gone:
+        return False
+    # A statement, not the relationship: of two coordinators undoing at once, the second
+    # deletes nothing and is told so (an ORM delete would fail on the missing row).
+    deleted = await repo.delete_cancellations(session, gone)
+    session.expire(row, ["cancellations"])
+    return deleted > 0
 
 
 async def cancel_activity(session: AsyncSession, activity_id: int) -> bool:
