@@ -204,7 +204,7 @@ def register(app: Application, settings: Settings) -> None:
         app.add_handler(MessageHandler(NEW_PRIVATE & filters.Document.ALL & coordinator,
                                        programme.import_document))
 
-    # An edit of something already passed on cannot reach the other side: said so.
+    # An edit of something already passed on: its copies on the other side change too.
     app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE,
                                    questions.edited_message))
 

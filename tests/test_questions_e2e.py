@@ -18,7 +18,14 @@ from bot.scheduler.questions import weekly_figures
 from bot.services import questions, staff
 from bot.services.availability import AvailabilityMap, Level
 from storage.db import Database
-from storage.models import OutboxMessage, Person, Question, QuestionMessage, School
+from storage.models import (
+    OutboxMessage,
+    Person,
+    PersonSchool,
+    Question,
+    QuestionMessage,
+    School,
+)
 from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
@@ -651,11 +658,12 @@ async def test_a_follow_up_comes_as_a_reply_to_its_own_card(
     assert "Om 7u45." not in fake.texts(zeynep.id)
 
 
-async def test_an_edit_of_a_message_already_passed_on_is_answered_once(
+async def test_an_edit_of_a_message_already_passed_on_changes_its_copies(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
 ) -> None:
-    """Ayşe edits her question, Fatma her answer: the other side keeps the old words, so
-    each is asked to send it again. An edit of anything else (a command) gets no answer."""
+    """Ayşe edits her question, Fatma her answer: the copy on the other side changes too,
+    and the editor is told so. A copy that is gone: asked to send it again. An edit of
+    anything else (a command) gets no answer."""
     clock.moment = MONDAY_10
     greet = await coordinator_of(chat)
     fatma = await join_team(chat, greet, 9101, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
@@ -664,22 +672,29 @@ async def test_an_edit_of_a_message_already_passed_on_is_answered_once(
     await ayse.picks_topic("school")
     await wait_until(lambda: "Yarın okul var mı?" in fake.texts(fatma.id), fake)
     asked = next(m for m in fake.history(ayse.id) if m.get("text") == "Yarın okul var mı?")
+    copy = [m for m in fake.transcript(fatma.id) if m.get("text") == "Yarın okul var mı?"][-1]
 
     [told] = await ayse.edits(asked, "Yarın ve cuma okul var mı?")
-    assert told["text"] == ("Zaten iletilmiş bir mesajdaki değişikliği iletemiyorum. Lütfen "
-                            "yeni bir mesaj olarak tekrar gönderin.")
-    assert "Yarın ve cuma okul var mı?" not in fake.texts(fatma.id)
+    assert told["text"] == "✏️ Değişikliğiniz iletildi."
+    changed = fake.message(fatma.id, copy["message_id"])
+    assert changed is not None and changed["text"] == "Yarın ve cuma okul var mı?"
 
-    copy = [m for m in fake.transcript(fatma.id) if m.get("text") == "Yarın okul var mı?"][-1]
-    await fatma.says("Ja, dinsdag.", reply_to=copy)
+    await fatma.says("Ja, dinsdag.", reply_to=changed)
+    await wait_until(lambda: "Ja, dinsdag." in fake.texts(ayse.id), fake)
     answer = next(m for m in fake.history(fatma.id) if m.get("text") == "Ja, dinsdag.")
     [told] = await fatma.edits(answer, "Ja, woensdag.")
+    assert told["text"] == "✏️ Je wijziging is doorgegeven."
+    assert "Ja, woensdag." in fake.texts(ayse.id) and "Ja, dinsdag." not in fake.texts(ayse.id)
+    # The same words again (an edit that changes nothing there): still passed on.
+    [told] = await fatma.edits(answer, "Ja, woensdag.")
+    assert told["text"] == "✏️ Je wijziging is doorgegeven."
+
+    # Ayşe deleted the copy: it cannot change, and Fatma is asked to send it again.
+    ayse_copy = next(m for m in fake.transcript(ayse.id) if m.get("text") == "Ja, woensdag.")
+    fake._delete_message({"chat_id": ayse.id, "message_id": ayse_copy["message_id"]})
+    [told] = await fatma.edits(answer, "Ja, donderdag.")
     assert told["text"] == ("Ik kan een wijziging van een bericht dat al doorgestuurd is niet "
                             "doorgeven. Stuur het opnieuw als een nieuw bericht.")
-    # The answer reaches Ayşe before the next step counts what she gets: with the words it
-    # has when its copy leaves (after the edit, if the outbox was slower than Fatma).
-    await wait_until(lambda: {"Ja, dinsdag.", "Ja, woensdag."} & set(fake.texts(ayse.id)),
-                     fake)
 
     await ayse.says("/week")
     command = next(m for m in fake.history(ayse.id) if m.get("text") == "/week")
@@ -728,3 +743,30 @@ async def test_a_colleague_who_takes_over_an_answered_question_sees_who_said_wha
     assert sent["text"] == "✅ Verstuurd naar Ayşe."
     await wait_until(lambda: fake.texts(ayse.id)[-1:] == ["Ook donderdag."], fake)
     assert (await question_rows(db))[0].assignee_id == await staff_id(db, mehmet.id)
+
+
+async def test_a_parent_of_two_schools_reaches_the_contact_who_speaks_their_language(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Ayşe's children are at Het Wijdeland (whose contact speaks Dutch only) and at
+    Kabouterland (whose contact speaks Turkish): her question goes to Kabouterland's contact,
+    not to another Turkish speaker with fewer questions."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    await join_team(chat, greet, 9201, "Zeynep", {"nl", "tr"}, db)
+    await join_team(chat, greet, 9202, "Els", {"nl"}, db, contact_of="wijdeland")
+    mehmet = await join_team(chat, greet, 9203, "Mehmet", {"nl", "tr"}, db,
+                             contact_of="kabouterland")
+    ayse = await onboard(chat, 9211, "Ayşe", "tr", "wijdeland")
+    async with db.session() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_id == ayse.id))
+        second = await session.scalar(select(School).where(School.code == "kabouterland"))
+        assert person is not None and second is not None
+        session.add(PersonSchool(person_id=person.id, school_id=second.id))
+        await session.commit()
+    await ayse.says("Okul gezisi ne zaman?")
+    await ayse.picks_topic("school")
+    await wait_until(lambda: "Okul gezisi ne zaman?" in fake.texts(mehmet.id), fake)
+    async with db.session() as session:
+        question = await session.scalar(select(Question))
+        assert question is not None and question.school_id == second.id

@@ -9,7 +9,9 @@ import pytest
 
 from bot.i18n import BRUSSELS
 from bot.services.availability import AvailabilityMap, Level
+from bot.services.questions import school_for
 from bot.services.routing import Candidate, Delivery, Route, delivery_for, escalation_due, route
+from bot.services.staff import StaffMember
 
 
 def bx(*args: int, fold: int = 0) -> datetime:
@@ -245,3 +247,22 @@ def test_a_colleague_is_brought_a_request_as_their_hours_allow() -> None:
         Delivery.HELD, datetime(2026, 11, 24, 9, 0, tzinfo=BRUSSELS).astimezone(UTC))
     # Never green: silently at once, rather than never.
     assert delivery_for(AvailabilityMap.all(Level.RED), evening) == (Delivery.SILENT, None)
+
+
+def _member(person_id: int, languages: set[str], schools: tuple[int, ...],
+            reachable: bool = True) -> StaffMember:
+    return StaffMember(id=person_id, telegram_id=person_id, first_name=f"m{person_id}",
+                       locale="nl", languages=frozenset(languages),
+                       availability=AvailabilityMap.default(), contact_for=schools,
+                       open_questions=0, reachable=reachable)
+
+
+def test_a_parent_of_two_schools_goes_to_the_contact_who_speaks_their_language() -> None:
+    team = [_member(1, {"nl"}, (10,)), _member(2, {"nl", "tr"}, (20,)),
+            _member(3, {"tr"}, (30,), reachable=False)]
+    assert school_for([10, 20], "tr", team) == 20
+    assert school_for([10, 20], "nl", team) == 10  # both speak it: the first school
+    assert school_for([30, 10], "tr", team) == 30  # its contact sent /stop: the first
+    assert school_for([30, 10], "pa", team) == 30  # nobody speaks it: the first school
+    assert school_for([40], "tr", team) == 40  # no contact at all
+    assert school_for([], "tr", team) is None

@@ -6,9 +6,9 @@ import contextlib
 import re
 
 from telegram import Message, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.handlers.door import BotContext, door
+from bot.handlers.door import BotContext, door, not_modified
 from bot.handlers.keyboards import main_keyboard
 from bot.handlers.onboarding import ensure_onboarded
 from bot.handlers.question_texts import (
@@ -122,15 +122,46 @@ async def parent_message(update: Update, context: BotContext) -> None:
 
 @door()
 async def edited_message(update: Update, context: BotContext) -> None:
-    """A parent's message or an answer, edited after it was passed on: Telegram cannot change
-    the copy the other side has. Said once, in the editor's language, so nobody believes the
-    change arrived. Any other edit (a command, a sign-up answer) is left alone."""
+    """A parent's message or an answer, edited after it was passed on: the copies the other
+    side has are changed too (a typo fixed on a phone between two school runs), and the
+    editor is told so. What cannot be changed there (a copy that is gone, a voice message)
+    is said once: send it again. Any other edit (a command, a sign-up answer) is left alone."""
     message = update.edited_message
-    if message is None or not await questions.is_relayed(context.session, message.chat_id,
-                                                         message.message_id):
+    if message is None:
         return
+    copies = await questions.copies_of(context.session, message.chat_id, message.message_id)
+    if copies is None:
+        return
+    if copies.delivered or copies.waiting:
+        # The copies still waiting take the message as it is when they leave.
+        changed = [await change_copy(context, message, chat_id, copy_id)
+                   for chat_id, copy_id in copies.delivered]
+        if all(changed):
+            await message.reply_text("✏️ " + _("Your change was passed on."))
+            return
     await message.reply_text(_("I cannot pass on a change to a message that was already "
                                "passed on. Please send it again as a new message."))
+
+
+async def change_copy(context: BotContext, message: Message, chat_id: int,
+                      copy_id: int) -> bool:
+    """Give a copy the edited words: its text, or a photo's, video's or file's caption.
+    False when Telegram will not (the copy was deleted, or the chat blocked the bot)."""
+    try:
+        if message.text is not None:
+            await context.bot.edit_message_text(message.text, chat_id=chat_id,
+                                                message_id=copy_id, entities=message.entities)
+        elif message.photo or message.video or message.document or message.audio:
+            await context.bot.edit_message_caption(chat_id=chat_id, message_id=copy_id,
+                                                   caption=message.caption or "",
+                                                   caption_entities=message.caption_entities)
+        else:
+            return False
+    except BadRequest as problem:
+        return not_modified(problem)
+    except Forbidden:
+        return False
+    return True
 
 
 async def received(message: Message) -> None:

@@ -323,12 +323,28 @@ def candidates(members: Sequence[staff.StaffMember]) -> list[Candidate]:
                       open_questions=m.open_questions) for m in members if m.reachable]
 
 
+def school_for(school_ids: Sequence[int], locale: str,
+               members: Sequence[staff.StaffMember]) -> int | None:
+    """The school a parent's question goes to: of their schools, in the order they chose
+    them, the first whose fixed contact speaks their language and can be reached (children
+    at two schools: the contact who can talk with them); else the first school."""
+    for school_id in school_ids:
+        contact = next((m for m in members if school_id in m.contact_for), None)
+        if contact is not None and contact.reachable and contact.speaks(locale):
+            return school_id
+    return school_ids[0] if school_ids else None
+
+
 async def open_question(session: AsyncSession, question_id: int, now: datetime,
                         render_card: RenderCard, coordinators: Sequence[Recipient]) -> Opened:
     """Route a draft that has a topic and a message, and send the card and the messages."""
     question = await session.get(Question, question_id)
     assert question is not None and question.status == DRAFT and question.topic
     members = await staff.team(session)
+    schools = list(await session.scalars(select(PersonSchool.school_id)
+                                         .where(PersonSchool.person_id == question.parent_id)
+                                         .order_by(PersonSchool.id)))
+    question.school_id = school_for(schools, question.locale, members) or question.school_id
     contact = staff.contact_of(members, question.school_id)
     chosen = route(question.locale, contact, candidates(members), now)
     question.status = OPEN
@@ -520,14 +536,36 @@ async def delivered_cards(session: AsyncSession, question_id: int) -> dict[int, 
         .group_by(OutboxMessage.chat_id))).all())
 
 
-async def is_relayed(session: AsyncSession, chat_id: int, message_id: int) -> bool:
-    """Whether this message was passed on as part of a question (a parent's message or an
-    answer): editing it changes nothing on the other side. A draft's messages are copied
-    when it is routed, edits and all."""
-    return await session.scalar(
-        select(QuestionMessage.id).join(Question, Question.id == QuestionMessage.question_id)
+@dataclass(frozen=True)
+class Copies:
+    """Where a relayed message was copied to: the copies delivered (chat, message id), and
+    whether some still wait in the outbox (they will carry the message as it is then)."""
+
+    delivered: list[tuple[int, int]]
+    waiting: bool
+
+
+async def copies_of(session: AsyncSession, chat_id: int, message_id: int) -> Copies | None:
+    """The copies of a question's message (a parent's, or an answer) in the other side's
+    chats, for passing on an edit; None when the message was not passed on as part of a
+    question. Forwards (a conversation shown to a new holder) cannot be edited: left out."""
+    found = (await session.execute(
+        select(QuestionMessage.id, QuestionMessage.question_id)
+        .join(Question, Question.id == QuestionMessage.question_id)
         .where(QuestionMessage.chat_id == chat_id, QuestionMessage.message_id == message_id,
-               Question.status != DRAFT).limit(1)) is not None
+               Question.status != DRAFT).limit(1))).first()
+    if found is None:
+        return None
+    rows = (await session.execute(
+        select(OutboxMessage.chat_id, OutboxMessage.telegram_message_id, OutboxMessage.status)
+        .where(OutboxMessage.group_key == f"q:{found.question_id}",
+               OutboxMessage.kind == "copy",
+               OutboxMessage.dedupe_key.endswith(f":answer:{found.id}")
+               | OutboxMessage.dedupe_key.endswith(f":m{found.id}")))).all()
+    return Copies(
+        delivered=[(int(r.chat_id), int(r.telegram_message_id)) for r in rows
+                   if r.status == outbox_repo.SENT and r.telegram_message_id is not None],
+        waiting=any(r.status in (outbox_repo.PENDING, outbox_repo.SENDING) for r in rows))
 
 
 async def question_of_reply(session: AsyncSession, chat_id: int,
