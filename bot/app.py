@@ -30,6 +30,7 @@ from bot.handlers import (
     account,
     activities,
     announce,
+    answers,
     broadcast,
     fallback,
     inbox,
@@ -186,10 +187,12 @@ def register(app: Application, settings: Settings) -> None:
     app.add_handler(CommandHandler("report", report.report_command, filters=NEW_PRIVATE))
     app.add_handler(ButtonHandler(report.report_button, pattern=report.REPORT_DATA))
     # Help questions: the parent asks, the brugfiguur answers by replying (bot/handlers/
-    # questions.py, inbox.py); a reply that is no answer goes on as any other message.
+    # questions.py, inbox.py, answers.py); a reply that is no answer goes on as any other
+    # message, and a brugfiguur's message that replies to no question is not sent anywhere.
     app.add_handler(CommandHandler("ask", questions.ask_command, filters=NEW_PRIVATE))
     app.add_handler(ButtonHandler(questions.topic_button, pattern=TOPIC_DATA))
     app.add_handler(ButtonHandler(inbox.card_button, pattern=CARD_DATA))
+    app.add_handler(ButtonHandler(answers.answer_button, pattern=answers.ANSWER_DATA))
     app.add_handler(CommandHandler("inbox", inbox.inbox_command, filters=NEW_PRIVATE))
     app.add_handler(CommandHandler("queue", inbox.queue_command, filters=NEW_PRIVATE))
     app.add_handler(CommandHandler("invite", invite.invite_command, filters=NEW_PRIVATE))

@@ -79,9 +79,10 @@ STAFF_BUTTONS: list[tuple[str, str]] = [
        "{ad}:save", "{ad}:x:summary")],
     ("act:list", COORDINATOR), ("act:list:1", COORDINATOR),
     *[(f"act:{{act}}:{{start}}{a}", COORDINATOR) for a in
-      ("", ":co", ":ca", ":xo", ":xa", ":yo", ":ya", ":no", ":na")],
+      ("", ":co", ":ca", ":xo", ":xa", ":yo", ":ya", ":no", ":na", ":ro", ":uo", ":go", ":ko")],
     *[(f"qs:{{q}}:{a}", STAFF) for a in
       ("take", "hand", "pick", "close", "card", "show", "to:{fatma}", "to:{greet}")],
+    ("qa:{q}:1", STAFF),
     *[(f"team:l:{{fatma}}{a}", STAFF) for a in ("", ":nl", ":tr", ":pa", ":ok")],
     *[(f"team:a:{{fatma}}{a}", STAFF) for a in
       ("", ":ok", ":0", ":0:9", ":0:10", ":4:g", ":4:r")],

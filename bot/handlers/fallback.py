@@ -8,11 +8,10 @@ import logging
 from telegram import Update, User
 from telegram.ext import ContextTypes
 
-from bot.handlers import account, programme, questions, rsvp
+from bot.handlers import account, answers, programme, questions, rsvp
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_action_for, main_keyboard
 from bot.handlers.onboarding import ensure_onboarded, signed_up, take_typed_language
-from bot.handlers.question_texts import how_to_answer
 from bot.i18n import _, supported, use_locale
 from bot.services import people
 from bot.services.roles import Role
@@ -53,7 +52,7 @@ async def _other_message(update: Update, context: BotContext) -> None:
         if not await rsvp.typed_rsvp(update, context):
             await questions.parent_message(update, context)
     elif context.role is Role.BRUGFIGUUR:
-        await update.effective_chat.send_message(how_to_answer())
+        await answers.not_sent(update, context)
     else:
         await update.effective_chat.send_message(
             _("Sorry, I did not understand that. Please use the buttons below."),

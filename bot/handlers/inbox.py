@@ -7,7 +7,8 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.handlers import announce, fallback, notes, team_translation
+from bot.handlers import announce, answers, fallback, notes, team_translation
+from bot.handlers.answers import refusal_text
 from bot.handlers.door import BotContext, door
 from bot.handlers.question_texts import (
     CARD_DATA,
@@ -19,7 +20,15 @@ from bot.handlers.question_texts import (
 )
 from bot.handlers.sending import send_long
 from bot.handlers.team import ICONS
-from bot.i18n import LANGUAGE_NAMES, _, format_duration, ngettext, use_locale
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    _,
+    format_duration,
+    format_time,
+    format_weekday_date,
+    ngettext,
+    use_locale,
+)
 from bot.scheduler.outbox import wake
 from bot.services import outbox, questions, staff
 from bot.services.availability import Level
@@ -29,51 +38,10 @@ from bot.services.roles import STAFF, Role
 LEVEL_ORDER = (Level.GREEN, Level.ORANGE, Level.RED)  # the hand-over list: available first
 
 
-def refusal_text(refusal: Refusal) -> str:
-    if refusal is Refusal.CLOSED:
-        return _("This question is closed. Nothing was sent.")
-    if refusal is Refusal.NOT_YOURS:
-        return _("This question is not yours (any more). Nothing was sent.")
-    return _("This question no longer exists: the parent erased their data. Nothing was sent.")
-
-
-@door()
-async def answer_reply(update: Update, context: BotContext) -> bool:
-    """A reply in a holder's chat to a question's card or message: the answer, relayed.
-    False when the reply is not about a question this person holds (someone else's turn)."""
-    message = update.message
-    person = context.person
-    if message is None or message.reply_to_message is None or person is None:
-        return False
-    if context.role not in STAFF:
-        return False
-    question_id = await questions.question_of_reply(
-        context.session, message.chat_id, message.reply_to_message.message_id)
-    if question_id is None:
-        return False
-    question = await questions.view(context.session, question_id)
-    refusal = questions.may_act(question, person.id, coordinator=context.role is Role.COORDINATOR)
-    if refusal is not None or question is None:
-        await message.reply_text(refusal_text(refusal or Refusal.UNKNOWN))
-        return True
-    if question.parent_blocked:
-        # Telegram refused our last message to them: "sent" would be untrue.
-        await message.reply_text("⚠️ " + _("{name} has blocked the bot: no message reaches them "
-                                          "now. Nothing was sent.").format(
-            name=question.parent_first_name))
-        return True
-    await questions.relay_answer(context.session, question, message.chat_id,
-                                 message.message_id, context.now())
-    await context.session.commit()
-    wake(context.application)
-    await message.reply_text("✅ " + _("Sent to {name}.").format(name=question.parent_first_name))
-    return True
-
-
 async def reply_message(update: Update, context: BotContext) -> None:
     """Any reply in a private chat: an answer to a question, a translation for an activity,
     the coordinator's note after an activity, or else what any message is."""
-    if await answer_reply(update, context):
+    if await answers.answer_reply(update, context):
         return
     if await team_translation.translation_reply(update, context):
         return
@@ -167,6 +135,9 @@ async def card_button(update: Update, context: BotContext) -> None:
             return
         member = await staff.member(context.session, target) if target else None
         name = member.first_name if member else _("the coordinator")
+        seen_from = (staff_sees_it_from(member.availability.level_at(now),
+                                        member.availability.next_green(now))
+                     if member else None)
         if question.assignee_id not in (None, context.person.id, target):
             # The coordinator took it from a colleague's hands: they hear so, and stop typing.
             await tell_previous_holder(context, question, question.assignee_id,
@@ -174,8 +145,19 @@ async def card_button(update: Update, context: BotContext) -> None:
         await context.session.commit()
         wake(context.application)
         await query.answer()
-        await query.edit_message_text(
-            text + "\n\n↪️ " + _("Handed over to {name}.").format(name=name))
+        said = "↪️ " + _("Handed over to {name}.").format(name=name)
+        if seen_from is not None:
+            # Off now (red): the card waits for their next green hour. Said, so that the
+            # one who handed it over can choose someone else if the parent cannot wait.
+            said += " " + _("{name} is off now and sees it on {day} at {time}.").format(
+                name=name, day=format_weekday_date(seen_from), time=format_time(seen_from))
+        await query.edit_message_text(text + "\n\n" + said)
+
+
+def staff_sees_it_from(level: Level, next_green: datetime | None) -> datetime | None:
+    """When a colleague handed a question now sees it: None at once (green, or orange:
+    silently), else their next green hour (None when they have none: delivered silently)."""
+    return next_green if level is Level.RED else None
 
 
 async def tell_previous_holder(context: BotContext, question: QuestionView, holder_id: int,
@@ -221,10 +203,16 @@ async def hand_over_keyboard(context: BotContext, question: QuestionView, *,
     return InlineKeyboardMarkup(rows)
 
 
-def question_line(question: QuestionView, now_holder: str | None, context: BotContext) -> str:
+def question_line(question: QuestionView, now_holder: str | None, context: BotContext,
+                  waiting: bool | None = None) -> str:
+    """One open question in a line; ``waiting``: whether its last word is the parent's
+    (shown as 🆕 never answered, or 💬 wrote again; None: not shown)."""
     age = format_duration(context.now() - (question.opened_at or question.created_at))
     parts = [f"#{question.id}", question.parent_first_name,
              LANGUAGE_NAMES.get(question.locale, question.locale)]
+    if waiting is not None:
+        parts.insert(0, ("🆕 " + _("no answer yet") if question.first_answer_at is None
+                         else "💬 " + _("wrote again")) if waiting else "✅")
     if question.school_name:
         parts.append(question.school_name)
     parts.append(topic_label(question.topic))
@@ -243,8 +231,11 @@ async def inbox_command(update: Update, context: BotContext) -> None:
     if not mine:
         await update.effective_chat.send_message(_("No open questions. Well done!"))
         return
-    lines = [_("Your open questions, oldest first:"), ""]
-    lines += [question_line(q, None, context) for q in mine]
+    waiting = await questions.waiting_for_answer(context.session, [q.id for q in mine])
+    mine.sort(key=lambda q: q.id not in waiting)  # stable: oldest first within each
+    lines = [_("Your open questions: those waiting for your answer first, then the oldest."),
+             ""]
+    lines += [question_line(q, None, context, q.id in waiting) for q in mine]
     buttons = [[InlineKeyboardButton(f"📨 #{q.id} {q.parent_first_name}",
                                      callback_data=f"qs:{q.id}:show")] for q in mine[:20]]
     await send_long(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))

@@ -570,14 +570,15 @@ async def copies_of(session: AsyncSession, chat_id: int, message_id: int) -> Cop
 
 async def question_of_reply(session: AsyncSession, chat_id: int,
                             replied_message_id: int) -> int | None:
-    """The question a message in a holder's chat belongs to (a card or a relayed message)."""
+    """The question a message in a holder's chat belongs to: a card or a relayed message,
+    or their own answer passed on (a reply to it adds to that answer)."""
     key = await session.scalar(
         select(OutboxMessage.group_key).where(
             OutboxMessage.chat_id == chat_id,
             OutboxMessage.telegram_message_id == replied_message_id,
             OutboxMessage.group_key.like("q:%")).limit(1))
     if key is None:
-        return None
+        return await passed_on_in(session, chat_id, replied_message_id)
     try:
         return int(key.split(":", 1)[1])
     except ValueError:
@@ -953,3 +954,26 @@ async def count_open(session: AsyncSession) -> int:
     return int(await session.scalar(
         select(func.count()).select_from(Question).where(Question.status == OPEN)) or 0)
 
+
+# --------------------------------------------------------------------------------------------
+# the team's answers that missed their question
+
+
+async def passed_on_in(session: AsyncSession, chat_id: int, message_id: int) -> int | None:
+    """The question this message of the team (in their own chat) was passed on for."""
+    return await session.scalar(
+        select(QuestionMessage.question_id).where(
+            QuestionMessage.chat_id == chat_id, QuestionMessage.message_id == message_id,
+            QuestionMessage.from_parent.is_(False)).limit(1))
+
+
+async def waiting_for_answer(session: AsyncSession, question_ids: Sequence[int]) -> set[int]:
+    """Of these questions, those whose last word is the parent's: never answered, or the
+    parent wrote again since the last answer."""
+    last: dict[int, bool] = {}
+    for question_id, from_parent in (await session.execute(
+            select(QuestionMessage.question_id, QuestionMessage.from_parent)
+            .where(QuestionMessage.question_id.in_(question_ids))
+            .order_by(QuestionMessage.id))).all():
+        last[question_id] = bool(from_parent)
+    return {question_id for question_id, from_parent in last.items() if from_parent}

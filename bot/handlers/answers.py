@@ -1,0 +1,129 @@
+"""A brugfiguur's answer to a parent: a reply to the question's card or messages (or to their
+own earlier answer), or, for a message that replied to none, the ➡️ button that sends it to
+the question they meant. Nothing is sent to a parent otherwise."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
+
+from bot.handlers.door import BotContext, door
+from bot.handlers.question_texts import how_to_answer, topic_label
+from bot.handlers.questions import relayable
+from bot.i18n import _
+from bot.scheduler.outbox import wake
+from bot.services import questions
+from bot.services.questions import QuestionView, Refusal
+from bot.services.roles import STAFF, Role
+
+# qa:<question id>:<message id>: send this message of mine (not a reply) to that question.
+ANSWER_DATA = r"^qa:(\d{1,9}):(\d{1,10})$"
+MAX_CHOICES = 8  # the questions offered for a message that replied to none
+
+
+def refusal_text(refusal: Refusal) -> str:
+    if refusal is Refusal.CLOSED:
+        return _("This question is closed. Nothing was sent.")
+    if refusal is Refusal.NOT_YOURS:
+        return _("This question is not yours (any more). Nothing was sent.")
+    return _("This question no longer exists: the parent erased their data. Nothing was sent.")
+
+
+@door()
+async def answer_reply(update: Update, context: BotContext) -> bool:
+    """A reply in a holder's chat to a question's card or message: the answer, relayed.
+    False when the reply is not about a question this person holds (someone else's turn)."""
+    message = update.message
+    person = context.person
+    if message is None or message.reply_to_message is None or person is None:
+        return False
+    if context.role not in STAFF:
+        return False
+    question_id = await questions.question_of_reply(
+        context.session, message.chat_id, message.reply_to_message.message_id)
+    if question_id is None:
+        return False
+    question = await questions.view(context.session, question_id)
+    refusal = questions.may_act(question, person.id, coordinator=context.role is Role.COORDINATOR)
+    if refusal is not None or question is None:
+        await message.reply_text(refusal_text(refusal or Refusal.UNKNOWN))
+        return True
+    if question.parent_blocked:
+        await message.reply_text(blocked_text(question))
+        return True
+    await relay(context, question, message.chat_id, message.message_id)
+    await message.reply_text(sent_text(question))
+    return True
+
+
+def blocked_text(question: QuestionView) -> str:
+    # Telegram refused our last message to them: "sent" would be untrue.
+    return "⚠️ " + _("{name} has blocked the bot: no message reaches them now. Nothing was "
+                    "sent.").format(name=question.parent_first_name)
+
+
+def sent_text(question: QuestionView) -> str:
+    return "✅ " + _("Sent to {name}.").format(name=question.parent_first_name)
+
+
+async def relay(context: BotContext, question: QuestionView, chat_id: int,
+                message_id: int) -> None:
+    await questions.relay_answer(context.session, question, chat_id, message_id, context.now())
+    await context.session.commit()
+    wake(context.application)
+
+
+async def not_sent(update: Update, context: BotContext) -> None:
+    """A brugfiguur's message that replies to no question (a voice note recorded straight
+    into the chat, a reply to the wrong message): nothing is sent, and they are told so
+    plainly, with a button per question they hold to send it there after all."""
+    message, person = update.message, context.person
+    assert message is not None and person is not None
+    mine = await questions.open_questions(context.session, person.id) if relayable(message) else []
+    if not mine:
+        await message.reply_text("⚠️ " + _("This was not sent to anyone.") + "\n"
+                                 + how_to_answer())
+        return
+    waiting = await questions.waiting_for_answer(context.session, [q.id for q in mine])
+    mine.sort(key=lambda q: q.id not in waiting)  # those waiting for an answer first
+    rows = [[InlineKeyboardButton(f"➡️ #{q.id} {q.parent_first_name} · {topic_label(q.topic)}",
+                                  callback_data=f"qa:{q.id}:{message.message_id}")]
+            for q in mine[:MAX_CHOICES]]
+    await message.reply_text(
+        "⚠️ " + _("This was not sent to anyone. Which parent is it for? Tap their name.")
+        + "\n" + _("Next time, reply to their question: swipe it to the left."),
+        reply_markup=InlineKeyboardMarkup(rows),
+        reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True))
+
+
+@door(roles=STAFF)
+async def answer_button(update: Update, context: BotContext) -> None:
+    """➡️ under "not sent": this message of theirs goes to that question, as a reply would."""
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None and query.data is not None and context.person is not None
+    match = re.match(ANSWER_DATA, query.data)
+    if match is None or chat is None:
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    question = await questions.view(context.session, int(match[1]))
+    message_id = int(match[2])
+    sent_for = await questions.passed_on_in(context.session, chat.id, message_id)
+    if sent_for is not None and question is not None and sent_for == question.id:
+        await query.answer()  # a double tap: it went with the first
+        return
+    refusal = questions.may_act(question, context.person.id,
+                                coordinator=context.role is Role.COORDINATOR)
+    if refusal is not None or question is None:
+        await query.answer(refusal_text(refusal or Refusal.UNKNOWN), show_alert=True)
+        return
+    if sent_for is not None:
+        await query.answer(_("This message was already sent to another parent."),
+                           show_alert=True)
+        return
+    if question.parent_blocked:
+        await query.answer(blocked_text(question), show_alert=True)
+        return
+    await relay(context, question, chat.id, message_id)
+    await query.answer()
+    await query.edit_message_text(sent_text(question))
