@@ -454,3 +454,23 @@ class MonthlyCount(Base):
     month: Mapped[str] = mapped_column(String(7), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TeamTranslation(Base):
+    """Who of the team wrote one part of a translation by replying to a request, and a digest
+    of what it said. While the part still reads so, its author may correct it (a typo seen
+    after sending); once the coordinator or a file import changed it, it is no longer theirs.
+    Written by bot/services/team_translation.py."""
+
+    __tablename__ = "team_translations"
+    __table_args__ = (UniqueConstraint("target", "part"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "tr:<activity id>:<locale>" or "ta:<announcement draft id>:<locale>".
+    target: Mapped[str] = mapped_column(String(64))
+    part: Mapped[str] = mapped_column(String(16))  # title, description, text, voice
+    # /forget of the colleague takes their claim with it.
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of the part as they left it

@@ -8,6 +8,7 @@ import re
 from telegram import Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.handlers import team_translation
 from bot.handlers.door import BotContext, door, not_modified
 from bot.handlers.keyboards import main_keyboard
 from bot.handlers.onboarding import ensure_onboarded
@@ -126,6 +127,8 @@ async def edited_message(update: Update, context: BotContext) -> None:
     side has are changed too (a typo fixed on a phone between two school runs), and the
     editor is told so. What cannot be changed there (a copy that is gone, a voice message)
     is said once: send it again. Any other edit (a command, a sign-up answer) is left alone."""
+    if await team_translation.edited(update, context):
+        return  # a translation corrected by its author
     message = update.edited_message
     if message is None:
         return

@@ -3,14 +3,13 @@ texts asks the brugfiguren; their replies fill the activity (text, or a voice me
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.handlers.door import BotContext, door
 from bot.i18n import _, language_word, ngettext, use_locale
 from bot.scheduler.outbox import wake
-from bot.services import announcement, staff, team_translation
 from bot.services import programme as programme_service
-from bot.services.announcement import TeamOutcome
+from bot.services import staff, team_translation
 from bot.services.roles import STAFF, Role
 from bot.services.team_translation import Outcome, ToTranslate
 from storage.models import Person
@@ -78,58 +77,86 @@ async def translation_reply(update: Update, context: BotContext) -> bool:
     """A brugfiguur's reply to a translation request; False for any other reply (and for
     anyone not on the team: their replies go on as ordinary messages)."""
     message = update.message
-    if message is None or message.reply_to_message is None or context.role not in STAFF:
+    if message is None:
+        return False
+    return await _take(message, context)
+
+
+async def edited(update: Update, context: BotContext) -> bool:
+    """An edit of a brugfiguur's reply to a translation request: it corrects their words
+    while they are still in use. False for any other edit. Called at the top of
+    questions.edited_message, inside its door (so no door of its own)."""
+    message = update.edited_message
+    if message is None:
+        return False
+    return await _take(message, context, edit=True)
+
+
+async def _take(message: Message, context: BotContext, *, edit: bool = False) -> bool:
+    """A reply (or an edit of one) to a translation request fills or corrects the text."""
+    if message.reply_to_message is None or context.role not in STAFF \
+            or context.person is None:
         return False
     request = await team_translation.request_of_reply(
         context.session, message.chat_id, message.reply_to_message.message_id)
     if request is None:
         return False
+    if edit and message.voice is not None:
+        return True  # only a voice message's caption can change: nothing to take
+    voice = message.voice.file_id if message.voice else None
     if request.announcement:
-        await announcement_reply(update, context, request)
+        await announcement_reply(message, context, request, voice)
         return True
     outcome = await team_translation.take_reply(
-        context.session, request, text=message.text,
-        voice_file_id=message.voice.file_id if message.voice else None)
+        context.session, request, author_id=context.person.id, text=message.text,
+        voice_file_id=voice)
+    await message.reply_text(outcome_text(outcome))
+    return True
+
+
+def outcome_text(outcome: Outcome) -> str:
+    """What the brugfiguur reads after their reply."""
     texts = {
         Outcome.SAVED: "✅ " + _("Thank you! Parents will read your words."),
         Outcome.VOICE_SAVED: "✅ " + _("Thank you! Parents will hear your voice message."),
+        Outcome.UPDATED: "✏️ " + _("Updated, thank you! Parents will read your corrected "
+                                   "words."),
+        Outcome.VOICE_UPDATED: "✏️ " + _("Updated, thank you! Parents will hear your new "
+                                         "voice message."),
         Outcome.ALREADY_DONE: _("A colleague has already written this one. Thank you anyway!"),
         Outcome.VOICE_ALREADY_DONE: _("A colleague has already recorded this one. Thank you "
                                       "anyway!"),
+        Outcome.ALREADY_SENT: _("This announcement has already been sent. Thank you "
+                                "anyway!"),
         Outcome.GONE: _("This activity no longer exists. Nothing was saved."),
         Outcome.EMPTY: _("Please reply with text (the title on the first line) or a voice "
                          "message."),
     }
-    await message.reply_text(texts[outcome])
-    return True
+    return texts[outcome]
 
 
-async def announcement_reply(update: Update, context: BotContext,
-                             request: team_translation.Request) -> None:
-    """A reply for an announcement draft: it fills the language, and its author hears so."""
-    message = update.message
-    assert message is not None and context.person is not None
-    voice = message.voice.file_id if message.voice else None
+async def announcement_reply(message: Message, context: BotContext,
+                             request: team_translation.Request, voice: str | None) -> None:
+    """A reply for an announcement draft: it fills (or, its author's, corrects) the
+    language, and the draft's author hears so."""
+    assert context.person is not None
     if voice is None and not (message.text or "").strip():
         await message.reply_text(_("Please reply with text or a voice message."))
         return
-    outcome, author_id = await announcement.take_team_translation(
-        context.session, request.activity_id, request.locale, text=message.text,
+    outcome, author_id = await team_translation.take_announcement_reply(
+        context.session, request, author_id=context.person.id, text=message.text,
         voice_file_id=voice)
-    texts = {
-        TeamOutcome.SAVED: "✅ " + _("Thank you! Parents will read your words."),
-        TeamOutcome.VOICE_SAVED: "✅ " + _("Thank you! Parents will hear your voice message."),
-        TeamOutcome.ALREADY_DONE: _("A colleague has already written this one. Thank you "
-                                    "anyway!"),
-        TeamOutcome.VOICE_ALREADY_DONE: _("A colleague has already recorded this one. Thank "
-                                          "you anyway!"),
-        TeamOutcome.ALREADY_SENT: _("This announcement has already been sent. Thank you "
-                                    "anyway!"),
-    }
-    await message.reply_text(texts[outcome])
+    await message.reply_text(outcome_text(outcome))
     author = await context.session.get(Person, author_id) if author_id else None
-    if outcome in (TeamOutcome.SAVED, TeamOutcome.VOICE_SAVED) and author is not None:
-        with use_locale(author.locale):
+    if author is None or outcome not in (Outcome.SAVED, Outcome.VOICE_SAVED, Outcome.UPDATED,
+                                         Outcome.VOICE_UPDATED):
+        return
+    with use_locale(author.locale):
+        language = language_word(request.locale)
+        if outcome in (Outcome.SAVED, Outcome.VOICE_SAVED):
             note = "✅ " + _("{name} added the {language} to your announcement.").format(
-                name=context.person.first_name, language=language_word(request.locale))
-        await context.bot.send_message(author.telegram_id, note)
+                name=context.person.first_name, language=language)
+        else:
+            note = "✏️ " + _("{name} corrected the {language} of your announcement.").format(
+                name=context.person.first_name, language=language)
+    await context.bot.send_message(author.telegram_id, note)

@@ -3,18 +3,22 @@ the brugfiguren who speak that language; the first reply fills it.
 
 A request is an outbox row per brugfiguur with ``group_key = "tr:<activity>:<locale>"``
 (``td:`` when only the description is missing); a reply to it in their chat finds the
-request by that row (as answers to questions do).
+request by that row (as answers to questions do). Who wrote each part is kept in
+``team_translations``: its author may correct it (a new reply, or an edit of theirs) while it
+still reads as they wrote it.
 
 Usage::
 
     asked = await ask_team(session, missing, members, render)   # from /programme's button
-    outcome = await take_reply(session, request, text=..., voice_file_id=...)
+    outcome = await take_reply(session, request, author_id=..., text=..., voice_file_id=...)
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -22,14 +26,19 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import outbox
+from bot.services import announcement, outbox
+from bot.services.announcement import Content, TeamOutcome
+from bot.services.broadcast import DRAFT
 from bot.services.outbox import NewMessage
 from bot.services.programme import MissingTranslation
 from bot.services.staff import StaffMember, message_to
 from storage import programme as programme_repo
-from storage.models import ActivityText, OutboxMessage
+from storage.models import ActivityText, Broadcast, OutboxMessage, TeamTranslation
 
 TITLE_LIMIT = 200
+# The parts a reply writes, each with its author: an activity's title and description, an
+# announcement's text; a voice message for both.
+TITLE, DESCRIPTION, TEXT, VOICE = "title", "description", "text", "voice"
 
 
 @dataclass(frozen=True)
@@ -125,8 +134,11 @@ async def request_of_reply(session: AsyncSession, chat_id: int,
 class Outcome(StrEnum):
     SAVED = "saved"
     VOICE_SAVED = "voice_saved"
+    UPDATED = "updated"  # the author corrected their own words
+    VOICE_UPDATED = "voice_updated"
     ALREADY_DONE = "already_done"  # a colleague was first
     VOICE_ALREADY_DONE = "voice_already_done"
+    ALREADY_SENT = "already_sent"  # an announcement that went out: parents have it
     GONE = "gone"  # the activity was deleted
     EMPTY = "empty"
 
@@ -149,9 +161,55 @@ def split_reply(text: str) -> tuple[str, str]:
     return title, "\n".join(part for part in (rest, below) if part)
 
 
-async def take_reply(session: AsyncSession, request: Request, *, text: str | None,
-                     voice_file_id: str | None) -> Outcome:
-    """Fill the language's text (if still empty) or voice from a brugfiguur's reply."""
+def merge(current: Mapping[str, str], reply: Mapping[str, str],
+          mine: Set[str]) -> tuple[dict[str, str], Outcome]:
+    """What a reply writes, part by part (title, description): an empty part is filled, the
+    replier's own part (still as they wrote it) is replaced, a colleague's is never touched.
+    A part the reply leaves empty stays as it is: no word is lost."""
+    written = {part: words for part, words in reply.items()
+               if words and (not current.get(part) or part in mine)}
+    if not written:
+        return written, Outcome.ALREADY_DONE
+    replaced = any(current.get(part) for part in written)
+    return written, Outcome.UPDATED if replaced else Outcome.SAVED
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def target_of(request: Request) -> str:
+    """Whose words these are is kept per language of an activity or of a draft (``td:`` and
+    ``tr:`` requests fill the same text)."""
+    return f"{'ta' if request.announcement else 'tr'}:{request.activity_id}:{request.locale}"
+
+
+async def own_parts(session: AsyncSession, target: str, person_id: int,
+                    current: Mapping[str, str]) -> set[str]:
+    """The parts ``person_id`` wrote that still read as they left them."""
+    rows = await session.scalars(select(TeamTranslation).where(
+        TeamTranslation.target == target, TeamTranslation.person_id == person_id))
+    return {row.part for row in rows
+            if current.get(row.part) and row.digest == digest(current[row.part])}
+
+
+async def remember(session: AsyncSession, target: str, person_id: int,
+                   written: Mapping[str, str]) -> None:
+    """Record who wrote these parts (a part has one author: the last to write it)."""
+    for part, value in written.items():
+        row = await session.scalar(select(TeamTranslation).where(
+            TeamTranslation.target == target, TeamTranslation.part == part))
+        if row is None:
+            session.add(TeamTranslation(target=target, part=part, person_id=person_id,
+                                        digest=digest(value)))
+        else:
+            row.person_id, row.digest = person_id, digest(value)
+
+
+async def take_reply(session: AsyncSession, request: Request, *, author_id: int,
+                     text: str | None, voice_file_id: str | None) -> Outcome:
+    """Fill the language's empty text or voice from a brugfiguur's reply; their own earlier
+    words or voice (still in use) are replaced: a new reply or an edit corrects them."""
     row = await programme_repo.by_id(session, request.activity_id)
     if row is None:
         return Outcome.GONE
@@ -159,26 +217,78 @@ async def take_reply(session: AsyncSession, request: Request, *, text: str | Non
     if own is None:
         own = ActivityText(locale=request.locale, title="", description="")
         row.texts.append(own)
+    target = target_of(request)
+    current = {TITLE: own.title, DESCRIPTION: own.description, VOICE: own.voice_file_id or ""}
+    mine = await own_parts(session, target, author_id, current)
     if voice_file_id is not None:
-        if own.voice_file_id:  # a colleague's voice message is never overwritten either
+        written, outcome = merge(current, {VOICE: voice_file_id}, mine)
+        if not written:  # a colleague's voice message is never overwritten
             return Outcome.VOICE_ALREADY_DONE
         own.voice_file_id = voice_file_id
+        await remember(session, target, author_id, written)
         await session.flush()
-        return Outcome.VOICE_SAVED
+        return Outcome.VOICE_UPDATED if outcome is Outcome.UPDATED else Outcome.VOICE_SAVED
     if request.description_only:  # the request said the title is there: all of it
         title, description = "", (text or "").strip()
     else:
         title, description = split_reply(text or "")
     if not (title or description):
         return Outcome.EMPTY
-    # Fill only what is still empty: a colleague's earlier words are never overwritten.
-    changed = False
-    if title and not own.title:
-        own.title, changed = title, True
-    if description and not own.description:
-        own.description, changed = description, True
-    if not changed:
-        return Outcome.ALREADY_DONE
+    written, outcome = merge(current, {TITLE: title, DESCRIPTION: description}, mine)
+    if not written:
+        return outcome
+    own.title = written.get(TITLE, own.title)
+    own.description = written.get(DESCRIPTION, own.description)
+    await remember(session, target, author_id, written)
     await session.flush()
-    return Outcome.SAVED
+    return outcome
 
+
+async def take_announcement_reply(session: AsyncSession, request: Request, *, author_id: int,
+                                  text: str | None, voice_file_id: str | None
+                                  ) -> tuple[Outcome, int | None]:
+    """The same for an announcement draft; returns the outcome and the draft's author. Once
+    the announcement went out, nothing changes: parents keep what they got."""
+    part = VOICE if voice_file_id is not None else TEXT
+    current: dict[str, str] = {}
+    draft = await session.get(Broadcast, request.activity_id)
+    if draft is not None and draft.kind == announcement.ANNOUNCEMENT \
+            and draft.status == DRAFT:
+        content = Content.from_json(draft.content)
+        current = _announcement_parts(content, request.locale)
+        target = target_of(request)
+        if part in await own_parts(session, target, author_id, current):
+            # Their own: taken out, so the reply fills it again exactly as a first one does.
+            parts = {code: p for code, p in content.parts.items()
+                     if part == VOICE or code != request.locale}
+            voices = {code: v for code, v in content.voices.items()
+                      if part == TEXT or code != request.locale}
+            draft.content = Content(parts, voices).to_json()
+    outcome, author = await announcement.take_team_translation(
+        session, request.activity_id, request.locale, text=text, voice_file_id=voice_file_id)
+    if outcome not in (TeamOutcome.SAVED, TeamOutcome.VOICE_SAVED):
+        return ANNOUNCEMENT_OUTCOMES[outcome], author
+    assert draft is not None
+    written = _announcement_parts(Content.from_json(draft.content), request.locale)
+    await remember(session, target_of(request), author_id, {part: written[part]})
+    replaced = bool(current.get(part))
+    await session.flush()
+    if part == VOICE:
+        return (Outcome.VOICE_UPDATED if replaced else Outcome.VOICE_SAVED), author
+    return (Outcome.UPDATED if replaced else Outcome.SAVED), author
+
+
+def _announcement_parts(content: Content, locale: str) -> dict[str, str]:
+    """A draft's language as the parts a reply writes: its text (or caption), its voice."""
+    found = content.parts.get(locale)
+    text = json.dumps([found.kind, found.text, found.file_id]) if found else ""
+    return {TEXT: text, VOICE: content.voices.get(locale, "")}
+
+
+ANNOUNCEMENT_OUTCOMES = {
+    TeamOutcome.SAVED: Outcome.SAVED,
+    TeamOutcome.VOICE_SAVED: Outcome.VOICE_SAVED,
+    TeamOutcome.ALREADY_DONE: Outcome.ALREADY_DONE,
+    TeamOutcome.VOICE_ALREADY_DONE: Outcome.VOICE_ALREADY_DONE,
+    TeamOutcome.ALREADY_SENT: Outcome.ALREADY_SENT,
+}
