@@ -314,6 +314,16 @@ async def mark_blocked(
 ) -> int:
     """Telegram answered 403: this row failed, the person is marked blocked and every other
     pending row of theirs (or of the chat) is dropped. Returns how many were dropped."""
+    return len(await mark_blocked_keys(session, message_id, chat_id=chat_id,
+                                       person_id=person_id, now=now))
+
+
+async def mark_blocked_keys(
+    session: AsyncSession, message_id: int, *, chat_id: int, person_id: int | None,
+    now: datetime,
+) -> list[str]:
+    """:func:`mark_blocked`, returning the dedupe keys of the rows dropped (an answer still
+    waiting among them will never arrive either: the sender has its author told)."""
     await mark_finished(session, [message_id], status=FAILED, error="blocked")
     if person_id is not None:
         await session.execute(
@@ -332,9 +342,10 @@ async def mark_blocked(
     result = await session.execute(
         update(M).where(same_recipient, M.status == PENDING, M.id != message_id)
         .values(status=DROPPED, error="blocked", payload=_SPENT_PAYLOAD)
+        .returning(M.dedupe_key)
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return list(result.scalars())
 
 
 async def next_due(session: AsyncSession, *, lease: timedelta) -> datetime | None:

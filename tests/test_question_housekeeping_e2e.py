@@ -462,3 +462,63 @@ async def test_nobody_is_reminded_in_a_red_hour_even_without_a_green_one(
     [sent] = [c for c in fake.calls_of("sendMessage", fatma.id)
               if c.ok and "💬" in c.params.get("text", "")]
     assert sent.params.get("disable_notification") in (True, "true", "True")
+
+
+async def test_the_holder_a_question_is_escalated_from_hears_who_has_it_now(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """Fatma let Ayşe's question wait 4 working hours: it goes to Mehmet, and Fatma hears so
+    (the words of a coordinator's reassign), once, rather than finding out from a refusal."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9501, "Fatma", {"tr"}, db, contact_of="wijdeland")
+    mehmet = await join_team(chat, greet, 9502, "Mehmet", {"tr"}, db)
+    ayse = await onboard(chat, 9511, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Kreş için nereye başvurmalıyım?")
+    await ayse.picks_topic("childcare")
+    await wait_until(lambda: any("Kreş" in t for t in fake.texts(fatma.id)), fake)
+    [question] = await question_rows(db)
+
+    clock.moment = MONDAY_10 + timedelta(hours=5)  # 15:00, green for both
+    await asyncio.gather(run_housekeeping(bot), run_housekeeping(bot))  # two instances
+    moved = (f"↪️ Vraag {question.id} (Ayşe) ligt nu bij Mehmet: je hoeft ze niet te "
+             "beantwoorden.")
+    await wait_until(lambda: moved in fake.texts(fatma.id), fake)
+    await run_housekeeping(bot)
+    await outbox_settled(db)
+    assert [t for t in fake.texts(fatma.id) if t.startswith("↪️")] == [moved]
+    assert not [t for t in fake.texts(mehmet.id) if t.startswith("↪️")]
+    [sent] = [c for c in fake.calls_of("sendMessage", fatma.id)
+              if c.ok and c.params.get("text") == moved]
+    assert not sent.params.get("disable_notification")  # a green hour: with its sound
+
+
+async def test_a_previous_holder_in_a_red_hour_hears_of_the_escalation_in_her_next_green_one(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """Fatma works Monday mornings only. The question she got at 10:00 goes to Mehmet at
+    15:00, in her red hour: the word waits for Tuesday 09:00, as any team message would."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    mornings = AvailabilityMap.all(Level.RED)
+    for weekday in range(5):
+        for hour in range(9, 12):
+            mornings = mornings.with_level(weekday, hour, Level.GREEN)
+    fatma = await join_team(chat, greet, 9521, "Fatma", {"tr"}, db, contact_of="wijdeland",
+                            availability=mornings)
+    mehmet = await join_team(chat, greet, 9522, "Mehmet", {"tr"}, db)
+    ayse = await onboard(chat, 9531, "Ayşe", "tr", "wijdeland")
+    await ayse.says("Kreş için nereye başvurmalıyım?")
+    await ayse.picks_topic("childcare")
+    await wait_until(lambda: any("Kreş" in t for t in fake.texts(fatma.id)), fake)
+    [question] = await question_rows(db)
+
+    clock.moment = MONDAY_10 + timedelta(hours=5)  # 15:00: Fatma red, Mehmet green
+    await run_housekeeping(bot)
+    await wait_until(lambda: any("Kreş" in t for t in fake.texts(mehmet.id)), fake)
+    async with db.session() as session:
+        [waiting] = list(await session.scalars(select(OutboxMessage).where(
+            OutboxMessage.dedupe_key.startswith(f"q:{question.id}:moved:"))))
+    # (The outbox reads the wall clock, past this test's Monday: only the row can tell.)
+    assert waiting.chat_id == fatma.id
+    assert waiting.not_before == MONDAY_10 + timedelta(hours=23)  # Tuesday 09:00 in Brussels

@@ -267,7 +267,7 @@ async def test_hand_over_and_what_others_may_not_do(
     # Someone else's card: a parent's forged press and a colleague's press change nothing.
     assert await ayse.presses(card, f"qs:{(await question_rows(db))[0].id}:close")
     assert await mehmet.presses(card, f"qs:{(await question_rows(db))[0].id}:take") == [
-        "Deze vraag is niet (meer) van jou. Er is niets verstuurd."]
+        "Deze vraag ligt nu bij Fatma. Er is niets verstuurd."]
     assert (await question_rows(db))[0].status == "open"
 
     # Fatma hands it to Mehmet: he gets the card and the parent's message.
@@ -289,7 +289,7 @@ async def test_hand_over_and_what_others_may_not_do(
     copy_in_fatma = [m for m in fake.transcript(fatma.id)
                      if m.get("text") == "Merhaba, bir sorum var."][-1]
     [refused] = await fatma.says("Ik help je.", reply_to=copy_in_fatma)
-    assert refused["text"] == "Deze vraag is niet (meer) van jou. Er is niets verstuurd."
+    assert refused["text"] == "Deze vraag ligt nu bij Mehmet. Er is niets verstuurd."
     assert len(fake.transcript(ayse.id)) == before
 
     # Mehmet closes it: unanswered, he is asked once more; Ayşe is told; an answer to a

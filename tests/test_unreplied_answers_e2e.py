@@ -75,7 +75,7 @@ async def test_a_message_that_replies_to_nothing_is_sent_by_its_button(
     assert told["text"].startswith("⚠️ Dit is naar niemand verstuurd.\nOm een ouder te")
     assert not fake.inline_buttons(told)  # he holds no question
     alerts = await mehmet.presses(told, f"qa:1:{told['message_id'] - 1}")
-    assert alerts == ["Deze vraag is niet (meer) van jou. Er is niets verstuurd."]
+    assert alerts == ["Deze vraag ligt nu bij Fatma. Er is niets verstuurd."]
     assert await answers_count(db) == 2
 
 

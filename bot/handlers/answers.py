@@ -13,7 +13,7 @@ from bot.handlers.question_texts import how_to_answer, topic_label
 from bot.handlers.questions import relayable
 from bot.i18n import _
 from bot.scheduler.outbox import wake
-from bot.services import questions
+from bot.services import questions, staff
 from bot.services.questions import QuestionView, Refusal
 from bot.services.roles import STAFF, Role
 
@@ -22,11 +22,14 @@ ANSWER_DATA = r"^qa:(\d{1,9}):(\d{1,10})$"
 MAX_CHOICES = 8  # the questions offered for a message that replied to none
 
 
-def refusal_text(refusal: Refusal) -> str:
+def refusal_text(refusal: Refusal, holder: str | None = None) -> str:
+    """Why nothing was sent; ``holder``: who has the question now, when it is not theirs
+    (None: the coordinator)."""
     if refusal is Refusal.CLOSED:
         return _("This question is closed. Nothing was sent.")
     if refusal is Refusal.NOT_YOURS:
-        return _("This question is not yours (any more). Nothing was sent.")
+        return _("This question is now with {holder}. Nothing was sent.").format(
+            holder=holder or _("the coordinator"))
     return _("This question no longer exists: the parent erased their data. Nothing was sent.")
 
 
@@ -47,7 +50,7 @@ async def answer_reply(update: Update, context: BotContext) -> bool:
     question = await questions.view(context.session, question_id)
     refusal = questions.may_act(question, person.id, coordinator=context.role is Role.COORDINATOR)
     if refusal is not None or question is None:
-        await message.reply_text(refusal_text(refusal or Refusal.UNKNOWN))
+        await message.reply_text(await refusal_for(context, refusal, question))
         return True
     if question.parent_blocked:
         await message.reply_text(blocked_text(question))
@@ -55,6 +58,17 @@ async def answer_reply(update: Update, context: BotContext) -> bool:
     await relay(context, question, message.chat_id, message.message_id)
     await message.reply_text(sent_text(question))
     return True
+
+
+async def refusal_for(context: BotContext, refusal: Refusal | None,
+                      question: QuestionView | None) -> str:
+    """``refusal_text``, naming who holds the question now (a colleague, or the
+    coordinator) when it was moved away from them."""
+    if refusal is not Refusal.NOT_YOURS or question is None:
+        return refusal_text(refusal or Refusal.UNKNOWN)
+    member = (await staff.member(context.session, question.assignee_id)
+              if question.assignee_id is not None else None)
+    return refusal_text(refusal, member.first_name if member else _("the coordinator"))
 
 
 def blocked_text(question: QuestionView) -> str:
@@ -115,7 +129,7 @@ async def answer_button(update: Update, context: BotContext) -> None:
     refusal = questions.may_act(question, context.person.id,
                                 coordinator=context.role is Role.COORDINATOR)
     if refusal is not None or question is None:
-        await query.answer(refusal_text(refusal or Refusal.UNKNOWN), show_alert=True)
+        await query.answer(await refusal_for(context, refusal, question), show_alert=True)
         return
     if sent_for is not None:
         await query.answer(_("This message was already sent to another parent."),

@@ -8,7 +8,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers import announce, answers, fallback, notes, team_translation
-from bot.handlers.answers import refusal_text
+from bot.handlers.answers import refusal_for
 from bot.handlers.door import BotContext, door
 from bot.handlers.question_texts import (
     CARD_DATA,
@@ -32,7 +32,7 @@ from bot.i18n import (
 from bot.scheduler.outbox import wake
 from bot.services import outbox, questions, staff
 from bot.services.availability import Level
-from bot.services.questions import QuestionView, Refusal
+from bot.services.questions import QuestionView
 from bot.services.roles import STAFF, Role
 
 LEVEL_ORDER = (Level.GREEN, Level.ORANGE, Level.RED)  # the hand-over list: available first
@@ -66,7 +66,7 @@ async def card_button(update: Update, context: BotContext) -> None:
     refusal = questions.may_act(question, context.person.id,
                                 coordinator=context.role is Role.COORDINATOR)
     if refusal is not None or question is None:
-        await query.answer(refusal_text(refusal or Refusal.UNKNOWN), show_alert=True)
+        await query.answer(await refusal_for(context, refusal, question), show_alert=True)
         return
     action = match[2]
     now = context.now()

@@ -23,10 +23,11 @@ possible duplicates at a crash.
 
 Outcomes: sent; 429 pauses all sending for ``retry_after`` and retries the row; network
 errors, timeouts and 5xx retry with back-off (1, 2, 4... 60 s) up to ``max_attempts`` tries,
-then "gave_up"; 403 marks the person blocked and drops their other pending rows; 400 fails
-for good. A row past its expiry (a reminder once its activity has begun) is dropped, never sent
-late; a reminder that failed or was dropped is marked undelivered. Logs carry row ids, counts
-and reason codes, never message text.
+then "gave_up"; 403 marks the person blocked and drops their other pending rows (the author
+of an answer among them, refused or dropped, is told it did not arrive); 400 fails for good.
+A row past its expiry (a reminder once its activity has begun) is dropped, never sent late;
+a reminder that failed or was dropped is marked undelivered. Logs carry row ids, counts and
+reason codes, never message text.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from telegram.error import (
 from telegram.ext import Application
 
 from bot.clock import Clock
+from bot.services import refused_answers
 from bot.services import reminders as quiet_hours
 from bot.services.outbox import drop_reason, expiry
 from storage import outbox as repo
@@ -505,18 +507,26 @@ class OutboxSender:
         log.warning("outbox %d: %s (%s)", row.id, status, error)
 
     async def _blocked(self, row: repo.ClaimedMessage) -> None:
-        dropped = 0
+        dropped = told = 0
 
         async def write(session: AsyncSession) -> None:
-            nonlocal dropped
-            dropped = await repo.mark_blocked(session, row.id, chat_id=row.chat_id,
-                                              person_id=row.person_id, now=utcnow())
+            nonlocal dropped, told
+            keys = await repo.mark_blocked_keys(session, row.id, chat_id=row.chat_id,
+                                                person_id=row.person_id, now=utcnow())
+            dropped = len(keys)
+            # A brugfiguur was told "✅ Sent" for an answer among these: now it never arrives,
+            # so she hears it (in the same transaction: told once, or not at all).
+            told = await refused_answers.tell_authors(session, [row.dedupe_key, *keys],
+                                                      self.clock.now())
 
         await self._write(write)
         self.counts["failed:blocked"] += 1
         self.counts["dropped:blocked"] += dropped
-        log.warning("outbox %d: blocked by the recipient; %d pending rows dropped",
-                    row.id, dropped)
+        self.counts["told:answer_refused"] += told
+        log.warning("outbox %d: blocked by the recipient; %d pending rows dropped, "
+                    "%d authors of answers told", row.id, dropped, told)
+        if told:
+            self.wake()
 
     async def _rate_limited_by_telegram(self, row: repo.ClaimedMessage, seconds: float) -> None:
         """429: Telegram's flood control is per bot, so every send waits, then this row."""

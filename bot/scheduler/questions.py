@@ -1,7 +1,8 @@
 """Housekeeping of help questions, woken by the JobQueue; the rows are the only record.
 
 Every ``INTERVAL`` seconds: questions nobody took within ESCALATE_AFTER_HOURS working hours
-(4) go to the next candidate and the coordinator is told; questions held by a brugfiguur who
+(4) go to the next candidate, the coordinator is told, and so is the previous holder (in
+their hours, as after a coordinator's reassign); questions held by a brugfiguur who
 blocked the bot go to the coordinator, who is told; a question whose topic the parent never
 tapped goes out as "other" after half an hour; questions that came in before any
 coordinator had started the bot are shown to the coordinators who have since; a holder whose
@@ -22,6 +23,8 @@ from telegram.ext import Application, ContextTypes, Job
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.handlers.door import BotContext
+from bot.handlers.inbox import tell_previous_holder
 from bot.handlers.question_texts import (
     card_keyboard,
     escalation_notice,
@@ -54,6 +57,8 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
             await _tell_coordinators(
                 session, coordinators, item.question.id, "escalated",
                 lambda item=item: escalation_notice(item, settings.escalate_after_hours))
+            if item.previous_id is not None:
+                await _tell_previous_holder(app, session, item, item.previous_id, now)
         rescued = await questions.rescue_unreachable(session, now, render_card, coordinators)
         for lost in rescued:
             # A question can be rescued again later (from its next holder): a key per round.
@@ -92,6 +97,18 @@ async def _tell_coordinators(session: AsyncSession, coordinators: list[questions
             session, dedupe_key=f"q:{question_id}:{what}:{recipient.chat_id}",
             chat_id=recipient.chat_id, person_id=None, kind="text",
             payload={"text": text, "always": True}, group_key=f"q:{question_id}")
+
+
+async def _tell_previous_holder(app: Application, session: AsyncSession,
+                                item: questions.Escalated, holder_id: int,
+                                now: datetime) -> None:
+    """The one who let it wait hears it went on (else a late reply of theirs is refused
+    without a word why): the coordinator's reassign notice, in their language and hours.
+    A job has no update: a context of its own carries the session the notice needs."""
+    context = BotContext(app)
+    context.session = session
+    await tell_previous_holder(context, item.question, holder_id, item.new_holder_first_name,
+                               now)
 
 
 async def _route_untapped(session: AsyncSession, now: datetime,
