@@ -6,6 +6,7 @@ answer still waiting behind it)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -18,6 +19,7 @@ from storage.models import OutboxMessage, Person, QuestionMessage
 from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Handled
+from tests.helpers import Person as Talker
 from tests.test_broadcast_e2e import wait_until
 from tests.test_escalation_held import brussels, team_and_question
 from tests.test_programme_e2e import coordinator_of, onboard
@@ -129,20 +131,30 @@ async def test_a_coordinators_lost_answer_is_told_at_once_and_nothing_else_tells
     assert payload["text"] == NOTICE_NL and payload["reply_to"] == 701
 
 
-async def test_a_brugfiguur_whose_answer_a_blocked_parent_refused_is_told_once(
-    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
-) -> None:
-    """Telegram refuses the copy of Fatma's answer (403): she was told "✅ Sent", and now
-    hears it did not arrive, under that answer; her next reply is refused at once."""
+async def ayse_asked_fatma(chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock,
+                           fatma_id: int, ayse_id: int
+                           ) -> tuple[Talker, Talker, Talker, dict[str, Any]]:
+    """Monday 10:00: Ayşe's question reached Fatma, her school's contact. Returns the
+    coordinator, Fatma, Ayşe and the copy of the question in Fatma's chat."""
     clock.moment = MONDAY_10
     greet = await coordinator_of(chat)
-    fatma = await join_team(chat, greet, 9601, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
-    ayse = await onboard(chat, 9611, "Ayşe", "tr", "wijdeland")
+    fatma = await join_team(chat, greet, fatma_id, "Fatma", {"nl", "tr"}, db,
+                            contact_of="wijdeland")
+    ayse = await onboard(chat, ayse_id, "Ayşe", "tr", "wijdeland")
     await ayse.says("Veli toplantısı ne zaman?")
     await ayse.picks_topic("school")
     await wait_until(lambda: "Veli toplantısı ne zaman?" in fake.texts(fatma.id), fake)
     copy = [m for m in fake.transcript(fatma.id)
             if m.get("text") == "Veli toplantısı ne zaman?"][-1]
+    return greet, fatma, ayse, copy
+
+
+async def test_a_brugfiguur_whose_answer_a_blocked_parent_refused_is_told_once(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Telegram refuses the copy of Fatma's answer (403): she was told "✅ Sent", and now
+    hears it did not arrive, under that answer; her next reply is refused at once."""
+    greet, fatma, ayse, copy = await ayse_asked_fatma(chat, fake, db, clock, 9601, 9611)
     fake.block_chat(ayse.id)
     [sent] = await fatma.says("Donderdag om 18 uur.", reply_to=copy)
     assert sent["text"] == "✅ Verstuurd naar Ayşe."  # nobody knew yet: Telegram says so now
@@ -163,15 +175,7 @@ async def test_an_answer_dropped_behind_a_message_a_blocked_parent_refused_is_to
     """A notice to Ayşe is on its way (flood control holds it a second) when Fatma answers:
     her answer waits behind it. Telegram refuses the notice (403), so the answer is dropped
     unsent, and Fatma hears it did not arrive."""
-    clock.moment = MONDAY_10
-    greet = await coordinator_of(chat)
-    fatma = await join_team(chat, greet, 9621, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
-    ayse = await onboard(chat, 9631, "Ayşe", "tr", "wijdeland")
-    await ayse.says("Veli toplantısı ne zaman?")
-    await ayse.picks_topic("school")
-    await wait_until(lambda: "Veli toplantısı ne zaman?" in fake.texts(fatma.id), fake)
-    copy = [m for m in fake.transcript(fatma.id)
-            if m.get("text") == "Veli toplantısı ne zaman?"][-1]
+    _greet, fatma, ayse, copy = await ayse_asked_fatma(chat, fake, db, clock, 9621, 9631)
     [question] = await question_rows(db)
     mark = len(fake.calls)
     fake.block_chat(ayse.id)

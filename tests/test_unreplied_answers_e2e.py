@@ -16,6 +16,7 @@ from storage.models import QuestionMessage
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
+from tests.helpers import Person as Talker
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, onboard
 from tests.test_questions_e2e import MONDAY_10, join_team
@@ -30,9 +31,10 @@ async def answers_count(db: Database) -> int:
                                         .where(QuestionMessage.from_parent.is_(False))) or 0)
 
 
-async def test_a_message_that_replies_to_nothing_is_sent_by_its_button(
-    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
-) -> None:
+async def fatma_holds_two_questions(chat: Chat, fake: FakeTelegram, db: Database,
+                                    clock: FixedClock) -> tuple[Talker, Talker, Talker, Talker]:
+    """Monday 10:00: Ayşe's and Hatice's questions reached Fatma, their school's contact.
+    Returns the coordinator, Fatma, Ayşe and Hatice."""
     clock.moment = MONDAY_10
     greet = await coordinator_of(chat)
     fatma = await join_team(chat, greet, 9301, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
@@ -42,6 +44,13 @@ async def test_a_message_that_replies_to_nothing_is_sent_by_its_button(
         await parent.says(text)
         await parent.picks_topic("school")
         await wait_until(lambda t=text: t in fake.texts(fatma.id), fake)
+    return greet, fatma, ayse, hatice
+
+
+async def test_a_message_that_replies_to_nothing_is_sent_by_its_button(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    greet, fatma, ayse, hatice = await fatma_holds_two_questions(chat, fake, db, clock)
 
     # A voice note recorded straight into the chat: not sent, and said so.
     [told] = await fatma.sends("voice")
@@ -82,15 +91,7 @@ async def test_a_message_that_replies_to_nothing_is_sent_by_its_button(
 async def test_inbox_puts_the_questions_waiting_for_an_answer_first(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
 ) -> None:
-    clock.moment = MONDAY_10
-    greet = await coordinator_of(chat)
-    fatma = await join_team(chat, greet, 9303, "Fatma", {"nl", "tr"}, db, contact_of="wijdeland")
-    ayse = await onboard(chat, 9313, "Ayşe", "tr", "wijdeland")
-    hatice = await onboard(chat, 9314, "Hatice", "tr", "wijdeland")
-    for parent, text in ((ayse, "Yarın okul var mı?"), (hatice, "Toplantı ne zaman?")):
-        await parent.says(text)
-        await parent.picks_topic("school")
-        await wait_until(lambda t=text: t in fake.texts(fatma.id), fake)
+    _greet, fatma, ayse, _hatice = await fatma_holds_two_questions(chat, fake, db, clock)
     copy = [m for m in fake.transcript(fatma.id) if m.get("text") == "Yarın okul var mı?"][-1]
     await fatma.says("Ja.", reply_to=copy)
     [listing] = [m for m in await fatma.says("/inbox") if m.get("text")]
