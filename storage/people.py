@@ -71,8 +71,10 @@ async def add(session: AsyncSession, telegram_id: int, first_name: str, role: st
 
 
 async def school_ids(session: AsyncSession, person_id: int) -> list[int]:
+    """In the order the person chose them (a question goes to the first that fits)."""
     rows = await session.scalars(
         select(PersonSchool.school_id).where(PersonSchool.person_id == person_id)
+        .order_by(PersonSchool.id)
     )
     return list(rows)
 

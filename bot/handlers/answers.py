@@ -99,8 +99,7 @@ async def not_sent(update: Update, context: BotContext) -> None:
         await message.reply_text("⚠️ " + _("This was not sent to anyone.") + "\n"
                                  + how_to_answer())
         return
-    waiting = await questions.waiting_for_answer(context.session, [q.id for q in mine])
-    mine.sort(key=lambda q: q.id not in waiting)  # those waiting for an answer first
+    mine, _waiting = await questions.waiting_first(context.session, mine)
     rows = [[InlineKeyboardButton(f"➡️ #{q.id} {q.parent_first_name} · {topic_label(q.topic)}",
                                   callback_data=f"qa:{q.id}:{message.message_id}")]
             for q in mine[:MAX_CHOICES]]

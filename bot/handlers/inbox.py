@@ -34,6 +34,7 @@ from bot.services import outbox, questions, staff
 from bot.services.availability import Level
 from bot.services.questions import QuestionView
 from bot.services.roles import STAFF, Role
+from bot.services.routing import delivery_for
 
 LEVEL_ORDER = (Level.GREEN, Level.ORANGE, Level.RED)  # the hand-over list: available first
 
@@ -135,9 +136,8 @@ async def card_button(update: Update, context: BotContext) -> None:
             return
         member = await staff.member(context.session, target) if target else None
         name = member.first_name if member else _("the coordinator")
-        seen_from = (staff_sees_it_from(member.availability.level_at(now),
-                                        member.availability.next_green(now))
-                     if member else None)
+        # The card's own rule (held until their next green hour, when red now).
+        seen_from = delivery_for(member.availability, now)[1] if member else None
         if question.assignee_id not in (None, context.person.id, target):
             # The coordinator took it from a colleague's hands: they hear so, and stop typing.
             await tell_previous_holder(context, question, question.assignee_id,
@@ -152,12 +152,6 @@ async def card_button(update: Update, context: BotContext) -> None:
             said += " " + _("{name} is off now and sees it on {day} at {time}.").format(
                 name=name, day=format_weekday_date(seen_from), time=format_time(seen_from))
         await query.edit_message_text(text + "\n\n" + said)
-
-
-def staff_sees_it_from(level: Level, next_green: datetime | None) -> datetime | None:
-    """When a colleague handed a question now sees it: None at once (green, or orange:
-    silently), else their next green hour (None when they have none: delivered silently)."""
-    return next_green if level is Level.RED else None
 
 
 async def tell_previous_holder(context: BotContext, question: QuestionView, holder_id: int,
@@ -231,8 +225,7 @@ async def inbox_command(update: Update, context: BotContext) -> None:
     if not mine:
         await update.effective_chat.send_message(_("No open questions. Well done!"))
         return
-    waiting = await questions.waiting_for_answer(context.session, [q.id for q in mine])
-    mine.sort(key=lambda q: q.id not in waiting)  # stable: oldest first within each
+    mine, waiting = await questions.waiting_first(context.session, mine)
     lines = [_("Your open questions: those waiting for your answer first, then the oldest."),
              ""]
     lines += [question_line(q, None, context, q.id in waiting) for q in mine]

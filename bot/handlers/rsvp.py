@@ -17,8 +17,8 @@ from bot.handlers.programme_text import escape, item_text
 from bot.handlers.sending import send_long
 from bot.handlers.settings import original_headings
 from bot.i18n import (
-    LANGUAGE_NAMES,
     N_,
+    SUPPORTED_LOCALES,
     _,
     format_date,
     format_time,
@@ -56,6 +56,11 @@ def answer_label(answer: Answer) -> str:
     return f"{icon} {_(label)}"
 
 
+def children_count(count: int) -> str:
+    """1, 2, 3 or "4+": as the 👧 buttons offer it."""
+    return "4+" if count >= service.MAX_CHILDREN else str(count)
+
+
 def asks_children(view: ReminderView) -> bool:
     """A "yes" to a workshop: how many children come (the 👧 buttons, asked in words until
     one is tapped)."""
@@ -75,7 +80,7 @@ def reminder_text(view: ReminderView) -> str:
         said = _("You said: {answer}.").format(answer=answer_label(view.answer))
         if view.answer is Answer.YES and view.children:
             said += " " + _("Children: {count}.").format(
-                count="4+" if view.children >= service.MAX_CHILDREN else view.children)
+                count=children_count(view.children))
         lines += ["", escape(said + " " + _("Change?"))]
         if asks_children(view) and not view.children:
             lines.append(escape(_("How many children will come? Tap a number.")))
@@ -89,7 +94,7 @@ def reminder_text(view: ReminderView) -> str:
 def children_buttons(view: ReminderView) -> list[InlineKeyboardButton]:
     """👧 1, 2, 3, 4+ (the number given so far marked)."""
     return [InlineKeyboardButton(("• " if view.children == n else "") + "👧 "
-                                 + ("4+" if n == 4 else str(n)),
+                                 + children_count(n),
                                  callback_data=f"rv:{view.reminder_id}:c{n}")
             for n in range(1, 5)]
 
@@ -214,7 +219,7 @@ def typed_labels() -> dict[Answer, tuple[str, ...]]:
     labels: dict[Answer, tuple[str, ...]] = {}
     for answer, (icon, label) in ANSWERS.items():
         found = []
-        for locale in LANGUAGE_NAMES:
+        for locale in SUPPORTED_LOCALES:
             with use_locale(locale):
                 found += [_(label), f"{icon} {_(label)}"]
         labels[answer] = tuple(found)
@@ -275,8 +280,7 @@ async def typed_rsvp(update: Update, context: BotContext) -> bool:
     await service.keep(context.session, change)
     await context.session.commit()
     said = _("Thank you!") + " " + (
-        _("Children: {count}.").format(count="4+" if (children or 0) >= service.MAX_CHILDREN
-                                       else children)
+        _("Children: {count}.").format(count=children_count(children))
         if children is not None else
         _("You said: {answer}.").format(answer=answer_label(answer)))
     if asks_children(view) and not view.children:

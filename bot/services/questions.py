@@ -42,10 +42,10 @@ from bot.services.routing import (
     route,
 )
 from storage import outbox as outbox_repo
+from storage import people as people_repo
 from storage.models import (
     OutboxMessage,
     Person,
-    PersonSchool,
     Question,
     QuestionMessage,
     School,
@@ -307,9 +307,7 @@ async def coordinator_recipients(session: AsyncSession,
 
 
 async def _first_school(session: AsyncSession, parent_id: int) -> int | None:
-    return await session.scalar(select(PersonSchool.school_id)
-                                .where(PersonSchool.person_id == parent_id)
-                                .order_by(PersonSchool.id).limit(1))
+    return next(iter(await people_repo.school_ids(session, parent_id)), None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,9 +339,7 @@ async def open_question(session: AsyncSession, question_id: int, now: datetime,
     question = await session.get(Question, question_id)
     assert question is not None and question.status == DRAFT and question.topic
     members = await staff.team(session)
-    schools = list(await session.scalars(select(PersonSchool.school_id)
-                                         .where(PersonSchool.person_id == question.parent_id)
-                                         .order_by(PersonSchool.id)))
+    schools = await people_repo.school_ids(session, question.parent_id)
     question.school_id = school_for(schools, question.locale, members) or question.school_id
     contact = staff.contact_of(members, question.school_id)
     chosen = route(question.locale, contact, candidates(members), now)
@@ -967,13 +963,16 @@ async def passed_on_in(session: AsyncSession, chat_id: int, message_id: int) -> 
             QuestionMessage.from_parent.is_(False)).limit(1))
 
 
-async def waiting_for_answer(session: AsyncSession, question_ids: Sequence[int]) -> set[int]:
-    """Of these questions, those whose last word is the parent's: never answered, or the
-    parent wrote again since the last answer."""
+async def waiting_first(session: AsyncSession, found: Sequence[QuestionView]
+                        ) -> tuple[list[QuestionView], set[int]]:
+    """The questions, those waiting for an answer first (in the order given within each),
+    and the ids of those waiting: whose last word is the parent's (never answered, or the
+    parent wrote again since the last answer)."""
     last: dict[int, bool] = {}
     for question_id, from_parent in (await session.execute(
             select(QuestionMessage.question_id, QuestionMessage.from_parent)
-            .where(QuestionMessage.question_id.in_(question_ids))
+            .where(QuestionMessage.question_id.in_([q.id for q in found]))
             .order_by(QuestionMessage.id))).all():
         last[question_id] = bool(from_parent)
-    return {question_id for question_id, from_parent in last.items() if from_parent}
+    waiting = {question_id for question_id, from_parent in last.items() if from_parent}
+    return sorted(found, key=lambda q: q.id not in waiting), waiting
