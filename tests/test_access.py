@@ -70,7 +70,7 @@ COMMAND_FORMS = ("/{c}", "/{c}@bredeschool_test_bot", "/{c} all 2026-11 ../../et
 # activity and the unix start of its next occurrence, {school}: a school id.
 STAFF_BUTTONS: list[tuple[str, str]] = [
     *[(f"bc:{{bc}}:{a}", COORDINATOR) for a in
-      ("a", "s:{school}", "l:tr", "p", "go", "yes", "back", "x")],
+      ("a", "s:{school}", "l:tr", "w:t", "w:n", "p", "go", "yes", "back", "x")],
     *[(f"an:{{an}}:{a}", COORDINATOR) for a in
       ("d:tr", "k:nl", "t:pa", "a", "s:{school}", "l:pa", "p", "go", "yes", "back", "x")],
     *[(f"ad:{a}", COORDINATOR) for a in

@@ -17,7 +17,7 @@ from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, pa_day
 from tests.test_account_e2e import rows_naming
-from tests.test_programme_e2e import coordinator_of, coordinator_with_programme, onboard
+from tests.test_programme_e2e import coordinator_with_programme, onboard
 
 
 async def wait_until(predicate: Callable[[], bool], fake: FakeTelegram,
@@ -70,13 +70,17 @@ async def test_broadcast_to_three_schools_in_three_languages(
 
     [draft] = await greet.says("/broadcast")
     assert draft["text"].startswith("📤 Het programma van volgende week, 23 november 2026")
-    assert "Het bereikt 4 ouders." in draft["text"]  # everyone onboarded but Jan
+    # Everyone onboarded but Jan; Klim-op has nothing that week, so Murat gets no message.
+    assert "Het bereikt 3 ouders." in draft["text"]
+    assert ("1 ouder heeft die week niets op het programma en krijgt geen bericht."
+            in draft["text"])
     await greet.taps("Freinetschool Het Wijdeland (Brustem)")
     await greet.taps("Vrije Kleuterschool Kabouterland, Sint-Rita (Nieuw Sint-Truiden)")
     await greet.taps("Vrije Kleuter- en Basisschool 't Vlindertje Velm")
     screen = fake.message(greet.id, draft["message_id"])
     assert screen is not None
     assert "Het bereikt 3 ouders. Nederlands 1 · Türkçe 1 · ਪੰਜਾਬੀ 1" in screen["text"]
+    assert "niets op het programma" not in screen["text"]  # Murat is no longer in it
 
     previews = await greet.taps("👁 Voorbeeld", expect=3)
     assert [p["text"].split("\n")[0] for p in previews] == ["👁 Nederlands", "👁 Türkçe",
@@ -131,7 +135,7 @@ async def test_broadcast_to_three_schools_in_three_languages(
 
 async def test_faults_during_a_broadcast(chat: Chat, fake: FakeTelegram, db: Database) -> None:
     greet = await coordinator_with_programme(chat)
-    parents = [await onboard(chat, 7100 + i, f"P{i}", ("nl", "tr", "pa")[i % 3], "klimop")
+    parents = [await onboard(chat, 7100 + i, f"P{i}", ("nl", "tr", "pa")[i % 3], "vlindertje")
                for i in range(9)]
     base = {p.id: fake.sent_count_per_chat()[p.id] for p in parents}
     blocked = parents[4]
@@ -212,8 +216,8 @@ async def test_a_week_sent_already_is_said_before_it_goes_again(
 
 async def test_forget_after_a_broadcast_leaves_no_row(chat: Chat, fake: FakeTelegram,
                                                       db: Database) -> None:
-    greet = await coordinator_of(chat)
-    harpreet = await onboard(chat, 7201, "Harpreet", "pa", "klimop")
+    greet = await coordinator_with_programme(chat)
+    harpreet = await onboard(chat, 7201, "Harpreet", "pa", "kabouterland")
     await greet.says("/broadcast")
     await greet.taps("📤 Verstuur naar 1 ouder")
     await greet.taps("✅ Ja, nu versturen")
@@ -258,3 +262,120 @@ async def test_two_instances_finishing_a_broadcast_at_once_report_it_once(
     done = [t for t in fake.texts(coordinator.id) if t.startswith("Het rondsturen is klaar")]
     assert len(done) == 1
     assert fake.texts(coordinator.id)[0].startswith("✅")  # the line became the report
+
+
+async def test_a_parent_with_nothing_that_week_gets_no_message(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """Klim-op has nothing in the week of 23 November: its parents get no "nothing this week"
+    message (weekly noise teaches a parent to mute the bot), and the report counts the others."""
+    greet = await coordinator_with_programme(chat)
+    els = await onboard(chat, 7501, "Els", "nl", "vlindertje")
+    murat = await onboard(chat, 7502, "Murat", "tr", "klimop")
+    before = len(fake.texts(murat.id))
+    [draft] = await greet.says("/broadcast")
+    assert "Het bereikt 1 ouder. Nederlands 1 · Türkçe 0 · ਪੰਜਾਬੀ 0" in draft["text"]
+    assert ("1 ouder heeft die week niets op het programma en krijgt geen bericht."
+            in draft["text"])
+    await greet.taps("📤 Verstuur naar 1 ouder")
+    await greet.taps("✅ Ja, nu versturen")
+    await wait_until(lambda: greet.last_text().startswith("Het rondsturen is klaar."), fake, 10)
+    assert els.last_text().startswith("Programma van maandag 23 november 2026")
+    assert len(fake.texts(murat.id)) == before
+    async with db.session() as session:
+        row = await session.scalar(select(Broadcast))
+        assert row is not None and (row.status, row.total, row.sent) == ("done", 1, 1)
+        assert await session.scalar(select(OutboxMessage).where(
+            OutboxMessage.chat_id == murat.id)) is None
+
+
+async def test_on_monday_this_week_can_be_chosen(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Monday morning, the week's programme not sent yet: 📅 This week sends the week that
+    has just begun; the default stays next week."""
+    greet = await coordinator_with_programme(chat)
+    els = await onboard(chat, 7601, "Els", "nl", "vlindertje")
+    clock.moment = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)  # Monday, 08:30 in Brussels
+    [draft] = await greet.says("/broadcast")
+    assert draft["text"].startswith("📤 Het programma van volgende week, 30 november 2026 tot "
+                                    "6 december 2026.")
+    await greet.taps("📅 Deze week")
+    screen = fake.message(greet.id, draft["message_id"])
+    assert screen is not None and screen["text"].startswith(
+        "📤 Het programma van deze week, 23 november 2026 tot 29 november 2026.")
+    assert ("✅ 📅 Deze week", f"bc:{1}:w:t") in FakeTelegram.inline_buttons(screen)
+    await greet.taps("📤 Verstuur naar 1 ouder")
+    confirm = fake.message(greet.id, draft["message_id"])
+    assert confirm is not None
+    assert confirm["text"] == "Het programma van deze week nu naar 1 ouder sturen?"
+    await greet.taps("✅ Ja, nu versturen")
+    await wait_until(lambda: els.last_text().startswith("Programma van"), fake)
+    text = els.last_text()
+    assert text.startswith("Programma van maandag 23 november 2026 tot zondag 29 november 2026")
+    assert "donderdag 26 november 2026, 15:45–16:45" in text
+
+
+async def test_mid_week_this_week_is_the_rest_of_it(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Wednesday 25 November at 16:00: the rest of the week, from today. Today's yoga (14:00
+    to 15:00) is over, so Ayşe, whose only activity it was, gets nothing; Els gets Thursday's
+    capoeira. A week sent already (Monday's) is said before it goes again."""
+    greet = await coordinator_with_programme(chat)
+    ayse = await onboard(chat, 7701, "Ayşe", "tr", "wijdeland")
+    els = await onboard(chat, 7702, "Els", "nl", "vlindertje")
+    before = len(fake.texts(ayse.id))
+    clock.moment = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # 16:00 in Brussels
+    [draft] = await greet.says("/broadcast")
+    await greet.taps("📅 Deze week")
+    screen = fake.message(greet.id, draft["message_id"])
+    assert screen is not None and screen["text"].startswith(
+        "📤 Het programma van deze week, 25 november 2026 tot 29 november 2026.")
+    assert "Het bereikt 1 ouder. Nederlands 1 · Türkçe 0" in screen["text"]
+    assert "1 ouder heeft die week niets op het programma" in screen["text"]
+    await greet.taps("📤 Verstuur naar 1 ouder")
+    await greet.taps("✅ Ja, nu versturen")
+    await wait_until(lambda: els.last_text().startswith("Programma van"), fake)
+    text = els.last_text()
+    assert text.startswith("Programma van woensdag 25 november 2026 tot zondag 29 november 2026")
+    assert "Capoeira" in text
+    assert len(fake.texts(ayse.id)) == before
+
+    # Back to next week and back again: this week was sent already, said before it goes again.
+    [second] = await greet.says("/broadcast")
+    await greet.taps("📅 Volgende week")
+    await greet.taps("📅 Deze week")
+    await greet.taps("📤 Verstuur naar 1 ouder")
+    confirm = fake.message(greet.id, second["message_id"])
+    assert confirm is not None and confirm["text"].startswith(
+        "⚠️ Het programma van de week van 25 november 2026 is al verstuurd, op ")
+
+    # The next day, Wednesday's draft no longer sends: its first day is gone.
+    [third] = await greet.says("/broadcast")
+    await greet.taps("📅 Deze week")
+    clock.moment = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    await greet.taps("📤 Verstuur naar 1 ouder")
+    shown = fake.message(greet.id, third["message_id"])
+    assert shown is not None and shown["text"].startswith("Dit concept was voor de week van 25 "
+                                                          "november 2026, en die is begonnen.")
+
+
+async def test_sunday_offers_no_week_choice_and_monday_still_sends_it(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """On Sunday "this week" would be the Sunday alone: no choice is offered. A draft made on
+    Sunday evening and sent on Monday morning still goes: nothing of its week is past."""
+    greet = await coordinator_with_programme(chat)
+    els = await onboard(chat, 7801, "Els", "nl", "vlindertje")
+    [draft] = await greet.says("/broadcast")
+    labels = [text for text, _data in FakeTelegram.inline_buttons(draft)]
+    assert not any("📅" in label for label in labels)
+    clock.moment = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)  # Monday 08:30
+    await greet.taps("📤 Verstuur naar 1 ouder")
+    confirm = fake.message(greet.id, draft["message_id"])
+    assert confirm is not None
+    assert confirm["text"] == "Het programma van deze week nu naar 1 ouder sturen?"
+    await greet.taps("✅ Ja, nu versturen")
+    await wait_until(lambda: els.last_text().startswith("Programma van maandag 23 november"),
+                     fake)

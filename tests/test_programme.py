@@ -24,6 +24,7 @@ from bot.services.programme import (
     occurrences,
     recurrence_rule,
     uncancel_occurrence,
+    week_monday,
     week_programme,
     week_window,
 )
@@ -174,6 +175,15 @@ def test_week_window_is_local_midnight_to_midnight() -> None:
     assert start == datetime(2026, 10, 18, 22, tzinfo=UTC)  # summer time
     assert end == datetime(2026, 10, 25, 23, tzinfo=UTC)  # winter time: a 169-hour week
     assert start.tzinfo is UTC and end.tzinfo is UTC
+
+
+def test_week_window_from_a_later_day_is_the_rest_of_that_week() -> None:
+    """A broadcast of "this week" sent on a Wednesday: Wednesday to Sunday, not to Tuesday."""
+    start, end = week_window(date(2026, 11, 25))
+    assert start == datetime(2026, 11, 24, 23, tzinfo=UTC)
+    assert end == datetime(2026, 11, 29, 23, tzinfo=UTC)
+    assert week_monday(date(2026, 11, 25)) == week_monday(date(2026, 11, 29)) == date(2026, 11, 23)
+    assert week_monday(date(2026, 11, 23)) == date(2026, 11, 23)
 
 
 # --- the week of a parent (database) -----------------------------------------------------

@@ -31,7 +31,7 @@ from bot.services.roles import Role
 # nl:b:<broadcast id>: the Dutch original of a broadcast, under every translated copy.
 DUTCH_DATA = r"^nl:b:(\d{1,9})$"
 # bc:<draft id>:<action>; the draft must be the presser's own and still a draft.
-BROADCAST_DATA = r"^bc:(\d{1,9}):(a|s:\d{1,6}|l:(?:nl|tr|pa)|p|go|yes|back|x)$"
+BROADCAST_DATA = r"^bc:(\d{1,9}):(a|s:\d{1,6}|l:(?:nl|tr|pa)|w:[tn]|p|go|yes|back|x)$"
 COORDINATOR_ONLY = {Role.COORDINATOR}
 
 
@@ -46,18 +46,38 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     await update.effective_chat.send_message(text, reply_markup=markup)
 
 
+def today(context: BotContext) -> date:
+    return context.now().astimezone(context.settings.timezone).date()
+
+
+def is_this_week(week_start: date, day: date) -> bool:
+    """Whether a draft's week is the week ``day`` is in (sent from Monday, or from a later
+    day: the rest of it)."""
+    return week_start < programme_service.next_week_start(day)
+
+
+def week_heading(week_start: date) -> str:
+    """The parents' heading: from the first day to the Sunday of that week."""
+    return programme_heading(
+        week_start, programme_service.next_week_start(week_start) - timedelta(days=1))
+
+
 async def draft_screen(context: BotContext,
                        draft: BroadcastView) -> tuple[str, InlineKeyboardMarkup]:
     """The draft: what is sent, to whom (with counts), and the buttons to change it."""
     assert draft.week_start is not None
     audience = draft.audience
-    reached = await service.recipients(context.session, audience)
-    counts = service.per_locale(reached)
-    total = sum(counts.values())
+    reach = await service.week_reach(context.session, audience, draft.week_start,
+                                     context.settings.timezone, context.now())
+    counts = service.per_locale(reach.getting)
+    total = len(reach.getting)
+    dates = {"start": format_date(draft.week_start),
+             "end": format_date(programme_service.next_week_start(draft.week_start)
+                                - timedelta(days=1))}
+    this_week = is_this_week(draft.week_start, today(context))
     lines = [
-        _("📤 Next week's programme, {start} to {end}.").format(
-            start=format_date(draft.week_start), end=format_date(draft.week_start
-                                                                  + timedelta(days=6))),
+        (_("📤 This week's programme, {start} to {end}.") if this_week
+         else _("📤 Next week's programme, {start} to {end}.")).format(**dates),
         _("Who gets it? Tap schools and languages."),
         "",
         ngettext("It reaches {count} parent.", "It reaches {count} parents.", total).format(
@@ -65,9 +85,13 @@ async def draft_screen(context: BotContext,
         + " " + " · ".join(f"{LANGUAGE_NAMES[code]} {counts.get(code, 0)}"
                            for code in SUPPORTED_LOCALES),
     ]
+    if reach.empty:
+        lines.append(ngettext(
+            "{count} parent has nothing on the programme that week: they get no message.",
+            "{count} parents have nothing on the programme that week: they get no message.",
+            reach.empty).format(count=reach.empty))
     # Only what these parents would read in Dutch: the week's, of their schools and languages.
-    missing = await service.read_in_dutch(context.session, reached, audience, draft.week_start,
-                                          context.settings.timezone)
+    missing = reach.read_in_dutch
     if missing:
         lines.append(ngettext(
             "⚠️ {count} activity still lacks a Turkish or Punjabi text (see /programme).",
@@ -84,6 +108,14 @@ async def draft_screen(context: BotContext,
         (tick if audience.locales is None or code in audience.locales else "")
         + LANGUAGE_NAMES[code], callback_data=f"bc:{draft.id}:l:{code}")
         for code in SUPPORTED_LOCALES])
+    if today(context).weekday() < 6:
+        # Monday to Saturday: this week (its rest, from today) or next week. A coordinator
+        # who broadcasts on Monday morning means this week.
+        rows.append([
+            InlineKeyboardButton((tick if this_week else "") + "📅 " + _("This week"),
+                                 callback_data=f"bc:{draft.id}:w:t"),
+            InlineKeyboardButton((tick if not this_week else "") + "📅 " + _("Next week"),
+                                 callback_data=f"bc:{draft.id}:w:n")])
     rows.append([InlineKeyboardButton("👁 " + _("Preview"), callback_data=f"bc:{draft.id}:p")])
     if total:
         rows.append([InlineKeyboardButton(
@@ -100,7 +132,7 @@ def render_for(
 
     def render(locale: str, school_ids: frozenset[int], items: list[ProgrammeItem]) -> str:
         with use_locale(locale, tz):
-            return programme_text(programme_heading(week_start), items, schools,
+            return programme_text(week_heading(week_start), items, schools,
                                   show_schools=len(school_ids) > 1)
 
     return render
@@ -116,8 +148,7 @@ async def draft_button(update: Update, context: BotContext) -> None:
     if draft is None or draft.created_by != context.person.id or draft.status != service.DRAFT:
         await query.answer(_("This button has expired."), show_alert=True)
         return
-    today = context.now().astimezone(context.settings.timezone).date()
-    if draft.week_start is not None and draft.week_start <= today:
+    if draft.week_start is not None and draft.week_start < today(context):
         # An old draft scrolled back to: its week has begun, or is over. Sending it would
         # bring parents a programme of days gone by.
         await service.cancel_draft(context.session, draft.id)
@@ -137,11 +168,28 @@ async def draft_button(update: Update, context: BotContext) -> None:
         await query.answer()
         await preview(update, context, draft)
         return
+    if action in ("w:t", "w:n"):
+        day = today(context)
+        week = day if action == "w:t" else programme_service.next_week_start(day)
+        await service.save_week(context.session, draft.id, week)
+        draft = await service.get(context.session, draft.id)
+        assert draft is not None
+        text, markup = await draft_screen(context, draft)
+        await query.answer()
+        await query.edit_message_text(text, reply_markup=markup)
+        return
     if action == "go":
-        total = sum((await service.reach(context.session, audience)).values())
-        text = ngettext("Send next week's programme to {count} parent now?",
-                        "Send next week's programme to {count} parents now?", total).format(
-            count=total)
+        assert draft.week_start is not None
+        total = len((await service.week_reach(context.session, audience, draft.week_start,
+                                              context.settings.timezone,
+                                              context.now())).getting)
+        if is_this_week(draft.week_start, today(context)):
+            text = ngettext("Send this week's programme to {count} parent now?",
+                            "Send this week's programme to {count} parents now?", total)
+        else:
+            text = ngettext("Send next week's programme to {count} parent now?",
+                            "Send next week's programme to {count} parents now?", total)
+        text = text.format(count=total)
         earlier = await service.sent_before(context.session, draft)
         if earlier is not None:
             # Sent already (from another draft, or by a colleague): said before it goes again.
@@ -199,12 +247,13 @@ async def preview(update: Update, context: BotContext, draft: BroadcastView) -> 
     tz = context.settings.timezone
     schools = await people.schools(context.session)
     school_ids = sorted(draft.audience.schools or [s.id for s in schools])
+    now = context.now()
     for locale in sorted(draft.audience.locales or SUPPORTED_LOCALES,
                          key=SUPPORTED_LOCALES.index):
-        items = await programme_service.week_programme(
-            context.session, school_ids, locale, draft.week_start, tz)
+        items = [item for item in await programme_service.week_programme(
+            context.session, school_ids, locale, draft.week_start, tz) if item.ends_at > now]
         with use_locale(locale, tz):
-            text = programme_text(programme_heading(draft.week_start), items, schools,
+            text = programme_text(week_heading(draft.week_start), items, schools,
                                   show_schools=True)
         await send_long(update, f"👁 <b>{LANGUAGE_NAMES[locale]}</b>\n\n{text}", html=True)
         await send_voices(update, context, items)
@@ -231,6 +280,7 @@ async def send(update: Update, context: BotContext, draft: BroadcastView) -> Non
                    context.settings.timezone),
         status_chat_id=query.message.chat.id, status_message_id=query.message.message_id,
         tz=context.settings.timezone, originals=original_headings(html_markup=True),
+        now=context.now(),
     )
     await context.session.commit()
     wake(context.application)

@@ -37,11 +37,12 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_ERRORS_SHOWN = 25
 
 
-def programme_heading(first_day: date) -> str:
-    """'Programme from Monday 23 November 2026 to Sunday 29 November 2026' (seven days)."""
+def programme_heading(first_day: date, last_day: date | None = None) -> str:
+    """'Programme from Monday 23 November 2026 to Sunday 29 November 2026' (seven days, or
+    to ``last_day``)."""
     return _("Programme from {start} to {end}").format(
         start=format_weekday_date(first_day),
-        end=format_weekday_date(first_day + timedelta(days=6)),
+        end=format_weekday_date(last_day or first_day + timedelta(days=6)),
     )
 
 

@@ -5,13 +5,16 @@ Usage::
     draft = await create_draft(session, created_by=coordinator.id, week_start=week)
     audience = toggle_school(draft.audience, school_id)       # plain rule, unit-tested
     await save_audience(session, draft.id, audience)
-    counts = await reach(session, audience)                     # {"nl": 12, "tr": 7, "pa": 4}
+    reach = await week_reach(session, audience, week)           # who gets something that week
+    per_locale(reach.getting)                                   # {"nl": 12, "tr": 7, "pa": 4}
     total = await start_programme(session, draft.id, render)    # parents; rows in the outbox
 
 ``render(locale, school_ids, items)`` is given by the handler (it owns the words); the same text is
 rendered once per language and set of schools, not once per parent. Right after the text, a
 parent gets the voice message in their language of each activity of their week that has one
-(``broadcast:<id>:<person>:voice:<activity>``). No Telegram types here.
+(``broadcast:<id>:<person>:voice:<activity>``). A parent whose schools have nothing on
+the programme that week gets no message: a weekly "nothing this week" would teach them to
+mute the bot. No Telegram types here.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -142,11 +145,14 @@ async def get(session: AsyncSession, broadcast_id: int) -> BroadcastView | None:
 
 
 async def sent_before(session: AsyncSession, draft: BroadcastView) -> BroadcastView | None:
-    """The latest programme broadcast of the same week that went out (or is going out): a
-    second one would bring every parent the same week twice."""
+    """The latest programme broadcast of the same week that went out (or is going out), from
+    its Monday or from a later day of it: a second one would bring parents days twice."""
+    assert draft.week_start is not None
+    monday = programme_service.week_monday(draft.week_start)
     row = await session.scalar(
         select(Broadcast).where(Broadcast.kind == PROGRAMME, Broadcast.id != draft.id,
-                                Broadcast.week_start == draft.week_start,
+                                Broadcast.week_start >= monday,
+                                Broadcast.week_start < monday + timedelta(days=7),
                                 Broadcast.status.in_((SENDING, DONE)))
         .order_by(Broadcast.id.desc()).limit(1))
     return _view(row) if row is not None else None
@@ -156,6 +162,13 @@ async def save_audience(session: AsyncSession, broadcast_id: int, audience: Audi
     row = await session.get(Broadcast, broadcast_id)
     assert row is not None
     row.audience = audience.to_json()
+
+
+async def save_week(session: AsyncSession, broadcast_id: int, week_start: date) -> None:
+    """The draft's week: from a Monday, or the rest of this week from today."""
+    row = await session.get(Broadcast, broadcast_id)
+    assert row is not None
+    row.week_start = week_start
 
 
 async def cancel_draft(session: AsyncSession, broadcast_id: int) -> None:
@@ -189,7 +202,7 @@ async def recipients(session: AsyncSession, audience: Audience) -> list[Recipien
 
 
 async def reach(session: AsyncSession, audience: Audience) -> dict[str, int]:
-    """How many parents it reaches, per language."""
+    """How many parents it reaches, per language (an announcement: everyone in it)."""
     return per_locale(await recipients(session, audience))
 
 
@@ -200,22 +213,56 @@ def per_locale(people: Iterable[Recipient]) -> dict[str, int]:
     return counts
 
 
-async def read_in_dutch(session: AsyncSession, people: list[Recipient], audience: Audience,
-                        week_start: date, tz: ZoneInfo = BRUSSELS) -> int:
-    """How many of the week's activities some parent of ``people`` would read in Dutch: their
-    language lacks a text, and the activity is for one of their schools (within the chosen
-    ones). An untranslated activity nobody of that language gets is no reason to wait."""
+@dataclass(frozen=True)
+class WeekReach:
+    """Who of an audience gets a week's programme, and what to know before it goes."""
+
+    getting: list[Recipient]  # parents with at least one activity that week
+    empty: int  # parents of the audience with nothing that week: they get no message
+    read_in_dutch: int  # activities some of ``getting`` would read in Dutch (no translation)
+
+
+Occurrences = list[tuple[ActivityData, programme_service.Occurrence]]
+
+
+async def week_activities(session: AsyncSession, school_ids: Iterable[int], week_start: date,
+                          tz: ZoneInfo = BRUSSELS, now: datetime | None = None) -> Occurrences:
+    """The occurrences of the week from ``week_start`` at any of these schools; with ``now``,
+    only those not over by then (a "this week" sent on a Wednesday afternoon)."""
     start, end = programme_service.week_window(week_start, tz)
-    every_school = {school_id for r in people for school_id in r.school_ids}
-    count = 0
-    for activity in await programme_repo.for_schools(session, every_school, start, end):
-        data = programme_service.activity_data(activity)
-        missing = set(programme_service.missing_locales(data.texts))
-        if not missing or not programme_service.occurrences(data, start, end, tz):
-            continue
-        if any(r.locale in missing and gets(data, own_schools(r, audience)) for r in people):
-            count += 1
-    return count
+    return [
+        (data, occurrence)
+        for activity in await programme_repo.for_schools(session, set(school_ids), start, end)
+        for data in [programme_service.activity_data(activity)]
+        for occurrence in programme_service.occurrences(data, start, end, tz)
+        if now is None or occurrence.ends_at > now
+    ]
+
+
+async def week_reach(session: AsyncSession, audience: Audience, week_start: date,
+                     tz: ZoneInfo = BRUSSELS, now: datetime | None = None) -> WeekReach:
+    """Who of the audience has something that week (their own schools, within the chosen
+    ones), how many have nothing, and how many of the week's activities some of them would
+    read in Dutch: their language lacks a text. An untranslated activity nobody of that
+    language gets is no reason to wait."""
+    people = await recipients(session, audience)
+    activities = await week_activities(
+        session, {school_id for r in people for school_id in r.school_ids}, week_start, tz, now)
+    has_some: dict[frozenset[int], bool] = {}
+    getting = []
+    for recipient in people:
+        schools = own_schools(recipient, audience)
+        if schools not in has_some:
+            has_some[schools] = any(gets(data, schools) for data, _ in activities)
+        if has_some[schools]:
+            getting.append(recipient)
+    untranslated = {data.id: data for data, _ in activities
+                    if programme_service.missing_locales(data.texts)}
+    read_in_dutch = sum(
+        1 for data in untranslated.values()
+        if any(r.locale in programme_service.missing_locales(data.texts)
+               and gets(data, own_schools(r, audience)) for r in getting))
+    return WeekReach(getting, len(people) - len(getting), read_in_dutch)
 
 
 def own_schools(recipient: Recipient, audience: Audience) -> frozenset[int]:
@@ -237,10 +284,11 @@ async def start_programme(
     status_message_id: int,
     tz: ZoneInfo = BRUSSELS,
     originals: Mapping[str, str] | None = None,
+    now: datetime | None = None,
 ) -> int:
     """Turn a draft into outbox rows: per parent their schools' week, in their language, then
     the voice messages of that week's activities in their language. Returns the number of
-    parents.
+    parents who get it (those with something that week; with ``now``, something not over).
 
     The activities are read once; each (language, schools) text is rendered once.
     ``originals``: per language, the heading of the Dutch original that a parent who asked
@@ -249,15 +297,10 @@ async def start_programme(
     row = await session.get(Broadcast, broadcast_id)
     assert row is not None and row.status == DRAFT and row.week_start is not None
     audience = Audience.from_json(row.audience)
-    start, end = programme_service.week_window(row.week_start, tz)
     people = await recipients(session, audience)
-    every_school = {school_id for r in people for school_id in r.school_ids}
-    activities = [
-        (data, occurrence)
-        for activity in await programme_repo.for_schools(session, every_school, start, end)
-        for data in [programme_service.activity_data(activity)]
-        for occurrence in programme_service.occurrences(data, start, end, tz)
-    ]
+    activities = await week_activities(
+        session, {school_id for r in people for school_id in r.school_ids}, row.week_start, tz,
+        now)
     weeks: dict[tuple[str, frozenset[int]], tuple[str, list[ProgrammeItem]]] = {}
 
     def week(locale: str, schools: frozenset[int]) -> tuple[str, list[ProgrammeItem]]:
@@ -275,6 +318,8 @@ async def start_programme(
     for recipient in people:
         schools = own_schools(recipient, audience)
         body, items = week(recipient.locale, schools)
+        if not items:
+            continue  # nothing for their schools that week: no message (see the docstring)
         same = recipient.locale == DUTCH
         if recipient.dutch_below and not same:
             body = with_dutch_below(body, week(DUTCH, schools)[0], wanted=True, same=same,
@@ -304,7 +349,7 @@ async def start_programme(
         ) for item in programme_service.voiced(items))
     await outbox.enqueue_many(session, messages)
     mark_sending(row, messages, status_chat_id, status_message_id)
-    return len(people)
+    return row.total
 
 
 def voice_payload(item: ProgrammeItem) -> dict[str, Any]:

@@ -289,10 +289,16 @@ def next_week_start(today: date) -> date:
 
 
 def week_window(week_start: date, tz: ZoneInfo = BRUSSELS) -> tuple[datetime, datetime]:
-    """Local midnight of ``week_start`` to seven days later, in aware UTC."""
+    """Local midnight of ``week_start`` to the Monday after it, in aware UTC: seven days from
+    a Monday, the rest of the week from another day (a broadcast of "this week")."""
     start = datetime.combine(week_start, time(), tz)
-    end = datetime.combine(week_start + timedelta(days=7), time(), tz)
+    end = datetime.combine(next_week_start(week_start), time(), tz)
     return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def week_monday(day: date) -> date:
+    """The Monday of the week ``day`` is in."""
+    return day - timedelta(days=day.weekday())
 
 
 def _kind(value: str) -> Kind:
@@ -402,7 +408,8 @@ async def week_programme(
     week_start: date,
     tz: ZoneInfo = BRUSSELS,
 ) -> list[ProgrammeItem]:
-    """The week from Monday ``week_start`` for a parent of these schools, in their language."""
+    """The week from ``week_start`` (a Monday, or a later day of that week: its rest) for a
+    parent of these schools, in their language."""
     start, end = week_window(week_start, tz)
     return await programme_between(session, school_ids, locale, start, end, tz)
 
