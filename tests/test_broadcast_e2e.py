@@ -379,3 +379,38 @@ async def test_sunday_offers_no_week_choice_and_monday_still_sends_it(
     await greet.taps("✅ Ja, nu versturen")
     await wait_until(lambda: els.last_text().startswith("Programma van maandag 23 november"),
                      fake)
+
+
+async def test_an_unchanged_progress_line_is_not_edited_again(
+    fake: FakeTelegram, db: Database
+) -> None:
+    """A broadcast waiting all night for the parents' quiet hours: the line is drawn once, not
+    once every two seconds until the morning; the report still comes when it is done."""
+    coordinator = fake.user(7950, "Greet", "nl")
+    async with fake.bot() as bot:
+        line = await bot.send_message(coordinator.id, "📤 …")
+        async with db.session() as session:
+            row = Broadcast(kind="programme", status="sending", total=1,
+                            status_chat_id=coordinator.id, status_message_id=line.message_id)
+            session.add(row)
+            await session.flush()
+            await outbox.enqueue(session, dedupe_key=f"broadcast:{row.id}:1", chat_id=7951,
+                                 person_id=None, kind="text", payload={"text": "Programma"},
+                                 group_key=f"broadcast:{row.id}")
+            await session.commit()
+        instance = SimpleNamespace(application=SimpleNamespace(bot_data={"db": db}), bot=bot)
+
+        def edits() -> int:
+            return sum(1 for c in fake.calls if c.method == "editMessageText")
+
+        for _ in range(3):
+            await update_progress(instance)  # type: ignore[arg-type]
+        assert edits() == 1
+        assert fake.texts(coordinator.id)[0].startswith("📤 Bezig: 0 van 1 verstuurd")
+        async with db.session() as session:
+            await session.execute(update(OutboxMessage).values(status="sent"))
+            await session.commit()
+        await update_progress(instance)  # type: ignore[arg-type]
+        assert edits() == 2
+        assert fake.texts(coordinator.id)[0].startswith("✅")
+        assert instance.application.bot_data["progress_lines"] == {}

@@ -41,8 +41,15 @@ async def update_progress(context: ContextTypes.DEFAULT_TYPE) -> None:
     Every instance runs it: the one whose update marks a broadcast done writes its report
     (the others' rounds only redraw a line that did not change)."""
     db: Database = context.application.bot_data["db"]
+    # The line each broadcast shows, as this instance last drew it: an unchanged line is not
+    # sent again (a broadcast waiting all night for quiet hours to end would otherwise cost
+    # an edit every INTERVAL until the morning).
+    shown: dict[int, str] = context.application.bot_data.setdefault("progress_lines", {})
     async with db.session() as session:
-        for item in await service.sending(session):
+        items = await service.sending(session)
+        for gone in set(shown) - {item.id for item in items}:  # finished by another instance
+            del shown[gone]
+        for item in items:
             figures = await service.progress(session, item.id)
             owner = await session.get(Person, item.created_by) if item.created_by else None
             with use_locale(owner.locale if owner else None):
@@ -51,8 +58,14 @@ async def update_progress(context: ContextTypes.DEFAULT_TYPE) -> None:
                     await session.commit()
                     if not finished:
                         continue
-                await _edit(context, item, report(figures) if figures.done
-                            else progress_line(figures))
+                text = report(figures) if figures.done else progress_line(figures)
+                if figures.done:
+                    shown.pop(item.id, None)
+                elif shown.get(item.id) == text:
+                    continue
+                else:
+                    shown[item.id] = text
+                await _edit(context, item, text)
                 if figures.done and item.status_chat_id is not None:
                     await _say(context, item.status_chat_id,
                                _("The broadcast is done. /broadcasts shows all of them."))
