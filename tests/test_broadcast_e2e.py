@@ -325,6 +325,7 @@ async def test_mid_week_this_week_is_the_rest_of_it(
     greet = await coordinator_with_programme(chat)
     ayse = await onboard(chat, 7701, "Ayşe", "tr", "wijdeland")
     els = await onboard(chat, 7702, "Els", "nl", "vlindertje")
+    murat = await onboard(chat, 7703, "Murat", "tr", "vlindertje")
     before = len(fake.texts(ayse.id))
     clock.moment = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # 16:00 in Brussels
     [draft] = await greet.says("/broadcast")
@@ -332,9 +333,9 @@ async def test_mid_week_this_week_is_the_rest_of_it(
     screen = fake.message(greet.id, draft["message_id"])
     assert screen is not None and screen["text"].startswith(
         "📤 Het programma van deze week, 25 november 2026 tot 29 november 2026.")
-    assert "Het bereikt 1 ouder. Nederlands 1 · Türkçe 0" in screen["text"]
+    assert "Het bereikt 2 ouders. Nederlands 1 · Türkçe 1" in screen["text"]
     assert "1 ouder heeft die week niets op het programma" in screen["text"]
-    await greet.taps("📤 Verstuur naar 1 ouder")
+    await greet.taps("📤 Verstuur naar 2 ouders")
     await greet.taps("✅ Ja, nu versturen")
     await wait_until(lambda: els.last_text().startswith("Programma van"), fake)
     text = els.last_text()
@@ -346,7 +347,7 @@ async def test_mid_week_this_week_is_the_rest_of_it(
     [second] = await greet.says("/broadcast")
     await greet.taps("📅 Volgende week")
     await greet.taps("📅 Deze week")
-    await greet.taps("📤 Verstuur naar 1 ouder")
+    await greet.taps("📤 Verstuur naar 2 ouders")
     confirm = fake.message(greet.id, second["message_id"])
     assert confirm is not None and confirm["text"].startswith(
         "⚠️ Het programma van de week van 25 november 2026 is al verstuurd, op ")
@@ -355,10 +356,16 @@ async def test_mid_week_this_week_is_the_rest_of_it(
     [third] = await greet.says("/broadcast")
     await greet.taps("📅 Deze week")
     clock.moment = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
-    await greet.taps("📤 Verstuur naar 1 ouder")
+    await greet.taps("📤 Verstuur naar 2 ouders")
     shown = fake.message(greet.id, third["message_id"])
     assert shown is not None and shown["text"].startswith("Dit concept was voor de week van 25 "
                                                           "november 2026, en die is begonnen.")
+    # On Friday, Thursday's capoeira is over, but the Dutch of Murat's copy still holds it.
+    await wait_until(lambda: "Capoeira" in murat.last_text(), fake)
+    clock.moment = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    [dutch] = await murat.taps("🇧🇪 Nederlands")
+    assert dutch["text"].startswith("Programma van woensdag 25 november 2026")
+    assert "Capoeira" in dutch["text"]
 
 
 async def test_sunday_offers_no_week_choice_and_monday_still_sends_it(

@@ -329,8 +329,11 @@ async def show_dutch(update: Update, context: BotContext) -> None:
     await query.answer()
     schools = await people.schools(context.session)
     own = frozenset(person.school_ids) & (item.audience.schools or frozenset(person.school_ids))
-    items = await programme_service.week_programme(
+    # The Dutch of the copy they have: without what was over when it was sent (a "this
+    # week" sent on a Wednesday afternoon).
+    sent = item.started_at
+    items = [entry for entry in await programme_service.week_programme(
         context.session, own or person.school_ids, service.DUTCH, item.week_start,
-        context.settings.timezone)
+        context.settings.timezone) if sent is None or entry.ends_at > sent]
     render = render_for(item.week_start, schools, context.settings.timezone)
     await send_long(update, render(service.DUTCH, own, items), html=True)

@@ -348,7 +348,7 @@ async def start_programme(
             group_key=group_key(broadcast_id),
         ) for item in programme_service.voiced(items))
     await outbox.enqueue_many(session, messages)
-    mark_sending(row, messages, status_chat_id, status_message_id)
+    mark_sending(row, messages, status_chat_id, status_message_id, now)
     return row.total
 
 
@@ -359,12 +359,12 @@ def voice_payload(item: ProgrammeItem) -> dict[str, Any]:
 
 
 def mark_sending(row: Broadcast, messages: Sequence[NewMessage], status_chat_id: int,
-                 status_message_id: int) -> None:
+                 status_message_id: int, now: datetime | None = None) -> None:
     """The draft has left: its rows are in the outbox, its progress line is that message. Its
     total counts recipients, as its progress does (``outbox.progress``)."""
     row.status = SENDING
     row.total = len({message.chat_id for message in messages})
-    row.started_at = utcnow()
+    row.started_at = now or utcnow()
     row.status_chat_id = status_chat_id
     row.status_message_id = status_message_id
 
