@@ -365,6 +365,15 @@ async def states(session: AsyncSession, group_key: str) -> list[tuple[int, str, 
     return [(r[0], r[1], r[2]) for r in rows]
 
 
+async def failed_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
+    """Those of ``keys`` whose row failed or was dropped: it will never be sent."""
+    wanted = list(keys)
+    if not wanted:
+        return set()
+    return set(await session.scalars(select(M.dedupe_key).where(
+        M.dedupe_key.in_(wanted), M.status.in_((FAILED, DROPPED)))))
+
+
 async def purge_finished(session: AsyncSession, *, before: datetime) -> int:
     """Delete sent, failed and dropped rows created before ``before`` (keep the outbox small
     and keep no message text longer than needed). A question's rows stay while the question

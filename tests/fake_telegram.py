@@ -839,6 +839,11 @@ class FakeTelegram:
             fields["entities"] = entities
         return self._user_message(user, fields, chat, reply_to_message_id)
 
+    def delete_by_user(self, chat_id: int, message_id: int) -> None:
+        """The user deletes a message in their chat; Telegram tells a bot nothing of it, but
+        a copy or forward of it fails from now on ("message to copy not found")."""
+        self._messages[chat_id][message_id].deleted = True
+
     def send_command(self, user: FakeUser | int, command: str, **kwargs: Any) -> JSON:
         return self.send_text(user, command, **kwargs)
 

@@ -421,3 +421,24 @@ async def test_an_unchanged_progress_line_is_not_edited_again(
         assert edits() == 2
         assert fake.texts(coordinator.id)[0].startswith("✅")
         assert instance.application.bot_data["progress_lines"] == {}
+
+
+async def test_a_broadcast_in_the_evening_says_who_waits_for_the_morning(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Sent on Sunday at 22:30: the parents' quiet hours hold it until the morning. The line
+    says so instead of looking stuck all night; in the morning it goes out."""
+    greet = await coordinator_with_programme(chat)
+    els = await onboard(chat, 7901, "Els", "nl", "vlindertje")
+    clock.moment = datetime(2026, 11, 22, 21, 30, tzinfo=UTC)
+    [draft] = await greet.says("/broadcast")
+    await greet.taps("📤 Verstuur naar 1 ouder")
+    await greet.taps("✅ Ja, nu versturen")
+
+    def line() -> str:
+        return (fake.message(greet.id, draft["message_id"]) or {}).get("text", "")
+
+    await wait_until(lambda: "🌙" in line(), fake)
+    assert line() == ("📤 Bezig: 0 van 1 verstuurd · 0 mislukt · 0 blokkeerden de bot\n"
+                      "🌙 1 ouder heeft nu stille uren en krijgt het als die voorbij zijn.")
+    assert not any(t.startswith("Programma") for t in fake.texts(els.id))

@@ -4,15 +4,20 @@ cancellation may be told so, its reminders come back, and nothing is sent twice.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
 
 from sqlalchemy import func, select
 
+from bot.handlers.rsvp import render_reminder
+from bot.scheduler import outbox as outbox_sender
+from bot.services import reminders
 from storage.db import Database
 from storage.models import OutboxMessage, Reminder
+from storage.models import Person as PersonRow
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat, Handled, pa_day, pa_time
+from tests.helpers import Chat, Handled, Person, pa_day, pa_time
 from tests.test_broadcast_e2e import wait_until
 from tests.test_cancellation_e2e import (
     STAMP,
@@ -23,7 +28,7 @@ from tests.test_cancellation_e2e import (
     yoga_id,
 )
 from tests.test_programme_e2e import coordinator_with_programme, onboard
-from tests.test_reminders_e2e import local, reminders_in, round_at
+from tests.test_reminders_e2e import local, nl_reminder_id, reminders_in, round_at
 
 EXPIRED = ["Deze knop werkt niet meer."]
 LABEL = "Kinderyoga · wo 25/11 14:00"
@@ -289,3 +294,271 @@ async def test_a_notice_still_waiting_at_the_undo_is_never_sent(
             OutboxMessage.group_key.like("undone:%"),
             OutboxMessage.chat_id == harpreet.id))
     assert status == "dropped"
+
+
+# --------------------------------------------------------------------------------------------
+# the reminders of an undone day, and those who said they come
+
+
+def yoga_reminders(fake: FakeTelegram, person: Person) -> list[dict]:
+    return [m for m in reminders_in(fake, person.id)
+            if "Kinderyoga" in m["text"] or "Çocuk yogası" in m["text"]]
+
+
+async def reminder_states(db: Database, kind: str) -> dict[int, tuple[str, str | None]]:
+    """person id -> (status, reason) of the yoga's reminders of that kind on the 25th."""
+    async with db.session() as session:
+        rows = await session.execute(
+            select(Reminder.person_id, Reminder.status, Reminder.reason).where(
+                Reminder.occurrence_start == WED_25, Reminder.kind == kind))
+        return {person: (status, reason) for person, status, reason in rows.all()}
+
+
+async def person_id(db: Database, chat_id: int) -> int:
+    async with db.session() as session:
+        found = await session.scalar(select(PersonRow.id).where(PersonRow.telegram_id == chat_id))
+        assert found is not None
+        return found
+
+
+async def wait_for_db(check: Callable[[], Awaitable[bool]]) -> None:
+    deadline = asyncio.get_running_loop().time() + 10
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.05)
+
+
+async def cancel_yoga(greet: Person, tell: bool) -> None:
+    await greet.says("/activities")
+    await greet.taps(LABEL)
+    await greet.taps("❌ Alleen deze keer annuleren")
+    await greet.taps("❌ Ja, annuleren")
+    await greet.taps("✅ Ja, laat het hen weten" if tell else "Nee, niets laten weten")
+
+
+async def undo_yoga(greet: Person, fake: FakeTelegram) -> tuple[str, str]:
+    """Undone through /activities: (the question's text, the answer's)."""
+    [listing] = await greet.says("/activities")
+    await greet.taps("❌ " + LABEL)
+    await greet.taps("✅ Toch niet geannuleerd")
+    sure = fake.message(greet.id, listing["message_id"])
+    assert sure is not None
+    await greet.taps("✅ Ja, het gaat door")
+    return sure["text"], greet.last_text()
+
+
+async def test_a_reminder_due_while_cancelled_goes_late_and_once(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """Cancelled on Tuesday at 17:00, undone at 19:00: the day-before reminder of 18:00 never
+    went. Els and Ayşe (who heard of the cancellation) get it now, once, saying "tomorrow";
+    Jan, who sent /stop, and Harpreet, who blocked the bot, get none. The two-hours reminder
+    comes as planned."""
+    greet = await coordinator_with_programme(chat)
+    els = await onboard(chat, 9101, "Els", "nl", "wijdeland")
+    ayse = await onboard(chat, 9102, "Ayşe", "tr", "wijdeland")
+    jan = await onboard(chat, 9103, "Jan", "nl", "wijdeland")
+    harpreet = await onboard(chat, 9104, "Harpreet", "pa", "wijdeland")
+    await round_at(bot, clock, local(22, 10))  # every reminder of the week planned
+    await jan.says("/stop")
+    fake.block_chat(harpreet.id)  # she hears of it when the cancellation notice bounces
+
+    clock.moment = local(24, 17).astimezone(UTC)
+    await cancel_yoga(greet, tell=True)
+    await wait_until(lambda: ayse.last_text() == TR_CANCELLED
+                     and els.last_text().startswith("❌ Geannuleerd"), fake)
+    assert (await round_at(bot, clock, local(24, 18))).sent == 0
+    assert set((await reminder_states(db, "day")).values()) == {("obsolete", None)}
+
+    clock.moment = local(24, 19).astimezone(UTC)
+    _sure, answer = await undo_yoga(greet, fake)
+    assert answer == ("Het gaat weer door. De 2 ouders die hoorden dat het niet doorging een "
+                      "bericht sturen?")
+    # The undo wakes the planner: the reminder that passed goes now, late.
+    await wait_until(lambda: len(yoga_reminders(fake, els)) == 1
+                     and len(yoga_reminders(fake, ayse)) == 1, fake)
+    assert "🔔 Herinnering: morgen" in yoga_reminders(fake, els)[0]["text"]
+    assert "🔔 Hatırlatma: yarın" in yoga_reminders(fake, ayse)[0]["text"]
+    await round_at(bot, clock, local(24, 19, 5))
+    await round_at(bot, clock, local(24, 19, 20))
+    await fake.wait_idle(quiet=0.2)
+    assert len(yoga_reminders(fake, els)) == len(yoga_reminders(fake, ayse)) == 1
+    assert yoga_reminders(fake, jan) == [] and yoga_reminders(fake, harpreet) == []
+    states = await reminder_states(db, "day")
+    assert states[await person_id(db, jan.id)] == ("skipped", "stopped")
+    assert states[await person_id(db, harpreet.id)] == ("skipped", "blocked")
+
+    await round_at(bot, clock, local(25, 12))
+    await wait_until(lambda: len(yoga_reminders(fake, els)) == 2, fake)
+    assert "🔔 Herinnering: over twee uur" in yoga_reminders(fake, els)[1]["text"]
+
+
+async def test_a_reminder_the_cancellation_took_out_of_the_outbox_comes_back_once(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """Els's day-before reminder went to the outbox at 18:00 but did not go out before her
+    quiet hours began (21:00): it waits there when the day is cancelled at 21:30, and the
+    cancellation drops it. Undone at 21:35, it comes back under its own key and reaches her
+    once, at 08:00, saying "today at 14:00"."""
+    greet = await coordinator_with_programme(chat)
+    els = await onboard(chat, 9201, "Els", "nl", "wijdeland")
+    activity = await yoga_id(db)
+    group = f"reminder:{activity}:{STAMP}"
+    await round_at(bot, clock, local(22, 10))
+    clock.moment = local(24, 21, 30).astimezone(UTC)
+    async with db.session() as session:  # the round of 18:00, whose sends were held up
+        await reminders.hand_over_due(session, local(24, 18).astimezone(UTC), render_reminder)
+        await session.commit()
+    assert bot.app is not None
+    outbox_sender.wake(bot.app)
+
+    async def rows() -> list[tuple[str, str, str | None]]:
+        async with db.session() as session:
+            found = await session.execute(
+                select(OutboxMessage.dedupe_key, OutboxMessage.status, OutboxMessage.error)
+                .where(OutboxMessage.group_key == group, OutboxMessage.kind == "text"))
+            return [(k, s, e) for k, s, e in found.all()]
+
+    async def held() -> bool:
+        return [(s, e) for _k, s, e in await rows()] == [("pending", "quiet")]
+
+    await wait_for_db(held)
+    [(key, _s, _e)] = await rows()
+
+    await cancel_yoga(greet, tell=False)
+    await round_at(bot, clock, local(24, 21, 31))
+    assert [(s, e) for _k, s, e in await rows()] == [("dropped", "gone")]
+    assert set((await reminder_states(db, "day")).values()) == {("undelivered", "gone")}
+
+    clock.moment = local(24, 21, 35).astimezone(UTC)
+    _sure, answer = await undo_yoga(greet, fake)
+    assert answer == "Het gaat weer door. Geen enkele ouder had gehoord dat het niet doorging."
+
+    async def waits_for_the_morning() -> bool:
+        async with db.session() as session:
+            row = await session.scalar(select(Reminder).where(
+                Reminder.occurrence_start == WED_25, Reminder.kind == "day"))
+            return row is not None and row.status == "planned" and row.due_at == local(
+                25, 8).astimezone(UTC)
+
+    await wait_for_db(waits_for_the_morning)  # quiet hours: the late one waits for 08:00
+    assert yoga_reminders(fake, els) == []
+    await round_at(bot, clock, local(25, 8))
+    await wait_until(lambda: len(yoga_reminders(fake, els)) == 1, fake)
+    assert "🔔 Herinnering: vandaag om 14:00" in yoga_reminders(fake, els)[0]["text"]
+    await round_at(bot, clock, local(25, 8, 5))
+    await fake.wait_idle(quiet=0.2)
+    assert len(yoga_reminders(fake, els)) == 1
+    found = sorted(await rows())
+    assert [(k, s) for k, s, _e in found] == [(key, "sent"), (key + found[1][0][len(key):],
+                                                               "dropped")]
+    assert found[1][0].startswith(key + ":u") and found[1][2] == "undone"
+
+
+async def test_a_reminder_already_sent_is_not_sent_again(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """Els had the day-before reminder; the day is cancelled on Wednesday at 09:00 and undone
+    at 12:30, after the two-hours reminder's time: that one goes late ("today at 14:00"),
+    the day-before one not again."""
+    greet = await coordinator_with_programme(chat)
+    els = await onboard(chat, 9301, "Els", "nl", "wijdeland")
+    await round_at(bot, clock, local(22, 10))
+    await round_at(bot, clock, local(24, 18))
+    await wait_until(lambda: len(yoga_reminders(fake, els)) == 1, fake)
+
+    clock.moment = local(25, 9).astimezone(UTC)
+    await cancel_yoga(greet, tell=False)
+    await round_at(bot, clock, local(25, 12))
+    clock.moment = local(25, 12, 30).astimezone(UTC)
+    await undo_yoga(greet, fake)
+    await wait_until(lambda: len(yoga_reminders(fake, els)) == 2, fake)
+    assert "🔔 Herinnering: vandaag om 14:00" in yoga_reminders(fake, els)[1]["text"]
+    await round_at(bot, clock, local(25, 12, 45))
+    await fake.wait_idle(quiet=0.2)
+    assert len(yoga_reminders(fake, els)) == 2
+    assert set((await reminder_states(db, "day")).values()) == {("sent", None)}
+    async with db.session() as session:
+        keys = list(await session.scalars(select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.dedupe_key.like(f"reminder:%:{STAMP}:%"),
+            OutboxMessage.kind == "text")))
+    assert len(keys) == len(set(keys)) == 2
+
+
+async def test_a_reminder_turned_off_does_not_come_back_late(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """The coordinator turned "the day before" off for workshops after it was planned: when
+    the day is undone after 18:00, nobody gets it late; the two-hours one comes."""
+    greet = await coordinator_with_programme(chat)
+    els = await onboard(chat, 9401, "Els", "nl", "wijdeland")
+    await round_at(bot, clock, local(22, 10))
+    await greet.says("/reminders")
+    await greet.taps(data="rm:k:workshop")
+    await greet.taps(data="rm:t:workshop:day")
+
+    clock.moment = local(24, 17).astimezone(UTC)
+    await cancel_yoga(greet, tell=False)
+    await round_at(bot, clock, local(24, 18))
+    clock.moment = local(24, 19).astimezone(UTC)
+    await undo_yoga(greet, fake)
+    await round_at(bot, clock, local(24, 19, 5))
+    await fake.wait_idle(quiet=0.2)
+    assert yoga_reminders(fake, els) == []
+    assert set((await reminder_states(db, "day")).values()) == {("skipped", "not_chosen")}
+    await round_at(bot, clock, local(25, 12))
+    await wait_until(lambda: len(yoga_reminders(fake, els)) == 1, fake)
+    assert "🔔 Herinnering: over twee uur" in yoga_reminders(fake, els)[0]["text"]
+
+
+async def test_those_who_said_they_come_hear_at_once_that_it_goes_ahead(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """Ayşe said she comes. Cancelled, she alone is told; undone, she alone hears at once that
+    it goes ahead. Cancelled again and everyone told; undone: Ayşe hears it at once, the
+    coordinator is offered the two others, and telling them later tells Ayşe nothing twice."""
+    greet = await coordinator_with_programme(chat)
+    ayse = await onboard(chat, 9501, "Ayşe", "tr", "wijdeland")
+    harpreet = await onboard(chat, 9502, "Harpreet", "pa", "wijdeland")
+    els = await onboard(chat, 9503, "Els", "nl", "wijdeland")
+    await round_at(bot, clock, local(22, 10))
+    await round_at(bot, clock, local(24, 18))
+    await wait_until(lambda: len(yoga_reminders(fake, ayse)) == 1, fake)
+    await ayse.taps(data=f"rv:{nl_reminder_id(yoga_reminders(fake, ayse)[0])}:yes")
+    clock.moment = local(24, 19).astimezone(UTC)
+
+    def aheads(person: Person) -> list[str]:
+        return [t for t in fake.texts(person.id) if t.startswith(("✅ İyi", "✅ Goed", "✅ ਚੰਗੀ"))]
+
+    await cancel_yoga(greet, tell=False)
+    await wait_until(lambda: ayse.last_text() == TR_CANCELLED, fake)
+    sure, answer = await undo_yoga(greet, fake)
+    assert sure.endswith("1 ouder kreeg bericht dat het niet doorging.\n\n"
+                         "1 ouder zei te komen. Die krijgt meteen een bericht.")
+    assert answer == "Het gaat weer door. De 1 ouder die zei te komen, kreeg een bericht."
+    await wait_until(lambda: ayse.last_text() == TR_AHEAD, fake)
+
+    await cancel_yoga(greet, tell=True)
+    await wait_until(lambda: els.last_text().startswith("❌ Geannuleerd"), fake)
+    sure, answer = await undo_yoga(greet, fake)
+    assert sure.endswith("3 ouders kregen bericht dat het niet doorging.\n\n"
+                         "1 ouder zei te komen. Die krijgt meteen een bericht.")
+    assert answer == ("Het gaat weer door. De 2 andere ouders die hoorden dat het niet "
+                      "doorging een bericht sturen?")
+    # Ayşe at once, before the coordinator answers; the others not yet.
+    await wait_until(lambda: len(aheads(ayse)) == 2, fake)
+    assert aheads(els) == aheads(harpreet) == []
+    [listing] = [m for m in fake.transcript(greet.id) if m.get("text") == answer]
+    await greet.taps("Nee, niets laten weten")
+    assert greet.last_text() == ("Het gaat weer door. Alleen de 1 ouder die zei te komen, "
+                                 "kreeg een bericht.")
+    await fake.wait_idle(quiet=0.2)
+    assert aheads(els) == aheads(harpreet) == []
+    # Told after all (an old button): the two others, Ayşe not twice.
+    activity = await yoga_id(db)
+    assert await forge(fake, greet, listing, f"act:{activity}:{STAMP}:go") == []
+    await wait_until(lambda: len(aheads(els)) == 1 and len(aheads(harpreet)) == 1, fake)
+    await fake.wait_idle(quiet=0.2)
+    assert aheads(ayse) == [TR_AHEAD, TR_AHEAD] and await ahead_rows(db) == 4
+    # The day-before reminder she had is not sent again.
+    assert len(yoga_reminders(fake, ayse)) == 1

@@ -6,7 +6,8 @@ cancellation may be told so.
 Buttons carry the activity id and the occurrence's start (unix seconds); every press checks
 again that the occurrence is real and in the state the button expects
 (bot/services/cancellation.py). Cancelling asks once more first: parents who said they come
-are told at once, and a tap on a phone is easily a wrong one. Undoing asks once more too.
+are told at once, and a tap on a phone is easily a wrong one. Undoing asks once more too, and
+tells them at once again (that it goes ahead after all).
 """
 
 from __future__ import annotations
@@ -162,8 +163,16 @@ async def activity_button(update: Update, context: BotContext) -> None:
     elif action == "go":
         await tell_it_goes_ahead(update, context, data, start)
     elif action == "ko":
+        # Those who said they come were told at the undo already.
+        told = await service.told_it_goes_ahead(
+            context.session, data.id, start,
+            await service.last_undone_round(context.session, data.id, start))
         await query.answer()
-        await query.edit_message_text(_("It goes ahead again. The parents were not told."))
+        await query.edit_message_text(ngettext(
+            "It goes ahead again. Only the {count} parent who said they would come was told.",
+            "It goes ahead again. Only the {count} parents who said they would come were told.",
+            told).format(count=told) if told
+            else _("It goes ahead again. The parents were not told."))
     else:
         coming = len(await service.who_said_they_come(context.session, data, start, which))
         await query.answer()
@@ -284,12 +293,18 @@ async def confirm_undo(update: Update, context: BotContext, data: ActivityData,
     item = _item(context, data, start)
     lines = [_("Let {title} on {date} at {time} go ahead after all?").format(
         title=item.title, date=format_weekday_date(start), time=format_time(start))]
-    # The notices still waiting are never sent: only those already told count.
-    told = await service.told_so_far(context.session, data.id, start)
+    # The notices still waiting are never sent: only those already told count. Of them,
+    # those who said they come are told at once, as when it was cancelled.
+    heard = await service.heard_so_far(context.session, data, start)
+    told = len(heard.coming) + len(heard.others)
     if told:
         lines.append(ngettext("{count} parent was told it was cancelled.",
                               "{count} parents were told it was cancelled.",
                               told).format(count=told))
+    if heard.coming:
+        lines.append(ngettext("{count} parent said they will come. They are told at once.",
+                              "{count} parents said they will come. They are told at once.",
+                              len(heard.coming)).format(count=len(heard.coming)))
     await query.edit_message_text("\n\n".join(lines), reply_markup=InlineKeyboardMarkup([
         [InlineKeyboardButton("✅ " + _("Yes, it goes ahead"),
                               callback_data=_data(data.id, start, "uo"))],
@@ -299,25 +314,36 @@ async def confirm_undo(update: Update, context: BotContext, data: ActivityData,
 
 
 async def undo(update: Update, context: BotContext, data: ActivityData, start: datetime) -> None:
-    """The day goes ahead: its cancellation goes, its reminders are planned again; then offer
-    to tell the parents who heard it was cancelled."""
+    """The day goes ahead: its cancellation goes, its reminders come back (those whose time
+    passed go late), those who said they come hear it at once; then offer to tell the other
+    parents who heard it was cancelled."""
     query = update.callback_query
     assert query is not None and data.id is not None
-    if not await programme_service.uncancel_occurrence(context.session, data.id, start,
-                                                       context.settings.timezone):
+    tz = context.settings.timezone
+    undone = await service.undo(context.session, data, start, context.now(),
+                                render_goes_ahead(tz), tz)
+    if undone is None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
-    mark = await service.set_notices_aside(context.session, data.id, start)
-    count = len(await service.who_heard_of_it(context.session, data.id, start, mark))
     await context.session.commit()
-    # The planner brings back the reminders the cancellation made obsolete.
+    if undone.heard.coming:
+        wake(context.application)
+    # The planner hands over the reminders brought back whose time has come.
     reminder_jobs.wake(context.application)
     await query.answer()
+    told, count = len(undone.heard.coming), len(undone.heard.others)
     if count == 0:
-        await query.edit_message_text(
-            _("It goes ahead again. No parent had heard it was cancelled."))
+        await query.edit_message_text(ngettext(
+            "It goes ahead again. The {count} parent who said they would come was told.",
+            "It goes ahead again. The {count} parents who said they would come were told.",
+            told).format(count=told) if told
+            else _("It goes ahead again. No parent had heard it was cancelled."))
         return
     await query.edit_message_text(
+        ngettext("It goes ahead again. Tell the {count} other parent who heard it was "
+                 "cancelled?",
+                 "It goes ahead again. Tell the {count} other parents who heard it was "
+                 "cancelled?", count).format(count=count) if told else
         ngettext("It goes ahead again. Tell the {count} parent who heard it was cancelled?",
                  "It goes ahead again. Tell the {count} parents who heard it was cancelled?",
                  count).format(count=count),

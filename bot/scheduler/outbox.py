@@ -24,7 +24,9 @@ possible duplicates at a crash.
 Outcomes: sent; 429 pauses all sending for ``retry_after`` and retries the row; network
 errors, timeouts and 5xx retry with back-off (1, 2, 4... 60 s) up to ``max_attempts`` tries,
 then "gave_up"; 403 marks the person blocked and drops their other pending rows (the author
-of an answer among them, refused or dropped, is told it did not arrive); 400 fails for good.
+of an answer among them, refused or dropped, is told it did not arrive); 400 fails for good
+(an answer whose copy Telegram refuses because its author deleted the message: she is told to
+send it again).
 A row past its expiry (a reminder once its activity has begun) is dropped, never sent late;
 a reminder that failed or was dropped is marked undelivered. Logs carry row ids, counts and
 reason codes, never message text.
@@ -441,8 +443,12 @@ class OutboxSender:
                 await self._blocked(row)
             except ChatMigrated:
                 await self._finish(row, repo.FAILED, "chat_migrated")
-            except BadRequest:  # before NetworkError: BadRequest is a subclass of it
-                await self._finish(row, repo.FAILED, "bad_request")
+            except BadRequest as exc:  # before NetworkError: BadRequest is a subclass of it
+                if (refused_answers.answers_in([row.dedupe_key])
+                        and refused_answers.source_gone(exc.message)):
+                    await self._source_gone(row)  # deleted before we copied it
+                else:
+                    await self._finish(row, repo.FAILED, "bad_request")
             except TimedOut:
                 await self._transient(row, "timed_out")
             except NetworkError:  # connection errors and 5xx answers
@@ -516,8 +522,9 @@ class OutboxSender:
             dropped = len(keys)
             # A brugfiguur was told "✅ Sent" for an answer among these: now it never arrives,
             # so she hears it (in the same transaction: told once, or not at all).
-            told = await refused_answers.tell_authors(session, [row.dedupe_key, *keys],
-                                                      self.clock.now())
+            told = await refused_answers.answers_lost(session, [row.dedupe_key, *keys],
+                                                      self.clock.now(),
+                                                      refused_answers.Lost.BLOCKED)
 
         await self._write(write)
         self.counts["failed:blocked"] += 1
@@ -525,6 +532,27 @@ class OutboxSender:
         self.counts["told:answer_refused"] += told
         log.warning("outbox %d: blocked by the recipient; %d pending rows dropped, "
                     "%d authors of answers told", row.id, dropped, told)
+        if told:
+            self.wake()
+
+    async def _source_gone(self, row: repo.ClaimedMessage) -> None:
+        """400 "message to copy not found" on an answer's copy: its author deleted it before
+        we copied it. She was told "✅ Sent", so she hears it was not, and sends it again."""
+        told = 0
+
+        async def write(session: AsyncSession) -> None:
+            nonlocal told
+            await repo.mark_finished(session, [row.id], status=repo.FAILED, error="source_gone")
+            # In the same transaction: told once, or not at all.
+            told = await refused_answers.answers_lost(session, [row.dedupe_key],
+                                                      self.clock.now(),
+                                                      refused_answers.Lost.DELETED)
+
+        await self._write(write)
+        self._rate_limited.pop(row.id, None)
+        self.counts["failed:source_gone"] += 1
+        self.counts["told:answer_deleted"] += told
+        log.warning("outbox %d: failed (source_gone); %d authors of answers told", row.id, told)
         if told:
             self.wake()
 

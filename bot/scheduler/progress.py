@@ -13,7 +13,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.handlers.door import not_modified
-from bot.i18n import _, use_locale
+from bot.i18n import _, ngettext, use_locale
 from bot.services import broadcast as service
 from bot.services.outbox import Progress
 from storage.db import Database
@@ -24,9 +24,17 @@ INTERVAL = 2.0  # seconds between two edits: readable, and far below Telegram's 
 
 
 def progress_line(figures: Progress) -> str:
-    return _("📤 Sending: {sent} of {total} sent · {failed} failed · {blocked} blocked the bot"
+    line = _("📤 Sending: {sent} of {total} sent · {failed} failed · {blocked} blocked the bot"
              ).format(sent=figures.sent, total=figures.total, failed=figures.failed
                       + figures.dropped, blocked=figures.blocked)
+    if figures.quiet:
+        # Sent in the evening, most of it waits for the morning: say so, or the line looks
+        # stuck all night.
+        line += "\n" + ngettext(
+            "🌙 {count} parent has quiet hours now and gets it when they end.",
+            "🌙 {count} parents have quiet hours now and get it when they end.",
+            figures.quiet).format(count=figures.quiet)
+    return line
 
 
 def report(figures: Progress) -> str:

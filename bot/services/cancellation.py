@@ -11,10 +11,11 @@ Usage::
 
     # A wrong tap undone: the day takes place after all.
     if can_undo(data, start, now):                                      # cancelled, to come
-        await programme.uncancel_occurrence(session, data.id, start)
-        mark = await set_notices_aside(session, data.id, start)         # None: nobody told
-    reached = await who_heard_of_it(session, data.id, start, mark)     # told it was off
-    messages = notices(data, start, reached, render, round_mark=mark)  # "it goes ahead"
+        heard = await heard_so_far(session, data, start)                # told it was off
+        undone = await undo(session, data, start, now, render)          # heard.coming told now
+    # "Tell them": everyone who heard of it, the same round's keys (nobody told twice).
+    reached = await who_heard_of_it(session, data.id, start, undone.mark)
+    messages = notices(data, start, reached, render, round_mark=undone.mark)  # "it goes ahead"
 
 The rules live here as plain functions; the handler (bot/handlers/activities.py) owns the
 words and the buttons. Nothing here commits: the caller owns the transaction.
@@ -31,7 +32,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS
-from bot.services import broadcast
+from bot.services import broadcast, outbox, reminders
 from bot.services import programme as programme_service
 from bot.services.broadcast import Audience, Recipient
 from bot.services.outbox import NewMessage
@@ -226,9 +227,69 @@ async def who_heard_of_it(session: AsyncSession, activity_id: int, start: dateti
     return await _reached(session, undone_group_key(activity_id, start, mark))
 
 
-async def told_so_far(session: AsyncSession, activity_id: int, start: datetime) -> int:
-    """How many parents the cancellation notice of a day still cancelled has reached."""
-    return len(await _reached(session, group_key(activity_id, start)))
+@dataclass(frozen=True)
+class Heard:
+    """Those a day's cancellation notice reached, split: who said they come (or maybe),
+    told at once that it goes ahead after all, and the others, whom the coordinator may
+    choose to tell. Symmetric to the cancellation itself."""
+
+    coming: list[Recipient]
+    others: list[Recipient]
+
+
+def split_heard(reached: Iterable[Recipient], coming: Iterable[Recipient]) -> Heard:
+    said = {r.person_id for r in coming}
+    reached = list(reached)
+    return Heard([r for r in reached if r.person_id in said],
+                 [r for r in reached if r.person_id not in said])
+
+
+async def heard_so_far(session: AsyncSession, data: ActivityData, start: datetime) -> Heard:
+    """Of a day still cancelled: the parents its notice has reached (a notice still
+    waiting is never sent once it is undone), split as an undo would tell them."""
+    assert data.id is not None
+    return split_heard(await _reached(session, group_key(data.id, start)),
+                       await who_said_they_come(session, data, start, ONE))
+
+
+@dataclass(frozen=True)
+class Undone:
+    """A day that goes ahead again: the round its notices were set aside as (None: no
+    parent had been told it was off), who heard of it, and what became of its reminders."""
+
+    mark: int | None
+    heard: Heard
+    reminders: reminders.BroughtBack
+
+
+async def undo(session: AsyncSession, data: ActivityData, start: datetime, now: datetime,
+               render: Callable[[str, ProgrammeItem], str],
+               tz: ZoneInfo = BRUSSELS) -> Undone | None:
+    """The cancelled day goes ahead after all: its cancellation goes, its notices are set
+    aside, its reminders come back (``reminders.bring_back``), and those who said they come
+    and heard it was off are told at once, ``render``-ed in their language, with the
+    round's keys (the coordinator's "tell them" later sends them nothing twice).
+    None when it was not cancelled (any more)."""
+    assert data.id is not None
+    if not await programme_service.uncancel_occurrence(session, data.id, start, tz):
+        return None
+    mark = await set_notices_aside(session, data.id, start)
+    back = await reminders.bring_back(session, data.id, start, now, tz)
+    heard = split_heard(await who_heard_of_it(session, data.id, start, mark),
+                        await who_said_they_come(session, data, start, ONE))
+    if heard.coming:
+        await outbox.enqueue_many(session, notices(data, start, heard.coming, render,
+                                                   round_mark=mark))
+    return Undone(mark, heard, back)
+
+
+async def told_it_goes_ahead(session: AsyncSession, activity_id: int, start: datetime,
+                             mark: int | None) -> int:
+    """How many parents the round's "it goes ahead" notices are for, so far."""
+    if mark is None:
+        return 0
+    return len(set(await session.scalars(select(OutboxMessage.person_id).where(
+        OutboxMessage.group_key == ahead_group_key(activity_id, start, mark)))))
 
 
 async def _reached(session: AsyncSession, group: str) -> list[Recipient]:

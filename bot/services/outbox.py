@@ -83,6 +83,7 @@ class Progress:
     pending: int = 0
     dropped: int = 0
     errors: dict[str, int] = field(default_factory=dict)  # reason code -> count
+    quiet: int = 0  # of the pending: held until their quiet hours end (the morning)
 
     @property
     def done(self) -> bool:
@@ -186,13 +187,15 @@ async def progress(session: AsyncSession, group_key: str) -> Progress:
         rank = _RANK.get(status, 0)
         if chat_id not in messages or rank < messages[chat_id][0]:
             messages[chat_id] = (rank, status, error)
-    totals = {"sent": 0, "failed": 0, "blocked": 0, "pending": 0, "dropped": 0}
+    totals = {"sent": 0, "failed": 0, "blocked": 0, "pending": 0, "dropped": 0, "quiet": 0}
     errors: dict[str, int] = {}
     for _rank, status, error in messages.values():
         if status == repo.SENT:
             totals["sent"] += 1
         elif status in (repo.PENDING, repo.SENDING):
             totals["pending"] += 1
+            if error == "quiet":  # set by the sender when it held the row for the morning
+                totals["quiet"] += 1
         elif error == "blocked":
             totals["blocked"] += 1
         elif status == repo.FAILED:

@@ -592,6 +592,12 @@ def may_act(question: QuestionView | None, person_id: int, *, coordinator: bool)
     return Refusal.NOT_YOURS
 
 
+def answer_key(question_id: int, answer_id: int) -> str:
+    """The outbox dedupe key of an answer's copy to the parent (``answer_id``: its
+    question_messages row)."""
+    return f"q:{question_id}:answer:{answer_id}"
+
+
 async def relay_answer(session: AsyncSession, question: QuestionView, chat_id: int,
                        message_id: int, now: datetime) -> None:
     """The holder's reply, whatever its kind, is copied to the parent."""
@@ -603,7 +609,7 @@ async def relay_answer(session: AsyncSession, question: QuestionView, chat_id: i
     await session.flush()
     row.first_answer_at = row.first_answer_at or now
     row.taken_at = row.taken_at or now
-    await outbox.enqueue(session, dedupe_key=f"q:{row.id}:answer:{answer.id}",
+    await outbox.enqueue(session, dedupe_key=answer_key(row.id, answer.id),
                          chat_id=question.parent_chat_id, person_id=question.parent_id,
                          kind="copy", payload={"from_chat_id": chat_id, "message_id": message_id,
                                                "always": True},
@@ -968,11 +974,17 @@ async def waiting_first(session: AsyncSession, found: Sequence[QuestionView]
     """The questions, those waiting for an answer first (in the order given within each),
     and the ids of those waiting: whose last word is the parent's (never answered, or the
     parent wrote again since the last answer)."""
+    said = (await session.execute(
+        select(QuestionMessage.id, QuestionMessage.question_id, QuestionMessage.from_parent)
+        .where(QuestionMessage.question_id.in_([q.id for q in found]))
+        .order_by(QuestionMessage.id))).all()
+    # An answer whose copy failed never reached the parent: it is not the last word.
+    lost = await outbox_repo.failed_keys(session, (
+        answer_key(question_id, row_id) for row_id, question_id, from_parent in said
+        if not from_parent))
     last: dict[int, bool] = {}
-    for question_id, from_parent in (await session.execute(
-            select(QuestionMessage.question_id, QuestionMessage.from_parent)
-            .where(QuestionMessage.question_id.in_([q.id for q in found]))
-            .order_by(QuestionMessage.id))).all():
-        last[question_id] = bool(from_parent)
+    for row_id, question_id, from_parent in said:
+        if from_parent or answer_key(question_id, row_id) not in lost:
+            last[question_id] = bool(from_parent)
     waiting = {question_id for question_id, from_parent in last.items() if from_parent}
     return sorted(found, key=lambda q: q.id not in waiting), waiting

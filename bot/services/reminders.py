@@ -9,6 +9,7 @@ Usage::
     await plan(session, now)                          # rows for the next HORIZON
     result = await hand_over_due(session, now, render) # due rows -> outbox rows
     when = await next_due(session)                     # when to wake next
+    await bring_back(session, activity_id, start, now) # a cancelled day goes ahead after all
 
 The words are the handler's (``render``); nothing here commits.
 """
@@ -23,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS
@@ -41,7 +42,7 @@ from bot.services.programme import (
 )
 from storage import outbox as outbox_repo
 from storage import programme as programme_repo
-from storage.models import Person, PersonSchool, Reminder, Rsvp, Setting
+from storage.models import OutboxMessage, Person, PersonSchool, Reminder, Rsvp, Setting
 
 HORIZON = timedelta(days=8)  # rows are planned this far ahead (a week-ahead reminder fits)
 BATCH = 2000  # due rows handed over per round
@@ -49,6 +50,7 @@ PLAN_SLICE = 5000  # planned rows built, inserted or read at a time
 PLANNED, SENT, SKIPPED, DROPPED, OBSOLETE = "planned", "sent", "skipped", "dropped", "obsolete"
 UNDELIVERED = outbox_repo.REMINDER_UNDELIVERED  # sent, but the outbox could not deliver it
 GROUP_PREFIX = "reminder:"  # outbox group key: reminder:<activity>:<occurrence start, unix>
+SUPERSEDED = "superseded"  # skipped: another reminder of that day says the same, late or soon
 
 
 class ReminderKind(StrEnum):
@@ -536,3 +538,131 @@ async def _answers(session: AsyncSession, rows: Sequence[Reminder]
 async def next_due(session: AsyncSession) -> datetime | None:
     return await session.scalar(select(func.min(Reminder.due_at))
                                  .where(Reminder.status == PLANNED))
+
+
+# --------------------------------------------------------------------------------------------
+# a cancelled day goes ahead after all
+
+# A late reminder is left out when the parent's next one of that day reaches them this soon
+# after it anyway: two reminders of one day within the hour read as the same message twice.
+LATE_GAP = timedelta(hours=1)
+
+
+def late_kind(passed: Iterable[ReminderKind], coming: Iterable[datetime], start: datetime,
+              now: datetime, quiet: QuietHours, tz: ZoneInfo = BRUSSELS) -> ReminderKind | None:
+    """Of one parent's reminders of an undone day whose time passed while it was cancelled
+    (``passed``), the one sent late, or None. Only one: its heading counts from when it goes
+    ("tomorrow", "today at 14:00"), so the others would say the same again; the latest kind,
+    the one they would have had last. None once the day has begun, or when a reminder of
+    theirs still to come (due at ``coming``) reaches them within LATE_GAP of it anyway
+    (both after their quiet hours)."""
+    kinds = list(passed)
+    if not kinds or start <= now:
+        return None
+    goes = delivery_time(now, quiet, tz)
+    if any(delivery_time(due, quiet, tz) - goes <= LATE_GAP for due in coming):
+        return None
+    return max(kinds, key=list(ReminderKind).index)
+
+
+@dataclass
+class BroughtBack:
+    late: int = 0  # reminders whose time passed: the next round hands them over, late
+    superseded: int = 0  # reminders whose time passed, left out: another one says it
+
+
+async def bring_back(session: AsyncSession, activity_id: int, start: datetime, now: datetime,
+                     tz: ZoneInfo = BRUSSELS) -> BroughtBack:
+    """A cancelled day goes ahead after all (/activities' undo): its reminders are planned as
+    if it had never been cancelled, before the next planner round (which hands over the due
+    ones). Made obsolete, or dropped from the outbox while they waited there, they are
+    planned again; those never planned (the day was cancelled before they came into view)
+    are planned now. One whose time passed goes late, one per parent (``late_kind``), to
+    parents who had joined by then; one already sent is never sent again (it stays "sent").
+    The outbox's own rules still hold when it is handed over: /stop, blocked, "I can't
+    come", the coordinator's choice of reminders, quiet hours, the start."""
+    result = BroughtBack()
+    if start <= now:
+        return result
+    record = await programme_repo.record_by_id(session, activity_id)
+    if record is None:
+        return result
+    data = activity_data(record)
+    if not occurrences(data, start, start + timedelta(seconds=1), tz):
+        return result  # still cancelled, or not a day it takes place
+    group = group_key(activity_id, start)
+    # The outbox rows the cancellation dropped keep their keys, which are the keys of the
+    # reminder handed over anew: renamed out of the way (and set apart, "undone").
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.group_key == group,
+                                    OutboxMessage.status == outbox_repo.DROPPED,
+                                    OutboxMessage.error == "gone")
+        .values(dedupe_key=OutboxMessage.dedupe_key + ":u" + cast(OutboxMessage.id, String),
+                error="undone")
+        .execution_options(synchronize_session=False))
+    this_day = (Reminder.activity_id == activity_id, Reminder.occurrence_start == start)
+    await session.execute(
+        update(Reminder).where(*this_day, (Reminder.status == OBSOLETE)
+                               | ((Reminder.status == UNDELIVERED) & (Reminder.reason == "gone")))
+        .values(status=PLANNED, handled_at=None, reason=None)
+        .execution_options(synchronize_session=False))
+    kinds = (await kinds_by_activity_kind(session))[data.kind]
+    await _plan_day(session, data, start, kinds, now, tz)
+    # One late reminder per parent, the others of that day whose time passed left out.
+    planned = list(await session.scalars(
+        select(Reminder).where(*this_day, Reminder.status == PLANNED)
+        .execution_options(populate_existing=True)))
+    by_person: dict[int, list[Reminder]] = {}
+    for row in planned:
+        if row.kind in kinds:  # one turned off meanwhile is the hand-over's to skip
+            by_person.setdefault(row.person_id, []).append(row)
+    late = {p: rows for p, rows in by_person.items() if any(r.due_at <= now for r in rows)}
+    quiet = await _quiet_hours(session, list(late))
+    usual = await default_quiet(session)
+    for person_id, rows in late.items():
+        passed = [r for r in rows if r.due_at <= now]
+        keep = late_kind([ReminderKind(r.kind) for r in passed],
+                         [r.due_at for r in rows if r.due_at > now], start, now,
+                         quiet.get(person_id) or usual, tz)
+        for row in passed:
+            if row.kind == keep:
+                result.late += 1
+            else:
+                row.status, row.reason, row.handled_at = SKIPPED, SUPERSEDED, now
+                result.superseded += 1
+    await session.flush()
+    return result
+
+
+async def _plan_day(session: AsyncSession, data: ActivityData, start: datetime,
+                    kinds: Sequence[ReminderKind], now: datetime, tz: ZoneInfo) -> None:
+    """The rows of one day's chosen reminders due up to HORIZON ahead that are missing, as
+    ``plan`` would have made them; one whose time passed only for a parent who had joined
+    by then (a newcomer would not have had it)."""
+    audience = eligible(data, await broadcast.recipients(session, Audience()))
+    all_day = Occurrence(data.starts_at, data.ends_at).all_day(tz)
+    due = {kind: due_at(kind, start, tz) for kind in kinds
+           if not (all_day and kind is ReminderKind.TWO_HOURS)}
+    joined: dict[int, datetime] = {}
+    if any(when <= now for when in due.values()):
+        joined = {person_id: at for person_id, at in (await session.execute(
+            select(Person.id, Person.onboarded_at).where(Person.onboarded_at.is_not(None))))}
+    rows = [{"activity_id": data.id, "occurrence_start": start, "person_id": p.person_id,
+             "kind": kind.value, "due_at": when, "status": PLANNED}
+            for kind, when in due.items() if when <= now + HORIZON
+            for p in audience
+            if when > now or joined.get(p.person_id, when + timedelta(seconds=1)) <= when]
+    await outbox_repo.insert_ignoring_duplicates(session, rows, table=Reminder.__table__)
+
+
+async def _quiet_hours(session: AsyncSession, person_ids: Sequence[int]
+                       ) -> dict[int, QuietHours]:
+    """The parents' own quiet hours (those who chose them)."""
+    found: dict[int, QuietHours] = {}
+    for chunk in _chunks(person_ids, 500):
+        for person_id, text in await session.execute(
+                select(Person.id, Person.quiet_hours).where(Person.id.in_(chunk),
+                                                            Person.quiet_hours.is_not(None))):
+            if (quiet := QuietHours.parse(text)) is not None:
+                found[person_id] = quiet
+    return found
