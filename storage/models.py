@@ -378,6 +378,8 @@ class QuestionMessage(Base):
     whoever holds the question, again after a hand-over) or a brugfiguur's answer."""
 
     __tablename__ = "question_messages"
+    # Outbox keys name a message by its id (q:<q>:answer:<id>): never reuse one.
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     question_id: Mapped[int] = mapped_column(

@@ -228,6 +228,47 @@ async def test_copying_the_questions_table_keeps_their_numbers_and_messages(
     assert handed == {1: None, 2: None, 3: 2, 4: None}
 
 
+async def test_question_message_ids_are_never_reused_after_revision_0015(
+    tmp_path: Path
+) -> None:
+    """A brugfiguur's /forget deleted her answer, the newest message (id 3); its outbox row
+    (``q:1:answer:3``) stays with the question. Without AUTOINCREMENT the next answer would
+    be 3 again, and its copy ignored as a duplicate. An id named by a key only (7, freed
+    earlier) is not given again either."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'messages.sqlite3'}"
+    in_thread(command.upgrade, alembic_config(url), "0014")
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO people (telegram_id, first_name, locale, role, created_at) "
+            "VALUES (1, 'Ayşe', 'tr', 'parent', '2026-12-01')"))
+        await conn.execute(text(
+            "INSERT INTO questions (parent_id, locale, topic, status, created_at) "
+            "VALUES (1, 'tr', 'school', 'open', '2026-12-01')"))
+        for n in range(3):
+            await conn.execute(text(
+                "INSERT INTO question_messages (question_id, from_parent, chat_id, message_id, "
+                f"created_at) VALUES (1, {int(n == 0)}, 1, {10 + n}, '2026-12-01')"))
+        await conn.execute(text(
+            "INSERT INTO outbox (dedupe_key, chat_id, person_id, kind, payload, status, "
+            "attempts, not_before, created_at, group_key) VALUES ('q:1:answer:7', 1, 1, "
+            "'copy', '{}', 'sent', 1, '2026-12-01', '2026-12-01', 'q:1')"))
+    await engine.dispose()
+    for target in ("head", "0014", "head"):  # up, down and up again
+        in_thread(command.upgrade if target == "head" else command.downgrade,
+                  alembic_config(url), target)
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM question_messages WHERE id = 3"))
+        await conn.execute(text(
+            "INSERT INTO question_messages (question_id, from_parent, chat_id, message_id, "
+            "created_at) VALUES (1, 0, 2, 20, '2026-12-02')"))
+        ids = (await conn.execute(text(
+            "SELECT id FROM question_messages ORDER BY id"))).scalars().all()
+    await engine.dispose()
+    assert ids == [1, 2, 8]
+
+
 @ON_POSTGRESQL
 async def test_two_instances_starting_together_on_a_new_database() -> None:
     """Both build or check the schema and load the nine schools, one after the other."""
