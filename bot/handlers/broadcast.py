@@ -109,8 +109,8 @@ async def draft_screen(context: BotContext,
         + LANGUAGE_NAMES[code], callback_data=f"bc:{draft.id}:l:{code}")
         for code in SUPPORTED_LOCALES])
     if today(context).weekday() < 6:
-        # Monday to Saturday: this week (its rest, from today) or next week. A coordinator
-        # who broadcasts on Monday morning means this week.
+        # Monday to Saturday: this week (its rest, from today) or next week, so that a
+        # coordinator who broadcasts on Monday morning can send the week just begun.
         rows.append([
             InlineKeyboardButton((tick if this_week else "") + "📅 " + _("This week"),
                                  callback_data=f"bc:{draft.id}:w:t"),
