@@ -17,11 +17,18 @@ from storage.models import (
     School,
 )
 from storage.models import Person as PersonRow
+from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat, Person
+from tests.helpers import Chat, Handled, Person
 from tests.test_broadcast_e2e import wait_until
-from tests.test_programme_e2e import coordinator_with_programme, onboard
-from tests.test_reminders_e2e import import_csv
+from tests.test_programme_e2e import coordinator_of, coordinator_with_programme, onboard
+from tests.test_reminders_e2e import (
+    BABBEL,
+    HEADER,
+    import_csv,
+    local,
+    says_yes_to_the_day_reminder,
+)
 
 WED_25 = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # 14:00 in Brussels
 STAMP = int(WED_25.timestamp())
@@ -273,3 +280,42 @@ async def test_an_activity_weeks_away_can_be_cancelled_too(
             .join(Activity, Activity.id == ActivityCancellation.activity_id)
             .where(Activity.external_id == "kerst")))
     assert cancelled == [datetime(2026, 12, 18, 13, 0, tzinfo=UTC)]
+
+
+async def test_a_day_cancelled_in_the_file_can_still_be_told_from_activities(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """The file calls Wednesday's ouderbabbel off: Els, who said she comes, is told at once.
+    Ayşe had the same reminder but did not answer: /activities offers to tell her (and
+    whoever else was not told) from the cancelled day; Els gets no second notice."""
+    greet = await coordinator_of(chat)
+    await import_csv(greet, BABBEL)
+    els = await onboard(chat, 9811, "Els", "nl", "vlindertje")
+    ayse = await onboard(chat, 9812, "Ayşe", "tr", "wijdeland")
+    await says_yes_to_the_day_reminder(bot, clock, fake, els)
+    await wait_until(lambda: any("🔔" in t for t in fake.texts(ayse.id)), fake)
+
+    clock.moment = local(24, 20)
+    [reply] = await greet.sends("document", file_name="p.csv", mime_type="text/csv",
+                                content=f"{HEADER}\n{BABBEL}2026-11-25".encode())
+    assert reply["text"].startswith("Ingelezen: 0 nieuw, 1 gewijzigd"), reply["text"]
+    await wait_until(lambda: els.last_text().startswith("❌"), fake)
+
+    [listing] = await greet.says("/activities")
+    day = next(data for text, data in FakeTelegram.inline_buttons(listing)
+               if text.startswith("❌ Ouderbabbel"))
+    await greet.taps(data=day)
+    shown = fake.message(greet.id, listing["message_id"])
+    assert shown is not None
+    labels = [text for text, _data in FakeTelegram.inline_buttons(shown)]
+    assert labels[0] == "📣 Nog 1 ouder een bericht sturen", labels
+    await greet.taps("📣 Nog 1 ouder een bericht sturen")
+    await wait_until(lambda: ayse.last_text().startswith("❌ İptal edildi"), fake)
+    await fake.wait_idle()
+    assert sum(t.startswith("❌") for t in fake.texts(els.id)) == 1
+    # Everyone has been told now: the day no longer offers it.
+    [listing] = await greet.says("/activities")
+    await greet.taps(data=day)
+    shown = fake.message(greet.id, listing["message_id"])
+    assert shown is not None
+    assert not any(text.startswith("📣") for text, _data in FakeTelegram.inline_buttons(shown))

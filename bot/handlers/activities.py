@@ -45,12 +45,20 @@ def _data(activity_id: int, start: datetime, action: str = "") -> str:
 
 
 def button_label(data: ActivityData, occurrence: Occurrence) -> str:
-    """'Kinderyoga · wo 25/11 14:00': the Dutch title, short, and when (reader's locale)."""
+    """'Kinderyoga · wo 25/11 14:00': the Dutch title, short, and when (reader's locale; a
+    whole day without its midnight)."""
     title = data.texts.get(DUTCH, programme_service.LocalText()).title or data.external_id
     if len(title) > TITLE_CHARS:
         title = title[: TITLE_CHARS - 1].rstrip() + "…"
-    when = f"{format_date(occurrence.starts_at, 'EEE dd/MM')} {format_time(occurrence.starts_at)}"
+    when = format_date(occurrence.starts_at, 'EEE dd/MM')
+    if not occurrence.all_day():
+        when += f" {format_time(occurrence.starts_at)}"
     return f"{title} · {when}"
+
+
+def all_day(item: ProgrammeItem, tz: ZoneInfo) -> bool:
+    """A calendar's whole-day event: its day is said without an hour (not "00:00")."""
+    return Occurrence(item.starts_at, item.ends_at).all_day(tz)
 
 
 async def list_screen(context: BotContext, page: int = 0,
@@ -199,6 +207,14 @@ async def show(update: Update, context: BotContext, data: ActivityData, start: d
         text += "\n\n" + _("❌ Cancelled.")
         rows = [[InlineKeyboardButton("✅ " + _("Not cancelled after all"),
                                       callback_data=_data(data.id, start, "ro"))]]
+        # A day cancelled by a file (only those who said they come are told then), or a
+        # first "no, do not tell them": the others can still be told from here.
+        untold = len(await service.not_told(context.session, data, start))
+        if untold and service.is_cancelled(data, start, service.ONE,
+                                           context.settings.timezone):
+            rows.insert(0, [InlineKeyboardButton(ngettext(
+                "📣 Tell {count} more parent", "📣 Tell {count} more parents", untold
+            ).format(count=untold), callback_data=_data(data.id, start, "yo"))])
     elif service.recurs(data):
         rows = [[InlineKeyboardButton("❌ " + _("Cancel this time"),
                                       callback_data=_data(data.id, start, "co"))],
@@ -223,7 +239,8 @@ async def confirm(update: Update, context: BotContext, data: ActivityData, start
         lines = [_("Cancel {title} every time, from {date} on?").format(
             title=item.title, date=format_weekday_date(start))]
     else:
-        lines = [_("Cancel {title} on {date} at {time}?").format(
+        lines = [(_("Cancel {title} on {date}?") if all_day(item, context.settings.timezone)
+                  else _("Cancel {title} on {date} at {time}?")).format(
             title=item.title, date=format_weekday_date(start), time=format_time(start))]
     coming = len(await service.who_said_they_come(context.session, data, start, which))
     if coming:
@@ -291,7 +308,9 @@ async def confirm_undo(update: Update, context: BotContext, data: ActivityData,
     query = update.callback_query
     assert query is not None and data.id is not None
     item = _item(context, data, start)
-    lines = [_("Let {title} on {date} at {time} go ahead after all?").format(
+    lines = [(_("Let {title} on {date} go ahead after all?")
+              if all_day(item, context.settings.timezone)
+              else _("Let {title} on {date} at {time} go ahead after all?")).format(
         title=item.title, date=format_weekday_date(start), time=format_time(start))]
     # The notices still waiting are never sent: only those already told count. Of them,
     # those who said they come are told at once, as when it was cancelled.
@@ -361,10 +380,14 @@ def render_goes_ahead(tz: ZoneInfo) -> Callable[[str, ProgrammeItem], str]:
             title = item.title
             if item.title_is_dutch_fallback:
                 title += " " + _("(in Dutch)")
-            return _("✅ Good news: {title}, {date}, {time} goes ahead after all. "
-                     "Sorry for the confusion. See you there!"
-                     ).format(title=title, date=format_weekday_date(item.starts_at),
-                              time=format_time(item.starts_at))
+            if all_day(item, tz):
+                text = _("✅ Good news: {title}, {date} goes ahead after all. Sorry for the "
+                         "confusion. See you there!")
+            else:
+                text = _("✅ Good news: {title}, {date}, {time} goes ahead after all. "
+                         "Sorry for the confusion. See you there!")
+            return text.format(title=title, date=format_weekday_date(item.starts_at),
+                               time=format_time(item.starts_at))
 
     return render
 
@@ -395,9 +418,13 @@ def render_notice(which: str, tz: ZoneInfo) -> Callable[[str, ProgrammeItem], st
             if which == service.EVERY:
                 return _("❌ {title} will not take place any more. We are sorry.").format(
                     title=title)
-            return _("❌ Cancelled: {title}, {date}, {time}. We are sorry. See you next time!"
-                     ).format(title=title, date=format_weekday_date(item.starts_at),
-                              time=format_time(item.starts_at))
+            if all_day(item, tz):
+                text = _("❌ Cancelled: {title}, {date}. We are sorry. See you next time!")
+            else:
+                text = _("❌ Cancelled: {title}, {date}, {time}. We are sorry. "
+                         "See you next time!")
+            return text.format(title=title, date=format_weekday_date(item.starts_at),
+                               time=format_time(item.starts_at))
 
     return render
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from bot.services.programme import ProgrammeItem
+from bot.i18n import BRUSSELS
+from bot.services.programme import Occurrence, ProgrammeItem
 
 
-def occurrence_ics(item: ProgrammeItem, *, now: datetime, domain: str = "bredeschool.bot"
-                   ) -> bytes:
+def occurrence_ics(item: ProgrammeItem, *, now: datetime, domain: str = "bredeschool.bot",
+                   tz: ZoneInfo = BRUSSELS) -> bytes:
     """A calendar with one event; the UID is stable per occurrence, so adding it twice
-    updates the same entry instead of making a second one."""
+    updates the same entry instead of making a second one. A whole-day event stays one
+    (dates, the end exclusive), not a midnight-to-midnight appointment."""
     # Imported here: icalendar is big (0.1 s and 3 MB at start-up) and rarely needed.
     from icalendar import Calendar, Event, vGeo
 
@@ -20,8 +23,12 @@ def occurrence_ics(item: ProgrammeItem, *, now: datetime, domain: str = "bredesc
     event = Event()
     event.add("uid", f"{item.external_id}-{int(item.starts_at.timestamp())}@{domain}")
     event.add("dtstamp", now)
-    event.add("dtstart", item.starts_at)
-    event.add("dtend", item.ends_at)
+    if Occurrence(item.starts_at, item.ends_at).all_day(tz):
+        event.add("dtstart", item.starts_at.astimezone(tz).date())
+        event.add("dtend", item.ends_at.astimezone(tz).date())
+    else:
+        event.add("dtstart", item.starts_at)
+        event.add("dtend", item.ends_at)
     event.add("summary", item.title)
     if item.description:
         event.add("description", item.description)

@@ -151,6 +151,17 @@ async def who_is_told(session: AsyncSession, data: ActivityData) -> list[Recipie
     return await broadcast.recipients(session, audience(data))
 
 
+async def not_told(session: AsyncSession, data: ActivityData, start: datetime
+                   ) -> list[Recipient]:
+    """Of the parents who would have received a cancelled day, those its notice has not
+    reached and is not on its way to (the file cancelled it, or the coordinator said "no"
+    at first): whom a "tell them" would still reach."""
+    assert data.id is not None
+    has_one = set(await session.scalars(select(OutboxMessage.person_id).where(
+        OutboxMessage.group_key == group_key(data.id, start))))
+    return [r for r in await who_is_told(session, data) if r.person_id not in has_one]
+
+
 def group_key(activity_id: int, start: datetime) -> str:
     return f"cancel:{activity_id}:{unix(start)}"
 

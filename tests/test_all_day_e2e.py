@@ -1,0 +1,89 @@
+"""A calendar's whole-day event (an open play day): its day is never said with "00:00", and
+"add to calendar" gives the parent's phone a whole-day entry, not a midnight appointment."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from icalendar import Calendar
+
+from bot.services.calendar_file import occurrence_ics
+from bot.services.programme import Kind, Place, ProgrammeItem
+from storage.db import Database
+from tests.conftest import FixedClock
+from tests.fake_telegram import FakeTelegram
+from tests.helpers import Chat, Handled
+from tests.test_broadcast_e2e import wait_until
+from tests.test_programme_e2e import coordinator_of, onboard
+from tests.test_reminders_e2e import day_reminder_of, local, nl_reminder_id
+
+ALL_DAY_ICS = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Brede School//Programma//NL
+BEGIN:VEVENT
+UID:speeldag-2026@bredeschool.example
+SUMMARY:Speeldag in de wijk
+CATEGORIES:open_activity,vlindertje
+DTSTART;VALUE=DATE:20261125
+DTEND;VALUE=DATE:20261126
+END:VEVENT
+END:VCALENDAR
+""".replace("\n", "\r\n").encode()
+
+
+async def test_add_to_calendar_of_an_all_day_event_is_an_all_day_entry(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    greet = await coordinator_of(chat)
+    [reply] = await greet.sends("document", file_name="agenda.ics", mime_type="text/calendar",
+                                content=ALL_DAY_ICS)
+    assert reply["text"].startswith("Ingelezen"), reply["text"]
+    els = await onboard(chat, 9304, "Els", "nl", "vlindertje")
+    reminder = await day_reminder_of(bot, clock, fake, els)
+    assert "Speeldag in de wijk" in reminder["text"]
+    [document] = await els.taps(data=f"rv:{nl_reminder_id(reminder)}:ics")
+    content = fake.file_content(document["document"]["file_id"])
+    event = next(iter(Calendar.from_ical(content).walk("VEVENT")))
+    start, end = event.decoded("dtstart"), event.decoded("dtend")
+    # A whole day: DTSTART;VALUE=DATE, as the coordinator's own calendar had it.
+    assert not isinstance(start, datetime) and start == date(2026, 11, 25), start
+    assert not isinstance(end, datetime) and end == date(2026, 11, 26), end
+
+
+def test_a_timed_event_stays_timed_in_the_calendar_file() -> None:
+    item = ProgrammeItem(
+        activity_id=1, external_id="yoga", kind=Kind.WORKSHOP, title="Kinderyoga",
+        description="", title_is_dutch_fallback=False, description_is_dutch_fallback=False,
+        starts_at=datetime(2026, 11, 25, 13, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 11, 25, 14, 0, tzinfo=UTC), place=Place("Turnzaal"),
+        school_ids=(), all_schools=True)
+    event = next(iter(Calendar.from_ical(occurrence_ics(
+        item, now=datetime(2026, 11, 20, tzinfo=UTC))).walk("VEVENT")))
+    assert event.decoded("dtstart") == datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
+
+
+async def test_the_cancellation_of_an_all_day_event_shows_no_midnight_hour(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    greet = await coordinator_of(chat)
+    [reply] = await greet.sends("document", file_name="agenda.ics", mime_type="text/calendar",
+                                content=ALL_DAY_ICS)
+    assert reply["text"].startswith("Ingelezen"), reply["text"]
+    ayse = await onboard(chat, 9307, "Ayşe", "tr", "vlindertje")
+    reminder = await day_reminder_of(bot, clock, fake, ayse)
+    await ayse.taps(data=f"rv:{nl_reminder_id(reminder)}:yes")
+    clock.moment = local(24, 20).astimezone(UTC)
+    [listing] = await greet.says("/activities")
+    labels = [label for label, _data in fake.inline_buttons(listing)]
+    assert "Speeldag in de wijk · wo 25/11" in labels, labels  # no "00:00"
+    await greet.taps("Speeldag in de wijk")
+    await greet.taps("❌ Deze activiteit annuleren")
+    confirm = fake.message(greet.id, listing["message_id"])
+    assert confirm is not None
+    assert confirm["text"].startswith(
+        "Speeldag in de wijk annuleren op woensdag 25 november 2026?"), confirm["text"]
+    await greet.taps("❌ Ja, annuleren")
+    await wait_until(lambda: any(t.startswith("❌") for t in fake.texts(ayse.id)), fake)
+    notice = next(t for t in fake.texts(ayse.id) if t.startswith("❌"))
+    assert "25 Kasım 2026" in notice, notice
+    assert "00:00" not in notice, notice
