@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from icalendar import Calendar
 
+from bot.handlers.rsvp import reminder_text, render_moved
+from bot.i18n import use_locale
 from bot.services.calendar_file import occurrence_ics
 from bot.services.programme import Kind, Place, ProgrammeItem
+from bot.services.reminders import Moved, ReminderKind, ReminderView
 from storage.db import Database
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
@@ -87,3 +91,33 @@ async def test_the_cancellation_of_an_all_day_event_shows_no_midnight_hour(
     notice = next(t for t in fake.texts(ayse.id) if t.startswith("❌"))
     assert "25 Kasım 2026" in notice, notice
     assert "00:00" not in notice, notice
+
+
+def _play_day(**changes: object) -> ProgrammeItem:
+    item = ProgrammeItem(
+        activity_id=1, external_id="speeldag", kind=Kind.OPEN_ACTIVITY,
+        title="Speeldag in de wijk", description="", title_is_dutch_fallback=False,
+        description_is_dutch_fallback=False,
+        starts_at=datetime(2026, 11, 24, 23, 0, tzinfo=UTC),  # 25 November, 00:00 in Brussels
+        ends_at=datetime(2026, 11, 25, 23, 0, tzinfo=UTC), place=Place("Wijkcentrum"),
+        school_ids=(), all_schools=True)
+    return replace(item, **changes)  # type: ignore[arg-type]
+
+
+def test_a_whole_day_reminder_held_until_its_morning_says_today_without_an_hour() -> None:
+    """The day-before reminder held by quiet hours goes out on the day itself: "today", not
+    "today at 00:00". A timed activity keeps its hour."""
+    view = ReminderView(1, ReminderKind.DAY, _play_day(), "nl",
+                        sent_at=datetime(2026, 11, 25, 7, 0, tzinfo=UTC))
+    with use_locale("nl"):
+        assert reminder_text(view).startswith("<b>🔔 Herinnering: vandaag</b>")
+        timed = replace(view, item=_play_day(
+            starts_at=datetime(2026, 11, 25, 13, 0, tzinfo=UTC),
+            ends_at=datetime(2026, 11, 25, 15, 0, tzinfo=UTC)))
+        assert reminder_text(timed).startswith("<b>🔔 Herinnering: vandaag om 14:00</b>")
+
+
+def test_a_whole_day_that_no_longer_takes_place_then_is_named_without_midnight() -> None:
+    text = render_moved(Moved(1, 2, "nl", datetime(2026, 11, 24, 23, 0, tzinfo=UTC), None,
+                              "Speeldag in de wijk", all_day=True))[1]["text"]
+    assert "woensdag 25 november 2026 gaat" in text and "00:00" not in text, text

@@ -633,3 +633,172 @@ def test_a_cancelled_event_and_a_long_uid() -> None:
 ])
 def test_the_school_year_starts_on_1_september(now: datetime, start: datetime) -> None:
     assert school_year_start(now) == start
+
+
+# --- a table that does not start in A1 -------------------------------------------------------
+
+ROW7 = ["a", "workshop", "klimop", date(2026, 10, 14), time(14), time(15), "Yoga"]
+COLUMNS7 = ["id", "kind", "schools", "date", "start", "end", "title_nl"]
+
+
+def workbook_bytes(*rows: list[object], first_row: int = 1, first_column: int = 1,
+                   merged: tuple[str, ...] = ()) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    for row_number, values in enumerate(rows, start=first_row):
+        for column, value in enumerate(values, start=first_column):
+            sheet.cell(row=row_number, column=column, value=value)
+    for cells in merged:
+        sheet.merge_cells(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_sheet_with_a_blank_top_row_is_read_not_called_empty() -> None:
+    result = parse_xlsx(workbook_bytes(COLUMNS7, ROW7, first_row=2, first_column=2))
+    assert result.errors == [] and [r.external_id for r in result.rows] == ["a"]
+    # The same in a CSV that Excel saved with an empty first line, with either separator.
+    text = "\r\n" + ";".join(COLUMNS7) + "\r\na;workshop;klimop;2026-10-14;14:00;15:00;Yoga\r\n"
+    assert parse_csv(text.encode()).errors == []
+    assert [r.external_id for r in parse_csv(text.replace(";", ",").encode()).rows] == ["a"]
+
+
+def test_a_title_above_the_header_is_passed_over_and_rows_keep_their_numbers() -> None:
+    title = ["Programma Brede School, najaar 2026"]
+    bad = ["b", "workshop", "klimop", "gisteren", time(14), time(15), "Dans"]
+    result = parse_xlsx(workbook_bytes(title, [], COLUMNS7, ROW7, bad))
+    assert [(e.row, e.column, e.message_id) for e in result.errors] == [
+        (5, "date", importer.MSG_BAD_DATE)]  # as the sheet numbers it
+    result = parse_xlsx(workbook_bytes(title, [], COLUMNS7, ROW7))
+    assert result.errors == [] and [r.external_id for r in result.rows] == ["a"]
+    # A comma in the title does not make a semicolon file a comma file.
+    text = ("Programma, najaar 2026\n" + ";".join(COLUMNS7)
+            + "\na;workshop;klimop;2026-10-14;14:00;15:00;Yoga, voor iedereen\n")
+    result = parse_csv(text.encode())
+    assert result.errors == [] and result.rows[0].texts["nl"].title == "Yoga, voor iedereen"
+
+
+def test_a_header_lacking_columns_is_named_in_its_own_row() -> None:
+    result = parse_xlsx(workbook_bytes([], [*COLUMNS7[:-1], "titel"], ROW7))
+    assert [(e.row, e.column, e.message_id) for e in result.errors] == [
+        (2, "title_nl", importer.MSG_MISSING_COLUMN)]
+    assert [e.message_id for e in parse_xlsx(workbook_bytes([], [None, None])).errors] == [
+        importer.MSG_EMPTY_FILE]
+
+
+# --- times stored as a fraction of a day -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("end", "expected"), [
+    (0.9999, time(23, 59)), (0.99999999, time(23, 59)), (0.999, time(23, 59)),
+    (0.75, time(18)),
+])
+def test_an_end_just_before_midnight_as_a_fraction_of_a_day_is_no_crash(
+        end: float, expected: time) -> None:
+    result = parse_xlsx(workbook_bytes(COLUMNS7, [*ROW7[:4], 0.5, end, "Nachtwandeling"]))
+    assert result.errors == []
+    assert result.rows[0].ends_at == datetime.combine(date(2026, 10, 14), expected, BRUSSELS)
+
+
+@pytest.mark.parametrize("end", [-0.25, 24.5, 45123.75])
+def test_a_time_number_out_of_the_day_is_a_row_error(end: float) -> None:
+    result = parse_xlsx(workbook_bytes(COLUMNS7, [*ROW7[:4], 0.5, end, "Nachtwandeling"]))
+    assert [(e.row, e.column, e.message_id) for e in result.errors] == [
+        (2, "end", importer.MSG_BAD_TIME)]
+
+
+# --- merged cells ----------------------------------------------------------------------------
+
+
+def test_a_day_merged_over_two_rows_counts_for_both() -> None:
+    second = ["b", "workshop", "klimop", None, time(16), time(17), "Dans"]
+    result = parse_xlsx(workbook_bytes(COLUMNS7, ROW7, second, merged=("D2:D3",)))
+    assert result.errors == [], [(e.row, e.column, e.message_id) for e in result.errors]
+    assert [r.starts_at.date() for r in result.rows] == [date(2026, 10, 14)] * 2
+    # Merged further down than the day's activities: the empty rows stay empty rows.
+    result = parse_xlsx(workbook_bytes(COLUMNS7, ROW7, second, [], [], merged=("D2:D6",)))
+    assert result.errors == [] and len(result.rows) == 2
+
+
+def test_a_cell_merged_across_columns_is_not_copied_sideways() -> None:
+    """A title merged over the title and description columns is the title only."""
+    header = [*COLUMNS7, "description_nl"]
+    result = parse_xlsx(workbook_bytes(header, [*ROW7, None], merged=("G2:H2",)))
+    assert result.errors == [] and result.rows[0].texts["nl"] == LocalText("Yoga", "")
+
+
+# --- calendars with a long history -----------------------------------------------------------
+
+GOOGLE_EXPORT = """BEGIN:VCALENDAR
+PRODID:-//Google Inc//Google Calendar 70.9054//EN
+VERSION:2.0
+X-WR-TIMEZONE:Europe/Brussels
+BEGIN:VEVENT
+DTSTART:20191008T063000Z
+DTEND:20191008T080000Z
+UID:old-ouderbabbel-2019@google.com
+SUMMARY:Ouderbabbel (2019)
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;TZID=Europe/Brussels:20260310T140000
+DTEND;TZID=Europe/Brussels:20260310T150000
+UID:last-school-year@google.com
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;TZID=Europe/Brussels:20261014T140000
+DTEND;TZID=Europe/Brussels:20261014T150000
+RRULE:FREQ=WEEKLY;BYDAY=WE;UNTIL=20261216T225959Z
+UID:yoga-2026@google.com
+SUMMARY:Kinderyoga
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_a_google_export_with_an_event_from_2019_still_imports_this_years_events() -> None:
+    result = parse_ics(ics(GOOGLE_EXPORT))
+    # Without a day to count from, only what is older than FIRST_YEAR is left out: the event
+    # of last March has no SUMMARY, and that is its error.
+    assert [(e.row, e.column) for e in result.errors] == [(2, "SUMMARY")]
+    result = parse_ics(ics(GOOGLE_EXPORT), now=NOW)
+    assert result.errors == [], [(e.row, e.column, e.message_id) for e in result.errors]
+    assert [r.external_id for r in result.rows] == ["yoga-2026@google.com"]
+    assert result.skipped == 2  # 2019, and last school year's (its missing title no matter)
+
+
+async def test_import_file_counts_the_events_left_out(db: Database) -> None:
+    async with db.session() as session:
+        outcome = await imported(session, "agenda.ics", ics(GOOGLE_EXPORT))
+        assert outcome.errors == [] and outcome.summary is not None
+        assert outcome.summary.skipped_over == 2
+        assert outcome.summary.created_titles == ("Kinderyoga",)
+
+
+def test_a_calendar_with_only_past_events_says_so() -> None:
+    past = GOOGLE_EXPORT.split("BEGIN:VEVENT\nDTSTART;TZID=Europe/Brussels:20261014")[0]
+    result = parse_ics(ics(past + "END:VCALENDAR\n"), now=NOW)
+    assert [e.message_id for e in result.errors] == [importer.MSG_ALL_EVENTS_OVER]
+
+
+def test_a_series_begun_before_2020_and_still_going_starts_in_2020() -> None:
+    """The weekly yoga set up in 2018 without an end: still on, so imported, from its first
+    Wednesday in 2020 (always the same day: sending it again changes nothing)."""
+    series = GOOGLE_EXPORT.replace(
+        "DTSTART;TZID=Europe/Brussels:20261014T140000\nDTEND;TZID=Europe/Brussels:"
+        "20261014T150000\nRRULE:FREQ=WEEKLY;BYDAY=WE;UNTIL=20261216T225959Z",
+        "DTSTART;TZID=Europe/Brussels:20180103T140000\nDTEND;TZID=Europe/Brussels:"
+        "20180103T150000\nRRULE:FREQ=WEEKLY;BYDAY=WE")
+    [yoga] = parse_ics(ics(series), now=NOW).rows
+    assert (yoga.starts_at, yoga.ends_at) == (local(2020, 1, 1, 14), local(2020, 1, 1, 15))
+    found = occurrences(yoga, local(2026, 11, 23), local(2026, 11, 30))
+    assert [o.starts_at for o in found] == [local(2026, 11, 25, 14)]
+    # With a COUNT, what is left of it: 2018 and 2019 held 104 Wednesdays.
+    counted = series.replace("BYDAY=WE\n", "BYDAY=WE;COUNT=600\n")
+    [yoga] = parse_ics(ics(counted), now=NOW).rows
+    assert yoga.rrule is not None and "COUNT=496" in yoga.rrule
+    # A series that ended in 2019 is over: left out.
+    ended = series.replace("BYDAY=WE\n", "BYDAY=WE;UNTIL=20191231T000000Z\n")
+    result = parse_ics(ics(ended), now=NOW)
+    assert result.errors == [RowError(0, "", importer.MSG_ALL_EVENTS_OVER)]
+    assert result.skipped == 3

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.i18n import BRUSSELS
+from bot.services import programme
 from storage.db import Database
 from storage.models import Activity, ActivityText
 from tests.conftest import COORDINATOR_ID, FixedClock
@@ -219,3 +222,99 @@ async def test_a_new_row_already_over_is_pointed_out(
     [again] = await greet.sends("document", file_name="extra.csv", mime_type="text/csv",
                                 content=f"{header}\n{row}\n".encode())
     assert "schooljaar" not in again["text"]
+
+
+# --- what the import reply names ------------------------------------------------------------
+
+SHORT_HEADER = "id;kind;schools;date;start;end;place;title_nl"
+BABBEL_NOV = "babbel-nov;ouderbabbel;alle;2026-11-25;13:30;15:00;Bibliotheek;Ouderbabbel: slapen"
+BABBEL_DEC = "babbel-dec;ouderbabbel;alle;2026-12-16;13:30;15:00;Bibliotheek;Ouderbabbel: eten"
+
+
+def brussels(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=BRUSSELS)
+
+
+async def test_a_file_that_undoes_a_change_made_in_the_bot_says_which_activity(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    greet = await coordinator_of(chat)
+    [reply] = await greet.sends("document", file_name="p.csv", mime_type="text/csv",
+                                content=f"{SHORT_HEADER}\n{BABBEL_NOV}".encode())
+    assert reply["text"].startswith("Ingelezen: 1 nieuw, 0 gewijzigd, 0 ongewijzigd.\n"
+                                    "Nieuw: Ouderbabbel: slapen.\n"), reply["text"]
+    # Monday: the coordinator moves the ouderbabbel to 14:30 in the bot (as /activity saves).
+    async with db.session() as session:
+        row = await session.scalar(select(Activity).where(Activity.external_id == "babbel-nov"))
+        assert row is not None
+        data = programme.activity_data(row)
+        await programme.update_activity(session, row.id, replace(
+            data, starts_at=brussels(11, 25, 14, 30), ends_at=brussels(11, 25, 16)))
+        await session.commit()
+    # Wednesday: she adds December to her spreadsheet and sends it, November as it was.
+    [reply] = await greet.sends("document", file_name="p.csv", mime_type="text/csv",
+                                content=f"{SHORT_HEADER}\n{BABBEL_NOV}\n{BABBEL_DEC}".encode())
+    lines = reply["text"].split("\n")
+    assert lines[:3] == ["Ingelezen: 1 nieuw, 1 gewijzigd, 0 ongewijzigd.",
+                         "Nieuw: Ouderbabbel: eten.", "Gewijzigd: Ouderbabbel: slapen."], lines
+    async with db.session() as session:
+        row = await session.scalar(select(Activity).where(Activity.external_id == "babbel-nov"))
+        assert row is not None and row.starts_at == brussels(11, 25, 13, 30)  # back to 13:30
+    # The same file once more: nothing new, nothing changed, nothing named.
+    [reply] = await greet.sends("document", file_name="p.csv", mime_type="text/csv",
+                                content=f"{SHORT_HEADER}\n{BABBEL_NOV}\n{BABBEL_DEC}".encode())
+    assert "Nieuw:" not in reply["text"] and "Gewijzigd:" not in reply["text"], reply["text"]
+
+
+async def test_a_big_file_names_five_activities_and_counts_the_rest(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    greet = await coordinator_of(chat)
+    [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                                content=EXAMPLE.read_bytes())
+    new = reply["text"].split("\n")[1]
+    assert new == ("Nieuw: Kennismaking met de brugfiguren, Ouderbabbel: koffie en een babbel, "
+                   "Ouderbabbel: een gezonde brooddoos, Ouderbabbel: bedplassen, wat nu?, "
+                   "Kinderyoga … en nog 7."), new
+
+
+GOOGLE_EXPORT = """BEGIN:VCALENDAR
+PRODID:-//Google Inc//Google Calendar 70.9054//EN
+VERSION:2.0
+X-WR-TIMEZONE:Europe/Brussels
+BEGIN:VEVENT
+DTSTART:20191008T063000Z
+DTEND:20191008T080000Z
+UID:old-ouderbabbel-2019@google.com
+SUMMARY:Ouderbabbel (2019)
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;TZID=Europe/Brussels:20260310T140000
+DTEND;TZID=Europe/Brussels:20260310T150000
+UID:last-school-year@google.com
+SUMMARY:Ouderbabbel maart
+END:VEVENT
+BEGIN:VEVENT
+DTSTART;TZID=Europe/Brussels:20261014T140000
+DTEND;TZID=Europe/Brussels:20261014T150000
+RRULE:FREQ=WEEKLY;BYDAY=WE;UNTIL=20261216T225959Z
+UID:yoga-2026@google.com
+SUMMARY:Kinderyoga
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+async def test_a_google_export_imports_this_school_year_and_says_what_it_left_out(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Google exports every event the calendar ever had; those over before 1 September are
+    left out and counted, not refused."""
+    greet = await coordinator_of(chat)
+    [reply] = await greet.sends("document", file_name="agenda.ics", mime_type="text/calendar",
+                                content=GOOGLE_EXPORT.replace("\n", "\r\n").encode())
+    assert reply["text"].split("\n")[:3] == [
+        "Ingelezen: 1 nieuw, 0 gewijzigd, 0 ongewijzigd.", "Nieuw: Kinderyoga.",
+        "2 afspraken uit de agenda waren voorbij vóór dit schooljaar: niet ingelezen."], \
+        reply["text"]
+    assert await activity_count(db) == 1

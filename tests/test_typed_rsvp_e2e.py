@@ -188,3 +188,71 @@ async def test_a_typed_answer_after_the_start_is_refused_politely(
     replies = await ayse.says("evet")
     assert not any(r["text"].startswith("Teşekkürler!") for r in replies)
     assert await questions_count(db) == 1
+
+
+# --- Review (reminders & RSVPs): an "ok" after an answer, an "ok" to another message, a number
+# in reply to "How many children?"
+
+
+async def test_a_thumbs_up_after_answering_a_reminder_is_no_help_question(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    greet = await coordinator_of(chat)
+    await import_csv(greet, BABBEL)
+    ayse = await onboard(chat, 9302, "Ayşe", "tr", "wijdeland")
+    reminder = await day_reminder_of(bot, clock, fake, ayse)
+    await ayse.taps(data=f"rv:{nl_reminder_id(reminder)}:yes")
+    replies = await ayse.says("👍")
+    assert await answers(db) == [("yes", None)]  # kept, as the README promises
+    # README: "a later "ok" or 👍 only acknowledges": no topic buttons, no draft question.
+    assert not any(label_data[1].startswith("ask:") for r in replies
+                   for label_data in fake.inline_buttons(r)), [r.get("text") for r in replies]
+    assert await questions_count(db) == 0
+
+
+async def test_a_number_in_reply_to_the_children_question_counts(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    greet = await coordinator_of(chat)
+    await import_csv(greet, YOGA)
+    ayse = await onboard(chat, 9305, "Ayşe", "tr", "wijdeland")
+    await day_reminder_of(bot, clock, fake, ayse)
+    [asked] = await ayse.says("evet")
+    assert "Kaç çocuk gelecek?" in asked["text"]
+    # She answers the bot's question the Telegram way: a reply to it.
+    replies = await ayse.says("2", reply_to=asked)
+    assert await answers(db) == [("yes", 2)], [r.get("text") for r in replies]
+    assert await questions_count(db) == 0
+    [reply] = replies
+    assert reply["text"].startswith("Teşekkürler! Çocuk: 2."), reply["text"]
+
+
+async def test_another_answer_is_told_how_to_change_and_the_same_gets_a_thumbs_up(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """After a typed "ja" (answered with a thank-you), "nee" as the next message changes
+    nothing: the parent reads what was kept and where to change it, no question for a person.
+    A 👍 next says the same as what was kept: the bot's 👍 on it, no words."""
+    greet = await coordinator_of(chat)
+    await import_csv(greet, BABBEL)
+    els = await onboard(chat, 9960, "Els", "nl", "wijdeland")
+    reminder = await day_reminder_of(bot, clock, fake, els)
+    [thanks] = await els.says("ja")
+    assert thanks["text"].startswith(THANKS["nl"]), thanks["text"]
+    [told] = await els.says("nee")
+    assert told["text"] == ("Je zei: ✅ Ik kom.\nWil je je antwoord veranderen? Tik dan op een "
+                            "knop onder de 🔔 herinnering."), told["text"]
+    assert told["reply_to_message"]["message_id"] == reminder["message_id"]
+    assert await answers(db) == [("yes", None)]
+    assert marked(fake, els, reminder) == ["• ✅ Ik kom"]
+    assert await els.says("👍") == []
+    thumbs = max(fake.reactions(els.id))
+    assert fake.reactions(els.id)[thumbs] == ["👍"]
+    shown = fake.message(els.id, thumbs)
+    assert shown is not None and shown["text"] == "👍"  # on her own message
+    assert await answers(db) == [("yes", None)]
+    assert await questions_count(db) == 0
+    # A reply to the reminder still changes the answer in words.
+    [reply] = await els.says("nee", reply_to=reminder)
+    assert reply["text"].startswith("Dankjewel! Je zei: ❌"), reply["text"]
+    assert await answers(db) == [("no", None)]

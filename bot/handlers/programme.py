@@ -148,6 +148,16 @@ async def import_document(update: Update, context: BotContext) -> None:
     reminder_jobs.wake(context.application)  # reminders follow moved or new activities
     lines = [_("Imported: {created} new, {updated} changed, {unchanged} unchanged.").format(
         created=summary.created, updated=summary.updated, unchanged=summary.unchanged)]
+    # Which ones: a master file sent again may undo a change made in the bot since.
+    if summary.created_titles:
+        lines.append(_("New: {titles}.").format(titles=short_list(summary.created_titles)))
+    if summary.updated_titles:
+        lines.append(_("Changed: {titles}.").format(titles=short_list(summary.updated_titles)))
+    if summary.skipped_over:
+        lines.append(ngettext(
+            "{count} calendar event was over before this school year: left out.",
+            "{count} calendar events were over before this school year: left out.",
+            summary.skipped_over).format(count=summary.skipped_over))
     if told:
         lines.append(ngettext(
             "{count} parent who said they would come is told about the cancellation.",

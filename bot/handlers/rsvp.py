@@ -8,10 +8,17 @@ import re
 from io import BytesIO
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.handlers import questions
 from bot.handlers.door import BotContext, door, not_modified
 from bot.handlers.programme_text import escape, item_text
 from bot.handlers.sending import send_long
@@ -30,7 +37,8 @@ from bot.services import rsvp as service
 from bot.services import staff, typed_answers
 from bot.services.calendar_file import occurrence_ics
 from bot.services.outbox import split_text
-from bot.services.reminders import Answer, Moved, ReminderView, When
+from bot.services.programme import Occurrence
+from bot.services.reminders import Answer, Moved, NewPlace, ReminderView, When
 from bot.services.roles import STAFF, Role
 from bot.services.rsvp import Refusal
 
@@ -44,6 +52,8 @@ HEADINGS: dict[When, str] = {
     When.TODAY: N_("🔔 Reminder: today at {time}"),
     When.IN_TWO_HOURS: N_("🔔 Reminder: in two hours"),
 }
+# A whole-day event has no hour to say: "today", not "today at 00:00".
+ALL_DAY_TODAY = N_("🔔 Reminder: today")
 ANSWERS: dict[Answer, tuple[str, str]] = {
     Answer.YES: ("✅", N_("I'm coming")),
     Answer.MAYBE: ("🤔", N_("Maybe")),
@@ -69,8 +79,10 @@ def asks_children(view: ReminderView) -> bool:
 
 def reminder_text(view: ReminderView) -> str:
     """HTML: what, when, where, and the answer given so far."""
-    heading = _(HEADINGS[view.when()]).format(time=format_time(view.item.starts_at),
-                                              weekday=format_date(view.item.starts_at, "EEEE"))
+    when = view.when()
+    all_day = Occurrence(view.item.starts_at, view.item.ends_at).all_day()
+    heading = _(ALL_DAY_TODAY if when is When.TODAY and all_day else HEADINGS[when]).format(
+        time=format_time(view.item.starts_at), weekday=format_date(view.item.starts_at, "EEEE"))
     lines = [f"<b>{escape(heading)}</b>", "",
              item_text(view.item, [], show_schools=False)]
     if view.answer is None:
@@ -125,16 +137,35 @@ def render_reminder(view: ReminderView) -> list[tuple[str, dict[str, Any]]]:
 
 
 def render_moved(moved: Moved) -> tuple[str, dict[str, Any]]:
-    """For the outbox: an activity a parent said they would come to has moved."""
+    """For the outbox: an activity a parent said they would come to, or was reminded of,
+    has moved."""
     with use_locale(moved.locale):
-        when = f"{format_weekday_date(moved.old_start)}, {format_time(moved.old_start)}"
+        when = format_weekday_date(moved.old_start)
+        if not moved.all_day:
+            when += f", {format_time(moved.old_start)}"
         if moved.item is None:
+            # Named: without its title the parent cannot tell which activity it is.
             text = escape(_("The activity of {when} does not take place then any more.")
                           .format(when=when))
+            if moved.title:
+                text = f"<b>{escape(moved.title)}</b>\n{text}"
         else:
             text = (escape(_("Changed: the activity of {when} has moved. Here is the new "
                              "time.").format(when=when))
                     + "\n\n" + item_text(moved.item, [], show_schools=False))
+    return "text", {"text": "⚠️ " + text, "parse_mode": ParseMode.HTML}
+
+
+def render_new_place(moved: NewPlace) -> tuple[str, dict[str, Any]]:
+    """For the outbox: an activity a parent said they would come to is at another place."""
+    with use_locale(moved.locale):
+        start = moved.item.starts_at
+        when = format_weekday_date(start)
+        if not Occurrence(start, moved.item.ends_at).all_day():
+            when += f", {format_time(start)}"
+        said = _("Changed: the activity of {when} is at a new place. Here is the new place.")
+        text = (escape(said.format(when=when))
+                + "\n\n" + item_text(moved.item, [], show_schools=False))
     return "text", {"text": "⚠️ " + text, "parse_mode": ParseMode.HTML}
 
 
@@ -228,9 +259,10 @@ def typed_labels() -> dict[Answer, tuple[str, ...]]:
 
 async def typed_rsvp(update: Update, context: BotContext) -> bool:
     """A parent's answer to a reminder typed in words ("evet", "ja", "ਹਾਂ", 👍), or after a
-    workshop's "yes" how many children ("2", "iki"), as a reply to it or as their next
-    message (bot/services/typed_answers.py): kept as the button would keep it, the reminder
-    redrawn with its •, and a thank-you that says what was kept.
+    workshop's "yes" how many children ("2", "iki"), as a reply to it (or to the bot's answer
+    about it) or as their next message right after it (bot/services/typed_answers.py): kept
+    as the button would keep it, the reminder redrawn with its •, and a thank-you that says
+    what was kept. A word after the answer was kept does not answer again (``_acknowledge``).
     False: the message is no such answer; it goes on as a question."""
     message, person, chat = update.message, context.person, update.effective_chat
     if message is None or person is None or chat is None or not message.text:
@@ -246,11 +278,12 @@ async def typed_rsvp(update: Update, context: BotContext) -> bool:
     if found is None:
         return False
     reader = service.Reader(person.locale, person.dutch_below)
+    shown = None  # the reminder as it shows now, before this message
     if children is not None:
         # Only as the answer to "how many children?": a "yes" to a workshop.
         _refusal, shown = await service.view(context.session, found.reminder_id, person.id,
                                              now, reader=reader)
-        if shown is None or not asks_children(shown) or (shown.children and not found.replied):
+        if shown is None or not asks_children(shown):
             return False
         answer = Answer.YES
     assert answer is not None
@@ -259,11 +292,18 @@ async def typed_rsvp(update: Update, context: BotContext) -> bool:
                                                  reader=reader)
     if refusal in (Refusal.UNKNOWN, Refusal.NOT_YOURS):
         return False  # not theirs to answer after all: a question, as any other message
-    if (change is not None and change.rsvp_id is not None and children is None
-            and not found.replied):
-        return False  # answered already: a later "ok" acknowledges, it does not answer
     quoted = (ReplyParameters(found.message_id, allow_sending_without_reply=True)
               if found.message_id is not None else None)
+    if (change is not None and change.rsvp_id is not None and not found.replied
+            and (children is None or (shown is not None and shown.children))):
+        # Answered already: a later "ok" or 👍 acknowledges, it does not answer.
+        if shown is None:
+            _refusal, shown = await service.view(context.session, found.reminder_id,
+                                                 person.id, now, reader=reader)
+        if shown is not None:
+            await _acknowledge(context, message, person.id, found, shown, answer, children,
+                               quoted)
+            return True
     if refusal is not None or view is None or change is None:
         # Too late, or the activity was moved or cancelled: the words a press would get.
         await chat.send_message(refusal_text(refusal or Refusal.UNKNOWN),
@@ -285,13 +325,37 @@ async def typed_rsvp(update: Update, context: BotContext) -> bool:
         _("You said: {answer}.").format(answer=answer_label(answer)))
     if asks_children(view) and not view.children:
         # The 👧 buttons here too: a press redraws this message as the reminder.
-        await chat.send_message(said + "\n" + _("How many children will come? Tap a number."),
-                                reply_parameters=quoted,
-                                reply_markup=InlineKeyboardMarkup([children_buttons(view)]))
+        sent = await chat.send_message(
+            said + "\n" + _("How many children will come? Tap a number."),
+            reply_parameters=quoted, reply_markup=InlineKeyboardMarkup([children_buttons(view)]))
     else:
-        await chat.send_message(said + "\n" + _("To change your answer, tap a button under the "
-                                                "🔔 reminder."), reply_parameters=quoted)
+        sent = await chat.send_message(said + "\n" + _("To change your answer, tap a button "
+                                                       "under the 🔔 reminder."),
+                                       reply_parameters=quoted)
+    await typed_answers.record_reply(context.session, person.id, chat.id, found,
+                                     sent.message_id, now)
     return True
+
+
+async def _acknowledge(context: BotContext, message: Message, person_id: int,
+                       found: typed_answers.Answered, shown: ReminderView, answer: Answer,
+                       children: int | None, quoted: ReplyParameters | None) -> None:
+    """A typed word after the answer was kept, as the next message: nothing changes. The same
+    answer ("ok" or 👍 after ✅) gets the 👍 the bot puts on what it received, no words;
+    another one (👍 after ❌, "3" after 2 children) is told what was kept and how to change
+    it, as the reminder's buttons do (a person reads nothing else: it is no question)."""
+    if (shown.children == children if children is not None
+            else shown.answer is answer):
+        await questions.received(message)
+        return
+    said = _("You said: {answer}.").format(answer=answer_label(shown.answer or answer))
+    if shown.answer is Answer.YES and shown.children:
+        said += " " + _("Children: {count}.").format(count=children_count(shown.children))
+    sent = await message.chat.send_message(
+        said + "\n" + _("To change your answer, tap a button under the 🔔 reminder."),
+        reply_parameters=quoted)
+    await typed_answers.record_reply(context.session, person_id, message.chat.id, found,
+                                     sent.message_id, context.now())
 
 
 @door(roles=STAFF)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.clock import Clock
-from bot.handlers.rsvp import render_moved, render_reminder
+from bot.handlers.rsvp import render_moved, render_new_place, render_reminder
 from bot.scheduler import outbox as outbox_sender
 from bot.services import reminders
 from storage.db import Database
@@ -32,7 +32,8 @@ async def run_round(app: Application) -> reminders.HandOver:
     last: datetime | None = app.bot_data.get("reminders_planned_at")
     async with db.session() as session:
         if last is None or now - last >= PLAN_EVERY or app.bot_data.pop("replan", False):
-            added = await reminders.plan(session, now, render_moved=render_moved)
+            added = await reminders.plan(session, now, render_moved=render_moved,
+                                         render_new_place=render_new_place)
             app.bot_data["reminders_planned_at"] = now
             if added:
                 log.info("reminders: %d planned", added)

@@ -17,6 +17,7 @@ The words are the handler's (``render``); nothing here commits.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -222,23 +223,41 @@ def eligible(data: ActivityData, parents: Iterable[Recipient]) -> list[Recipient
 
 @dataclass(frozen=True)
 class Moved:
-    """An occurrence a parent answered "yes" or "maybe" to is no longer where it was."""
+    """An occurrence a parent answered "yes" or "maybe" to, or got a reminder of, is no
+    longer where it was."""
 
     person_id: int
     chat_id: int
     locale: str
     old_start: datetime
-    item: ProgrammeItem | None  # at its new time; None: it no longer takes place
+    item: ProgrammeItem | None  # at its new time; None: it no longer takes place then
+    title: str = ""  # the activity's, in the reader's language (said either way)
+    all_day: bool = False  # a whole-day event: its old day is said without "00:00"
 
 
 RenderMoved = Callable[[Moved], tuple[str, dict[str, Any]]]
 
 
+@dataclass(frozen=True)
+class NewPlace:
+    """An occurrence a parent answered "yes" or "maybe" to is at another place now."""
+
+    person_id: int
+    chat_id: int
+    locale: str
+    item: ProgrammeItem  # at its new place
+
+
+RenderNewPlace = Callable[[NewPlace], tuple[str, dict[str, Any]]]
+
+
 async def plan(session: AsyncSession, now: datetime, tz: ZoneInfo = BRUSSELS,
-               render_moved: RenderMoved | None = None) -> int:
+               render_moved: RenderMoved | None = None,
+               render_new_place: RenderNewPlace | None = None) -> int:
     """Rows for every reminder due in the next HORIZON (inserting only the missing ones),
     and stale rows of moved or cancelled occurrences made obsolete; parents who said they
-    come (or maybe) to a moved occurrence are told. Returns rows added."""
+    come (or maybe) to a moved occurrence, or got a reminder of it, are told; so are those
+    who come (or maybe) when the place changes. Returns rows added."""
     kinds = await kinds_by_activity_kind(session)
     parents = await broadcast.recipients(session, Audience())
     until = now + HORIZON
@@ -253,7 +272,10 @@ async def plan(session: AsyncSession, now: datetime, tz: ZoneInfo = BRUSSELS,
     await _obsolete_stale(session, valid, now)
     await _revive_returned(session, valid, now)
     await _drop_handed_over(session, valid)
-    await _follow_moves(session, valid, now, tz, render_moved)
+    followed = await _follow_moves(session, valid, now, tz, render_moved)
+    if render_new_place is not None:
+        await _tell_new_places(session, [data for data, _starts in planned], now, tz,
+                               render_new_place, followed)
     # Inserted a slice at a time: a week of activities for 10,000 parents is 100,000s of rows,
     # too many to hold in memory at once.
     added = 0
@@ -331,9 +353,13 @@ async def drop_pending(session: AsyncSession, activity_id: int, start: datetime,
 
 
 async def _follow_moves(session: AsyncSession, valid: dict[int, set[datetime]], now: datetime,
-                        tz: ZoneInfo, render_moved: RenderMoved | None) -> None:
-    """An answer for an occurrence that moved follows it (the nearest new time within a
-    week); the parent is told either way. Cancellations are told by /activities."""
+                        tz: ZoneInfo, render_moved: RenderMoved | None
+                        ) -> set[tuple[int, int]]:
+    """An answer ("yes", "maybe") for an occurrence that moved follows it (``_moved_to``);
+    the parent is told either way. So is every parent a reminder of the old time was sent
+    to, answer or not, but "no". Cancellations are told by /activities. Returns the
+    (activity, parent) whose answer moved (their notice shows the activity as it is now)."""
+    followed: set[tuple[int, int]] = set()
     answers = list(await session.scalars(select(Rsvp).where(
         Rsvp.occurrence_start > now, Rsvp.answer.in_([Answer.YES.value, Answer.MAYBE.value]))))
     for rsvp in answers:
@@ -344,32 +370,195 @@ async def _follow_moves(session: AsyncSession, valid: dict[int, set[datetime]], 
         if row is None:
             continue
         data = activity_data(row)
-        if rsvp.occurrence_start in data.cancelled_starts:
-            continue
-        near = [s for s in starts if abs(s - rsvp.occurrence_start) <= timedelta(days=7)]
-        new_start = min(near, key=lambda s: abs(s - rsvp.occurrence_start), default=None)
-        person = await session.get(Person, rsvp.person_id)
         old_start = rsvp.occurrence_start
+        if old_start in data.cancelled_starts or _takes_place(data, old_start, tz):
+            continue  # cancelled; or a one-off's new day, beyond the planner's window
+        new_start = _moved_to(data, old_start, starts, now, tz)
+        person = await session.get(Person, rsvp.person_id)
+        followed.add((rsvp.activity_id, rsvp.person_id))
         if new_start is not None and await _rsvp_at(session, rsvp, new_start) is None:
             rsvp.occurrence_start = new_start
         else:
             await session.delete(rsvp)
-        if person is None or render_moved is None:
-            continue
-        locale = person.locale or "nl"
-        item = None
-        if new_start is not None:
-            occurrence = occurrences(data, new_start, new_start + timedelta(seconds=1), tz)[0]
-            item = programme_item(data, occurrence, locale)
-        kind, payload = render_moved(Moved(person.id, person.telegram_id, locale, old_start,
-                                           item))
-        new_mark = int(new_start.timestamp()) if new_start else 0
-        await outbox.enqueue(
-            session, dedupe_key=(f"moved:{data.id}:{int(old_start.timestamp())}:{new_mark}:"
-                                 f"{person.id}"),
-            chat_id=person.telegram_id, person_id=person.id, kind=kind, payload=payload,
-            group_key=f"moved:{data.id}")
+        if person is not None and render_moved is not None:
+            await _tell_moved(session, data, person, old_start, new_start, tz, render_moved)
     await session.flush()
+    if render_moved is not None:
+        await _tell_reminded(session, valid, now, tz, render_moved)
+    return followed
+
+
+def _takes_place(data: ActivityData, start: datetime, tz: ZoneInfo) -> bool:
+    return bool(occurrences(data, start, start + timedelta(seconds=1), tz))
+
+
+def _moved_to(data: ActivityData, old_start: datetime, starts: set[datetime], now: datetime,
+              tz: ZoneInfo) -> datetime | None:
+    """Where an occurrence that is no longer at ``old_start`` went, or None. A one-off
+    activity has one day: wherever it went, however far, that is it (if still ahead). A
+    recurring one: its nearest time within a week (``starts``, the planner's window); farther
+    off, another week's occurrence, not this one."""
+    if data.rrule is None:
+        start = data.starts_at
+        return start if start > now and _takes_place(data, start, tz) else None
+    near = [s for s in starts if abs(s - old_start) <= timedelta(days=7)]
+    return min(near, key=lambda s: abs(s - old_start), default=None)
+
+
+MOVED_PREFIX = "moved:"  # outbox group key: moved:<activity>
+
+
+def moved_key(activity_id: int, old_start: datetime, new_start: datetime | None,
+              person_id: int) -> str:
+    """The outbox key of one move told to one parent (new start 0: no longer then)."""
+    new_mark = int(new_start.timestamp()) if new_start else 0
+    return f"{MOVED_PREFIX}{activity_id}:{int(old_start.timestamp())}:{new_mark}:{person_id}"
+
+
+async def _tell_moved(session: AsyncSession, data: ActivityData, person: Person,
+                      old_start: datetime, new_start: datetime | None, tz: ZoneInfo,
+                      render_moved: RenderMoved) -> None:
+    """The moved notice, once per move and parent (its key)."""
+    assert data.id is not None
+    locale = person.locale or "nl"
+    item = None
+    if new_start is not None:
+        occurrence = occurrences(data, new_start, new_start + timedelta(seconds=1), tz)[0]
+        item = programme_item(data, occurrence, locale)
+    title = programme_item(data, Occurrence(old_start, old_start), locale).title
+    kind, payload = render_moved(Moved(person.id, person.telegram_id, locale, old_start, item,
+                                       title, Occurrence(data.starts_at, data.ends_at).all_day(tz)))
+    await outbox.enqueue(
+        session, dedupe_key=moved_key(data.id, old_start, new_start, person.id),
+        chat_id=person.telegram_id, person_id=person.id, kind=kind, payload=payload,
+        group_key=f"{MOVED_PREFIX}{data.id}")
+
+
+# One move told: (outbox row id, old start, new start or None)
+ToldMove = tuple[int, datetime, datetime | None]
+
+
+async def _told_moves(session: AsyncSession, activity_ids: Iterable[int]
+                      ) -> dict[tuple[int, int], list[ToldMove]]:
+    """(activity, parent) -> the moves told to them, oldest first, read back from the
+    outbox keys (no other record of them: 30 days kept, more than a reminder's week)."""
+    found: dict[tuple[int, int], list[ToldMove]] = {}
+    groups = [f"{MOVED_PREFIX}{activity_id}" for activity_id in sorted(set(activity_ids))]
+    for i in range(0, len(groups), 500):
+        for row_id, key in await session.execute(
+                select(OutboxMessage.id, OutboxMessage.dedupe_key)
+                .where(OutboxMessage.group_key.in_(groups[i:i + 500]))
+                .order_by(OutboxMessage.id)):
+            parts = key.removeprefix(MOVED_PREFIX).split(":")
+            if len(parts) != 4 or not all(p.isdigit() for p in parts):
+                continue  # a later part of a long notice
+            activity_id, old, new, person_id = (int(p) for p in parts)
+            found.setdefault((activity_id, person_id), []).append(
+                (row_id, datetime.fromtimestamp(old, UTC),
+                 datetime.fromtimestamp(new, UTC) if new else None))
+    return found
+
+
+def last_told(start: datetime, told: Sequence[ToldMove]) -> datetime | None:
+    """When a parent reminded of ``start`` thinks it is now: ``start`` followed through the
+    moves told to them since, in order (a move undone is told back). None: told it no
+    longer takes place then."""
+    at: datetime | None = start
+    after = 0
+    for row_id, old, new in told:
+        if row_id > after and old == at:
+            at, after = new, row_id
+            if at is None:
+                break
+    return at
+
+
+async def _tell_reminded(session: AsyncSession, valid: dict[int, set[datetime]],
+                         now: datetime, tz: ZoneInfo, render_moved: RenderMoved) -> None:
+    """Parents who got a reminder of an occurrence that moved hear of it too, answer or not
+    (answering is optional, most do not): else a late change (after the last reminder's
+    time) never reaches them, and they come at the old time. Not one who said "no"; one
+    told already (their "yes" followed it, this round or before) is not told again."""
+    pairs = (await session.execute(
+        select(Reminder.activity_id, Reminder.occurrence_start)
+        .where(Reminder.status == SENT, Reminder.occurrence_start > now).distinct())).all()
+    pairs = [(a, s) for a, s in pairs if a in valid]  # not cancelled (/activities tells)
+    if not pairs:
+        return
+    told = await _told_moves(session, {a for a, _s in pairs})
+    told_from = {(a, old) for (a, _p), moves in told.items() for _i, old, _n in moves}
+    for activity_id, start in pairs:
+        starts = valid[activity_id]
+        if start in starts and (activity_id, start) not in told_from:
+            continue  # where it was, and never told otherwise
+        row = await programme_repo.record_by_id(session, activity_id)
+        if row is None:
+            continue
+        data = activity_data(row)
+        this_day = (Reminder.activity_id == activity_id, Reminder.occurrence_start == start)
+        reminded = set(await session.scalars(
+            select(Reminder.person_id).where(*this_day, Reminder.status == SENT).distinct()))
+        said_no = set(await session.scalars(select(Rsvp.person_id).where(
+            Rsvp.activity_id == activity_id, Rsvp.occurrence_start == start,
+            Rsvp.answer == Answer.NO.value)))
+        for person_id in sorted(reminded - said_no):
+            thinks = last_told(start, told.get((activity_id, person_id), []))
+            if thinks is None or thinks in data.cancelled_starts \
+                    or _takes_place(data, thinks, tz):
+                continue
+            person = await session.get(Person, person_id)
+            if person is None:
+                continue
+            await _tell_moved(session, data, person, thinks,
+                              _moved_to(data, thinks, starts, now, tz), tz, render_moved)
+    await session.flush()
+
+
+PLACES = "told_places"  # setting: activity id -> the place its parents know (name, address)
+
+
+def _place_mark(data: ActivityData) -> str:
+    return f"{data.place.name}\n{data.place.address}"
+
+
+async def _tell_new_places(session: AsyncSession, active: Sequence[ActivityData],
+                           now: datetime, tz: ZoneInfo, render: RenderNewPlace,
+                           followed: set[tuple[int, int]]) -> None:
+    """Parents who said "yes" or "maybe" to an occurrence ahead hear when the activity's
+    place changed since the last round (once per parent: their nearest occurrence). The
+    places known are kept in a setting: no row records what a parent was last shown. A
+    new activity, or the first round, only records them. ``followed``: told a move this
+    round, with the activity as it is now."""
+    known: dict[str, str] = await _setting(session, PLACES) or {}
+    current = {str(data.id): _place_mark(data) for data in active}
+    for data in active:
+        assert data.id is not None
+        before = known.get(str(data.id))
+        if before is None or before == current[str(data.id)]:
+            continue
+        mark = zlib.crc32(current[str(data.id)].encode())
+        told: set[int] = set()
+        for rsvp in await session.scalars(select(Rsvp).where(
+                Rsvp.activity_id == data.id, Rsvp.occurrence_start > now,
+                Rsvp.answer.in_([Answer.YES.value, Answer.MAYBE.value]))
+                .order_by(Rsvp.occurrence_start)):
+            if rsvp.person_id in told or (data.id, rsvp.person_id) in followed:
+                continue
+            found = occurrences(data, rsvp.occurrence_start,
+                                rsvp.occurrence_start + timedelta(seconds=1), tz)
+            person = await session.get(Person, rsvp.person_id)
+            if not found or person is None:
+                continue
+            told.add(rsvp.person_id)
+            locale = person.locale or "nl"
+            kind, payload = render(NewPlace(person.id, person.telegram_id, locale,
+                                            programme_item(data, found[0], locale)))
+            await outbox.enqueue(
+                session, dedupe_key=f"place:{data.id}:{mark}:{person.id}",
+                chat_id=person.telegram_id, person_id=person.id, kind=kind, payload=payload,
+                group_key=f"place:{data.id}")
+    if current != known:
+        await _set(session, PLACES, current)
 
 
 async def _rsvp_at(session: AsyncSession, rsvp: Rsvp, start: datetime) -> Rsvp | None:

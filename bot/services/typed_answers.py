@@ -2,17 +2,19 @@
 
 A parent who reads little often answers "Will you come?" in words, as in any chat. Such a
 message is taken as the matching button when it is clearly about a reminder: a reply to the
-reminder's message, or the parent's next message after it (the newest thing the bot sent
-them is that reminder, of the last few days; they have no question going on, and, for a
-message that replies to nothing, had not answered yet: a later "ok" only acknowledges).
-After a workshop's "yes", a number ("2", "iki", "ਦੋ") is how many children come. Anything
-longer or less certain stays a help question, as before: a person reads it.
+reminder's message (or to the bot's answer about it), or the parent's next message after it
+(the newest message of the bot the outbox knows is that reminder or the bot's answer about it,
+of the last few days, and the parent has no question going on). A word after an answer was
+kept does not answer again: "ok" or 👍 acknowledges. After a workshop's "yes", a
+number ("2", "iki", "ਦੋ") is how many children come. Anything longer or less certain stays a
+help question, as before: a person reads it.
 
 Usage::
 
     answer = typed_answer(message.text, labels)          # Answer.YES, or None
     children = typed_children(message.text)              # 2, or None
     found = await reminder_answered(session, person_id, chat_id, replied_to, now)
+    await record_reply(session, person_id, chat_id, found, sent.message_id, now)  # bot's answer
 """
 
 from __future__ import annotations
@@ -134,16 +136,19 @@ class Answered:
 
     reminder_id: int
     message_id: int | None
-    replied: bool  # a reply to the reminder; else the parent's next message after it
+    replied: bool  # a reply to the reminder (or to the bot's answer about it); else next
+    group_key: str  # the outbox group of the reminder's occurrence
 
 
 async def reminder_answered(session: AsyncSession, person_id: int, chat_id: int,
                             replied_to: int | None, now: datetime) -> Answered | None:
     """The reminder a typed answer is about: the one whose message it replies to (any of its
-    parts, or its map pin), or, for a message that replies to nothing, the reminder that is
-    the newest message the bot sent the parent, handed over in the last ``RECENT``, when the
-    parent has no question going on (a "ja" may answer the brugfiguur then). None: the
-    words are about something else."""
+    parts, its map pin, or the bot's answer to a typed word, see ``record_reply``), or, for a
+    message that replies to nothing, the reminder that is the newest message of the bot the
+    outbox knows, handed over in the last ``RECENT``, when the parent has no question going
+    on (a "ja" may answer the brugfiguur then). None: the words are about something else.
+    (The bot's direct answers to commands are not in the outbox: an "ok" to the confirmation
+    of a new language, right after a reminder, is still taken as that reminder's answer.)"""
     if replied_to is not None:
         row = (await session.execute(
             select(OutboxMessage.id, OutboxMessage.group_key)
@@ -151,7 +156,10 @@ async def reminder_answered(session: AsyncSession, person_id: int, chat_id: int,
                    OutboxMessage.telegram_message_id == replied_to)
             .order_by(OutboxMessage.id.desc()).limit(1))).first()
     else:
-        # Telegram numbers a chat's messages in turn: the highest is the newest.
+        # The newest message the bot sent them that the outbox knows (its answers to typed
+        # words included, see record_reply): a bot's message ids only grow. Not "the message
+        # just before this one": a bot numbers the messages of all its private chats in one
+        # sequence (MTProto's per-account counter), so another parent's message may be there.
         row = (await session.execute(
             select(OutboxMessage.id, OutboxMessage.group_key)
             .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == SENT,
@@ -160,7 +168,8 @@ async def reminder_answered(session: AsyncSession, person_id: int, chat_id: int,
     if row is None or not (row.group_key or "").startswith(GROUP_PREFIX):
         return None
     # The reminder this message belongs to: its text parts carry the reminder's id (a map pin
-    # does not, and follows its text); several reminders of one day share the group.
+    # and the bot's answers to typed words do not, and follow it); the reminders of one
+    # occurrence (a week ahead, the day before...) share the group.
     reminder = (await session.execute(
         select(Reminder.id, Reminder.handled_at)
         .join(OutboxMessage, OutboxMessage.reminder_id == Reminder.id)
@@ -174,13 +183,25 @@ async def reminder_answered(session: AsyncSession, person_id: int, chat_id: int,
                                or await _question_going_on(session, person_id)):
         return None
     # The buttons are under its last text part.
-    message_id = await session.scalar(
+    buttons = await session.scalar(
         select(OutboxMessage.telegram_message_id)
         .where(OutboxMessage.reminder_id == reminder.id, OutboxMessage.kind == "text",
                OutboxMessage.telegram_message_id.is_not(None))
         .order_by(OutboxMessage.id.desc()).limit(1))
-    return Answered(int(reminder.id), int(message_id) if message_id is not None else None,
-                    replied=replied_to is not None)
+    return Answered(int(reminder.id), int(buttons) if buttons is not None else None,
+                    replied=replied_to is not None, group_key=str(row.group_key))
+
+
+async def record_reply(session: AsyncSession, person_id: int, chat_id: int, found: Answered,
+                       telegram_message_id: int, now: datetime) -> None:
+    """Note the bot's direct answer to a typed word (the thank-you, "how many children?") as
+    a sent outbox row of the reminder's group, so that the parent's next message after it, or
+    a reply to it ("2"), is about that reminder too. Its payload is empty: never sent again."""
+    session.add(OutboxMessage(
+        dedupe_key=f"typed-reply:{chat_id}:{telegram_message_id}", chat_id=chat_id,
+        person_id=person_id, kind="text", payload="{}", group_key=found.group_key,
+        status=SENT, not_before=now, created_at=now, sent_at=now,
+        telegram_message_id=telegram_message_id))
 
 
 async def _question_going_on(session: AsyncSession, person_id: int) -> bool:

@@ -14,7 +14,7 @@ creates or updates the activities. A file with any error imports nothing. Every 
 has a stable id, so importing the same file again changes nothing.
 
 Errors carry an English msgid (translate it with ``_()`` and ``.format(**params)``), the
-row as the spreadsheet shows it (the header is row 1; for a calendar, the event's number),
+row as the spreadsheet shows it (for a calendar, the event's number),
 and the column (for a calendar, the property such as ``DTSTART``). Row 0 with an empty
 column means the file as a whole.
 
@@ -23,8 +23,10 @@ Spreadsheet columns (CSV or the first sheet of an .xlsx workbook)
 
 A CSV file is UTF-8 (with or without BOM: Excel's "CSV UTF-8"), separated by semicolons
 (as Excel writes it in Belgium) or commas; the separator is recognised from the header row.
-The first row names the columns, in any order; unknown columns are ignored (keep notes
-there), a left-out optional column counts as empty. Empty rows are skipped. A repeat rule
+The header row names the columns, in any order: the first of the top ten rows that names
+most of the required columns (empty rows or a title may stand above it; empty columns may
+stand left of the table). Unknown columns are ignored (keep notes there), a left-out
+optional column counts as empty. Empty rows are skipped. A repeat rule
 holds semicolons: Excel puts it in double quotes in a semicolon file; do so too when you
 type the file by hand.
 
@@ -53,7 +55,9 @@ cancelled_dates    no         days on which a recurring activity does not take p
                               separated by spaces: ``2026-10-28 2026-11-04``
 =================  =========  ===========================================================
 
-In an .xlsx sheet, dates and times may be real date and time cells.
+In an .xlsx sheet, dates and times may be real date and time cells (a time as a fraction
+of a day from 23:59:30 on is 23:59), and a cell merged over several rows counts for each of
+them (in its first column).
 
 Calendar files (.ics)
 ---------------------
@@ -68,6 +72,12 @@ without a school code it is for all schools; a category that is nearly a school'
 mistyped one) is an error, any other is the calendar's own and left alone. An event with
 STATUS:CANCELLED is cancelled. A changed single occurrence (RECURRENCE-ID) cancels that
 occurrence of its series and becomes an activity of its own. RDATE is not supported.
+
+A calendar export holds every event the calendar ever had: an event (every occurrence of
+its series) over before the school year of ``now`` (1 September) is left out, whatever else
+is wrong with it, and counted (``ParseResult.skipped``, the summary's ``skipped_over``).
+Without ``now`` only those over before FIRST_YEAR are. A series begun before FIRST_YEAR and
+still going starts at its first occurrence in FIRST_YEAR (what is left of its COUNT).
 
 What an import does not do
 --------------------------
@@ -86,6 +96,7 @@ be wrong) and ``results`` (what comes back); this one picks the format and runs 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import replace
 from datetime import datetime
 from pathlib import PurePath
 from zoneinfo import ZoneInfo
@@ -144,13 +155,17 @@ def parse_file(
     data: bytes,
     known_schools: Collection[str] | None = None,
     tz: ZoneInfo = BRUSSELS,
+    now: datetime | None = None,
 ) -> ParseResult:
-    """Any of the three formats, chosen by the file name's extension."""
+    """Any of the three formats, chosen by the file name's extension. ``now``: a calendar's
+    events over before its school year are left out (see ``parse_ics``)."""
     parser = _PARSERS.get(PurePath(filename).suffix.lower())
     if parser is None:
         return ParseResult([], [RowError(0, "", MSG_UNKNOWN_FILE_TYPE)])
     if not data.strip():
         return ParseResult([], [RowError(0, "", MSG_EMPTY_FILE)])
+    if parser is parse_ics:
+        return parse_ics(data, known_schools, tz, now=now)
     return parser(data, known_schools, tz)
 
 
@@ -161,8 +176,8 @@ async def import_file(
     """Parse the file and, only if it has no error at all, apply it (the caller commits).
     ``now``: what is still planned is counted from then (the summary's ``not_in_file``)."""
     schools = await repo.schools_by_code(session)
-    parsed = parse_file(filename, data, known_schools=schools.keys(), tz=tz)
+    parsed = parse_file(filename, data, known_schools=schools.keys(), tz=tz, now=now)
     if parsed.errors:
         return ImportOutcome(parsed.errors, None)
-    return ImportOutcome([], await apply(session, parsed.rows, tz, keep_translations=True,
-                                         now=now))
+    summary = await apply(session, parsed.rows, tz, keep_translations=True, now=now)
+    return ImportOutcome([], replace(summary, skipped_over=parsed.skipped))

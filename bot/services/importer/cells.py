@@ -84,8 +84,10 @@ def _time(cell: Cell) -> time | None:
     if isinstance(cell, time):
         return cell
     if isinstance(cell, float) and 0 <= cell < 1:  # Excel's fraction of a day
-        seconds = round(cell * 24 * 60) * 60
-        return time(seconds // 3600, seconds % 3600 // 60)
+        # From 23:59:30 on the minute rounds to 24:00, which is no time of the day: the
+        # day's last minute instead (an end "at midnight" typed as 23:59:59).
+        minutes = min(round(cell * 24 * 60), 24 * 60 - 1)
+        return time(minutes // 60, minutes % 60)
     text = _text(cell).lower()
     match = _CLOCK.fullmatch(text) or _FLEMISH_CLOCK.fullmatch(text)
     if match is None:

@@ -3,7 +3,9 @@ docstring)."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,6 +26,7 @@ from bot.services.importer.cells import (
     kind_of,
 )
 from bot.services.importer.messages import (
+    MSG_ALL_EVENTS_OVER,
     MSG_BAD_CALENDAR_VALUE,
     MSG_BAD_EVENT,
     MSG_BAD_NUMBER,
@@ -41,6 +44,7 @@ from bot.services.importer.messages import (
     MSG_YEAR_RANGE,
 )
 from bot.services.importer.results import ParseResult, RowError
+from bot.services.importer.store import school_year_start
 from bot.services.programme import (
     DUTCH,
     ActivityData,
@@ -100,9 +104,51 @@ def _key(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
+# Older than this is a broken value, not history (the year 1 or 0206): an error, as any year
+# after LAST_YEAR. From this year to FIRST_YEAR an event is history, over or still repeating.
+OLDEST_YEAR = 1970
+
+
+class _Over:
+    """An event that ended before the calendar is read from: left out, and counted."""
+
+
+OVER = _Over()
+
+
+def _ended_before(starts_at: datetime, ends_at: datetime, rule: str | None, since: datetime,
+                  tz: ZoneInfo) -> bool:
+    """Whether the event (every occurrence of its rule) ended before ``since``."""
+    if rule is None:
+        return ends_at <= since
+    local_since = since.astimezone(tz).replace(tzinfo=None) - (ends_at - starts_at)
+    # A rule without COUNT or UNTIL always has a next occurrence: only a finite one ends.
+    return recurrence_rule(rule, starts_at, tz).after(local_since) is None
+
+
+def _rebased(starts_at: datetime, ends_at: datetime, rule: str,
+             tz: ZoneInfo) -> tuple[datetime, datetime, str] | None:
+    """A series begun before FIRST_YEAR and still going (the weekly yoga set up in 2018): from
+    its first occurrence in FIRST_YEAR on, with what is left of its COUNT. Always the same day
+    for the same event, so sending the calendar again changes nothing."""
+    dates = recurrence_rule(rule, starts_at, tz)
+    floor = datetime(FIRST_YEAR, 1, 1)  # naive local time, as the rule's
+    first = dates.after(floor, inc=True)
+    if first is None:
+        return None
+    count = re.search(r"COUNT=(\d+)", rule)
+    if count is not None:
+        done = sum(1 for _ in itertools.takewhile(lambda moment: moment < floor, dates))
+        rule = rule.replace(count.group(0), f"COUNT={int(count.group(1)) - done}")
+    start = first.replace(tzinfo=tz).astimezone(UTC)
+    return start, start + (ends_at - starts_at), rule
+
+
 def _parse_event(
-    number: int, event: Any, known: Collection[str], tz: ZoneInfo
-) -> tuple[_Event | None, list[RowError]]:
+    number: int, event: Any, known: Collection[str], tz: ZoneInfo,
+    since: datetime | None = None,
+) -> tuple[_Event | _Over | None, list[RowError]]:
+    """The event as an activity, or its errors; OVER if it ended before ``since``."""
     errors: list[RowError] = []
 
     def error(column: str, message_id: str, **params: str | int) -> None:
@@ -130,10 +176,10 @@ def _parse_event(
         if not isinstance(value, timedelta if name == "DURATION" else date):
             error(name, MSG_BAD_CALENDAR_VALUE, value=_raw(prop))
             return None
-        if isinstance(value, date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        if isinstance(value, date) and not OLDEST_YEAR <= value.year <= LAST_YEAR:
             error(name, MSG_YEAR_RANGE, value=_raw(prop), first=FIRST_YEAR, last=LAST_YEAR)
             return None
-        return value
+        return value  # before FIRST_YEAR: over (left out) or a series rebased below
 
     starts_at = ends_at = None
     start_value, end_value, duration = when("DTSTART"), when("DTEND"), when("DURATION")
@@ -164,6 +210,23 @@ def _parse_event(
                 error("RRULE", MSG_RRULE_NO_DATES)
         except ValueError:
             error("RRULE", MSG_BAD_RRULE, value=rule)
+
+    if starts_at is not None and ends_at is not None and ends_at > starts_at:
+        # A rule that cannot be read, or gives no day, is an error even in an old event.
+        broken_rule = any(e.column == "RRULE" for e in errors)
+        # Google exports every event the calendar ever had: what is over is no error of
+        # this file, whatever else is wrong with it.
+        if since is not None and not broken_rule and _ended_before(
+                starts_at, ends_at, rule, since, tz):
+            return OVER, []
+        if starts_at.astimezone(tz).year < FIRST_YEAR:
+            rebased = (_rebased(starts_at, ends_at, rule, tz)
+                       if rule and not broken_rule else None)
+            if rebased is None:
+                error("DTSTART", MSG_YEAR_RANGE, value=_raw(event.get("DTSTART")),
+                      first=FIRST_YEAR, last=LAST_YEAR)
+            else:
+                starts_at, ends_at, rule = rebased
 
     location = str(event.get("LOCATION", "")).strip()
     place_name, _, address = (part.strip() for part in location.partition(","))
@@ -244,10 +307,21 @@ def _parse_event(
     ), []
 
 
+def calendar_since(now: datetime | None, tz: ZoneInfo = BRUSSELS) -> datetime:
+    """Events that ended before this are left out of a calendar: the start of the school
+    year ``now`` is in (the year the programme is about; this year's past activities still
+    come in, as a spreadsheet's would); without ``now``, only those before FIRST_YEAR."""
+    if now is None:
+        return datetime(FIRST_YEAR, 1, 1, tzinfo=tz)
+    return school_year_start(now, tz)  # the same line as the reply's "earlier school year"
+
+
 def parse_ics(
-    data: bytes, known_schools: Collection[str] | None = None, tz: ZoneInfo = BRUSSELS
+    data: bytes, known_schools: Collection[str] | None = None, tz: ZoneInfo = BRUSSELS,
+    now: datetime | None = None,
 ) -> ParseResult:
-    """An iCalendar file: each VEVENT an activity (see the module docstring)."""
+    """An iCalendar file: each VEVENT an activity (see the module docstring). Events that
+    ended before ``calendar_since(now)`` are left out and counted (``skipped``)."""
     from icalendar import Calendar  # only the importer needs it
 
     known = default_school_codes() if known_schools is None else frozenset(known_schools)
@@ -260,19 +334,23 @@ def parse_ics(
     if calendar is None or calendar.name != "VCALENDAR":
         return ParseResult([], [RowError(0, "", MSG_NOT_ICS)])
 
+    since = calendar_since(now, tz)
     errors: list[RowError] = []
     events: list[_Event] = []
+    skipped = 0
     for number, component in enumerate(calendar.walk("VEVENT"), start=1):
         try:
-            event, event_errors = _parse_event(number, component, known, tz)
+            event, event_errors = _parse_event(number, component, known, tz, since)
         except Exception as problem:  # a property icalendar cannot read; its kind is logged
             log.warning("calendar event %d unreadable: %s", number, type(problem).__name__)
             event, event_errors = None, [RowError(number, "", MSG_BAD_EVENT)]
         errors += event_errors
-        if event is not None:
+        if isinstance(event, _Over):
+            skipped += 1
+        elif event is not None:
             events.append(event)
     if not events and not errors:
-        errors.append(RowError(0, "", MSG_NO_ACTIVITIES))
+        errors.append(RowError(0, "", MSG_ALL_EVENTS_OVER if skipped else MSG_NO_ACTIVITIES))
 
     series: dict[str, ActivityData] = {}
     first_event_of: dict[str, int] = {}
@@ -301,5 +379,5 @@ def parse_ics(
             extra.append(replace(event.data, external_id=_external_id(f"{event.uid}#{stamp}"),
                                  rrule=None, cancelled_starts=frozenset()))
     if errors:
-        return ParseResult([], errors)
-    return ParseResult([*series.values(), *extra], [])
+        return ParseResult([], errors, skipped)
+    return ParseResult([*series.values(), *extra], [], skipped)

@@ -10,6 +10,7 @@ MSG_NOT_UTF8 = N_("The file is not UTF-8 text. In Excel, save it as “CSV UTF-8
 MSG_NOT_XLSX = N_("The file is not an Excel workbook (.xlsx).")
 MSG_NOT_ICS = N_("The file is not a calendar file (.ics).")
 MSG_NO_ACTIVITIES = N_("The file holds no activities.")
+MSG_ALL_EVENTS_OVER = N_("Every event in this calendar was over before this school year.")
 MSG_MISSING_COLUMN = N_("The column “{column}” is missing.")
 MSG_DUPLICATE_COLUMN = N_("The column “{column}” appears twice.")
 MSG_REQUIRED = N_("This value is required.")

@@ -23,6 +23,8 @@ class RowError:
 class ParseResult:
     rows: list[ActivityData]
     errors: list[RowError]
+    # Calendar events left out because they were over before this school year.
+    skipped: int = 0
 
     @property
     def ok(self) -> bool:
@@ -48,6 +50,12 @@ class ImportSummary:
     # Dutch titles of new rows over already and from before this school year (the year
     # mistyped, last year's sheet).
     over: tuple[str, ...] = ()
+    # Dutch titles of the rows created and of those the file changed, in the file's order:
+    # for the reply (the counts above say what happened, so they do not take part in ==).
+    created_titles: tuple[str, ...] = field(default=(), compare=False)
+    updated_titles: tuple[str, ...] = field(default=(), compare=False)
+    # Calendar events left out: over before this school year (ParseResult.skipped).
+    skipped_over: int = 0
 
 
 @dataclass(frozen=True)

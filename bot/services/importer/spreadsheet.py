@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import warnings
+import zipfile
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 from bot.i18n import BRUSSELS, SUPPORTED_LOCALES
@@ -222,33 +225,58 @@ def _header(cells: Sequence[Cell]) -> list[str]:
     return [re.sub(r"[\s\-]+", "_", _text(cell).lower()) for cell in cells]
 
 
+# How far down the header may be: a title ("Programma najaar 2026") or a note may stand
+# above it, but a table lower than this is not a programme sheet.
+HEADER_SEARCH_ROWS = 10
+
+
+def _find_header(records: Sequence[Sequence[Cell]]) -> int | None:
+    """The index of the header among the first rows: the first that names most of the
+    required columns; else the first row with anything in it (its missing columns are then
+    named). Empty rows above the table (Excel's blank top row) are skipped; None if all are
+    empty."""
+    filled = [index for index, cells in enumerate(records[:HEADER_SEARCH_ROWS])
+              if any(_text(cell) for cell in cells)]
+    for index in filled:
+        named = set(_header(records[index])) & set(REQUIRED_COLUMNS)
+        if len(named) * 2 > len(REQUIRED_COLUMNS):  # a title row names none of them
+            return index
+    return filled[0] if filled else None
+
+
 def parse_table(
     records: Iterable[Sequence[Cell]],
     known_schools: Collection[str] | None = None,
     tz: ZoneInfo = BRUSSELS,
 ) -> ParseResult:
-    """Rows of a spreadsheet, the header first (row 1)."""
+    """Rows of a spreadsheet, in order from row 1; the header is the first row that names
+    the columns (rows above it are empty or a title). Errors name the sheet's row numbers;
+    empty columns left of the table are ignored like any unnamed column."""
     known = default_school_codes() if known_schools is None else frozenset(known_schools)
     lines = iter(records)
-    header = _header(next(lines, []))
-    if not any(header):
+    top = [record for _, record in zip(range(HEADER_SEARCH_ROWS), lines, strict=False)]
+    found = _find_header(top)
+    if found is None:
         return ParseResult([], [RowError(0, "", MSG_EMPTY_FILE)])
+    header_row = found + 1
+    header = _header(top[found])
     errors = [
-        RowError(1, column, MSG_DUPLICATE_COLUMN, {"column": column})
+        RowError(header_row, column, MSG_DUPLICATE_COLUMN, {"column": column})
         # Only a column we read is ambiguous twice; two "notes" columns are the coordinator's.
         for column in sorted({c for c in header if c in COLUMNS and header.count(c) > 1})
     ]
     errors += [
-        RowError(1, column, MSG_MISSING_COLUMN, {"column": column})
+        RowError(header_row, column, MSG_MISSING_COLUMN, {"column": column})
         for column in REQUIRED_COLUMNS
         if column not in header
     ]
     if errors:
         return ParseResult([], errors)
+    lines = itertools.chain(top[found + 1:], lines)
 
     rows: list[ActivityData] = []
     first_row_of: dict[str, int] = {}
-    for number, cells in enumerate(lines, start=2):
+    for number, cells in enumerate(lines, start=header_row + 1):
         if not any(_text(cell) for cell in cells):
             continue
         # Rows may be shorter or longer than the header (trailing empty cells).
@@ -272,6 +300,19 @@ def parse_table(
     return ParseResult(rows if not errors else [], errors)
 
 
+def _delimiter(text: str) -> str:
+    """The separator under which the header names the most required columns (an empty line
+    or a title may come first); without a header, the one the first filled line has most."""
+    def named(separator: str) -> int:
+        top = itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=separator),
+                               HEADER_SEARCH_ROWS)
+        return max((len(set(_header(row)) & set(REQUIRED_COLUMNS)) for row in top), default=0)
+
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    return max((";", ",", "\t"), key=lambda separator: (named(separator),
+                                                          first_line.count(separator)))
+
+
 def parse_csv(
     data: bytes, known_schools: Collection[str] | None = None, tz: ZoneInfo = BRUSSELS
 ) -> ParseResult:
@@ -282,8 +323,7 @@ def parse_csv(
     except UnicodeDecodeError:
         # Excel's plain "CSV" is Windows-1252: Turkish and Punjabi letters are already lost.
         return ParseResult([], [RowError(0, "", MSG_NOT_UTF8)])
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
+    delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     return parse_table(reader, known_schools, tz)
 
@@ -306,6 +346,48 @@ def parse_xlsx(
         # one (the first cell only): the rows as they are, whatever it says.
         sheet.reset_dimensions()
         records = [list(values) for values in sheet.iter_rows(values_only=True)]
+        # openpyxl keeps the sheet's path in the archive private: without it, no merges.
+        merged = _merged_ranges(data, getattr(sheet, "_worksheet_path", ""))
     finally:
         workbook.close()
+    _fill_merged_down(records, merged)
     return parse_table(records, known_schools, tz)
+
+
+def _merged_ranges(data: bytes, sheet_path: str) -> list[tuple[int, int, int]]:
+    """The sheet's merged cells that span rows, as (column, first row, last row), 0-based:
+    read-only openpyxl does not read them, and gives their lower cells as empty."""
+    from openpyxl.utils.cell import range_boundaries
+
+    found: list[tuple[int, int, int]] = []
+    if not sheet_path:
+        return found
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(sheet_path) as xml:
+            for _event, element in ElementTree.iterparse(xml):
+                if element.tag.endswith("}mergeCell"):
+                    first_column, first_row, _last_column, last_row = range_boundaries(
+                        element.get("ref", ""))
+                    if last_row > first_row:
+                        found.append((first_column - 1, first_row - 1, last_row - 1))
+                element.clear()  # a sheet may be large: keep no cells in memory
+    except Exception:  # openpyxl read the sheet: a merge we cannot read leaves it as it was
+        return []
+    return found
+
+
+def _fill_merged_down(records: list[list[Cell]], merged: list[tuple[int, int, int]]) -> None:
+    """A cell merged over several rows (one day over that day's activities) counts for each
+    of them: its value in the rows below it, in its first column only (a title merged
+    across columns is not copied into the next column). A row empty but for the merge stays
+    empty (the day merged down past the day's last activity)."""
+    for column, first_row, last_row in merged:
+        if first_row >= len(records) or column >= len(records[first_row]):
+            continue
+        value = records[first_row][column]
+        for row in records[first_row + 1:last_row + 1]:
+            if not any(_text(cell) for cell in row):
+                continue
+            if len(row) <= column:
+                row.extend([None] * (column + 1 - len(row)))
+            row[column] = value

@@ -155,6 +155,8 @@ async def apply(
         if next_occurrence(data, now, tz) is not None)
     created = updated = unchanged = 0
     over: list[str] = []
+    created_titles: list[str] = []
+    updated_titles: list[str] = []
     changed: list[tuple[Activity, tuple[bool, frozenset[datetime]]]] = []
     for data in rows:
         row = existing.get(data.external_id)
@@ -163,6 +165,7 @@ async def apply(
             _write(row, data, schools, tz)
             session.add(row)
             created += 1
+            created_titles.append(_title(data))
             if (not data.cancelled and next_occurrence(data, now, tz) is None
                     and data.starts_at < school_year_start(now, tz)):
                 over.append(_title(data))  # a year mistyped, or last year's sheet
@@ -171,6 +174,7 @@ async def apply(
         if _write(row, data, schools, tz, keep_translations):
             row.updated_at = utcnow()
             updated += 1
+            updated_titles.append(_title(data))
             changed.append((row, before))
         else:
             unchanged += 1
@@ -183,7 +187,8 @@ async def apply(
         elif not now_cancelled:
             cancelled += [(row.id, start) for start in sorted(now_days - was_days)]
     return ImportSummary(created, updated, unchanged, tuple(cancelled), still_cancelled,
-                         not_in_file, days_still_cancelled, tuple(over))
+                         not_in_file, days_still_cancelled, tuple(over),
+                         tuple(created_titles), tuple(updated_titles))
 
 
 def school_year_start(now: datetime, tz: ZoneInfo = BRUSSELS) -> datetime:
