@@ -260,7 +260,7 @@ def typed_labels() -> dict[Answer, tuple[str, ...]]:
 async def typed_rsvp(update: Update, context: BotContext) -> bool:
     """A parent's answer to a reminder typed in words ("evet", "ja", "ਹਾਂ", 👍), or after a
     workshop's "yes" how many children ("2", "iki"), as a reply to it (or to the bot's answer
-    about it) or as their next message right after it (bot/services/typed_answers.py): kept
+    about it) or as their next message after it (bot/services/typed_answers.py): kept
     as the button would keep it, the reminder redrawn with its •, and a thank-you that says
     what was kept. A word after the answer was kept does not answer again (``_acknowledge``).
     False: the message is no such answer; it goes on as a question."""
