@@ -435,6 +435,8 @@ class Rsvp(Base):
     answer: Mapped[str] = mapped_column(String(8))
     children: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The place they answered to (bot.services.reminders.place_mark): a new one is told once.
+    place_mark: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class Setting(Base):

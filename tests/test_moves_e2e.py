@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.handlers.rsvp import render_moved
 from bot.i18n import BRUSSELS
 from bot.services.programme import Kind, Place, ProgrammeItem
-from bot.services.reminders import Moved, last_told
+from bot.services.reminders import Moved, last_told, place_mark
 from storage.db import Database
 from storage.models import Rsvp
 from tests.conftest import FixedClock
@@ -268,3 +268,36 @@ async def test_a_new_time_and_place_at_once_is_one_notice(
     await fake.wait_idle(quiet=0.5)
     [told] = notices(fake, els)
     assert "verplaatst" in told and "14:00" in told and "Refter van Klim-op" in told, told
+
+
+def test_a_place_mark_changes_with_the_name_or_address_only() -> None:
+    mark = place_mark(Place("Bibliotheek", "Kazernestraat 13"))
+    assert len(mark) == 8
+    assert mark == place_mark(Place("Bibliotheek", "Kazernestraat 13", 50.8165, 5.1852))
+    assert mark != place_mark(Place("Bibliotheek", "Kazernestraat 15"))
+    assert mark != place_mark(Place("Refter van Klim-op", "Kazernestraat 13"))
+
+
+async def test_an_answer_from_before_place_marks_gets_one_and_tells_nobody(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """An answer kept before this version has no mark: the first round after a new place
+    cannot know what she was shown, so it notes the place and tells nothing."""
+    greet = await coordinator_of(chat)
+    await import_csv(greet, BABBEL)
+    els = await onboard(chat, 9831, "Els", "nl", "vlindertje")
+    await says_yes_to_the_day_reminder(bot, clock, fake, els)
+    async with db.session() as session:
+        await session.execute(update(Rsvp).values(place_mark=None))
+        await session.commit()
+    clock.moment = local(24, 20)
+    await import_csv(greet, BABBEL.replace(
+        "Bibliotheek;Kazernestraat 13, 3800 Sint-Truiden;50.8165;5.1852",
+        "Refter van Klim-op;Tongersesteenweg 58, 3800 Sint-Truiden;;"))
+    await replan_at(bot, clock, local(24, 20))
+    await fake.wait_idle(quiet=0.5)
+    assert notices(fake, els) == []
+    async with db.session() as session:
+        [mark] = list(await session.scalars(select(Rsvp.place_mark)))
+    assert mark == place_mark(Place("Refter van Klim-op", "Tongersesteenweg 58, 3800 "
+                                                          "Sint-Truiden"))

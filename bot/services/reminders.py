@@ -26,6 +26,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, cast, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS
@@ -36,6 +38,7 @@ from bot.services.programme import (
     ActivityData,
     Kind,
     Occurrence,
+    Place,
     ProgrammeItem,
     activity_data,
     occurrences,
@@ -177,12 +180,15 @@ async def _setting(session: AsyncSession, key: str) -> Any:
 
 
 async def _set(session: AsyncSession, key: str, value: Any) -> None:
-    row = await session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=json.dumps(value)))
-    else:
-        row.value = json.dumps(value)
-    await session.flush()
+    """Write a setting in one statement: two writers at once (two instances' planners, or a
+    planner round and the coordinator) never both insert the same key."""
+    insert = pg_insert if outbox_repo.dialect_name(session) == "postgresql" else sqlite_insert
+    statement = insert(Setting).values(key=key, value=json.dumps(value))
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=["key"], set_={"value": statement.excluded.value}))
+    row = await session.get(Setting, key)  # a copy this session read before is stale now
+    if row is not None:
+        await session.refresh(row)
 
 
 async def kinds_by_activity_kind(session: AsyncSession) -> dict[Kind, tuple[ReminderKind, ...]]:
@@ -514,51 +520,49 @@ async def _tell_reminded(session: AsyncSession, valid: dict[int, set[datetime]],
     await session.flush()
 
 
-PLACES = "told_places"  # setting: activity id -> the place its parents know (name, address)
-
-
-def _place_mark(data: ActivityData) -> str:
-    return f"{data.place.name}\n{data.place.address}"
+def place_mark(place: Place) -> str:
+    """A short mark of a place (name and address) as a parent was shown it: kept with their
+    answer, so that a new place is told to them once."""
+    return format(zlib.crc32("\n".join((place.name, place.address)).encode()), "08x")
 
 
 async def _tell_new_places(session: AsyncSession, active: Sequence[ActivityData],
                            now: datetime, tz: ZoneInfo, render: RenderNewPlace,
                            followed: set[tuple[int, int]]) -> None:
     """Parents who said "yes" or "maybe" to an occurrence ahead hear when the activity's
-    place changed since the last round (once per parent: their nearest occurrence). The
-    places known are kept in a setting: no row records what a parent was last shown. A
-    new activity, or the first round, only records them. ``followed``: told a move this
-    round, with the activity as it is now."""
-    known: dict[str, str] = await _setting(session, PLACES) or {}
-    current = {str(data.id): _place_mark(data) for data in active}
-    for data in active:
-        assert data.id is not None
-        before = known.get(str(data.id))
-        if before is None or before == current[str(data.id)]:
+    place is no longer the one they answered to (``Rsvp.place_mark``, kept with the answer):
+    once per parent and activity (their nearest occurrence). An answer without a mark (from
+    before marks were kept) gets one, telling nobody; one whose place did not change is not
+    written. ``followed``: told a move this round, with the activity as it is now."""
+    by_id = {data.id: data for data in active}
+    marks = {activity_id: place_mark(data.place) for activity_id, data in by_id.items()}
+    told: set[tuple[int, int]] = set()
+    for rsvp in await session.scalars(select(Rsvp).where(
+            Rsvp.occurrence_start > now, Rsvp.activity_id.in_(list(by_id)),
+            Rsvp.answer.in_([Answer.YES.value, Answer.MAYBE.value]))
+            .order_by(Rsvp.occurrence_start)):
+        mark = marks[rsvp.activity_id]
+        if rsvp.place_mark == mark:
             continue
-        mark = zlib.crc32(current[str(data.id)].encode())
-        told: set[int] = set()
-        for rsvp in await session.scalars(select(Rsvp).where(
-                Rsvp.activity_id == data.id, Rsvp.occurrence_start > now,
-                Rsvp.answer.in_([Answer.YES.value, Answer.MAYBE.value]))
-                .order_by(Rsvp.occurrence_start)):
-            if rsvp.person_id in told or (data.id, rsvp.person_id) in followed:
-                continue
-            found = occurrences(data, rsvp.occurrence_start,
-                                rsvp.occurrence_start + timedelta(seconds=1), tz)
-            person = await session.get(Person, rsvp.person_id)
-            if not found or person is None:
-                continue
-            told.add(rsvp.person_id)
-            locale = person.locale or "nl"
-            kind, payload = render(NewPlace(person.id, person.telegram_id, locale,
-                                            programme_item(data, found[0], locale)))
-            await outbox.enqueue(
-                session, dedupe_key=f"place:{data.id}:{mark}:{person.id}",
-                chat_id=person.telegram_id, person_id=person.id, kind=kind, payload=payload,
-                group_key=f"place:{data.id}")
-    if current != known:
-        await _set(session, PLACES, current)
+        known, rsvp.place_mark = rsvp.place_mark, mark
+        pair = (rsvp.activity_id, rsvp.person_id)
+        if known is None or pair in told or pair in followed:
+            continue
+        data = by_id[rsvp.activity_id]
+        found = occurrences(data, rsvp.occurrence_start,
+                            rsvp.occurrence_start + timedelta(seconds=1), tz)
+        person = await session.get(Person, rsvp.person_id)
+        if not found or person is None:
+            continue
+        told.add(pair)
+        locale = person.locale or "nl"
+        kind, payload = render(NewPlace(person.id, person.telegram_id, locale,
+                                        programme_item(data, found[0], locale)))
+        await outbox.enqueue(
+            session, dedupe_key=f"place:{data.id}:{mark}:{person.id}",
+            chat_id=person.telegram_id, person_id=person.id, kind=kind, payload=payload,
+            group_key=f"place:{data.id}")
+    await session.flush()
 
 
 async def _rsvp_at(session: AsyncSession, rsvp: Rsvp, start: datetime) -> Rsvp | None:

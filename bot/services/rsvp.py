@@ -33,7 +33,14 @@ from bot.services.programme import (
     occurrences,
     programme_item,
 )
-from bot.services.reminders import SENT, Answer, ReminderKind, ReminderView, drop_pending
+from bot.services.reminders import (
+    SENT,
+    Answer,
+    ReminderKind,
+    ReminderView,
+    drop_pending,
+    place_mark,
+)
 from storage import programme as programme_repo
 from storage.db import flush_pending
 from storage.models import Person, Reminder, Rsvp, Setting
@@ -152,6 +159,7 @@ class Change:
     answer: Answer
     children: int | None
     now: datetime
+    place_mark: str | None = None  # the place they answer to (reminders.place_mark)
 
 
 async def decide(session: AsyncSession, reminder_id: int, person_id: int, answer: Answer,
@@ -176,14 +184,15 @@ async def decide(session: AsyncSession, reminder_id: int, person_id: int, answer
     else:
         kept_children = rsvp.children if rsvp else None
     return None, replace(current, answer=answer, children=kept_children), Change(
-        reminder, rsvp.id if rsvp else None, answer, kept_children, now)
+        reminder, rsvp.id if rsvp else None, answer, kept_children, now,
+        place_mark(current.item.place))
 
 
 async def keep(session: AsyncSession, change: Change) -> None:
     """Write a decided answer (changeable until the start); children only with "yes"."""
     reminder = change.reminder
     values = {"answer": change.answer.value, "children": change.children,
-              "updated_at": change.now}
+              "updated_at": change.now, "place_mark": change.place_mark}
     if change.rsvp_id is None:
         await session.execute(_ADD_RSVP, {
             "activity_id": reminder.activity_id, "occurrence_start": reminder.occurrence_start,
