@@ -299,6 +299,7 @@ async def test_a_day_cancelled_in_the_file_can_still_be_told_from_activities(
     [reply] = await greet.sends("document", file_name="p.csv", mime_type="text/csv",
                                 content=f"{HEADER}\n{BABBEL}2026-11-25".encode())
     assert reply["text"].startswith("Ingelezen: 0 nieuw, 1 gewijzigd"), reply["text"]
+    assert "/activities, tik op de dag (❌), dan op 📣." in reply["text"], reply["text"]
     await wait_until(lambda: els.last_text().startswith("❌"), fake)
 
     [listing] = await greet.says("/activities")
