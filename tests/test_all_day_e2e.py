@@ -16,7 +16,7 @@ from bot.services.reminders import Moved, ReminderKind, ReminderView
 from storage.db import Database
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat, Handled
+from tests.helpers import Chat, Handled, Person
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, onboard
 from tests.test_reminders_e2e import day_reminder_of, local, nl_reminder_id
@@ -35,13 +35,19 @@ END:VCALENDAR
 """.replace("\n", "\r\n").encode()
 
 
-async def test_add_to_calendar_of_an_all_day_event_is_an_all_day_entry(
-    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
-) -> None:
+async def coordinator_with_play_day(chat: Chat) -> Person:
+    """The coordinator, who imported a calendar with one whole-day event (25 November)."""
     greet = await coordinator_of(chat)
     [reply] = await greet.sends("document", file_name="agenda.ics", mime_type="text/calendar",
                                 content=ALL_DAY_ICS)
     assert reply["text"].startswith("Ingelezen"), reply["text"]
+    return greet
+
+
+async def test_add_to_calendar_of_an_all_day_event_is_an_all_day_entry(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    await coordinator_with_play_day(chat)
     els = await onboard(chat, 9304, "Els", "nl", "vlindertje")
     reminder = await day_reminder_of(bot, clock, fake, els)
     assert "Speeldag in de wijk" in reminder["text"]
@@ -69,10 +75,7 @@ def test_a_timed_event_stays_timed_in_the_calendar_file() -> None:
 async def test_the_cancellation_of_an_all_day_event_shows_no_midnight_hour(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
 ) -> None:
-    greet = await coordinator_of(chat)
-    [reply] = await greet.sends("document", file_name="agenda.ics", mime_type="text/calendar",
-                                content=ALL_DAY_ICS)
-    assert reply["text"].startswith("Ingelezen"), reply["text"]
+    greet = await coordinator_with_play_day(chat)
     ayse = await onboard(chat, 9307, "Ayşe", "tr", "vlindertje")
     reminder = await day_reminder_of(bot, clock, fake, ayse)
     await ayse.taps(data=f"rv:{nl_reminder_id(reminder)}:yes")
