@@ -56,11 +56,6 @@ def button_label(data: ActivityData, occurrence: Occurrence) -> str:
     return f"{title} · {when}"
 
 
-def all_day(item: ProgrammeItem, tz: ZoneInfo) -> bool:
-    """A calendar's whole-day event: its day is said without an hour (not "00:00")."""
-    return Occurrence(item.starts_at, item.ends_at).all_day(tz)
-
-
 async def list_screen(context: BotContext, page: int = 0,
                       around: tuple[int, datetime] | None = None
                       ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -239,7 +234,7 @@ async def confirm(update: Update, context: BotContext, data: ActivityData, start
         lines = [_("Cancel {title} every time, from {date} on?").format(
             title=item.title, date=format_weekday_date(start))]
     else:
-        lines = [(_("Cancel {title} on {date}?") if all_day(item, context.settings.timezone)
+        lines = [(_("Cancel {title} on {date}?") if item.all_day(context.settings.timezone)
                   else _("Cancel {title} on {date} at {time}?")).format(
             title=item.title, date=format_weekday_date(start), time=format_time(start))]
     coming = len(await service.who_said_they_come(context.session, data, start, which))
@@ -309,7 +304,7 @@ async def confirm_undo(update: Update, context: BotContext, data: ActivityData,
     assert query is not None and data.id is not None
     item = _item(context, data, start)
     lines = [(_("Let {title} on {date} go ahead after all?")
-              if all_day(item, context.settings.timezone)
+              if item.all_day(context.settings.timezone)
               else _("Let {title} on {date} at {time} go ahead after all?")).format(
         title=item.title, date=format_weekday_date(start), time=format_time(start))]
     # The notices still waiting are never sent: only those already told count. Of them,
@@ -380,7 +375,7 @@ def render_goes_ahead(tz: ZoneInfo) -> Callable[[str, ProgrammeItem], str]:
             title = item.title
             if item.title_is_dutch_fallback:
                 title += " " + _("(in Dutch)")
-            if all_day(item, tz):
+            if item.all_day(tz):
                 text = _("✅ Good news: {title}, {date} goes ahead after all. Sorry for the "
                          "confusion. See you there!")
             else:
@@ -418,7 +413,7 @@ def render_notice(which: str, tz: ZoneInfo) -> Callable[[str, ProgrammeItem], st
             if which == service.EVERY:
                 return _("❌ {title} will not take place any more. We are sorry.").format(
                     title=title)
-            if all_day(item, tz):
+            if item.all_day(tz):
                 text = _("❌ Cancelled: {title}, {date}. We are sorry. See you next time!")
             else:
                 text = _("❌ Cancelled: {title}, {date}, {time}. We are sorry. "

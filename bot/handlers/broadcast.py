@@ -46,10 +46,6 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     await update.effective_chat.send_message(text, reply_markup=markup)
 
 
-def today(context: BotContext) -> date:
-    return context.now().astimezone(context.settings.timezone).date()
-
-
 def is_this_week(week_start: date, day: date) -> bool:
     """Whether a draft's week is the week ``day`` is in (sent from Monday, or from a later
     day: the rest of it)."""
@@ -74,7 +70,7 @@ async def draft_screen(context: BotContext,
     dates = {"start": format_date(draft.week_start),
              "end": format_date(programme_service.next_week_start(draft.week_start)
                                 - timedelta(days=1))}
-    this_week = is_this_week(draft.week_start, today(context))
+    this_week = is_this_week(draft.week_start, context.now().date())
     lines = [
         (_("📤 This week's programme, {start} to {end}.") if this_week
          else _("📤 Next week's programme, {start} to {end}.")).format(**dates),
@@ -108,7 +104,7 @@ async def draft_screen(context: BotContext,
         (tick if audience.locales is None or code in audience.locales else "")
         + LANGUAGE_NAMES[code], callback_data=f"bc:{draft.id}:l:{code}")
         for code in SUPPORTED_LOCALES])
-    if today(context).weekday() < 6:
+    if context.now().date().weekday() < 6:
         # Monday to Saturday: this week (its rest, from today) or next week, so that a
         # coordinator who broadcasts on Monday morning can send the week just begun.
         rows.append([
@@ -148,7 +144,7 @@ async def draft_button(update: Update, context: BotContext) -> None:
     if draft is None or draft.created_by != context.person.id or draft.status != service.DRAFT:
         await query.answer(_("This button has expired."), show_alert=True)
         return
-    if draft.week_start is not None and draft.week_start < today(context):
+    if draft.week_start is not None and draft.week_start < context.now().date():
         # An old draft scrolled back to: its week has begun, or is over. Sending it would
         # bring parents a programme of days gone by.
         await service.cancel_draft(context.session, draft.id)
@@ -169,7 +165,7 @@ async def draft_button(update: Update, context: BotContext) -> None:
         await preview(update, context, draft)
         return
     if action in ("w:t", "w:n"):
-        day = today(context)
+        day = context.now().date()
         week = day if action == "w:t" else programme_service.next_week_start(day)
         await service.save_week(context.session, draft.id, week)
         draft = await service.get(context.session, draft.id)
@@ -183,7 +179,7 @@ async def draft_button(update: Update, context: BotContext) -> None:
         total = len((await service.week_reach(context.session, audience, draft.week_start,
                                               context.settings.timezone,
                                               context.now())).getting)
-        if is_this_week(draft.week_start, today(context)):
+        if is_this_week(draft.week_start, context.now().date()):
             text = ngettext("Send this week's programme to {count} parent now?",
                             "Send this week's programme to {count} parents now?", total)
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+from datetime import datetime
 from io import BytesIO
 from typing import Any
 
@@ -37,7 +38,6 @@ from bot.services import rsvp as service
 from bot.services import staff, typed_answers
 from bot.services.calendar_file import occurrence_ics
 from bot.services.outbox import split_text
-from bot.services.programme import Occurrence
 from bot.services.reminders import Answer, Moved, NewPlace, ReminderView, When
 from bot.services.roles import STAFF, Role
 from bot.services.rsvp import Refusal
@@ -71,6 +71,14 @@ def children_count(count: int) -> str:
     return "4+" if count >= service.MAX_CHILDREN else str(count)
 
 
+def answer_said(answer: Answer, children: int | None) -> str:
+    """'You said: ✅ I'm coming. Children: 2.' (the children of a "yes" only)."""
+    said = _("You said: {answer}.").format(answer=answer_label(answer))
+    if answer is Answer.YES and children:
+        said += " " + _("Children: {count}.").format(count=children_count(children))
+    return said
+
+
 def asks_children(view: ReminderView) -> bool:
     """A "yes" to a workshop: how many children come (the 👧 buttons, asked in words until
     one is tapped)."""
@@ -80,8 +88,8 @@ def asks_children(view: ReminderView) -> bool:
 def reminder_text(view: ReminderView) -> str:
     """HTML: what, when, where, and the answer given so far."""
     when = view.when()
-    all_day = Occurrence(view.item.starts_at, view.item.ends_at).all_day()
-    heading = _(ALL_DAY_TODAY if when is When.TODAY and all_day else HEADINGS[when]).format(
+    heading = _(ALL_DAY_TODAY if when is When.TODAY and view.item.all_day()
+                else HEADINGS[when]).format(
         time=format_time(view.item.starts_at), weekday=format_date(view.item.starts_at, "EEEE"))
     lines = [f"<b>{escape(heading)}</b>", "",
              item_text(view.item, [], show_schools=False)]
@@ -89,11 +97,7 @@ def reminder_text(view: ReminderView) -> str:
         lines += ["", escape(_("Will you come? Tap a button. You do not have to answer: "
                                "everyone is welcome."))]
     else:
-        said = _("You said: {answer}.").format(answer=answer_label(view.answer))
-        if view.answer is Answer.YES and view.children:
-            said += " " + _("Children: {count}.").format(
-                count=children_count(view.children))
-        lines += ["", escape(said + " " + _("Change?"))]
+        lines += ["", escape(answer_said(view.answer, view.children) + " " + _("Change?"))]
         if asks_children(view) and not view.children:
             lines.append(escape(_("How many children will come? Tap a number.")))
     if view.dutch_item is not None:
@@ -136,13 +140,17 @@ def render_reminder(view: ReminderView) -> list[tuple[str, dict[str, Any]]]:
     return messages
 
 
+def day_and_time(start: datetime, *, all_day: bool) -> str:
+    """'woensdag 25 november 2026, 13:30' (reader's locale); a whole day by its day alone."""
+    day = format_weekday_date(start)
+    return day if all_day else f"{day}, {format_time(start)}"
+
+
 def render_moved(moved: Moved) -> tuple[str, dict[str, Any]]:
     """For the outbox: an activity a parent said they would come to, or was reminded of,
     has moved."""
     with use_locale(moved.locale):
-        when = format_weekday_date(moved.old_start)
-        if not moved.all_day:
-            when += f", {format_time(moved.old_start)}"
+        when = day_and_time(moved.old_start, all_day=moved.all_day)
         if moved.item is None:
             # Named: without its title the parent cannot tell which activity it is.
             text = escape(_("The activity of {when} does not take place then any more.")
@@ -159,10 +167,7 @@ def render_moved(moved: Moved) -> tuple[str, dict[str, Any]]:
 def render_new_place(moved: NewPlace) -> tuple[str, dict[str, Any]]:
     """For the outbox: an activity a parent said they would come to is at another place."""
     with use_locale(moved.locale):
-        start = moved.item.starts_at
-        when = format_weekday_date(start)
-        if not Occurrence(start, moved.item.ends_at).all_day():
-            when += f", {format_time(start)}"
+        when = day_and_time(moved.item.starts_at, all_day=moved.item.all_day())
         said = _("Changed: the activity of {when} is at a new place. Here is the new place.")
         text = (escape(said.format(when=when))
                 + "\n\n" + item_text(moved.item, [], show_schools=False))
@@ -348,9 +353,7 @@ async def _acknowledge(context: BotContext, message: Message, person_id: int,
             else shown.answer is answer):
         await questions.received(message)
         return
-    said = _("You said: {answer}.").format(answer=answer_label(shown.answer or answer))
-    if shown.answer is Answer.YES and shown.children:
-        said += " " + _("Children: {count}.").format(count=children_count(shown.children))
+    said = answer_said(shown.answer or answer, shown.children)
     sent = await message.chat.send_message(
         said + "\n" + _("To change your answer, tap a button under the 🔔 reminder."),
         reply_parameters=quoted)

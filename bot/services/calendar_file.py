@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.i18n import BRUSSELS
-from bot.services.programme import Occurrence, ProgrammeItem
+from bot.services.programme import ProgrammeItem
 
 
 def occurrence_ics(item: ProgrammeItem, *, now: datetime, domain: str = "bredeschool.bot",
@@ -23,7 +23,7 @@ def occurrence_ics(item: ProgrammeItem, *, now: datetime, domain: str = "bredesc
     event = Event()
     event.add("uid", f"{item.external_id}-{int(item.starts_at.timestamp())}@{domain}")
     event.add("dtstamp", now)
-    if Occurrence(item.starts_at, item.ends_at).all_day(tz):
+    if item.all_day(tz):
         event.add("dtstart", item.starts_at.astimezone(tz).date())
         event.add("dtend", item.ends_at.astimezone(tz).date())
     else:

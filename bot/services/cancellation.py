@@ -112,9 +112,8 @@ def is_real(data: ActivityData, start: datetime, tz: ZoneInfo = BRUSSELS) -> boo
 
 def is_open(data: ActivityData, start: datetime, tz: ZoneInfo = BRUSSELS) -> bool:
     """A real occurrence that is not cancelled (nor its whole activity)."""
-    return is_real(data, start, tz) and any(
-        o.starts_at == start
-        for o in programme_service.occurrences(data, start, start + timedelta(seconds=1), tz))
+    return is_real(data, start, tz) and programme_service.occurrence_at(data, start, tz) \
+        is not None
 
 
 def is_cancelled(data: ActivityData, start: datetime, which: str,
@@ -157,8 +156,7 @@ async def not_told(session: AsyncSession, data: ActivityData, start: datetime
     reached and is not on its way to (the file cancelled it, or the coordinator said "no"
     at first): whom a "tell them" would still reach."""
     assert data.id is not None
-    has_one = set(await session.scalars(select(OutboxMessage.person_id).where(
-        OutboxMessage.group_key == group_key(data.id, start))))
+    has_one = await _people_in(session, group_key(data.id, start))
     return [r for r in await who_is_told(session, data) if r.person_id not in has_one]
 
 
@@ -299,14 +297,19 @@ async def told_it_goes_ahead(session: AsyncSession, activity_id: int, start: dat
     """How many parents the round's "it goes ahead" notices are for, so far."""
     if mark is None:
         return 0
-    return len(set(await session.scalars(select(OutboxMessage.person_id).where(
-        OutboxMessage.group_key == ahead_group_key(activity_id, start, mark)))))
+    return len(await _people_in(session, ahead_group_key(activity_id, start, mark)))
+
+
+async def _people_in(session: AsyncSession, group: str, *statuses: str) -> set[int]:
+    """The people an outbox group has a row for (with one of ``statuses``, if given)."""
+    query = select(OutboxMessage.person_id).where(OutboxMessage.group_key == group)
+    if statuses:
+        query = query.where(OutboxMessage.status.in_(statuses))
+    return {person_id for person_id in await session.scalars(query) if person_id is not None}
 
 
 async def _reached(session: AsyncSession, group: str) -> list[Recipient]:
-    reached = set(await session.scalars(select(OutboxMessage.person_id).where(
-        OutboxMessage.group_key == group,
-        OutboxMessage.status.in_((outbox_repo.SENT, outbox_repo.SENDING)))))
+    reached = await _people_in(session, group, outbox_repo.SENT, outbox_repo.SENDING)
     everyone = await broadcast.recipients(session, Audience())
     return [r for r in everyone if r.person_id in reached]
 

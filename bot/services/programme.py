@@ -125,6 +125,10 @@ class ProgrammeItem:
     # The voice message in the reader's own language, if any (never another language's).
     voice_file_id: str | None = None
 
+    def all_day(self, tz: tzinfo = BRUSSELS) -> bool:
+        """A calendar's whole-day event: said by its day alone, never "00:00"."""
+        return Occurrence(self.starts_at, self.ends_at).all_day(tz)
+
 
 @dataclass(frozen=True)
 class MissingTranslation:
@@ -228,6 +232,14 @@ def occurrences(
         if window_start <= start < window_end
         and start.astimezone(tz).date() not in cancelled_days
     ]
+
+
+def occurrence_at(activity: ActivityData, start: datetime,
+                  tz: ZoneInfo = BRUSSELS) -> Occurrence | None:
+    """The occurrence that starts at ``start``, or None: the day was cancelled, or the
+    activity no longer takes place then (moved, or never did)."""
+    found = occurrences(activity, start, start + timedelta(seconds=1), tz)
+    return found[0] if found else None
 
 
 def _end_of(activity: ActivityData, start: datetime, tz: ZoneInfo) -> datetime:

@@ -41,6 +41,7 @@ from bot.services.programme import (
     Place,
     ProgrammeItem,
     activity_data,
+    occurrence_at,
     occurrences,
     programme_item,
 )
@@ -377,7 +378,7 @@ async def _follow_moves(session: AsyncSession, valid: dict[int, set[datetime]], 
             continue
         data = activity_data(row)
         old_start = rsvp.occurrence_start
-        if old_start in data.cancelled_starts or _takes_place(data, old_start, tz):
+        if old_start in data.cancelled_starts or occurrence_at(data, old_start, tz):
             continue  # cancelled; or a one-off's new day, beyond the planner's window
         new_start = _moved_to(data, old_start, starts, now, tz)
         person = await session.get(Person, rsvp.person_id)
@@ -394,10 +395,6 @@ async def _follow_moves(session: AsyncSession, valid: dict[int, set[datetime]], 
     return followed
 
 
-def _takes_place(data: ActivityData, start: datetime, tz: ZoneInfo) -> bool:
-    return bool(occurrences(data, start, start + timedelta(seconds=1), tz))
-
-
 def _moved_to(data: ActivityData, old_start: datetime, starts: set[datetime], now: datetime,
               tz: ZoneInfo) -> datetime | None:
     """Where an occurrence that is no longer at ``old_start`` went, or None. A one-off
@@ -406,7 +403,7 @@ def _moved_to(data: ActivityData, old_start: datetime, starts: set[datetime], no
     off, another week's occurrence, not this one."""
     if data.rrule is None:
         start = data.starts_at
-        return start if start > now and _takes_place(data, start, tz) else None
+        return start if start > now and occurrence_at(data, start, tz) else None
     near = [s for s in starts if abs(s - old_start) <= timedelta(days=7)]
     return min(near, key=lambda s: abs(s - old_start), default=None)
 
@@ -429,7 +426,8 @@ async def _tell_moved(session: AsyncSession, data: ActivityData, person: Person,
     locale = person.locale or "nl"
     item = None
     if new_start is not None:
-        occurrence = occurrences(data, new_start, new_start + timedelta(seconds=1), tz)[0]
+        occurrence = occurrence_at(data, new_start, tz)
+        assert occurrence is not None  # where _moved_to found it
         item = programme_item(data, occurrence, locale)
     title = programme_item(data, Occurrence(old_start, old_start), locale).title
     kind, payload = render_moved(Moved(person.id, person.telegram_id, locale, old_start, item,
@@ -510,7 +508,7 @@ async def _tell_reminded(session: AsyncSession, valid: dict[int, set[datetime]],
         for person_id in sorted(reminded - said_no):
             thinks = last_told(start, told.get((activity_id, person_id), []))
             if thinks is None or thinks in data.cancelled_starts \
-                    or _takes_place(data, thinks, tz):
+                    or occurrence_at(data, thinks, tz):
                 continue
             person = await session.get(Person, person_id)
             if person is None:
@@ -549,15 +547,14 @@ async def _tell_new_places(session: AsyncSession, active: Sequence[ActivityData]
         if known is None or pair in told or pair in followed:
             continue
         data = by_id[rsvp.activity_id]
-        found = occurrences(data, rsvp.occurrence_start,
-                            rsvp.occurrence_start + timedelta(seconds=1), tz)
+        found = occurrence_at(data, rsvp.occurrence_start, tz)
         person = await session.get(Person, rsvp.person_id)
-        if not found or person is None:
+        if found is None or person is None:
             continue
         told.add(pair)
         locale = person.locale or "nl"
         kind, payload = render(NewPlace(person.id, person.telegram_id, locale,
-                                        programme_item(data, found[0], locale)))
+                                        programme_item(data, found, locale)))
         await outbox.enqueue(
             session, dedupe_key=f"place:{data.id}:{mark}:{person.id}",
             chat_id=person.telegram_id, person_id=person.id, kind=kind, payload=payload,
@@ -670,9 +667,8 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
                 row.due_at = until  # delivered when the quiet hours end
                 result.deferred += 1
             continue
-        occurrence = next(o for o in occurrences(data, row.occurrence_start,
-                                                 row.occurrence_start + timedelta(seconds=1),
-                                                 tz))
+        occurrence = occurrence_at(data, row.occurrence_start, tz)
+        assert occurrence is not None  # _not_sent_reason said it takes place
         locale = person.locale or "nl"
         answer, children = answers.get((row.activity_id, row.occurrence_start, row.person_id),
                                        (None, None))
@@ -700,8 +696,7 @@ def _not_sent_reason(row: Reminder, data: ActivityData | None, person: Person | 
                      now: datetime, tz: ZoneInfo) -> str | None:
     if data is None or data.cancelled or row.occurrence_start in data.cancelled_starts:
         return "gone"
-    if not occurrences(data, row.occurrence_start,
-                       row.occurrence_start + timedelta(seconds=1), tz):
+    if occurrence_at(data, row.occurrence_start, tz) is None:
         return "gone"  # moved: the planner plans the new time
     if row.occurrence_start <= now:
         return "started"
@@ -781,7 +776,7 @@ async def bring_back(session: AsyncSession, activity_id: int, start: datetime, n
     if record is None:
         return result
     data = activity_data(record)
-    if not occurrences(data, start, start + timedelta(seconds=1), tz):
+    if occurrence_at(data, start, tz) is None:
         return result  # still cancelled, or not a day it takes place
     group = group_key(activity_id, start)
     # The outbox rows the cancellation dropped keep their keys, which are the keys of the

@@ -30,6 +30,7 @@ from bot.services.programme import (
     Kind,
     Occurrence,
     activity_data,
+    occurrence_at,
     occurrences,
     programme_item,
 )
@@ -89,9 +90,8 @@ async def _occurrence(session: AsyncSession, reminder: Row[Any], tz: ZoneInfo = 
     data = activity_data(row)
     if data.cancelled or reminder.occurrence_start in data.cancelled_starts:
         return Refusal.CANCELLED
-    found = occurrences(data, reminder.occurrence_start,
-                        reminder.occurrence_start + timedelta(seconds=1), tz)
-    return (data, found[0]) if found else Refusal.MOVED
+    found = occurrence_at(data, reminder.occurrence_start, tz)
+    return (data, found) if found is not None else Refusal.MOVED
 
 
 @dataclass(frozen=True)
