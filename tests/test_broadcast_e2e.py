@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -238,6 +239,22 @@ async def test_forget_after_a_broadcast_leaves_no_row(chat: Chat, fake: FakeTele
         assert (row.created_by, row.status_chat_id, row.status_message_id) == (None, None, None)
 
 
+async def sending_broadcast(bot: Any, db: Database, coordinator_chat: int, *,
+                            parent_chat: int) -> None:
+    """A broadcast on its way to one parent, its progress line in the coordinator's chat
+    (as start_programme leaves it, without a programme)."""
+    line = await bot.send_message(coordinator_chat, "📤 …")
+    async with db.session() as session:
+        row = Broadcast(kind="programme", status="sending", total=1,
+                        status_chat_id=coordinator_chat, status_message_id=line.message_id)
+        session.add(row)
+        await session.flush()
+        await outbox.enqueue(session, dedupe_key=f"broadcast:{row.id}:1", chat_id=parent_chat,
+                             person_id=None, kind="text", payload={"text": "Programma"},
+                             group_key=f"broadcast:{row.id}")
+        await session.commit()
+
+
 async def test_two_instances_finishing_a_broadcast_at_once_report_it_once(
     fake: FakeTelegram, db: Database
 ) -> None:
@@ -245,15 +262,8 @@ async def test_two_instances_finishing_a_broadcast_at_once_report_it_once(
     writes the report; the coordinator reads "done" once."""
     coordinator = fake.user(7900, "Greet", "nl")
     async with fake.bot() as bot:
-        line = await bot.send_message(coordinator.id, "📤 …")
+        await sending_broadcast(bot, db, coordinator.id, parent_chat=7901)
         async with db.session() as session:
-            row = Broadcast(kind="programme", status="sending", total=1,
-                            status_chat_id=coordinator.id, status_message_id=line.message_id)
-            session.add(row)
-            await session.flush()
-            await outbox.enqueue(session, dedupe_key=f"broadcast:{row.id}:1", chat_id=7901,
-                                 person_id=None, kind="text", payload={"text": "Programma"},
-                                 group_key=f"broadcast:{row.id}")
             await session.execute(update(OutboxMessage).values(status="sent"))
             await session.commit()
         instances = [SimpleNamespace(application=SimpleNamespace(bot_data={"db": db}), bot=bot)
@@ -395,16 +405,7 @@ async def test_an_unchanged_progress_line_is_not_edited_again(
     once every two seconds until the morning; the report still comes when it is done."""
     coordinator = fake.user(7950, "Greet", "nl")
     async with fake.bot() as bot:
-        line = await bot.send_message(coordinator.id, "📤 …")
-        async with db.session() as session:
-            row = Broadcast(kind="programme", status="sending", total=1,
-                            status_chat_id=coordinator.id, status_message_id=line.message_id)
-            session.add(row)
-            await session.flush()
-            await outbox.enqueue(session, dedupe_key=f"broadcast:{row.id}:1", chat_id=7951,
-                                 person_id=None, kind="text", payload={"text": "Programma"},
-                                 group_key=f"broadcast:{row.id}")
-            await session.commit()
+        await sending_broadcast(bot, db, coordinator.id, parent_chat=7951)
         instance = SimpleNamespace(application=SimpleNamespace(bot_data={"db": db}), bot=bot)
 
         def edits() -> int:

@@ -15,6 +15,7 @@ from storage.models import Activity, ActivityText
 from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Person, pa_day, pa_time
+from tests.test_importer import GOOGLE_EXPORT
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "programme.csv"
 
@@ -276,33 +277,6 @@ async def test_a_big_file_names_five_activities_and_counts_the_rest(
     assert new == ("Nieuw: Kennismaking met de brugfiguren, Ouderbabbel: koffie en een babbel, "
                    "Ouderbabbel: een gezonde brooddoos, Ouderbabbel: bedplassen, wat nu?, "
                    "Kinderyoga … en nog 7."), new
-
-
-GOOGLE_EXPORT = """BEGIN:VCALENDAR
-PRODID:-//Google Inc//Google Calendar 70.9054//EN
-VERSION:2.0
-X-WR-TIMEZONE:Europe/Brussels
-BEGIN:VEVENT
-DTSTART:20191008T063000Z
-DTEND:20191008T080000Z
-UID:old-ouderbabbel-2019@google.com
-SUMMARY:Ouderbabbel (2019)
-END:VEVENT
-BEGIN:VEVENT
-DTSTART;TZID=Europe/Brussels:20260310T140000
-DTEND;TZID=Europe/Brussels:20260310T150000
-UID:last-school-year@google.com
-SUMMARY:Ouderbabbel maart
-END:VEVENT
-BEGIN:VEVENT
-DTSTART;TZID=Europe/Brussels:20261014T140000
-DTEND;TZID=Europe/Brussels:20261014T150000
-RRULE:FREQ=WEEKLY;BYDAY=WE;UNTIL=20261216T225959Z
-UID:yoga-2026@google.com
-SUMMARY:Kinderyoga
-END:VEVENT
-END:VCALENDAR
-"""
 
 
 async def test_a_google_export_imports_this_school_year_and_says_what_it_left_out(
