@@ -83,6 +83,8 @@ async def test_the_cancellation_of_an_all_day_event_shows_no_midnight_hour(
     [listing] = await greet.says("/activities")
     labels = [label for label, _data in fake.inline_buttons(listing)]
     assert "Speeldag in de wijk · wo 25/11" in labels, labels  # no "00:00"
+    [answers] = await greet.says("/rsvps")
+    assert "🗓 woensdag 25 november 2026\n✅ 1 komen" in answers["text"], answers["text"]
     await greet.taps("Speeldag in de wijk")
     await greet.taps("❌ Deze activiteit annuleren")
     confirm = fake.message(greet.id, listing["message_id"])

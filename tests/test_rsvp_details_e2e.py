@@ -157,6 +157,17 @@ async def test_a_workshop_asks_how_many_children_and_rsvps_adds_them_up(
         children = dict((await session.execute(select(Rsvp.answer, Rsvp.children))).all())
     assert children == {"maybe": None, "yes": 4}
 
+    # A "yes" again, and no number yet: not "0 children", but who did not say.
+    await ayse.taps(data=f"rv:{rid}:yes")
+    [overview] = await greet.says("/rsvps")
+    assert ("✅ 2 komen · 🤔 0 misschien · ❌ 0 komen niet · 👧 4 kinderen · 1 ouder zei niet "
+            "met hoeveel kinderen") in overview["text"]
+    await els.presses(nl, f"rv:{nl_reminder_id(nl)}:maybe")
+    [overview] = await greet.says("/rsvps")
+    assert ("✅ 1 komen · 🤔 1 misschien · ❌ 0 komen niet · 1 ouder zei niet met hoeveel "
+            "kinderen") in overview["text"]
+    assert "👧" not in overview["text"]
+
 
 async def test_a_brugfiguur_sees_the_rsvps_of_their_own_schools(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled

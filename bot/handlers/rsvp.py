@@ -369,7 +369,8 @@ async def rsvps_command(update: Update, context: BotContext) -> None:
     if context.role is Role.BRUGFIGUUR:
         member = await staff.member(context.session, context.person.id)
         schools = list(member.contact_for) if member else []
-    figures = await service.overview(context.session, context.now(), schools)
+    tz = context.settings.timezone
+    figures = await service.overview(context.session, context.now(), schools, tz=tz)
     past = (await service.recent_with_attendees(context.session, context.now())
             if context.role is Role.COORDINATOR else [])
     notes = [[InlineKeyboardButton(
@@ -386,12 +387,19 @@ async def rsvps_command(update: Update, context: BotContext) -> None:
     for f in figures:
         lines.append("")
         lines.append(f"<b>{escape(f.title_nl)}</b>")
-        lines.append(f"🗓 {format_weekday_date(f.starts_at)}, {format_time(f.starts_at)}")
+        day = format_weekday_date(f.starts_at)
+        lines.append(f"🗓 {day}" if f.all_day else f"🗓 {day}, {format_time(f.starts_at)}")
         counts = _("✅ {yes} coming · 🤔 {maybe} maybe · ❌ {no} not coming").format(
             yes=f.coming, maybe=f.maybe, no=f.not_coming)
-        if service.counts_children(f.kind):
+        if service.counts_children(f.kind) and (f.children or not f.children_unsaid):
             counts += " · " + ngettext("👧 {children} child", "👧 {children} children",
                                        f.children).format(children=f.children)
+        if service.counts_children(f.kind) and f.children_unsaid:
+            # Not "0 children": those parents come, they only did not say with how many.
+            counts += " · " + ngettext(
+                "{count} parent did not say how many children",
+                "{count} parents did not say how many children",
+                f.children_unsaid).format(count=f.children_unsaid)
         lines.append(escape(counts))
         lines.append(escape(ngettext("🔔 Reminder sent to {count} parent",
                                      "🔔 Reminder sent to {count} parents",

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -229,6 +229,8 @@ class OccurrenceFigures:
     not_coming: int
     children: int
     reached: int  # parents a reminder was handed to
+    children_unsaid: int = 0  # parents who said yes without saying how many children
+    all_day: bool = False  # a calendar's whole-day event: shown by its day alone
 
 
 async def overview(session: AsyncSession, now: datetime, school_ids: Iterable[int] | None = None,
@@ -243,11 +245,13 @@ async def overview(session: AsyncSession, now: datetime, school_ids: Iterable[in
         (a, s, answer) for a, s, answer in (await session.execute(
             select(Rsvp.activity_id, Rsvp.occurrence_start, Rsvp.answer)
             .where(Rsvp.occurrence_start >= now, Rsvp.occurrence_start < until))).all())
-    children = {(a, s): int(n or 0) for a, s, n in (await session.execute(
-        select(Rsvp.activity_id, Rsvp.occurrence_start, func.sum(Rsvp.children))
-        .where(Rsvp.occurrence_start >= now, Rsvp.occurrence_start < until,
-               Rsvp.answer == Answer.YES.value)
-        .group_by(Rsvp.activity_id, Rsvp.occurrence_start))).all()}
+    children = {(a, s): (int(n or 0), int(unsaid or 0)) for a, s, n, unsaid in (
+        await session.execute(
+            select(Rsvp.activity_id, Rsvp.occurrence_start, func.sum(Rsvp.children),
+                   func.sum(case((Rsvp.children.is_(None), 1), else_=0)))
+            .where(Rsvp.occurrence_start >= now, Rsvp.occurrence_start < until,
+                   Rsvp.answer == Answer.YES.value)
+            .group_by(Rsvp.activity_id, Rsvp.occurrence_start))).all()}
     reached = {(a, s): int(n) for a, s, n in (await session.execute(
         select(Reminder.activity_id, Reminder.occurrence_start,
                func.count(func.distinct(Reminder.person_id)))
@@ -261,10 +265,12 @@ async def overview(session: AsyncSession, now: datetime, school_ids: Iterable[in
         title = dutch.title if dutch else data.external_id
         for occurrence in occurrences(data, now, until, tz):
             key = (row.row.id, occurrence.starts_at)
+            said, unsaid = children.get(key, (0, 0))
             found.append(OccurrenceFigures(
                 row.row.id, title, data.kind, occurrence.starts_at,
                 answers[(*key, Answer.YES.value)], answers[(*key, Answer.MAYBE.value)],
-                answers[(*key, Answer.NO.value)], children.get(key, 0), reached.get(key, 0)))
+                answers[(*key, Answer.NO.value)], said, reached.get(key, 0),
+                children_unsaid=unsaid, all_day=occurrence.all_day(tz)))
     return sorted(found, key=lambda f: (f.starts_at, f.activity_id))
 
 

@@ -95,6 +95,7 @@ be wrong) and ``results`` (what comes back); this one picks the format and runs 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import datetime
@@ -176,7 +177,9 @@ async def import_file(
     """Parse the file and, only if it has no error at all, apply it (the caller commits).
     ``now``: what is still planned is counted from then (the summary's ``not_in_file``)."""
     schools = await repo.schools_by_code(session)
-    parsed = parse_file(filename, data, known_schools=schools.keys(), tz=tz, now=now)
+    # In a thread: a big spreadsheet takes seconds to read, and the parents' taps and
+    # messages must not wait for it.
+    parsed = await asyncio.to_thread(parse_file, filename, data, frozenset(schools), tz, now)
     if parsed.errors:
         return ImportOutcome(parsed.errors, None)
     summary = await apply(session, parsed.rows, tz, keep_translations=True, now=now)
