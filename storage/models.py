@@ -418,6 +418,9 @@ class Reminder(Base):
     status: Mapped[str] = mapped_column(String(16), default="planned")
     reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The place it showed (bot.services.reminders.place_mark), kept when handed over: a
+    # parent who read it and did not answer is told a new place once.
+    place_mark: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class Rsvp(Base):

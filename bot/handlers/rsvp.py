@@ -165,7 +165,8 @@ def render_moved(moved: Moved) -> tuple[str, dict[str, Any]]:
 
 
 def render_new_place(moved: NewPlace) -> tuple[str, dict[str, Any]]:
-    """For the outbox: an activity a parent said they would come to is at another place."""
+    """For the outbox: an activity a parent said they would come to, or was reminded of, is
+    at another place."""
     with use_locale(moved.locale):
         when = day_and_time(moved.item.starts_at, all_day=moved.item.all_day())
         said = _("Changed: the activity of {when} is at a new place. Here is the new place.")

@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, func, select, update
+from sqlalchemy import String, case, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -247,7 +247,8 @@ RenderMoved = Callable[[Moved], tuple[str, dict[str, Any]]]
 
 @dataclass(frozen=True)
 class NewPlace:
-    """An occurrence a parent answered "yes" or "maybe" to is at another place now."""
+    """An occurrence a parent answered "yes" or "maybe" to, or got a reminder of and did not
+    answer, is at another place now."""
 
     person_id: int
     chat_id: int
@@ -264,7 +265,8 @@ async def plan(session: AsyncSession, now: datetime, tz: ZoneInfo = BRUSSELS,
     """Rows for every reminder due in the next HORIZON (inserting only the missing ones),
     and stale rows of moved or cancelled occurrences made obsolete; parents who said they
     come (or maybe) to a moved occurrence, or got a reminder of it, are told; so are those
-    who come (or maybe) when the place changes. Returns rows added."""
+    who come (or maybe), or got a reminder and did not answer, when the place changes.
+    Returns rows added."""
     kinds = await kinds_by_activity_kind(session)
     parents = await broadcast.recipients(session, Audience())
     until = now + HORIZON
@@ -365,7 +367,8 @@ async def _follow_moves(session: AsyncSession, valid: dict[int, set[datetime]], 
     """An answer ("yes", "maybe") for an occurrence that moved follows it (``_moved_to``);
     the parent is told either way. So is every parent a reminder of the old time was sent
     to, answer or not, but "no". Cancellations are told by /activities. Returns the
-    (activity, parent) whose answer moved (their notice shows the activity as it is now)."""
+    (activity, parent) whose answer moved, or who were told a move this round (their notice
+    shows the activity as it is now, its place too)."""
     followed: set[tuple[int, int]] = set()
     answers = list(await session.scalars(select(Rsvp).where(
         Rsvp.occurrence_start > now, Rsvp.answer.in_([Answer.YES.value, Answer.MAYBE.value]))))
@@ -391,7 +394,7 @@ async def _follow_moves(session: AsyncSession, valid: dict[int, set[datetime]], 
             await _tell_moved(session, data, person, old_start, new_start, tz, render_moved)
     await session.flush()
     if render_moved is not None:
-        await _tell_reminded(session, valid, now, tz, render_moved)
+        followed |= await _tell_reminded(session, valid, now, tz, render_moved)
     return followed
 
 
@@ -478,17 +481,20 @@ def last_told(start: datetime, told: Sequence[ToldMove]) -> datetime | None:
 
 
 async def _tell_reminded(session: AsyncSession, valid: dict[int, set[datetime]],
-                         now: datetime, tz: ZoneInfo, render_moved: RenderMoved) -> None:
+                         now: datetime, tz: ZoneInfo, render_moved: RenderMoved
+                         ) -> set[tuple[int, int]]:
     """Parents who got a reminder of an occurrence that moved hear of it too, answer or not
     (answering is optional, most do not): else a late change (after the last reminder's
     time) never reaches them, and they come at the old time. Not one who said "no"; one
-    told already (their "yes" followed it, this round or before) is not told again."""
+    told already (their "yes" followed it, this round or before) is not told again.
+    Returns the (activity, parent) told."""
     pairs = (await session.execute(
         select(Reminder.activity_id, Reminder.occurrence_start)
         .where(Reminder.status == SENT, Reminder.occurrence_start > now).distinct())).all()
     pairs = [(a, s) for a, s in pairs if a in valid]  # not cancelled (/activities tells)
+    reached: set[tuple[int, int]] = set()
     if not pairs:
-        return
+        return reached
     told = await _told_moves(session, {a for a, _s in pairs})
     told_from = {(a, old) for (a, _p), moves in told.items() for _i, old, _n in moves}
     for activity_id, start in pairs:
@@ -515,7 +521,9 @@ async def _tell_reminded(session: AsyncSession, valid: dict[int, set[datetime]],
                 continue
             await _tell_moved(session, data, person, thinks,
                               _moved_to(data, thinks, starts, now, tz), tz, render_moved)
+            reached.add((activity_id, person_id))
     await session.flush()
+    return reached
 
 
 def place_mark(place: Place) -> str:
@@ -528,13 +536,15 @@ async def _tell_new_places(session: AsyncSession, active: Sequence[ActivityData]
                            now: datetime, tz: ZoneInfo, render: RenderNewPlace,
                            followed: set[tuple[int, int]]) -> None:
     """Parents who said "yes" or "maybe" to an occurrence ahead hear when the activity's
-    place is no longer the one they answered to (``Rsvp.place_mark``, kept with the answer):
-    once per parent and activity (their nearest occurrence). An answer without a mark (from
+    place is no longer the one they answered to (``Rsvp.place_mark``, kept with the answer);
+    so do parents who got a reminder of one and did not answer (``_reminded_new_places``).
+    Once per parent and activity (their nearest occurrence). An answer without a mark (from
     before marks were kept) gets one, telling nobody; one whose place did not change is not
     written. ``followed``: told a move this round, with the activity as it is now."""
     by_id = {data.id: data for data in active}
     marks = {activity_id: place_mark(data.place) for activity_id, data in by_id.items()}
     told: set[tuple[int, int]] = set()
+    messages: list[NewMessage] = []
     for rsvp in await session.scalars(select(Rsvp).where(
             Rsvp.occurrence_start > now, Rsvp.activity_id.in_(list(by_id)),
             Rsvp.answer.in_([Answer.YES.value, Answer.MAYBE.value]))
@@ -552,14 +562,107 @@ async def _tell_new_places(session: AsyncSession, active: Sequence[ActivityData]
         if found is None or person is None:
             continue
         told.add(pair)
-        locale = person.locale or "nl"
-        kind, payload = render(NewPlace(person.id, person.telegram_id, locale,
-                                        programme_item(data, found, locale)))
-        await outbox.enqueue(
-            session, dedupe_key=f"place:{data.id}:{mark}:{person.id}",
-            chat_id=person.telegram_id, person_id=person.id, kind=kind, payload=payload,
-            group_key=f"place:{data.id}")
+        messages.append(_new_place_message(data, found, person, known, mark, render))
     await session.flush()
+    messages += await _reminded_new_places(session, by_id, marks, now, tz, render,
+                                           told | followed)
+    await outbox.enqueue_many(session, messages)  # one insert, however many are told
+
+
+async def _reminded_new_places(session: AsyncSession, by_id: dict[int | None, ActivityData],
+                               marks: dict[int | None, str], now: datetime, tz: ZoneInfo,
+                               render: RenderNewPlace, told: set[tuple[int, int]]
+                               ) -> list[NewMessage]:
+    """Parents who got a reminder of an occurrence ahead and did not answer it hear of a new
+    place too: most never tap, and would go to the place the reminder showed
+    (``Reminder.place_mark``). Not one who said "no"; one who answered "yes" or "maybe"
+    follows their answer's mark instead. ``told``: heard it already (an answer's notice
+    this round, or a move's, which shows the activity as it is now). A reminder without a
+    mark (handed over before marks were kept) gets one, telling nobody. Returns the
+    notices."""
+    if not marks:
+        return []
+    answered = select(Rsvp.id).where(
+        Rsvp.activity_id == Reminder.activity_id, Rsvp.person_id == Reminder.person_id,
+        Rsvp.occurrence_start == Reminder.occurrence_start)
+    # One query: only the rows whose mark differs from the activity's place now (most rows
+    # are unchanged), each with its parent.
+    rows = (await session.execute(
+        select(Reminder.id, Reminder.activity_id, Reminder.occurrence_start,
+               Reminder.place_mark, Person)
+        .join(Person, Person.id == Reminder.person_id)
+        .where(Reminder.status == SENT, Reminder.occurrence_start > now,
+               Reminder.activity_id.in_(list(marks)),
+               Reminder.place_mark.is_distinct_from(case(marks, value=Reminder.activity_id)),
+               ~answered.exists())
+        .order_by(Reminder.occurrence_start, Reminder.id))).all()
+    messages: list[NewMessage] = []
+    gone: list[tuple[int, datetime, Person, str]] = []
+    for _id, activity_id, start, known, person in rows:
+        pair = (activity_id, person.id)
+        if known is None or pair in told:
+            continue
+        data = by_id[activity_id]
+        found = occurrence_at(data, start, tz)
+        if found is None:
+            gone.append((activity_id, start, person, known))  # moved: told it is where?
+            continue
+        told.add(pair)
+        messages.append(_new_place_message(data, found, person, known, marks[activity_id],
+                                           render))
+    if gone:
+        messages += await _moved_new_places(session, gone, by_id, marks, now, tz, render, told)
+    by_activity: dict[int, list[int]] = {}
+    for row_id, activity_id, *_rest in rows:
+        by_activity.setdefault(activity_id, []).append(row_id)
+    for activity_id, ids in by_activity.items():
+        for chunk in _chunks(ids, 500):
+            await session.execute(update(Reminder).where(Reminder.id.in_(chunk))
+                                  .values(place_mark=marks[activity_id]))
+    return messages
+
+
+async def _moved_new_places(session: AsyncSession,
+                            gone: Sequence[tuple[int, datetime, Person, str]],
+                            by_id: dict[int | None, ActivityData], marks: dict[int | None, str],
+                            now: datetime, tz: ZoneInfo, render: RenderNewPlace,
+                            told: set[tuple[int, int]]) -> list[NewMessage]:
+    """Reminded parents whose occurrence moved (told in an earlier round, at the place of
+    then) hear a new place at the time they were told (``last_told``), unless they
+    answered for that time (a "yes" keeps its own mark; a "no" hears nothing). Returns the
+    notices."""
+    moves = await _told_moves(session, {activity_id for activity_id, *_rest in gone})
+    answered = {tuple(row) for row in await session.execute(
+        select(Rsvp.activity_id, Rsvp.occurrence_start, Rsvp.person_id).where(
+            Rsvp.activity_id.in_({activity_id for activity_id, *_rest in gone}),
+            Rsvp.occurrence_start > now))}
+    messages: list[NewMessage] = []
+    for activity_id, start, person, known in gone:
+        pair = (activity_id, person.id)
+        thinks = last_told(start, moves.get(pair, []))
+        if pair in told or thinks is None or thinks <= now \
+                or (activity_id, thinks, person.id) in answered:
+            continue
+        data = by_id[activity_id]
+        found = occurrence_at(data, thinks, tz)
+        if found is None:
+            continue  # moved again since: the moved notice will show it as it is
+        told.add(pair)
+        messages.append(_new_place_message(data, found, person, known, marks[activity_id],
+                                           render))
+    return messages
+
+
+def _new_place_message(data: ActivityData, found: Occurrence, person: Person, known: str,
+                       mark: str, render: RenderNewPlace) -> NewMessage:
+    """The new-place notice; its key names the place the parent knew and the new one, so
+    a place changed back (a mistake undone: library, refter, library) is told too."""
+    locale = person.locale or "nl"
+    kind, payload = render(NewPlace(person.id, person.telegram_id, locale,
+                                    programme_item(data, found, locale)))
+    return NewMessage(dedupe_key=f"place:{data.id}:{known}>{mark}:{person.id}",
+                      chat_id=person.telegram_id, person_id=person.id, kind=kind,
+                      payload=payload, group_key=f"place:{data.id}")
 
 
 async def _rsvp_at(session: AsyncSession, rsvp: Rsvp, start: datetime) -> Rsvp | None:
@@ -685,6 +788,7 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
                 group_key=group_key(row.activity_id, row.occurrence_start),
                 expires_at=row.occurrence_start, reminder_id=row.id if n == 0 else None))
         row.status, row.handled_at = SENT, now
+        row.place_mark = place_mark(data.place)  # what it showed: a new one is told once
         result.sent += 1
     await outbox.enqueue_many(session, messages)
     await session.flush()
