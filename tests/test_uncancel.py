@@ -81,7 +81,7 @@ def test_the_new_buttons_fit_the_pattern_and_64_bytes() -> None:
     for action in ("ro", "uo", "go", "ko"):
         data = _data(999_999_999, datetime.fromtimestamp(99_999_999_999, UTC), action)
         assert re.match(ACTIVITY_DATA, data) and len(data.encode()) <= 64
-    assert not re.match(ACTIVITY_DATA, "act:5:1:ra")  # undo is for one day only
+    assert not re.match(ACTIVITY_DATA, "act:5:1:ra")  # a whole activity is undone with rw / uw
 
 
 def _notice(person: int, key: str | None = None) -> NewMessage:

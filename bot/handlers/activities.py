@@ -1,7 +1,8 @@
 """/activities: the coordinator cancels an occurrence (or the whole activity) and may tell the
 parents who would have received it, each in their own language. A day cancelled by mistake
 is listed with ❌ and can be undone: it goes ahead after all, and those who heard of the
-cancellation may be told so.
+cancellation may be told so. So can a whole activity called off ("every time"): listed once,
+by its first day to come, it goes ahead again from then on.
 
 Buttons carry the activity id and the occurrence's start (unix seconds); every press checks
 again that the occurrence is real and in the state the button expects
@@ -33,9 +34,11 @@ from bot.services.roles import Role
 # act:list[:<page>] | act:<activity id>:<unix start>[:<action>]. Actions, the last letter "o"
 # for this occurrence and "a" for every one: c = are you sure?, x = cancel, y / n = tell;
 # b = back to the page of the list that holds this occurrence. Undoing a cancelled day:
-# ro = are you sure?, uo = undo, go / ko = tell that it goes ahead, or not.
+# ro = are you sure?, uo = undo, go / ko = tell that it goes ahead, or not. Undoing a whole
+# activity called off, the last letter "w": rw, uw on its first day to come; gw / kw on the
+# day its cancellation notices were keyed by (Undone.told_about), maybe past.
 ACTIVITY_DATA = (r"^act:(?:list(?::\d{1,3})?"
-                 r"|\d{1,9}:\d{1,11}(?::(?:co|ca|xo|xa|yo|ya|no|na|ro|uo|go|ko|b))?)$")
+                 r"|\d{1,9}:\d{1,11}(?::(?:co|ca|xo|xa|yo|ya|no|na|ro|uo|go|ko|rw|uw|gw|kw|b))?)$")
 COORDINATOR_ONLY = {Role.COORDINATOR}
 TITLE_CHARS = 28
 
@@ -44,16 +47,25 @@ def _data(activity_id: int, start: datetime, action: str = "") -> str:
     return f"act:{activity_id}:{service.unix(start)}" + (f":{action}" if action else "")
 
 
-def button_label(data: ActivityData, occurrence: Occurrence) -> str:
+def button_label(data: ActivityData, occurrence: Occurrence, every: bool = False) -> str:
     """'Kinderyoga · wo 25/11 14:00': the Dutch title, short, and when (reader's locale; a
-    whole day without its midnight)."""
+    whole day without its midnight). ``every``: called off as a whole, 'Kinderyoga · elke
+    keer vanaf wo 25/11'."""
     title = data.texts.get(DUTCH, programme_service.LocalText()).title or data.external_id
     if len(title) > TITLE_CHARS:
         title = title[: TITLE_CHARS - 1].rstrip() + "…"
     when = format_date(occurrence.starts_at, 'EEE dd/MM')
-    if not occurrence.all_day():
+    if every:
+        when = _("every time from {date}").format(date=when)
+    elif not occurrence.all_day():
         when += f" {format_time(occurrence.starts_at)}"
     return f"{title} · {when}"
+
+
+def whole(data: ActivityData) -> bool:
+    """Called off "every time": a recurring activity off as a whole (a one-off that a file
+    called off reads as its one day)."""
+    return data.cancelled and service.recurs(data)
 
 
 async def list_screen(context: BotContext, page: int = 0,
@@ -73,7 +85,7 @@ async def list_screen(context: BotContext, page: int = 0,
     page = min(page, pages - 1)
     shown = found[page * service.PAGE:(page + 1) * service.PAGE]
     rows = [[InlineKeyboardButton(("❌ " if line.cancelled else "")
-                                  + button_label(line.data, line.occurrence),
+                                  + button_label(line.data, line.occurrence, whole(line.data)),
                                   callback_data=_data(line.data.id or 0,
                                                       line.occurrence.starts_at))]
             for line in shown]
@@ -119,22 +131,31 @@ async def activity_button(update: Update, context: BotContext) -> None:
     data = await service.load(context.session, int(parts[1]))
     start = service.from_unix(int(parts[2]))
     tz = context.settings.timezone
-    which = service.EVERY if action.endswith("a") else service.ONE
+    which = service.EVERY if action.endswith(("a", "w")) else service.ONE
     if action in ("yo", "ya", "no", "na"):
         valid = data is not None and start is not None and service.is_cancelled(
             data, start, which, tz)
-    elif action in ("ro", "uo"):
+    elif action in ("ro", "uo", "rw", "uw"):
         valid = data is not None and start is not None and service.can_undo(
-            data, start, context.now(), tz)
+            data, start, context.now(), tz, which)
     elif action in ("go", "ko"):
         # Undone already: the day is open again (a cancel since then makes these stale).
         valid = (data is not None and data.id is not None and start is not None
                  and start > context.now() and service.is_open(data, start, tz)
                  and await service.last_undone_round(context.session, data.id, start)
                  is not None)
-    elif action == "" and data is not None and start is not None and service.can_undo(
-            data, start, context.now(), tz):
-        valid = True  # a cancelled day still to come: shown, to be undone
+    elif action in ("gw", "kw"):
+        # Undone already: the activity is on again and has a day to come (called off again
+        # since then makes these stale); ``start``, the notices' day, may be past.
+        valid = (data is not None and data.id is not None and start is not None
+                 and not data.cancelled and service.is_real(data, start, tz)
+                 and programme_service.next_occurrence(data, context.now(), tz) is not None
+                 and await service.last_undone_round(context.session, data.id, start)
+                 is not None)
+    elif action == "" and data is not None and start is not None and (
+            service.can_undo(data, start, context.now(), tz)
+            or service.can_undo(data, start, context.now(), tz, service.EVERY)):
+        valid = True  # a cancelled day (or whole activity) still to come: shown, to undo
     else:
         valid = (data is not None and start is not None and service.is_open(data, start, tz)
                  and (action not in ("xa", "ca") or service.recurs(data)))
@@ -158,14 +179,14 @@ async def activity_button(update: Update, context: BotContext) -> None:
         await cancel(update, context, data, start, which)
     elif action in ("yo", "ya"):
         await tell(update, context, data, start, which)
-    elif action == "ro":
+    elif action in ("ro", "rw"):
         await query.answer()
-        await confirm_undo(update, context, data, start)
-    elif action == "uo":
-        await undo(update, context, data, start)
-    elif action == "go":
-        await tell_it_goes_ahead(update, context, data, start)
-    elif action == "ko":
+        await confirm_undo(update, context, data, start, which)
+    elif action in ("uo", "uw"):
+        await undo(update, context, data, start, which)
+    elif action in ("go", "gw"):
+        await tell_it_goes_ahead(update, context, data, start, which)
+    elif action in ("ko", "kw"):
         # Those who said they come were told at the undo already.
         told = await service.told_it_goes_ahead(
             context.session, data.id, start,
@@ -198,7 +219,12 @@ async def show(update: Update, context: BotContext, data: ActivityData, start: d
     assert query is not None and data.id is not None
     schools = await people.schools(context.session)
     text = item_text(_item(context, data, start), schools, show_schools=True)
-    if not service.is_open(data, start, context.settings.timezone):
+    if data.cancelled:
+        # Called off as a whole: shown by its first day to come, undone from there.
+        text += "\n\n" + (_("❌ Cancelled every time.") if whole(data) else _("❌ Cancelled."))
+        rows = [[InlineKeyboardButton("✅ " + _("Not cancelled after all"),
+                                      callback_data=_data(data.id, start, "rw"))]]
+    elif not service.is_open(data, start, context.settings.timezone):
         text += "\n\n" + _("❌ Cancelled.")
         rows = [[InlineKeyboardButton("✅ " + _("Not cancelled after all"),
                                       callback_data=_data(data.id, start, "ro"))]]
@@ -298,18 +324,25 @@ async def cancel(update: Update, context: BotContext, data: ActivityData, start:
 
 
 async def confirm_undo(update: Update, context: BotContext, data: ActivityData,
-                       start: datetime) -> None:
-    """Are you sure it goes ahead? And how many parents heard it was cancelled."""
+                       start: datetime, which: str = service.ONE) -> None:
+    """Are you sure it goes ahead? And how many parents heard it was cancelled. EVERY: the
+    whole activity, from ``start``, its first day to come."""
     query = update.callback_query
     assert query is not None and data.id is not None
+    tz = context.settings.timezone
     item = _item(context, data, start)
-    lines = [(_("Let {title} on {date} go ahead after all?")
-              if item.all_day(context.settings.timezone)
-              else _("Let {title} on {date} at {time} go ahead after all?")).format(
-        title=item.title, date=format_weekday_date(start), time=format_time(start))]
+    if which == service.EVERY and whole(data):
+        lines = [_("Let {title} go ahead again every time, from {date} on?").format(
+            title=item.title, date=format_weekday_date(start))]
+        if any(moment > context.now() for moment in data.cancelled_starts):
+            lines.append(_("Days cancelled one by one stay cancelled."))
+    else:
+        lines = [(_("Let {title} on {date} go ahead after all?") if item.all_day(tz)
+                  else _("Let {title} on {date} at {time} go ahead after all?")).format(
+            title=item.title, date=format_weekday_date(start), time=format_time(start))]
     # The notices still waiting are never sent: only those already told count. Of them,
     # those who said they come are told at once, as when it was cancelled.
-    heard = await service.heard_so_far(context.session, data, start)
+    heard = await service.heard_so_far(context.session, data, start, which, tz)
     told = len(heard.coming) + len(heard.others)
     if told:
         lines.append(ngettext("{count} parent was told it was cancelled.",
@@ -321,21 +354,24 @@ async def confirm_undo(update: Update, context: BotContext, data: ActivityData,
                               len(heard.coming)).format(count=len(heard.coming)))
     await query.edit_message_text("\n\n".join(lines), reply_markup=InlineKeyboardMarkup([
         [InlineKeyboardButton("✅ " + _("Yes, it goes ahead"),
-                              callback_data=_data(data.id, start, "uo"))],
+                              callback_data=_data(data.id, start, "uw" if which == service.EVERY
+                                                  else "uo"))],
         [InlineKeyboardButton("↩️ " + _("No, keep it cancelled"),
                               callback_data=_data(data.id, start))],
     ]))
 
 
-async def undo(update: Update, context: BotContext, data: ActivityData, start: datetime) -> None:
+async def undo(update: Update, context: BotContext, data: ActivityData, start: datetime,
+               which: str = service.ONE) -> None:
     """The day goes ahead: its cancellation goes, its reminders come back (those whose time
     passed go late), those who said they come hear it at once; then offer to tell the other
-    parents who heard it was cancelled."""
+    parents who heard it was cancelled. EVERY: the whole activity, from ``start`` on."""
     query = update.callback_query
     assert query is not None and data.id is not None
     tz = context.settings.timezone
     undone = await service.undo(context.session, data, start, context.now(),
-                                render_goes_ahead(tz), tz)
+                                render_goes_ahead(tz, service.EVERY if which == service.EVERY
+                                                  and whole(data) else service.ONE), tz, which)
     if undone is None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
@@ -353,6 +389,9 @@ async def undo(update: Update, context: BotContext, data: ActivityData, start: d
             told).format(count=told) if told
             else _("It goes ahead again. No parent had heard it was cancelled."))
         return
+    # Some heard of it, so its notices were keyed by a day: the "tell them" buttons carry it.
+    assert undone.told_about is not None
+    keyed, suffix = undone.told_about, "w" if which == service.EVERY else "o"
     await query.edit_message_text(
         ngettext("It goes ahead again. Tell the {count} other parent who heard it was "
                  "cancelled?",
@@ -363,19 +402,28 @@ async def undo(update: Update, context: BotContext, data: ActivityData, start: d
                  count).format(count=count),
         reply_markup=InlineKeyboardMarkup([[
             InlineKeyboardButton("✅ " + _("Yes, tell them"),
-                                 callback_data=_data(data.id, start, "go")),
+                                 callback_data=_data(data.id, keyed, "g" + suffix)),
             InlineKeyboardButton(_("No, do not tell them"),
-                                 callback_data=_data(data.id, start, "ko")),
+                                 callback_data=_data(data.id, keyed, "k" + suffix)),
         ]]))
 
 
-def render_goes_ahead(tz: ZoneInfo) -> Callable[[str, ProgrammeItem], str]:
+def render_goes_ahead(tz: ZoneInfo, which: str = service.ONE
+                      ) -> Callable[[str, ProgrammeItem], str]:
+    """"It goes ahead after all": of one day, or (EVERY) of a recurring activity that is on
+    again, naming its next day (the parent heard it "will not take place any more")."""
     def render(locale: str, item: ProgrammeItem) -> str:
         with use_locale(locale, tz):
             title = item.title
             if item.title_is_dutch_fallback:
                 title += " " + _("(in Dutch)")
-            if item.all_day(tz):
+            if which == service.EVERY:
+                text = (_("✅ Good news: {title} goes on after all, as usual. Next time: "
+                          "{date}. Sorry for the confusion. See you there!")
+                        if item.all_day(tz) else
+                        _("✅ Good news: {title} goes on after all, as usual. Next time: "
+                          "{date}, {time}. Sorry for the confusion. See you there!"))
+            elif item.all_day(tz):
                 text = _("✅ Good news: {title}, {date} goes ahead after all. Sorry for the "
                          "confusion. See you there!")
             else:
@@ -388,16 +436,25 @@ def render_goes_ahead(tz: ZoneInfo) -> Callable[[str, ProgrammeItem], str]:
 
 
 async def tell_it_goes_ahead(update: Update, context: BotContext, data: ActivityData,
-                             start: datetime) -> None:
+                             start: datetime, which: str = service.ONE) -> None:
     """Yes: one outbox row per parent who heard of the cancellation, in their language (a
-    second press adds nothing: the same round, the same keys)."""
+    second press adds nothing: the same round, the same keys). EVERY: ``start`` is the day
+    the notices were keyed by; the text names the activity's next day."""
     query = update.callback_query
     assert query is not None and data.id is not None
+    tz = context.settings.timezone
+    shown = None
+    if which == service.EVERY:
+        following = programme_service.next_occurrence(data, context.now(), tz)
+        assert following is not None  # checked with the button
+        shown = following.starts_at
     mark = await service.last_undone_round(context.session, data.id, start)
     recipients = await service.who_heard_of_it(context.session, data.id, start, mark)
     await outbox.enqueue_many(context.session, service.notices(
-        data, start, recipients, render_goes_ahead(context.settings.timezone),
-        round_mark=mark))
+        data, start, recipients,
+        render_goes_ahead(tz, service.EVERY if which == service.EVERY and service.recurs(data)
+                          else service.ONE),
+        round_mark=mark, shown=shown))
     await context.session.commit()
     wake(context.application)
     await query.answer()

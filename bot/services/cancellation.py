@@ -17,6 +17,13 @@ Usage::
     reached = await who_heard_of_it(session, data.id, start, undone.mark)
     messages = notices(data, start, reached, render, round_mark=undone.mark)  # "it goes ahead"
 
+    # A whole activity called off by mistake: the same, from its first day to come.
+    first = first_again(data, now)                                      # listed, marked ❌
+    if first and can_undo(data, first.starts_at, now, which=EVERY):
+        heard = await heard_so_far(session, data, first.starts_at, EVERY)
+        undone = await undo(session, data, first.starts_at, now, render, which=EVERY)
+        # Its notices' keys name the day they were keyed by: undone.told_about.
+
 The rules live here as plain functions; the handler (bot/handlers/activities.py) owns the
 words and the buttons. Nothing here commits: the caller owns the transaction.
 """
@@ -28,7 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS
@@ -39,10 +46,12 @@ from bot.services.outbox import NewMessage
 from bot.services.programme import ActivityData, Occurrence, ProgrammeItem
 from storage import outbox as outbox_repo
 from storage import programme as programme_repo
-from storage.models import OutboxMessage, Rsvp
+from storage.models import Activity, OutboxMessage, Rsvp, utcnow
 
 WINDOW_DAYS = 14
 LATER = timedelta(days=366)  # how far /activities looks for an activity's next occurrence
+# The days whose reminders an undo brings back: as far as the planner looks (reminders.plan).
+PLANNED_AHEAD = reminders.HORIZON + timedelta(days=8)
 PAGE = 20  # occurrences per /activities screen
 ONE, EVERY = "one", "every"  # which cancellation: this occurrence, or the whole activity
 
@@ -61,7 +70,8 @@ def from_unix(value: int) -> datetime | None:
 
 @dataclass(frozen=True)
 class Listed:
-    """One line of /activities: an occurrence, and whether that day is cancelled."""
+    """One line of /activities: an occurrence, and whether that day is cancelled (or, for
+    an activity called off as a whole, ``data.cancelled``: its first day to come)."""
 
     data: ActivityData
     occurrence: Occurrence
@@ -88,12 +98,39 @@ def listed(data: ActivityData, now: datetime, end: datetime,
     return found
 
 
+def first_again(data: ActivityData, now: datetime, tz: ZoneInfo = BRUSSELS
+                ) -> Occurrence | None:
+    """Of an activity called off as a whole: its first occurrence after ``now`` if it went
+    ahead again (days cancelled one by one stay off). None when it is not off, or has none."""
+    if not data.cancelled:
+        return None
+    # Strictly after: one that starts right now has begun, and cannot be undone any more.
+    return programme_service.next_occurrence(replace(data, cancelled=False),
+                                             now + timedelta(microseconds=1), tz)
+
+
+async def called_off(session: AsyncSession, now: datetime, tz: ZoneInfo = BRUSSELS
+                     ) -> list[Listed]:
+    """Activities called off as a whole that would still take place (within a year): one
+    line each, its first day to come, so a wrong "every time" can be undone."""
+    ids = list(await session.scalars(select(Activity.id).where(
+        Activity.cancelled_at.is_not(None),
+        or_(Activity.rrule.is_not(None), Activity.starts_at >= now))))
+    found = []
+    for row in await programme_repo.records_by_ids(session, ids):
+        data = programme_service.activity_data(row)
+        first = first_again(data, now, tz)
+        if first is not None and first.starts_at < now + LATER:
+            found.append(Listed(data, first, cancelled=True))
+    return found
+
+
 async def upcoming_occurrences(
     session: AsyncSession, now: datetime, days: int = WINDOW_DAYS, tz: ZoneInfo = BRUSSELS,
 ) -> list[Listed]:
-    """What /activities lists (see ``listed``), soonest first."""
+    """What /activities lists (see ``listed`` and ``called_off``), soonest first."""
     end = now + timedelta(days=days)
-    found: list[Listed] = []
+    found = await called_off(session, now, tz)
     for row in await programme_repo.active_since(session, now):
         found += listed(programme_service.activity_data(row), now, end, tz)
     found.sort(key=lambda line: (line.occurrence.starts_at, line.data.id or 0))
@@ -128,9 +165,13 @@ def is_cancelled(data: ActivityData, start: datetime, which: str,
 
 
 def can_undo(data: ActivityData, start: datetime, now: datetime,
-             tz: ZoneInfo = BRUSSELS) -> bool:
-    """A day cancelled on its own, still to come, of an activity that is not off as a whole
-    (undoing the day would bring nothing back)."""
+             tz: ZoneInfo = BRUSSELS, which: str = ONE) -> bool:
+    """ONE: a day cancelled on its own, still to come, of an activity that is not off as a
+    whole (undoing the day would bring nothing back). EVERY: an activity called off as a
+    whole, ``start`` its first day to come (``first_again``: what the list showed)."""
+    if which == EVERY:
+        first = first_again(data, now, tz)
+        return first is not None and first.starts_at == start > now
     return start > now and not data.cancelled and is_cancelled(data, start, ONE, tz)
 
 
@@ -253,43 +294,109 @@ def split_heard(reached: Iterable[Recipient], coming: Iterable[Recipient]) -> He
                  [r for r in reached if r.person_id not in said])
 
 
-async def heard_so_far(session: AsyncSession, data: ActivityData, start: datetime) -> Heard:
-    """Of a day still cancelled: the parents its notice has reached (a notice still
-    waiting is never sent once it is undone), split as an undo would tell them."""
+async def every_notice_start(session: AsyncSession, data: ActivityData,
+                             tz: ZoneInfo = BRUSSELS) -> datetime | None:
+    """The start a whole activity's cancellation notices are keyed by (``group_key``): its
+    first open day when it was called off, in /activities or by a file. The notices of days
+    cancelled on their own are keyed by those days (or set aside when undone); None when no
+    notice was written."""
     assert data.id is not None
-    return split_heard(await _reached(session, group_key(data.id, start)),
-                       await who_said_they_come(session, data, start, ONE))
+    prefix = f"cancel:{data.id}:"
+    days = {moment.astimezone(tz).date() for moment in data.cancelled_starts}
+    starts = [from_unix(int(tail)) for group in await session.scalars(
+        select(OutboxMessage.group_key).distinct()
+        .where(OutboxMessage.group_key.startswith(prefix, autoescape=True)))
+        if group is not None and (tail := group.removeprefix(prefix)).isdigit()]
+    # One in practice; the latest, should a stray one be left.
+    return max((s for s in starts if s is not None and s.astimezone(tz).date() not in days),
+               default=None)
+
+
+async def heard_so_far(session: AsyncSession, data: ActivityData, start: datetime,
+                       which: str = ONE, tz: ZoneInfo = BRUSSELS) -> Heard:
+    """Of a day still cancelled (or a whole activity, ``start`` its first day to come): the
+    parents its notice has reached (a notice still waiting is never sent once it is undone),
+    split as an undo would tell them."""
+    assert data.id is not None
+    told_about = start if which == ONE else await every_notice_start(session, data, tz)
+    reached = ([] if told_about is None
+               else await _reached(session, group_key(data.id, told_about)))
+    return split_heard(reached, await who_said_they_come(session, data, start, which))
 
 
 @dataclass(frozen=True)
 class Undone:
-    """A day that goes ahead again: the round its notices were set aside as (None: no
-    parent had been told it was off), who heard of it, and what became of its reminders."""
+    """A day (or a whole activity) that goes ahead again: the round its notices were set
+    aside as (None: no parent had been told it was off), who heard of it, what became of its
+    reminders, and the start its notices are keyed by (the round's, for "tell them")."""
 
     mark: int | None
     heard: Heard
     reminders: reminders.BroughtBack
+    told_about: datetime | None = None
+
+
+async def _uncancel_activity(session: AsyncSession, activity_id: int) -> bool:
+    """The whole activity is on again; False if it was not off (any more). One statement:
+    of two coordinators undoing at once, the second changes nothing and is told so."""
+    result = await session.execute(
+        update(Activity).where(Activity.id == activity_id, Activity.cancelled_at.is_not(None))
+        .values(cancelled_at=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def _keep_missed_days_off(session: AsyncSession, data: ActivityData, now: datetime,
+                                tz: ZoneInfo) -> None:
+    """The days that began while the whole activity was off did not take place: they stay
+    cancelled, one by one (the report counts the days held, ``held_occurrences``)."""
+    assert data.id is not None
+    if data.cancelled_at is None or data.cancelled_at >= now:
+        return
+    for missed in programme_service.occurrences(replace(data, cancelled=False),
+                                                data.cancelled_at, now, tz):
+        await programme_service.cancel_occurrence(session, data.id, missed.starts_at, tz)
 
 
 async def undo(session: AsyncSession, data: ActivityData, start: datetime, now: datetime,
                render: Callable[[str, ProgrammeItem], str],
-               tz: ZoneInfo = BRUSSELS) -> Undone | None:
+               tz: ZoneInfo = BRUSSELS, which: str = ONE) -> Undone | None:
     """The cancelled day goes ahead after all: its cancellation goes, its notices are set
     aside, its reminders come back (``reminders.bring_back``), and those who said they come
     and heard it was off are told at once, ``render``-ed in their language, with the
     round's keys (the coordinator's "tell them" later sends them nothing twice).
-    None when it was not cancelled (any more)."""
+    EVERY: the whole activity called off, ``start`` its first day to come: it is on again
+    from now on (days cancelled one by one stay off, and so do those that began while it
+    was: they did not take place), the reminders of the days the planner
+    looks at come back, and those who said they come to any day from ``start`` on and heard
+    it was off are told, of ``start``. None when it was not cancelled (any more)."""
     assert data.id is not None
-    if not await programme_service.uncancel_occurrence(session, data.id, start, tz):
-        return None
-    mark = await set_notices_aside(session, data.id, start)
-    back = await reminders.bring_back(session, data.id, start, now, tz)
-    heard = split_heard(await who_heard_of_it(session, data.id, start, mark),
-                        await who_said_they_come(session, data, start, ONE))
-    if heard.coming:
-        await outbox.enqueue_many(session, notices(data, start, heard.coming, render,
-                                                   round_mark=mark))
-    return Undone(mark, heard, back)
+    if which == EVERY:
+        if not await _uncancel_activity(session, data.id):
+            return None
+        # Found before the missed days are cancelled: its day may be one of them.
+        told_about = await every_notice_start(session, data, tz)
+        await _keep_missed_days_off(session, data, now, tz)
+        data = replace(data, cancelled=False, cancelled_at=None)
+        days = [o.starts_at for o in
+                programme_service.occurrences(data, now, now + PLANNED_AHEAD, tz)]
+    else:
+        if not await programme_service.uncancel_occurrence(session, data.id, start, tz):
+            return None
+        told_about, days = start, [start]
+    mark = (None if told_about is None
+            else await set_notices_aside(session, data.id, told_about))
+    back = reminders.BroughtBack()
+    for day in days:
+        brought = await reminders.bring_back(session, data.id, day, now, tz)
+        back.late, back.superseded = back.late + brought.late, back.superseded + brought.superseded
+    reached = ([] if told_about is None
+               else await who_heard_of_it(session, data.id, told_about, mark))
+    heard = split_heard(reached, await who_said_they_come(session, data, start, which))
+    if heard.coming and told_about is not None:
+        await outbox.enqueue_many(session, notices(data, told_about, heard.coming, render,
+                                                   round_mark=mark, shown=start))
+    return Undone(mark, heard, back, told_about)
 
 
 async def told_it_goes_ahead(session: AsyncSession, activity_id: int, start: datetime,
@@ -320,13 +427,17 @@ def notices(
     people: list[Recipient],
     render: Callable[[str, ProgrammeItem], str],
     round_mark: int | None = None,
+    shown: datetime | None = None,
 ) -> list[NewMessage]:
     """One message per parent, rendered once per language by ``render(locale, item)``: the
-    cancellation, or with ``round_mark`` that round's "it goes ahead after all"."""
+    cancellation, or with ``round_mark`` that round's "it goes ahead after all". Keyed by
+    ``start``; the text names ``shown`` (a whole activity on again: its next day), else
+    ``start``."""
     assert data.id is not None
     group = (group_key(data.id, start) if round_mark is None
              else ahead_group_key(data.id, start, round_mark))
-    occurrence = Occurrence(start, start + (data.ends_at - data.starts_at))
+    named = shown or start
+    occurrence = Occurrence(named, named + (data.ends_at - data.starts_at))
     texts: dict[str, str] = {}
     messages = []
     for person in people:
