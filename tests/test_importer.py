@@ -121,6 +121,28 @@ async def test_the_example_applies_and_reapplying_changes_nothing(db: Database) 
         assert week[0].title == "Sonbahar tatilinde sirk okulu"
 
 
+async def test_a_coming_activity_changed_to_a_day_already_over_is_pointed_out(
+    db: Database
+) -> None:
+    """The parents who said they come hear nothing of a move into the past (a mistyped
+    date, most likely): the coordinator's reply names it."""
+    party = {**GOOD, "id": "feest", "title_nl": "Kerstfeest", "date": "2026-12-18",
+             "repeat": ""}
+    async with db.session() as session:
+        await imported(session, "p.csv", csv_bytes(GOOD, party))
+        typo = {**party, "date": "2025-12-18"}
+        changed = await imported(session, "p.csv", csv_bytes(GOOD, typo))
+        assert changed.summary is not None and changed.summary.moved_past == ("Kerstfeest",)
+        # Over already before the change (last week's date corrected): nothing to point out.
+        fixed = {**party, "date": "2026-11-18"}
+        again = await imported(session, "p.csv", csv_bytes(GOOD, fixed))
+        assert again.summary is not None and again.summary.moved_past == ()
+        # A recurring one still has days ahead: not over.
+        earlier = {**GOOD, "date": "2026-10-07"}
+        series = await imported(session, "p.csv", csv_bytes(earlier, fixed))
+        assert series.summary is not None and series.summary.moved_past == ()
+
+
 async def test_a_changed_row_is_updated_and_the_rest_left_alone(db: Database) -> None:
     other = {**GOOD, "id": "capoeira", "title_nl": "Capoeira", "title_tr": ""}
     async with db.session() as session:

@@ -187,9 +187,28 @@ async def test_sending_the_file_again_says_what_it_did_not_change(
     [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
                                 content=without_badminton.encode())
     assert "Nog altijd geannuleerd (een bestand brengt een activiteit niet terug): " \
-           "Kinderyoga." in reply["text"]
+           "Kinderyoga.\nTerughalen kan zolang ze nog moet komen: /activities, tik erop (❌), " \
+           "dan ✅." in reply["text"]
     assert "Niet in dit bestand, en nog gepland: Badminton na school. Annuleren kan met " \
            "/activities." in reply["text"]
+
+
+async def test_a_coming_activity_moved_to_a_day_already_over_is_pointed_out(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """A year mistyped in the file: the parents hear nothing of a move into the past, so the
+    reply says it, and only that one."""
+    greet = await coordinator_with_programme(chat)
+    typo = EXAMPLE.read_text(encoding="utf-8-sig").replace(
+        "knutselen-sinterklaas-2026;open activiteit;kabouterland debrug;2026-11-28",
+        "knutselen-sinterklaas-2026;open activiteit;kabouterland debrug;2025-11-28")
+    [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                                content=typo.encode())
+    assert ("⚠️ Verplaatst naar een dag die al voorbij is (klopt de datum?): Knutselnamiddag "
+            "voor Sinterklaas.") in reply["text"], reply["text"]
+    [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
+                                content=EXAMPLE.read_bytes())
+    assert "voorbij" not in reply["text"], reply["text"]
 
 
 async def test_a_day_cancelled_before_and_not_in_the_file_is_said_to_stay_cancelled(

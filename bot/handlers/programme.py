@@ -170,6 +170,12 @@ async def import_document(update: Update, context: BotContext) -> None:
     if summary.still_cancelled:
         lines.append(_("Still cancelled (a file does not bring an activity back): {titles}."
                        ).format(titles=short_list(summary.still_cancelled)))
+        lines.append(_("To bring one back while it is still to come: /activities, tap it (❌), "
+                       "then ✅."))
+    if summary.moved_past:
+        # The parents who said they come are not told of a move into the past.
+        lines.append(_("⚠️ Changed to a day that is already over (is the date right?): "
+                       "{titles}.").format(titles=short_list(summary.moved_past)))
     if summary.over:
         lines.append(_("New, but from an earlier school year (is the year right?): {titles}."
                        ).format(titles=short_list(summary.over)))

@@ -56,6 +56,10 @@ class ImportSummary:
     updated_titles: tuple[str, ...] = field(default=(), compare=False)
     # Calendar events left out: over before this school year (ParseResult.skipped).
     skipped_over: int = 0
+    # Dutch titles of activities that were still to come and that the file changed to be
+    # over (a day or year mistyped): parents who said they come are not told of a move to a
+    # day already past, so the coordinator must see it.
+    moved_past: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

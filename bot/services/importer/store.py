@@ -155,6 +155,7 @@ async def apply(
         if next_occurrence(data, now, tz) is not None)
     created = updated = unchanged = 0
     over: list[str] = []
+    moved_past: list[str] = []
     created_titles: list[str] = []
     updated_titles: list[str] = []
     changed: list[tuple[Activity, tuple[bool, frozenset[datetime]]]] = []
@@ -171,11 +172,17 @@ async def apply(
                 over.append(_title(data))  # a year mistyped, or last year's sheet
             continue
         before = _cancellations(row)
+        # Still to come before, over now: a typo, most likely (checked only for a row
+        # that has nothing ahead any more, the rare case).
+        was_ahead = (not data.cancelled and next_occurrence(data, now, tz) is None
+                     and next_occurrence(activity_data(row), now, tz) is not None)
         if _write(row, data, schools, tz, keep_translations):
             row.updated_at = utcnow()
             updated += 1
             updated_titles.append(_title(data))
             changed.append((row, before))
+            if was_ahead:
+                moved_past.append(_title(data))
         else:
             unchanged += 1
     await session.flush()
@@ -188,7 +195,8 @@ async def apply(
             cancelled += [(row.id, start) for start in sorted(now_days - was_days)]
     return ImportSummary(created, updated, unchanged, tuple(cancelled), still_cancelled,
                          not_in_file, days_still_cancelled, tuple(over),
-                         tuple(created_titles), tuple(updated_titles))
+                         tuple(created_titles), tuple(updated_titles),
+                         moved_past=tuple(moved_past))
 
 
 def school_year_start(now: datetime, tz: ZoneInfo = BRUSSELS) -> datetime:
