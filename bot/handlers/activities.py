@@ -146,9 +146,11 @@ async def activity_button(update: Update, context: BotContext) -> None:
                  is not None)
     elif action in ("gw", "kw"):
         # Undone already: the activity is on again and has a day to come (called off again
-        # since then makes these stale); ``start``, the notices' day, may be past.
+        # since then makes these stale); ``start``, the notices' day, may be past, or no
+        # day of the activity any more (moved to Thursdays while it was off): its round of
+        # notices proves it.
         valid = (data is not None and data.id is not None and start is not None
-                 and not data.cancelled and service.is_real(data, start, tz)
+                 and not data.cancelled
                  and programme_service.next_occurrence(data, context.now(), tz) is not None
                  and await service.last_undone_round(context.session, data.id, start)
                  is not None)

@@ -297,19 +297,24 @@ def split_heard(reached: Iterable[Recipient], coming: Iterable[Recipient]) -> He
 async def every_notice_start(session: AsyncSession, data: ActivityData,
                              tz: ZoneInfo = BRUSSELS) -> datetime | None:
     """The start a whole activity's cancellation notices are keyed by (``group_key``): its
-    first open day when it was called off, in /activities or by a file. The notices of days
-    cancelled on their own are keyed by those days (or set aside when undone); None when no
-    notice was written."""
+    first open day when it was called off, in /activities or by a file. Those notices are
+    the ones written since it was called off: the notices of days cancelled on their own
+    were written before (while it is off, no day of it is cancelled with a notice), even
+    when a file cancels that same day since. None when no notice was written."""
     assert data.id is not None
     prefix = f"cancel:{data.id}:"
-    days = {moment.astimezone(tz).date() for moment in data.cancelled_starts}
-    starts = [from_unix(int(tail)) for group in await session.scalars(
-        select(OutboxMessage.group_key).distinct()
-        .where(OutboxMessage.group_key.startswith(prefix, autoescape=True)))
-        if group is not None and (tail := group.removeprefix(prefix)).isdigit()]
+    since = select(OutboxMessage.group_key).distinct().where(
+        OutboxMessage.group_key.startswith(prefix, autoescape=True))
+    if data.cancelled_at is not None:
+        since = since.where(OutboxMessage.created_at >= data.cancelled_at)
+    else:  # (an ActivityData built without it: the days cancelled on their own are not it)
+        days = {moment.astimezone(tz).date() for moment in data.cancelled_starts}
+    starts = [start for group in await session.scalars(since)
+              if group is not None and (tail := group.removeprefix(prefix)).isdigit()
+              and (start := from_unix(int(tail))) is not None
+              and (data.cancelled_at is not None or start.astimezone(tz).date() not in days)]
     # One in practice; the latest, should a stray one be left.
-    return max((s for s in starts if s is not None and s.astimezone(tz).date() not in days),
-               default=None)
+    return max(starts, default=None)
 
 
 async def heard_so_far(session: AsyncSession, data: ActivityData, start: datetime,

@@ -550,19 +550,21 @@ async def _tell_new_places(session: AsyncSession, active: Sequence[ActivityData]
             Rsvp.answer.in_([Answer.YES.value, Answer.MAYBE.value]))
             .order_by(Rsvp.occurrence_start)):
         mark = marks[rsvp.activity_id]
-        if rsvp.place_mark == mark:
+        known = rsvp.place_mark
+        if known == mark:
             continue
-        known, rsvp.place_mark = rsvp.place_mark, mark
         pair = (rsvp.activity_id, rsvp.person_id)
-        if known is None or pair in told or pair in followed:
-            continue
-        data = by_id[rsvp.activity_id]
-        found = occurrence_at(data, rsvp.occurrence_start, tz)
-        person = await session.get(Person, rsvp.person_id)
-        if found is None or person is None:
-            continue
-        told.add(pair)
-        messages.append(_new_place_message(data, found, person, known, mark, render))
+        if known is not None and pair not in told and pair not in followed:
+            data = by_id[rsvp.activity_id]
+            found = occurrence_at(data, rsvp.occurrence_start, tz)
+            if found is None:
+                continue  # that day is cancelled: the mark waits, an undo tells it then
+            person = await session.get(Person, rsvp.person_id)
+            if person is not None:
+                told.add(pair)
+                messages.append(_new_place_message(data, found, person, known, mark, now,
+                                                   render))
+        rsvp.place_mark = mark
     await session.flush()
     messages += await _reminded_new_places(session, by_id, marks, now, tz, render,
                                            told | followed)
@@ -597,24 +599,28 @@ async def _reminded_new_places(session: AsyncSession, by_id: dict[int | None, Ac
                ~answered.exists())
         .order_by(Reminder.occurrence_start, Reminder.id))).all()
     messages: list[NewMessage] = []
-    gone: list[tuple[int, datetime, Person, str]] = []
-    for _id, activity_id, start, known, person in rows:
+    gone: list[tuple[int, int, datetime, Person, str]] = []
+    for row_id, activity_id, start, known, person in rows:
         pair = (activity_id, person.id)
         if known is None or pair in told:
             continue
         data = by_id[activity_id]
         found = occurrence_at(data, start, tz)
         if found is None:
-            gone.append((activity_id, start, person, known))  # moved: told it is where?
+            gone.append((row_id, activity_id, start, person, known))  # moved, or cancelled
             continue
         told.add(pair)
         messages.append(_new_place_message(data, found, person, known, marks[activity_id],
-                                           render))
+                                           now, render))
+    waiting: set[int] = set()
     if gone:
-        messages += await _moved_new_places(session, gone, by_id, marks, now, tz, render, told)
+        found_later, waiting = await _moved_new_places(session, gone, by_id, marks, now, tz,
+                                                       render, told)
+        messages += found_later
     by_activity: dict[int, list[int]] = {}
     for row_id, activity_id, *_rest in rows:
-        by_activity.setdefault(activity_id, []).append(row_id)
+        if row_id not in waiting:  # a cancelled day's mark waits: an undo tells it then
+            by_activity.setdefault(activity_id, []).append(row_id)
     for activity_id, ids in by_activity.items():
         for chunk in _chunks(ids, 500):
             await session.execute(update(Reminder).where(Reminder.id.in_(chunk))
@@ -623,21 +629,23 @@ async def _reminded_new_places(session: AsyncSession, by_id: dict[int | None, Ac
 
 
 async def _moved_new_places(session: AsyncSession,
-                            gone: Sequence[tuple[int, datetime, Person, str]],
+                            gone: Sequence[tuple[int, int, datetime, Person, str]],
                             by_id: dict[int | None, ActivityData], marks: dict[int | None, str],
                             now: datetime, tz: ZoneInfo, render: RenderNewPlace,
-                            told: set[tuple[int, int]]) -> list[NewMessage]:
+                            told: set[tuple[int, int]]) -> tuple[list[NewMessage], set[int]]:
     """Reminded parents whose occurrence moved (told in an earlier round, at the place of
     then) hear a new place at the time they were told (``last_told``), unless they
     answered for that time (a "yes" keeps its own mark; a "no" hears nothing). Returns the
-    notices."""
-    moves = await _told_moves(session, {activity_id for activity_id, *_rest in gone})
+    notices, and the reminders whose day (as the parent knows it) is cancelled: their mark
+    waits, so that an undo tells the new place."""
+    moves = await _told_moves(session, {activity_id for _r, activity_id, *_rest in gone})
     answered = {tuple(row) for row in await session.execute(
         select(Rsvp.activity_id, Rsvp.occurrence_start, Rsvp.person_id).where(
-            Rsvp.activity_id.in_({activity_id for activity_id, *_rest in gone}),
+            Rsvp.activity_id.in_({activity_id for _r, activity_id, *_rest in gone}),
             Rsvp.occurrence_start > now))}
     messages: list[NewMessage] = []
-    for activity_id, start, person, known in gone:
+    waiting: set[int] = set()
+    for row_id, activity_id, start, person, known in gone:
         pair = (activity_id, person.id)
         thinks = last_told(start, moves.get(pair, []))
         if pair in told or thinks is None or thinks <= now \
@@ -646,21 +654,25 @@ async def _moved_new_places(session: AsyncSession,
         data = by_id[activity_id]
         found = occurrence_at(data, thinks, tz)
         if found is None:
-            continue  # moved again since: the moved notice will show it as it is
+            # Cancelled (a move since would be told this round, with the place: in ``told``).
+            waiting.add(row_id)
+            continue
         told.add(pair)
         messages.append(_new_place_message(data, found, person, known, marks[activity_id],
-                                           render))
-    return messages
+                                           now, render))
+    return messages, waiting
 
 
 def _new_place_message(data: ActivityData, found: Occurrence, person: Person, known: str,
-                       mark: str, render: RenderNewPlace) -> NewMessage:
-    """The new-place notice; its key names the place the parent knew and the new one, so
-    a place changed back (a mistake undone: library, refter, library) is told too."""
+                       mark: str, now: datetime, render: RenderNewPlace) -> NewMessage:
+    """The new-place notice. Its key names the places known and new, and the round: the
+    marks, written in the same transaction, keep it once; a place changed back and forth
+    (library, refter, library, refter) is told each time."""
     locale = person.locale or "nl"
     kind, payload = render(NewPlace(person.id, person.telegram_id, locale,
                                     programme_item(data, found, locale)))
-    return NewMessage(dedupe_key=f"place:{data.id}:{known}>{mark}:{person.id}",
+    key = f"place:{data.id}:{known}>{mark}:{person.id}:{int(now.timestamp())}"
+    return NewMessage(dedupe_key=key,
                       chat_id=person.telegram_id, person_id=person.id, kind=kind,
                       payload=payload, group_key=f"place:{data.id}")
 
