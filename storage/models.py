@@ -405,6 +405,8 @@ class Reminder(Base):
     __table_args__ = (
         UniqueConstraint("activity_id", "occurrence_start", "person_id", "kind"),
         Index("ix_reminders_status_due_at", "status", "due_at"),
+        # The planner's every round reads the sent ones still ahead (moves, new places).
+        Index("ix_reminders_status_occurrence_start", "status", "occurrence_start"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
