@@ -6,7 +6,8 @@ reminder and did not answer, and undoing a whole activity called off ("every tim
   waits);
 - a file that cancels the whole call-off's notice day does not hide who heard it (the
   notices written since it was called off are its);
-- "tell them" after the undo works when the weekday changed while it was off.
+- "tell them" after the undo works when the weekday changed while it was off;
+- an activity called off without telling everyone (a first "no", or a file) offers 📣.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from storage.db import Database
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Handled, Person
+from tests.test_all_day_e2e import ALL_DAY_ICS, coordinator_with_play_day
 from tests.test_broadcast_e2e import wait_until
 from tests.test_cancellation_e2e import WED_25
 from tests.test_moves_e2e import notices, replan_at
@@ -151,3 +153,47 @@ async def test_tell_them_after_the_undo_works_when_its_weekday_changed_while_off
     assert greet.alerts()[-1:] != EXPIRED, greet.alerts()
     await wait_until(lambda: bool(good_news(fake, ayse)) and bool(good_news(fake, harpreet)),
                      fake, seconds=3)
+
+
+async def test_a_whole_activity_called_off_without_telling_offers_to_tell_the_rest(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """A first "no, do not tell them": the activity, called off, offers 📣 later, and once
+    they are told, no more."""
+    greet = await coordinator_with_programme(chat)
+    ayse = await onboard(chat, 9841, "Ayşe", "tr", "wijdeland")
+    harpreet = await onboard(chat, 9842, "Harpreet", "pa", "wijdeland")
+    await call_off(greet, tell=False)
+    await fake.wait_idle(quiet=0.3)
+    assert not ayse.last_text().startswith("❌")
+    await greet.says("/activities")
+    await greet.taps("❌ Kinderyoga · elke keer vanaf wo 25/11")
+    await greet.taps("📣 Nog 2 ouders een bericht sturen")
+    await wait_until(lambda: ayse.last_text() == TR_OFF
+                     and harpreet.last_text().startswith("❌"), fake)
+    [listing] = await greet.says("/activities")
+    await greet.taps("❌ Kinderyoga · elke keer vanaf wo 25/11")
+    shown = fake.message(greet.id, listing["message_id"])
+    assert shown is not None
+    assert not any(label.startswith("📣") for label, _d in fake.inline_buttons(shown)), shown
+
+
+async def test_an_activity_a_calendar_calls_off_points_to_telling_the_others(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """A file tells only those who said they come: the reply says how to tell the rest,
+    and the activity's line offers it."""
+    greet = await coordinator_with_play_day(chat)
+    ayse = await onboard(chat, 9851, "Ayşe", "tr", "vlindertje")
+    els = await onboard(chat, 9852, "Els", "nl", "vlindertje")
+    off = ALL_DAY_ICS.replace(b"SUMMARY:", b"STATUS:CANCELLED\r\nSUMMARY:")
+    [reply] = await greet.sends("document", file_name="agenda.ics", mime_type="text/calendar",
+                                content=off)
+    assert ("De andere ouders laten weten dat de activiteit niet doorgaat: /activities, tik "
+            "erop (❌), dan op 📣.") in reply["text"], reply["text"]
+    await greet.says("/activities")
+    await greet.taps("❌ Speeldag in de wijk · wo 25/11")
+    await greet.taps("📣 Nog 2 ouders een bericht sturen")
+    told = "❌ Speeldag in de wijk gaat niet meer door. Het spijt ons."
+    await wait_until(lambda: ayse.last_text().startswith("❌") and els.last_text() == told,
+                     fake)

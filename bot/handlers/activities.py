@@ -226,6 +226,15 @@ async def show(update: Update, context: BotContext, data: ActivityData, start: d
         text += "\n\n" + (_("❌ Cancelled every time.") if whole(data) else _("❌ Cancelled."))
         rows = [[InlineKeyboardButton("✅ " + _("Not cancelled after all"),
                                       callback_data=_data(data.id, start, "rw"))]]
+        # Called off by a file (only those who said they come are told then), or a first
+        # "no, do not tell them": the others can still be told, under the notices' day.
+        tz = context.settings.timezone
+        keyed = await service.every_notice_start(context.session, data, tz) or start
+        untold = len(await service.not_told(context.session, data, keyed))
+        if untold and service.is_cancelled(data, keyed, service.EVERY, tz):
+            rows.insert(0, [InlineKeyboardButton(ngettext(
+                "📣 Tell {count} more parent", "📣 Tell {count} more parents", untold
+            ).format(count=untold), callback_data=_data(data.id, keyed, "ya"))])
     elif not service.is_open(data, start, context.settings.timezone):
         text += "\n\n" + _("❌ Cancelled.")
         rows = [[InlineKeyboardButton("✅ " + _("Not cancelled after all"),

@@ -163,6 +163,10 @@ async def import_document(update: Update, context: BotContext) -> None:
             "{count} parent who said they would come is told about the cancellation.",
             "{count} parents who said they would come are told about the cancellation.",
             len(told)).format(count=len(told)))
+    if any(start is None for _id, start in summary.cancelled):
+        # Called off as a whole by the file: the same, from the activity's line.
+        lines.append(_("To tell the other parents of a cancelled activity: /activities, tap "
+                       "it (❌), then 📣."))
     if any(start is not None and start > context.now() for _id, start in summary.cancelled):
         # A file tells only those who said they come; the day itself offers the rest.
         lines.append(_("To tell the other parents of a cancelled day: /activities, tap the "
