@@ -17,12 +17,13 @@ from datetime import date, time
 from typing import Any
 
 from babel import dates as babel_dates
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from storage import outbox as outbox_repo
 from storage.db import Database
-from storage.models import Base
+from storage.models import Base, OutboxMessage
 from tests.fake_telegram import FakeTelegram, FakeUser
 
 QUIET = 0.12  # seconds without any API call: the bot has finished answering
@@ -190,3 +191,20 @@ async def rows_of_every_table(db: Database) -> dict[str, list[dict[str, Any]]]:
                 text(f"SELECT * FROM {table.name}"))).all()]
             for table in Base.metadata.sorted_tables
         }
+
+
+async def outbox_settled(db: Database, chat_id: int | None = None) -> None:
+    """Until no outbox row (to that chat) is waiting or on its way: a message in the fake's
+    transcript may not be marked sent yet (the sender writes that, and the message id a reply
+    is matched with, just after Telegram's answer), and what a test expects not to arrive may
+    still wait for its chat's next second."""
+    unsettled = OutboxMessage.status.in_((outbox_repo.PENDING, outbox_repo.SENDING))
+    if chat_id is not None:
+        unsettled = unsettled & (OutboxMessage.chat_id == chat_id)
+    for _attempt in range(200):
+        async with db.session() as session:
+            if not await session.scalar(
+                    select(func.count()).select_from(OutboxMessage).where(unsettled)):
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the outbox did not settle")

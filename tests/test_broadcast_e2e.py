@@ -205,6 +205,9 @@ async def test_a_week_sent_already_is_said_before_it_goes_again(
     assert confirm is not None and confirm["text"].startswith("Het programma van volgende week")
     await greet.taps("✅ Ja, nu versturen")
     await wait_until(lambda: els.last_text().startswith("Programma van maandag"), fake)
+    # The progress job (every 2 s) tells the coordinator it is done: before the /broadcast
+    # below, whose one answer is counted.
+    await wait_until(lambda: greet.last_text().startswith("Het rondsturen is klaar."), fake, 10)
     # Later, the same week again (a colleague, or a forgotten first time): a warning first.
     [second] = await greet.says("/broadcast")
     await greet.taps("📤 Verstuur naar 1 ouder")
@@ -352,6 +355,9 @@ async def test_mid_week_this_week_is_the_rest_of_it(
     assert text.startswith("Programma van woensdag 25 november 2026 tot zondag 29 november 2026")
     assert "Capoeira" in text
     assert len(fake.texts(ayse.id)) == before
+    # The progress job (every 2 s) tells the coordinator it is done: before the /broadcast
+    # below, whose one answer is counted.
+    await wait_until(lambda: greet.last_text().startswith("Het rondsturen is klaar."), fake, 10)
 
     # Back to next week and back again: this week was sent already, said before it goes again.
     [second] = await greet.says("/broadcast")

@@ -20,7 +20,7 @@ from storage.db import Database
 from storage.models import OutboxMessage, Question, QuestionMessage, utcnow
 from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat
+from tests.helpers import Chat, outbox_settled
 from tests.helpers import Person as Talker
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, onboard
@@ -29,18 +29,6 @@ from tests.test_questions_e2e import MONDAY_10, join_team, question_rows, staff_
 
 async def run_housekeeping(bot: Any) -> None:
     await housekeeping(SimpleNamespace(application=bot.app))  # type: ignore[arg-type]
-
-
-async def outbox_settled(db: Database) -> None:
-    """Until no outbox row is waiting or on its way: a message in the fake's transcript may
-    not be marked sent yet (the sender writes that after Telegram's answer)."""
-    for _attempt in range(200):
-        async with db.session() as session:
-            if not await session.scalar(select(func.count()).select_from(OutboxMessage).where(
-                    OutboxMessage.status.in_((outbox_repo.PENDING, outbox_repo.SENDING)))):
-                return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the outbox did not settle")
 
 
 async def asked_answered_and_again(fake: FakeTelegram, parent: Talker, holder: Talker,
@@ -93,7 +81,7 @@ async def test_a_question_nobody_takes_is_escalated_once_and_the_coordinator_is_
     await wait_until(lambda: any(t.startswith("⚠️ Vraag") for t in fake.texts(COORDINATOR_ID)),
                      fake)
     await run_housekeeping(bot)  # and again later: nothing new
-    await asyncio.sleep(0.3)
+    await outbox_settled(db)  # a second notice would wait for the chat's next second
     notices = [t for t in fake.texts(COORDINATOR_ID) if t.startswith("⚠️ Vraag")]
     assert notices == [f"⚠️ Vraag {question.id} (Ayşe, Türkçe) wachtte 4 werkuren zonder "
                        "antwoord. Ze ligt nu bij Mehmet."]
@@ -162,7 +150,7 @@ async def test_a_question_that_came_before_any_coordinator_reaches_the_first_one
     [sent] = await greet.says("Donderdag om 16 uur.", reply_to=fake.transcript(COORDINATOR_ID)[-1])
     assert sent["text"] == "✅ Verstuurd naar Els."
     await run_housekeeping(bot)  # shown once: the card is not sent again
-    await fake.wait_idle()
+    await outbox_settled(db)
     assert fake.texts(COORDINATOR_ID).count("Wanneer is het oudercontact?") == 1
 
 
@@ -268,7 +256,7 @@ async def test_a_photo_whose_topic_is_never_tapped_reaches_the_brugfiguur_after_
     await run_housekeeping(bot)  # once, however often the job runs
     await wait_until(lambda: any("photo" in m for m in fake.transcript(fatma.id)), fake)
     await wait_until(lambda: ayse.last_text().startswith("Teşekkürler!"), fake)
-    await fake.wait_idle()
+    await outbox_settled(db)  # a second card would wait for the chat's next second
     [question] = await question_rows(db)
     assert question.status == "open" and question.topic == "other"
     assert question.assignee_id == await staff_id(db, 9501)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.handlers.question_texts import render_card
@@ -28,7 +29,7 @@ from storage.models import (
 )
 from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat
+from tests.helpers import Chat, outbox_settled
 from tests.helpers import Person as Talker
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, onboard
@@ -361,6 +362,9 @@ async def test_forget_erases_the_parents_questions_and_their_relayed_copies(
     await els.picks_topic("allowance")
     await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == ["Een vraag over de toelage."],
                      fake)
+    # Sent, and known to be (the sender writes so just after Telegram's answer): a copy still
+    # on its way when she leaves would leave no trace to refuse a reply with.
+    await outbox_settled(db)
     [question] = await question_rows(db)
     await els.says("/forget")
     await els.taps(data="forget:yes")
@@ -441,7 +445,7 @@ async def test_the_coordinator_gets_the_weekly_line_of_figures(
     assert "Nederlands 1" in line and "mediaan" in line
     # Run twice (two instances, a restart): one line a week.
     await weekly_figures(SimpleNamespace(application=bot.app))  # type: ignore[arg-type]
-    await asyncio.sleep(0.3)
+    await outbox_settled(db)  # a second line would wait a second for the chat's turn
     assert sum(t.startswith("📊") for t in fake.texts(COORDINATOR_ID)) == 1
 
 
@@ -562,7 +566,8 @@ async def test_a_question_typed_during_sign_up_is_kept_and_a_greeting_is_not(
 
 
 async def test_a_question_taken_from_a_colleague_tells_them_and_two_hand_overs_at_once_give_one(
-    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Fatma holds Ayşe's question. She hands it to Mehmet while the coordinator hands it to
     Zeynep from /queue: one hand-over wins, the other press has expired. Then the coordinator
@@ -584,9 +589,23 @@ async def test_a_question_taken_from_a_colleague_tells_them_and_two_hand_overs_a
     ids = {name: await staff_id(db, n) for name, n in
            (("Fatma", 8961), ("Mehmet", 8962), ("Zeynep", 8963))}
 
+    # "At once": both presses have read Fatma as the holder before either hands it over.
+    # Sent together they usually are, but not always (a slow connection, a busy loop), and
+    # one after the other neither expires: the coordinator moves it on from Mehmet, or Fatma
+    # is told it is Zeynep's now. So each waits here for the other.
+    both_read = asyncio.Barrier(2)
+    reassign = questions.reassign
+
+    async def together(*args: Any, **kwargs: Any) -> bool:
+        async with asyncio.timeout(10):
+            await both_read.wait()
+        return await reassign(*args, **kwargs)
+
+    monkeypatch.setattr(questions, "reassign", together)
     mark = len(fake.calls)
     await asyncio.gather(fatma.presses(card, f"qs:{question.id}:to:{ids['Mehmet']}"),
                          greet.presses(queue, f"qs:{question.id}:to:{ids['Zeynep']}"))
+    monkeypatch.setattr(questions, "reassign", reassign)
     await fake.wait_idle()
     [question] = await question_rows(db)
     winner = "Mehmet" if question.assignee_id == ids["Mehmet"] else "Zeynep"
@@ -599,6 +618,9 @@ async def test_a_question_taken_from_a_colleague_tells_them_and_two_hand_overs_a
     assert [c.params.get("text") for c in fake.calls[mark:]
             if c.method == "answerCallbackQuery" and c.params.get("text")] == [
         "Deze knop werkt niet meer."]
+    if winner == "Zeynep":  # through the outbox, maybe held for Fatma's chat's next second
+        await wait_until(lambda: any(t.startswith("↪️") for t in fake.texts(fatma.id)), fake)
+        await fake.wait_idle()
     told_fatma = [t for t in fake.texts(fatma.id) if t.startswith("↪️")]
     assert told_fatma == ([] if winner == "Mehmet" else [
         f"↪️ Vraag {question.id} (Ayşe) ligt nu bij Zeynep: je hoeft ze niet te beantwoorden."])
@@ -676,6 +698,9 @@ async def test_an_edit_of_a_message_already_passed_on_changes_its_copies(
     await ayse.says("Yarın okul var mı?")
     await ayse.picks_topic("school")
     await wait_until(lambda: "Yarın okul var mı?" in fake.texts(fatma.id), fake)
+    # "Already passed on": the copy is known to be sent (the sender writes so just after
+    # Telegram's answer; an edit before that finds no copy to change).
+    await outbox_settled(db)
     asked = next(m for m in fake.history(ayse.id) if m.get("text") == "Yarın okul var mı?")
     copy = [m for m in fake.transcript(fatma.id) if m.get("text") == "Yarın okul var mı?"][-1]
 
@@ -686,6 +711,7 @@ async def test_an_edit_of_a_message_already_passed_on_changes_its_copies(
 
     await fatma.says("Ja, dinsdag.", reply_to=changed)
     await wait_until(lambda: "Ja, dinsdag." in fake.texts(ayse.id), fake)
+    await outbox_settled(db)
     answer = next(m for m in fake.history(fatma.id) if m.get("text") == "Ja, dinsdag.")
     [told] = await fatma.edits(answer, "Ja, woensdag.")
     assert told["text"] == "✏️ Je wijziging is doorgegeven."

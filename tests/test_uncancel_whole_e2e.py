@@ -21,7 +21,14 @@ from tests.test_cancellation_e2e import STAMP, WED_25, forge, yoga_id
 from tests.test_programme_e2e import coordinator_with_programme, onboard
 from tests.test_reminders_e2e import local, reminders_in, round_at
 from tests.test_team_e2e import COORDINATOR_ONLY_NL, REFUSED_NL, brugfiguur
-from tests.test_uncancel_e2e import EXPIRED, LABEL, ahead_rows, labels, reminder_states
+from tests.test_uncancel_e2e import (
+    EXPIRED,
+    LABEL,
+    ahead_rows,
+    labels,
+    next_try_in_an_hour,
+    reminder_states,
+)
 
 WHOLE = "❌ Kinderyoga · elke keer vanaf wo 25/11"
 DEC_2 = WED_25 + timedelta(days=7)
@@ -181,6 +188,7 @@ async def test_a_notice_still_waiting_at_the_undo_is_never_sent(
     fake.fail_next("sendMessage", 500, chat_id=harpreet.id, times=50)
     await call_off(greet, tell=True)
     await wait_until(lambda: ayse.last_text() == TR_OFF, fake)
+    await next_try_in_an_hour(db, harpreet.id)
 
     sure, answer = await undo_whole(greet, fake)
     assert sure == f"{SURE}\n\n1 ouder kreeg bericht dat het niet doorging."
