@@ -354,10 +354,11 @@ async def cancel_yoga(greet: Person, tell: bool) -> None:
     await greet.taps("✅ Ja, laat het hen weten" if tell else "Nee, niets laten weten")
 
 
-async def undo_yoga(greet: Person, fake: FakeTelegram) -> tuple[str, str]:
-    """Undone through /activities: (the question's text, the answer's)."""
+async def undo_yoga(greet: Person, fake: FakeTelegram, line: str = "❌ " + LABEL
+                    ) -> tuple[str, str]:
+    """Undone through /activities, from its ``line``: (the question's text, the answer's)."""
     [listing] = await greet.says("/activities")
-    await greet.taps("❌ " + LABEL)
+    await greet.taps(line)
     await greet.taps("✅ Toch niet geannuleerd")
     sure = fake.message(greet.id, listing["message_id"])
     assert sure is not None

@@ -28,6 +28,7 @@ from tests.test_uncancel_e2e import (
     labels,
     next_try_in_an_hour,
     reminder_states,
+    undo_yoga,
 )
 
 WHOLE = "❌ Kinderyoga · elke keer vanaf wo 25/11"
@@ -82,13 +83,7 @@ async def call_off(greet: Person, tell: bool | None, day: str = LABEL) -> None:
 
 async def undo_whole(greet: Person, fake: FakeTelegram, line: str = WHOLE) -> tuple[str, str]:
     """Undone through /activities: (the question's text, the answer's)."""
-    [listing] = await greet.says("/activities")
-    await greet.taps(line)
-    await greet.taps("✅ Toch niet geannuleerd")
-    sure = fake.message(greet.id, listing["message_id"])
-    assert sure is not None
-    await greet.taps("✅ Ja, het gaat door")
-    return sure["text"], greet.last_text()
+    return await undo_yoga(greet, fake, line)
 
 
 async def test_called_off_by_mistake_it_goes_ahead_again_from_then_on(
