@@ -17,6 +17,7 @@ from bot.services.outbox import NewMessage
 from bot.services.programme import ProgrammeItem
 from storage import programme as programme_repo
 from storage.db import Database
+from storage.models import utcnow
 from tests.test_cancellation import WED_25, YOGA
 from tests.test_uncancel import SUNDAY
 
@@ -94,16 +95,17 @@ def _notice(start: datetime, person: int) -> NewMessage:
 
 async def test_the_whole_activitys_notices_are_told_from_a_days(db: Database) -> None:
     """4 November was cancelled on its own (its notices keyed by it), then the whole activity
-    from 25 November: its notices are those keyed by a day not cancelled on its own."""
+    from 25 November: its notices are those written since it was called off."""
     nov_4 = datetime(2026, 11, 4, 13, 0, tzinfo=UTC)
     async with db.session() as session:
-        assert await rules.every_notice_start(session, OFF) is None  # nobody told
-        await outbox.enqueue_many(session, [_notice(nov_4, 1), _notice(WED_25, 1),
-                                            _notice(WED_25, 2)])
-        assert await rules.every_notice_start(session, OFF) == WED_25
+        await outbox.enqueue_many(session, [_notice(nov_4, 1)])
+        off = replace(OFF, cancelled_at=utcnow())  # (rows are stamped with the real time)
+        assert await rules.every_notice_start(session, off) is None  # nobody told
+        await outbox.enqueue_many(session, [_notice(WED_25, 1), _notice(WED_25, 2)])
+        assert await rules.every_notice_start(session, off) == WED_25
         # Once the whole activity's are set aside (undone), none is left to find.
         assert await rules.set_notices_aside(session, 5, WED_25) == 1
-        assert await rules.every_notice_start(session, OFF) is None
+        assert await rules.every_notice_start(session, off) is None
         await session.rollback()
 
 

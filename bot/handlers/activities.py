@@ -229,7 +229,7 @@ async def show(update: Update, context: BotContext, data: ActivityData, start: d
         # Called off by a file (only those who said they come are told then), or a first
         # "no, do not tell them": the others can still be told, under the notices' day.
         tz = context.settings.timezone
-        keyed = await service.every_notice_start(context.session, data, tz) or start
+        keyed = await service.every_notice_start(context.session, data) or start
         untold = len(await service.not_told(context.session, data, keyed))
         if untold and service.is_cancelled(data, keyed, service.EVERY, tz):
             rows.insert(0, [InlineKeyboardButton(ngettext(
@@ -381,8 +381,7 @@ async def undo(update: Update, context: BotContext, data: ActivityData, start: d
     assert query is not None and data.id is not None
     tz = context.settings.timezone
     undone = await service.undo(context.session, data, start, context.now(),
-                                render_goes_ahead(tz, service.EVERY if which == service.EVERY
-                                                  and whole(data) else service.ONE), tz, which)
+                                render_goes_ahead(tz, _goes_ahead_of(which, data)), tz, which)
     if undone is None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
@@ -417,6 +416,12 @@ async def undo(update: Update, context: BotContext, data: ActivityData, start: d
             InlineKeyboardButton(_("No, do not tell them"),
                                  callback_data=_data(data.id, keyed, "k" + suffix)),
         ]]))
+
+
+def _goes_ahead_of(which: str, data: ActivityData) -> str:
+    """What the good news names: a recurring activity on again (EVERY), its next day;
+    a one-off called off as a whole, like a day (ONE), its day."""
+    return service.EVERY if which == service.EVERY and service.recurs(data) else service.ONE
 
 
 def render_goes_ahead(tz: ZoneInfo, which: str = service.ONE
@@ -463,8 +468,7 @@ async def tell_it_goes_ahead(update: Update, context: BotContext, data: Activity
     recipients = await service.who_heard_of_it(context.session, data.id, start, mark)
     await outbox.enqueue_many(context.session, service.notices(
         data, start, recipients,
-        render_goes_ahead(tz, service.EVERY if which == service.EVERY and service.recurs(data)
-                          else service.ONE),
+        render_goes_ahead(tz, _goes_ahead_of(which, data)),
         round_mark=mark, shown=shown))
     await context.session.commit()
     wake(context.application)

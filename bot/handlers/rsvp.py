@@ -388,8 +388,7 @@ async def rsvps_command(update: Update, context: BotContext) -> None:
     for f in figures:
         lines.append("")
         lines.append(f"<b>{escape(f.title_nl)}</b>")
-        day = format_weekday_date(f.starts_at)
-        lines.append(f"🗓 {day}" if f.all_day else f"🗓 {day}, {format_time(f.starts_at)}")
+        lines.append("🗓 " + day_and_time(f.starts_at, all_day=f.all_day))
         counts = _("✅ {yes} coming · 🤔 {maybe} maybe · ❌ {no} not coming").format(
             yes=f.coming, maybe=f.maybe, no=f.not_coming)
         if service.counts_children(f.kind) and (f.children or not f.children_unsaid):

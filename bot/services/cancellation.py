@@ -50,8 +50,6 @@ from storage.models import Activity, OutboxMessage, Rsvp, utcnow
 
 WINDOW_DAYS = 14
 LATER = timedelta(days=366)  # how far /activities looks for an activity's next occurrence
-# The days whose reminders an undo brings back: as far as the planner looks (reminders.plan).
-PLANNED_AHEAD = reminders.HORIZON + timedelta(days=8)
 PAGE = 20  # occurrences per /activities screen
 ONE, EVERY = "one", "every"  # which cancellation: this occurrence, or the whole activity
 
@@ -294,27 +292,21 @@ def split_heard(reached: Iterable[Recipient], coming: Iterable[Recipient]) -> He
                  [r for r in reached if r.person_id not in said])
 
 
-async def every_notice_start(session: AsyncSession, data: ActivityData,
-                             tz: ZoneInfo = BRUSSELS) -> datetime | None:
+async def every_notice_start(session: AsyncSession, data: ActivityData) -> datetime | None:
     """The start a whole activity's cancellation notices are keyed by (``group_key``): its
     first open day when it was called off, in /activities or by a file. Those notices are
     the ones written since it was called off: the notices of days cancelled on their own
     were written before (while it is off, no day of it is cancelled with a notice), even
     when a file cancels that same day since. None when no notice was written."""
-    assert data.id is not None
+    assert data.id is not None and data.cancelled_at is not None
     prefix = f"cancel:{data.id}:"
-    since = select(OutboxMessage.group_key).distinct().where(
-        OutboxMessage.group_key.startswith(prefix, autoescape=True))
-    if data.cancelled_at is not None:
-        since = since.where(OutboxMessage.created_at >= data.cancelled_at)
-    else:  # (an ActivityData built without it: the days cancelled on their own are not it)
-        days = {moment.astimezone(tz).date() for moment in data.cancelled_starts}
-    starts = [start for group in await session.scalars(since)
-              if group is not None and (tail := group.removeprefix(prefix)).isdigit()
-              and (start := from_unix(int(tail))) is not None
-              and (data.cancelled_at is not None or start.astimezone(tz).date() not in days)]
+    groups = await session.scalars(select(OutboxMessage.group_key).distinct().where(
+        OutboxMessage.group_key.startswith(prefix, autoescape=True),
+        OutboxMessage.created_at >= data.cancelled_at))
+    starts = [from_unix(int(tail)) for group in groups
+              if group is not None and (tail := group.removeprefix(prefix)).isdigit()]
     # One in practice; the latest, should a stray one be left.
-    return max(starts, default=None)
+    return max((start for start in starts if start is not None), default=None)
 
 
 async def heard_so_far(session: AsyncSession, data: ActivityData, start: datetime,
@@ -323,7 +315,7 @@ async def heard_so_far(session: AsyncSession, data: ActivityData, start: datetim
     parents its notice has reached (a notice still waiting is never sent once it is undone),
     split as an undo would tell them."""
     assert data.id is not None
-    told_about = start if which == ONE else await every_notice_start(session, data, tz)
+    told_about = start if which == ONE else await every_notice_start(session, data)
     reached = ([] if told_about is None
                else await _reached(session, group_key(data.id, told_about)))
     return split_heard(reached, await who_said_they_come(session, data, start, which))
@@ -380,11 +372,11 @@ async def undo(session: AsyncSession, data: ActivityData, start: datetime, now: 
         if not await _uncancel_activity(session, data.id):
             return None
         # Found before the missed days are cancelled: its day may be one of them.
-        told_about = await every_notice_start(session, data, tz)
+        told_about = await every_notice_start(session, data)
         await _keep_missed_days_off(session, data, now, tz)
         data = replace(data, cancelled=False, cancelled_at=None)
         days = [o.starts_at for o in
-                programme_service.occurrences(data, now, now + PLANNED_AHEAD, tz)]
+                programme_service.occurrences(data, now, now + reminders.LOOKS_AHEAD, tz)]
     else:
         if not await programme_service.uncancel_occurrence(session, data.id, start, tz):
             return None

@@ -50,6 +50,9 @@ from storage import programme as programme_repo
 from storage.models import OutboxMessage, Person, PersonSchool, Reminder, Rsvp, Setting
 
 HORIZON = timedelta(days=8)  # rows are planned this far ahead (a week-ahead reminder fits)
+# The occurrences the planner looks at (moves followed, answers kept), and an undo brings
+# the reminders of back: a week past HORIZON.
+LOOKS_AHEAD = HORIZON + timedelta(days=8)
 BATCH = 2000  # due rows handed over per round
 PLAN_SLICE = 5000  # planned rows built, inserted or read at a time
 PLANNED, SENT, SKIPPED, DROPPED, OBSOLETE = "planned", "sent", "skipped", "dropped", "obsolete"
@@ -181,8 +184,8 @@ async def _setting(session: AsyncSession, key: str) -> Any:
 
 
 async def _set(session: AsyncSession, key: str, value: Any) -> None:
-    """Write a setting in one statement: two writers at once (two instances' planners, or a
-    planner round and the coordinator) never both insert the same key."""
+    """Write a setting in one statement: two writers at once (two coordinators, or two
+    instances) never both insert the same key."""
     insert = pg_insert if outbox_repo.dialect_name(session) == "postgresql" else sqlite_insert
     statement = insert(Setting).values(key=key, value=json.dumps(value))
     await session.execute(statement.on_conflict_do_update(
@@ -275,7 +278,7 @@ async def plan(session: AsyncSession, now: datetime, tz: ZoneInfo = BRUSSELS,
     for activity in await programme_repo.active_since(session, now):
         data = activity_data(activity)
         assert data.id is not None
-        starts = [o.starts_at for o in occurrences(data, now, until + timedelta(days=8), tz)]
+        starts = [o.starts_at for o in occurrences(data, now, now + LOOKS_AHEAD, tz)]
         valid[data.id] = set(starts)
         planned.append((data, starts))
     await _obsolete_stale(session, valid, now)
