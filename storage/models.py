@@ -199,6 +199,25 @@ class ActivityCancellation(Base):
     occurrence_start: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class ActivityRestoration(Base):
+    """A cancelled day brought back in the bot (/activities: ✅ Not cancelled after all), or,
+    without a day, the whole activity: a file that still lists that day as cancelled
+    (cancelled_dates, EXDATE), or a calendar that still calls the activity off
+    (STATUS:CANCELLED), does not cancel it again. Forgotten when it is cancelled again (that
+    day, or the whole activity) and when the file no longer says it is off
+    (bot/services/importer/store.py). Names no person."""
+
+    __tablename__ = "activity_restorations"
+    __table_args__ = (UniqueConstraint("activity_id", "occurrence_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
+    # None: the whole activity. (The unique pair does not hold for None, which both databases
+    # count as distinct: the undo writes it once, after deleting the activity's others.)
+    occurrence_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    restored_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class OutboxMessage(Base):
     """One message the bot will send, or has sent: broadcasts, reminders, relayed answers.
 

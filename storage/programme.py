@@ -12,12 +12,13 @@ Two ways to read an activity:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, or_, select
+from sqlalchemy import Select, bindparam, delete, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -178,6 +179,38 @@ async def by_external_ids(
             select(Activity).where(Activity.external_id.in_(wanted[i : i + 500]))
         )
         found.update((row.external_id, row) for row in rows)
+    return found
+
+
+async def by_external_ids_any_case(
+    session: AsyncSession, external_ids: Iterable[str]
+) -> dict[str, Activity]:
+    """For each given id, its activity: the one with exactly that id, else one whose id
+    differs from it only in capitals ("Yoga" for "yoga"; the oldest, if several). An id that
+    differs from another given id only in capitals matches exactly only (a calendar may hold
+    both: then they are two activities, as before).
+
+    SQLite's lower() folds ASCII letters only: there an id with other capitals ("Çocuk")
+    matches exactly only; PostgreSQL folds them too. No index: a file is read seldom, and
+    the activities are hundreds."""
+    wanted = sorted(set(external_ids))
+    found: dict[str, Activity] = {}
+    rows: list[Activity] = []
+    # In chunks (two parameters an id): SQLite caps the number of bound parameters.
+    for i in range(0, len(wanted), 250):
+        chunk = wanted[i : i + 250]
+        rows += await session.scalars(select(Activity).where(or_(
+            Activity.external_id.in_(chunk),
+            func.lower(Activity.external_id).in_(sorted({id_.lower() for id_ in chunk})))))
+    exact = {row.external_id: row for row in rows}
+    alike: dict[str, Activity] = {}
+    for row in sorted(rows, key=lambda row: row.id, reverse=True):  # the oldest wins
+        alike[row.external_id.lower()] = row
+    capitals = Counter(id_.lower() for id_ in wanted)
+    for id_ in wanted:
+        row = exact.get(id_) or (alike.get(id_.lower()) if capitals[id_.lower()] == 1 else None)
+        if row is not None:
+            found[id_] = row
     return found
 
 

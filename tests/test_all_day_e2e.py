@@ -8,11 +8,14 @@ from datetime import UTC, date, datetime
 
 from icalendar import Calendar
 
+from bot.handlers.report_files import tables
 from bot.handlers.rsvp import reminder_text, render_moved
 from bot.i18n import use_locale
+from bot.services import report
 from bot.services.calendar_file import occurrence_ics
 from bot.services.programme import Kind, Place, ProgrammeItem
 from bot.services.reminders import Moved, ReminderKind, ReminderView
+from bot.services.report import Month
 from storage.db import Database
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
@@ -126,3 +129,16 @@ def test_a_whole_day_that_no_longer_takes_place_then_is_named_without_midnight()
     text = render_moved(Moved(1, 2, "nl", datetime(2026, 11, 24, 23, 0, tzinfo=UTC), None,
                               "Speeldag in de wijk", all_day=True))[1]["text"]
     assert "woensdag 25 november 2026 gaat" in text and "00:00" not in text, text
+
+
+async def test_the_reports_activity_sheet_gives_an_all_day_event_no_time(
+    chat: Chat, db: Database
+) -> None:
+    """The coordinator's spreadsheet: the play day's Time cell is empty, not "00:00"."""
+    await coordinator_with_play_day(chat)
+    async with db.session() as session:
+        built = await report.build(session, Month(2026, 11))
+    with use_locale("nl"):
+        _name, activities = tables(built)[2]
+    [row] = [r for r in activities[1:] if r[3] == "Speeldag in de wijk"]
+    assert (row[0], row[1]) == (date(2026, 11, 25), "")

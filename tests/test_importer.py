@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import zipfile
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from bot.services.programme import Kind, LocalText, occurrences, week_programme
 from storage.db import Database
 from storage.models import Activity, ActivityText
 from storage.people import school_by_code
-from storage.programme import by_external_ids
+from storage.programme import by_external_ids, by_external_ids_any_case
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -314,6 +315,8 @@ def error_of(**changes: str) -> RowError:
         ({"id": ""}, "id", importer.MSG_REQUIRED, {}),
         ({"id": "x" * 101}, "id", importer.MSG_TOO_LONG, {"max": 100}),
         ({"id": "first"}, "id", importer.MSG_DUPLICATE_ID, {"value": "first", "row": 2}),
+        # Capitals do not count (Excel's AutoComplete, a capital typed by habit).
+        ({"id": "First"}, "id", importer.MSG_DUPLICATE_ID, {"value": "First", "row": 2}),
         ({"kind": "dansles"}, "kind", importer.MSG_UNKNOWN_KIND, {"value": "dansles"}),
         ({"schools": "klimop narnia"}, "schools", importer.MSG_UNKNOWN_SCHOOL,
          {"value": "narnia", "codes": ", ".join(sorted(importer.default_school_codes()))}),
@@ -824,3 +827,70 @@ def test_a_series_begun_before_2020_and_still_going_starts_in_2020() -> None:
     result = parse_ics(ics(ended), now=NOW)
     assert result.errors == [RowError(0, "", importer.MSG_ALL_EVENTS_OVER)]
     assert result.skipped == 3
+
+
+# --- ids: capitals do not count ----------------------------------------------------------------
+
+
+# Moved from tests/test_review_coordinator.py (a reviewer's probe, fixed).
+def test_an_id_that_differs_only_in_capitals_is_the_same_activity() -> None:
+    text = ("id;kind;schools;date;start;end;title_nl\n"
+            "kinderyoga-wijdeland;workshop;wijdeland;2026-11-25;14:00;15:00;Kinderyoga\n"
+            "Kinderyoga-wijdeland;workshop;wijdeland;2026-11-25;14:00;15:00;Kinderyoga\n")
+    result = parse_csv(text.encode())
+    assert [error.message_id for error in result.errors] == [importer.MSG_DUPLICATE_ID], (
+        [row.external_id for row in result.rows])
+
+
+async def test_sending_an_id_again_with_other_capitals_updates_the_same_activity(
+    db: Database
+) -> None:
+    yoga = {**GOOD, "id": "kinderyoga-wijdeland", "repeat": ""}
+    async with db.session() as session:
+        first = await imported(session, "p.csv", csv_bytes(yoga))
+        assert first.summary == ImportSummary(1, 0, 0)
+        await session.commit()
+    async with db.session() as session:
+        same = await imported(session, "p.csv", csv_bytes({**yoga, "id": "Kinderyoga-Wijdeland"}))
+        # One activity, unchanged, and not "planned but not in the file".
+        assert same.summary == ImportSummary(0, 0, 1)
+        moved = await imported(session, "p.csv", csv_bytes(
+            {**yoga, "id": "KINDERYOGA-WIJDELAND", "start": "14:30"}))
+        assert moved.summary == ImportSummary(0, 1, 0)
+        await session.commit()
+    assert await count_activities(db) == 1
+    async with db.session() as session:
+        [row] = await session.scalars(select(Activity))
+        # The stored spelling stays.
+        assert row.external_id == "kinderyoga-wijdeland"
+        assert row.starts_at.astimezone(BRUSSELS).time() == time(14, 30)
+
+
+async def test_an_exact_id_wins_over_one_with_other_capitals(db: Database) -> None:
+    """Two activities whose ids differ only in capitals (stored before capitals stopped
+    counting): each is found by its exact id; any other spelling finds the older one."""
+    async with db.session() as session:
+        await imported(session, "p.csv", csv_bytes({**GOOD, "id": "yoga"},
+                                                    {**GOOD, "id": "twee"}))
+        [twee] = (await by_external_ids(session, ["twee"])).values()
+        twee.external_id = "Yoga"
+        await session.commit()
+    async with db.session() as session:
+        found = await by_external_ids_any_case(session, ["yoga", "Yoga", "YOGA", "dans"])
+        assert {id_: row.external_id for id_, row in found.items()} == {
+            "yoga": "yoga", "Yoga": "Yoga"}  # "YOGA" is alike to two given ids: exact only
+        found = await by_external_ids_any_case(session, ["YOGA"])
+        assert {id_: row.external_id for id_, row in found.items()} == {"YOGA": "yoga"}
+        # The exact look-up (set_voices) is still exact.
+        assert set(await by_external_ids(session, ["YOGA", "Yoga"])) == {"Yoga"}
+
+
+async def test_two_ids_of_one_file_that_differ_only_in_capitals_stay_two(db: Database) -> None:
+    """A spreadsheet refuses them (above); a calendar's UIDs are the calendar's own: apply
+    keeps them apart, as before, and matches each exactly."""
+    [yoga] = parse_csv(csv_bytes(GOOD)).rows
+    async with db.session() as session:
+        summary = await apply(session, [yoga, replace(yoga, external_id="YOGA")], now=NOW)
+        assert summary == ImportSummary(2, 0, 0)
+        again = await apply(session, [yoga, replace(yoga, external_id="YOGA")], now=NOW)
+        assert again == ImportSummary(0, 0, 2)

@@ -223,8 +223,9 @@ async def test_a_day_cancelled_before_and_not_in_the_file_is_said_to_stay_cancel
     await greet.taps("❌ Ja, annuleren")
     [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",
                                 content=EXAMPLE.read_bytes())
-    assert ("Nog altijd geannuleerd, ook al staat het niet meer in cancelled_dates (een "
-            "bestand brengt geen dag terug): Kinderyoga 25/11.") in reply["text"]
+    assert ("Nog altijd geannuleerd, ook al staat het niet in de cancelled_dates van dit "
+            "bestand (geannuleerd in /activities of door een eerder bestand; een bestand "
+            "brengt geen dag terug, /activities wel): Kinderyoga 25/11.") in reply["text"]
 
 
 async def test_a_new_row_already_over_is_pointed_out(

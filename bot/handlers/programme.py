@@ -13,6 +13,7 @@ from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_keyboard
 from bot.handlers.onboarding import ensure_onboarded
 from bot.handlers.programme_text import escape, programme_text
+from bot.handlers.rsvp import render_moved, render_new_place
 from bot.handlers.sending import send_long
 from bot.i18n import (
     LANGUAGE_NAMES,
@@ -142,7 +143,11 @@ async def import_document(update: Update, context: BotContext) -> None:
     told = await cancellation.notices_after_import(
         context.session, summary.cancelled, context.now(),
         lambda which: render_notice(which, tz), tz)
-    await outbox.enqueue_many(context.session, told)
+    # A calendar's occurrence moved on its own: its answers follow it, and it is told as a
+    # move (or a new place), never as a cancellation.
+    told_moved = await cancellation.notices_after_move(
+        context.session, summary.moved, context.now(), render_moved, render_new_place, tz)
+    await outbox.enqueue_many(context.session, told + told_moved)
     await context.session.commit()
     wake(context.application)
     reminder_jobs.wake(context.application)  # reminders follow moved or new activities
@@ -163,6 +168,14 @@ async def import_document(update: Update, context: BotContext) -> None:
             "{count} parent who said they would come is told about the cancellation.",
             "{count} parents who said they would come are told about the cancellation.",
             len(told)).format(count=len(told)))
+    if told_moved:
+        moved_parents = len({message.person_id for message in told_moved})
+        lines.append(ngettext(
+            "{count} parent who said they would come, or got a reminder, is told about the "
+            "new time or place.",
+            "{count} parents who said they would come, or got a reminder, are told about the "
+            "new time or place.",
+            moved_parents).format(count=moved_parents))
     if any(start is None for _id, start in summary.cancelled):
         # Called off as a whole by the file: the same, from the activity's line.
         lines.append(_("To tell the other parents of a cancelled activity: /activities, tap "
@@ -186,8 +199,25 @@ async def import_document(update: Update, context: BotContext) -> None:
     if summary.days_still_cancelled:
         days = [f"{title} {format_date(start, 'dd/MM')}"
                 for title, start in summary.days_still_cancelled]
-        lines.append(_("Still cancelled, though not in cancelled_dates any more (a file does "
-                       "not bring a day back): {days}.").format(days=short_list(days)))
+        # Cancelled in /activities or by an earlier file: either way the file does not undo it.
+        lines.append(_("Still cancelled, though this file's cancelled_dates does not list it "
+                       "(cancelled in /activities or by an earlier file; a file does not bring "
+                       "a day back, /activities does): {days}.").format(days=short_list(days)))
+    if summary.days_brought_back:
+        days = [f"{title} {format_date(start, 'dd/MM')}"
+                for title, start in summary.days_brought_back]
+        # The other way round: brought back in /activities, the file does not cancel it again.
+        lines.append(_("Not cancelled again, though this file still lists it as cancelled "
+                       "(brought back in /activities; a file does not cancel it again): {days}. "
+                       "If it is off after all, cancel it in /activities; if it goes ahead, "
+                       "take it out of cancelled_dates (in a calendar: EXDATE)."
+                       ).format(days=short_list(days)))
+    if summary.brought_back:
+        lines.append(_("Not called off again, though this calendar still marks it cancelled "
+                       "(brought back in /activities; a file does not call it off again): "
+                       "{titles}. If it is off after all, cancel it in /activities; if it goes "
+                       "on, take STATUS:CANCELLED out of its event."
+                       ).format(titles=short_list(summary.brought_back)))
     if summary.not_in_file:
         lines.append(_("Not in this file, and still planned: {titles}. To cancel one, use "
                        "/activities.").format(titles=short_list(summary.not_in_file)))

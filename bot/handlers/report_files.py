@@ -107,7 +107,8 @@ def tables(report: Report) -> list[Table]:
         _("Parents reached"), _("Coming"), _("Maybe"), _("Not coming"), _("Children")]]
     for o in report.occurrences:
         activities.append([
-            o.starts_at.astimezone(report.timezone).date(), format_time(o.starts_at),
+            o.starts_at.astimezone(report.timezone).date(),
+            "" if o.all_day else format_time(o.starts_at),
             _(KIND_LABELS[o.kind][1]), o.title_nl,
             _("All schools") if o.all_schools else ", ".join(o.school_names),
             o.reminders, o.parents_reached, o.coming, o.maybe, o.not_coming, o.children])

@@ -23,6 +23,14 @@ Usage::
         heard = await heard_so_far(session, data, first.starts_at, EVERY)
         undone = await undo(session, data, first.starts_at, now, render, which=EVERY)
         # Its notices' keys name the day they were keyed by: undone.told_about.
+    # Either undo is remembered (ActivityRestoration): a file sent again that still lists the
+    # day in cancelled_dates (or a calendar that still calls the activity off) does not
+    # cancel it again; cancelling it again in /activities makes the usual rules hold again.
+
+    # A calendar moved a day of a series to an activity of its own (ImportSummary.moved):
+    # answers follow it, and it is told as a move, not a cancellation.
+    messages = await notices_after_move(session, summary.moved, now, render_moved,
+                                        render_new_place)
 
 The rules live here as plain functions; the handler (bot/handlers/activities.py) owns the
 words and the buttons. Nothing here commits: the caller owns the transaction.
@@ -33,9 +41,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS
@@ -46,7 +55,17 @@ from bot.services.outbox import NewMessage
 from bot.services.programme import ActivityData, Occurrence, ProgrammeItem
 from storage import outbox as outbox_repo
 from storage import programme as programme_repo
-from storage.models import Activity, OutboxMessage, Rsvp, utcnow
+from storage.models import (
+    Activity,
+    ActivityRestoration,
+    OutboxMessage,
+    Reminder,
+    Rsvp,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from bot.services.importer.results import MovedOccurrence
 
 WINDOW_DAYS = 14
 LATER = timedelta(days=366)  # how far /activities looks for an activity's next occurrence
@@ -355,6 +374,29 @@ async def _keep_missed_days_off(session: AsyncSession, data: ActivityData, now: 
         await programme_service.cancel_occurrence(session, data.id, missed.starts_at, tz)
 
 
+async def remember_brought_back(session: AsyncSession, activity_id: int,
+                                start: datetime | None, now: datetime,
+                                tz: ZoneInfo = BRUSSELS) -> None:
+    """The day on ``start``'s local day (None: the whole activity) goes ahead after all, by
+    the coordinator's word: a file that still lists it as cancelled (cancelled_dates, EXDATE;
+    a calendar's STATUS:CANCELLED for the whole activity) does not cancel it again
+    (importer/store.py, which also forgets it once it is cancelled again). Replaces what
+    was remembered of that day; the whole activity replaces everything: the days brought
+    back before it was called off were forgotten by that."""
+    query = delete(ActivityRestoration).where(ActivityRestoration.activity_id == activity_id)
+    if start is not None:
+        day = start.astimezone(tz).date()
+        same_day = [row.id for row in await session.execute(
+            select(ActivityRestoration.id, ActivityRestoration.occurrence_start).where(
+                ActivityRestoration.activity_id == activity_id,
+                ActivityRestoration.occurrence_start.is_not(None)))
+            if row.occurrence_start.astimezone(tz).date() == day]
+        query = query.where(ActivityRestoration.id.in_(same_day))
+    await session.execute(query.execution_options(synchronize_session=False))
+    session.add(ActivityRestoration(activity_id=activity_id, occurrence_start=start,
+                                    restored_at=now))
+
+
 async def undo(session: AsyncSession, data: ActivityData, start: datetime, now: datetime,
                render: Callable[[str, ProgrammeItem], str],
                tz: ZoneInfo = BRUSSELS, which: str = ONE) -> Undone | None:
@@ -366,11 +408,14 @@ async def undo(session: AsyncSession, data: ActivityData, start: datetime, now: 
     from now on (days cancelled one by one stay off, and so do those that began while it
     was: they did not take place), the reminders of the days the planner
     looks at come back, and those who said they come to any day from ``start`` on and heard
-    it was off are told, of ``start``. None when it was not cancelled (any more)."""
+    it was off are told, of ``start``. None when it was not cancelled (any more).
+    Either is remembered (``remember_brought_back``): a file that still says it is off does
+    not call it off again."""
     assert data.id is not None
     if which == EVERY:
         if not await _uncancel_activity(session, data.id):
             return None
+        await remember_brought_back(session, data.id, None, now, tz)
         # Found before the missed days are cancelled: its day may be one of them.
         told_about = await every_notice_start(session, data)
         await _keep_missed_days_off(session, data, now, tz)
@@ -380,6 +425,7 @@ async def undo(session: AsyncSession, data: ActivityData, start: datetime, now: 
     else:
         if not await programme_service.uncancel_occurrence(session, data.id, start, tz):
             return None
+        await remember_brought_back(session, data.id, start, now, tz)
         told_about, days = start, [start]
     mark = (None if told_about is None
             else await set_notices_aside(session, data.id, told_about))
@@ -494,3 +540,114 @@ async def notices_after_import(
         coming = await who_said_they_come(session, data, start, which)
         messages += notices(data, start, coming, render(which))
     return messages
+
+
+COMING = (reminders.Answer.YES.value, reminders.Answer.MAYBE.value)
+
+
+def moved_key(move: MovedOccurrence, person_id: int) -> str:
+    """The outbox key of a calendar's move told to one parent: from the series' day to the
+    activity of its own. Five numbers, where the planner's moves (``reminders.moved_key``,
+    within one activity) have four: the planner does not read this one as a move of the
+    series (it is not one: that day of the series is cancelled)."""
+    return (f"{reminders.MOVED_PREFIX}{move.activity_id}:{unix(move.old_start)}:"
+            f"{move.to_activity_id}:{unix(move.new_start)}:{person_id}")
+
+
+def new_place_key(move: MovedOccurrence, known: str, mark: str, person_id: int) -> str:
+    """The outbox key of a calendar's occurrence at the same time and a new place, told to
+    one parent (the planner's new places: ``place:<activity>:<known>><mark>:...``)."""
+    return (f"place:{move.to_activity_id}:{known}>{mark}:{person_id}:"
+            f"{move.activity_id}:{unix(move.old_start)}")
+
+
+async def notices_after_move(
+    session: AsyncSession,
+    moved: Iterable[MovedOccurrence],
+    now: datetime,
+    render_moved: reminders.RenderMoved,
+    render_new_place: reminders.RenderNewPlace,
+    tz: ZoneInfo = BRUSSELS,
+) -> list[NewMessage]:
+    """A calendar moved occurrences of a series to activities of their own
+    (``ImportSummary.moved``; those days are not among its cancelled ones). Each answer
+    "yes" or "maybe" to the old day follows it, children and all (unless the parent answered
+    the new one already: that answer stands); those parents, and those who got a reminder
+    of the old day and did not say "no", are told as the planner tells a move
+    (``render_moved``), or a new place when only the place changed (``render_new_place``;
+    a new title alone is told to nobody). Once: a file sent again finds no answer left to
+    move, and the notices' keys are taken. Returns the notices not sent before."""
+    messages: list[NewMessage] = []
+    everyone: dict[int, Recipient] | None = None
+    for move in moved:
+        old, new = await load(session, move.activity_id), await load(session,
+                                                                      move.to_activity_id)
+        if old is None or new is None or move.new_start <= now:
+            continue
+        found = programme_service.occurrence_at(new, move.new_start, tz)
+        if found is None:
+            continue
+        known, mark = reminders.place_mark(old.place), reminders.place_mark(new.place)
+        answers = list(await session.scalars(select(Rsvp).where(
+            Rsvp.activity_id == old.id, Rsvp.occurrence_start == move.old_start)))
+        answered_new = set(await session.scalars(select(Rsvp.person_id).where(
+            Rsvp.activity_id == new.id, Rsvp.occurrence_start == move.new_start)))
+        told: set[int] = set()
+        for rsvp in answers:
+            if rsvp.answer not in COMING:
+                continue
+            if rsvp.person_id in answered_new:
+                await session.delete(rsvp)  # as the planner does: the new day's answer stands
+                continue
+            # The place they will be told (a new one) is the one they know.
+            rsvp.activity_id, rsvp.occurrence_start, rsvp.place_mark = (
+                new.id, move.new_start, mark)
+            told.add(rsvp.person_id)
+        said_no = {rsvp.person_id for rsvp in answers if rsvp.answer not in COMING}
+        reminded = set(await session.scalars(select(Reminder.person_id).distinct().where(
+            Reminder.activity_id == old.id, Reminder.occurrence_start == move.old_start,
+            Reminder.status == reminders.SENT)))
+        told |= reminded - said_no - answered_new
+        await session.flush()
+        same_time = move.new_start == move.old_start
+        if not told or (same_time and known == mark):
+            continue
+        if everyone is None:
+            everyone = {r.person_id: r for r in await broadcast.recipients(session, Audience())}
+        all_day = Occurrence(old.starts_at, old.ends_at).all_day(tz)
+        for person_id in sorted(told):
+            person = everyone.get(person_id)
+            if person is None:
+                continue
+            locale = person.locale
+            item = programme_service.programme_item(new, found, locale)
+            if same_time:
+                key = new_place_key(move, known, mark, person_id)
+                kind, payload = render_new_place(reminders.NewPlace(
+                    person_id, person.telegram_id, locale, item))
+                group = f"place:{new.id}"
+            else:
+                key = moved_key(move, person_id)
+                title = programme_service.programme_item(
+                    old, Occurrence(move.old_start, move.old_start), locale).title
+                kind, payload = render_moved(reminders.Moved(
+                    person_id, person.telegram_id, locale, move.old_start, item, title,
+                    all_day))
+                group = f"{reminders.MOVED_PREFIX}{old.id}"
+            messages.append(NewMessage(dedupe_key=key, chat_id=person.telegram_id,
+                                       person_id=person_id, kind=kind, payload=payload,
+                                       group_key=group))
+    return await _not_sent_before(session, messages)
+
+
+async def _not_sent_before(session: AsyncSession,
+                           messages: list[NewMessage]) -> list[NewMessage]:
+    """The messages whose key (or first part's) no outbox row has yet."""
+    keys = [m.dedupe_key for m in messages]
+    taken: set[str] = set()
+    for i in range(0, len(keys), 250):
+        chunk = keys[i:i + 250]
+        taken |= set(await session.scalars(select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.dedupe_key.in_(chunk + [f"{k}{outbox.PART_MARK}1" for k in chunk]))))
+    return [m for m in messages if m.dedupe_key not in taken
+            and f"{m.dedupe_key}{outbox.PART_MARK}1" not in taken]

@@ -42,7 +42,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.i18n import BRUSSELS, DEFAULT_LOCALE, SUPPORTED_LOCALES
-from bot.services.programme import DUTCH, ActivityData, Kind, activity_data, held_occurrences
+from bot.services.programme import (
+    DUTCH,
+    ActivityData,
+    Kind,
+    Occurrence,
+    activity_data,
+    held_occurrences,
+)
 from bot.services.question_stats import QuestionFact, week_figures
 from bot.services.reminders import SENT, Answer
 from bot.services.roles import Role
@@ -143,6 +150,7 @@ class OccurrenceFigures:
     maybe: int
     not_coming: int
     children: int  # announced with a "yes" (4+ counts as 4)
+    all_day: bool = False  # whole days (a calendar's all-day event): no time to show
 
 
 @dataclass(frozen=True)
@@ -366,6 +374,8 @@ def _occurrence_figures(reminders: list[_Sent], answers: list[_Answer],
             school_names=() if data.all_schools else tuple(
                 school_names[i] for i in data.school_ids if i in school_names),
             all_schools=data.all_schools, reminders=sent[key],
+            # Every occurrence keeps the first one's wall-clock hours: midnight to midnight.
+            all_day=Occurrence(data.starts_at, data.ends_at).all_day(tz),
             parents_reached=len(reached[key]), coming=said[(*key, Answer.YES.value)],
             maybe=said[(*key, Answer.MAYBE.value)], not_coming=said[(*key, Answer.NO.value)],
             children=children[key]))

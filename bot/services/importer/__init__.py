@@ -25,10 +25,13 @@ A CSV file is UTF-8 (with or without BOM: Excel's "CSV UTF-8"), separated by sem
 (as Excel writes it in Belgium) or commas; the separator is recognised from the header row.
 The header row names the columns, in any order: the first of the top ten rows that names
 most of the required columns (empty rows or a title may stand above it; empty columns may
-stand left of the table). Unknown columns are ignored (keep notes there), a left-out
-optional column counts as empty. Empty rows are skipped. A repeat rule
-holds semicolons: Excel puts it in double quotes in a semicolon file; do so too when you
-type the file by hand.
+stand left of the table). Unknown columns are ignored (keep notes there), unless a name is
+nearly that of a column the sheet lacks (``cancelled_date``, ``adres``): an error naming the
+column it probably meant. ``rrule``, ``exdate``, ``canceled_dates``, ``latitude`` and
+``longitude`` are read as ``repeat``, ``cancelled_dates``, ``lat`` and ``lon``. A left-out
+optional column counts as empty. Capitals do not count in an id. Empty rows are skipped. A
+repeat rule holds semicolons: Excel puts it in double quotes in a semicolon file; do so too
+when you type the file by hand.
 
 =================  =========  ===========================================================
 column             required   what to write
@@ -67,11 +70,20 @@ DESCRIPTION the Dutch description, LOCATION the place (the text before the first
 the place's name, the rest its address), GEO the coordinates, DTSTART and DTEND (or
 DURATION) the times (with their TZID; times without a zone are Brussels time), RRULE the
 repeat rule and EXDATE the cancelled occurrences. CATEGORIES may name the kind (as in the
-``kind`` column) and school codes (or ``all``); without a kind the activity is ``other``,
-without a school code it is for all schools; a category that is nearly a school's code (a
-mistyped one) is an error, any other is the calendar's own and left alone. An event with
-STATUS:CANCELLED is cancelled. A changed single occurrence (RECURRENCE-ID) cancels that
-occurrence of its series and becomes an activity of its own. RDATE is not supported.
+``kind`` column) and schools, by code or by name as in the schools list (``klimop`` or
+``Vrije basisschool Klim-op``; also without what stands between brackets, and a name cut at
+its comma; capitals, accents, spaces and punctuation do not count), or ``all``; without a
+kind the activity is ``other``, without a school it is for all schools; a category that is
+nearly a school's code or name (a mistyped one) is an error, any other is the calendar's own
+and left alone. An event with STATUS:CANCELLED is cancelled. A changed single occurrence
+(RECURRENCE-ID, "change only this one" in Outlook or Google) becomes an activity of its own
+(id ``<UID>#<RECURRENCE-ID in UTC>``) and is off in its series; unless it is cancelled, it
+is a move (``ParseResult.moves``): when both days are still to come, the summary lists it
+in ``moved``, not in ``cancelled``, and the import tells those who said they would come (or
+maybe), or got a reminder of the old day, of its new time (or new place, when only that
+changed), never that it is cancelled; their answers follow it (see
+``cancellation.notices_after_move``). The same file sent again tells nobody again. The same
+occurrence changed twice is an error. RDATE is not supported.
 
 A calendar export holds every event the calendar ever had: an event (every occurrence of
 its series) over before the school year of ``now`` (1 September) is left out, whatever else
@@ -86,7 +98,16 @@ It never deletes an activity that is missing from the file (a file may cover one
 it only adds cancelled occurrences (a cancellation made in the bot stays), and it never
 un-cancels a whole activity. The summary names both, for the reply: the planned activities
 the file does not hold (``not_in_file``, those made in the bot left out) and its rows of
-activities called off in the bot (``still_cancelled``).
+activities called off in the bot (``still_cancelled``). Nor does it undo what the
+coordinator brought back in the bot (/activities: ✅ Not cancelled after all): a day still
+listed in ``cancelled_dates`` (or EXDATE), or a whole activity a calendar still calls off
+(STATUS:CANCELLED), is not cancelled again and nobody is told again; the summary names them
+(``days_brought_back``, coming days only, and ``brought_back``), each import again while the
+file still says so. What was brought back is remembered (``ActivityRestoration``) until it
+is cancelled again (that day in /activities, or the whole activity, in the bot or by a file)
+or the file no longer says it is off: then the usual rules hold again (a file that lists
+the day later cancels it). A calendar's move from a day brought back is no move (the day
+takes place): nobody is told of it, and no answer follows it.
 
 The modules: ``cells`` (one cell as text, day, time, number), ``spreadsheet`` (CSV and
 XLSX rows), ``ics`` (calendar events), ``store`` (into the database), ``messages`` (what can
@@ -96,7 +117,7 @@ be wrong) and ``results`` (what comes back); this one picks the format and runs 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import PurePath
@@ -117,21 +138,25 @@ from bot.services.importer.ics import parse_ics
 from bot.services.importer.messages import *  # noqa: F403 - every msgid, as importer.MSG_...
 from bot.services.importer.messages import MSG_EMPTY_FILE, MSG_UNKNOWN_FILE_TYPE
 from bot.services.importer.results import (
+    CalendarMove,
     ImportOutcome,
     ImportSummary,
+    MovedOccurrence,
     ParseResult,
     RowError,
     UnknownSchoolCode,
 )
 from bot.services.importer.spreadsheet import COLUMNS, REQUIRED_COLUMNS, parse_csv, parse_xlsx
 from bot.services.importer.store import apply
+from bot.services.programme import activity_data, occurrence_at
 from storage import programme as repo
+from storage.models import utcnow
 
 __all__ = [
-    "COLUMNS", "FIRST_YEAR", "LAST_YEAR", "REQUIRED_COLUMNS", "ImportOutcome", "ImportSummary",
-    "ParseResult", "RowError", "UnknownSchoolCode", "apply", "default_school_codes",
-    "import_file", "kind_of", "parse_csv", "parse_date", "parse_file", "parse_ics",
-    "parse_time", "parse_xlsx",
+    "COLUMNS", "FIRST_YEAR", "LAST_YEAR", "REQUIRED_COLUMNS", "CalendarMove", "ImportOutcome",
+    "ImportSummary", "MovedOccurrence", "ParseResult", "RowError", "UnknownSchoolCode",
+    "apply", "default_school_codes", "import_file", "kind_of", "parse_csv", "parse_date",
+    "parse_file", "parse_ics", "parse_time", "parse_xlsx",
 ]
 
 
@@ -154,12 +179,14 @@ def is_programme_file(filename: str | None) -> bool:
 def parse_file(
     filename: str,
     data: bytes,
-    known_schools: Collection[str] | None = None,
+    known_schools: Collection[str] | Mapping[str, str] | None = None,
     tz: ZoneInfo = BRUSSELS,
     now: datetime | None = None,
 ) -> ParseResult:
-    """Any of the three formats, chosen by the file name's extension. ``now``: a calendar's
-    events over before its school year are left out (see ``parse_ics``)."""
+    """Any of the three formats, chosen by the file name's extension. ``known_schools``: the
+    school codes, or a mapping of code to name (a calendar's category may name a school by
+    its name). ``now``: a calendar's events over before its school year are left out (see
+    ``parse_ics``)."""
     parser = _PARSERS.get(PurePath(filename).suffix.lower())
     if parser is None:
         return ParseResult([], [RowError(0, "", MSG_UNKNOWN_FILE_TYPE)])
@@ -175,12 +202,48 @@ async def import_file(
     now: datetime | None = None,
 ) -> ImportOutcome:
     """Parse the file and, only if it has no error at all, apply it (the caller commits).
-    ``now``: what is still planned is counted from then (the summary's ``not_in_file``)."""
+    ``now``: what is still planned is counted from then (the summary's ``not_in_file``).
+    A calendar's occurrences moved to an activity of their own are the summary's ``moved``,
+    not its ``cancelled``."""
     schools = await repo.schools_by_code(session)
+    names = {code: school.name for code, school in schools.items()}
     # In a thread: a big spreadsheet takes seconds to read, and the parents' taps and
     # messages must not wait for it.
-    parsed = await asyncio.to_thread(parse_file, filename, data, frozenset(schools), tz, now)
+    parsed = await asyncio.to_thread(parse_file, filename, data, names, tz, now)
     if parsed.errors:
         return ImportOutcome(parsed.errors, None)
     summary = await apply(session, parsed.rows, tz, keep_translations=True, now=now)
-    return ImportOutcome([], replace(summary, skipped_over=parsed.skipped))
+    moved = await moves_ahead(session, parsed.moves, now or utcnow(), tz)
+    taken = {(move.activity_id, move.old_start) for move in moved}
+    return ImportOutcome([], replace(
+        summary, skipped_over=parsed.skipped, moved=moved,
+        cancelled=tuple(item for item in summary.cancelled if item not in taken)))
+
+
+async def moves_ahead(
+    session: AsyncSession, moves: Sequence[CalendarMove], now: datetime,
+    tz: ZoneInfo = BRUSSELS,
+) -> tuple[MovedOccurrence, ...]:
+    """The applied file's moves that parents are told of as moves: from a day still to
+    come of a series that goes on, to a day still to come of an activity that is not called
+    off (not as a whole, not that day). The others stay what the series says: a cancelled
+    day (a move into the past is one, for those who expect the old day), or one that takes
+    place (brought back in the bot: ``ImportSummary.days_brought_back``)."""
+    if not moves:
+        return ()
+    rows = await repo.by_external_ids_any_case(
+        session, {move.series_id for move in moves} | {move.override_id for move in moves})
+    found: list[MovedOccurrence] = []
+    for move in moves:
+        series, override = rows.get(move.series_id), rows.get(move.override_id)
+        if (series is None or override is None or series.cancelled_at is not None
+                or move.old_start <= now or move.new_start <= now):
+            continue
+        day = move.old_start.astimezone(tz).date()
+        if not any(c.occurrence_start.astimezone(tz).date() == day for c in series.cancellations):
+            continue  # that day was brought back in the bot: it is not off, so not moved
+        record = await repo.record_by_id(session, override.id)
+        if record is None or occurrence_at(activity_data(record), move.new_start, tz) is None:
+            continue
+        found.append(MovedOccurrence(series.id, move.old_start, override.id, move.new_start))
+    return tuple(found)

@@ -4,9 +4,11 @@ docstring)."""
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import re
-from collections.abc import Collection
+import unicodedata
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from difflib import get_close_matches
@@ -43,7 +45,7 @@ from bot.services.importer.messages import (
     MSG_UNKNOWN_CATEGORY,
     MSG_YEAR_RANGE,
 )
-from bot.services.importer.results import ParseResult, RowError
+from bot.services.importer.results import CalendarMove, ParseResult, RowError
 from bot.services.importer.store import school_year_start
 from bot.services.programme import (
     DUTCH,
@@ -54,6 +56,7 @@ from bot.services.programme import (
     occurrence_on,
     recurrence_rule,
 )
+from storage.db import SCHOOLS_FILE
 
 log = logging.getLogger(__name__)
 
@@ -95,13 +98,48 @@ class _Event:
     status_cancelled: bool
 
 
-# How alike a category and a school's code must be to count as a mistyped code (difflib's
-# ratio: "debrugg" and "debrug" 0.92, "wijdelnd" and "wijdeland" 0.94).
+# How alike a category and a school's code or name must be to count as a mistyped one
+# (difflib's ratio: "debrugg" and "debrug" 0.92, "wijdelnd" and "wijdeland" 0.94).
 NEAR_MISS = 0.8
+# A shorter form of a school's name is not a name of its own ("GO", "Velm"): codes are for
+# those.
+SHORTEST_NAME = 8
 
 
 def _key(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+    """A code or name as compared: without case, accents, spaces or punctuation
+    ("Vrije basisschool Klim-op" is "vrijebasisschoolklimop", "Çocuk" "cocuk")."""
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in plain if ch.isalnum() and not unicodedata.combining(ch))
+
+
+def _name_forms(name: str) -> set[str]:
+    """The forms of a school's name a calendar category may take: the whole name, without
+    what stands between brackets ("Freinetschool Het Wijdeland" for "... (Brustem)"), and
+    the part before its first comma (CATEGORIES splits at commas: "Vrije Kleuterschool
+    Kabouterland, Sint-Rita" typed unescaped is two categories)."""
+    unbracketed = re.sub(r"\s*\([^)]*\)", "", name)
+    forms = {name, unbracketed, name.split(",")[0], unbracketed.split(",")[0]}
+    return {key for form in forms if len(key := _key(form)) >= SHORTEST_NAME}
+
+
+def school_names(known_schools: Collection[str] | Mapping[str, str] | None) -> dict[str, str]:
+    """A school's name, in each of its forms (``_name_forms``, as ``_key``), to its code:
+    from a mapping of code to name (the database's schools), or the shipped schools.json
+    when None; a bare collection of codes has no names. A form two schools share names
+    neither."""
+    if known_schools is None:
+        schools = json.loads(SCHOOLS_FILE.read_text(encoding="utf-8"))
+        names = {school["code"]: school["name"] for school in schools}
+    elif isinstance(known_schools, Mapping):
+        names = {code: str(name) for code, name in known_schools.items()}
+    else:
+        return {}
+    found: dict[str, str | None] = {}
+    for code, name in names.items():
+        for key in _name_forms(name):
+            found[key] = code if found.get(key, code) == code else None
+    return {key: code for key, code in found.items() if code is not None}
 
 
 # Older than this is a broken value, not history (the year 1 or 0206): an error, as any year
@@ -146,9 +184,10 @@ def _rebased(starts_at: datetime, ends_at: datetime, rule: str,
 
 def _parse_event(
     number: int, event: Any, known: Collection[str], tz: ZoneInfo,
-    since: datetime | None = None,
+    since: datetime | None = None, names: Mapping[str, str] | None = None,
 ) -> tuple[_Event | _Over | None, list[RowError]]:
-    """The event as an activity, or its errors; OVER if it ended before ``since``."""
+    """The event as an activity, or its errors; OVER if it ended before ``since``.
+    ``names``: the schools' names, as ``school_names`` gives them."""
     errors: list[RowError] = []
 
     def error(column: str, message_id: str, **params: str | int) -> None:
@@ -251,21 +290,26 @@ def _parse_event(
     kinds = [k for k in map(kind_of, _categories(event)) if k is not None]
     if kinds:
         kind = kinds[0]
-    # A category names the kind, a school (its code, whatever its case, hyphens or spaces)
-    # or all schools; others are the calendar's own ("Rode categorie") and are left alone.
-    # But one that is nearly a school's code is an error: the mistyped code read as "all
-    # schools" would show one school's activity to every parent.
+    # A category names the kind, a school (its code or its name, whatever their case,
+    # accents, hyphens or spaces) or all schools; others are the calendar's own ("Rode
+    # categorie") and are left alone. But one that is nearly a school's code or name is an
+    # error: the mistyped school read as "all schools" would show one school's activity to
+    # every parent.
     by_key = {_key(code): code for code in known}
+    by_name = {key: code for key, code in (names or {}).items() if code in known}
     codes_found: set[str] = set()
     all_named = False
     for category in _categories(event):
         if kind_of(category) is not None:
             continue
+        key = _key(category)
         if category.lower() in _ALL_SCHOOLS:
             all_named = True
-        elif _key(category) in by_key:
-            codes_found.add(by_key[_key(category)])
-        elif get_close_matches(_key(category), by_key, n=1, cutoff=NEAR_MISS):
+        elif key in by_key:
+            codes_found.add(by_key[key])
+        elif key in by_name:
+            codes_found.add(by_name[key])
+        elif get_close_matches(key, [*by_key, *by_name], n=1, cutoff=NEAR_MISS):
             error("CATEGORIES", MSG_UNKNOWN_CATEGORY, value=category)
     codes = tuple(sorted(codes_found))
     all_schools = not codes or all_named
@@ -317,14 +361,18 @@ def calendar_since(now: datetime | None, tz: ZoneInfo = BRUSSELS) -> datetime:
 
 
 def parse_ics(
-    data: bytes, known_schools: Collection[str] | None = None, tz: ZoneInfo = BRUSSELS,
-    now: datetime | None = None,
+    data: bytes, known_schools: Collection[str] | Mapping[str, str] | None = None,
+    tz: ZoneInfo = BRUSSELS, now: datetime | None = None,
 ) -> ParseResult:
     """An iCalendar file: each VEVENT an activity (see the module docstring). Events that
-    ended before ``calendar_since(now)`` are left out and counted (``skipped``)."""
+    ended before ``calendar_since(now)`` are left out and counted (``skipped``).
+    ``known_schools``: the school codes, or a mapping of code to name (a category may name a
+    school either way); None: the shipped schools. A series' occurrence changed on its own
+    (an override: RECURRENCE-ID) comes back as a row of its own and as a ``CalendarMove``."""
     from icalendar import Calendar  # only the importer needs it
 
     known = default_school_codes() if known_schools is None else frozenset(known_schools)
+    names = school_names(known_schools)
     try:
         calendar = Calendar.from_ical(data.replace(b"\x00", b""))  # as in parse_csv
     except Exception:  # icalendar raises ValueError, KeyError, IndexError on broken input
@@ -340,7 +388,7 @@ def parse_ics(
     skipped = 0
     for number, component in enumerate(calendar.walk("VEVENT"), start=1):
         try:
-            event, event_errors = _parse_event(number, component, known, tz, since)
+            event, event_errors = _parse_event(number, component, known, tz, since, names)
         except Exception as problem:  # a property icalendar cannot read; its kind is logged
             log.warning("calendar event %d unreadable: %s", number, type(problem).__name__)
             event, event_errors = None, [RowError(number, "", MSG_BAD_EVENT)]
@@ -362,11 +410,24 @@ def parse_ics(
         first_event_of[event.uid] = event.number
         series[event.uid] = replace(event.data, cancelled=event.status_cancelled)
 
-    # A changed occurrence: off in its series, and (unless cancelled) an activity of its own.
-    extra: list[ActivityData] = []
+    # A changed occurrence: off in its series, and (unless cancelled) an activity of its own,
+    # to which the occurrence moved (at another time, or only at another place or with
+    # another title): the import tells those who expect it there (see CalendarMove).
+    extra: dict[str, ActivityData] = {}
+    first_override_of: dict[str, int] = {}
+    moves: list[CalendarMove] = []
     for event in (e for e in events if e.recurrence_id is not None):
         assert event.recurrence_id is not None
+        stamp = event.recurrence_id.strftime("%Y%m%dT%H%M%SZ")
+        override_id = _external_id(f"{event.uid}#{stamp}")
+        if override_id in first_override_of:  # the same occurrence changed twice
+            changed = f"{event.uid} {event.recurrence_id.astimezone(tz):%Y-%m-%d %H:%M}"
+            errors.append(RowError(event.number, "RECURRENCE-ID", MSG_DUPLICATE_ID,
+                                   {"value": changed, "row": first_override_of[override_id]}))
+            continue
+        first_override_of[override_id] = event.number
         master = series.get(event.uid)
+        start = None
         if master is not None:
             day = event.recurrence_id.astimezone(tz).date()
             start = occurrence_on(master, day, tz)
@@ -375,9 +436,11 @@ def parse_ics(
                     master, cancelled_starts=master.cancelled_starts | {start}
                 )
         if not event.status_cancelled:
-            stamp = event.recurrence_id.strftime("%Y%m%dT%H%M%SZ")
-            extra.append(replace(event.data, external_id=_external_id(f"{event.uid}#{stamp}"),
-                                 rrule=None, cancelled_starts=frozenset()))
+            extra[override_id] = replace(event.data, external_id=override_id, rrule=None,
+                                         cancelled_starts=frozenset())
+            if master is not None and start is not None and not master.cancelled:
+                moves.append(CalendarMove(master.external_id, start, override_id,
+                                          event.data.starts_at))
     if errors:
         return ParseResult([], errors, skipped)
-    return ParseResult([*series.values(), *extra], [], skipped)
+    return ParseResult([*series.values(), *extra.values()], [], skipped, tuple(moves))

@@ -20,11 +20,38 @@ class RowError:
 
 
 @dataclass(frozen=True)
+class CalendarMove:
+    """One occurrence of a calendar's series changed on its own (RECURRENCE-ID): by external
+    id, the series' occurrence at ``old_start`` is now the activity ``override_id`` at
+    ``new_start`` (the same start when only its place or title changed)."""
+
+    series_id: str
+    old_start: datetime
+    override_id: str
+    new_start: datetime
+
+
+@dataclass(frozen=True)
+class MovedOccurrence:
+    """A CalendarMove as imported, by activity id: the series ``activity_id``'s occurrence
+    at ``old_start`` (cancelled in the series) takes place as ``to_activity_id`` at
+    ``new_start``."""
+
+    activity_id: int
+    old_start: datetime
+    to_activity_id: int
+    new_start: datetime
+
+
+@dataclass(frozen=True)
 class ParseResult:
     rows: list[ActivityData]
     errors: list[RowError]
     # Calendar events left out because they were over before this school year.
     skipped: int = 0
+    # A calendar's occurrences changed on their own: each is also a cancelled day of its
+    # series and a row of its own in ``rows``.
+    moves: tuple[CalendarMove, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -38,6 +65,7 @@ class ImportSummary:
     unchanged: int
     # What the file newly cancelled: (activity id, the occurrence's start), or (id, None) for
     # the whole activity. Those who said they would come are told (services/cancellation.py).
+    # Not the occurrences in ``moved``: they take place, elsewhen or elsewhere.
     cancelled: tuple[tuple[int, datetime | None], ...] = ()
     # Dutch titles the coordinator may expect the file to have changed, and it did not:
     # rows of activities called off in the bot (a file never brings one back), and planned
@@ -60,6 +88,19 @@ class ImportSummary:
     # over (a day or year mistyped): parents who said they come are not told of a move to a
     # day already past, so the coordinator must see it.
     moved_past: tuple[str, ...] = ()
+    # (Dutch title, start) of coming days brought back in the bot (/activities: ✅ Not
+    # cancelled after all) that the file's row still lists as cancelled (cancelled_dates,
+    # EXDATE): not cancelled again, and nobody is told again (the symmetric case of
+    # ``days_still_cancelled``). And the Dutch titles of activities brought back as a whole
+    # that a calendar still calls off (STATUS:CANCELLED): not called off again. (See
+    # storage.models.ActivityRestoration.)
+    days_brought_back: tuple[tuple[str, datetime], ...] = ()
+    brought_back: tuple[str, ...] = ()
+    # A calendar's occurrences still to come that moved to an activity of their own, also
+    # still to come (CalendarMove): those who expect the old one are told of the new one
+    # and their answers follow it (services/cancellation.py). Read from the file each time
+    # (a file sent again moves no answer and tells nobody again), so not part of ==.
+    moved: tuple[MovedOccurrence, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ see the package's docstring)."""
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import itertools
 import re
@@ -16,7 +17,7 @@ from typing import Any
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
-from bot.i18n import BRUSSELS, SUPPORTED_LOCALES
+from bot.i18n import BRUSSELS, N_, SUPPORTED_LOCALES
 from bot.services.importer.cells import (
     _ALL_SCHOOLS,
     FIRST_YEAR,
@@ -79,8 +80,27 @@ COLUMNS = (
     "title_nl", "description_nl", "title_tr", "description_tr", "title_pa", "description_pa",
     "cancelled_dates",
 )  # fmt: skip
+# Other names a coordinator gives a column, read as that column: the calendar's names (RRULE,
+# EXDATE), the American spelling, the long names of the coordinates.
+SYNONYMS = {
+    "rrule": "repeat", "exdate": "cancelled_dates", "canceled_dates": "cancelled_dates",
+    "latitude": "lat", "longitude": "lon",
+}  # fmt: skip
+# A header this much like a column the sheet lacks (difflib's ratio, 0 to 1) is that column
+# misspelt: "cancelled_date", "adres", "titel_nl"; a note column's name ("notes",
+# "opmerking", "contact", "prijs") is far from all of them.
+NEAR_MISS = 0.7
+# A title or description in a language the bot does not speak yet (title_en, description_ar)
+# is the coordinator's own column, like a note: not a misspelt title_nl.
+_OTHER_LANGUAGE = re.compile(r"(title|description)_[a-z]{2}")
 
-
+MSG_NEAR_COLUMN = N_(
+    "I do not know the column “{header}”. Did you mean “{column}”? Then give it that name. "
+    "If it holds your own notes, give it another name, such as “notes”."
+)
+MSG_SAME_COLUMN = N_(
+    "The columns “{header}” and “{column}” are the same column. Keep only one of the two."
+)
 
 
 class _Row:
@@ -221,8 +241,66 @@ def _parse_row(row: _Row, known: Collection[str], tz: ZoneInfo) -> ActivityData 
     return None if row.errors else replace(data, cancelled_starts=frozenset(cancelled))
 
 
+def _name(cell: Cell) -> str:
+    """A header cell as a column name: small letters, "_" for spaces and hyphens."""
+    return re.sub(r"[\s\-]+", "_", _text(cell).lower())
+
+
 def _header(cells: Sequence[Cell]) -> list[str]:
-    return [re.sub(r"[\s\-]+", "_", _text(cell).lower()) for cell in cells]
+    """The columns' names, a synonym as the column it stands for."""
+    return [SYNONYMS.get(name, name) for name in map(_name, cells)]
+
+
+def _meant(name: str, header: Collection[str]) -> str | None:
+    """The column that ``name``, a header the importer does not read, is most like (or the
+    column of the synonym it is most like), if it is near enough and the sheet lacks that
+    column; else None: "description" beside description_nl is a note column."""
+    if not name or name in COLUMNS or (
+            _OTHER_LANGUAGE.fullmatch(name) and name[-2:] not in SUPPORTED_LOCALES):
+        return None
+    matcher = difflib.SequenceMatcher(b=name)
+
+    def likeness(candidate: str) -> float:
+        matcher.set_seq1(candidate)
+        return matcher.ratio()
+
+    # The first of equals, in COLUMNS' order: "description" is description_nl.
+    best = max((*COLUMNS, *SYNONYMS), key=likeness)
+    column = SYNONYMS.get(best, best)
+    return column if likeness(best) >= NEAR_MISS and column not in header else None
+
+
+def _header_errors(row: int, cells: Sequence[Cell]) -> list[RowError]:
+    """What is wrong with the header: a column the importer reads twice (under one name or
+    two), a header that is nearly one of its columns (misspelt, it would be read as a note
+    and its values lost), a required column missing."""
+    written = [_text(cell) for cell in cells]
+    header = _header(cells)
+    errors: list[RowError] = []
+    # Only a column we read is ambiguous twice; two "notes" columns are the coordinator's.
+    for column in COLUMNS:
+        places = [index for index, name in enumerate(header) if name == column]
+        if len(places) < 2:
+            continue
+        spellings: dict[str, str] = {}  # each name as first written
+        for index in places:
+            spellings.setdefault(_name(cells[index]), written[index])
+        if len(spellings) == 1:
+            errors.append(RowError(row, column, MSG_DUPLICATE_COLUMN, {"column": column}))
+        else:  # "repeat" and "rrule"
+            first, other = list(spellings.values())[:2]
+            errors.append(RowError(row, other, MSG_SAME_COLUMN,
+                                   {"header": other, "column": first}))
+    meant: set[str] = set()
+    for text, name in zip(written, header, strict=True):
+        column = _meant(name, header)
+        if column is not None:
+            meant.add(column)
+            errors.append(RowError(row, text, MSG_NEAR_COLUMN, {"header": text,
+                                                                "column": column}))
+    errors += [RowError(row, column, MSG_MISSING_COLUMN, {"column": column})
+               for column in REQUIRED_COLUMNS if column not in header and column not in meant]
+    return errors
 
 
 # How far down the header may be: a title ("Programma najaar 2026") or a note may stand
@@ -260,16 +338,7 @@ def parse_table(
         return ParseResult([], [RowError(0, "", MSG_EMPTY_FILE)])
     header_row = found + 1
     header = _header(top[found])
-    errors = [
-        RowError(header_row, column, MSG_DUPLICATE_COLUMN, {"column": column})
-        # Only a column we read is ambiguous twice; two "notes" columns are the coordinator's.
-        for column in sorted({c for c in header if c in COLUMNS and header.count(c) > 1})
-    ]
-    errors += [
-        RowError(header_row, column, MSG_MISSING_COLUMN, {"column": column})
-        for column in REQUIRED_COLUMNS
-        if column not in header
-    ]
+    errors = _header_errors(header_row, top[found])
     if errors:
         return ParseResult([], errors)
     lines = itertools.chain(top[found + 1:], lines)
@@ -287,11 +356,14 @@ def parse_table(
             # A value with the separator in it, not quoted: every cell after it moved one
             # column on (a repeat rule read as the place...).
             row.error("", MSG_EXTRA_CELLS)
+        # Capitals do not count: Excel's AutoComplete writes "Yoga" for "yoga" (store.apply
+        # matches the activities alike).
         external_id = _text(row.cells.get("id"))
-        if external_id in first_row_of:
-            row.error("id", MSG_DUPLICATE_ID, value=external_id, row=first_row_of[external_id])
-        elif external_id:
-            first_row_of[external_id] = number
+        key = external_id.lower()
+        if key in first_row_of:
+            row.error("id", MSG_DUPLICATE_ID, value=external_id, row=first_row_of[key])
+        elif key:
+            first_row_of[key] = number
         errors += row.errors
         if data is not None and not row.errors:
             rows.append(data)

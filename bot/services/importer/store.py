@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS
@@ -22,6 +25,7 @@ from storage import programme as repo
 from storage.models import (
     Activity,
     ActivityCancellation,
+    ActivityRestoration,
     ActivitySchool,
     ActivityText,
     School,
@@ -29,13 +33,24 @@ from storage.models import (
 )
 
 
+@dataclass(frozen=True)
+class Kept:
+    """Of one row in the file: the local days it lists as cancelled, and whether it calls the
+    whole activity off, that were brought back in the bot and stay so."""
+
+    days: frozenset[date] = frozenset()
+    whole: bool = False
+
+
 def _write(
     row: Activity, data: ActivityData, schools: Mapping[str, School], tz: ZoneInfo,
-    keep_translations: bool = False,
+    keep_translations: bool = False, brought: Kept | None = None,
 ) -> bool:
     """Make the row say what ``data`` says; True if anything changed. ``keep_translations``:
     a title or description ``data`` leaves empty keeps the row's, while the Dutch one it
-    translates is the same."""
+    translates is the same. ``brought``: what was brought back in the bot and stays so,
+    though ``data`` says it is off (see ``brought_back``)."""
+    brought = brought or Kept()
     changed = False
     values = {
         "kind": data.kind.value,
@@ -52,7 +67,7 @@ def _write(
         if getattr(row, name) != value:
             setattr(row, name, value)
             changed = True
-    if data.cancelled and row.cancelled_at is None:
+    if data.cancelled and row.cancelled_at is None and not brought.whole:
         row.cancelled_at = utcnow()
         changed = True
 
@@ -106,18 +121,61 @@ def _write(
     cancelled_days = {c.occurrence_start.astimezone(tz).date() for c in row.cancellations}
     for start in sorted(data.cancelled_starts):
         day = start.astimezone(tz).date()
-        if day not in cancelled_days:
+        if day not in cancelled_days and day not in brought.days:
             row.cancellations.append(ActivityCancellation(occurrence_start=start))
             cancelled_days.add(day)
             changed = True
     return changed
 
 
+def brought_back(row: Activity, data: ActivityData, remembered: Sequence[ActivityRestoration],
+                 tz: ZoneInfo = BRUSSELS) -> tuple[Kept, list[ActivityRestoration]]:
+    """What the coordinator brought back in the bot (``remembered``: the row's
+    ActivityRestoration rows) against what the file's row says: what stays brought back
+    (a day it still lists in cancelled_dates or EXDATE, the whole activity a calendar still
+    calls off), and what is forgotten, for the usual rules to hold again: all of it once the
+    whole activity is off again (in the bot, or by this file), a day cancelled again (in
+    /activities), and what the file no longer says is off (file and bot agree: should the
+    file list it again later, it is cancelled as any day)."""
+    whole = any(r.occurrence_start is None for r in remembered)
+    if row.cancelled_at is not None or (data.cancelled and not whole):
+        return Kept(), list(remembered)
+    listed = {start.astimezone(tz).date() for start in data.cancelled_starts}
+    cancelled = {c.occurrence_start.astimezone(tz).date() for c in row.cancellations}
+    days: set[date] = set()
+    forgotten: list[ActivityRestoration] = []
+    for restoration in remembered:
+        if restoration.occurrence_start is None:
+            if not data.cancelled:
+                forgotten.append(restoration)
+            continue
+        day = restoration.occurrence_start.astimezone(tz).date()
+        if day in listed and day not in cancelled:
+            days.add(day)
+        else:
+            forgotten.append(restoration)
+    return Kept(frozenset(days), whole and data.cancelled), forgotten
+
+
+async def _restorations(session: AsyncSession, activity_ids: Collection[int]
+                        ) -> dict[int, list[ActivityRestoration]]:
+    """The ActivityRestoration rows of these activities, by activity id."""
+    found: dict[int, list[ActivityRestoration]] = defaultdict(list)
+    ids = sorted(activity_ids)
+    # In chunks: SQLite caps the number of bound parameters of one statement.
+    for i in range(0, len(ids), 500):
+        for restoration in await session.scalars(select(ActivityRestoration).where(
+                ActivityRestoration.activity_id.in_(ids[i : i + 500]))):
+            found[restoration.activity_id].append(restoration)
+    return found
+
+
 async def apply(
     session: AsyncSession, rows: Sequence[ActivityData], tz: ZoneInfo = BRUSSELS,
     *, keep_translations: bool = False, now: datetime | None = None,
 ) -> ImportSummary:
-    """Create or update the activities by external id; flushes, never commits.
+    """Create or update the activities by external id (capitals do not count); flushes,
+    never commits.
 
     Call it only with the rows of a ParseResult without errors. Raises UnknownSchoolCode
     (before changing anything) if a school code is not in the database.
@@ -132,11 +190,22 @@ async def apply(
     if unknown:
         raise UnknownSchoolCode(", ".join(unknown))
 
-    existing = await repo.by_external_ids(session, ids)
+    # The file's "Yoga" is the stored "yoga" (which keeps its spelling): see
+    # by_external_ids_any_case.
+    existing = await repo.by_external_ids_any_case(session, ids)
+    matched = {row.id for row in existing.values()}
+    # Brought back in the bot: kept so (or forgotten) before the file is written.
+    remembered = await _restorations(session, matched)
+    kept: dict[str, Kept] = {}
+    for data in rows:
+        if (row := existing.get(data.external_id)) is not None and remembered.get(row.id):
+            kept[data.external_id], forgotten = brought_back(row, data, remembered[row.id], tz)
+            for restoration in forgotten:
+                await session.delete(restoration)
     still_cancelled = tuple(_title(data) for data in rows
                             if (row := existing.get(data.external_id)) is not None
                             and row.cancelled_at is not None and not data.cancelled)
-    now, in_file = now or utcnow(), set(ids)
+    now = now or utcnow()
     # Days cancelled before (by a file, or in the bot) that this file's row no longer lists:
     # still cancelled, and the coordinator who corrected a mistyped date should know.
     days_still_cancelled = tuple(sorted(
@@ -147,9 +216,19 @@ async def apply(
         for cancellation in row.cancellations
         if cancellation.occurrence_start >= now
         and cancellation.occurrence_start.astimezone(tz).date() not in listed))
+    # Brought back in the bot, still off in the file: not cancelled again, and said so.
+    days_brought_back = tuple(sorted(
+        (_title(data), start)
+        for data in rows if (keep := kept.get(data.external_id)) is not None
+        for start in data.cancelled_starts
+        if start >= now and start.astimezone(tz).date() in keep.days))
+    whole_brought_back = tuple(
+        _title(data) for data in rows
+        if (keep := kept.get(data.external_id)) is not None and keep.whole
+        and next_occurrence(replace(data, cancelled=False), now, tz) is not None)
     not_in_file = tuple(
         _title(data) for record in await repo.active_since(session, now)
-        if record.row.external_id not in in_file
+        if record.row.id not in matched
         and not record.row.external_id.startswith(MADE_IN_BOT)  # never in a file
         for data in [activity_data(record)]
         if next_occurrence(data, now, tz) is not None)
@@ -176,7 +255,7 @@ async def apply(
         # that has nothing ahead any more, the rare case).
         was_ahead = (not data.cancelled and next_occurrence(data, now, tz) is None
                      and next_occurrence(activity_data(row), now, tz) is not None)
-        if _write(row, data, schools, tz, keep_translations):
+        if _write(row, data, schools, tz, keep_translations, kept.get(data.external_id)):
             row.updated_at = utcnow()
             updated += 1
             updated_titles.append(_title(data))
@@ -196,7 +275,8 @@ async def apply(
     return ImportSummary(created, updated, unchanged, tuple(cancelled), still_cancelled,
                          not_in_file, days_still_cancelled, tuple(over),
                          tuple(created_titles), tuple(updated_titles),
-                         moved_past=tuple(moved_past))
+                         moved_past=tuple(moved_past), days_brought_back=days_brought_back,
+                         brought_back=whole_brought_back)
 
 
 def school_year_start(now: datetime, tz: ZoneInfo = BRUSSELS) -> datetime:
