@@ -207,9 +207,10 @@ def register(app: Application, settings: Settings) -> None:
         app.add_handler(MessageHandler(NEW_PRIVATE & filters.Document.ALL & coordinator,
                                        programme.import_document))
 
-    # An edit of something already passed on: its copies on the other side change too.
+    # An edit of something already passed on: its copies on the other side change too; an
+    # edited typed answer to a reminder answers again.
     app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE,
-                                   questions.edited_message))
+                                   fallback.edited_message))
 
     # Catch-alls last: any other private message, any button no handler above accepts.
     app.add_handler(MessageHandler(NEW_PRIVATE, fallback.private_message))

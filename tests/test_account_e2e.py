@@ -167,7 +167,7 @@ async def test_free_text_after_onboarding_becomes_a_question(chat: Chat) -> None
     els = await onboard(chat, 3009, "nl", name="Els")
     [reply] = await els.says("Wanneer is de volgende ouderbabbel?")
     assert reply["text"] == "Waarover gaat je vraag? Tik op een knop."
-    [reply] = await els.sends("sticker")
+    [reply] = await els.sends("sticker", emoji="🐱")
     assert reply["text"] == ("Sorry, ik kan alleen tekst, spraakberichten, foto's, video's en "
                              "documenten doorgeven.")
 

@@ -510,3 +510,52 @@ async def test_a_previous_holder_in_a_red_hour_hears_of_the_escalation_in_her_ne
     # (The outbox reads the wall clock, past this test's Monday: only the row can tell.)
     assert waiting.chat_id == fatma.id
     assert waiting.not_before == MONDAY_10 + timedelta(hours=23)  # Tuesday 09:00 in Brussels
+
+
+async def test_a_question_taken_and_never_answered_is_not_forgotten(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """Fatma taps ✋ Take it and then forgets. Escalation no longer looks at a taken question,
+    so four working hours later she is reminded once, under Ayşe's message; her answer ends
+    it. Nobody else is told, and the question stays hers."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9402, "Fatma", {"tr"}, db, contact_of="wijdeland",
+                            availability=AvailabilityMap.all(Level.GREEN))
+    ayse = await onboard(chat, 9412, "Ayşe", "tr", "wijdeland")
+    await ayse.says("/ask")
+    await ayse.picks_topic("school")
+    await ayse.says("Okul servisi var mı?")
+    await wait_until(lambda: fake.texts(fatma.id)[-1:] == ["Okul servisi var mı?"], fake)
+    copy = fake.transcript(fatma.id)[-1]
+    [question] = await question_rows(db)
+    card = next(m for m in fake.transcript(fatma.id) if f"qs:{question.id}:take" in
+                [d for _t, d in FakeTelegram.inline_buttons(m)])
+    assert await fatma.presses(card, f"qs:{question.id}:take") == ["Ze is van jou."]
+    coordinator_before = len(fake.transcript(COORDINATOR_ID))
+
+    clock.moment = MONDAY_10 + timedelta(hours=3, minutes=59)
+    await run_housekeeping(bot)
+    await fake.wait_idle()
+    assert await reminders_made(db) == 0
+    clock.moment = MONDAY_10 + timedelta(hours=4, minutes=1)
+    await run_housekeeping(bot)
+    await run_housekeeping(bot)  # once, however often the job runs
+    await wait_until(lambda: any("✋ Je nam" in t for t in fake.texts(fatma.id)), fake)
+    await fake.wait_idle()
+    [reminder] = [m for m in fake.transcript(fatma.id) if "✋ Je nam" in m.get("text", "")]
+    assert reminder["text"] == (
+        f"✋ Je nam de vraag van Ayşe (vraag {question.id}). Er is nog geen antwoord.\n"
+        "Reageer op het bericht om te antwoorden. Kan een collega helpen? Tik op ↪️ Doorgeven.")
+    assert reminder["reply_to_message"]["message_id"] == copy["message_id"]
+    [question] = await question_rows(db)
+    assert question.escalated_at is None and question.assignee_id == await staff_id(db, 9402)
+    assert len(fake.transcript(COORDINATOR_ID)) == coordinator_before
+
+    # Her answer ends it: the next days bring nothing more.
+    await fatma.says("Evet, sabah 8'de.", reply_to=copy)
+    await wait_until(lambda: fake.texts(ayse.id)[-1:] == ["Evet, sabah 8'de."], fake)
+    clock.moment = MONDAY_10 + timedelta(days=2)
+    await run_housekeeping(bot)
+    await fake.wait_idle()
+    assert await reminders_made(db) == 1

@@ -12,7 +12,7 @@ from bot.services.availability import AvailabilityMap, Level
 from storage.db import Database
 from storage.models import Activity, ActivityText, OutboxMessage
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat
+from tests.helpers import Chat, outbox_settled
 from tests.helpers import Person as Talker
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, coordinator_with_programme, onboard
@@ -206,6 +206,9 @@ async def asked_in_punjabi(chat: Chat, fake: FakeTelegram, db: Database,
     [(_label, data)] = FakeTelegram.inline_buttons(missing)
     await greet.taps(data=data)
     await wait_until(lambda: all(punjabi_request(fake, p) for p in (simran, jaspreet)), fake)
+    # A reply is matched with the request by its message id, which the outbox notes just
+    # after Telegram's answer: on a busy machine, after the transcript shows it.
+    await outbox_settled(db)
     return greet, simran, jaspreet
 
 
@@ -277,7 +280,7 @@ async def test_the_author_corrects_her_translation_with_a_new_reply(
 async def test_the_author_corrects_her_translation_by_editing_her_reply(
     chat: Chat, fake: FakeTelegram, db: Database
 ) -> None:
-    """Needs the hook at the top of bot/handlers/questions.py's edited_message:
+    """Needs the hook at the top of bot/handlers/questions.py's edited_copy:
     ``if await team_translation.edited(update, context): return``.
     Simran edits her reply: her words change and she is told so. Jaspreet's edit of her
     (refused) reply changes nothing; an edit of any other message is not a translation."""

@@ -10,10 +10,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 
 from bot.handlers.door import BotContext, door
 from bot.handlers.question_texts import how_to_answer, topic_label
-from bot.handlers.questions import relayable
+from bot.handlers.questions import parent_message, relayable
 from bot.i18n import _
 from bot.scheduler.outbox import wake
-from bot.services import questions, staff
+from bot.services import held_cards, questions, staff
 from bot.services.questions import QuestionView, Refusal
 from bot.services.roles import STAFF, Role
 
@@ -22,9 +22,17 @@ ANSWER_DATA = r"^qa:(\d{1,9}):(\d{1,10})$"
 MAX_CHOICES = 8  # the questions offered for a message that replied to none
 
 
-def refusal_text(refusal: Refusal, holder: str | None = None) -> str:
+def refusal_text(refusal: Refusal, holder: str | None = None, *, sent: bool = True) -> str:
     """Why nothing was sent; ``holder``: who has the question now, when it is not theirs
-    (None: the coordinator)."""
+    (None: the coordinator). ``sent=False``: a press on a card (✋, ✅), which sends nothing
+    anyway: only where the question is."""
+    if not sent:
+        if refusal is Refusal.CLOSED:
+            return _("This question is closed.")
+        if refusal is Refusal.NOT_YOURS:
+            return _("This question is now with {holder}.").format(
+                holder=holder or _("the coordinator"))
+        return _("This question no longer exists: the parent erased their data.")
     if refusal is Refusal.CLOSED:
         return _("This question is closed. Nothing was sent.")
     if refusal is Refusal.NOT_YOURS:
@@ -48,6 +56,11 @@ async def answer_reply(update: Update, context: BotContext) -> bool:
     if question_id is None:
         return False
     question = await questions.view(context.session, question_id)
+    if question is not None and question.parent_id == person.id:
+        # Their own question, asked as a parent before they joined the team: a parent's word
+        # for whoever holds it, not an answer.
+        await parent_message(update, context)
+        return True
     refusal = questions.may_act(question, person.id, coordinator=context.role is Role.COORDINATOR)
     if refusal is not None or question is None:
         await message.reply_text(await refusal_for(context, refusal, question))
@@ -55,20 +68,23 @@ async def answer_reply(update: Update, context: BotContext) -> bool:
     if question.parent_blocked:
         await message.reply_text(blocked_text(question))
         return True
-    await relay(context, question, message.chat_id, message.message_id)
+    quote = await questions.quoted_message(context.session, question, message.chat_id,
+                                           message.reply_to_message.message_id)
+    await relay(context, question, message.chat_id, message.message_id, quote)
     await message.reply_text(sent_text(question))
     return True
 
 
 async def refusal_for(context: BotContext, refusal: Refusal | None,
-                      question: QuestionView | None) -> str:
+                      question: QuestionView | None, *, sent: bool = True) -> str:
     """``refusal_text``, naming who holds the question now (a colleague, or the
     coordinator) when it was moved away from them."""
     if refusal is not Refusal.NOT_YOURS or question is None:
-        return refusal_text(refusal or Refusal.UNKNOWN)
+        return refusal_text(refusal or Refusal.UNKNOWN, sent=sent)
     member = (await staff.member(context.session, question.assignee_id)
               if question.assignee_id is not None else None)
-    return refusal_text(refusal, member.first_name if member else _("the coordinator"))
+    return refusal_text(refusal, member.first_name if member else _("the coordinator"),
+                        sent=sent)
 
 
 def blocked_text(question: QuestionView) -> str:
@@ -82,8 +98,13 @@ def sent_text(question: QuestionView) -> str:
 
 
 async def relay(context: BotContext, question: QuestionView, chat_id: int,
-                message_id: int) -> None:
-    await questions.relay_answer(context.session, question, chat_id, message_id, context.now())
+                message_id: int, quote: int | None = None) -> None:
+    """The answer to the parent (quoting ``quote``, their message it answers, else their
+    newest); what was held in this chat for a green hour and reached it since (card,
+    copies) is not sent again as a new question."""
+    now = context.now()
+    await questions.relay_answer(context.session, question, chat_id, message_id, now, quote)
+    await held_cards.drop_answered(context.session, question.id, chat_id, now)
     await context.session.commit()
     wake(context.application)
 

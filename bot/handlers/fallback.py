@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
-from telegram import Update, User
+from telegram import Message, MessageEntity, Update, User
 from telegram.ext import ContextTypes
 
 from bot.handlers import account, answers, programme, questions, rsvp
@@ -20,6 +21,8 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 READ_LOCALE_TIMEOUT = 2.0  # seconds; a database that does not answer gets no longer
 ALBUM_ASKED = "sign_up_asked_for_album"  # chat_data: the album whose first photo was answered
+GROUP_POINTED = "group_pointed_at"  # chat_data: when a group's message last got the pointer
+GROUP_POINTER_AGAIN = timedelta(days=1)  # a group that shows the bot every message
 
 # The big buttons of the main keyboard, by their key (see keyboards.MAIN_ACTIONS).
 MAIN_ACTION_HANDLERS = {
@@ -29,6 +32,17 @@ MAIN_ACTION_HANDLERS = {
     "language": account.language_command,
     "help": account.help_command,
 }
+
+
+@door()
+async def edited_message(update: Update, context: BotContext) -> None:
+    """An edited private message: copies passed on change with it (``questions.edited_copy``);
+    a parent's typed answer to a reminder, corrected ("evet" made "hayır"), answers again.
+    Any other edit is left alone."""
+    if await questions.edited_copy(update, context):
+        return
+    if context.role is Role.PARENT:
+        await rsvp.typed_rsvp(update, context, edited=True)
 
 
 async def private_message(update: Update, context: BotContext) -> None:
@@ -97,17 +111,56 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """The bot in a group: it works in private chats only, and says so to whoever writes to
     it there (in privacy mode a group sends it only commands, mentions and replies), and once
     when it is added. The group's other comings and goings (members joining, a pinned
-    message) reach a bot too: it stays quiet, or a school's parent group would fill up."""
+    message) reach a bot too: it stays quiet, or a school's parent group would fill up.
+    In a group that shows it every message (it is an admin there, or its privacy mode is off)
+    the parents talk to each other: a reply to someone else's message gets nothing, and a
+    message that is not for the bot gets the pointer once a day, not after every message."""
     message = update.effective_message
     if message is None:
         return
-    if not (message.text or message.caption) and not any(
-            member.id == context.bot.id for member in message.new_chat_members or ()):
+    added = any(member.id == context.bot.id for member in message.new_chat_members or ())
+    if not (message.text or message.caption) and not added:
         return
+    if not added and not _for_the_bot(message, context.bot.id, context.bot.username):
+        if _replied(message) is not None:
+            return  # one parent answering another
+        kept = context.chat_data if context.chat_data is not None else {}
+        pointed = kept.get(GROUP_POINTED)
+        if pointed is not None and message.date - pointed < GROUP_POINTER_AGAIN:
+            return
+        kept[GROUP_POINTED] = message.date
     with use_locale(await reader_locale(context, update.effective_user)):
         await message.reply_text(
             _("I only work in a private chat. Tap my name and send me a message there.")
         )
+
+
+def _replied(message: Message) -> Message | None:
+    """The message this one replies to; in a forum, not the topic's first message (every
+    message of a topic points to it)."""
+    replied = message.reply_to_message
+    if replied is None or replied.forum_topic_created is not None or (
+            message.is_topic_message and replied.message_id == message.message_thread_id):
+        return None
+    return replied
+
+
+def _for_the_bot(message: Message, bot_id: int, username: str | None) -> bool:
+    """A command, a mention of the bot, or a reply to one of its messages."""
+    entities = message.parse_entities() or message.parse_caption_entities()
+    for entity, text in entities.items():
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            _command, _at, addressed = text.partition("@")  # "/start@another_bot": not ours
+            return not addressed or addressed.casefold() == (username or "").casefold()
+        if entity.type == MessageEntity.MENTION and username and (
+                text.casefold() == f"@{username}".casefold()):
+            return True
+        if entity.type == MessageEntity.TEXT_MENTION and entity.user and (
+                entity.user.id == bot_id):
+            return True
+    replied = _replied(message)
+    return replied is not None and replied.from_user is not None and (
+        replied.from_user.id == bot_id)
 
 
 @door()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers import announce, answers, fallback, notes, team_translation
 from bot.handlers.answers import refusal_for
@@ -30,9 +30,9 @@ from bot.i18n import (
     use_locale,
 )
 from bot.scheduler.outbox import wake
-from bot.services import outbox, questions, staff
+from bot.services import held_cards, outbox, questions, staff
 from bot.services.availability import Level
-from bot.services.questions import QuestionView
+from bot.services.questions import QuestionView, Refusal
 from bot.services.roles import STAFF, Role
 from bot.services.routing import delivery_for
 
@@ -55,6 +55,24 @@ async def reply_message(update: Update, context: BotContext) -> None:
         await fallback.private_message(update, context)
 
 
+async def taken_by_holder(context: BotContext, question: QuestionView) -> str:
+    """Why a coordinator's ✋ on a colleague's question does nothing, and what does."""
+    assert question.assignee_id is not None
+    member = await staff.member(context.session, question.assignee_id)
+    return _("This question is with {holder}: it is theirs to take. To take it over "
+             "yourself, tap ↪️ Hand over.").format(
+                 holder=member.first_name if member else _("a colleague"))
+
+
+async def _moved_meanwhile(query: CallbackQuery, context: BotContext, question_id: int) -> None:
+    """The question was closed, escalated or handed over between reading it and the press:
+    nothing changed, and they are told where it is now."""
+    question = await questions.view(context.session, question_id)
+    refusal = questions.may_act(question, -1, coordinator=False)  # whoever's it is now
+    await query.answer(await refusal_for(context, refusal or Refusal.NOT_YOURS, question,
+                                         sent=False), show_alert=True)
+
+
 @door(roles=STAFF)
 async def card_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
@@ -67,13 +85,21 @@ async def card_button(update: Update, context: BotContext) -> None:
     refusal = questions.may_act(question, context.person.id,
                                 coordinator=context.role is Role.COORDINATOR)
     if refusal is not None or question is None:
-        await query.answer(await refusal_for(context, refusal, question), show_alert=True)
+        await query.answer(await refusal_for(context, refusal, question, sent=False),
+                           show_alert=True)
         return
     action = match[2]
     now = context.now()
     text = getattr(query.message, "text", None) or ""
     if action == "take":
-        await questions.take(context.session, question.id, now)
+        if question.assignee_id not in (None, context.person.id):
+            # A coordinator's ✋ on a colleague's card (from /inbox): "yours" would be untrue,
+            # and the colleague would be reminded of a take that was not theirs.
+            await query.answer(await taken_by_holder(context, question), show_alert=True)
+            return
+        if not await questions.take(context.session, question.id, now, question.assignee_id):
+            await _moved_meanwhile(query, context, question.id)
+            return
         await query.answer(_("It is yours."))
         await query.edit_message_text(
             text + "\n\n✋ " + _("{name} took this question.").format(
@@ -86,7 +112,11 @@ async def card_button(update: Update, context: BotContext) -> None:
         await query.edit_message_reply_markup(
             reply_markup=close_unanswered_keyboard(question.id))
     elif action in ("close", "closeok"):
-        parent_locale = await questions.close(context.session, question.id, now)
+        parent_locale = await questions.close(context.session, question.id, now,
+                                              question.assignee_id)
+        if parent_locale is None:
+            await _moved_meanwhile(query, context, question.id)
+            return
         with use_locale(parent_locale):
             goodbye = _("Your question is closed. Do you need more help? "
                         "Just send me a new message.")
@@ -119,6 +149,8 @@ async def card_button(update: Update, context: BotContext) -> None:
             reply_markup=card_keyboard(question.id, taken=question.taken_at is not None))
     elif action == "show":
         await query.answer()
+        # All of it comes now: what was held for their green hour would come again as new.
+        await held_cards.drop_shown(context.session, question.id, query.from_user.id, now)
         await questions.resend(context.session, question.id, query.from_user.id,
                                context.person.locale or "nl", now, render_card,
                                stamp=update.update_id)

@@ -58,11 +58,11 @@ async def start(update: Update, context: BotContext) -> None:
         if context.person.step is not None:
             await ask_current_step(update, context)
         elif joined:
-            await update.effective_chat.send_message(
-                _("Welcome to the team, {name}!").format(name=context.person.first_name),
-                reply_markup=main_keyboard())
+            # Signed up before (a parent who joins the team): the staff menu, and their
+            # languages as a new brugfiguur is asked them, or they get only the bot's one.
             await set_chat_menu(context.bot, update.effective_chat.id,
                                 context.person.locale or "nl", context.role)
+            await team.send_languages_welcome(update, context)
     elif context.person.step is not None:
         # Half-way (a second QR code scanned): a good link adds its school; a bad one is
         # explained with the open question, asked again.

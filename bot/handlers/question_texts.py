@@ -15,6 +15,7 @@ from bot.i18n import (
     format_number,
     format_time,
     format_weekday_date,
+    local_moment,
     ngettext,
     use_locale,
 )
@@ -80,7 +81,8 @@ def when_answered(name: str | None, answer_from: datetime | None, now: datetime)
         return _("Thank you! {name} has your question and will answer you soon.").format(
             name=name)
     when = format_time(answer_from)
-    days = (answer_from.astimezone(now.tzinfo).date() - now.date()).days
+    # Days in the reader's time zone: the job's clock is UTC, and 00:30 here is 23:30 there.
+    days = (local_moment(answer_from).date() - local_moment(now).date()).days
     if name is None:
         if days == 0:
             return _("Thank you! Someone of the Brede School team will answer you today "
@@ -142,6 +144,15 @@ def follow_up_reminder(question: QuestionView) -> str:
     return "💬 " + _("{name} wrote again (question {number}). There is no answer yet.\n"
                      "Reply to their message to answer. Nothing more to do? Tap ✅ Close."
                      ).format(name=question.parent_first_name, number=question.id)
+
+
+def taken_reminder(question: QuestionView) -> str:
+    """To the holder, under the parent's message of a question they took (✋) and have not
+    answered: nobody else looks at it any more."""
+    return "✋ " + _("You took {name}'s question (question {number}). There is no answer "
+                     "yet.\nReply to their message to answer. Can a colleague help? Tap ↪️ "
+                     "Hand over.").format(name=question.parent_first_name,
+                                          number=question.id)
 
 
 def card_keyboard(question_id: int, *, taken: bool = False) -> InlineKeyboardMarkup:

@@ -25,7 +25,7 @@ from bot.handlers.question_texts import (
 )
 from bot.i18n import LANGUAGE_NAMES, _
 from bot.scheduler.outbox import wake
-from bot.services import people, questions
+from bot.services import acknowledgements, people, questions
 from bot.services.onboarding import may_be_a_question
 from bot.services.questions import DRAFT, OPEN, Recipient, Topic
 from bot.services.roles import STAFF, Role
@@ -87,17 +87,33 @@ async def topic_button(update: Update, context: BotContext) -> None:
 
 
 async def parent_message(update: Update, context: BotContext) -> None:
-    """A parent's free message (inside the door): it is, or continues, a question."""
+    """A parent's free message (inside the door): it is, or continues, a question; an "ok" or
+    a thank-you with no question going on, or a 🙏 sticker, gets a 👍 and opens nothing."""
     message = update.message
     person = context.person
     assert message is not None and person is not None and update.effective_chat is not None
+    if message.sticker is not None and acknowledgements.thanks_sticker(message.sticker.emoji):
+        # A 🙏 or ❤️ sticker says thank you: a 👍 back, never "I can only pass on..." (a
+        # sticker is not passed on, so it reaches no brugfiguur either).
+        await received(message)
+        return
     if not relayable(message):
         await update.effective_chat.send_message(kinds_we_pass_on(), reply_markup=main_keyboard())
         return
+    if (message.text is not None and acknowledgements.is_acknowledgement(message.text)
+            and not await questions.going_on(context.session, person.id)):
+        # "Tamam teşekkürler" to "You are all set" or to "Your question is closed" asks
+        # nothing: a 👍 back, and no question that would reach the team as "other". With a
+        # question going on, it goes to the brugfiguur as any word.
+        await received(message)
+        return
     now = context.now()
+    # A reply (a swipe on an answer, or on "Fatma has your question") joins the question it
+    # replies to, when the parent has more than one going; else the newest, as a word typed.
+    replied = message.reply_to_message.message_id if message.reply_to_message else None
     question, added = await questions.add_parent_message(
         context.session, person.id, person.locale or "nl", message.chat_id, message.message_id,
-        now)
+        now, replied_to=replied)
     if question.status == OPEN:
         await questions.relay_follow_up(context.session, question.id, added.id, now,
                                         await coordinators(context))
@@ -121,29 +137,30 @@ async def parent_message(update: Update, context: BotContext) -> None:
                                                  reply_markup=topic_keyboard(question.id))
 
 
-@door()
-async def edited_message(update: Update, context: BotContext) -> None:
+async def edited_copy(update: Update, context: BotContext) -> bool:
     """A parent's message or an answer, edited after it was passed on: the copies the other
     side has are changed too (a typo fixed on a phone between two school runs), and the
     editor is told so. What cannot be changed there (a copy that is gone, a voice message)
-    is said once: send it again. Any other edit (a command, a sign-up answer) is left alone."""
+    is said once: send it again. False for an edit of anything else (a command, a sign-up
+    answer, a typed answer to a reminder: see ``fallback.edited_message``)."""
     if await team_translation.edited(update, context):
-        return  # a translation corrected by its author
+        return True  # a translation corrected by its author
     message = update.edited_message
     if message is None:
-        return
+        return False
     copies = await questions.copies_of(context.session, message.chat_id, message.message_id)
     if copies is None:
-        return
+        return False
     if copies.delivered or copies.waiting:
         # The copies still waiting take the message as it is when they leave.
         changed = [await change_copy(context, message, chat_id, copy_id)
                    for chat_id, copy_id in copies.delivered]
         if all(changed):
             await message.reply_text("✏️ " + _("Your change was passed on."))
-            return
+            return True
     await message.reply_text(_("I cannot pass on a change to a message that was already "
                                "passed on. Please send it again as a new message."))
+    return True
 
 
 async def change_copy(context: BotContext, message: Message, chat_id: int,
@@ -168,9 +185,9 @@ async def change_copy(context: BotContext, message: Message, chat_id: int,
 
 
 async def received(message: Message) -> None:
-    """👍 on a parent's follow-up: seen at a glance by a parent who reads little, and five
-    photos are not answered with five messages. A chat that refuses reactions misses only
-    this sign."""
+    """👍 on a parent's follow-up, or on a thank-you that needs no answer: seen at a glance
+    by a parent who reads little, and five photos are not answered with five messages. A
+    chat that refuses reactions misses only this sign."""
     with contextlib.suppress(TelegramError):
         await message.set_reaction(RECEIVED)
 
@@ -199,9 +216,12 @@ async def _open(update: Update, context: BotContext, question_id: int) -> None:
                                            await coordinators(context))
     await context.session.commit()
     wake(context.application)
-    await update.effective_chat.send_message(
+    told = await update.effective_chat.send_message(
         when_answered(opened.holder_first_name, opened.route.answer_from, now),
         reply_markup=main_keyboard())
+    # A reply to it is about this question (the door commits the note).
+    await questions.record_confirmation(context.session, question_id, opened.question.parent_id,
+                                        told.chat_id, told.message_id, now)
 
 
 async def coordinators(context: BotContext) -> list[Recipient]:

@@ -263,35 +263,45 @@ def typed_labels() -> dict[Answer, tuple[str, ...]]:
     return labels
 
 
-async def typed_rsvp(update: Update, context: BotContext) -> bool:
-    """A parent's answer to a reminder typed in words ("evet", "ja", "ਹਾਂ", 👍), or after a
+async def typed_rsvp(update: Update, context: BotContext, *, edited: bool = False) -> bool:
+    """A parent's answer to a reminder typed in words ("evet", "ja", "ਹਾਂ ਜੀ, ਆਵਾਂਗੇ", 👍, a 👍
+    sticker), a workshop's "yes" with how many children ("Evet 2 çocuk"), or after a
     workshop's "yes" how many children ("2", "iki"), as a reply to it (or to the bot's answer
-    about it) or as their next message after it (bot/services/typed_answers.py): kept
-    as the button would keep it, the reminder redrawn with its •, and a thank-you that says
-    what was kept. A word after the answer was kept does not answer again (``_acknowledge``).
+    about it) or as their next message after it (bot/services/typed_answers.py): kept as the
+    button would keep it, the reminder redrawn with its •, and a thank-you that says what was
+    kept. A word after the answer was kept does not answer again (``_acknowledge``).
+    ``edited``: the parent corrected such a message ("evet" made "hayır"), as one corrects
+    on a phone: it answers again, as a reply would.
     False: the message is no such answer; it goes on as a question."""
-    message, person, chat = update.message, context.person, update.effective_chat
-    if message is None or person is None or chat is None or not message.text:
+    message = update.edited_message if edited else update.message
+    person, chat = context.person, update.effective_chat
+    if message is None or person is None or chat is None:
         return False
-    answer = typed_answers.typed_answer(message.text, typed_labels())
-    children = typed_answers.typed_children(message.text) if answer is None else None
-    if answer is None and children is None:
+    text = message.text or typed_answers.sticker_text(
+        message.sticker.emoji if message.sticker else None)
+    typed = typed_answers.read(text, typed_labels()) if text else None
+    if typed is None:
         return False
+    answer, children = typed.answer, typed.children
     now = context.now()
     replied = message.reply_to_message.message_id if message.reply_to_message else None
-    found = await typed_answers.reminder_answered(context.session, person.id, chat.id,
-                                                  replied, now)
+    found = await typed_answers.reminder_answered(
+        context.session, person.id, chat.id, replied, now,
+        before=message.message_id if edited else None)
     if found is None:
         return False
     reader = service.Reader(person.locale, person.dutch_below)
     shown = None  # the reminder as it shows now, before this message
     if children is not None:
-        # Only as the answer to "how many children?": a "yes" to a workshop.
         _refusal, shown = await service.view(context.session, found.reminder_id, person.id,
                                              now, reader=reader)
-        if shown is None or not asks_children(shown):
-            return False
-        answer = Answer.YES
+        if answer is None:
+            # Only as the answer to "how many children?": a "yes" to a workshop.
+            if shown is None or not asks_children(shown):
+                return False
+            answer = Answer.YES
+        elif shown is None or not service.counts_children(shown.item.kind):
+            children = None  # "ja 2" to an ouderbabbel: the yes (or why it cannot change)
     assert answer is not None
     refusal, view, change = await service.decide(context.session, found.reminder_id,
                                                  person.id, answer, now, children,
@@ -300,8 +310,11 @@ async def typed_rsvp(update: Update, context: BotContext) -> bool:
         return False  # not theirs to answer after all: a question, as any other message
     quoted = (ReplyParameters(found.message_id, allow_sending_without_reply=True)
               if found.message_id is not None else None)
+    # The children of a "yes" given before, not said yet, are taken from the next message.
+    children_asked = (children is not None and shown is not None
+                      and shown.answer is Answer.YES and not shown.children)
     if (change is not None and change.rsvp_id is not None and not found.replied
-            and (children is None or (shown is not None and shown.children))):
+            and not edited and not children_asked):
         # Answered already: a later "ok" or 👍 acknowledges, it does not answer.
         if shown is None:
             _refusal, shown = await service.view(context.session, found.reminder_id,
@@ -327,8 +340,7 @@ async def typed_rsvp(update: Update, context: BotContext) -> bool:
     await context.session.commit()
     said = _("Thank you!") + " " + (
         _("Children: {count}.").format(count=children_count(children))
-        if children is not None else
-        _("You said: {answer}.").format(answer=answer_label(answer)))
+        if children is not None and typed.answer is None else answer_said(answer, children))
     if asks_children(view) and not view.children:
         # The 👧 buttons here too: a press redraws this message as the reminder.
         sent = await chat.send_message(
@@ -347,11 +359,11 @@ async def _acknowledge(context: BotContext, message: Message, person_id: int,
                        found: typed_answers.Answered, shown: ReminderView, answer: Answer,
                        children: int | None, quoted: ReplyParameters | None) -> None:
     """A typed word after the answer was kept, as the next message: nothing changes. The same
-    answer ("ok" or 👍 after ✅) gets the 👍 the bot puts on what it received, no words;
-    another one (👍 after ❌, "3" after 2 children) is told what was kept and how to change
-    it, as the reminder's buttons do (a person reads nothing else: it is no question)."""
-    if (shown.children == children if children is not None
-            else shown.answer is answer):
+    answer ("ok" or 👍 after ✅, "evet 2" after ✅ with 2 children) gets the 👍 the bot puts on
+    what it received, no words; another one (👍 after ❌, "3" after 2 children) is told what
+    was kept and how to change it, as the reminder's buttons do (a person reads nothing else:
+    it is no question)."""
+    if shown.answer is answer and (children is None or shown.children == children):
         await questions.received(message)
         return
     said = answer_said(shown.answer or answer, shown.children)

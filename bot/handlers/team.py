@@ -41,7 +41,7 @@ from bot.i18n import (
     use_locale,
 )
 from bot.scheduler.outbox import wake
-from bot.services import outbox, people, questions, staff
+from bot.services import held_cards, outbox, people, questions, staff
 from bot.services.availability import AvailabilityMap, Level
 from bot.services.people import SchoolView
 from bot.services.roles import STAFF, Role
@@ -456,6 +456,17 @@ async def availability_command(update: Update, context: BotContext) -> None:
     await _show_new(update, week_screen(person.id, amap))
 
 
+async def _save_availability(context: BotContext, person_id: int,
+                             amap: AvailabilityMap) -> None:
+    """The new map, and (in the same transaction) what waits for their green hour re-timed
+    to it: nothing held for them rings in an hour they just made red."""
+    await staff.set_availability(context.session, person_id, amap)
+    moved = await held_cards.retime(context.session, person_id, amap, context.now())
+    if moved.rows:
+        await context.session.commit()
+        wake(context.application)  # it may be due now (an hour made green)
+
+
 @door(roles=STAFF)
 async def availability_button(update: Update, context: BotContext) -> None:
     """A day, an hour (cycled), a day's shortcut, Back or Done on the availability screens."""
@@ -469,10 +480,10 @@ async def availability_button(update: Update, context: BotContext) -> None:
     amap = await staff.availability_of(context.session, press.person_id)
     if press.day is not None and press.hour is not None:
         amap = amap.cycled(press.day, press.hour)
-        await staff.set_availability(context.session, press.person_id, amap)
+        await _save_availability(context, press.person_id, amap)
     elif press.day is not None and press.whole is not None:
         amap = with_shown_hours(amap, press.day, press.whole)
-        await staff.set_availability(context.session, press.person_id, amap)
+        await _save_availability(context, press.person_id, amap)
     await query.answer()
     if press.done:
         await _show(update, (week_saved(amap), None))

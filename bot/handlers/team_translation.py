@@ -85,7 +85,7 @@ async def translation_reply(update: Update, context: BotContext) -> bool:
 async def edited(update: Update, context: BotContext) -> bool:
     """An edit of a brugfiguur's reply to a translation request: it corrects their words
     while they are still in use. False for any other edit. Called at the top of
-    questions.edited_message, inside its door (so no door of its own)."""
+    questions.edited_copy, inside fallback.edited_message's door (so no door of its own)."""
     message = update.edited_message
     if message is None:
         return False

@@ -32,6 +32,7 @@ from bot.handlers.question_texts import (
     render_card,
     render_figures,
     rescue_notice,
+    taken_reminder,
     when_answered,
 )
 from bot.i18n import BRUSSELS, use_locale
@@ -69,7 +70,8 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
         for waiting in await questions.unanswered_follow_ups(
                 session, now, coordinators, working_hours=settings.escalate_after_hours):
             with use_locale(waiting.holder.locale):
-                text = follow_up_reminder(waiting.question)
+                text = (follow_up_reminder(waiting.question) if waiting.answered
+                        else taken_reminder(waiting.question))
                 markup = card_keyboard(waiting.question.id, taken=True).to_dict()
             reminded += await questions.remind_holder(session, waiting, text, markup)
         routed = await _route_untapped(session, now, coordinators)

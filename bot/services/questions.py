@@ -17,19 +17,20 @@ Nothing here knows Telegram; the handlers own the words (``render_card``).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox, staff
 from bot.services import question_stats as stats
 from bot.services.availability import Level
-from bot.services.outbox import NewMessage
+from bot.services.outbox import PART_MARK, NewMessage
 from bot.services.question_stats import QuestionFact, WeekFigures
 from bot.services.routing import (
     Candidate,
@@ -188,6 +189,13 @@ async def is_draft_of(session: AsyncSession, parent_id: int, question_id: int) -
     return draft is not None and draft.id == question_id
 
 
+async def going_on(session: AsyncSession, parent_id: int) -> bool:
+    """Whether the parent has a question being written (a draft) or open."""
+    return await session.scalar(
+        select(Question.id).where(Question.parent_id == parent_id,
+                                  Question.status.in_((DRAFT, OPEN))).limit(1)) is not None
+
+
 async def choose_topic(session: AsyncSession, parent_id: int, topic: Topic, locale: str,
                        now: datetime) -> tuple[Question, int] | None:
     """The parent picked a topic: their draft gets it (messages sent before it are kept).
@@ -214,11 +222,14 @@ async def choose_topic(session: AsyncSession, parent_id: int, topic: Topic, loca
 
 
 async def add_parent_message(session: AsyncSession, parent_id: int, locale: str,
-                             chat_id: int, message_id: int,
-                             now: datetime) -> tuple[Question, QuestionMessage]:
-    """A parent's message joins their draft, else their open question, else a new draft
-    (whose topic the parent is asked next)."""
-    question = (await current(session, parent_id, DRAFT)
+                             chat_id: int, message_id: int, now: datetime, *,
+                             replied_to: int | None = None) -> tuple[Question, QuestionMessage]:
+    """A parent's message joins the question it replies to while that is a draft or open
+    (``replied_question``: a parent with two questions going swipes the answer they answer),
+    else their draft, else their newest open question, else a new draft (whose topic the
+    parent is asked next)."""
+    question = (await replied_question(session, parent_id, chat_id, replied_to)
+                or await current(session, parent_id, DRAFT)
                 or await current(session, parent_id, OPEN))
     if question is None:
         question = Question(parent_id=parent_id, locale=locale, topic="", status=DRAFT,
@@ -230,6 +241,46 @@ async def add_parent_message(session: AsyncSession, parent_id: int, locale: str,
     session.add(message)
     await session.flush()
     return question, message
+
+
+async def replied_question(session: AsyncSession, parent_id: int, chat_id: int,
+                           replied_to: int | None) -> Question | None:
+    """The parent's draft or open question that the message they replied to, in their own
+    chat, belongs to: a message the bot sent them for it (an answer relayed, "Fatma has your
+    question", any outbox row of the group ``q:<id>``), or one of their own messages in it.
+    None for a reply to anything else (a reminder, a message the bot does not know, another
+    chat's id) or to a question closed or gone: the message then goes where any other does."""
+    if replied_to is None:
+        return None
+    found: list[int] = []
+    key = await session.scalar(
+        select(OutboxMessage.group_key).where(
+            OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == replied_to,
+            OutboxMessage.group_key.startswith("q:", autoescape=True)).limit(1))
+    if key is not None and key.removeprefix("q:").isdigit():
+        found.append(int(key.removeprefix("q:")))
+    found.extend(await session.scalars(
+        select(QuestionMessage.question_id).where(
+            QuestionMessage.chat_id == chat_id, QuestionMessage.message_id == replied_to,
+            QuestionMessage.from_parent.is_(True))))
+    if not found:
+        return None
+    return await session.scalar(
+        select(Question).where(Question.id.in_(found), Question.parent_id == parent_id,
+                               Question.status.in_((DRAFT, OPEN)))
+        .order_by(Question.id.desc()).limit(1))
+
+
+async def record_confirmation(session: AsyncSession, question_id: int, parent_id: int,
+                              chat_id: int, telegram_message_id: int, now: datetime) -> None:
+    """Note the bot's direct "Fatma has your question" (the handler sends it, not the outbox)
+    as a sent outbox row of the question's group, so that a reply to it joins that question
+    (``replied_question``). Its payload is empty: never sent again."""
+    session.add(OutboxMessage(
+        dedupe_key=f"q:{question_id}:opened:{telegram_message_id}", chat_id=chat_id,
+        person_id=parent_id, kind="text", payload="{}", group_key=f"q:{question_id}",
+        status=outbox_repo.SENT, not_before=now, created_at=now, sent_at=now,
+        telegram_message_id=telegram_message_id))
 
 
 # A parent who reads little may never tap a topic: after this long without a new message,
@@ -599,10 +650,14 @@ def answer_key(question_id: int, answer_id: int) -> str:
 
 
 async def relay_answer(session: AsyncSession, question: QuestionView, chat_id: int,
-                       message_id: int, now: datetime) -> None:
-    """The holder's reply, whatever its kind, is copied to the parent."""
+                       message_id: int, now: datetime, quote: int | None = None) -> None:
+    """The holder's reply, whatever its kind, is copied to the parent, as a reply to
+    ``quote`` (the parent's message the holder replied to, ``quoted_message``), else to the
+    parent's newest message of the question: among reminders and broadcasts it shows what it
+    answers (a message the parent deleted since: sent all the same, see the outbox)."""
     row = await session.get(Question, question.id)
     assert row is not None
+    asked = quote or await newest_parent_message(session, row.id, question.parent_chat_id)
     answer = QuestionMessage(question_id=row.id, from_parent=False, chat_id=chat_id,
                              message_id=message_id, created_at=now)
     session.add(answer)
@@ -612,23 +667,81 @@ async def relay_answer(session: AsyncSession, question: QuestionView, chat_id: i
     await outbox.enqueue(session, dedupe_key=answer_key(row.id, answer.id),
                          chat_id=question.parent_chat_id, person_id=question.parent_id,
                          kind="copy", payload={"from_chat_id": chat_id, "message_id": message_id,
-                                               "always": True},
+                                               "always": True,
+                                               **({"reply_to": asked} if asked else {})},
                          group_key=f"q:{row.id}")
 
 
-async def take(session: AsyncSession, question_id: int, now: datetime) -> None:
-    row = await session.get(Question, question_id)
-    assert row is not None
-    row.taken_at = row.taken_at or now
+# A row that brings a parent's message to the team (its copy, or the reminder under it) ends
+# with the message's row id: q:<question>:to:<chat>:m<id>, ...:nudge:<chat>:m<id>.
+_MESSAGE_ROW = re.compile(r":m(\d+)$")
 
 
-async def close(session: AsyncSession, question_id: int, now: datetime) -> str:
+async def quoted_message(session: AsyncSession, question: QuestionView, chat_id: int,
+                         replied_message_id: int) -> int | None:
+    """The parent's message a holder's reply is about: the one whose copy in ``chat_id``
+    (or the reminder under it) they replied to, as its Telegram id in the parent's chat;
+    None for the card or anything else (the answer then quotes the newest)."""
+    keys = await session.scalars(select(OutboxMessage.dedupe_key).where(
+        OutboxMessage.chat_id == chat_id,
+        OutboxMessage.telegram_message_id == replied_message_id,
+        OutboxMessage.group_key == f"q:{question.id}"))
+    for key in keys:
+        found = _MESSAGE_ROW.search(key.split(PART_MARK, 1)[0])
+        if found is None:
+            continue
+        quoted = await session.scalar(select(QuestionMessage.message_id).where(
+            QuestionMessage.id == int(found[1]), QuestionMessage.question_id == question.id,
+            QuestionMessage.from_parent.is_(True),
+            QuestionMessage.chat_id == question.parent_chat_id))
+        if quoted is not None:
+            return int(quoted)
+    return None
+
+
+async def newest_parent_message(session: AsyncSession, question_id: int,
+                                chat_id: int) -> int | None:
+    """The Telegram id of the parent's newest message in the question, in their chat (the
+    ids of a chat only grow); None when none is known."""
+    return await session.scalar(
+        select(func.max(QuestionMessage.message_id))
+        .where(QuestionMessage.question_id == question_id,
+               QuestionMessage.from_parent.is_(True), QuestionMessage.chat_id == chat_id))
+
+
+def _still_held_by(question_id: int, holder_id: int | None) -> Any:
+    """The claim of a press on a card: the question is open and still with ``holder_id``
+    (None: the coordinators), as the press read it. An escalation or hand-over committed in
+    between goes first, and the press is refused, not applied to someone else's question."""
+    holder = (Question.assignee_id.is_(None) if holder_id is None
+              else Question.assignee_id == holder_id)
+    return (Question.id == question_id) & (Question.status == OPEN) & holder
+
+
+async def take(session: AsyncSession, question_id: int, now: datetime,
+               holder_id: int | None) -> bool:
+    """✋ Take it: whether the question was still open and with ``holder_id``."""
+    claimed = await session.execute(
+        update(Question).where(_still_held_by(question_id, holder_id))
+        .values(taken_at=func.coalesce(Question.taken_at,
+                                        literal(now, type_=Question.taken_at.type)))
+        .execution_options(synchronize_session=False))
+    return bool(claimed.rowcount)
+
+
+async def close(session: AsyncSession, question_id: int, now: datetime,
+                holder_id: int | None) -> str | None:
     """Close the question; what still waits for the team (a card held for a green hour) is
-    not sent. Returns the parent's language now (they may have changed it since asking)."""
+    not sent. Returns the parent's language now (they may have changed it since asking);
+    None when it was no longer open and with ``holder_id`` (nothing changed)."""
+    claimed = await session.execute(
+        update(Question).where(_still_held_by(question_id, holder_id))
+        .values(status=CLOSED, closed_at=now).execution_options(synchronize_session=False))
+    if not claimed.rowcount:
+        return None
     row = await session.get(Question, question_id)
     assert row is not None
-    row.status = CLOSED
-    row.closed_at = now
+    await session.refresh(row)
     parent = await session.get(Person, row.parent_id)
     assert parent is not None
     await session.execute(
@@ -775,23 +888,26 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
     return done
 
 
-def first_unanswered(messages: Sequence[tuple[int, bool]], after: int | None = None) -> int | None:
+def first_unanswered(messages: Sequence[tuple[int, bool]], after: int | None = None,
+                     *, taken: bool = False) -> int | None:
     """Of a question's messages in order, ``(id, from_parent)``: the parent's first message
     after the last answer (and after message ``after``, the last one reminded of), when there
-    was an answer and the parent wrote again (a question never answered is escalation's; one
-    whose last word is an answer waits for nobody)."""
+    was an answer and the parent wrote again; for a question ``taken`` (✋) and never
+    answered, their first message (after ``after``). A question nobody took or answered is
+    escalation's; one whose last word is an answer waits for nobody."""
     last_answer = max((message_id for message_id, from_parent in messages if not from_parent),
                       default=None)
-    if last_answer is None:
+    if last_answer is None and not taken:
         return None
-    since = max(last_answer, after or 0)
+    since = max(last_answer or 0, after or 0)
     return next((message_id for message_id, from_parent in messages
                  if from_parent and message_id > since), None)
 
 
 @dataclass(frozen=True)
 class Unanswered:
-    """A parent wrote again after an answer, and their holder has not replied since."""
+    """A parent wrote again after an answer, and their holder has not replied since; or the
+    holder took the question (✋) and has not answered it (``answered`` False)."""
 
     question: QuestionView
     holder: Recipient
@@ -799,6 +915,7 @@ class Unanswered:
     latest_row_id: int  # their newest message: what comes after it is a new run
     copy_message_id: int  # the first one's copy in the holder's chat
     route: Route  # the holder's delivery rule now (an orange hour: without a sound)
+    answered: bool = True  # False: taken and never answered
 
     @property
     def dedupe_key(self) -> str:  # once per holder and run of messages
@@ -821,13 +938,17 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
                                 working_hours: float = 4.0) -> list[Unanswered]:
     """Answered questions where the parent wrote again, ``working_hours`` after the copy
     reached its holder (the coordinators, for a question they hold) with no answer since.
-    Escalation, once per question, is for a first answer; this reminds the holder (the
-    caller; once per run of messages: a message after a reminder starts a new run) to answer
-    or close it, since the parent's last word may be a new question as well as a "thank
-    you". Nobody is reminded in a red hour: it comes in their next green one."""
+    Escalation, once per question, is for a first answer nobody took; this reminds the
+    holder (the caller; once per run of messages: a message after a reminder starts a new
+    run) to answer or close it, since the parent's last word may be a new question as well
+    as a "thank you". A question taken (✋) and never answered is reminded the same way,
+    ``working_hours`` after it was taken: escalation no longer looks at it. Nobody is
+    reminded in a red hour: it comes in their next green one."""
     held = {row.id: row for row in (await session.execute(
-        select(Question.id, Question.assignee_id, Question.assigned_at, Question.deliver_at)
-        .where(Question.status == OPEN, Question.first_answer_at.is_not(None)))).all()}
+        select(Question.id, Question.assignee_id, Question.assigned_at, Question.deliver_at,
+               Question.taken_at, Question.first_answer_at)
+        .where(Question.status == OPEN, (Question.first_answer_at.is_not(None))
+               | (Question.taken_at.is_not(None))))).all()}
     if not held:
         return []
     conversations: dict[int, list[tuple[int, bool]]] = {}
@@ -838,8 +959,11 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
             .where(QuestionMessage.question_id.in_(held)).order_by(QuestionMessage.id))).all():
         conversations.setdefault(question_id, []).append((message_id, from_parent))
         written[message_id] = created_at
+    def taken_only(question_id: int) -> bool:  # ✋ and no answer yet
+        return held[question_id].first_answer_at is None
+
     waiting = {question_id: messages for question_id, messages in conversations.items()
-               if first_unanswered(messages) is not None}
+               if first_unanswered(messages, taken=taken_only(question_id)) is not None}
     if not waiting:
         return []
     # One look for the reminders already sent: a round with nothing new costs a few queries,
@@ -863,7 +987,8 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
         question: QuestionView | None = None
         latest = max(message_id for message_id, from_parent in messages if from_parent)
         for holder, holder_route in holders:
-            first = first_unanswered(messages, reminded.get((question_id, holder.chat_id)))
+            first = first_unanswered(messages, reminded.get((question_id, holder.chat_id)),
+                                     taken=taken_only(question_id))
             if first is None:
                 continue
             # Its copy in the holder's chat, the latest one (a hand-over sends it again).
@@ -880,7 +1005,8 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
             # The clock starts when it could reach them: written, handed over, or held for
             # their green hour (a row held has its not_before after its creation).
             since = max(t for t in (written[first], question_row.assigned_at,
-                                    question_row.deliver_at) if t is not None)
+                                    question_row.deliver_at, question_row.taken_at)
+                        if t is not None)
             if copy.not_before > copy.created_at:
                 since = max(since, copy.not_before)
             if escalation_due(since, working_hours) > now:
@@ -890,7 +1016,8 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
             if question.parent_blocked:
                 break  # no answer could reach them
             found.append(Unanswered(question, holder, first, latest,
-                                    int(copy.telegram_message_id), holder_route))
+                                    int(copy.telegram_message_id), holder_route,
+                                    answered=not taken_only(question_id)))
     return found
 
 

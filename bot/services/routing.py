@@ -6,7 +6,8 @@ who sent /stop or blocked the bot (``questions.candidates``). The rules, in orde
 
 1. the school's fixed contact, if they are green now: notified now;
 2. else the speaker who is green now with the fewest open questions (ties: lowest id):
-   notified now; else the same among those orange now: delivered silently (nobody is
+   notified now; else the same among those orange now, but the school's contact when they
+   are orange too and back in a green hour no later: delivered silently (nobody is
    notified outside a green hour), the parent told their next green hour (None when their
    map has no green at all);
 3. else the school's contact (nobody is green or orange now): held until their next green
@@ -100,8 +101,14 @@ def route(locale: str, school_contact_id: int | None, candidates: Sequence[Candi
     if (green := least_busy(Level.GREEN)) is not None:
         return Route(green.person_id, 2, Delivery.NOW, None, None)
     if (orange := least_busy(Level.ORANGE)) is not None:
-        return Route(orange.person_id, 2, Delivery.SILENT, None,
-                     orange.availability.next_green(now))
+        # Everyone reads it later: the school's contact, orange too, unless the least busy
+        # one is back in a green hour sooner (the parent is told that hour).
+        back = orange.availability.next_green(now)
+        if contact is not None and contact.availability.level_at(now) is Level.ORANGE:
+            contact_back = contact.availability.next_green(now)
+            if back is None or (contact_back is not None and contact_back <= back):
+                orange, back = contact, contact_back
+        return Route(orange.person_id, 2, Delivery.SILENT, None, back)
 
     # Rule 3: everyone is red now; the school's contact at their next green hour.
     if contact is not None and (when := contact.availability.next_green(now)) is not None:

@@ -134,6 +134,8 @@ async def toggle_language(session: AsyncSession, person_id: int, locale: str) ->
 
 
 async def set_availability(session: AsyncSession, person_id: int, amap: AvailabilityMap) -> None:
+    """Their new map. What already waits in the outbox for their green hour keeps its time:
+    the caller re-times it in the same transaction (``held_cards.retime``)."""
     (await ensure_profile(session, person_id)).availability = amap.cells
 
 

@@ -1,18 +1,26 @@
-"""An answer to a reminder typed instead of tapped: "evet", "ja", "ਹਾਂ", 👍.
+"""An answer to a reminder typed instead of tapped: "evet", "ja", "ਹਾਂ ਜੀ, ਆਵਾਂਗੇ", 👍.
 
 A parent who reads little often answers "Will you come?" in words, as in any chat. Such a
 message is taken as the matching button when it is clearly about a reminder: a reply to the
 reminder's message (or to the bot's answer about it), or the parent's next message after it
 (the newest message of the bot the outbox knows is that reminder or the bot's answer about it,
-of the last few days, and the parent has no question going on). A word after an answer was
-kept does not answer again: "ok" or 👍 acknowledges. After a workshop's "yes", a
-number ("2", "iki", "ਦੋ") is how many children come. Anything longer or less certain stays a
-help question, as before: a person reads it.
+of the last few days, and no question of theirs moved on since: a question blocks it only when
+the parent wrote in it after that message; a ❓ tapped with nothing written is no
+conversation). A sticker counts by its emoji when that is 👍 ✅ 👌 (yes) or ❌ 👎 (no).
+
+What counts: a short message made only of known words and phrases ("evet", "geliyoruz",
+"ik kan niet", "ਆਵਾਂਗੇ"), words that go with an answer but give none ("teşekkürler",
+"sorry", "ਜੀ"), and "ok"/"tamam"/"ਠੀਕ ਹੈ", which say yes alone and go with any answer
+("tamam, gelemem": no). Every word must be known, and all must say one answer ("belki
+gelirim": maybe with anything but a no-and-yes mix); anything else ("ja maar waar?") is none.
+After a workshop's "yes", a number ("2", "iki", "ਦੋ") is how many children come; a yes with a
+number ("Evet 2 çocuk", "ja 2") says both. A word after an answer was kept does not answer
+again: "ok" or 👍 acknowledges. Anything longer or less certain stays a help question, as
+before: a person reads it.
 
 Usage::
 
-    answer = typed_answer(message.text, labels)          # Answer.YES, or None
-    children = typed_children(message.text)              # 2, or None
+    typed = read(message.text, labels)                   # Typed(Answer.YES, 2), or None
     found = await reminder_answered(session, person_id, chat_id, replied_to, now)
     await record_reply(session, person_id, chat_id, found, sent.message_id, now)  # bot's answer
 """
@@ -20,7 +28,7 @@ Usage::
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,44 +37,110 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.questions import DRAFT, OPEN
 from bot.services.reminders import GROUP_PREFIX, Answer
-from storage.models import OutboxMessage, Question, Reminder
+from storage.models import OutboxMessage, Question, QuestionMessage, Reminder
 from storage.outbox import SENT
 
 # A bare word counts for a reminder sent this recently; later, it is more likely about
 # something else (and the reminder's own buttons still work).
 RECENT = timedelta(days=3)
 
-# Whole messages, compared after ``fold``: nl, tr (with and without Turkish letters, as
-# phone keyboards type them), pa (Gurmukhi and the Latin letters many type it in), emoji.
-# "ok" and "tamam" answer "Will you come?" with yes; the confirmation shows what was kept,
-# with the buttons to change it.
+# Known phrases, compared after ``fold``: nl, tr (with and without Turkish letters, as phone
+# keyboards type them), pa (Gurmukhi and the Latin letters many type it in), emoji. A message
+# may be one of them or several in a row ("evet" + "geliyoruz"). "ok" and "tamam" answer
+# "Will you come?" with yes; the confirmation shows what was kept, with the buttons to change
+# it. No negation on its own ("niet", "değil"): "ik kom niet" is a phrase, never "ik kom" +
+# something.
 _WORDS: dict[Answer, tuple[str, ...]] = {
     Answer.YES: (
-        "ja", "jaa", "jawel", "ja hoor", "ja ik kom", "ik kom", "we komen", "wij komen",
-        "ik kom zeker", "zeker", "ok", "oke", "oké", "okay", "yes",
-        "evet", "evt", "tamam", "tmm", "olur", "geliyorum", "gelirim", "geleceğim",
-        "gelecegim", "gelicem", "geliriz", "geleceğiz", "gelecegiz", "katılıyorum",
-        "katiliyorum", "katılacağım", "katilacagim", "evet geliyorum", "evet gelirim",
-        "ਹਾਂ", "ਹਾਂਜੀ", "ਹਾਂ ਜੀ", "ਜੀ ਹਾਂ", "ਜੀ", "ਠੀਕ ਹੈ", "ਆਵਾਂਗਾ", "ਆਵਾਂਗੀ", "ਆਵਾਂਗੇ",
-        "ਮੈਂ ਆਵਾਂਗਾ", "ਮੈਂ ਆਵਾਂਗੀ", "ਅਸੀਂ ਆਵਾਂਗੇ", "haan", "han", "haan ji", "han ji", "ji",
-        "ji haan", "ha ji",
+        # nl
+        "ja", "jaa", "jawel", "jazeker", "ja hoor", "ja ik kom", "ik kom", "we komen",
+        "wij komen", "ik kom zeker", "we komen zeker", "ik kom ook", "we komen ook",
+        "ik kom graag", "we komen graag", "graag", "zeker", "natuurlijk", "tuurlijk",
+        "ik ben er", "we zijn er", "ik ben erbij", "we zijn erbij", "ik zal er zijn",
+        "we zullen er zijn", "ik zal komen", "we zullen komen", "ik doe mee", "we doen mee",
+        "ok", "oke", "oké", "okay", "oki", "goed", "is goed", "dat is goed", "prima", "yes",
+        # tr
+        "evet", "evt", "tamam", "tmm", "tamamdır", "tamamdir", "olur", "peki", "tabii",
+        "tabi", "tabii ki", "tabi ki", "tabiki", "elbette", "kesinlikle", "memnuniyetle",
+        "geliyorum", "gelirim", "geleceğim", "gelecegim", "gelicem", "gelcem",
+        "geliyoruz", "geliriz", "geleceğiz", "gelecegiz", "gelicez", "gelcez",
+        "katılıyorum", "katiliyorum", "katılırım", "katilirim", "katılacağım", "katilacagim",
+        "katılıyoruz", "katiliyoruz", "katılırız", "katiliriz", "katılacağız", "katilacagiz",
+        "evet geliyorum", "evet gelirim",
+        # pa
+        "ਹਾਂ", "ਹਾਂਜੀ", "ਹਾਂ ਜੀ", "ਜੀ ਹਾਂ", "ਜੀ", "ਠੀਕ ਹੈ", "ਠੀਕ", "ਓਕੇ", "ਜ਼ਰੂਰ", "ਬਿਲਕੁਲ",
+        "ਆਵਾਂਗਾ", "ਆਵਾਂਗੀ", "ਆਵਾਂਗੇ", "ਮੈਂ ਆਵਾਂਗਾ", "ਮੈਂ ਆਵਾਂਗੀ", "ਅਸੀਂ ਆਵਾਂਗੇ",
+        "ਆ ਰਿਹਾ ਹਾਂ", "ਆ ਰਹੀ ਹਾਂ", "ਆ ਰਹੇ ਹਾਂ", "ਮੈਂ ਆ ਰਿਹਾ ਹਾਂ", "ਮੈਂ ਆ ਰਹੀ ਹਾਂ",
+        "ਅਸੀਂ ਆ ਰਹੇ ਹਾਂ", "ਆਉਂਦੇ ਹਾਂ", "ਅਸੀਂ ਆਉਂਦੇ ਹਾਂ",
+        "haan", "han", "haan ji", "han ji", "haanji", "hanji", "ji", "ji haan", "ha ji",
+        "aavanga", "avanga", "aavangi", "avangi", "aavange", "avange", "zaroor", "jaroor",
         "👍", "✅", "👌",
     ),
     Answer.MAYBE: (
-        "misschien", "misschien wel", "weet niet", "weet ik niet", "ik weet het niet",
-        "ik weet het nog niet", "belki", "bilmiyorum", "emin değilim", "emin degilim",
-        "ਸ਼ਾਇਦ", "ਸ਼ਾਯਦ", "ਪਤਾ ਨਹੀਂ", "shayad", "pata nahi", "🤔",
+        # nl
+        "misschien", "misschien wel", "misschien niet", "weet niet", "weet ik niet",
+        "weet nog niet", "weet ik nog niet", "ik weet het niet", "ik weet het nog niet",
+        "ik weet nog niet", "niet zeker", "nog niet zeker", "ik ben niet zeker",
+        "ik ben nog niet zeker", "ik probeer", "ik probeer het", "ik probeer te komen",
+        "ik zal proberen", "ik zal het proberen", "we proberen", "we proberen het",
+        "we zullen zien", "we zien wel", "ik hoop het", "hopelijk", "kan zijn", "mogelijk",
+        # tr
+        "belki", "bilmiyorum", "henüz bilmiyorum", "henuz bilmiyorum", "daha bilmiyorum",
+        "bilemiyorum", "emin değilim", "emin degilim", "belli değil", "belli degil",
+        "bakarız", "bakariz", "bakalım", "bakalim", "duruma göre", "duruma gore",
+        "inşallah", "insallah", "gelmeye çalışırım", "gelmeye calisirim",
+        "gelmeye çalışacağım", "gelmeye calisacagim",
+        # pa
+        "ਸ਼ਾਇਦ", "ਸ਼ਾਯਦ", "ਪਤਾ ਨਹੀਂ", "ਹਾਲੇ ਪਤਾ ਨਹੀਂ", "ਅਜੇ ਪਤਾ ਨਹੀਂ", "ਕੋਸ਼ਿਸ਼ ਕਰਾਂਗੇ",
+        "ਕੋਸ਼ਿਸ਼ ਕਰਾਂਗਾ", "ਕੋਸ਼ਿਸ਼ ਕਰਾਂਗੀ", "shayad", "pata nahi", "pata nahin",
+        "🤔",
     ),
     Answer.NO: (
-        "nee", "neen", "nee sorry", "sorry nee", "nee helaas", "helaas niet", "helaas nee",
-        "ik kan niet", "kan niet", "ik kom niet", "no",
-        "hayır", "hayir", "yok", "gelemem", "gelemiyorum", "gelmeyeceğim", "gelmeyecegim",
-        "gelemeyeceğim", "gelemeyecegim", "katılamam", "katilamam", "maalesef gelemem",
-        "ਨਹੀਂ", "ਨਹੀ", "ਨਾ", "ਨਹੀਂ ਜੀ", "ਨਹੀਂ ਆ ਸਕਦਾ", "ਨਹੀਂ ਆ ਸਕਦੀ", "ਮੈਂ ਨਹੀਂ ਆ ਸਕਦਾ",
-        "ਮੈਂ ਨਹੀਂ ਆ ਸਕਦੀ", "nahi", "nahin", "nai", "na",
+        # nl
+        "nee", "neen", "nee sorry", "sorry nee", "nee helaas", "helaas", "helaas niet",
+        "helaas nee", "ik kan niet", "kan niet", "ik kan helaas niet", "helaas kan ik niet",
+        "ik kan niet komen", "ik kom niet", "we komen niet", "wij komen niet",
+        "we kunnen niet", "wij kunnen niet", "we kunnen niet komen", "wij kunnen niet komen",
+        "lukt niet", "het lukt niet", "lukt me niet", "gaat niet", "het gaat niet",
+        "dat gaat niet", "ik ben er niet", "we zijn er niet", "no",
+        # tr
+        "hayır", "hayir", "yok", "olmaz", "maalesef", "malesef", "gelemem", "gelemiyorum",
+        "gelmiyorum", "gelmeyeceğim", "gelmeyecegim", "gelemeyeceğim", "gelemeyecegim",
+        "gelemicem", "gelmicem", "gelemeyiz", "gelemiyoruz", "gelmiyoruz", "gelmeyeceğiz",
+        "gelmeyecegiz", "gelemeyeceğiz", "gelemeyecegiz", "gelemicez", "gelmicez",
+        "katılamam", "katilamam", "katılamıyorum", "katilamiyorum", "katılamayacağım",
+        "katilamayacagim", "katılamayız", "katilamayiz", "katılamıyoruz", "katilamiyoruz",
+        "müsait değilim", "musait degilim", "maalesef gelemem",
+        # pa
+        "ਨਹੀਂ", "ਨਹੀ", "ਨਾ", "ਨਹੀਂ ਜੀ", "ਨਹੀਂ ਆ ਸਕਦਾ", "ਨਹੀਂ ਆ ਸਕਦੀ", "ਨਹੀਂ ਆ ਸਕਦੇ",
+        "ਮੈਂ ਨਹੀਂ ਆ ਸਕਦਾ", "ਮੈਂ ਨਹੀਂ ਆ ਸਕਦੀ", "ਅਸੀਂ ਨਹੀਂ ਆ ਸਕਦੇ", "ਨਹੀਂ ਆ ਸਕਾਂਗਾ",
+        "ਨਹੀਂ ਆ ਸਕਾਂਗੀ", "ਨਹੀਂ ਆ ਸਕਾਂਗੇ", "ਨਹੀਂ ਆਵਾਂਗਾ", "ਨਹੀਂ ਆਵਾਂਗੀ", "ਨਹੀਂ ਆਵਾਂਗੇ",
+        "ਮੈਂ ਨਹੀਂ ਆਵਾਂਗਾ", "ਮੈਂ ਨਹੀਂ ਆਵਾਂਗੀ", "ਅਸੀਂ ਨਹੀਂ ਆਵਾਂਗੇ",
+        "nahi", "nahin", "nai", "na", "nahi aa sakde", "nahi aa sakda", "nahi aa sakdi",
         "❌", "👎",
     ),
 }
+# Yes alone, but with other words only an acknowledgement that goes with any answer ("tamam,
+# gelemem": no; "ਨਹੀਂ ਜੀ": no). Each is one of the yes words above too.
+_PARTICLES = ("ok", "oke", "oké", "okay", "oki", "goed", "is goed", "dat is goed", "prima",
+              "tamam", "tmm", "tamamdır", "tamamdir", "olur", "peki", "ji", "ਜੀ", "ਠੀਕ ਹੈ",
+              "ਠੀਕ", "ਓਕੇ")
+# Words that go with an answer and give none: thanks, sorry, a polite address. Alone: no answer.
+_COURTESY = (
+    "sorry", "bedankt", "dank je", "dank je wel", "dankjewel", "dank u", "dank u wel",
+    "merci", "thanks", "hoor", "teşekkürler", "tesekkurler", "teşekkür ederim",
+    "tesekkur ederim", "çok teşekkürler", "cok tesekkurler", "çok teşekkür ederim",
+    "cok tesekkur ederim", "tşk", "tsk", "tşkler", "tskler", "sağol", "sagol", "sağolun",
+    "sagolun", "sağ olun", "sag olun", "özür dilerim", "ozur dilerim", "kusura bakmayın",
+    "kusura bakmayin", "hocam", "abla", "ਧੰਨਵਾਦ", "ਸ਼ੁਕਰੀਆ", "ਮਾਫ਼ ਕਰਨਾ", "ਮਾਫ਼ੀ", "ਸੌਰੀ",
+    "dhanvaad", "dhanyavaad", "shukriya",
+)
+# A sticker counts by its emoji for these only: whoever made a sticker set chose its emoji,
+# and only these say yes or no plainly.
+STICKER_ANSWERS = ("👍", "✅", "👌", "❌", "👎")
+# Longer than this, a message is a question's text: not read at all.
+MAX_CHARS = 80
+MAX_WORDS = 10
 
 # Skin tones (👍🏽) and emoji presentation selectors: the same answer.
 _IGNORED = {chr(c) for c in range(0x1F3FB, 0x1F400)} | {"\ufe0f", "\u200d"}
@@ -75,7 +149,8 @@ _IGNORED = {chr(c) for c in range(0x1F3FB, 0x1F400)} | {"\ufe0f", "\u200d"}
 def fold(text: str) -> str:
     """Case, accents of a phone keyboard, punctuation and spaces set aside: what is compared.
     Gurmukhi's vowel signs are kept (they are letters of the word)."""
-    text = unicodedata.normalize("NFC", text).casefold()
+    # A Turkish keyboard's capital İ ("İki", "İnşallah") folds to i and a dot above.
+    text = unicodedata.normalize("NFC", text).casefold().replace("i\u0307", "i")
     kept = []
     for ch in text:
         if ch in _IGNORED:
@@ -87,24 +162,72 @@ def fold(text: str) -> str:
 
 _FOLDED: dict[str, Answer] = {fold(word): answer
                                for answer, words in _WORDS.items() for word in words}
-LONGEST = max(len(word) for word in _FOLDED)
+_PARTICLE = frozenset(fold(word) for word in _PARTICLES)
+_POLITE = frozenset(fold(word) for word in _COURTESY)
+_STICKERS = frozenset(fold(emoji) for emoji in STICKER_ANSWERS)
+
+
+def _words(text: str) -> list[str]:
+    """The folded words, a symbol on its own ("evet👍" is "evet", "👍")."""
+    return "".join(f" {ch} " if unicodedata.category(ch)[0] == "S" else ch
+                   for ch in fold(text)).split()
+
+
+def _phrases(labels: Mapping[Answer, Iterable[str]] | None) -> dict[str, set[Answer]]:
+    """Every known phrase and what it answers; the buttons' labels (``labels``: their texts,
+    in every language) too. A label that is another answer's word means both: none."""
+    phrases = {word: {answer} for word, answer in _FOLDED.items()}
+    for answer, texts in (labels or {}).items():
+        for text in texts:
+            phrases.setdefault(" ".join(_words(text)), set()).add(answer)
+    return phrases
+
+
+def _readings(words: list[str], known: Mapping[str, set[Answer]]) -> Iterator[list[str]]:
+    """The ways to cut the words into known phrases and courtesy words, from the front."""
+    if not words:
+        yield []
+        return
+    for end in range(1, len(words) + 1):
+        piece = " ".join(words[:end])
+        if piece in known or piece in _POLITE:
+            for rest in _readings(words[end:], known):
+                yield [piece, *rest]
+
+
+def _answer_of(words: list[str], known: Mapping[str, set[Answer]]) -> Answer | None:
+    """The one answer the words give, cut into as few known phrases as can be ("ਨਹੀਂ ਆਵਾਂਗੇ"
+    is one phrase, no, not "ਨਹੀਂ" + "ਆਵਾਂਗੇ"); a maybe with other words is a maybe ("belki
+    gelirim"); yes and no together, or nothing said, is none."""
+    # An emoji that says nothing here decorates ("evet 🙏"); alone, it is no answer.
+    words = [w for w in words if w in known
+             or any(unicodedata.category(ch)[0] != "S" for ch in w)]
+    if not words or len(words) > MAX_WORDS:
+        return None
+    readings = list(_readings(words, known))
+    if not readings:
+        return None
+    fewest = min(len(reading) for reading in readings)
+    found: set[Answer] = set()
+    for reading in readings:
+        if len(reading) != fewest:
+            continue
+        said: set[Answer] = set().union(*(known[p] for p in reading
+                                          if p in known and p not in _PARTICLE))
+        # Only acknowledgements ("tamam, teşekkürler"): the yes "ok" says alone.
+        found |= said or set().union(*(known[p] for p in reading if p in _PARTICLE))
+    if Answer.MAYBE in found and found != {Answer.YES, Answer.NO, Answer.MAYBE}:
+        return Answer.MAYBE
+    return found.pop() if len(found) == 1 else None
 
 
 def typed_answer(text: str, labels: Mapping[Answer, Iterable[str]] | None = None
                  ) -> Answer | None:
-    """The answer a whole message gives, if it is one of the words above or a button's
+    """The answer a whole message gives, if it is made of the words above or is a button's
     label typed out (``labels``: the buttons' texts, in every language), else None."""
-    if len(text) > 2 * LONGEST:  # a question's text: not folded at all
+    if len(text) > MAX_CHARS:  # a question's text: not folded at all
         return None
-    folded = fold(text)
-    if folded not in _FOLDED:  # "Evet 👍": the word without its emoji
-        folded = " ".join("".join(ch for ch in folded
-                                  if unicodedata.category(ch)[0] != "S").split()) or folded
-    found = {_FOLDED[folded]} if folded in _FOLDED else set()
-    for answer, texts in (labels or {}).items():
-        if folded in {fold(t) for t in texts}:
-            found.add(answer)
-    return found.pop() if folded and len(found) == 1 else None
+    return _answer_of(_words(text), _phrases(labels))
 
 
 # A number of children typed ("2", "iki", "ਦੋ", "2 kinderen") after a workshop's "yes".
@@ -114,20 +237,73 @@ _NUMBERS: dict[str, int] = {
     "bir": 1, "iki": 2, "üç": 3, "uc": 3, "dört": 4, "dort": 4, "beş": 5, "bes": 5,
     "ਇੱਕ": 1, "ਦੋ": 2, "ਤਿੰਨ": 3, "ਚਾਰ": 4, "ਪੰਜ": 5,
 }
-_CHILDREN_WORDS = ("kinderen", "kind", "kinderkes", "çocuk", "cocuk", "çocuğum", "ਬੱਚੇ", "ਬੱਚਾ")
+_CHILDREN_WORDS = ("kinderen", "kind", "kinderkes", "kindjes", "çocuk", "cocuk", "çocuğum",
+                   "ਬੱਚੇ", "ਬੱਚਾ")
+_CHILDREN = frozenset(fold(word) for word in _CHILDREN_WORDS)
+# With a yes and a number only: "ik kom met mijn 2 kinderen", "2 çocukla geliyoruz".
+_WITH_WORDS = frozenset(fold(word) for word in (
+    *_CHILDREN_WORDS, "met", "mijn", "onze", "ile", "tane", "çocukla", "cocukla",
+    "çocuğumla", "cocugumla", "çocuklarla", "cocuklarla", "ਬੱਚਿਆਂ", "ਨਾਲ"))
+
+
+def _count_words(text: str) -> list[str]:
+    """The folded words, "4 +" and "4+" as one."""
+    words = _words(text)
+    while "+" in words[1:]:
+        at = words.index("+", 1)
+        words[at - 1:at + 1] = [words[at - 1] + "+"]
+    return words
 
 
 def typed_children(text: str) -> int | None:
     """How many children a short message says, 1 to 4 (4: "4+"), or None."""
-    if len(text) > 2 * LONGEST:
+    if len(text) > MAX_CHARS:
         return None
-    words = text.casefold().replace("+", " + ").split()
-    words = [w.strip(".!,") for w in words if w.strip(".!,") not in _CHILDREN_WORDS]
-    if words[-1:] == ["+"]:
-        words = [words[0] + "+"] if len(words) == 2 else []
+    words = [w for w in _count_words(text) if w not in _CHILDREN]
     if len(words) != 1 or words[0] not in _NUMBERS:
         return None
     return min(_NUMBERS[words[0]], 4)
+
+
+def _yes_with_children(text: str, labels: Mapping[Answer, Iterable[str]] | None) -> int | None:
+    """A yes and a number of children in one message ("Evet 2 çocuk", "ja 2", "ਹਾਂ 2 ਬੱਚੇ"):
+    the number (1 to 4), else None."""
+    if len(text) > MAX_CHARS:
+        return None
+    words = _count_words(text)
+    numbers = [w for w in words if w in _NUMBERS]
+    if len(numbers) != 1:
+        return None
+    rest = [w for w in words if w not in _NUMBERS and w not in _WITH_WORDS]
+    if _answer_of(rest, _phrases(labels)) is not Answer.YES:
+        return None
+    return min(_NUMBERS[numbers[0]], 4)
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What a typed message says: an answer, a number of children, or both."""
+
+    answer: Answer | None  # None: a number alone, the children of a "yes" given before
+    children: int | None
+
+
+def read(text: str, labels: Mapping[Answer, Iterable[str]] | None = None) -> Typed | None:
+    """An answer ("evet"), a yes with its children ("Evet 2 çocuk"), or a number alone ("2"):
+    what the message says about a reminder, or None (it is something else)."""
+    answer = typed_answer(text, labels)
+    if answer is not None:
+        return Typed(answer, None)
+    children = _yes_with_children(text, labels)
+    if children is not None:
+        return Typed(Answer.YES, children)
+    children = typed_children(text)
+    return Typed(None, children) if children is not None else None
+
+
+def sticker_text(emoji: str | None) -> str | None:
+    """A sticker's emoji read as typed, when it says yes or no plainly (👍, ❌), else None."""
+    return emoji if emoji and fold(emoji) in _STICKERS else None
 
 
 @dataclass(frozen=True)
@@ -141,17 +317,22 @@ class Answered:
 
 
 async def reminder_answered(session: AsyncSession, person_id: int, chat_id: int,
-                            replied_to: int | None, now: datetime) -> Answered | None:
+                            replied_to: int | None, now: datetime,
+                            before: int | None = None) -> Answered | None:
     """The reminder a typed answer is about: the one whose message it replies to (any of its
     parts, its map pin, or the bot's answer to a typed word, see ``record_reply``), or, for a
     message that replies to nothing, the reminder that is the newest message of the bot the
-    outbox knows, handed over in the last ``RECENT``, when the parent has no question going
-    on (a "ja" may answer the brugfiguur then). None: the words are about something else.
+    outbox knows, handed over in the last ``RECENT``, unless the parent wrote in a question of
+    theirs after that message (a "ja" may answer the brugfiguur then). None: the words are
+    about something else.
+    ``before``: the message is an edit of the parent's message with this id: the newest of
+    the bot's messages before it (a correction of an older answer, however many reminders
+    came since).
     (The bot's direct answers to commands are not in the outbox: an "ok" to the confirmation
     of a new language, right after a reminder, is still taken as that reminder's answer.)"""
     if replied_to is not None:
         row = (await session.execute(
-            select(OutboxMessage.id, OutboxMessage.group_key)
+            select(OutboxMessage.id, OutboxMessage.group_key, OutboxMessage.telegram_message_id)
             .where(OutboxMessage.chat_id == chat_id,
                    OutboxMessage.telegram_message_id == replied_to)
             .order_by(OutboxMessage.id.desc()).limit(1))).first()
@@ -160,11 +341,14 @@ async def reminder_answered(session: AsyncSession, person_id: int, chat_id: int,
         # words included, see record_reply): a bot's message ids only grow. Not "the message
         # just before this one": a bot numbers the messages of all its private chats in one
         # sequence (MTProto's per-account counter), so another parent's message may be there.
-        row = (await session.execute(
-            select(OutboxMessage.id, OutboxMessage.group_key)
+        query = (
+            select(OutboxMessage.id, OutboxMessage.group_key, OutboxMessage.telegram_message_id)
             .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == SENT,
                    OutboxMessage.telegram_message_id.is_not(None))
-            .order_by(OutboxMessage.telegram_message_id.desc()).limit(1))).first()
+            .order_by(OutboxMessage.telegram_message_id.desc()).limit(1))
+        if before is not None:
+            query = query.where(OutboxMessage.telegram_message_id < before)
+        row = (await session.execute(query)).first()
     if row is None or not (row.group_key or "").startswith(GROUP_PREFIX):
         return None
     # The reminder this message belongs to: its text parts carry the reminder's id (a map pin
@@ -180,7 +364,8 @@ async def reminder_answered(session: AsyncSession, person_id: int, chat_id: int,
         return None
     if replied_to is None and (reminder.handled_at is None
                                or reminder.handled_at < now - RECENT
-                               or await _question_going_on(session, person_id)):
+                               or await _question_going_on(session, person_id, chat_id,
+                                                           int(row.telegram_message_id))):
         return None
     # The buttons are under its last text part.
     buttons = await session.scalar(
@@ -204,9 +389,18 @@ async def record_reply(session: AsyncSession, person_id: int, chat_id: int, foun
         telegram_message_id=telegram_message_id))
 
 
-async def _question_going_on(session: AsyncSession, person_id: int) -> bool:
-    """Whether the parent has a question being written or open: words that reply to nothing
-    belong to that conversation."""
+async def _question_going_on(session: AsyncSession, person_id: int, chat_id: int,
+                             after: int) -> bool:
+    """Whether a question of the parent's (being written or open) moved on after the bot's
+    message ``after`` (its Telegram id; the ids of a chat only grow): the parent wrote in it
+    since, so words that reply to nothing belong to that conversation. A ❓ and a topic
+    tapped with nothing written is no conversation; an answer of the brugfiguur's relayed
+    since would be the newest message of the bot itself (the outbox's ``q:`` group), which is
+    no reminder's."""
     return await session.scalar(
-        select(Question.id).where(Question.parent_id == person_id,
-                                  Question.status.in_((DRAFT, OPEN))).limit(1)) is not None
+        select(QuestionMessage.id)
+        .join(Question, Question.id == QuestionMessage.question_id)
+        .where(Question.parent_id == person_id, Question.status.in_((DRAFT, OPEN)),
+               QuestionMessage.from_parent.is_(True), QuestionMessage.chat_id == chat_id,
+               QuestionMessage.message_id > after)
+        .limit(1)) is not None

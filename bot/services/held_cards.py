@@ -1,0 +1,218 @@
+"""What waits in the outbox for a brugfiguur's next green hour: a question's card and the
+parent's messages (``questions._to_holder``), and the notes brought as their hours allow
+(``staff.message_to``).
+
+Such a row is *held*: pending, with a ``not_before`` still ahead, ``always`` in its payload
+and no error (a retry or a parent's quiet hours set one). Two moments change what it should
+do:
+
+* the brugfiguur opens the question with 📨 in /inbox (the card and every message come
+  again, right now) or answers it: what was held for them of that question would come
+  later as a new, untouched question. It is dropped (``drop_shown``, ``drop_answered``);
+* their availability map changes: what was held for the old map's green hour is re-timed
+  to the new map's next green hour, never left in an hour they just made red (``retime``).
+
+Usage (in the handler's transaction, before it commits; nothing here commits)::
+
+    await held_cards.drop_shown(session, question_id, chat_id, now)     # before resend()
+    await questions.resend(session, question_id, chat_id, locale, now, render_card, stamp=...)
+
+    await questions.relay_answer(session, view, chat_id, message_id, now)
+    await held_cards.drop_answered(session, question_id, chat_id, now)
+
+    await staff.set_availability(session, person_id, amap)
+    moved = await held_cards.retime(session, person_id, amap, now)      # then commit, wake
+
+Nothing here knows Telegram.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.availability import AvailabilityMap
+from bot.services.outbox import PART_MARK
+from bot.services.questions import OPEN, delivered_cards
+from storage import outbox as outbox_repo
+from storage.models import OutboxMessage, Question
+
+M = OutboxMessage
+CARD = "card"
+_MESSAGE_PART = re.compile(r"m\d+")
+# Rows that brought a question into a chat: held for a green hour ("to"), or again from
+# /inbox ("show", never held).
+_BRINGS = ("to", "show")
+
+
+@dataclass(frozen=True)
+class Retimed:
+    """What a change of someone's map did to what waits for them."""
+
+    rows: int  # outbox rows given a new time
+    questions: int  # their questions whose card now reaches them at ``at``
+    at: datetime | None  # the new time (UTC); None when nothing waited
+    silently: bool = False  # their map has no green hour: now, without a sound
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    dedupe_key: str
+    kind: str
+    status: str
+    not_before: datetime
+    error: str | None
+    payload: dict[str, Any]
+
+
+def part_of(key: str, question_id: int, chat_id: int, *, held_only: bool = False) -> str | None:
+    """What a question's outbox row in ``chat_id`` brings: ``"card"``, or ``"m<id>"`` for the
+    copy (or forward) of its message ``<id>``; None for anything else there (a reminder to
+    answer, a notice, another question's row). The parts of a long card count as the card.
+    ``held_only``: only rows that may be held (routing, hand-over, follow-up), not the
+    copies sent again from /inbox."""
+    base = key.split(PART_MARK, 1)[0]
+    kinds = _BRINGS[:1] if held_only else _BRINGS
+    if not any(base.startswith(f"q:{question_id}:{kind}:{chat_id}:") for kind in kinds):
+        return None
+    last = base.rsplit(":", 1)[1]
+    return last if last == CARD or _MESSAGE_PART.fullmatch(last) else None
+
+
+def is_held(status: str, not_before: datetime, error: str | None, payload: dict[str, Any],
+            now: datetime) -> bool:
+    """Whether an outbox row waits for its person's green hour: pending, not yet due, never
+    tried (a retry or a parent's quiet hours leave an error) and ``always`` (what the team
+    is brought: cards, copies, notes)."""
+    return (status == outbox_repo.PENDING and not_before > now and error is None
+            and bool(payload.get("always")))
+
+
+def held_until(availability: AvailabilityMap, now: datetime) -> tuple[datetime, bool]:
+    """When what waits for someone's green hour comes under ``availability``, and whether
+    without a sound: their next green hour (``now`` itself in a green hour), as routing
+    holds a card in a red hour; an orange hour does not ring either, so it waits for green.
+    A map without any green hour: now, silently, as ``routing.delivery_for`` brings anything
+    to someone who has none (routing would rather give a new question to a colleague)."""
+    when = availability.next_green(now)
+    if when is None:
+        return now.astimezone(UTC), True
+    return when, False
+
+
+def reached(rows: Sequence[_Row], question_id: int, chat_id: int, now: datetime) -> set[str]:
+    """The parts (card, messages) of a question that reached the chat or are on their way:
+    sent, being sent, or due."""
+    return {part for row in rows
+            if (part := part_of(row.dedupe_key, question_id, chat_id)) is not None
+            and (row.status in (outbox_repo.SENT, outbox_repo.SENDING)
+                 or (row.status == outbox_repo.PENDING and row.not_before <= now))}
+
+
+async def _question_rows(session: AsyncSession, question_id: int, chat_id: int) -> list[_Row]:
+    found = await session.execute(
+        select(M.id, M.dedupe_key, M.kind, M.status, M.not_before, M.error, M.payload)
+        .where(M.group_key == f"q:{question_id}", M.chat_id == chat_id).order_by(M.id))
+    return [_Row(r.id, r.dedupe_key, r.kind, r.status, r.not_before, r.error, _load(r.payload))
+            for r in found.all()]
+
+
+def _held_parts(rows: Sequence[_Row], question_id: int, chat_id: int,
+                now: datetime) -> list[tuple[_Row, str]]:
+    return [(row, part) for row in rows
+            if (part := part_of(row.dedupe_key, question_id, chat_id, held_only=True))
+            is not None
+            and is_held(row.status, row.not_before, row.error, row.payload, now)]
+
+
+async def drop_shown(session: AsyncSession, question_id: int, chat_id: int,
+                     now: datetime) -> int:
+    """📨 in /inbox: the card and every message of the question come again in ``chat_id``
+    now (``questions.resend``, called after this, in the same transaction), so what was held
+    there for a green hour (card, copies) is dropped: it would come later as a new question.
+    Returns how many rows were dropped."""
+    held = _held_parts(await _question_rows(session, question_id, chat_id), question_id,
+                       chat_id, now)
+    await outbox_repo.mark_finished(session, [row.id for row, _part in held],
+                                    status=outbox_repo.DROPPED, error="shown")
+    return len(held)
+
+
+async def drop_answered(session: AsyncSession, question_id: int, chat_id: int,
+                        now: datetime) -> int:
+    """An answer from ``chat_id``: what was held there for a green hour and has reached the
+    chat since (the card, a message's copy; by /inbox or an earlier card) is dropped, so the
+    question does not come again as a new, untouched one. A message of the parent that has
+    not reached the chat yet stays held (it was never seen); when its card is dropped, a held
+    copy is shown as a reply to the card the chat has. Returns how many rows were dropped."""
+    rows = await _question_rows(session, question_id, chat_id)
+    seen = reached(rows, question_id, chat_id, now)
+    held = _held_parts(rows, question_id, chat_id, now)
+    dropped = {row.id for row, part in held if part in seen}
+    await outbox_repo.mark_finished(session, sorted(dropped), status=outbox_repo.DROPPED,
+                                    error="answered")
+    if not any(part == CARD and row.id in dropped for row, part in held):
+        return len(dropped)
+    card = (await delivered_cards(session, question_id)).get(chat_id)
+    for row, _part in held:
+        if (row.id not in dropped and row.kind == "copy" and card
+                and "reply_to" not in row.payload):
+            await session.execute(
+                update(M).where(M.id == row.id, M.status == outbox_repo.PENDING)
+                .values(payload=_dump({**row.payload, "reply_to": card}))
+                .execution_options(synchronize_session=False))
+    return len(dropped)
+
+
+async def retime(session: AsyncSession, person_id: int, availability: AvailabilityMap,
+                 now: datetime) -> Retimed:
+    """Their map changed to ``availability``: what was held for their green hour (cards,
+    the parent's messages, notes) comes at the new map's next green hour (``held_until``),
+    never ringing in an hour they made red; their questions' ``deliver_at`` moves with it, so a
+    parent's further message waits with the card and escalation counts from then. Rows
+    already due or being sent are left alone. Returns what moved."""
+    when, silently = held_until(availability, now)
+    found = await session.execute(
+        select(M.id, M.dedupe_key, M.kind, M.status, M.not_before, M.error, M.payload)
+        .where(M.person_id == person_id, M.status == outbox_repo.PENDING, M.not_before > now,
+               M.error.is_(None)).order_by(M.id))
+    rows = [_Row(r.id, r.dedupe_key, r.kind, r.status, r.not_before, r.error, _load(r.payload))
+            for r in found.all()]
+    moving = [row for row in rows
+              if is_held(row.status, row.not_before, row.error, row.payload, now)
+              and (row.not_before != when or silently)]
+    for row in moving:
+        values: dict[str, Any] = {"not_before": when}
+        if silently:
+            values["payload"] = _dump({**row.payload, "disable_notification": True})
+        await session.execute(
+            update(M).where(M.id == row.id, M.status == outbox_repo.PENDING).values(**values)
+            .execution_options(synchronize_session=False))
+    questions = await session.execute(
+        update(Question).where(Question.assignee_id == person_id, Question.status == OPEN,
+                               Question.deliver_at > now, Question.deliver_at != when)
+        .values(deliver_at=when).execution_options(synchronize_session=False))
+    moved_questions = int(getattr(questions, "rowcount", 0) or 0)
+    return Retimed(len(moving), moved_questions,
+                   when if moving or moved_questions else None, silently)
+
+
+def _load(payload: str) -> dict[str, Any]:
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _dump(payload: dict[str, Any]) -> str:
+    # As bot/services/outbox.py writes payloads.
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
