@@ -14,7 +14,7 @@ from bot.services import importer
 from bot.services.importer import CalendarMove, parse_ics
 from bot.services.importer.ics import school_names
 from storage.db import Database
-from storage.models import Activity
+from storage.models import Activity, ActivityText
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)  # the conftest clock: Sunday 22 November
 
@@ -209,3 +209,28 @@ def test_a_name_form_two_schools_share_names_neither() -> None:
     names = school_names({"a": "Basisschool De Zon (Velm)", "b": "Basisschool De Zon (Gingelom)"})
     assert "basisschooldezon" not in names
     assert names["basisschooldezonvelm"] == "a"
+
+
+@pytest.mark.parametrize(("summary", "expected"), [
+    ("Kinderyoga", "Çocuk yogası"),  # the series' title: its translation goes with it
+    ("Kinderyoga in de refter", ""),  # a title of its own: not the series' translation
+])
+async def test_the_series_translations_go_with_its_occurrence_moved(
+    db: Database, summary: str, expected: str
+) -> None:
+    """The team translated the series in the bot; the calendar's occurrence of its own has
+    only the Dutch: a Turkish parent is told the move in Turkish."""
+    async with db.session() as session:
+        await importer.import_file(session, "agenda.ics", calendar(YOGA_SERIES), now=NOW)
+        yoga = await session.scalar(select(Activity).where(
+            Activity.external_id == "yoga-wijdeland"))
+        assert yoga is not None
+        yoga.texts.append(ActivityText(locale="tr", title="Çocuk yogası", description=""))
+        await session.flush()
+        moved = YOGA_MOVED_ONCE.replace("SUMMARY:Kinderyoga", f"SUMMARY:{summary}")
+        await importer.import_file(session, "agenda.ics", calendar(YOGA_SERIES, moved),
+                                   now=NOW)
+        override = await session.scalar(select(Activity).where(
+            Activity.external_id == OVERRIDE_ID))
+        assert override is not None
+        assert {t.locale: t.title for t in override.texts}.get("tr", "") == expected

@@ -82,7 +82,9 @@ is a move (``ParseResult.moves``): when both days are still to come, the summary
 in ``moved``, not in ``cancelled``, and the import tells those who said they would come (or
 maybe), or got a reminder of the old day, of its new time (or new place, when only that
 changed), never that it is cancelled; their answers follow it (see
-``cancellation.notices_after_move``). The same file sent again tells nobody again. The same
+``cancellation.notices_after_move``). It takes the translations made in the bot for its
+series, where its Dutch text is the series' (``with_series_translations``). The same file
+sent again tells nobody again. The same
 occurrence changed twice is an error. RDATE is not supported.
 
 A calendar export holds every event the calendar ever had: an event (every occurrence of
@@ -148,7 +150,13 @@ from bot.services.importer.results import (
 )
 from bot.services.importer.spreadsheet import COLUMNS, REQUIRED_COLUMNS, parse_csv, parse_xlsx
 from bot.services.importer.store import apply
-from bot.services.programme import activity_data, occurrence_at
+from bot.services.programme import (
+    DUTCH,
+    ActivityData,
+    LocalText,
+    activity_data,
+    occurrence_at,
+)
 from storage import programme as repo
 from storage.models import utcnow
 
@@ -212,12 +220,46 @@ async def import_file(
     parsed = await asyncio.to_thread(parse_file, filename, data, names, tz, now)
     if parsed.errors:
         return ImportOutcome(parsed.errors, None)
-    summary = await apply(session, parsed.rows, tz, keep_translations=True, now=now)
+    rows = await with_series_translations(session, parsed.rows, parsed.moves)
+    summary = await apply(session, rows, tz, keep_translations=True, now=now)
     moved = await moves_ahead(session, parsed.moves, now or utcnow(), tz)
     taken = {(move.activity_id, move.old_start) for move in moved}
     return ImportOutcome([], replace(
         summary, skipped_over=parsed.skipped, moved=moved,
         cancelled=tuple(item for item in summary.cancelled if item not in taken)))
+
+
+async def with_series_translations(
+    session: AsyncSession, rows: Sequence[ActivityData], moves: Sequence[CalendarMove],
+) -> list[ActivityData]:
+    """A calendar's occurrence changed on its own is an activity of its own, with only the
+    calendar's Dutch text: the translations made in the bot for its series go with it
+    (title and description each, where its Dutch one is the series'), so a parent who reads
+    Turkish or Punjabi is told the move in their language. A file's own translation wins."""
+    if not moves:
+        return list(rows)
+    series = await repo.by_external_ids_any_case(session, {move.series_id for move in moves})
+    series_of = {move.override_id: series.get(move.series_id) for move in moves}
+    found: list[ActivityData] = []
+    for data in rows:
+        row = series_of.get(data.external_id)
+        stored = {text.locale: text for text in row.texts} if row is not None else {}
+        dutch, series_dutch = data.texts.get(DUTCH, LocalText()), stored.get(DUTCH)
+        if series_dutch is None:
+            found.append(data)
+            continue
+        texts = dict(data.texts)
+        for locale, text in stored.items():
+            if locale == DUTCH:
+                continue
+            own = texts.get(locale, LocalText())
+            title = own.title or (text.title if dutch.title == series_dutch.title else "")
+            description = own.description or (
+                text.description if dutch.description == series_dutch.description else "")
+            if title or description:
+                texts[locale] = LocalText(title, description)
+        found.append(replace(data, texts=texts))
+    return found
 
 
 async def moves_ahead(
