@@ -135,6 +135,9 @@ async def test_group_chat_gets_a_pointer_to_the_private_chat(chat: Chat, fake: F
     fake.send_group_text(3007, -100200, "/start")
     reply = await fake.wait_for("sendMessage", chat_id=-100200)
     assert reply.params["text"].startswith("Sadece özel sohbette çalışıyorum.")
+    # One tap opens the private chat.
+    [[button]] = reply.params["reply_markup"]["inline_keyboard"]
+    assert button == {"text": "💬 Bana yazın", "url": f"https://t.me/{fake.bot_user['username']}"}
     fake.send_group_text(3007, -100200, "merhaba")
     await fake.wait_idle(quiet=0.12)
     assert len(fake.calls_of("sendMessage", chat_id=-100200)) == 2

@@ -6,7 +6,14 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from telegram import Message, MessageEntity, Update, User
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+    User,
+)
 from telegram.ext import ContextTypes
 
 from bot.handlers import account, answers, programme, questions, rsvp
@@ -130,9 +137,14 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             return
         kept[GROUP_POINTED] = message.date
     with use_locale(await reader_locale(context, update.effective_user)):
+        # A button that opens the private chat: a parent who reads little need not find
+        # the bot's name.
+        button = (InlineKeyboardMarkup([[InlineKeyboardButton(
+            "💬 " + _("Write to me"), url=f"https://t.me/{context.bot.username}")]])
+            if context.bot.username else None)
         await message.reply_text(
-            _("I only work in a private chat. Tap my name and send me a message there.")
-        )
+            _("I only work in a private chat. Tap my name and send me a message there."),
+            reply_markup=button)
 
 
 def _replied(message: Message) -> Message | None:
