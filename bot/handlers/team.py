@@ -559,13 +559,20 @@ async def _remove(update: Update, context: BotContext, member: StaffMember) -> N
     wake(context.application)
     with contextlib.suppress(TelegramError):  # a blocked chat keeps its old menu: harmless
         await set_chat_menu(context.bot, member.telegram_id, member.locale or "nl")
-    text, markup = staff_screen(await staff.team(context.session),
-                                await people.schools(context.session), now)
+    schools = await people.schools(context.session)
+    text, markup = staff_screen(await staff.team(context.session), schools, now)
     done = "🚪 " + _("{name} is no longer in the team.").format(name=member.first_name)
     if moved:
         done += " " + ngettext("The {count} question {name} held is with you now.",
                                "The {count} questions {name} held are with you now.",
                                moved).format(count=moved, name=member.first_name)
+    orphaned = [school.name for school in schools if school.id in member.contact_for]
+    if orphaned:
+        # Their questions would now go by language alone: the coordinator chooses a contact.
+        done += "\n⚠️ " + ngettext(
+            "{schools} has no fixed contact now. Tap 🏫 Match schools to choose one.",
+            "{schools} have no fixed contact now. Tap 🏫 Match schools to choose them.",
+            len(orphaned)).format(schools=", ".join(orphaned))
     await _show(update, (f"{done}\n\n{text}", markup))
 
 

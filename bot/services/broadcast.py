@@ -361,7 +361,13 @@ def voice_payload(item: ProgrammeItem) -> dict[str, Any]:
 def mark_sending(row: Broadcast, messages: Sequence[NewMessage], status_chat_id: int,
                  status_message_id: int, now: datetime | None = None) -> None:
     """The draft has left: its rows are in the outbox, its progress line is that message. Its
-    total counts recipients, as its progress does (``outbox.progress``)."""
+    total counts recipients, as its progress does (``outbox.progress``). With nothing to
+    send (nobody matches, or they all left since the preview) it is cancelled, not sent: no
+    "done" that rings, no "already sent" for its week later."""
+    if not messages:
+        row.status = CANCELLED
+        row.total = 0
+        return
     row.status = SENDING
     row.total = len({message.chat_id for message in messages})
     row.started_at = now or utcnow()
