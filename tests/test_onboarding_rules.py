@@ -18,6 +18,7 @@ from bot.services.onboarding import (
     parse_start_payload,
     school_press,
     typed_language,
+    typed_school,
 )
 from bot.services.onboarding import step_after_language as after_language
 from bot.services.roles import Role, resolve_role
@@ -196,3 +197,22 @@ def test_a_start_link_during_sign_up(before: dict, link: StartLink, found: bool,
 def test_a_bad_link_is_said_with_a_question_in_the_persons_language(
         step: str | None, data: dict, due: bool) -> None:
     assert bad_link_due(step, data) is due
+
+
+SCHOOLS = [
+    (1, "klimop", "Vrije basisschool Klim-op"),
+    (2, "wijdeland", "Freinetschool Het Wijdeland (Brustem)"),
+    (3, "kabouterland", "Vrije Kleuterschool Kabouterland, Sint-Rita"),
+    (4, "debrug", "Basisschool Sint-Rita - De Brug"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Klim-op", 1), ("klimop", 1), ("KLIM OP", 1), ("wijdeland", 2), ("Het Wijdeland", 2),
+    ("de brug", 4), ("debrug", 4), ("Kabouterland", 3),
+    ("Sint-Rita", None),  # two schools' names
+    ("Basisschool", None), ("GO", None), ("", None),
+    ("Mijn zoon zit in het tweede leerjaar", None),
+])
+def test_a_school_typed_at_the_school_question(text: str, expected: int | None) -> None:
+    assert typed_school(text, SCHOOLS) == expected

@@ -22,6 +22,7 @@ from bot.handlers.onboarding import (
 from bot.handlers.question_texts import render_card
 from bot.handlers.texts import (
     help_text,
+    in_every_language,
     privacy_notice,
     school_question,
     what_we_keep,
@@ -150,9 +151,13 @@ async def stop_command(update: Update, context: BotContext) -> None:
     if context.person is not None and not signed_up(context.person):
         # Half signed up: we send them nothing anyway; say so, and how to erase the rest.
         assert update.effective_chat is not None
-        await update.effective_chat.send_message(_(
-            "You have not finished signing up, so we send you no messages.\n"
-            "Send /forget to erase what you told us."))
+        def unfinished() -> str:
+            return _("You have not finished signing up, so we send you no messages.\n"
+                     "Send /forget to erase what you told us.")
+
+        await update.effective_chat.send_message(
+            unfinished() if context.person.locale
+            else in_every_language(unfinished, _order(update)))
         return
     if not await ensure_onboarded(update, context):
         return
@@ -179,6 +184,12 @@ async def stop_command(update: Update, context: BotContext) -> None:
     await update.effective_chat.send_message(text)
 
 
+def _order(update: Update) -> list[str]:
+    """The languages, Telegram's guess first."""
+    user = update.effective_user
+    return language_order(user.language_code if user else None)
+
+
 @door()
 async def forget_command(update: Update, context: BotContext) -> None:
     """/forget: ask first; the button does the erasing."""
@@ -186,12 +197,18 @@ async def forget_command(update: Update, context: BotContext) -> None:
     if context.person is None:
         await update.effective_chat.send_message(_("We have no data about you."))
         return
-    await update.effective_chat.send_message(
-        _("Do you want us to erase everything we know about you?\n"
-          "Your name, language, schools, answers and questions will be gone. "
-          "This cannot be undone."),
-        reply_markup=forget_keyboard(),
-    )
+    def text() -> str:
+        return _("Do you want us to erase everything we know about you?\n"
+                 "Your name, language, schools, answers and questions will be gone. "
+                 "This cannot be undone.")
+
+    if context.person.locale:
+        await update.effective_chat.send_message(text(), reply_markup=forget_keyboard())
+        return
+    # No language chosen yet: a question that cannot be undone, in every language.
+    order = _order(update)
+    await update.effective_chat.send_message(in_every_language(text, order),
+                                             reply_markup=forget_keyboard(order))
 
 
 @door()

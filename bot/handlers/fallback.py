@@ -19,7 +19,12 @@ from telegram.ext import ContextTypes
 from bot.handlers import account, answers, programme, questions, rsvp
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_action_for, main_keyboard
-from bot.handlers.onboarding import ensure_onboarded, signed_up, take_typed_language
+from bot.handlers.onboarding import (
+    ensure_onboarded,
+    signed_up,
+    take_typed_language,
+    take_typed_school,
+)
 from bot.i18n import _, supported, use_locale
 from bot.services import people
 from bot.services.roles import Role
@@ -70,6 +75,8 @@ async def _other_message(update: Update, context: BotContext) -> None:
         await _before_sign_up_is_done(update, context)
         return
     if context.role is Role.PARENT:
+        if await take_typed_language(update, context):
+            return  # "Türkçe" typed after sign-up: the language changes
         if not await rsvp.typed_rsvp(update, context):
             await questions.parent_message(update, context)
     elif context.role is Role.BRUGFIGUUR:
@@ -86,7 +93,7 @@ async def _before_sign_up_is_done(update: Update, context: BotContext) -> None:
     on its own), and what may be a question is kept for after sign-up: a photo, a voice
     message, a document, or a text of a few words that is not a button's answer typed out
     (``onboarding.may_be_a_question``)."""
-    if await take_typed_language(update, context):
+    if await take_typed_language(update, context) or await take_typed_school(update, context):
         return
     message = update.message
     album = message.media_group_id if message is not None else None

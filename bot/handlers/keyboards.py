@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.i18n import LANGUAGE_NAMES, N_, SUPPORTED_LOCALES, _, current_locale
+from bot.i18n import LANGUAGE_NAMES, N_, SUPPORTED_LOCALES, _, current_locale, use_locale
 from bot.services.onboarding import SETTING
 from bot.services.people import SchoolView
 
@@ -108,8 +108,20 @@ def privacy_keyboard(signing_up_in: str | None = None) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-def forget_keyboard() -> InlineKeyboardMarkup:
+def forget_keyboard(order: list[str] | None = None) -> InlineKeyboardMarkup:
+    """Erase or keep; ``order``: each label in these languages, one after the other (no
+    language chosen yet)."""
+    def label(text: str) -> str:
+        if not order:
+            return _(text)
+        found = []
+        for code in order:
+            with use_locale(code):
+                found.append(_(text))
+        return " / ".join(found)
+
     return InlineKeyboardMarkup([
-        [InlineKeyboardButton("🗑 " + _("Yes, erase everything"), callback_data="forget:yes")],
-        [InlineKeyboardButton("↩️ " + _("No, keep my data"), callback_data="forget:no")],
+        [InlineKeyboardButton("🗑 " + label(N_("Yes, erase everything")),
+                              callback_data="forget:yes")],
+        [InlineKeyboardButton("↩️ " + label(N_("No, keep my data")), callback_data="forget:no")],
     ])

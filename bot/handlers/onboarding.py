@@ -37,6 +37,7 @@ from bot.services.onboarding import (
     parse_start_payload,
     step_after_language,
     typed_language,
+    typed_school,
 )
 from bot.services.people import PersonView
 from bot.services.roles import Role
@@ -221,16 +222,45 @@ async def choose_language(update: Update, context: BotContext) -> None:
 
 async def take_typed_language(update: Update, context: BotContext) -> bool:
     """At the first question, a language's name typed ("Türkçe") instead of tapped is taken
-    as the tap. False when the text is no such name (or the question is another one)."""
+    as the tap. After sign-up, another language's name typed alone changes the language, as
+    /language would (a mother whose husband chose Dutch for her types "Türkçe"), unless a
+    question of theirs is going on (then it may answer the brugfiguur). False when the text
+    is no such name (or the question is another one)."""
     person, message = context.person, update.message
-    if person is None or person.step != Step.LANGUAGE or message is None or not message.text:
+    if (person is None or person.step not in (Step.LANGUAGE, None) or message is None
+            or not message.text or update.effective_chat is None):
         return False
     locale = typed_language(message.text)
-    if locale is None:
+    if locale is None or (person.step is None and (
+            locale == person.locale or await questions.going_on(context.session, person.id))):
         return False
     await people.set_locale(context.session, person.id, locale)
     with use_locale(locale, context.settings.timezone):
-        await _past_the_language(update, context, person)
+        if person.step == Step.LANGUAGE:
+            await _past_the_language(update, context, person)
+        else:
+            await update.effective_chat.send_message(
+                _("From now on I will write to you in English."), reply_markup=main_keyboard())
+            await set_chat_menu(context.bot, update.effective_chat.id, locale, person.role)
+    return True
+
+
+async def take_typed_school(update: Update, context: BotContext) -> bool:
+    """At the school question, a school's name typed ("Klim-op") instead of tapped is taken
+    as its tap: ticked, and the question again with it ticked (more schools, or Done).
+    False when the text names no one school (or the question is another one)."""
+    person, message = context.person, update.message
+    if (person is None or person.step != Step.SCHOOL or message is None or not message.text
+            or len(message.text) > 80):
+        return False
+    schools = await people.schools(context.session)
+    school_id = typed_school(message.text, [(s.id, s.code, s.name) for s in schools])
+    if school_id is None:
+        return False
+    await people.toggle_school(context.session, person.id, school_id, keep_one=False,
+                               wanted=True)
+    await context.reload_person()
+    await ask_current_step(update, context)
     return True
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.handlers.commands import staff_commands
 from bot.i18n import (
     DEFAULT_LOCALE,
@@ -14,6 +16,16 @@ from bot.i18n import (
 )
 from bot.services.people import PersonView, SchoolView
 from bot.services.roles import STAFF, Role
+
+
+def in_every_language(text: Callable[[], str], order: list[str] | None = None) -> str:
+    """``text()`` once per language, in ``order`` (Telegram's guess first): for someone who
+    has not chosen a language yet, who may read none of our guess."""
+    lines = []
+    for code in order if order else SUPPORTED_LOCALES:
+        with use_locale(code):
+            lines.append(text())
+    return "\n\n".join(lines)
 
 
 def greeting_in_every_language(order: list[str]) -> str:

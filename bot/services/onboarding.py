@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -65,6 +65,23 @@ def typed_language(text: str) -> str | None:
     # punctuation, no flag emoji.
     folded = "".join(ch for ch in text.casefold() if unicodedata.category(ch)[0] in "LMN")
     found = {code for code, names in _TYPED_LANGUAGES.items() if folded in names}
+    return found.pop() if len(found) == 1 else None
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold())
+                   if unicodedata.category(ch)[0] in "LN")
+
+
+def typed_school(text: str, schools: Sequence[tuple[int, str, str]]) -> int | None:
+    """The school a text typed at the school question names ("Klim-op", "wijdeland"), as
+    ``(id, code, name)`` in ``schools``: its code, or a part of its name of four letters or
+    more that no other school's name has. Case, accents, spaces and hyphens do not count."""
+    typed = _letters(text)
+    if len(typed) < 4:
+        return None
+    found = {school_id for school_id, code, name in schools
+             if typed == _letters(code) or typed in _letters(name)}
     return found.pop() if len(found) == 1 else None
 
 
