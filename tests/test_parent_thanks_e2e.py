@@ -17,24 +17,15 @@ from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Handled, Person
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, onboard
+from tests.test_typed_rsvp_more_e2e import asked_and_answered, question_statuses, texts
 
 MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Brussels
 SORRY_ONLY = "Üzgünüm, sadece yazı, sesli mesaj, fotoğraf, video ve belge iletebilirim."
 
 
-async def question_statuses(db: Database) -> list[tuple[str, str]]:
-    async with db.session() as session:
-        return [(q.status, q.topic) for q in
-                await session.scalars(select(Question).order_by(Question.id))]
-
-
 async def questions_count(db: Database) -> int:
     async with db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(Question)) or 0)
-
-
-def texts(replies: list[dict[str, Any]]) -> list[str]:
-    return [r.get("text") or r.get("caption") or "" for r in replies]
 
 
 def topic_buttons(fake: FakeTelegram, replies: list[dict[str, Any]]) -> list[str]:
@@ -51,22 +42,6 @@ def reacted(fake: FakeTelegram, person: Person) -> list[str]:
         if emoji == ["👍"]:
             found.append(message.get("text") or ("sticker" if "sticker" in message else "?"))
     return found
-
-
-async def asked_and_answered(chat: Chat, fake: FakeTelegram, user_id: int,
-                             asked: str = "Okul ne zaman kapalı?",
-                             answer: str = "Cuma.") -> tuple[Person, Person, dict[str, Any]]:
-    """Monday 10:00: a Turkish parent asks (topic: school); with no brugfiguur the coordinator
-    holds it and answers by replying. Returns the coordinator, the parent and the answer as
-    the parent received it."""
-    greet = await coordinator_of(chat)
-    ayse = await onboard(chat, user_id, "Ayşe", "tr", "wijdeland")
-    await ayse.says(asked)
-    await ayse.picks_topic("school")
-    await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == [asked], fake)
-    await greet.says(answer, reply_to=fake.transcript(COORDINATOR_ID)[-1])
-    await wait_until(lambda: fake.texts(ayse.id)[-1:] == [answer], fake)
-    return greet, ayse, fake.transcript(ayse.id)[-1]
 
 
 # --- thanks with no question going on ------------------------------------------------------
