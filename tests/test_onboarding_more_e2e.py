@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage.db import Database
-from storage.models import Person
+from storage.models import Person, Question
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
 
@@ -68,3 +68,18 @@ async def test_a_school_name_typed_at_the_school_question_is_taken(chat: Chat) -
     ticked = [label for label, _data in FakeTelegram.inline_buttons(reply)
               if label.startswith("✅")]
     assert ticked == ["✅ Vrije basisschool Klim-op"] or "Klim-op" in reply["text"].split("\n")[0]
+
+
+async def test_a_command_we_do_not_have_is_no_question(chat: Chat, db: Database) -> None:
+    """"/ayarlar" (settings, in Turkish) or a mistyped "/settngs": the bot says so and points
+    to the buttons; nothing reaches the team."""
+    ayse = chat.person(7105, "Ayşe", language_code="tr")
+    await ayse.says("/start s_klimop")
+    await ayse.taps("Türkçe")
+    await ayse.taps(data="privacy:ok")
+    for typed in ("/ayarlar", "/settngs"):
+        [reply] = await ayse.says(typed)
+        assert reply["text"] == ("Bu komutu tanımıyorum. Aşağıdaki büyük bir düğmeye dokunun "
+                                 "ya da /help gönderin.")
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Question)) == 0

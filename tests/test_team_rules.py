@@ -189,6 +189,12 @@ async def test_an_invite_works_once_and_for_seven_days(db: Database) -> None:
             InviteOutcome.USED
         roles = {p.id: p.role for p in await session.scalars(select(Person))}
         assert roles == {late: "parent", first: "brugfiguur", second: "parent"}
+        # Someone in the team already does not use up a link made for a new colleague.
+        other = await staff.create_invite(session, None, now + week)
+        assert await staff.redeem_invite(session, other, first, now + week) == \
+            InviteOutcome.ALREADY
+        assert await staff.redeem_invite(session, other, second, now + week) == \
+            InviteOutcome.JOINED
 
 
 def test_a_schools_contact_is_found_in_the_team() -> None:

@@ -75,6 +75,13 @@ async def _other_message(update: Update, context: BotContext) -> None:
         await _before_sign_up_is_done(update, context)
         return
     if context.role is Role.PARENT:
+        text = update.message.text if update.message is not None else None
+        if text is not None and text.startswith("/") and len(text.split()) == 1:
+            # A command we do not have ("/ayarlar", "/settngs"): no question for the team.
+            await update.effective_chat.send_message(
+                _("I do not know this command. Tap a big button below, or send /help."),
+                reply_markup=main_keyboard())
+            return
         if await take_typed_language(update, context):
             return  # "Türkçe" typed after sign-up: the language changes
         if not await rsvp.typed_rsvp(update, context):

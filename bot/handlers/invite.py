@@ -49,6 +49,8 @@ async def redeem(update: Update, context: BotContext, link: StartLink) -> bool:
                               "Please ask the coordinator for a new one."),
         InviteOutcome.UNKNOWN: _("I do not know this invite link. "
                                  "Please ask the coordinator for a new one."),
+        InviteOutcome.ALREADY: _("You are in the team already. This invite link is still "
+                                 "free for the colleague it was made for."),
     }
     await update.effective_chat.send_message(texts[outcome])
     return False

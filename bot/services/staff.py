@@ -35,6 +35,7 @@ class InviteOutcome(StrEnum):
     UNKNOWN = "unknown"  # no such token (mistyped, forged, or erased)
     EXPIRED = "expired"
     USED = "used"
+    ALREADY = "already"  # in the team already: the link is left for the one it was made for
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ async def create_invite(session: AsyncSession, created_by: int | None, now: date
 async def redeem_invite(
     session: AsyncSession, token: str, person_id: int, now: datetime
 ) -> InviteOutcome:
-    """Make the person a brugfiguur, once per invite, within its 7 days."""
+    """Make the person a brugfiguur, once per invite, within its 7 days. Someone in the
+    team already does not use it up (a link forwarded to the wrong colleague)."""
     invite = await session.scalar(select(StaffInvite).where(StaffInvite.token == token))
     if invite is None:
         return InviteOutcome.UNKNOWN
@@ -84,10 +86,12 @@ async def redeem_invite(
         return InviteOutcome.JOINED if invite.used_by == person_id else InviteOutcome.USED
     if invite.expires_at <= now:
         return InviteOutcome.EXPIRED
-    invite.used_at = now
-    invite.used_by = person_id
     person = await session.get(Person, person_id)
     assert person is not None
+    if person.role == Role.BRUGFIGUUR.value:
+        return InviteOutcome.ALREADY
+    invite.used_at = now
+    invite.used_by = person_id
     person.role = Role.BRUGFIGUUR.value
     await ensure_profile(session, person_id, person.locale)
     await session.flush()
