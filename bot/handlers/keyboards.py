@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.i18n import LANGUAGE_NAMES, N_, SUPPORTED_LOCALES, _, current_locale, use_locale
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    N_,
+    SUPPORTED_LOCALES,
+    _,
+    current_locale,
+    in_every_locale,
+)
 from bot.services.onboarding import SETTING
 from bot.services.people import SchoolView
 
@@ -112,13 +119,7 @@ def forget_keyboard(order: list[str] | None = None) -> InlineKeyboardMarkup:
     """Erase or keep; ``order``: each label in these languages, one after the other (no
     language chosen yet)."""
     def label(text: str) -> str:
-        if not order:
-            return _(text)
-        found = []
-        for code in order:
-            with use_locale(code):
-                found.append(_(text))
-        return " / ".join(found)
+        return " / ".join(in_every_locale(text, order)) if order else _(text)
 
     return InlineKeyboardMarkup([
         [InlineKeyboardButton("🗑 " + label(N_("Yes, erase everything")),

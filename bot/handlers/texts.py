@@ -30,13 +30,9 @@ def in_every_language(text: Callable[[], str], order: list[str] | None = None) -
 
 def greeting_in_every_language(order: list[str]) -> str:
     """The first message, before anyone chose a language: one line per language."""
-    lines = []
-    for code in order if order else SUPPORTED_LOCALES:
-        with use_locale(code):
-            lines.append(
-                _("Welcome! I am the bot of the Brede School. Which language do you want?")
-            )
-    return "\n\n".join(lines)
+    return in_every_language(
+        lambda: _("Welcome! I am the bot of the Brede School. Which language do you want?"),
+        order)
 
 
 def school_question() -> str:

@@ -16,7 +16,7 @@ Catalogs are read from the .po files on first use (no compiled .mo files to keep
 from __future__ import annotations
 
 import gettext
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
@@ -95,9 +95,10 @@ def N_(message: str) -> str:
     return message
 
 
-def in_every_locale(message: str) -> list[str]:
-    """One message in every shipped locale (to recognise a reply-keyboard label)."""
-    return [translations(locale).gettext(message) for locale in SUPPORTED_LOCALES]
+def in_every_locale(message: str, order: Sequence[str] | None = None) -> list[str]:
+    """One message in every shipped locale (to recognise a reply-keyboard label), or in the
+    locales of ``order``, in that order."""
+    return [translations(locale).gettext(message) for locale in order or SUPPORTED_LOCALES]
 
 
 def _local(moment: datetime) -> datetime:

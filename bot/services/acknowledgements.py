@@ -19,9 +19,7 @@ Usage::
 
 from __future__ import annotations
 
-import unicodedata
-
-from bot.services.typed_answers import fold
+from bot.services.typed_answers import fold, folded_words
 
 # Known phrases: nl, tr (with and without Turkish letters, as phone keyboards type them), pa
 # (Gurmukhi, and the Latin letters many type it in), and a few words every language borrows.
@@ -77,13 +75,6 @@ _LONGEST = max(len(phrase.split()) for phrase in _KNOWN | _WITH)  # words of one
 _EMOJI = frozenset(fold(emoji) for emoji in THANKS_EMOJI)
 
 
-def _words(text: str) -> list[str]:
-    """The folded words, each symbol on its own ("tamam🙏🙏" is "tamam", "🙏", "🙏"); the dot
-    a capital Turkish İ leaves when folded is set aside ("İyi günler")."""
-    return "".join(f" {ch} " if unicodedata.category(ch)[0] == "S" else ch
-                   for ch in fold(text).replace("\u0307", "")).split()
-
-
 def _made_of_phrases(words: list[str], thanked: bool = False) -> bool:
     """Whether the words can be cut, from the front, into known phrases, one at least an
     "ok" or a thank-you (``thanked``: one was, before ``words``)."""
@@ -102,7 +93,7 @@ def is_acknowledgement(text: str | None) -> bool:
     "ਧੰਨਵਾਦ ਜੀ 🙏"), asking nothing."""
     if not text or len(text) > MAX_CHARS:
         return False
-    words = _words(text)
+    words = folded_words(text)  # "tamam🙏🙏": "tamam", "🙏", "🙏"
     return 0 < len(words) <= MAX_WORDS and _made_of_phrases(words)
 
 

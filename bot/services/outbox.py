@@ -41,7 +41,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import outbox as repo
-from storage.models import utcnow
+from storage.models import OutboxMessage, utcnow
 
 KINDS = frozenset({"text", "photo", "document", "voice", "copy", "forward", "location"})
 TEXT_LIMIT = 4096  # Telegram's limit for a message text, in UTF-16 code units
@@ -108,6 +108,18 @@ async def enqueue(
     """Add a message unless one with this dedupe_key exists; True when it was added."""
     message = NewMessage(dedupe_key, chat_id, person_id, kind, payload, not_before, group_key)
     return await enqueue_many(session, [message]) > 0
+
+
+def note_sent(session: AsyncSession, *, dedupe_key: str, chat_id: int, person_id: int | None,
+              group_key: str, telegram_message_id: int, now: datetime) -> None:
+    """A message the bot sent itself, not through the outbox (a handler's direct answer),
+    noted as a sent row of ``group_key``: a reply to it, or the parent's next message, is
+    read as about that group (``typed_answers``, ``questions.replied_question``). Its
+    payload is empty: never sent again."""
+    session.add(OutboxMessage(
+        dedupe_key=dedupe_key, chat_id=chat_id, person_id=person_id, kind="text",
+        payload="{}", group_key=group_key, status=repo.SENT, not_before=now, created_at=now,
+        sent_at=now, telegram_message_id=telegram_message_id))
 
 
 async def drop_waiting_for(session: AsyncSession, person_id: int, reason: str) -> int:

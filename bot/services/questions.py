@@ -173,8 +173,7 @@ async def open_questions(session: AsyncSession, assignee_id: int | None = None,
     """Open questions, oldest first: one holder's (None: the coordinator's), or everyone's."""
     query = select(Question.id).where(Question.status == OPEN)
     if not everyone:
-        query = query.where(Question.assignee_id.is_(None) if assignee_id is None
-                            else Question.assignee_id == assignee_id)
+        query = query.where(_held_by(assignee_id))
     ids = list(await session.scalars(query.order_by(Question.opened_at, Question.id)))
     return [v for i in ids if (v := await view(session, i)) is not None]
 
@@ -275,12 +274,10 @@ async def record_confirmation(session: AsyncSession, question_id: int, parent_id
                               chat_id: int, telegram_message_id: int, now: datetime) -> None:
     """Note the bot's direct "Fatma has your question" (the handler sends it, not the outbox)
     as a sent outbox row of the question's group, so that a reply to it joins that question
-    (``replied_question``). Its payload is empty: never sent again."""
-    session.add(OutboxMessage(
-        dedupe_key=f"q:{question_id}:opened:{telegram_message_id}", chat_id=chat_id,
-        person_id=parent_id, kind="text", payload="{}", group_key=f"q:{question_id}",
-        status=outbox_repo.SENT, not_before=now, created_at=now, sent_at=now,
-        telegram_message_id=telegram_message_id))
+    (``replied_question``)."""
+    outbox.note_sent(session, dedupe_key=f"q:{question_id}:opened:{telegram_message_id}",
+                     chat_id=chat_id, person_id=parent_id, group_key=f"q:{question_id}",
+                     telegram_message_id=telegram_message_id, now=now)
 
 
 # A parent who reads little may never tap a topic: after this long without a new message,
@@ -424,10 +421,8 @@ async def reassign(session: AsyncSession, question_id: int, assignee_id: int | N
         # The claim, in the database: of two hand-overs at once, the second finds the
         # holder changed (SQLite's writers take turns; PostgreSQL re-reads the locked row).
         # It changes nothing itself: the row is locked, and what follows writes.
-        holder = (Question.assignee_id.is_(None) if held_by is None
-                  else Question.assignee_id == held_by)
         claimed = await session.execute(
-            update(Question).where(Question.id == question_id, Question.status == OPEN, holder)
+            update(Question).where(_still_held_by(question_id, held_by))
             .values(assignee_id=Question.assignee_id)
             .execution_options(synchronize_session=False))
         if not claimed.rowcount:
@@ -709,13 +704,17 @@ async def newest_parent_message(session: AsyncSession, question_id: int,
                QuestionMessage.from_parent.is_(True), QuestionMessage.chat_id == chat_id))
 
 
+def _held_by(holder_id: int | None) -> Any:
+    """The question is with ``holder_id`` (None: the coordinators)."""
+    return (Question.assignee_id.is_(None) if holder_id is None
+            else Question.assignee_id == holder_id)
+
+
 def _still_held_by(question_id: int, holder_id: int | None) -> Any:
-    """The claim of a press on a card: the question is open and still with ``holder_id``
-    (None: the coordinators), as the press read it. An escalation or hand-over committed in
-    between goes first, and the press is refused, not applied to someone else's question."""
-    holder = (Question.assignee_id.is_(None) if holder_id is None
-              else Question.assignee_id == holder_id)
-    return (Question.id == question_id) & (Question.status == OPEN) & holder
+    """The claim of a press, a hand-over or a reminder: the question is open and still with
+    ``holder_id``, as it was read. An escalation or hand-over committed in between goes
+    first, and the action is refused, not applied to someone else's question."""
+    return (Question.id == question_id) & (Question.status == OPEN) & _held_by(holder_id)
 
 
 async def take(session: AsyncSession, question_id: int, now: datetime,
@@ -858,11 +857,9 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
             continue  # handed to the coordinator on purpose: not offered back to the team
         # The claim: with two instances, the one whose update marks it first escalates it;
         # and only as read (a hand-over, a take or an answer a moment ago leaves it be).
-        same_holder = (Question.assignee_id.is_(None) if holder is None
-                       else Question.assignee_id == holder)
         claimed = await session.execute(
-            update(Question).where(Question.id == question_id, Question.escalated_at.is_(None),
-                                   Question.status == OPEN, same_holder,
+            update(Question).where(_still_held_by(question_id, holder),
+                                   Question.escalated_at.is_(None),
                                    Question.assigned_at == assigned_at,
                                    Question.taken_at.is_(None),
                                    Question.first_answer_at.is_(None))
@@ -1027,10 +1024,8 @@ async def remind_holder(session: AsyncSession, item: Unanswered, text: str,
     is still open and theirs (closed or handed over a moment ago: nothing). Whether it went
     out."""
     # The claim, as in reassign: a close or hand-over at the same moment goes first or waits.
-    holder = (Question.assignee_id.is_(None) if item.holder.person_id is None
-              else Question.assignee_id == item.holder.person_id)
     claimed = await session.execute(
-        update(Question).where(Question.id == item.question.id, Question.status == OPEN, holder)
+        update(Question).where(_still_held_by(item.question.id, item.holder.person_id))
         .values(assignee_id=Question.assignee_id).execution_options(synchronize_session=False))
     if not claimed.rowcount:
         return False

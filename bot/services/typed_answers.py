@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import outbox
 from bot.services.questions import DRAFT, OPEN
 from bot.services.reminders import GROUP_PREFIX, Answer
 from storage.models import OutboxMessage, Question, QuestionMessage, Reminder
@@ -167,7 +168,7 @@ _POLITE = frozenset(fold(word) for word in _COURTESY)
 _STICKERS = frozenset(fold(emoji) for emoji in STICKER_ANSWERS)
 
 
-def _words(text: str) -> list[str]:
+def folded_words(text: str) -> list[str]:
     """The folded words, a symbol on its own ("evet👍" is "evet", "👍")."""
     return "".join(f" {ch} " if unicodedata.category(ch)[0] == "S" else ch
                    for ch in fold(text)).split()
@@ -179,7 +180,7 @@ def _phrases(labels: Mapping[Answer, Iterable[str]] | None) -> dict[str, set[Ans
     phrases = {word: {answer} for word, answer in _FOLDED.items()}
     for answer, texts in (labels or {}).items():
         for text in texts:
-            phrases.setdefault(" ".join(_words(text)), set()).add(answer)
+            phrases.setdefault(" ".join(folded_words(text)), set()).add(answer)
     return phrases
 
 
@@ -227,7 +228,7 @@ def typed_answer(text: str, labels: Mapping[Answer, Iterable[str]] | None = None
     label typed out (``labels``: the buttons' texts, in every language), else None."""
     if len(text) > MAX_CHARS:  # a question's text: not folded at all
         return None
-    return _answer_of(_words(text), _phrases(labels))
+    return _answer_of(folded_words(text), _phrases(labels))
 
 
 # A number of children typed ("2", "iki", "ਦੋ", "2 kinderen") after a workshop's "yes".
@@ -248,7 +249,7 @@ _WITH_WORDS = frozenset(fold(word) for word in (
 
 def _count_words(text: str) -> list[str]:
     """The folded words, "4 +" and "4+" as one."""
-    words = _words(text)
+    words = folded_words(text)
     while "+" in words[1:]:
         at = words.index("+", 1)
         words[at - 1:at + 1] = [words[at - 1] + "+"]
@@ -381,12 +382,10 @@ async def record_reply(session: AsyncSession, person_id: int, chat_id: int, foun
                        telegram_message_id: int, now: datetime) -> None:
     """Note the bot's direct answer to a typed word (the thank-you, "how many children?") as
     a sent outbox row of the reminder's group, so that the parent's next message after it, or
-    a reply to it ("2"), is about that reminder too. Its payload is empty: never sent again."""
-    session.add(OutboxMessage(
-        dedupe_key=f"typed-reply:{chat_id}:{telegram_message_id}", chat_id=chat_id,
-        person_id=person_id, kind="text", payload="{}", group_key=found.group_key,
-        status=SENT, not_before=now, created_at=now, sent_at=now,
-        telegram_message_id=telegram_message_id))
+    a reply to it ("2"), is about that reminder too (``outbox.note_sent``)."""
+    outbox.note_sent(session, dedupe_key=f"typed-reply:{chat_id}:{telegram_message_id}",
+                     chat_id=chat_id, person_id=person_id, group_key=found.group_key,
+                     telegram_message_id=telegram_message_id, now=now)
 
 
 async def _question_going_on(session: AsyncSession, person_id: int, chat_id: int,
