@@ -293,6 +293,9 @@ class Broadcast(Base):
     # "voice:tr"...; None: nothing), and its content as JSON (texts, files, voices per language).
     awaiting: Mapped[str | None] = mapped_column(String(16), nullable=True)
     content: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Parents who used /stop while it was on its way: not a failure. Added by migration 0019,
+    # hence last.
+    stopped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ActivityDraft(Base):
@@ -390,6 +393,11 @@ class Question(Base):
     handed_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True
     )
+    # Who took it (✋, or answered it first) since it came to its holder: among several
+    # coordinators, the others read who has it. Cleared when it is handed on.
+    taken_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class QuestionMessage(Base):
@@ -426,6 +434,8 @@ class Reminder(Base):
         Index("ix_reminders_status_due_at", "status", "due_at"),
         # The planner's every round reads the sent ones still ahead (moves, new places).
         Index("ix_reminders_status_occurrence_start", "status", "occurrence_start"),
+        # Its buttons carry its id (rv:<id>:yes): never give a deleted one's id again.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

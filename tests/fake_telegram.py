@@ -833,9 +833,11 @@ class FakeTelegram:
         *,
         chat: JSON | None = None,
         reply_to_message_id: int | None = None,
+        entities: list[JSON] | None = None,
     ) -> JSON:
+        """A text; ``entities``: its formatting as the user's app sends it (bold, links...)."""
         fields: JSON = {"text": text}
-        if entities := command_entities(text):
+        if entities := [*command_entities(text), *(entities or [])]:
             fields["entities"] = entities
         return self._user_message(user, fields, chat, reply_to_message_id)
 
@@ -861,6 +863,7 @@ class FakeTelegram:
     def send_photo(
         self, user: FakeUser | int, caption: str | None = None, *, chat: JSON | None = None,
         reply_to_message_id: int | None = None, media_group_id: str | None = None,
+        caption_entities: list[JSON] | None = None,
     ) -> JSON:
         """A photo; with ``media_group_id``, one of an album (Telegram sends each apart)."""
         small = self._new_file("photo", b"\xff\xd8\xff\xe0small", "jpg")
@@ -869,6 +872,8 @@ class FakeTelegram:
         fields: JSON = {"photo": sizes}
         if caption is not None:
             fields["caption"] = caption
+        if caption_entities:
+            fields["caption_entities"] = caption_entities
         if media_group_id is not None:
             fields["media_group_id"] = media_group_id
         return self._user_message(user, fields, chat, reply_to_message_id)

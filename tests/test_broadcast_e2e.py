@@ -10,13 +10,14 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from bot.scheduler.outbox import wake
 from bot.scheduler.progress import update_progress
 from bot.services import outbox
 from storage.db import Database
 from storage.models import Broadcast, OutboxMessage, Person
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat, pa_day
+from tests.helpers import Chat, Handled, pa_day
 from tests.test_account_e2e import rows_naming
 from tests.test_programme_e2e import coordinator_with_programme, onboard
 
@@ -192,6 +193,31 @@ async def test_an_old_draft_whose_week_has_begun_sends_nothing(
     async with db.session() as session:
         row = await session.scalar(select(Broadcast))
         assert row is not None and row.status == "cancelled"
+
+
+async def test_an_old_draft_can_be_turned_to_next_week(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Friday's draft for the week of 30 November, found again on Tuesday 1 December: its
+    📅 Next week button makes it next week's draft (the coordinator chose a week that is to
+    come), instead of cancelling it as its other buttons do."""
+    greet = await coordinator_with_programme(chat)
+    els = await onboard(chat, 7311, "Els", "nl", "vlindertje")
+    clock.moment = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    [draft] = await greet.says("/broadcast")
+    assert draft["text"].startswith("📤 Het programma van volgende week, 30 november 2026")
+    clock.moment = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    await greet.taps("📅 Volgende week")
+    screen = fake.message(greet.id, draft["message_id"])
+    assert screen is not None and screen["text"].startswith(
+        "📤 Het programma van volgende week, 7 december 2026 tot 13 december 2026.")
+    await greet.taps("📤 Verstuur naar 1 ouder")
+    await greet.taps("✅ Ja, nu versturen")
+    await wait_until(lambda: els.last_text().startswith("Programma van"), fake)
+    assert els.last_text().startswith("Programma van maandag 7 december 2026")
+    async with db.session() as session:
+        row = await session.scalar(select(Broadcast))
+        assert row is not None and row.week_start == date(2026, 12, 7)
 
 
 async def test_a_week_sent_already_is_said_before_it_goes_again(
@@ -449,3 +475,43 @@ async def test_a_broadcast_in_the_evening_says_who_waits_for_the_morning(
     assert line() == ("📤 Bezig: 0 van 1 verstuurd · 0 mislukt · 0 blokkeerden de bot\n"
                       "🌙 1 ouder heeft nu stille uren en krijgt het als die voorbij zijn.")
     assert not any(t.startswith("Programma") for t in fake.texts(els.id))
+
+
+async def test_a_parent_who_uses_stop_meanwhile_is_not_counted_as_failed(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """Sent in the evening, it waits for the morning; one parent uses /stop in the night.
+    Their message is not sent, and the coordinator reads that they chose /stop: not a
+    failure, which would look like a fault to look into."""
+    greet = await coordinator_with_programme(chat)
+    els = await onboard(chat, 7911, "Els", "nl", "vlindertje")
+    jan = await onboard(chat, 7912, "Jan", "nl", "vlindertje")
+    clock.moment = datetime(2026, 11, 22, 21, 30, tzinfo=UTC)
+    [draft] = await greet.says("/broadcast")
+    await greet.taps("📤 Verstuur naar 2 ouders")
+    await greet.taps("✅ Ja, nu versturen")
+
+    def line() -> str:
+        return (fake.message(greet.id, draft["message_id"]) or {}).get("text", "")
+
+    await wait_until(lambda: "🌙" in line(), fake)
+    await jan.says("/stop")
+    await wait_until(lambda: "1 ouder koos /stop" in line(), fake)
+    assert line().startswith("📤 Bezig: 0 van 2 verstuurd · 0 mislukt · 0 blokkeerden de bot · "
+                             "1 ouder koos /stop\n🌙")
+
+    clock.moment = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)  # Monday, 8:30 in Brussels
+    wake(bot.app)
+    await wait_until(lambda: line().startswith("✅"), fake, 20)
+    assert line() == ("✅ Rondzending klaar.\nVerstuurd: 1 van 2\nMislukt: 0\n"
+                      "Ouders die de bot blokkeerden: 0\n1 ouder koos /stop")
+    assert any(t.startswith("Programma") for t in fake.texts(els.id))
+    assert not any(t.startswith("Programma") for t in fake.texts(jan.id))
+    async with db.session() as session:
+        row = await session.scalar(select(Broadcast))
+        assert row is not None
+        assert (row.total, row.sent, row.failed, row.blocked, row.stopped) == (2, 1, 0, 0, 1)
+    await wait_until(lambda: greet.last_text().startswith("Het rondsturen is klaar."), fake)
+    [listing] = await greet.says("/broadcasts")
+    assert "1 verstuurd, 0 mislukt, 0 hebben de bot geblokkeerd, 1 ouder koos /stop" in (
+        listing["text"])

@@ -35,7 +35,7 @@ async def test_a_press_on_a_question_moved_meanwhile_changes_nothing(db: Databas
         await s.commit()
         # As the handler's clock gives it: Brussels time, stored as UTC all the same.
         later = (MONDAY_10 + timedelta(hours=5)).astimezone(BRUSSELS)
-        assert not await questions.take(s, question_id, later, fatma)
+        assert not await questions.take(s, question_id, later, fatma, fatma)
         assert await questions.close(s, question_id, later, fatma) is None
         await s.commit()
         stored = (await s.execute(select(Question.status, Question.taken_at, Question.closed_at)
@@ -43,15 +43,16 @@ async def test_a_press_on_a_question_moved_meanwhile_changes_nothing(db: Databas
         assert tuple(stored) == ("open", None, None)
 
         # Mehmet's own presses go through; a second take keeps the first moment.
-        assert await questions.take(s, question_id, later, mehmet)
-        assert await questions.take(s, question_id, later + timedelta(hours=1), mehmet)
+        assert await questions.take(s, question_id, later, mehmet, mehmet)
+        assert await questions.take(s, question_id, later + timedelta(hours=1), mehmet,
+                                     mehmet)
         assert await questions.close(s, question_id, later, mehmet) == "tr"
         await s.commit()
         stored = (await s.execute(select(Question.status, Question.taken_at, Question.closed_at)
                                   .where(Question.id == question_id))).one()
         assert tuple(stored) == ("closed", later, later)
         # Closed: nothing more to take or close.
-        assert not await questions.take(s, question_id, later, mehmet)
+        assert not await questions.take(s, question_id, later, mehmet, mehmet)
         assert await questions.close(s, question_id, later, mehmet) is None
 
 

@@ -1,18 +1,20 @@
 """bot/services/held_cards.py without Telegram: what is held for a brugfiguur's green hour is
-dropped when she has seen it (📨 in /inbox, an answer) and re-timed when her map changes."""
+dropped when she has seen it (📨 in /inbox, an answer) or the coordinator answered it before she
+did, re-timed when her map changes, and routed again when she takes its language away."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.question_texts import render_card
-from bot.services import held_cards, outbox, questions
+from bot.services import held_cards, outbox, questions, staff
 from bot.services.availability import AvailabilityMap, Level
 from bot.services.outbox import NewMessage
+from bot.services.questions import Recipient
 from storage import outbox as outbox_repo
 from storage.db import Database
 from storage.models import OutboxMessage, Question
@@ -145,6 +147,55 @@ async def test_an_answer_to_a_question_whose_card_never_reached_her_drops_nothin
         assert parts(await rows_of(s, FATMA_CHAT), "pending") == ["card", "m1"]
 
 
+# --- the coordinator answered first ----------------------------------------------------------
+
+async def test_the_coordinators_answer_to_a_card_she_never_saw_drops_it_and_takes_the_question(
+    db: Database
+) -> None:
+    now = MONDAY_20 + timedelta(minutes=20)
+    async with db.session() as s:
+        team, question_id = await team_and_question(s, ("Fatma", "Mehmet"),
+                                                    AvailabilityMap.default(), MONDAY_20)
+        assert await held_cards.drop_unseen(s, question_id, team["Fatma"].id, now) == 2
+        await s.commit()
+        rows = await rows_of(s, FATMA_CHAT)
+        question = await s.get(Question, question_id)
+        assert question is not None
+        await s.refresh(question)
+    assert {key.rsplit(":", 1)[1]: (r.status, r.error) for key, r in rows.items()} == {
+        "card": ("dropped", "answered"), "m1": ("dropped", "answered")}
+    assert (question.assignee_id, question.deliver_at) == (None, None)
+    assert question.assigned_at == now
+
+
+async def test_a_card_she_opened_stays_hers_after_the_coordinators_answer(db: Database) -> None:
+    now = MONDAY_20 + timedelta(minutes=20)
+    async with db.session() as s:
+        team, question_id = await team_and_question(s, ("Fatma",), AvailabilityMap.default(),
+                                                    MONDAY_20)
+        await held_cards.drop_shown(s, question_id, FATMA_CHAT, now)
+        await questions.resend(s, question_id, FATMA_CHAT, "nl", now, render_card, stamp=5)
+        assert await held_cards.drop_unseen(s, question_id, team["Fatma"].id, now) == 0
+        await s.commit()
+        question = await s.get(Question, question_id)
+    assert question is not None and question.assignee_id == team["Fatma"].id
+
+
+async def test_a_question_no_longer_hers_is_left_as_it_is(db: Database) -> None:
+    """Handed to Mehmet a moment ago (as read: Fatma): the claim fails, nothing changes."""
+    async with db.session() as s:
+        team, question_id = await team_and_question(s, ("Fatma", "Mehmet"),
+                                                    AvailabilityMap.default(), MONDAY_20)
+        await s.execute(update(Question).where(Question.id == question_id)
+                        .values(assignee_id=team["Mehmet"].id))
+        assert await held_cards.drop_unseen(s, question_id, team["Fatma"].id,
+                                            MONDAY_20 + timedelta(minutes=20)) == 0
+        await s.commit()
+        assert parts(await rows_of(s, FATMA_CHAT), "pending") == ["card", "m1"]
+        question = await s.get(Question, question_id)
+    assert question is not None and question.assignee_id == team["Mehmet"].id
+
+
 # --- a map changed ------------------------------------------------------------------------------
 
 async def test_a_map_change_moves_what_waits_to_her_new_next_green_hour(db: Database) -> None:
@@ -214,3 +265,78 @@ async def test_a_map_without_green_brings_it_now_without_a_sound(db: Database) -
     assert all(r.not_before == now and json.loads(r.payload)["disable_notification"]
                for r in rows.values())
     assert question is not None and question.deliver_at == now
+
+
+# --- a language taken away ----------------------------------------------------------------------
+
+GREET = Recipient(None, 900, "nl")  # the coordinator's chat
+
+
+async def test_a_language_taken_away_sends_the_card_she_never_saw_to_a_colleague_who_reads_it(
+    db: Database
+) -> None:
+    """Monday 20:00: Ayşe's Turkish question waits for Fatma's Tuesday 09:00. At 20:30 Fatma
+    says she does not read Turkish: it goes to Mehmet (held for his 09:00), and nothing of
+    it comes to her."""
+    now = MONDAY_20 + timedelta(minutes=30)
+    async with db.session() as s:
+        team, question_id = await team_and_question(s, ("Fatma", "Mehmet"),
+                                                    AvailabilityMap.default(), MONDAY_20)
+        await staff.toggle_language(s, team["Fatma"].id, "tr")
+        assert await held_cards.reroute_unread(s, team["Fatma"].id, "tr", now, render_card,
+                                               [GREET]) == [question_id]
+        await s.commit()
+        fatma, mehmet = await rows_of(s, FATMA_CHAT), await rows_of(s, 2)
+        question = await s.get(Question, question_id)
+    assert {key.rsplit(":", 1)[1]: (r.status, r.error) for key, r in fatma.items()} == {
+        "card": ("dropped", "handed_over"), "m1": ("dropped", "handed_over")}
+    assert parts(mehmet, "pending") == ["card", "m1"]
+    assert {row.not_before for row in mehmet.values()} == {TUESDAY_9}
+    assert question is not None and question.assignee_id == team["Mehmet"].id
+    assert question.deliver_at == TUESDAY_9
+
+
+async def test_with_nobody_else_who_reads_it_the_coordinator_gets_it(db: Database) -> None:
+    now = MONDAY_20 + timedelta(minutes=30)
+    async with db.session() as s:
+        team, question_id = await team_and_question(s, ("Fatma",), AvailabilityMap.default(),
+                                                    MONDAY_20)
+        await staff.toggle_language(s, team["Fatma"].id, "tr")
+        assert await held_cards.reroute_unread(s, team["Fatma"].id, "tr", now, render_card,
+                                               [GREET]) == [question_id]
+        await s.commit()
+        question = await s.get(Question, question_id)
+        greet = await rows_of(s, GREET.chat_id)
+    assert question is not None and question.assignee_id is None
+    assert question.deliver_at is None  # now, not held
+    assert parts(greet, "pending") == ["card", "m1"]
+
+
+async def test_a_card_she_opened_or_another_language_stays_hers(db: Database) -> None:
+    """She saw the card (📨 in /inbox): hers, she may hand it over herself. Punjabi taken
+    away: her Turkish question is not touched."""
+    now = MONDAY_20 + timedelta(minutes=30)
+    async with db.session() as s:
+        team, question_id = await team_and_question(s, ("Fatma", "Mehmet"),
+                                                    AvailabilityMap.default(), MONDAY_20)
+        fatma = team["Fatma"].id
+        assert await held_cards.reroute_unread(s, fatma, "pa", now, render_card, [GREET]) == []
+        await held_cards.drop_shown(s, question_id, FATMA_CHAT, now)
+        await questions.resend(s, question_id, FATMA_CHAT, "nl", now, render_card, stamp=5)
+        await staff.toggle_language(s, fatma, "tr")
+        assert await held_cards.reroute_unread(s, fatma, "tr", now, render_card, [GREET]) == []
+        await s.commit()
+        question = await s.get(Question, question_id)
+    assert question is not None and question.assignee_id == fatma
+
+
+async def test_a_question_handed_on_meanwhile_is_left_as_it_is(db: Database) -> None:
+    now = MONDAY_20 + timedelta(minutes=30)
+    async with db.session() as s:
+        team, question_id = await team_and_question(s, ("Fatma", "Mehmet"),
+                                                    AvailabilityMap.default(), MONDAY_20)
+        await s.execute(update(Question).where(Question.id == question_id)
+                        .values(assignee_id=team["Mehmet"].id))
+        await staff.toggle_language(s, team["Fatma"].id, "tr")
+        assert await held_cards.reroute_unread(s, team["Fatma"].id, "tr", now, render_card,
+                                               [GREET]) == []

@@ -203,6 +203,37 @@ async def test_an_occurrence_moved_only_to_another_place_tells_the_new_place(
     assert (await rsvps(db))[await person_id(db, els)][:3] == (override, WEDNESDAY, "yes")
 
 
+async def test_an_occurrence_moved_to_a_place_on_the_map_brings_its_pin(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """The same, to a place with coordinates (GEO): the words, then the new place's map pin
+    (a parent who reads little follows the last pin in the chat); the same file again sends
+    neither."""
+    greet = await coordinator_of(chat)
+    await send_calendar(greet, YOGA_SERIES)
+    els = await onboard(chat, 7311, "Els", "nl", "wijdeland")
+    await answer(db, els, "yes")
+    before = len(fake.transcript(els.id))
+    refter = YOGA_MOVED_ONCE.replace("20261126T16", "20261125T14").replace(
+        "20261126T17", "20261125T15").replace("Turnzaal Het Wijdeland", "Refter").replace(
+        "DTSTART", "GEO:50.8123;5.1901\nDTSTART", 1)
+
+    await send_calendar(greet, YOGA_SERIES, refter)
+    await round_at(bot, clock, AFTER_IMPORT)
+    await wait_until(lambda: len(fake.transcript(els.id)) >= before + 2, fake)
+    await outbox_settled(db)
+    await fake.wait_idle()
+    told, pin = fake.transcript(els.id)[before:]
+    assert told["text"].startswith("⚠️ Gewijzigd:"), told
+    assert (pin["location"]["latitude"], pin["location"]["longitude"]) == (50.8123, 5.1901)
+
+    await send_calendar(greet, YOGA_SERIES, refter)
+    await round_at(bot, clock, datetime(2026, 11, 22, 10, 20, tzinfo=UTC))
+    await outbox_settled(db)
+    await fake.wait_idle()
+    assert len(fake.transcript(els.id)) == before + 2
+
+
 async def test_an_occurrence_with_only_a_new_title_tells_nobody(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
 ) -> None:

@@ -28,7 +28,7 @@ from bot.services.importer import (
     parse_ics,
     parse_xlsx,
 )
-from bot.services.importer.store import school_year_start
+from bot.services.importer.store import school_year_start, still_translates, voice_still_fits
 from bot.services.programme import Kind, LocalText, occurrences, week_programme
 from storage.db import Database
 from storage.models import Activity, ActivityText
@@ -218,6 +218,56 @@ async def test_sending_the_file_again_keeps_the_teams_translations(db: Database)
         week = await week_programme(session, [wijdeland.id], "pa", date(2026, 10, 12))
         item = next(i for i in week if i.external_id == "capoeira")
         assert item.title == "Capoeira voor kinderen" and item.title_is_dutch_fallback
+
+
+def test_a_translation_goes_only_with_the_dutch_part_it_translates() -> None:
+    shown = LocalText("Ouderbabbel: slapen", "Over goed slapen.")
+    assert still_translates(shown, shown) == (True, True)
+    assert still_translates(shown, LocalText("Ouderbabbel: slapen", "Over slapen.")) == (
+        True, False)
+    assert still_translates(shown, LocalText("Ouderbabbel: eten", "Over goed slapen.")) == (
+        False, True)
+    # A voice message tells the whole activity: any Dutch part changed, and it no longer fits.
+    assert voice_still_fits(shown, shown)
+    assert not voice_still_fits(shown, LocalText("Ouderbabbel: slapen", "Over slapen."))
+    assert not voice_still_fits(shown, LocalText("Ouderbabbel: eten", "Over goed slapen."))
+
+
+async def test_voice_messages_go_when_the_dutch_they_tell_changes(db: Database) -> None:
+    """Voice messages recorded in the bot stay when the file is sent again with the same
+    Dutch (an hour changed); when the Dutch title or description changes, every language's
+    voice goes, the Dutch one too, as the written translations do (a language the file
+    itself translates keeps its written text, not the old voice)."""
+    header = [*HEADER, "description_nl"]
+    capoeira = {**GOOD, "id": "capoeira", "title_nl": "Capoeira", "title_tr": "Kapoeyra",
+                "description_nl": "Dansen en vechten."}
+
+    async def voices() -> dict[str, str | None]:
+        row = (await by_external_ids(session, ["capoeira"]))["capoeira"]
+        return {t.locale: t.voice_file_id for t in row.texts}
+
+    async with db.session() as session:
+        await imported(session, "p.csv", csv_bytes(capoeira, header=header))
+        row = (await by_external_ids(session, ["capoeira"]))["capoeira"]
+        for text in row.texts:
+            text.voice_file_id = f"voice-{text.locale}"
+        row.texts.append(ActivityText(locale="pa", title="", description="",
+                                      voice_file_id="voice-pa"))
+        await session.commit()
+
+        moved = await imported(session, "p.csv", csv_bytes(
+            {**capoeira, "start": "14:30"}, header=header))
+        assert moved.summary == ImportSummary(0, 1, 0)
+        await session.commit()
+        assert await voices() == {"nl": "voice-nl", "tr": "voice-tr", "pa": "voice-pa"}
+
+        fixed = await imported(session, "p.csv", csv_bytes(
+            {**capoeira, "start": "14:30", "description_nl": "Dansen en vechten, voor iedereen."},
+            header=header))
+        assert fixed.summary == ImportSummary(0, 1, 0)
+        await session.commit()
+        # The Turkish title is the file's: it stays, without the voice of the old Dutch.
+        assert await voices() == {"nl": None, "tr": None}
 
 
 # --- CSV dialects ------------------------------------------------------------------------

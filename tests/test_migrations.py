@@ -269,6 +269,48 @@ async def test_question_message_ids_are_never_reused_after_revision_0015(
     assert ids == [1, 2, 8]
 
 
+async def test_reminder_ids_are_never_reused_after_revision_0020(tmp_path: Path) -> None:
+    """A reminder's buttons carry its id. Reminder 3 was erased with its parent (/forget),
+    and an outbox row still names a deleted reminder 5: after revision 0020 the next
+    reminder is 6, not 3 or 5, and the outbox keeps its links (no cascade during the copy)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'reminders.sqlite3'}"
+    in_thread(command.upgrade, alembic_config(url), "0019")
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO people (telegram_id, first_name, locale, role, created_at) "
+            "VALUES (1, 'Ayşe', 'tr', 'parent', '2026-12-01')"))
+        await conn.execute(text(
+            "INSERT INTO activities (external_id, kind, starts_at, ends_at, all_schools, "
+            "place_name, place_address, created_at, updated_at) VALUES ('a', 'workshop', "
+            "'2026-12-10', '2026-12-10', 1, '', '', '2026-12-01', '2026-12-01')"))
+        for n in range(1, 6):
+            await conn.execute(text(
+                "INSERT INTO reminders (activity_id, occurrence_start, person_id, kind, due_at, "
+                f"status) VALUES (1, '2026-12-10', 1, 'k{n}', '2026-12-09', 'sent')"))
+        await conn.execute(text(
+            "INSERT INTO outbox (dedupe_key, chat_id, person_id, kind, payload, status, "
+            "attempts, not_before, created_at, reminder_id) VALUES "
+            "('r2', 1, 1, 'text', '{}', 'sent', 1, '2026-12-01', '2026-12-01', 2), "
+            "('r5', 1, 1, 'text', '{}', 'sent', 1, '2026-12-01', '2026-12-01', 5)"))
+        await conn.execute(text("DELETE FROM reminders WHERE id IN (3, 4, 5)"))
+    await engine.dispose()
+    for target in ("head", "0019", "head"):  # up, down and up again
+        in_thread(command.upgrade if target == "head" else command.downgrade,
+                  alembic_config(url), target)
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO reminders (activity_id, occurrence_start, person_id, kind, due_at, "
+            "status) VALUES (1, '2026-12-10', 1, 'new', '2026-12-09', 'planned')"))
+        ids = (await conn.execute(text("SELECT id FROM reminders ORDER BY id"))).scalars().all()
+        links = (await conn.execute(text(
+            "SELECT reminder_id FROM outbox ORDER BY dedupe_key"))).scalars().all()
+    await engine.dispose()
+    assert ids == [1, 2, 6]
+    assert links == [2, 5]
+
+
 @ON_POSTGRESQL
 async def test_two_instances_starting_together_on_a_new_database() -> None:
     """Both build or check the schema and load the nine schools, one after the other."""

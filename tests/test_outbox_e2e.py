@@ -251,7 +251,7 @@ async def test_stopped_parents_get_only_what_they_asked_for(app: Application, db
         ])
         await session.commit()
     wake(app)
-    assert await finished(db, "g") == Progress(total=2, sent=1, dropped=1,
+    assert await finished(db, "g") == Progress(total=2, sent=1, stopped=1,
                                                errors={"stopped": 1})
     assert fake.sent_count_per_chat() == {c2: 1}
 

@@ -18,8 +18,8 @@ from sqlalchemy import delete, select
 from bot.handlers.rsvp import render_reminder
 from bot.i18n import BRUSSELS
 from bot.scheduler.outbox import OutboxSender
-from bot.services import importer, programme, reminders, rsvp
-from bot.services.programme import ActivityData, Kind, LocalText, Place
+from bot.services import importer, outbox, programme, reminders, rsvp
+from bot.services.programme import ActivityData, Kind, LocalText, Place, activity_data
 from bot.services.reminders import Answer
 from storage import outbox as outbox_repo
 from storage import programme as programme_repo
@@ -162,10 +162,21 @@ async def test_a_press_on_a_moved_or_cancelled_occurrence_says_which(db: Databas
     async with db.session() as session:
         [reminder] = await session.scalars(select(Reminder.id).where(
             Reminder.person_id == people["ayse"], Reminder.kind == "day"))
-    moved = ActivityData(**{**BABBEL.__dict__, "starts_at": START + timedelta(hours=1),
-                            "ends_at": START + timedelta(hours=2, minutes=30)})
+
+    def moved_to(start: datetime) -> ActivityData:
+        return ActivityData(**{**BABBEL.__dict__, "starts_at": start,
+                               "ends_at": start + timedelta(hours=1, minutes=30)})
+
+    # Moved to a time ahead: the reminder's buttons answer for the new time.
     async with db.session() as session:
-        await importer.apply(session, [moved])
+        await importer.apply(session, [moved_to(START + timedelta(hours=1))])
+        await session.commit()
+        refusal, view = await rsvp.view(session, reminder, people["ayse"], at(22, 12))
+    assert refusal is None and view is not None
+    assert view.item.starts_at == START + timedelta(hours=1)
+    # Moved to a day gone by: no new time to answer for.
+    async with db.session() as session:
+        await importer.apply(session, [moved_to(START - timedelta(days=4))])
         await session.commit()
         refusal, _view = await rsvp.view(session, reminder, people["ayse"], at(22, 12))
     assert refusal is rsvp.Refusal.MOVED
@@ -264,3 +275,26 @@ async def test_a_reminder_claimed_after_the_start_is_dropped(
     assert fake.sent_count_per_chat() == {}
     assert {(r.status, r.error) for r in await outbox_rows(db)} == {("dropped", "expired")}
     assert set((await day_reminders(db)).values()) == {("undelivered", "expired")}
+
+
+async def test_where_a_reminded_parent_answers_after_a_move(db: Database) -> None:
+    """``where_now``: through the moves told to the parent; a move not told yet as the
+    planner will follow it; told it no longer takes place: nowhere."""
+    activity_id, people = await setup(db)
+    later = START + timedelta(hours=1)
+    async with db.session() as session:
+        await importer.apply(session, [ActivityData(**{
+            **BABBEL.__dict__, "starts_at": later, "ends_at": later + timedelta(hours=1)})])
+        await session.commit()
+        row = await programme_repo.record_by_id(session, activity_id)
+        assert row is not None
+        data = activity_data(row)
+        assert await reminders.where_now(session, data, START, people["ayse"],
+                                         at(22, 12)) == later
+        await outbox.enqueue(session, dedupe_key=reminders.moved_key(
+            activity_id, START, None, people["els"]), chat_id=8801, person_id=people["els"],
+            kind="text", payload={"text": "⚠️"}, group_key=f"moved:{activity_id}")
+        assert await reminders.where_now(session, data, START, people["els"],
+                                         at(22, 12)) is None
+        assert await reminders.where_now(session, data, later, people["els"],
+                                         at(22, 12)) == later  # where it is

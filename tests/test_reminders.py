@@ -8,11 +8,14 @@ import pytest
 
 from bot.i18n import BRUSSELS
 from bot.services.reminders import (
+    MoveKey,
     QuietHours,
     ReminderKind,
     When,
     delivery_time,
     due_at,
+    moved_key,
+    parse_moved_key,
     when_heading,
 )
 
@@ -89,3 +92,14 @@ def test_the_heading_says_when_counted_from_the_sending(
         kind: ReminderKind, start: datetime, sent: datetime | None, expected: When) -> None:
     assert when_heading(kind, start.astimezone(UTC),
                         sent.astimezone(UTC) if sent else None) is expected
+
+
+def test_a_move_notices_key_read_back() -> None:
+    old, new = local(25, 13, 30).astimezone(UTC), local(26, 14).astimezone(UTC)
+    assert parse_moved_key(moved_key(7, old, new, 42)) == MoveKey(7, old, new, 42)
+    # Told it no longer takes place then.
+    assert parse_moved_key(moved_key(7, old, None, 42)) == MoveKey(7, old, None, 42)
+    # A later part of a long notice, the bot's answer to a word in its group, another key.
+    assert parse_moved_key(moved_key(7, old, new, 42) + "#2") is None
+    assert parse_moved_key("typed-reply:8800:91") is None
+    assert parse_moved_key("reminder:7:1795000000:42:day") is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -19,9 +20,10 @@ from bot.handlers.report_files import csv_bytes, report_files
 from bot.i18n import BRUSSELS, _, use_locale
 from bot.scheduler.report import due_month
 from bot.services import people, report
-from bot.services.programme import Kind
+from bot.services.programme import ActivityData, Kind
 from bot.services.report import Month
 from bot.services.roles import Role
+from bot.services.rsvp import called_off
 from storage import people as people_repo
 from storage.db import Database
 from storage.models import (
@@ -217,21 +219,22 @@ async def test_every_figure_of_the_workbook_is_counted_by_hand(db: Database) -> 
     assert [row[1:] for row in languages[1:]] == [[1, 1, 1], [2, 2, 2], [1, 0, 1]]
 
     activities = sheet_rows(book, 2)
-    assert len(activities[0]) == 11
+    assert len(activities[0]) == 12
     assert activities[1:] == [
-        # date, start, kind, title, schools, reminders, reached, coming, maybe, no, children
+        # date, start, kind, title, schools, reminders, reached, coming, maybe, no, children,
+        # cancelled
         [datetime(2026, 10, 1), "00:30", open_activity, "Nachtwandeling",
-         f"{SCHOOL_NAMES['wijdeland']}, {SCHOOL_NAMES['debrug']}", 2, 2, 1, 0, 0, 0],
+         f"{SCHOOL_NAMES['wijdeland']}, {SCHOOL_NAMES['debrug']}", 2, 2, 1, 0, 0, 0, None],
         [datetime(2026, 10, 6), "09:00", ouderbabbel, "Ouderbabbel", all_schools,
-         3, 3, 2, 1, 0, 0],
+         3, 3, 2, 1, 0, 0, None],
         [datetime(2026, 10, 13), "09:00", ouderbabbel, "Ouderbabbel", all_schools,
-         1, 1, 0, 0, 1, 0],
+         1, 1, 0, 0, 1, 0, None],
         # Two reminders to p1 (the day before, two hours before), one to p2.
         [datetime(2026, 10, 14), "14:00", workshop, "Kinderyoga", SCHOOL_NAMES["klimop"],
-         3, 2, 1, 0, 1, 2],
+         3, 2, 1, 0, 1, 2, None],
         # 20 October is cancelled; on the 27th (after the clocks went back) nobody was reached.
         [datetime(2026, 10, 27), "09:00", ouderbabbel, "Ouderbabbel", all_schools,
-         0, 0, 0, 0, 1, 0],
+         0, 0, 0, 0, 1, 0, None],
     ]
 
     months = sheet_rows(book, 3)
@@ -276,7 +279,7 @@ async def test_every_figure_of_the_workbook_is_counted_by_hand(db: Database) -> 
         "2026-10", "4", "3", "4", "0", "1", "1", "2", "0", "0", "0", "0", "1", "2", "1", "3",
         "90", "240", "1", "3", "2", "1"]
     assert ["2026-10-14", "14:00", workshop, "Kinderyoga", SCHOOL_NAMES["klimop"],
-            "3", "2", "1", "0", "1", "2"] in rows
+            "3", "2", "1", "0", "1", "2", ""] in rows
 
     # The chart: a real picture, not an empty file.
     assert files.chart.startswith(b"\x89PNG\r\n\x1a\n") and len(files.chart) > 20_000
@@ -411,6 +414,82 @@ async def test_an_activity_called_off_every_time_keeps_the_sessions_that_took_pl
     assert [(o.title_nl, o.starts_at) for o in built.occurrences] == [
         ("Kinderyoga", local(2026, 10, 7, 14)), ("Kinderyoga", local(2026, 10, 14, 14))]
 
+
+
+async def test_a_cancelled_day_counts_nobody_as_coming(db: Database) -> None:
+    """Harpreet (p2) said yes, with two children, to the ouderbabbel of 20 October, and a
+    reminder of it reached her; then the day was cancelled. She is coming nowhere in the
+    report; the day is listed as cancelled, with the reminder that went out."""
+    ids = await seed_october(db)
+    oct20 = local(2026, 10, 20, 9)
+    async with db.session() as session:
+        babbel = await session.scalar(select(Activity).where(Activity.external_id == "babbel"))
+        assert babbel is not None
+        session.add_all([
+            Reminder(activity_id=babbel.id, occurrence_start=oct20, person_id=ids["p2"],
+                     kind="day", due_at=oct20 - timedelta(days=1), status="sent"),
+            Rsvp(activity_id=babbel.id, occurrence_start=oct20, person_id=ids["p2"],
+                 answer="yes", children=2)])
+        await session.commit()
+        built = await report.build(session, OCTOBER)
+    [cancelled] = [o for o in built.occurrences if o.starts_at == oct20]
+    assert (cancelled.cancelled, cancelled.reminders, cancelled.parents_reached,
+            cancelled.coming, cancelled.maybe, cancelled.not_coming, cancelled.children) == (
+        True, 1, 1, 0, 0, 0, 0)
+    assert not any(o.cancelled for o in built.occurrences if o.starts_at != oct20)
+    # As without her "yes": Punjabi nobody coming, three parents in October, one per school.
+    assert [f.coming for f in built.languages] == [1, 2, 0]
+    assert built.this_month.coming == 3
+    by_school = {s.name: s.coming for s in built.schools}
+    assert (by_school[SCHOOL_NAMES["klimop"]], by_school[SCHOOL_NAMES["wijdeland"]]) == (1, 1)
+    with use_locale("nl"):
+        files = report_files(built)
+    rows = sheet_rows(load_workbook(io.BytesIO(files.xlsx)), 2)
+    assert rows[0][-1] == "Geannuleerd"
+    [row] = [r for r in rows[1:] if r[0] == datetime(2026, 10, 20)]
+    assert (row[7], row[-1]) == (0, "ja")
+
+
+async def test_an_activity_called_off_every_time_counts_nobody_coming_after_it(
+        db: Database) -> None:
+    """Weekly yoga, called off "every time" on the 15th: a "yes" to the 21st is to a session
+    that did not take place; one to the 14th, before it, counts."""
+    ids = await seed_october(db)
+    async with db.session() as session:
+        yoga = activity("yoga-okt", Kind.WORKSHOP, "Yoga", local(2026, 10, 7, 14), [],
+                        rrule="FREQ=WEEKLY;COUNT=4")
+        yoga.cancelled_at = local(2026, 10, 15, 12)
+        session.add(yoga)
+        await session.flush()
+        session.add(Rsvp(activity_id=yoga.id, occurrence_start=local(2026, 10, 21, 14),
+                         person_id=ids["p2"], answer="yes", children=1))
+        await session.commit()
+        built = await report.build(session, OCTOBER)
+        assert [f.coming for f in built.languages] == [1, 2, 0]
+        session.add(Rsvp(activity_id=yoga.id, occurrence_start=local(2026, 10, 14, 14),
+                         person_id=ids["p2"], answer="yes", children=1))
+        await session.commit()
+        again = await report.build(session, OCTOBER)
+    assert [(o.starts_at.day, o.coming, o.cancelled) for o in built.occurrences
+            if o.title_nl == "Yoga"] == [(7, 0, False), (14, 0, False), (21, 0, True)]
+    assert [f.coming for f in again.languages] == [1, 2, 1]
+    assert again.this_month.coming == 4
+
+
+def test_called_off_is_the_day_or_the_whole_activity_from_then_on() -> None:
+    """A day cancelled is off at whatever hour it was moved to; an activity called off as a
+    whole keeps the sessions that began before."""
+    weekly = ActivityData(external_id="yoga", kind=Kind.WORKSHOP,
+                          starts_at=local(2026, 10, 7, 14), ends_at=local(2026, 10, 7, 15),
+                          rrule="FREQ=WEEKLY;COUNT=4",
+                          cancelled_starts=frozenset({local(2026, 10, 14, 9)}))
+    assert called_off(weekly, local(2026, 10, 14, 14))
+    assert not called_off(weekly, local(2026, 10, 7, 14))
+    assert not called_off(weekly, local(2026, 10, 21, 14))
+    off = replace(weekly, cancelled=True, cancelled_at=local(2026, 10, 15, 12))
+    assert not called_off(off, local(2026, 10, 7, 14))
+    assert called_off(off, local(2026, 10, 21, 14))
+    assert called_off(replace(weekly, cancelled=True), local(2026, 10, 7, 14))
 
 def test_the_csv_writes_decimals_as_excel_in_flanders_reads_them() -> None:
     """12.5 minutes with a dot would open as the 12th of May."""

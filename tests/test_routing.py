@@ -10,7 +10,15 @@ import pytest
 from bot.i18n import BRUSSELS
 from bot.services.availability import AvailabilityMap, Level
 from bot.services.questions import school_for
-from bot.services.routing import Candidate, Delivery, Route, delivery_for, escalation_due, route
+from bot.services.routing import (
+    Candidate,
+    Delivery,
+    Route,
+    delivery_for,
+    escalation_due,
+    on_leave,
+    route,
+)
 from bot.services.staff import StaffMember
 
 
@@ -39,6 +47,7 @@ TUESDAY_9 = RED.with_level(1, 9, Level.GREEN)
 MONDAY_10_ORANGE = DEFAULT.with_level(0, 10, Level.ORANGE)
 SUNDAY_2 = RED.with_level(6, 2, Level.GREEN)  # skipped in March, doubled in October
 SUNDAY_3 = RED.with_level(6, 3, Level.GREEN)
+LUNCH_ORANGE = RED.with_level(0, 12, Level.ORANGE)  # no green: Monday's lunch hour orange
 
 
 def c(person_id: int, languages: str, availability: AvailabilityMap = DEFAULT,
@@ -170,12 +179,16 @@ CASES = [
     Case("4: 25 October: the first 02:00 comes before 03:00", "pa", None,
          [c(8, "pa", SUNDAY_3), c(9, "pa", SUNDAY_2, 5)], bx(2026, 10, 25, 0, 30),
          held(9, 4, utc(2026, 10, 25, 0, 0))),
-    # ---- rule 4, nobody ever green: the least busy, silently
+    # ---- rule 4, nobody ever green (orange hours only): the least busy, silently
     Case("4 silent: nobody is ever green", "pa", None,
-         [c(8, "pa", RED, 2), c(9, "pa", RED, 1)], FRIDAY_22,
+         [c(8, "pa", LUNCH_ORANGE, 2), c(9, "pa", LUNCH_ORANGE, 1)], FRIDAY_22,
          Route(9, 4, Delivery.SILENT, None, None)),
     Case("4 silent: tie, lowest id", "pa", 9,
-         [c(9, "pa", RED), c(8, "pa", RED)], FRIDAY_22, Route(8, 4, Delivery.SILENT, None, None)),
+         [c(9, "pa", LUNCH_ORANGE), c(8, "pa", LUNCH_ORANGE)], FRIDAY_22,
+         Route(8, 4, Delivery.SILENT, None, None)),
+    Case("4 silent: a colleague on leave is passed over, even less busy", "pa", None,
+         [c(8, "pa", RED), c(9, "pa", LUNCH_ORANGE, 4)], FRIDAY_22,
+         Route(9, 4, Delivery.SILENT, None, None)),
     # ---- rule 5: the coordinator
     Case("5: nobody speaks the language", "pa", 1, [c(1, "nl,tr", GREEN)], MONDAY_10,
          COORDINATOR),
@@ -185,6 +198,14 @@ CASES = [
          Route(None, 5, Delivery.NOW, None, NEXT_MONDAY_9)),
     Case("5: everyone excluded", "tr", 1, [c(1, "tr"), c(2, "tr")], MONDAY_10, COORDINATOR,
          frozenset({1, 2})),
+    # On leave: the whole week red. Nothing would ever reach them: never chosen.
+    Case("5: the only speaker is on leave", "pa", 9, [c(9, "pa", RED)], MONDAY_10,
+         COORDINATOR),
+    Case("5: every speaker on leave, Friday night", "pa", None,
+         [c(8, "pa", RED, 2), c(9, "pa", RED, 1)], FRIDAY_22,
+         Route(None, 5, Delivery.NOW, None, NEXT_MONDAY_9)),
+    Case("5: the other speaker on leave, the contact excluded", "tr", 1,
+         [c(1, "tr"), c(2, "tr", RED)], MONDAY_10, COORDINATOR, frozenset({1})),
 ]
 
 
@@ -259,6 +280,13 @@ def test_a_colleague_is_brought_a_request_as_their_hours_allow() -> None:
         Delivery.HELD, datetime(2026, 11, 24, 9, 0, tzinfo=BRUSSELS).astimezone(UTC))
     # Never green: silently at once, rather than never.
     assert delivery_for(AvailabilityMap.all(Level.RED), evening) == (Delivery.SILENT, None)
+
+
+def test_on_leave_is_a_week_without_green_or_orange() -> None:
+    assert on_leave(RED)
+    assert not on_leave(LUNCH_ORANGE)  # reads now and then: still in the team's round
+    assert not on_leave(TUESDAY_14)
+    assert not on_leave(DEFAULT) and not on_leave(ORANGE) and not on_leave(GREEN)
 
 
 def _member(person_id: int, languages: set[str], schools: tuple[int, ...],

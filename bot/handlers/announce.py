@@ -9,10 +9,18 @@ otherwise they go where they always went (file imports, the fallback).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import html
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+)
 
 from bot.handlers import activity_flow, fallback, programme
 from bot.handlers.broadcast import audience_after, confirm_markup
@@ -28,7 +36,7 @@ from bot.services import announcement as service
 from bot.services import broadcast as broadcasts
 from bot.services import importer, people, staff, team_translation
 from bot.services.announcement import AnnouncementView, Part
-from bot.services.outbox import split_text
+from bot.services.outbox import Tag, is_html, render_html, split_html, split_text
 from bot.services.roles import Role
 
 # an:<draft id>:<action>; d:xx "Dutch only" and k:xx "Skip" name the question they answer.
@@ -149,14 +157,65 @@ async def draft_awaiting(context: BotContext, telegram_id: int) -> Answer | None
 ALBUM_TAKEN, ALBUM_TOLD = "announce_album", "announce_album_told"
 
 
+# The coordinator's formatting, as the Telegram HTML tags parents get it with. Other entities
+# (a bare address, a #tag, an @name) Telegram finds again in the words themselves; a custom
+# emoji (not every bot may send one) and a mention of a user stay their plain words.
+_TAGS = {
+    MessageEntity.BOLD: ("<b>", "</b>"),
+    MessageEntity.ITALIC: ("<i>", "</i>"),
+    MessageEntity.UNDERLINE: ("<u>", "</u>"),
+    MessageEntity.STRIKETHROUGH: ("<s>", "</s>"),
+    MessageEntity.SPOILER: ("<tg-spoiler>", "</tg-spoiler>"),
+    MessageEntity.CODE: ("<code>", "</code>"),
+    MessageEntity.PRE: ("<pre>", "</pre>"),
+    MessageEntity.BLOCKQUOTE: ("<blockquote>", "</blockquote>"),
+    MessageEntity.EXPANDABLE_BLOCKQUOTE: ("<blockquote expandable>", "</blockquote>"),
+}
+
+
+def _tag_of(entity: MessageEntity) -> tuple[str, str] | None:
+    if entity.type == MessageEntity.TEXT_LINK and entity.url:
+        return f'<a href="{html.escape(entity.url)}">', "</a>"
+    if entity.type == MessageEntity.PRE and entity.language:
+        return f'<pre><code class="language-{html.escape(entity.language)}">', "</code></pre>"
+    return _TAGS.get(entity.type)
+
+
+def formatted(text: str, entities: Sequence[MessageEntity]) -> str | None:
+    """``text`` as Telegram HTML with its formatting (bold, a link to a form...), its plain
+    words escaped; None when it has no formatting (it is kept as plain text)."""
+    index: dict[int, int] = {}  # UTF-16 offset (Telegram's) -> character
+    units = 0
+    for position, character in enumerate(text):
+        index[units] = position
+        units += 2 if ord(character) > 0xFFFF else 1
+    index[units] = len(text)
+    tags = []
+    for entity in entities:
+        pair = _tag_of(entity)
+        start, end = index.get(entity.offset), index.get(entity.offset + entity.length)
+        if pair is not None and start is not None and end is not None and start < end:
+            tags.append(Tag(pair[0], pair[1], start, end))
+    return render_html(text, tags) if tags else None
+
+
+def _part(kind: str, text: str, entities: Sequence[MessageEntity],
+          file_id: str | None = None) -> Part:
+    rich = formatted(text, entities)
+    return Part(kind, rich if rich is not None else text, file_id, rich is not None)
+
+
 def part_of(message: Message) -> Part | None:
-    """A text, a photo with its caption or a file with its caption; None for anything else."""
+    """A text, a photo with its caption or a file with its caption, with their formatting;
+    None for anything else."""
     if message.text:
-        return Part("text", message.text)
+        return _part("text", message.text, message.entities)
     if message.photo:
-        return Part("photo", message.caption or "", message.photo[-1].file_id)
+        return _part("photo", message.caption or "", message.caption_entities,
+                     message.photo[-1].file_id)
     if message.document is not None:
-        return Part("document", message.caption or "", message.document.file_id)
+        return _part("document", message.caption or "", message.caption_entities,
+                     message.document.file_id)
     return None
 
 
@@ -333,7 +392,7 @@ async def ask_the_team(update: Update, context: BotContext, draft: AnnouncementV
     assert update.effective_chat is not None
     dutch = draft.content.parts.get(service.DUTCH)
     asked = await team_translation.ask_team_announcement(
-        context.session, draft.id, locale, dutch.text if dutch else "",
+        context.session, draft.id, locale, service.words_to_translate(dutch) if dutch else "",
         await staff.team(context.session), render_request, context.now())
     await context.session.commit()
     wake(context.application)
@@ -345,19 +404,23 @@ async def ask_the_team(update: Update, context: BotContext, draft: AnnouncementV
 
 
 async def send_payload(bot: Bot, chat_id: int, kind: str, payload: dict[str, Any]) -> None:
-    """Send one of :func:`service.payloads` directly (a preview, the Dutch original)."""
+    """Send one of :func:`service.payloads` directly (a preview, the Dutch original), its
+    formatting included."""
     markup = payload.get("reply_markup")
     keyboard = InlineKeyboardMarkup.de_json(markup, bot) if markup else None
     caption = payload.get("caption")
+    mode = payload.get("parse_mode")
     if kind == "text":
-        pieces = split_text(str(payload["text"]))
+        text = str(payload["text"])
+        pieces = split_html(text) if is_html(payload) else split_text(text)
         for n, piece in enumerate(pieces, 1):
-            await bot.send_message(chat_id, piece,
+            await bot.send_message(chat_id, piece, parse_mode=mode,
                                    reply_markup=keyboard if n == len(pieces) else None)
     elif kind == "photo":
-        await bot.send_photo(chat_id, payload["file_id"], caption=caption, reply_markup=keyboard)
+        await bot.send_photo(chat_id, payload["file_id"], caption=caption, parse_mode=mode,
+                             reply_markup=keyboard)
     elif kind == "document":
-        await bot.send_document(chat_id, payload["file_id"], caption=caption,
+        await bot.send_document(chat_id, payload["file_id"], caption=caption, parse_mode=mode,
                                 reply_markup=keyboard)
     elif kind == "voice":
         await bot.send_voice(chat_id, payload["file_id"], reply_markup=keyboard)

@@ -44,18 +44,20 @@ def refusal_text(refusal: Refusal, holder: str | None = None, *, sent: bool = Tr
 @door()
 async def answer_reply(update: Update, context: BotContext) -> bool:
     """A reply in a holder's chat to a question's card or message: the answer, relayed.
-    False when the reply is not about a question this person holds (someone else's turn)."""
+    False when the reply is not about a question this person holds (someone else's turn).
+    From someone who left the team since, a reply to what they got as a holder is refused
+    (``left_team_reply``)."""
     message = update.message
     person = context.person
     if message is None or message.reply_to_message is None or person is None:
-        return False
-    if context.role not in STAFF:
         return False
     question_id = await questions.question_of_reply(
         context.session, message.chat_id, message.reply_to_message.message_id)
     if question_id is None:
         return False
     question = await questions.view(context.session, question_id)
+    if context.role not in STAFF:
+        return await left_team_reply(update, context, question)
     if question is not None and question.parent_id == person.id:
         # Their own question, asked as a parent before they joined the team: a parent's word
         # for whoever holds it, not an answer.
@@ -70,8 +72,27 @@ async def answer_reply(update: Update, context: BotContext) -> bool:
         return True
     quote = await questions.quoted_message(context.session, question, message.chat_id,
                                            message.reply_to_message.message_id)
-    await relay(context, question, message.chat_id, message.message_id, quote)
-    await message.reply_text(sent_text(question))
+    unseen_by = await relay(context, question, message.chat_id, message.message_id, quote)
+    await message.reply_text(sent_text(question, unseen_by))
+    return True
+
+
+async def left_team_reply(update: Update, context: BotContext,
+                          question: QuestionView | None) -> bool:
+    """A reply from someone no longer in the team (a parent now) to a card, a parent's
+    message or an answer the bot brought them as a holder (``question``; None: erased since).
+    It is no answer any more, nor a question of their own (it would open as a help question
+    with their answer in it): nothing is sent, and they are told so and where the question
+    is now. False for a reply to their own question's messages: a parent's word, routed as
+    any other."""
+    message, person = update.message, context.person
+    assert message is not None and person is not None
+    if question is not None and question.parent_id == person.id:
+        return False
+    refusal = questions.may_act(question, -1, coordinator=False)  # whoever's it is now
+    where = await refusal_for(context, refusal or Refusal.NOT_YOURS, question, sent=False)
+    await message.reply_text("🚪 " + _("You are no longer in the team. Nothing was sent to "
+                                      "the parent.") + "\n" + where)
     return True
 
 
@@ -93,20 +114,38 @@ def blocked_text(question: QuestionView) -> str:
                     "sent.").format(name=question.parent_first_name)
 
 
-def sent_text(question: QuestionView) -> str:
-    return "✅ " + _("Sent to {name}.").format(name=question.parent_first_name)
+def sent_text(question: QuestionView, unseen_by: str | None = None) -> str:
+    """``unseen_by``: the colleague who held it and had not seen it yet (it is now theirs
+    who answered: the coordinator)."""
+    text = "✅ " + _("Sent to {name}.").format(name=question.parent_first_name)
+    if unseen_by is None:
+        return text
+    return text + "\n" + _("{name} had not seen this question yet: it is now with you.").format(
+        name=unseen_by)
 
 
 async def relay(context: BotContext, question: QuestionView, chat_id: int,
-                message_id: int, quote: int | None = None) -> None:
+                message_id: int, quote: int | None = None) -> str | None:
     """The answer to the parent (quoting ``quote``, their message it answers, else their
     newest); what was held in this chat for a green hour and reached it since (card,
-    copies) is not sent again as a new question."""
+    copies) is not sent again as a new question. The coordinator's answer to a colleague's
+    question whose card still waits for the colleague's green hour makes it the
+    coordinator's, and the card is not sent (``held_cards.drop_unseen``): returns that
+    colleague's name, else None."""
+    assert context.person is not None
     now = context.now()
-    await questions.relay_answer(context.session, question, chat_id, message_id, now, quote)
+    await questions.relay_answer(context.session, question, chat_id, message_id, now, quote,
+                                 answerer_id=context.person.id)
     await held_cards.drop_answered(context.session, question.id, chat_id, now)
+    unseen_by = None
+    holder = question.assignee_id
+    if holder is not None and holder != context.person.id and await held_cards.drop_unseen(
+            context.session, question.id, holder, now):
+        member = await staff.member(context.session, holder)
+        unseen_by = member.first_name if member else _("a colleague")
     await context.session.commit()
     wake(context.application)
+    return unseen_by
 
 
 async def not_sent(update: Update, context: BotContext) -> None:
@@ -158,6 +197,6 @@ async def answer_button(update: Update, context: BotContext) -> None:
     if question.parent_blocked:
         await query.answer(blocked_text(question), show_alert=True)
         return
-    await relay(context, question, chat.id, message_id)
+    unseen_by = await relay(context, question, chat.id, message_id)
     await query.answer()
-    await query.edit_message_text(sent_text(question))
+    await query.edit_message_text(sent_text(question, unseen_by))

@@ -20,6 +20,7 @@ from bot.handlers.sending import send_long
 from bot.handlers.settings import original_headings
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, _, format_date, ngettext, use_locale
 from bot.scheduler.outbox import wake
+from bot.scheduler.progress import stopped_text
 from bot.services import broadcast as service
 from bot.services import people
 from bot.services import programme as programme_service
@@ -144,6 +145,17 @@ async def draft_button(update: Update, context: BotContext) -> None:
     if draft is None or draft.created_by != context.person.id or draft.status != service.DRAFT:
         await query.answer(_("This button has expired."), show_alert=True)
         return
+    if action in ("w:t", "w:n"):
+        # A week chosen now, from today: also on an old draft, which it makes current again.
+        day = context.now().date()
+        week = day if action == "w:t" else programme_service.next_week_start(day)
+        await service.save_week(context.session, draft.id, week)
+        draft = await service.get(context.session, draft.id)
+        assert draft is not None
+        text, markup = await draft_screen(context, draft)
+        await query.answer()
+        await query.edit_message_text(text, reply_markup=markup)
+        return
     if draft.week_start is not None and draft.week_start < context.now().date():
         # An old draft scrolled back to: its week has begun, or is over. Sending it would
         # bring parents a programme of days gone by.
@@ -163,16 +175,6 @@ async def draft_button(update: Update, context: BotContext) -> None:
     if action == "p":
         await query.answer()
         await preview(update, context, draft)
-        return
-    if action in ("w:t", "w:n"):
-        day = context.now().date()
-        week = day if action == "w:t" else programme_service.next_week_start(day)
-        await service.save_week(context.session, draft.id, week)
-        draft = await service.get(context.session, draft.id)
-        assert draft is not None
-        text, markup = await draft_screen(context, draft)
-        await query.answer()
-        await query.edit_message_text(text, reply_markup=markup)
         return
     if action == "go":
         assert draft.week_start is not None
@@ -307,6 +309,8 @@ async def broadcasts_command(update: Update, context: BotContext) -> None:
             figures_line = _("{date}: {sent} sent, {failed} failed, {blocked} blocked the bot"
                              ).format(date=when, sent=item.sent, failed=item.failed,
                                       blocked=item.blocked)
+            if item.stopped:
+                figures_line += ", " + stopped_text(item.stopped)
         lines.append(f"{what} · {figures_line}")
     await update.effective_chat.send_message("\n".join(lines))
 

@@ -25,8 +25,10 @@ from bot.handlers.onboarding import (
     take_typed_language,
     take_typed_school,
 )
+from bot.handlers.texts import help_text
 from bot.i18n import _, supported, use_locale
-from bot.services import people
+from bot.services import people, typed_commands
+from bot.services import questions as question_store
 from bot.services.roles import Role
 from storage.db import Database
 
@@ -75,6 +77,8 @@ async def _other_message(update: Update, context: BotContext) -> None:
         await _before_sign_up_is_done(update, context)
         return
     if context.role is Role.PARENT:
+        if await _typed_help(update, context):
+            return  # "Yardım", "menü", "ਮਦਦ", "/menu" alone: what /help shows, no question
         text = update.message.text if update.message is not None else None
         if text is not None and text.startswith("/") and len(text.split()) == 1:
             # A command we do not have ("/ayarlar", "/settngs"): no question for the team.
@@ -93,6 +97,26 @@ async def _other_message(update: Update, context: BotContext) -> None:
             _("Sorry, I did not understand that. Please use the buttons below."),
             reply_markup=main_keyboard(),
         )
+
+
+async def _typed_help(update: Update, context: BotContext) -> bool:
+    """A signed-up parent's lone "Yardım", "menü", "Help!", "ਮਦਦ" or "?"
+    (``typed_commands``): what /help shows (the big buttons, a word on each), and nothing
+    kept or passed on, as for /help itself, even with a question going on (a draft would
+    open as the question "Yardım"). In a conversation with a brugfiguur (a question of
+    theirs open) a lone "?" asks "any news?", and a word swiped as a reply to a message
+    answers it: those go on as any word. False when the text is no such word."""
+    message, person, chat = update.message, context.person, update.effective_chat
+    assert person is not None and chat is not None
+    asked = typed_commands.typed_command(message.text if message is not None else None)
+    if asked is None or message is None:
+        return False
+    if (asked is typed_commands.Asked.PUZZLED or message.reply_to_message is not None) and (
+            await question_store.current(context.session, person.id, question_store.OPEN)
+            is not None):
+        return False
+    await chat.send_message(help_text(context.role), reply_markup=main_keyboard())
+    return True
 
 
 async def _before_sign_up_is_done(update: Update, context: BotContext) -> None:

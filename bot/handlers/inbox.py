@@ -30,7 +30,7 @@ from bot.i18n import (
     use_locale,
 )
 from bot.scheduler.outbox import wake
-from bot.services import held_cards, outbox, questions, staff
+from bot.services import held_cards, outbox, people, questions, staff
 from bot.services.availability import Level
 from bot.services.questions import QuestionView, Refusal
 from bot.services.roles import STAFF, Role
@@ -62,6 +62,12 @@ async def taken_by_holder(context: BotContext, question: QuestionView) -> str:
     return _("This question is with {holder}: it is theirs to take. To take it over "
              "yourself, tap ↪️ Hand over.").format(
                  holder=member.first_name if member else _("a colleague"))
+
+
+async def taken_by_other(context: BotContext, taker_id: int) -> str:
+    """Why a ✋ does nothing: a colleague (among several coordinators) has it already."""
+    name = await people.first_name(context.session, taker_id)
+    return _("{name} took this question.").format(name=name or _("a colleague"))
 
 
 async def _moved_meanwhile(query: CallbackQuery, context: BotContext, question_id: int) -> None:
@@ -97,7 +103,18 @@ async def card_button(update: Update, context: BotContext) -> None:
             # and the colleague would be reminded of a take that was not theirs.
             await query.answer(await taken_by_holder(context, question), show_alert=True)
             return
-        if not await questions.take(context.session, question.id, now, question.assignee_id):
+        if question.taken_by_id not in (None, context.person.id):
+            # Another coordinator took it (or answered it) first.
+            await query.answer(await taken_by_other(context, question.taken_by_id),
+                               show_alert=True)
+            return
+        if not await questions.take(context.session, question.id, now, question.assignee_id,
+                                    context.person.id):
+            again = await questions.view(context.session, question.id)
+            if again is not None and again.taken_by_id not in (None, context.person.id):
+                await query.answer(await taken_by_other(context, again.taken_by_id),
+                                   show_alert=True)
+                return
             await _moved_meanwhile(query, context, question.id)
             return
         await query.answer(_("It is yours."))
@@ -178,7 +195,13 @@ async def card_button(update: Update, context: BotContext) -> None:
         wake(context.application)
         await query.answer()
         said = "↪️ " + _("Handed over to {name}.").format(name=name)
-        if seen_from is not None:
+        if member is not None and member.on_leave:
+            # No hour on their map: nothing reaches them. Said first, the hand-over last:
+            # unanswered, the question moves on without them (escalation, housekeeping).
+            said = "⚠️ " + _("{name} is not available now: their whole week is red. If "
+                             "nobody answers, the question goes on to someone else later."
+                             ).format(name=name) + "\n" + said
+        elif seen_from is not None:
             # Off now (red): the card waits for their next green hour. Said, so that the
             # one who handed it over can choose someone else if the parent cannot wait.
             said += " " + _("{name} is off now and sees it on {day} at {time}.").format(
@@ -208,14 +231,17 @@ async def tell_previous_holder(context: BotContext, question: QuestionView, hold
 async def hand_over_keyboard(context: BotContext, question: QuestionView, *,
                              back: bool = True) -> InlineKeyboardMarkup:
     """Colleagues who speak the parent's language first, then the others, then the
-    coordinator; never the one who holds it now. Each with their colour of this hour, the
-    available ones first, so that a question does not go to someone who is off."""
+    coordinator; never the one who holds it now, nor the parent who asked it (a brugfiguur
+    asking a question of her own). Each with their colour of this hour, the available ones
+    first, so that a question does not go to someone who is off; one on leave (the whole
+    week red) last of them."""
     assert context.person is not None
     now = context.now()
     team = [(m, m.availability.level_at(now)) for m in await staff.team(context.session)
-            if m.reachable and m.id not in (context.person.id, question.assignee_id)]
-    team.sort(key=lambda ml: (not ml[0].speaks(question.locale), LEVEL_ORDER.index(ml[1]),
-                              ml[0].first_name))
+            if m.reachable and m.id not in (context.person.id, question.assignee_id,
+                                            question.parent_id)]
+    team.sort(key=lambda ml: (not ml[0].speaks(question.locale), ml[0].on_leave,
+                              LEVEL_ORDER.index(ml[1]), ml[0].first_name))
     rows = [[InlineKeyboardButton(
         f"{ICONS[level]} {m.first_name} · "
         f"{', '.join(LANGUAGE_NAMES[c] for c in sorted(m.languages))}",

@@ -20,7 +20,7 @@ from bot.i18n import (
     use_locale,
 )
 from bot.services.question_stats import WeekFigures
-from bot.services.questions import Card, Escalated, QuestionView, Rescued, Topic
+from bot.services.questions import About, Card, Escalated, QuestionView, Rescued, Topic
 
 # Callback data: "ask:<topic>" (parent), "qs:<question>:<action>" (the holder of a question).
 # ask:<topic>[:<draft id>]: the draft whose messages the question asks about, when there is
@@ -122,6 +122,7 @@ def card_text(card: Card) -> str:
     if card.school_name:
         lines.append(f"🏫 {card.school_name}")
     lines.append(topic_label(card.topic))
+    lines.extend(about_line(about) for about in card.about)
     # Always: a card held until its holder's green hour is worded when it is queued, so only
     # this line tells that the parent asked last night.
     lines.append("🕐 " + _("Asked: {day}, {time}").format(
@@ -137,6 +138,24 @@ def card_text(card: Card) -> str:
     lines.append("")
     lines.append(_("To answer, reply to this message or to one of the parent's messages."))
     return "\n".join(lines)
+
+
+def about_line(about: About) -> str:
+    """The activity a parent's message replied to (a reminder of it): copyMessage drops the
+    reply, so "may I bring my little one?" would reach the holder without its "to what"."""
+    if about.all_day:
+        return "📅 " + _("About: {activity}, {day}").format(
+            activity=about.title, day=format_weekday_date(about.starts_at))
+    return "📅 " + _("About: {activity}, {day}, {time}").format(
+        activity=about.title, day=format_weekday_date(about.starts_at),
+        time=format_time(about.starts_at))
+
+
+def render_about(about: About, locale: str) -> str:
+    """For the outbox: the line just before the copy of a further message that replied to a
+    reminder, in the holder's language."""
+    with use_locale(locale):
+        return about_line(about)
 
 
 def follow_up_reminder(question: QuestionView) -> str:
@@ -205,6 +224,17 @@ def rescue_notice(item: Rescued) -> str:
                      "over.").format(holder=item.holder_first_name, number=q.id,
                                      name=q.parent_first_name,
                                      language=LANGUAGE_NAMES.get(q.locale, q.locale))
+
+
+def leave_notice(item: Rescued) -> str:
+    """For the coordinator: the brugfiguur who held a question is on leave (their whole week
+    red), and the parent waits for an answer."""
+    q = item.question
+    return "⚠️ " + _("{holder} is not available: their whole week is red. Question {number} "
+                     "({name}, {language}) waits for an answer and is with you now: please "
+                     "answer it or hand it over.").format(
+        holder=item.holder_first_name, number=q.id, name=q.parent_first_name,
+        language=LANGUAGE_NAMES.get(q.locale, q.locale))
 
 
 def escalation_notice(item: Escalated, hours: float) -> str:

@@ -15,6 +15,7 @@ from bot.handlers.onboarding import ensure_onboarded
 from bot.handlers.question_texts import (
     TOPIC_DATA,
     kinds_we_pass_on,
+    render_about,
     render_card,
     send_your_question,
     topic_keyboard,
@@ -116,7 +117,7 @@ async def parent_message(update: Update, context: BotContext) -> None:
         now, replied_to=replied)
     if question.status == OPEN:
         await questions.relay_follow_up(context.session, question.id, added.id, now,
-                                        await coordinators(context))
+                                        await coordinators(context), render_about)
         await context.session.commit()
         wake(context.application)
         await received(message)

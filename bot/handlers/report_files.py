@@ -104,14 +104,17 @@ def tables(report: Report) -> list[Table]:
                   for f in report.languages]
     activities: list[list[Cell]] = [[
         _("Date"), _("Time"), _("Kind"), _("Activity"), _("Schools"), _("Reminders sent"),
-        _("Parents reached"), _("Coming"), _("Maybe"), _("Not coming"), _("Children")]]
+        _("Parents reached"), _("Coming"), _("Maybe"), _("Not coming"), _("Children"),
+        _("Cancelled")]]
     for o in report.occurrences:
         activities.append([
             o.starts_at.astimezone(report.timezone).date(),
             "" if o.all_day else format_time(o.starts_at),
             _(KIND_LABELS[o.kind][1]), o.title_nl,
             _("All schools") if o.all_schools else ", ".join(o.school_names),
-            o.reminders, o.parents_reached, o.coming, o.maybe, o.not_coming, o.children])
+            o.reminders, o.parents_reached, o.coming, o.maybe, o.not_coming, o.children,
+            # Translators: in the report's "Cancelled" column, for a day that did not take place.
+            _("yes") if o.cancelled else None])
     topics, locales = _topics(report.months), _languages(report)
     months: list[list[Cell]] = [[
         _("Month"), _("Parents reached"), _("Coming"), _("Questions"),

@@ -148,7 +148,8 @@ def day_and_time(start: datetime, *, all_day: bool) -> str:
 
 def render_moved(moved: Moved) -> tuple[str, dict[str, Any]]:
     """For the outbox: an activity a parent said they would come to, or was reminded of,
-    has moved."""
+    has moved. Words only: when it moved to another place too, the planner sends that
+    place's map pin right after them (``reminders.with_pin``)."""
     with use_locale(moved.locale):
         when = day_and_time(moved.old_start, all_day=moved.all_day)
         if moved.item is None:
@@ -166,13 +167,21 @@ def render_moved(moved: Moved) -> tuple[str, dict[str, Any]]:
 
 def render_new_place(moved: NewPlace) -> tuple[str, dict[str, Any]]:
     """For the outbox: an activity a parent said they would come to, or was reminded of, is
-    at another place."""
+    at another place. Words only: the planner sends the new place's map pin right after
+    them, as a reminder brings one (``reminders.with_pin``)."""
     with use_locale(moved.locale):
         when = day_and_time(moved.item.starts_at, all_day=moved.item.all_day())
         said = _("Changed: the activity of {when} is at a new place. Here is the new place.")
         text = (escape(said.format(when=when))
                 + "\n\n" + item_text(moved.item, [], show_schools=False))
     return "text", {"text": "⚠️ " + text, "parse_mode": ParseMode.HTML}
+
+
+def new_time(view: ReminderView) -> str:
+    """'New day and time: Thursday 26 November 2026, 14:00.': an answer under the reminder
+    of a day that moved is for its new time, and says so."""
+    return _("New day and time: {when}.").format(
+        when=day_and_time(view.item.starts_at, all_day=view.item.all_day()))
 
 
 def refusal_text(refusal: Refusal) -> str:
@@ -183,7 +192,7 @@ def refusal_text(refusal: Refusal) -> str:
     if refusal is Refusal.CANCELLED:
         return _("This activity was cancelled. We are sorry.")
     if refusal is Refusal.MOVED:
-        return _("This activity has a new time. Tap 📅 This week to see it.")
+        return _("This activity no longer takes place at this time.")
     if refusal is Refusal.GONE:
         return _("This activity was moved or cancelled.")
     return _("This button has expired.")
@@ -244,8 +253,14 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
         if not not_modified(problem):
             raise  # the door tells a stale button from a failure
         # A double tap: the message shows this answer already; it is kept all the same.
-    await query.answer(_("Thank you!"))
     assert change is not None
+    if change.followed:
+        # The reminder of a day that moved, now redrawn with the new one: the answer is for
+        # that, said where she looks (an alert), with the answer kept.
+        await query.answer("⚠️ " + new_time(view) + "\n"
+                           + answer_said(change.answer, change.children), show_alert=True)
+    else:
+        await query.answer(_("Thank you!"))
     await service.keep(context.session, change)
 
 
@@ -267,9 +282,10 @@ async def typed_rsvp(update: Update, context: BotContext, *, edited: bool = Fals
     """A parent's answer to a reminder typed in words ("evet", "ja", "ਹਾਂ ਜੀ, ਆਵਾਂਗੇ", 👍, a 👍
     sticker), a workshop's "yes" with how many children ("Evet 2 çocuk"), or after a
     workshop's "yes" how many children ("2", "iki"), as a reply to it (or to the bot's answer
-    about it) or as their next message after it (bot/services/typed_answers.py): kept as the
-    button would keep it, the reminder redrawn with its •, and a thank-you that says what was
-    kept. A word after the answer was kept does not answer again (``_acknowledge``).
+    about it, or to the ⚠️ notice of its move) or as their next message after it
+    (bot/services/typed_answers.py): kept as the button would keep it, the reminder redrawn
+    with its •, and a thank-you that says what was kept (and the new day, after a move). A
+    word after the answer was kept does not answer again (``_acknowledge``).
     ``edited``: the parent corrected such a message ("evet" made "hayır"), as one corrects
     on a phone: it answers again, as a reply would.
     False: the message is no such answer; it goes on as a question."""
@@ -341,6 +357,8 @@ async def typed_rsvp(update: Update, context: BotContext, *, edited: bool = Fals
     said = _("Thank you!") + " " + (
         _("Children: {count}.").format(count=children_count(children))
         if children is not None and typed.answer is None else answer_said(answer, children))
+    if change.followed:  # answered under the reminder, or the ⚠️ notice, of a day that moved
+        said += "\n" + new_time(view)
     if asks_children(view) and not view.children:
         # The 👧 buttons here too: a press redraws this message as the reminder.
         sent = await chat.send_message(

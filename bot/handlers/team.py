@@ -431,8 +431,11 @@ async def languages_button(update: Update, context: BotContext) -> None:
     if not allowed:
         await _expired(update)
         return
+    moved = 0  # unseen questions in a language taken away, handed over (routed again)
     if action in SUPPORTED_LOCALES:
-        await staff.toggle_language(context.session, target_id, action)
+        spoken = await staff.toggle_language(context.session, target_id, action)
+        if action not in spoken:
+            moved = await _reroute_unread(context, target_id, action)
     languages = await staff.languages_of(context.session, target_id)
     if action != "ok":
         screen: Screen | None = languages_screen(target_id, languages, name)
@@ -440,9 +443,29 @@ async def languages_button(update: Update, context: BotContext) -> None:
         screen = (languages_saved(languages), None)
     else:  # the coordinator, done with someone's languages: back to their card
         screen = await _member_screen(context, target_id)
-    await query.answer()
+    if moved:
+        await query.answer("↪️ " + ngettext(
+            "{language}: {count} question not seen yet has been handed over.",
+            "{language}: {count} questions not seen yet have been handed over.",
+            moved).format(count=moved, language=LANGUAGE_NAMES[action]), show_alert=True)
+    else:
+        await query.answer()
     if screen is not None:
         await _show(update, screen)
+
+
+async def _reroute_unread(context: BotContext, person_id: int, locale: str) -> int:
+    """``locale`` taken away from ``person_id``'s languages: what waits for their green hour
+    in it, never seen, is routed again (``held_cards.reroute_unread``); committed with the
+    change, so the new holder's card leaves now. Returns how many questions moved."""
+    coordinators = await questions.coordinator_recipients(context.session,
+                                                          context.settings.coordinator_ids)
+    moved = await held_cards.reroute_unread(context.session, person_id, locale, context.now(),
+                                            render_card, coordinators)
+    if moved:
+        await context.session.commit()
+        wake(context.application)
+    return len(moved)
 
 
 @door(roles=STAFF)

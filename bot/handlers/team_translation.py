@@ -110,8 +110,30 @@ async def _take(message: Message, context: BotContext, *, edit: bool = False) ->
     outcome = await team_translation.take_reply(
         context.session, request, author_id=context.person.id, text=message.text,
         voice_file_id=voice)
+    if outcome is Outcome.STALE:
+        await stale_reply(message, context, request)
+        return True
     await message.reply_text(outcome_text(outcome))
     return True
+
+
+async def stale_reply(message: Message, context: BotContext,
+                      request: team_translation.Request) -> None:
+    """A reply (or an edit) made for a Dutch text that changed since: nothing was saved;
+    its author gets the Dutch as it is now to translate, while it is still missing."""
+    assert context.person is not None
+    member = next((m for m in await staff.team(context.session)
+                   if m.id == context.person.id), None)
+    asked = member is not None and await team_translation.ask_again(
+        context.session, request, member, render_request, context.now(),
+        context.settings.timezone)
+    await message.reply_text("✋ " + (
+        _("The Dutch text has changed since, so I did not save this. You get the new text "
+          "in a separate message: please reply to that one. Thank you!") if asked else
+        _("The Dutch text has changed since, so I did not save this. Thank you anyway!")))
+    if asked:  # after the note above: the new request comes below it
+        await context.session.commit()
+        wake(context.application)
 
 
 def outcome_text(outcome: Outcome) -> str:

@@ -27,6 +27,8 @@ def progress_line(figures: Progress) -> str:
     line = _("📤 Sending: {sent} of {total} sent · {failed} failed · {blocked} blocked the bot"
              ).format(sent=figures.sent, total=figures.total, failed=figures.failed
                       + figures.dropped, blocked=figures.blocked)
+    if figures.stopped:
+        line += " · " + stopped_text(figures.stopped)
     if figures.quiet:
         # Sent in the evening, most of it waits for the morning: say so, or the line looks
         # stuck all night.
@@ -37,11 +39,20 @@ def progress_line(figures: Progress) -> str:
     return line
 
 
+def stopped_text(count: int) -> str:
+    """Parents who used /stop while it was on its way: their choice, not a failure."""
+    return ngettext("{count} parent used /stop", "{count} parents used /stop",
+                    count).format(count=count)
+
+
 def report(figures: Progress) -> str:
-    return _("✅ Broadcast done.\nSent: {sent} of {total}\nFailed: {failed}\n"
+    text = _("✅ Broadcast done.\nSent: {sent} of {total}\nFailed: {failed}\n"
              "Parents who blocked the bot: {blocked}").format(
         sent=figures.sent, total=figures.total, failed=figures.failed + figures.dropped,
         blocked=figures.blocked)
+    if figures.stopped:
+        text += "\n" + stopped_text(figures.stopped)
+    return text
 
 
 async def update_progress(context: ContextTypes.DEFAULT_TYPE) -> None:

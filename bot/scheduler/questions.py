@@ -3,7 +3,9 @@
 Every ``INTERVAL`` seconds: questions nobody took within ESCALATE_AFTER_HOURS working hours
 (4) go to the next candidate, the coordinator is told, and so is the previous holder (in
 their hours, as after a coordinator's reassign); questions held by a brugfiguur who
-blocked the bot go to the coordinator, who is told; a question whose topic the parent never
+blocked the bot go to the coordinator, who is told, and so do those held by one on leave
+(their whole week red) whose parent has waited those working hours for an answer (they hear
+it went on, for when they are back); a question whose topic the parent never
 tapped goes out as "other" after half an hour; questions that came in before any
 coordinator had started the bot are shown to the coordinators who have since; a holder whose
 parent wrote again after an answer, and got no answer within those working hours, is reminded
@@ -29,6 +31,7 @@ from bot.handlers.question_texts import (
     card_keyboard,
     escalation_notice,
     follow_up_reminder,
+    leave_notice,
     render_card,
     render_figures,
     rescue_notice,
@@ -59,13 +62,24 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
                 session, coordinators, item.question.id, "escalated",
                 lambda item=item: escalation_notice(item, settings.escalate_after_hours))
             if item.previous_id is not None:
-                await _tell_previous_holder(app, session, item, item.previous_id, now)
+                await _tell_previous_holder(app, session, item.question, item.previous_id,
+                                            item.new_holder_first_name, now)
         rescued = await questions.rescue_unreachable(session, now, render_card, coordinators)
         for lost in rescued:
             # A question can be rescued again later (from its next holder): a key per round.
             await _tell_coordinators(session, coordinators, lost.question.id,
                                      f"rescued:{int(now.timestamp())}",
                                      lambda lost=lost: rescue_notice(lost))
+        away = await questions.rescue_on_leave(session, now, render_card, coordinators,
+                                               working_hours=settings.escalate_after_hours)
+        for left in away:
+            await _tell_coordinators(session, coordinators, left.question.id,
+                                     f"leave:{int(now.timestamp())}",
+                                     lambda left=left: leave_notice(left))
+            if left.holder_id is not None:  # read when they are back
+                await _tell_previous_holder(app, session, left.question, left.holder_id,
+                                            None, now)
+        rescued = [*rescued, *away]
         reminded = 0
         for waiting in await questions.unanswered_follow_ups(
                 session, now, coordinators, working_hours=settings.escalate_after_hours):
@@ -81,7 +95,7 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
         await session.commit()
     if escalated or purged or shown or rescued or routed or reminded:
         log.info("questions: %d escalated, %d purged, %d shown to a coordinator at last, "
-                 "%d taken from someone unreachable, %d routed without a topic, "
+                 "%d taken from someone unreachable or on leave, %d routed without a topic, "
                  "%d holders reminded of a parent's new message",
                  len(escalated), purged, shown, len(rescued), routed, reminded)
     if escalated or shown or rescued or routed or reminded:
@@ -102,21 +116,23 @@ async def _tell_coordinators(session: AsyncSession, coordinators: list[questions
 
 
 async def _tell_previous_holder(app: Application, session: AsyncSession,
-                                item: questions.Escalated, holder_id: int,
-                                now: datetime) -> None:
+                                question: questions.QuestionView, holder_id: int,
+                                new_holder: str | None, now: datetime) -> None:
     """The one who let it wait hears it went on (else a late reply of theirs is refused
-    without a word why): the coordinator's reassign notice, in their language and hours.
-    A job has no update: a context of its own carries the session the notice needs."""
+    without a word why): the coordinator's reassign notice, in their language and hours
+    (``new_holder`` None: the coordinator). A job has no update: a context of its own
+    carries the session the notice needs."""
     context = BotContext(app)
     context.session = session
-    await tell_previous_holder(context, item.question, holder_id, item.new_holder_first_name,
-                               now)
+    await tell_previous_holder(context, question, holder_id, new_holder, now)
 
 
 async def _route_untapped(session: AsyncSession, now: datetime,
                           coordinators: list[questions.Recipient]) -> int:
     """Questions whose topic the parent never tapped go out as "other"; the parent is told
-    who has it, as if they had tapped. Returns how many."""
+    who has it, as if they had tapped: ``always``, as the tapped path answers at once, so
+    neither /stop nor their quiet hours hold it back (the answer, ``always`` too, could
+    otherwise reach them first). Returns how many."""
     routed = 0
     for draft_id in await questions.untapped(session, now):
         opened = await questions.open_untapped(session, draft_id, now, render_card,
@@ -129,7 +145,8 @@ async def _route_untapped(session: AsyncSession, now: datetime,
             text = when_answered(opened.holder_first_name, opened.route.answer_from, now)
         await outbox.enqueue(session, dedupe_key=f"q:{question.id}:untapped",
                              chat_id=question.parent_chat_id, person_id=question.parent_id,
-                             kind="text", payload={"text": text}, group_key=f"q:{question.id}")
+                             kind="text", payload={"text": text, "always": True},
+                             group_key=f"q:{question.id}")
     return routed
 
 

@@ -17,7 +17,9 @@ The audience is the broadcast's (bot.services.broadcast.Audience). No Telegram t
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,7 +33,7 @@ from bot.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES
 from bot.services import outbox
 from bot.services.broadcast import CANCELLED, DRAFT, Audience, group_key, mark_sending, recipients
 from bot.services.dutch_below import CAPTION_LIMIT, with_dutch_below
-from bot.services.outbox import NewMessage, utf16_len
+from bot.services.outbox import HTML, NewMessage, read_html, utf16_len, visible_text
 from storage.models import Broadcast, utcnow
 
 ANNOUNCEMENT = "announcement"
@@ -51,11 +53,23 @@ AWAIT_FOR = timedelta(hours=24)
 @dataclass(frozen=True)
 class Part:
     """One language's content: kind "text", "photo" or "document"; the text or caption; the
-    Telegram file_id of a photo or document."""
+    Telegram file_id of a photo or document. ``html``: the text is Telegram HTML (the
+    coordinator's bold, links... kept as written); else plain text, as a team member's reply
+    and every part stored before formatting was kept."""
 
     kind: str
     text: str = ""
     file_id: str | None = None
+    html: bool = False
+
+    @property
+    def visible(self) -> str:
+        """The words a parent reads (what Telegram's limits count)."""
+        return visible_text(self.text) if self.html else self.text
+
+    @property
+    def as_html(self) -> str:
+        return self.text if self.html else html.escape(self.text, quote=False)
 
 
 @dataclass(frozen=True)
@@ -65,15 +79,19 @@ class Content:
 
     def to_json(self) -> str:
         return json.dumps({
-            "parts": {code: {"kind": p.kind, "text": p.text, "file_id": p.file_id}
+            "parts": {code: {"kind": p.kind, "text": p.text, "file_id": p.file_id,
+                             **({"format": HTML} if p.html else {})}
                       for code, p in self.parts.items()},
             "voices": dict(self.voices),
         }, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, raw: str | None) -> Content:
+        """A part without ``"format": "HTML"`` is plain text (a draft stored before
+        formatting was kept reads, and is sent, as it was)."""
         data = json.loads(raw or "{}")
-        parts = {code: Part(str(p["kind"]), str(p.get("text") or ""), p.get("file_id"))
+        parts = {code: Part(str(p["kind"]), str(p.get("text") or ""), p.get("file_id"),
+                            p.get("format") == HTML)
                  for code, p in (data.get("parts") or {}).items()}
         return cls(parts, {str(k): str(v) for k, v in (data.get("voices") or {}).items()})
 
@@ -126,16 +144,17 @@ def effective(content: Content, locale: str) -> tuple[Part, bool] | None:
     if own is None:
         return dutch, locale != DUTCH
     if own.kind == "text" and dutch.kind in MEDIA_KINDS:
-        return Part(dutch.kind, own.text, dutch.file_id), False
+        return Part(dutch.kind, own.text, dutch.file_id, own.html), False
     return own, False
 
 
 def caption_problem(content: Content, step: str, part: Part) -> int | None:
-    """The length of a caption that is too long for this step (None: fine)."""
+    """The length of a caption that is too long for this step (None: fine). What a parent
+    reads counts, not the formatting's tags (a link's address is not read)."""
     kind = part.kind
     if kind == "text" and step != DUTCH and (dutch := content.parts.get(DUTCH)) is not None:
         kind = dutch.kind  # a translation of a photo or file is its caption
-    length = utf16_len(part.text)
+    length = utf16_len(part.visible)
     return length if kind in MEDIA_KINDS and length > CAPTION_MAX else None
 
 
@@ -146,19 +165,29 @@ def payloads(content: Content, locale: str, dutch_mark: str,
     (marked with ``dutch_mark`` when it is the Dutch original for someone else), then their
     language's voice message if there is one. ``reply_markup`` goes under the content.
     ``original``: the parent asked for the Dutch original below a translation (/settings),
-    under this heading (a caption that would grow too long keeps only the button)."""
+    under this heading (a caption that would grow too long keeps only the button).
+    Formatted parts go as Telegram HTML (parse_mode), the plain words around them (the mark,
+    the heading, a plain translation) escaped; all-plain content goes as plain text."""
     found = effective(content, locale)
     if found is None:
         return []
     part, marked = found
-    text = f"{dutch_mark}\n\n{part.text}" if marked and part.text else part.text
-    if marked and not part.text:
-        text = dutch_mark
     dutch = content.parts.get(DUTCH)
+    below = original is not None and dutch is not None and not (marked or locale == DUTCH)
+    as_html = part.html or (below and dutch is not None and dutch.html)
+
+    def words(value: str) -> str:
+        return html.escape(value, quote=False) if as_html else value
+
+    own = part.as_html if as_html else part.text
+    text = f"{words(dutch_mark)}\n\n{own}" if marked and part.text else own
+    if marked and not part.text:
+        text = words(dutch_mark)
     if original is not None and dutch is not None:
-        text = with_dutch_below(text, dutch.text, wanted=True, same=marked or locale == DUTCH,
-                                heading=original,
-                                limit=CAPTION_LIMIT if part.kind in MEDIA_KINDS else None)
+        text = with_dutch_below(text, dutch.as_html if as_html else dutch.text, wanted=True,
+                                same=marked or locale == DUTCH, heading=words(original),
+                                limit=CAPTION_LIMIT if part.kind in MEDIA_KINDS else None,
+                                html=as_html)
     payload: dict[str, Any] = {}
     if part.kind == "text":
         payload["text"] = text
@@ -166,12 +195,33 @@ def payloads(content: Content, locale: str, dutch_mark: str,
         payload["file_id"] = part.file_id
         if text:
             payload["caption"] = text
+    if as_html and text:
+        payload["parse_mode"] = HTML
     if reply_markup is not None:
         payload["reply_markup"] = reply_markup
     messages: list[tuple[str, dict[str, Any]]] = [(part.kind, payload)]
     if (voice := content.voices.get(locale)) is not None:
         messages.append(("voice", {"file_id": voice}))
     return messages
+
+
+_HREF = re.compile(r'\shref="([^"]*)"')
+
+
+def words_to_translate(part: Part) -> str:
+    """A part's words as a colleague is asked to translate them: plain text, each link's
+    address written after its words (in their plain reply an address is a link again)."""
+    if not part.html or (found := read_html(part.text)) is None:
+        return part.visible
+    plain, tags = found
+    pieces, at = [], 0
+    for tag in sorted(tags, key=lambda t: t.end):
+        href = _HREF.search(tag.opening) if tag.opening.startswith("<a") else None
+        url = html.unescape(href[1]) if href else ""
+        if url and url != plain[tag.start:tag.end].strip():
+            pieces += [plain[at:tag.end], f" ({url})"]
+            at = tag.end
+    return "".join(pieces) + plain[at:]
 
 
 def dutch_button(announcement_id: int) -> dict[str, Any]:

@@ -106,6 +106,7 @@ class BroadcastView:
     sent: int
     failed: int
     blocked: int
+    stopped: int
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -115,7 +116,7 @@ def _view(row: Broadcast) -> BroadcastView:
     return BroadcastView(
         row.id, row.kind, row.created_by, Audience.from_json(row.audience), row.week_start,
         row.status, row.status_chat_id, row.status_message_id, row.total, row.sent, row.failed,
-        row.blocked, row.created_at, row.started_at, row.finished_at,
+        row.blocked, row.stopped, row.created_at, row.started_at, row.finished_at,
     )
 
 
@@ -394,7 +395,8 @@ async def finish(session: AsyncSession, broadcast_id: int, figures: Progress) ->
     result = await session.execute(
         update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == SENDING)
         .values(status=DONE, finished_at=utcnow(), sent=figures.sent,
-                failed=figures.failed + figures.dropped, blocked=figures.blocked)
+                failed=figures.failed + figures.dropped, blocked=figures.blocked,
+                stopped=figures.stopped)
         .execution_options(synchronize_session=False))
     return bool(result.rowcount)
 

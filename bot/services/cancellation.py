@@ -634,10 +634,17 @@ async def notices_after_move(
                     person_id, person.telegram_id, locale, move.old_start, item, title,
                     all_day))
                 group = f"{reminders.MOVED_PREFIX}{old.id}"
-            messages.append(NewMessage(dedupe_key=key, chat_id=person.telegram_id,
-                                       person_id=person_id, kind=kind, payload=payload,
-                                       group_key=group))
-    return await _not_sent_before(session, messages)
+            notice = NewMessage(dedupe_key=key, chat_id=person.telegram_id,
+                                person_id=person_id, kind=kind, payload=payload,
+                                group_key=group)
+            # At a new place, its map pin follows the words, as the planner's notices do.
+            messages.extend(reminders.with_pin(notice, new.place) if known != mark
+                            else [notice])
+    fresh = await _not_sent_before(session, messages)
+    # A pin only with its words (told before: neither goes again).
+    told_now = {m.dedupe_key for m in fresh}
+    return [m for m in fresh if not m.dedupe_key.startswith(reminders.PIN_PREFIX)
+            or m.dedupe_key.removeprefix(reminders.PIN_PREFIX) in told_now]
 
 
 async def _not_sent_before(session: AsyncSession,

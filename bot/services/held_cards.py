@@ -9,8 +9,17 @@ do:
 * the brugfiguur opens the question with 📨 in /inbox (the card and every message come
   again, right now) or answers it: what was held for them of that question would come
   later as a new, untouched question. It is dropped (``drop_shown``, ``drop_answered``);
+* the coordinator answers it while its card still waits for the holder: they never saw it,
+  and it would come later as a new, untouched question (a second answer could follow). It
+  becomes the coordinator's, and what waited for the holder is dropped (``drop_unseen``);
 * their availability map changes: what was held for the old map's green hour is re-timed
-  to the new map's next green hour, never left in an hour they just made red (``retime``).
+  to the new map's next green hour, never left in an hour they just made red (``retime``);
+* they take a language away in /languages: a question in it whose card still waits for
+  them (never seen) is routed again, to a colleague who reads it or the coordinator; what
+  waited for them of it is dropped (``reroute_unread``).
+
+A hand-over or an escalation (``questions.reassign``) and closing (``questions.close``) drop
+what waited for the one who no longer holds it themselves.
 
 Usage (in the handler's transaction, before it commits; nothing here commits)::
 
@@ -19,9 +28,16 @@ Usage (in the handler's transaction, before it commits; nothing here commits)::
 
     await questions.relay_answer(session, view, chat_id, message_id, now)
     await held_cards.drop_answered(session, question_id, chat_id, now)
+    if view.assignee_id not in (None, answerer_id):                # the coordinator answered
+        await held_cards.drop_unseen(session, question_id, view.assignee_id, now)
 
     await staff.set_availability(session, person_id, amap)
     moved = await held_cards.retime(session, person_id, amap, now)      # then commit, wake
+
+    languages = await staff.toggle_language(session, person_id, "tr")
+    if "tr" not in languages:                                           # then commit, wake
+        moved = await held_cards.reroute_unread(session, person_id, "tr", now, render_card,
+                                                coordinators)
 
 Nothing here knows Telegram.
 """
@@ -38,11 +54,21 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import staff
 from bot.services.availability import AvailabilityMap
 from bot.services.outbox import PART_MARK
-from bot.services.questions import OPEN, delivered_cards
+from bot.services.questions import (
+    OPEN,
+    Recipient,
+    RenderCard,
+    _still_held_by,
+    candidates,
+    delivered_cards,
+    reassign,
+)
+from bot.services.routing import route
 from storage import outbox as outbox_repo
-from storage.models import OutboxMessage, Question
+from storage.models import OutboxMessage, Person, Question
 
 M = OutboxMessage
 CARD = "card"
@@ -170,6 +196,67 @@ async def drop_answered(session: AsyncSession, question_id: int, chat_id: int,
                 .values(payload=_dump({**row.payload, "reply_to": card}))
                 .execution_options(synchronize_session=False))
     return len(dropped)
+
+
+async def drop_unseen(session: AsyncSession, question_id: int, holder_id: int,
+                      now: datetime) -> int:
+    """The coordinator answered a colleague's question (``holder_id`` holds it) whose card
+    still waits for that colleague's green hour: they never saw it, and it would come then
+    as a new, untouched question. What waits for them of it (the card, the parent's messages)
+    is dropped and the question becomes the coordinators', who answered it: a further
+    message of the parent reaches them now, not a colleague who has no card of it. The
+    colleague is told nothing (nothing of it reached them). A holder whose card reached
+    their chat (📨 in /inbox, or it came) keeps the question. Returns how many rows were
+    dropped; 0: nothing changed."""
+    chat_id = await session.scalar(select(Person.telegram_id).where(Person.id == holder_id))
+    if chat_id is None:
+        return 0
+    held = _held_parts(await _question_rows(session, question_id, chat_id), question_id,
+                       chat_id, now)
+    if not any(part == CARD for _row, part in held):
+        return 0  # its card reached them (or is on its way): theirs, as it was
+    # The claim: a hand-over or escalation committed meanwhile goes first.
+    claimed = await session.execute(
+        update(Question).where(_still_held_by(question_id, holder_id))
+        .values(assignee_id=None, assigned_at=now, deliver_at=None)
+        .execution_options(synchronize_session=False))
+    if not claimed.rowcount:
+        return 0
+    await outbox_repo.mark_finished(session, [row.id for row, _part in held],
+                                    status=outbox_repo.DROPPED, error="answered")
+    return len(held)
+
+
+async def reroute_unread(session: AsyncSession, holder_id: int, locale: str, now: datetime,
+                         render_card: RenderCard, coordinators: Sequence[Recipient]
+                         ) -> list[int]:
+    """``holder_id`` took ``locale`` away from their languages (/languages, after
+    ``staff.toggle_language``): the open questions in it they hold whose card still waits
+    for their green hour (they never saw it) are routed again, as a new question would be,
+    leaving out them and whoever handed it to them: to a colleague who reads it, else the
+    coordinator. What waited for them of it is dropped (``questions.reassign``, claimed as
+    theirs: a hand-over or escalation committed meanwhile goes first). A question whose card
+    reached them stays theirs: they saw it, and can hand it over. Returns the ids moved."""
+    chat_id = await session.scalar(select(Person.telegram_id).where(Person.id == holder_id))
+    if chat_id is None:
+        return []
+    held = (await session.execute(
+        select(Question.id, Question.school_id, Question.handed_by_id)
+        .where(Question.assignee_id == holder_id, Question.status == OPEN,
+               Question.locale == locale).order_by(Question.id))).all()
+    moved: list[int] = []
+    for question_id, school_id, handed_by in held:
+        waiting = _held_parts(await _question_rows(session, question_id, chat_id), question_id,
+                              chat_id, now)
+        if not any(part == CARD for _row, part in waiting):
+            continue  # its card reached them (or is on its way): theirs, as it was
+        members = await staff.team(session)  # each time: the open questions each one holds
+        chosen = route(locale, staff.contact_of(members, school_id), candidates(members), now,
+                       exclude=[i for i in (holder_id, handed_by) if i is not None])
+        if await reassign(session, question_id, chosen.assignee_id, now, render_card,
+                          coordinators, handed_by=handed_by, held_by=holder_id):
+            moved.append(question_id)
+    return moved
 
 
 async def retime(session: AsyncSession, person_id: int, availability: AvailabilityMap,

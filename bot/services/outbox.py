@@ -21,7 +21,8 @@ person who used /stop, e.g. an answer they asked for):
 
 * ``text``: text, parse_mode, reply_markup (an inline keyboard as a dict), disable_notification,
   protect_content. A text over 4096 UTF-16 units becomes parts ``<key>#1``, ``<key>#2``...
-  sent in order, the reply_markup on the last part only.
+  sent in order, the reply_markup on the last part only. With parse_mode HTML the visible
+  text counts (as Telegram counts it) and each part is whole HTML (:func:`split_html`).
 * ``photo`` / ``document`` / ``voice``: file_id, caption, parse_mode, reply_markup...
 * ``copy``: from_chat_id, message_id, caption, reply_markup...
 * ``location``: latitude, longitude.
@@ -31,11 +32,13 @@ No Telegram types here: the sender (bot/scheduler/outbox.py) turns payloads into
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from html.parser import HTMLParser
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,7 +77,8 @@ class Progress:
     """Where a group of messages (e.g. one broadcast) stands, per recipient: a parent who
     gets a text and two voice messages, or a long text in parts, counts once, by their least
     advanced message. ``blocked``: Telegram refused (403) or the person had blocked the bot;
-    ``dropped``: not sent for another reason (the person used /stop)."""
+    ``stopped``: not sent because the person used /stop meanwhile (their choice, no fault);
+    ``dropped``: not sent for another reason."""
 
     total: int = 0
     sent: int = 0
@@ -82,6 +86,7 @@ class Progress:
     blocked: int = 0
     pending: int = 0
     dropped: int = 0
+    stopped: int = 0
     errors: dict[str, int] = field(default_factory=dict)  # reason code -> count
     quiet: int = 0  # of the pending: held until their quiet hours end (the morning)
 
@@ -154,7 +159,7 @@ def _rows(message: NewMessage, now: datetime) -> list[dict[str, Any]]:
             raise ValueError("expires_at must be an aware datetime")
         payload = {**payload, EXPIRES: message.expires_at.isoformat()}
     caption = payload.get("caption")
-    if caption is not None and utf16_len(str(caption)) > CAPTION_LIMIT:
+    if caption is not None and visible_len(str(caption), html=is_html(payload)) > CAPTION_LIMIT:
         raise ValueError("caption longer than 1024 UTF-16 units")
 
     parts: list[tuple[str, dict[str, Any]]] = [(key, payload)]
@@ -162,7 +167,7 @@ def _rows(message: NewMessage, now: datetime) -> list[dict[str, Any]]:
         text = str(payload.get("text") or "")
         if not text.strip():
             raise ValueError("empty text")
-        pieces = split_text(text)
+        pieces = split_html(text) if is_html(payload) else split_text(text)
         if len(pieces) > 1:
             common = {k: v for k, v in payload.items() if k != "reply_markup"}
             parts = [(f"{key}{PART_MARK}{n}", {**common, "text": piece})
@@ -199,7 +204,8 @@ async def progress(session: AsyncSession, group_key: str) -> Progress:
         rank = _RANK.get(status, 0)
         if chat_id not in messages or rank < messages[chat_id][0]:
             messages[chat_id] = (rank, status, error)
-    totals = {"sent": 0, "failed": 0, "blocked": 0, "pending": 0, "dropped": 0, "quiet": 0}
+    totals = {"sent": 0, "failed": 0, "blocked": 0, "pending": 0, "dropped": 0, "stopped": 0,
+              "quiet": 0}
     errors: dict[str, int] = {}
     for _rank, status, error in messages.values():
         if status == repo.SENT:
@@ -212,6 +218,8 @@ async def progress(session: AsyncSession, group_key: str) -> Progress:
             totals["blocked"] += 1
         elif status == repo.FAILED:
             totals["failed"] += 1
+        elif error == "stopped":
+            totals["stopped"] += 1
         else:
             totals["dropped"] += 1
         if status in (repo.FAILED, repo.DROPPED) and error:
@@ -274,24 +282,37 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     word boundaries; a word longer than the limit is cut between characters (never inside
     a surrogate pair, a combining mark or an emoji sequence). Whitespace at a cut is dropped.
     """
+    return [text[start:end] for start, end in _spans(text, limit)]
+
+
+def _spans(text: str, limit: int) -> list[tuple[int, int]]:
+    """Where :func:`split_text` cuts: (start, end) of each part in ``text``."""
     if limit < 2:
         raise ValueError("limit too small")
-    parts: list[str] = []
-    rest = text.strip()
-    while utf16_len(rest) > limit:
+    spans: list[tuple[int, int]] = []
+    start, end = _stripped(text, 0, len(text))
+    while utf16_len(rest := text[start:end]) > limit:
         fit = _fitting_prefix(rest, limit)  # characters that fit
         cut = _break_at(rest, fit)
         if cut is None:
-            head, rest = rest[:_grapheme_cut(rest, fit)], rest[_grapheme_cut(rest, fit):]
-        else:
-            head, rest = rest[:cut[0]], rest[cut[1]:]
-        head = head.rstrip()
-        if head:
-            parts.append(head)
-        rest = rest.lstrip()
-    if rest:
-        parts.append(rest)
-    return parts
+            cut = (_grapheme_cut(rest, fit), _grapheme_cut(rest, fit))
+        head_end, next_start = cut
+        head = _stripped(text, start, start + head_end)
+        if head[0] < head[1]:
+            spans.append((start, head[1]))
+        start = _stripped(text, start + next_start, end)[0]
+    if start < end:
+        spans.append((start, end))
+    return spans
+
+
+def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    """``text[start:end]`` without whitespace at either end, as (start, end)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def _fitting_prefix(text: str, limit: int) -> int:
@@ -360,3 +381,120 @@ def _odd_run_of_regionals(text: str, end: int) -> bool:
     while end - count - 1 >= 0 and _regional(text[end - count - 1]):
         count += 1
     return count % 2 == 1
+
+
+# --------------------------------------------------------------------------------------------
+# formatted texts (parse_mode HTML)
+#
+# Telegram counts a formatted text's length after reading its tags: what the reader sees. A
+# long one is cut there, and each part is whole HTML again (a tag open at a cut is closed
+# before it and opened again after it: a link cut in two is two links to the same page).
+
+HTML = "HTML"
+
+
+def is_html(payload: dict[str, Any]) -> bool:
+    """Whether a payload's text or caption is Telegram HTML."""
+    return str(payload.get("parse_mode") or "").upper() == HTML
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A formatting tag around ``plain[start:end]`` of a read HTML text: its opening tag as
+    written (``<a href="...">``) and its closing tag."""
+
+    opening: str
+    closing: str
+    start: int
+    end: int
+
+
+class _Reader(HTMLParser):
+    """The visible text of an HTML text and its tags (offsets in characters)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.length = 0
+        self.open: list[tuple[str, str, int, int]] = []  # name, opening tag, start, order
+        self.tags: list[tuple[int, Tag]] = []  # in the order they were opened
+        self.broken = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.open.append((tag, self.get_starttag_text() or f"<{tag}>", self.length,
+                          len(self.open) + len(self.tags)))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.broken = True  # <br/> and the like: not Telegram's
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1][0] != tag:
+            self.broken = True
+            return
+        _name, opening, start, order = self.open.pop()
+        self.tags.append((order, Tag(opening, f"</{tag}>", start, self.length)))
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+        self.length += len(data)
+
+
+def read_html(source: str) -> tuple[str, list[Tag]] | None:
+    """The visible text of a Telegram HTML text and its tags, outer ones first; None when
+    it is not well formed."""
+    reader = _Reader()
+    reader.feed(source)
+    reader.close()
+    if reader.broken or reader.open:
+        return None
+    ordered = sorted(reader.tags, key=lambda o: (o[1].start, -o[1].end, o[0]))
+    return "".join(reader.parts), [tag for _order, tag in ordered]
+
+
+def visible_text(source: str) -> str:
+    """What a reader sees of an HTML text (the source itself when it is not well formed)."""
+    found = read_html(source)
+    return found[0] if found is not None else source
+
+
+def visible_len(text: str, *, html: bool) -> int:
+    """The length Telegram counts (UTF-16 units) of a text sent as HTML or as plain text."""
+    return utf16_len(visible_text(text) if html else text)
+
+
+def render_html(plain: str, tags: list[Tag], start: int = 0, end: int | None = None) -> str:
+    """``plain[start:end]`` as HTML: escaped, with the tags that cover it (cut to it)."""
+    end = len(plain) if end is None else end
+    inside = [Tag(t.opening, t.closing, max(t.start, start), min(t.end, end)) for t in tags]
+    inside = sorted((t for t in inside if t.start < t.end), key=lambda t: (t.start, -t.end))
+    points = sorted({start, end, *(t.start for t in inside), *(t.end for t in inside)})
+    out: list[str] = []
+    stack: list[Tag] = []
+    waiting = iter(inside)
+    upcoming = next(waiting, None)
+    at = start
+    for point in points:
+        out.append(html.escape(plain[at:point], quote=False))
+        at = point
+        while stack and stack[-1].end <= point:
+            out.append(stack.pop().closing)
+        while upcoming is not None and upcoming.start == point:
+            stack.append(upcoming)
+            out.append(upcoming.opening)
+            upcoming = next(waiting, None)
+    out.extend(tag.closing for tag in reversed(stack))
+    return "".join(out)
+
+
+def split_html(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """:func:`split_text` for an HTML text: its visible text is cut (at most ``limit``
+    UTF-16 units a part), each part whole HTML. A text that is not well formed is cut as
+    plain text (as before)."""
+    found = read_html(text) if utf16_len(text) > limit else None
+    if found is None:
+        return split_text(text, limit)
+    plain, tags = found
+    spans = _spans(plain, limit)
+    if len(spans) <= 1:
+        return [text.strip()] if spans else []
+    return [render_html(plain, tags, start, end) for start, end in spans]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import report
@@ -83,6 +84,10 @@ async def _row(session: AsyncSession, person_id: int) -> Person:
 
 async def load(session: AsyncSession, telegram_id: int) -> repo.PersonRecord | None:
     return await repo.by_telegram_id(session, telegram_id)
+
+
+async def first_name(session: AsyncSession, person_id: int) -> str | None:
+    return await session.scalar(select(Person.first_name).where(Person.id == person_id))
 
 
 async def unblock(session: AsyncSession, person_id: int) -> None:

@@ -20,18 +20,20 @@ import logging
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox, staff
 from bot.services import question_stats as stats
 from bot.services.availability import Level
 from bot.services.outbox import PART_MARK, NewMessage
+from bot.services.programme import DUTCH, Occurrence
 from bot.services.question_stats import QuestionFact, WeekFigures
+from bot.services.reminders import GROUP_PREFIX, MOVED_PREFIX, parse_moved_key
 from bot.services.routing import (
     Candidate,
     Delivery,
@@ -45,6 +47,8 @@ from bot.services.routing import (
 from storage import outbox as outbox_repo
 from storage import people as people_repo
 from storage.models import (
+    Activity,
+    ActivityText,
     OutboxMessage,
     Person,
     Question,
@@ -88,6 +92,16 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class About:
+    """The activity a parent's message replied to (its reminder, or the notice of its move),
+    in the reader's language: the holder sees what "may I bring my little one?" is about."""
+
+    title: str
+    starts_at: datetime  # the occurrence the reminder was about (aware UTC)
+    all_day: bool = False
+
+
+@dataclass(frozen=True)
 class Card:
     """What the card in the holder's chat says; ``render_card`` turns it into words."""
 
@@ -101,6 +115,11 @@ class Card:
     reader_locale: str
     escalated: bool = False
     answers: int = 0  # answered before (the card then comes with the answers, forwarded)
+    about: tuple[About, ...] = ()  # activities the parent's messages replied to
+
+
+# A line for a holder: the activity a parent's further message replied to, in the locale.
+RenderAbout = Callable[[About, str], str]
 
 
 # (text, inline keyboard as a dict) in the reader's locale
@@ -125,6 +144,7 @@ class QuestionView:
     first_answer_at: datetime | None
     deliver_at: datetime | None
     parent_blocked: bool = False  # Telegram refused a message to them (403): nothing reaches
+    taken_by_id: int | None = None  # who took it (✋, or answered it first) since it came
 
 
 @dataclass(frozen=True)
@@ -157,7 +177,7 @@ async def view(session: AsyncSession, question_id: int) -> QuestionView | None:
         school_id=q.school_id, school_name=school_name, status=q.status,
         assignee_id=q.assignee_id, created_at=q.created_at, opened_at=q.opened_at,
         taken_at=q.taken_at, first_answer_at=q.first_answer_at, deliver_at=q.deliver_at,
-        parent_blocked=blocked_at is not None,
+        parent_blocked=blocked_at is not None, taken_by_id=q.taken_by_id,
     )
 
 
@@ -239,7 +259,108 @@ async def add_parent_message(session: AsyncSession, parent_id: int, locale: str,
                               message_id=message_id, created_at=now)
     session.add(message)
     await session.flush()
+    if replied_to is not None:
+        await _note_about(session, question.id, message.id, parent_id, chat_id, replied_to, now)
     return question, message
+
+
+# A parent's message that replied to a reminder (or to the notice of a move): a note in the
+# question's outbox group, sent and empty, whose key names the message's row, the activity
+# and the occurrence's start (``about_key``). Never sent, no Telegram id: no reply matches it.
+_ABOUT = re.compile(r"^q:(\d+):about:m(\d+):(\d+):(\d+)$")
+
+
+def about_key(question_id: int, message_row_id: int, activity_id: int,
+              starts_at: datetime) -> str:
+    return f"q:{question_id}:about:m{message_row_id}:{activity_id}:{int(starts_at.timestamp())}"
+
+
+async def _note_about(session: AsyncSession, question_id: int, message_row_id: int,
+                      parent_id: int, chat_id: int, replied_to: int, now: datetime) -> None:
+    """Note which activity the parent's message replied to, if a reminder of it: the card
+    (and a further message's copy) says so, for copyMessage drops the reply."""
+    found = await replied_activity(session, chat_id, replied_to)
+    if found is None:
+        return
+    activity_id, starts_at = found
+    session.add(OutboxMessage(
+        dedupe_key=about_key(question_id, message_row_id, activity_id, starts_at),
+        chat_id=chat_id, person_id=parent_id, kind="text", payload="{}",
+        group_key=f"q:{question_id}", status=outbox_repo.SENT, not_before=now,
+        created_at=now, sent_at=now))
+    await session.flush()
+
+
+async def replied_activity(session: AsyncSession, chat_id: int,
+                           replied_to: int) -> tuple[int, datetime] | None:
+    """The activity and occurrence start of the bot's message ``replied_to`` in the chat: a
+    reminder (any of its parts, its map pin, the bot's answer to a word about it) or the
+    ⚠️ notice of a move (its new start; the old one when it no longer takes place). None for
+    any other message."""
+    row = (await session.execute(
+        select(OutboxMessage.id, OutboxMessage.group_key)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == replied_to,
+               or_(OutboxMessage.group_key.startswith(GROUP_PREFIX, autoescape=True),
+                   OutboxMessage.group_key.startswith(MOVED_PREFIX, autoescape=True)))
+        .order_by(OutboxMessage.id.desc()).limit(1))).first()
+    if row is None:
+        return None
+    group = str(row.group_key)
+    if group.startswith(GROUP_PREFIX):  # reminder:<activity>:<start, unix>
+        parts = group.removeprefix(GROUP_PREFIX).split(":")
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+            return None
+        return int(parts[0]), datetime.fromtimestamp(int(parts[1]), UTC)
+    # moved:<activity>: the newest notice of the group up to that message names the move.
+    keys = await session.scalars(
+        select(OutboxMessage.dedupe_key)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.group_key == group,
+               OutboxMessage.id <= row.id)
+        .order_by(OutboxMessage.id.desc()))
+    for key in keys:
+        move = parse_moved_key(key.split(PART_MARK, 1)[0])
+        if move is not None:
+            return move.activity_id, move.new_start or move.old_start
+    return None
+
+
+async def abouts(session: AsyncSession, question_id: int, locale: str,
+                 message_row_id: int | None = None) -> tuple[About, ...]:
+    """The activities the parent's messages in the question replied to (``message_row_id``:
+    that message's only), oldest first, titled in ``locale`` (else Dutch). An activity since
+    removed from the programme is left out."""
+    keys = await session.scalars(
+        select(OutboxMessage.dedupe_key)
+        .where(OutboxMessage.group_key == f"q:{question_id}",
+               OutboxMessage.dedupe_key.startswith(f"q:{question_id}:about:", autoescape=True))
+        .order_by(OutboxMessage.id))
+    wanted: list[tuple[int, datetime]] = []
+    for key in keys:
+        found = _ABOUT.match(key)
+        if found is None or (message_row_id is not None and int(found[2]) != message_row_id):
+            continue
+        item = (int(found[3]), datetime.fromtimestamp(int(found[4]), UTC))
+        if item not in wanted:
+            wanted.append(item)
+    if not wanted:
+        return ()
+    ids = {activity_id for activity_id, _start in wanted}
+    lengths = {row.id: row.ends_at - row.starts_at for row in (await session.execute(
+        select(Activity.id, Activity.starts_at, Activity.ends_at)
+        .where(Activity.id.in_(ids)))).all()}
+    titles = {(row.activity_id, row.locale): row.title for row in (await session.execute(
+        select(ActivityText.activity_id, ActivityText.locale, ActivityText.title)
+        .where(ActivityText.activity_id.in_(ids),
+               ActivityText.locale.in_((locale, DUTCH))))).all()}
+    found_abouts: list[About] = []
+    for activity_id, starts_at in wanted:
+        title = titles.get((activity_id, locale)) or titles.get((activity_id, DUTCH))
+        if activity_id not in lengths or not title:
+            continue
+        length = lengths[activity_id]
+        found_abouts.append(About(title, starts_at,
+                                  Occurrence(starts_at, starts_at + length).all_day()))
+    return tuple(found_abouts)
 
 
 async def replied_question(session: AsyncSession, parent_id: int, chat_id: int,
@@ -390,7 +511,9 @@ async def open_question(session: AsyncSession, question_id: int, now: datetime,
     schools = await people_repo.school_ids(session, question.parent_id)
     question.school_id = school_for(schools, question.locale, members) or question.school_id
     contact = staff.contact_of(members, question.school_id)
-    chosen = route(question.locale, contact, candidates(members), now)
+    # A brugfiguur who asks as a parent: never to herself.
+    chosen = route(question.locale, contact, candidates(members), now,
+                   exclude={question.parent_id})
     question.status = OPEN
     question.opened_at = now
     await _assign(session, question, chosen, now, members, render_card, coordinators)
@@ -409,9 +532,10 @@ async def reassign(session: AsyncSession, question_id: int, assignee_id: int | N
     (escalation keeps it away from them). ``held_by``: whom the one handing it over saw
     holding it; someone else was quicker (two taps at once) when that changed. False when
     the question is no longer open, or someone else was quicker, or the colleague cannot
-    take it (not in the team, or stopped or blocked the bot)."""
+    take it (not in the team, or stopped or blocked the bot), or asked it (a brugfiguur's
+    own question, asked as a parent)."""
     question = await session.get(Question, question_id)
-    if question is None or question.status != OPEN:
+    if question is None or question.status != OPEN or assignee_id == question.parent_id:
         return False
     members = await staff.team(session)
     if assignee_id is not None and not any(m.id == assignee_id and m.reachable
@@ -434,7 +558,7 @@ async def reassign(session: AsyncSession, question_id: int, assignee_id: int | N
                                                 person_id=question.assignee_id)
         await outbox_repo.mark_finished(session, waiting, status=outbox_repo.DROPPED,
                                         error="handed_over")
-    question.taken_at = None
+    question.taken_at = question.taken_by_id = None
     if escalated:
         question.escalated_at = now
     else:
@@ -513,7 +637,8 @@ async def _send_card(session: AsyncSession, question: Question, recipient: Recip
     first_name, school_name = names
     card = Card(question.id, first_name, question.locale, school_name,
                 question.topic, question.opened_at or now, now, recipient.locale, escalated,
-                answers=sum(not m.from_parent for m in messages))
+                answers=sum(not m.from_parent for m in messages),
+                about=await abouts(session, question.id, recipient.locale))
     text, markup = render_card(card)
     rows = [_to_holder(f"{key}:card", recipient, question, chosen, "text",
                        {"text": text, "reply_markup": markup})]
@@ -533,8 +658,11 @@ def _to_holder(key: str, recipient: Recipient, question: Question, chosen: Route
 
 
 async def relay_follow_up(session: AsyncSession, question_id: int, message_row_id: int,
-                          now: datetime, coordinators: Sequence[Recipient]) -> None:
-    """A parent's further message reaches whoever holds the question (same delivery rule)."""
+                          now: datetime, coordinators: Sequence[Recipient],
+                          render_about: RenderAbout | None = None) -> None:
+    """A parent's further message reaches whoever holds the question (same delivery rule).
+    One that replied to a reminder comes after a line naming its activity
+    (``render_about``), as the card names those of the messages before it."""
     question = await session.get(Question, question_id)
     message = await session.get(QuestionMessage, message_row_id)
     assert question is not None and message is not None
@@ -550,11 +678,20 @@ async def relay_follow_up(session: AsyncSession, question_id: int, message_row_i
     # Each copy is a reply to the holder's card: under another parent's newer card, it
     # still shows whose it is (an answer to it then reaches the right parent).
     cards = await delivered_cards(session, question.id)
-    await outbox.enqueue_many(session, [
-        _to_holder(f"q:{question.id}:to:{r.chat_id}:m{message.id}", r, question, chosen,
-                   "copy", {"from_chat_id": message.chat_id, "message_id": message.message_id,
-                            **({"reply_to": cards[r.chat_id]} if cards.get(r.chat_id) else {})})
-        for r in recipients])
+    rows: list[NewMessage] = []
+    for r in recipients:
+        under = {"reply_to": cards[r.chat_id]} if cards.get(r.chat_id) else {}
+        about = (await abouts(session, question.id, r.locale, message.id)
+                 if render_about is not None else ())
+        if render_about is not None and about:
+            # Its key ends in the message's part: held, moved and dropped with its copy.
+            rows.append(_to_holder(f"q:{question.id}:to:{r.chat_id}:about:m{message.id}", r,
+                                   question, chosen, "text",
+                                   {"text": render_about(about[0], r.locale), **under}))
+        rows.append(_to_holder(f"q:{question.id}:to:{r.chat_id}:m{message.id}", r, question,
+                               chosen, "copy", {"from_chat_id": message.chat_id,
+                                                "message_id": message.message_id, **under}))
+    await outbox.enqueue_many(session, rows)
 
 
 # --------------------------------------------------------------------------------------------
@@ -645,7 +782,8 @@ def answer_key(question_id: int, answer_id: int) -> str:
 
 
 async def relay_answer(session: AsyncSession, question: QuestionView, chat_id: int,
-                       message_id: int, now: datetime, quote: int | None = None) -> None:
+                       message_id: int, now: datetime, quote: int | None = None,
+                       answerer_id: int | None = None) -> None:
     """The holder's reply, whatever its kind, is copied to the parent, as a reply to
     ``quote`` (the parent's message the holder replied to, ``quoted_message``), else to the
     parent's newest message of the question: among reminders and broadcasts it shows what it
@@ -659,6 +797,7 @@ async def relay_answer(session: AsyncSession, question: QuestionView, chat_id: i
     await session.flush()
     row.first_answer_at = row.first_answer_at or now
     row.taken_at = row.taken_at or now
+    row.taken_by_id = row.taken_by_id or answerer_id
     await outbox.enqueue(session, dedupe_key=answer_key(row.id, answer.id),
                          chat_id=question.parent_chat_id, person_id=question.parent_id,
                          kind="copy", payload={"from_chat_id": chat_id, "message_id": message_id,
@@ -718,12 +857,16 @@ def _still_held_by(question_id: int, holder_id: int | None) -> Any:
 
 
 async def take(session: AsyncSession, question_id: int, now: datetime,
-               holder_id: int | None) -> bool:
-    """✋ Take it: whether the question was still open and with ``holder_id``."""
+               holder_id: int | None, taker_id: int) -> bool:
+    """✋ Take it: whether the question was still open, with ``holder_id`` and not taken by
+    someone else (among several coordinators, the first ✋ has it)."""
     claimed = await session.execute(
-        update(Question).where(_still_held_by(question_id, holder_id))
+        update(Question).where(_still_held_by(question_id, holder_id),
+                               Question.taken_by_id.is_(None)
+                               | (Question.taken_by_id == taker_id))
         .values(taken_at=func.coalesce(Question.taken_at,
-                                        literal(now, type_=Question.taken_at.type)))
+                                        literal(now, type_=Question.taken_at.type)),
+                taken_by_id=taker_id)
         .execution_options(synchronize_session=False))
     return bool(claimed.rowcount)
 
@@ -801,7 +944,7 @@ async def forget_answers(session: AsyncSession, chat_id: int) -> None:
     await session.execute(
         update(Question).where(Question.id.in_(answered), Question.status == OPEN,
                                ~still_answered.exists())
-        .values(first_answer_at=None, taken_at=None)
+        .values(first_answer_at=None, taken_at=None, taken_by_id=None)
         .execution_options(synchronize_session=False))
 
 
@@ -809,6 +952,7 @@ async def forget_answers(session: AsyncSession, chat_id: int) -> None:
 class Rescued:
     question: QuestionView
     holder_first_name: str  # who held it, and can no longer be reached
+    holder_id: int | None = None
 
 
 async def rescue_unreachable(session: AsyncSession, now: datetime, render_card: RenderCard,
@@ -832,6 +976,61 @@ async def rescue_unreachable(session: AsyncSession, now: datetime, render_card: 
         result = await view(session, question_id)
         assert result is not None
         rescued.append(Rescued(result, first_name))
+    return rescued
+
+
+async def rescue_on_leave(session: AsyncSession, now: datetime, render_card: RenderCard,
+                          coordinators: Sequence[Recipient],
+                          working_hours: float = 4.0) -> list[Rescued]:
+    """Open questions held by a brugfiguur on leave (the whole week red: nothing reaches
+    them, and nobody is reminded in a red hour) where the parent waits for an answer
+    ``working_hours`` after it reached them: to the coordinator, who hands them on. The
+    parent waits when they wrote after the last answer, or when the question was taken (✋)
+    or escalated and never answered. A question nobody took or answered is escalation's
+    (which passes them by); one whose last word is an answer waits for nobody until the
+    parent writes again. The wait, not the map: someone who makes the week red for a
+    moment while changing it loses nothing."""
+    away = {m.id: m for m in await staff.team(session) if m.reachable and m.on_leave}
+    if not away:
+        return []
+    held = [row for row in (await session.execute(
+        select(Question.id, Question.assignee_id, Question.assigned_at, Question.taken_at,
+               Question.first_answer_at, Question.escalated_at)
+        .where(Question.status == OPEN, Question.assignee_id.in_(away))
+        .order_by(Question.id))).all()
+        if row.taken_at is not None or row.first_answer_at is not None
+        or row.escalated_at is not None]
+    if not held:
+        return []
+    conversations: dict[int, list[tuple[int, bool]]] = {}
+    written: dict[int, datetime] = {}
+    for question_id, message_id, from_parent, created_at in (await session.execute(
+            select(QuestionMessage.question_id, QuestionMessage.id, QuestionMessage.from_parent,
+                   QuestionMessage.created_at)
+            .where(QuestionMessage.question_id.in_([row.id for row in held]))
+            .order_by(QuestionMessage.id))).all():
+        conversations.setdefault(question_id, []).append((message_id, from_parent))
+        written[message_id] = created_at
+    rescued: list[Rescued] = []
+    for row in held:
+        first = first_unanswered(conversations.get(row.id, []), taken=True)
+        if first is None:
+            continue  # the last word is an answer
+        since = max(t for t in (written[first], row.assigned_at, row.taken_at)
+                    if t is not None)
+        if escalation_due(since, working_hours) > now:
+            continue
+        question = await view(session, row.id)
+        if question is None or question.parent_blocked:
+            continue  # no answer could reach them
+        # held_by: only as read (an answer or a hand-over a moment ago goes first).
+        if not await reassign(session, row.id, None, now, render_card, coordinators,
+                              handed_by=row.assignee_id, held_by=row.assignee_id):
+            continue
+        result = await view(session, row.id)
+        assert result is not None
+        holder = away[row.assignee_id]
+        rescued.append(Rescued(result, holder.first_name, holder.id))
     return rescued
 
 
@@ -872,8 +1071,10 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
         previous = question.assignee_id
         members = await staff.team(session)
         contact = staff.contact_of(members, question.school_id)
-        # Neither the one who let it wait nor the one who handed it to them.
-        exclude = [i for i in (previous, question.handed_by_id) if i is not None]
+        # Neither the one who let it wait, nor the one who handed it to them, nor the
+        # parent who asked it (a brugfiguur may ask a question of her own).
+        exclude = [i for i in (previous, question.handed_by_id, question.parent_id)
+                   if i is not None]
         chosen = route(question.locale, contact, candidates(members), now, exclude=exclude)
         if chosen.assignee_id is not None or previous is not None:  # else: flagged only
             await reassign(session, question_id, chosen.assignee_id, now, render_card,
@@ -940,7 +1141,8 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
     run) to answer or close it, since the parent's last word may be a new question as well
     as a "thank you". A question taken (✋) and never answered is reminded the same way,
     ``working_hours`` after it was taken: escalation no longer looks at it. Nobody is
-    reminded in a red hour: it comes in their next green one."""
+    reminded in a red hour: it comes in their next green one (one on leave has none: their
+    questions go to the coordinator instead, ``rescue_on_leave``)."""
     held = {row.id: row for row in (await session.execute(
         select(Question.id, Question.assignee_id, Question.assigned_at, Question.deliver_at,
                Question.taken_at, Question.first_answer_at)

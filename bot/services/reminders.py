@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -389,12 +389,14 @@ async def _follow_moves(session: AsyncSession, valid: dict[int, set[datetime]], 
         new_start = _moved_to(data, old_start, starts, now, tz)
         person = await session.get(Person, rsvp.person_id)
         followed.add((rsvp.activity_id, rsvp.person_id))
+        known = rsvp.place_mark  # the place they answered to (written after the notices)
         if new_start is not None and await _rsvp_at(session, rsvp, new_start) is None:
             rsvp.occurrence_start = new_start
         else:
             await session.delete(rsvp)
         if person is not None and render_moved is not None:
-            await _tell_moved(session, data, person, old_start, new_start, tz, render_moved)
+            await _tell_moved(session, data, person, old_start, new_start, tz, render_moved,
+                              known)
     await session.flush()
     if render_moved is not None:
         followed |= await _tell_reminded(session, valid, now, tz, render_moved)
@@ -426,8 +428,10 @@ def moved_key(activity_id: int, old_start: datetime, new_start: datetime | None,
 
 async def _tell_moved(session: AsyncSession, data: ActivityData, person: Person,
                       old_start: datetime, new_start: datetime | None, tz: ZoneInfo,
-                      render_moved: RenderMoved) -> None:
-    """The moved notice, once per move and parent (its key)."""
+                      render_moved: RenderMoved, known: str | None) -> None:
+    """The moved notice, once per move and parent (its key). ``known``: the mark of the
+    place the parent was shown (``place_mark``; None: not kept): when the move takes it to
+    another place too, the new place's map pin follows the notice (``with_pin``)."""
     assert data.id is not None
     locale = person.locale or "nl"
     item = None
@@ -438,35 +442,102 @@ async def _tell_moved(session: AsyncSession, data: ActivityData, person: Person,
     title = programme_item(data, Occurrence(old_start, old_start), locale).title
     kind, payload = render_moved(Moved(person.id, person.telegram_id, locale, old_start, item,
                                        title, Occurrence(data.starts_at, data.ends_at).all_day(tz)))
-    await outbox.enqueue(
-        session, dedupe_key=moved_key(data.id, old_start, new_start, person.id),
-        chat_id=person.telegram_id, person_id=person.id, kind=kind, payload=payload,
-        group_key=f"{MOVED_PREFIX}{data.id}")
+    notice = NewMessage(dedupe_key=moved_key(data.id, old_start, new_start, person.id),
+                        chat_id=person.telegram_id, person_id=person.id, kind=kind,
+                        payload=payload, group_key=f"{MOVED_PREFIX}{data.id}")
+    new_place = item is not None and known is not None and known != place_mark(data.place)
+    notice, *pin = with_pin(notice, data.place) if new_place else [notice]
+    # The pin only with its notice: a notice told before (its key taken) brings none now.
+    if await outbox.enqueue_many(session, [notice]) and pin:
+        await outbox.enqueue_many(session, pin)
+
+
+PIN_PREFIX = "pin:"  # outbox key pin:<notice's key>: the map pin that follows a notice
+
+
+def with_pin(notice: NewMessage, place: Place) -> list[NewMessage]:
+    """A notice of a new place (or of a new time at a new place), then that place's map pin
+    when it has coordinates, as a reminder brings one: a parent who reads little follows the
+    last pin in the chat. Same chat, group and time; its key is the notice's with ``pin:``
+    before it, as unique and stable (not ``moved:...``: a move is read back from its
+    notice's key, ``parse_moved_key``)."""
+    if place.latitude is None or place.longitude is None:
+        return [notice]
+    return [notice, replace(notice, dedupe_key=f"{PIN_PREFIX}{notice.dedupe_key}",
+                            kind="location",
+                            payload={"latitude": place.latitude,
+                                     "longitude": place.longitude})]
 
 
 # One move told: (outbox row id, old start, new start or None)
 ToldMove = tuple[int, datetime, datetime | None]
 
 
-async def _told_moves(session: AsyncSession, activity_ids: Iterable[int]
+@dataclass(frozen=True)
+class MoveKey:
+    """What a move notice's outbox key (``moved_key``) names."""
+
+    activity_id: int
+    old_start: datetime
+    new_start: datetime | None  # None: told it no longer takes place then
+    person_id: int
+
+
+def parse_moved_key(key: str) -> MoveKey | None:
+    """The move a notice's outbox key names; None for another key, or a later part of a
+    long notice (``<key>#<n>``)."""
+    if not key.startswith(MOVED_PREFIX):
+        return None
+    parts = key.removeprefix(MOVED_PREFIX).split(":")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        return None
+    activity_id, old, new, person_id = (int(p) for p in parts)
+    return MoveKey(activity_id, datetime.fromtimestamp(old, UTC),
+                   datetime.fromtimestamp(new, UTC) if new else None, person_id)
+
+
+async def _told_moves(session: AsyncSession, activity_ids: Iterable[int],
+                      person_id: int | None = None
                       ) -> dict[tuple[int, int], list[ToldMove]]:
     """(activity, parent) -> the moves told to them, oldest first, read back from the
-    outbox keys (no other record of them: 30 days kept, more than a reminder's week)."""
+    outbox keys (no other record of them: 30 days kept, more than a reminder's week).
+    ``person_id``: to that parent only."""
     found: dict[tuple[int, int], list[ToldMove]] = {}
     groups = [f"{MOVED_PREFIX}{activity_id}" for activity_id in sorted(set(activity_ids))]
     for i in range(0, len(groups), 500):
-        for row_id, key in await session.execute(
-                select(OutboxMessage.id, OutboxMessage.dedupe_key)
-                .where(OutboxMessage.group_key.in_(groups[i:i + 500]))
-                .order_by(OutboxMessage.id)):
-            parts = key.removeprefix(MOVED_PREFIX).split(":")
-            if len(parts) != 4 or not all(p.isdigit() for p in parts):
-                continue  # a later part of a long notice
-            activity_id, old, new, person_id = (int(p) for p in parts)
-            found.setdefault((activity_id, person_id), []).append(
-                (row_id, datetime.fromtimestamp(old, UTC),
-                 datetime.fromtimestamp(new, UTC) if new else None))
+        query = (select(OutboxMessage.id, OutboxMessage.dedupe_key)
+                 .where(OutboxMessage.group_key.in_(groups[i:i + 500]))
+                 .order_by(OutboxMessage.id))
+        if person_id is not None:
+            query = query.where(OutboxMessage.person_id == person_id)
+        for row_id, key in await session.execute(query):
+            move = parse_moved_key(key)
+            if move is None or (person_id is not None and move.person_id != person_id):
+                continue  # a later part of a long notice, or the bot's answer to a word
+            found.setdefault((move.activity_id, move.person_id), []).append(
+                (row_id, move.old_start, move.new_start))
     return found
+
+
+async def told_moves(session: AsyncSession, activity_id: int, person_id: int
+                     ) -> list[ToldMove]:
+    """The moves of one activity told to one parent, oldest first."""
+    return (await _told_moves(session, [activity_id], person_id)).get(
+        (activity_id, person_id), [])
+
+
+async def where_now(session: AsyncSession, data: ActivityData, start: datetime,
+                    person_id: int, now: datetime, tz: ZoneInfo = BRUSSELS) -> datetime | None:
+    """Where the occurrence a parent was reminded of at ``start`` is now, for them: followed
+    through the moves told to them (``last_told``), then as the planner follows a move not
+    told yet (``_moved_to``). The old reminder's buttons answer for it. None: it no longer
+    takes place (told so, or nowhere near); a cancelled day is returned as it is."""
+    assert data.id is not None
+    at = last_told(start, await told_moves(session, data.id, person_id))
+    if at is None or at in data.cancelled_starts or occurrence_at(data, at, tz) is not None:
+        return at
+    starts = {o.starts_at for o in occurrences(data, now, now + LOOKS_AHEAD, tz)}
+    return _moved_to(data, at, starts, now, tz)
 
 
 def last_told(start: datetime, told: Sequence[ToldMove]) -> datetime | None:
@@ -509,12 +580,14 @@ async def _tell_reminded(session: AsyncSession, valid: dict[int, set[datetime]],
             continue
         data = activity_data(row)
         this_day = (Reminder.activity_id == activity_id, Reminder.occurrence_start == start)
-        reminded = set(await session.scalars(
-            select(Reminder.person_id).where(*this_day, Reminder.status == SENT).distinct()))
+        # Each parent reminded, with the place their reminder showed (the newest one's).
+        reminded = {person_id: mark for person_id, mark in await session.execute(
+            select(Reminder.person_id, Reminder.place_mark)
+            .where(*this_day, Reminder.status == SENT).order_by(Reminder.id))}
         said_no = set(await session.scalars(select(Rsvp.person_id).where(
             Rsvp.activity_id == activity_id, Rsvp.occurrence_start == start,
             Rsvp.answer == Answer.NO.value)))
-        for person_id in sorted(reminded - said_no):
+        for person_id in sorted(reminded.keys() - said_no):
             thinks = last_told(start, told.get((activity_id, person_id), []))
             if thinks is None or thinks in data.cancelled_starts \
                     or occurrence_at(data, thinks, tz):
@@ -523,7 +596,8 @@ async def _tell_reminded(session: AsyncSession, valid: dict[int, set[datetime]],
             if person is None:
                 continue
             await _tell_moved(session, data, person, thinks,
-                              _moved_to(data, thinks, starts, now, tz), tz, render_moved)
+                              _moved_to(data, thinks, starts, now, tz), tz, render_moved,
+                              reminded[person_id])
             reached.add((activity_id, person_id))
     await session.flush()
     return reached
@@ -565,8 +639,8 @@ async def _tell_new_places(session: AsyncSession, active: Sequence[ActivityData]
             person = await session.get(Person, rsvp.person_id)
             if person is not None:
                 told.add(pair)
-                messages.append(_new_place_message(data, found, person, known, mark, now,
-                                                   render))
+                messages += _new_place_message(data, found, person, known, mark, now,
+                                               render)
         rsvp.place_mark = mark
     await session.flush()
     messages += await _reminded_new_places(session, by_id, marks, now, tz, render,
@@ -613,8 +687,8 @@ async def _reminded_new_places(session: AsyncSession, by_id: dict[int | None, Ac
             gone.append((row_id, activity_id, start, person, known))  # moved, or cancelled
             continue
         told.add(pair)
-        messages.append(_new_place_message(data, found, person, known, marks[activity_id],
-                                           now, render))
+        messages += _new_place_message(data, found, person, known, marks[activity_id],
+                                       now, render)
     waiting: set[int] = set()
     if gone:
         found_later, waiting = await _moved_new_places(session, gone, by_id, marks, now, tz,
@@ -661,23 +735,25 @@ async def _moved_new_places(session: AsyncSession,
             waiting.add(row_id)
             continue
         told.add(pair)
-        messages.append(_new_place_message(data, found, person, known, marks[activity_id],
-                                           now, render))
+        messages += _new_place_message(data, found, person, known, marks[activity_id],
+                                       now, render)
     return messages, waiting
 
 
 def _new_place_message(data: ActivityData, found: Occurrence, person: Person, known: str,
-                       mark: str, now: datetime, render: RenderNewPlace) -> NewMessage:
-    """The new-place notice. Its key names the places known and new, and the round: the
-    marks, written in the same transaction, keep it once; a place changed back and forth
-    (library, refter, library, refter) is told each time."""
+                       mark: str, now: datetime, render: RenderNewPlace
+                       ) -> list[NewMessage]:
+    """The new-place notice, then the new place's map pin (``with_pin``). Its key names the
+    places known and new, and the round: the marks, written in the same transaction, keep
+    it once; a place changed back and forth (library, refter, library, refter) is told
+    each time."""
     locale = person.locale or "nl"
     kind, payload = render(NewPlace(person.id, person.telegram_id, locale,
                                     programme_item(data, found, locale)))
     key = f"place:{data.id}:{known}>{mark}:{person.id}:{int(now.timestamp())}"
-    return NewMessage(dedupe_key=key,
-                      chat_id=person.telegram_id, person_id=person.id, kind=kind,
-                      payload=payload, group_key=f"place:{data.id}")
+    return with_pin(NewMessage(dedupe_key=key,
+                               chat_id=person.telegram_id, person_id=person.id, kind=kind,
+                               payload=payload, group_key=f"place:{data.id}"), data.place)
 
 
 async def _rsvp_at(session: AsyncSession, rsvp: Rsvp, start: datetime) -> Rsvp | None:

@@ -12,6 +12,9 @@ What counts where (months and days are Brussels time):
   *reached* when a reminder of that occurrence was handed to the outbox and not refused or
   dropped there (status "sent"; a 403, a send given up or one that came too late makes it
   "undelivered").
+- An occurrence called off (its day cancelled, or the whole activity before it began) counts
+  nobody as coming: its answers are left out of every "coming", and the activities table
+  marks it cancelled (its reminders and the parents they reached still count: they went out).
 - Per school, a parent counts for each of their schools the activity was meant for (an
   activity for all schools: each of their schools); per language, by the language they chose.
 - Questions belong to the month they were opened in; per school by the question's school. The
@@ -29,7 +32,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -53,6 +56,7 @@ from bot.services.programme import (
 from bot.services.question_stats import QuestionFact, week_figures
 from bot.services.reminders import SENT, Answer
 from bot.services.roles import Role
+from bot.services.rsvp import called_off
 from storage.models import (
     Activity,
     MonthlyCount,
@@ -151,6 +155,8 @@ class OccurrenceFigures:
     not_coming: int
     children: int  # announced with a "yes" (4+ counts as 4)
     all_day: bool = False  # whole days (a calendar's all-day event): no time to show
+    # Called off (the day, or the whole activity before it): the answers above are 0.
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -284,6 +290,14 @@ async def build(session: AsyncSession, month: Month, tz: ZoneInfo = BRUSSELS,
                                    [r.activity_id for r in reminders]
                                    + [a.activity_id for a in answers])
     schools = list(await session.scalars(select(School).order_by(School.id)))
+    # Answers to an occurrence that did not take place bring nobody (see the module's notes).
+    off = {(a.activity_id, a.start) for a in answers
+           if (data := activities.get(a.activity_id)) is not None
+           and called_off(data, a.start, tz)}
+    off |= {(r.activity_id, r.start) for r in reminders
+            if (data := activities.get(r.activity_id)) is not None
+            and called_off(data, r.start, tz)}
+    held = [a for a in answers if (a.activity_id, a.start) not in off]
 
     def in_month(moment: datetime) -> bool:
         return month_start <= moment < month_end
@@ -295,7 +309,7 @@ async def build(session: AsyncSession, month: Month, tz: ZoneInfo = BRUSSELS,
             reached_locale[locales.get(r.person_id, DEFAULT_LOCALE)].add(r.person_id)
     # Parents, as "reached": one who said yes to two sessions counts once.
     coming_locale: dict[str, set[int]] = defaultdict(set)
-    for a in answers:
+    for a in held:
         if in_month(a.start) and a.answer == Answer.YES.value:
             coming_locale[locales.get(a.person_id, DEFAULT_LOCALE)].add(a.person_id)
     asked_locale = Counter(q.locale for q in questions if in_month(q.opened_at))
@@ -306,13 +320,14 @@ async def build(session: AsyncSession, month: Month, tz: ZoneInfo = BRUSSELS,
 
     return Report(
         month=month,
-        school_months=[_school_figures(schools, m.window(tz), reminders, answers, questions,
+        school_months=[_school_figures(schools, m.window(tz), reminders, held, questions,
                                        person_schools, activities) for m in months],
         languages=language_figures,
         occurrences=_occurrence_figures(
             [r for r in reminders if in_month(r.start)], [a for a in answers if in_month(a.start)],
-            activities, {s.id: s.name for s in schools}, month_start, month_end, tz),
-        months=await _month_figures(session, months, reminders, answers, questions, tz),
+            activities, {s.id: s.name for s in schools}, month_start, month_end, tz,
+            {key for key in off if in_month(key[1])}),
+        months=await _month_figures(session, months, reminders, held, questions, tz),
         timezone=tz,
     )
 
@@ -345,22 +360,25 @@ def _school_figures(schools: Sequence[School], window: tuple[datetime, datetime]
 
 def _occurrence_figures(reminders: list[_Sent], answers: list[_Answer],
                         activities: dict[int, ActivityData], school_names: dict[int, str],
-                        start: datetime, end: datetime,
-                        tz: ZoneInfo) -> list[OccurrenceFigures]:
+                        start: datetime, end: datetime, tz: ZoneInfo,
+                        off: Collection[tuple[int, datetime]] = ()) -> list[OccurrenceFigures]:
     """Every occurrence of the month: those of the programme, and any other that reminders
-    went out for or parents answered (moved or cancelled since), soonest first."""
+    went out for or parents answered (moved or cancelled since), soonest first. Those in
+    ``off`` were called off: marked cancelled, with nobody coming, maybe or not (their
+    answers were to a day that did not take place)."""
     keys = {(data_id, o.starts_at) for data_id, data in activities.items()
             for o in held_occurrences(data, start, end, tz)}
     sent = Counter((r.activity_id, r.start) for r in reminders)
     reached: dict[tuple[int, datetime], set[int]] = defaultdict(set)
     for r in reminders:
         reached[(r.activity_id, r.start)].add(r.person_id)
+    keys |= set(sent) | {(a.activity_id, a.start) for a in answers}
+    answers = [a for a in answers if (a.activity_id, a.start) not in off]
     said = Counter((a.activity_id, a.start, a.answer) for a in answers)
     children: Counter[tuple[int, datetime]] = Counter()
     for a in answers:
         if a.answer == Answer.YES.value:
             children[(a.activity_id, a.start)] += a.children
-    keys |= set(sent) | {(a.activity_id, a.start) for a in answers}
     found = []
     for activity_id, starts_at in keys:
         data = activities.get(activity_id)
@@ -378,7 +396,7 @@ def _occurrence_figures(reminders: list[_Sent], answers: list[_Answer],
             all_day=Occurrence(data.starts_at, data.ends_at).all_day(tz),
             parents_reached=len(reached[key]), coming=said[(*key, Answer.YES.value)],
             maybe=said[(*key, Answer.MAYBE.value)], not_coming=said[(*key, Answer.NO.value)],
-            children=children[key]))
+            children=children[key], cancelled=key in off))
     return sorted(found, key=lambda f: (f.starts_at, f.title_nl))
 
 

@@ -1,8 +1,12 @@
 """Who answers a parent's new question: a pure function of the team and the clock.
 
 Only brugfiguren who speak the parent's language (``locale`` in their languages) and are not
-in ``exclude`` (hand-over, escalation) are considered; the candidates never include anyone
-who sent /stop or blocked the bot (``questions.candidates``). The rules, in order:
+in ``exclude`` (the parent who asked it, when they are in the team too; hand-over,
+escalation) are considered; the candidates never include anyone who sent /stop or blocked
+the bot (``questions.candidates``), nor anyone on leave: a map with no green and no orange
+hour at all, the whole week red (``on_leave``; nothing would ever reach them). Someone with
+orange hours and no green one reads now and then, as in any orange hour: still a candidate.
+The rules, in order:
 
 1. the school's fixed contact, if they are green now: notified now;
 2. else the speaker who is green now with the fewest open questions (ties: lowest id):
@@ -13,9 +17,10 @@ who sent /stop or blocked the bot (``questions.candidates``). The rules, in orde
 3. else the school's contact (nobody is green or orange now): held until their next green
    hour, which is also what the parent is told; skipped when their map has no green;
 4. else the speaker whose next green hour comes first (ties: fewest open, lowest id): held
-   until then; when no speaker has any green hour, the least busy one, silently, with no
-   time for the parent;
-5. else the coordinator (``assignee_id`` None), now.
+   until then; when no speaker has any green hour (only orange ones), the least busy one,
+   silently, with no time for the parent;
+5. else the coordinator (``assignee_id`` None), now: nobody speaks the language, everyone
+   who does is excluded, or on leave.
 
 Nobody is ever notified in a red hour: NOW only happens for someone green now, and a held
 question is notified at the start of the assignee's green hour.
@@ -67,6 +72,13 @@ def quietly(payload: dict[str, Any], delivery: Delivery) -> dict[str, Any]:
     return {**payload, "disable_notification": True} if delivery is Delivery.SILENT else payload
 
 
+def on_leave(availability: AvailabilityMap) -> bool:
+    """No green and no orange hour in the whole week: nothing of the team reaches them (a
+    brugfiguur on leave, or sick, makes every day red). Routing and escalation pass them by."""
+    return Level.GREEN.value not in availability.cells and (
+        Level.ORANGE.value not in availability.cells)
+
+
 def delivery_for(availability: AvailabilityMap,
                  now: datetime) -> tuple[Delivery, datetime | None]:
     """How to bring someone of the team a message at ``now``: at once in a green hour,
@@ -86,7 +98,8 @@ def route(locale: str, school_contact_id: int | None, candidates: Sequence[Candi
     """Choose who answers a new question in ``locale`` at ``now`` (aware); see the rules."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("route() needs an aware datetime for now")
-    speakers = [c for c in candidates if locale in c.languages and c.person_id not in exclude]
+    speakers = [c for c in candidates if locale in c.languages and c.person_id not in exclude
+                and not on_leave(c.availability)]
     contact = next((c for c in speakers if c.person_id == school_contact_id), None)
 
     # Rule 1: the school's own contact, green now.
@@ -114,7 +127,8 @@ def route(locale: str, school_contact_id: int | None, candidates: Sequence[Candi
     if contact is not None and (when := contact.availability.next_green(now)) is not None:
         return Route(contact.person_id, 3, Delivery.HELD, when, when)
 
-    # Rule 4: whichever speaker is green first; if nobody ever is, the least busy, silently.
+    # Rule 4: whichever speaker is green first; if nobody ever is (orange hours only), the
+    # least busy, silently.
     if speakers:
         timed = [(when, c) for c in speakers
                  if (when := c.availability.next_green(now)) is not None]
@@ -124,8 +138,9 @@ def route(locale: str, school_contact_id: int | None, candidates: Sequence[Candi
         anyone = min(speakers, key=_load)
         return Route(anyone.person_id, 4, Delivery.SILENT, None, None)
 
-    # Rule 5: nobody speaks the language (or everyone was excluded): the coordinator, told
-    # at once; the parent hears "from 09:00" outside office hours, not "soon".
+    # Rule 5: nobody speaks the language (or everyone was excluded, or is on leave): the
+    # coordinator, told at once; the parent hears "from 09:00" outside office hours, not
+    # "soon".
     return Route(None, 5, Delivery.NOW, None, office_hours_from(now))
 
 

@@ -41,6 +41,7 @@ from bot.services.reminders import (
     ReminderView,
     drop_pending,
     place_mark,
+    where_now,
 )
 from storage import programme as programme_repo
 from storage.db import flush_pending
@@ -56,7 +57,9 @@ class Refusal(StrEnum):
     OVER = "over"  # it has ended
     GONE = "gone"  # the activity was deleted
     CANCELLED = "cancelled"
-    MOVED = "moved"  # to another time (the reminder's occurrence no longer takes place)
+    # The reminder's occurrence no longer takes place, and no new time of it is known (an
+    # occurrence that moved to a known time is answered there: ``_occurrence``).
+    MOVED = "moved"
 
 
 def counts_children(kind: Kind) -> bool:
@@ -81,16 +84,26 @@ _ADD_RSVP = insert(RSVPS)
 _CHANGE_RSVP = update(RSVPS).where(RSVPS.c.id == bindparam("rsvp_id"))
 
 
-async def _occurrence(session: AsyncSession, reminder: Row[Any], tz: ZoneInfo = BRUSSELS
-                      ) -> tuple[ActivityData, Occurrence] | Refusal:
-    """The reminder's occurrence, or why there is none any more."""
+async def _occurrence(session: AsyncSession, reminder: Row[Any], now: datetime,
+                      tz: ZoneInfo = BRUSSELS) -> tuple[ActivityData, Occurrence] | Refusal:
+    """The reminder's occurrence, or why there is none any more. One that moved is where
+    the parent was told it went (or the planner will tell them, ``where_now``): a parent
+    who reads little answers under the reminder she has, and the answer follows the move
+    as a "yes" given before it does."""
     row = await programme_repo.record_by_id(session, reminder.activity_id)
     if row is None:
         return Refusal.GONE
     data = activity_data(row)
-    if data.cancelled or reminder.occurrence_start in data.cancelled_starts:
+    start: datetime | None = reminder.occurrence_start
+    if data.cancelled or start in data.cancelled_starts:
         return Refusal.CANCELLED
     found = occurrence_at(data, reminder.occurrence_start, tz)
+    if found is None:
+        start = await where_now(session, data, reminder.occurrence_start, reminder.person_id,
+                                now, tz)
+        if start is not None and start in data.cancelled_starts:
+            return Refusal.CANCELLED
+        found = occurrence_at(data, start, tz) if start is not None else None
     return (data, found) if found is not None else Refusal.MOVED
 
 
@@ -128,7 +141,7 @@ async def _current(session: AsyncSession, reminder_id: int, person_id: int, now:
         row = (await session.execute(_READER, {"id": person_id})).first()
         reader = Reader(row.locale, bool(row.dutch_below)) if row else Reader(None, False)
     locale = reader.locale or "nl"
-    found = await _occurrence(session, reminder)
+    found = await _occurrence(session, reminder, now)
     if isinstance(found, Refusal):
         return found, None, None, None
     data, occurrence = found
@@ -141,7 +154,7 @@ async def _current(session: AsyncSession, reminder_id: int, person_id: int, now:
     wants_dutch = with_dutch or reader.dutch_below
     dutch = programme_item(data, occurrence, "nl") if wants_dutch and locale != "nl" else None
     rsvp = (await session.execute(_RSVP, {
-        "activity_id": reminder.activity_id, "occurrence_start": reminder.occurrence_start,
+        "activity_id": reminder.activity_id, "occurrence_start": occurrence.starts_at,
         "person_id": reminder.person_id})).first()
     # Redrawn with the heading it was sent with (handled_at: when it went to the outbox).
     return None, ReminderView(reminder.id, ReminderKind(reminder.kind), item, locale,
@@ -160,6 +173,16 @@ class Change:
     children: int | None
     now: datetime
     place_mark: str | None = None  # the place they answer to (reminders.place_mark)
+    start: datetime | None = None  # the occurrence answered; None: the reminder's own
+
+    @property
+    def occurrence_start(self) -> datetime:
+        return self.start or self.reminder.occurrence_start
+
+    @property
+    def followed(self) -> bool:
+        """The reminder's occurrence moved: the answer is for its new time."""
+        return self.occurrence_start != self.reminder.occurrence_start
 
 
 async def decide(session: AsyncSession, reminder_id: int, person_id: int, answer: Answer,
@@ -185,23 +208,23 @@ async def decide(session: AsyncSession, reminder_id: int, person_id: int, answer
         kept_children = rsvp.children if rsvp else None
     return None, replace(current, answer=answer, children=kept_children), Change(
         reminder, rsvp.id if rsvp else None, answer, kept_children, now,
-        place_mark(current.item.place))
+        place_mark(current.item.place), current.item.starts_at)
 
 
 async def keep(session: AsyncSession, change: Change) -> None:
     """Write a decided answer (changeable until the start); children only with "yes"."""
-    reminder = change.reminder
+    reminder, start = change.reminder, change.occurrence_start
     values = {"answer": change.answer.value, "children": change.children,
               "updated_at": change.now, "place_mark": change.place_mark}
     if change.rsvp_id is None:
         await session.execute(_ADD_RSVP, {
-            "activity_id": reminder.activity_id, "occurrence_start": reminder.occurrence_start,
+            "activity_id": reminder.activity_id, "occurrence_start": start,
             "person_id": reminder.person_id, **values})
     else:
         await session.execute(_CHANGE_RSVP, {"rsvp_id": change.rsvp_id, **values})
     if change.answer is Answer.NO:  # no more reminders of it, not even those in the outbox
-        await drop_pending(session, reminder.activity_id, reminder.occurrence_start,
-                           reminder.person_id, "not_coming")
+        await drop_pending(session, reminder.activity_id, start, reminder.person_id,
+                           "not_coming")
 
 
 async def record(session: AsyncSession, reminder_id: int, person_id: int, answer: Answer,
@@ -284,8 +307,29 @@ class Attendee:
     chat_id: int
 
 
-async def attendees(session: AsyncSession, activity_id: int, start: datetime) -> list[Attendee]:
-    """Parents who said they come (not stopped, not blocked): the note after it is theirs."""
+def called_off(data: ActivityData, start: datetime, tz: ZoneInfo = BRUSSELS) -> bool:
+    """The occurrence at ``start`` did not take place: its day was cancelled, or the whole
+    activity was called off before it began (those before that took place). Its "yes"
+    answers bring nobody: no note after it, nobody counted as coming in the report."""
+    if data.cancelled and (data.cancelled_at is None or start >= data.cancelled_at):
+        return True
+    day = start.astimezone(tz).date()
+    return any(moment.astimezone(tz).date() == day for moment in data.cancelled_starts)
+
+
+async def was_called_off(session: AsyncSession, activity_id: int, start: datetime,
+                         tz: ZoneInfo = BRUSSELS) -> bool:
+    """``called_off`` for an activity by its id; False when it is gone (deleted)."""
+    row = await programme_repo.record_by_id(session, activity_id)
+    return row is not None and called_off(activity_data(row), start, tz)
+
+
+async def attendees(session: AsyncSession, activity_id: int, start: datetime,
+                    tz: ZoneInfo = BRUSSELS) -> list[Attendee]:
+    """Parents who said they come (not stopped, not blocked): the note after it is theirs.
+    None for an occurrence that was called off (``called_off``): it did not take place."""
+    if await was_called_off(session, activity_id, start, tz):
+        return []
     rows = await session.execute(
         select(Person.id, Person.telegram_id).join(Rsvp, Rsvp.person_id == Person.id).where(
             Rsvp.activity_id == activity_id, Rsvp.occurrence_start == start,
@@ -296,7 +340,8 @@ async def attendees(session: AsyncSession, activity_id: int, start: datetime) ->
 
 async def recent_with_attendees(session: AsyncSession, now: datetime, days: int = 7,
                                 tz: ZoneInfo = BRUSSELS) -> list[OccurrenceFigures]:
-    """Occurrences of the last ``days`` that someone said they would come to, newest first."""
+    """Occurrences of the last ``days`` that someone said they would come to, newest first;
+    not those called off (``called_off``)."""
     since = now - timedelta(days=days)
     counts = (await session.execute(
         select(Rsvp.activity_id, Rsvp.occurrence_start, func.count())
@@ -309,6 +354,8 @@ async def recent_with_attendees(session: AsyncSession, now: datetime, days: int 
         if row is None:
             continue
         data = activity_data(row)
+        if called_off(data, start, tz):
+            continue
         dutch = data.texts.get("nl")
         found.append(OccurrenceFigures(activity_id, dutch.title if dutch else data.external_id,
                                        data.kind, start, int(coming), 0, 0, 0, 0))

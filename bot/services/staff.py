@@ -22,7 +22,7 @@ from bot.i18n import SUPPORTED_LOCALES
 from bot.services.availability import AvailabilityMap
 from bot.services.outbox import NewMessage
 from bot.services.roles import Role
-from bot.services.routing import delivery_for, quietly
+from bot.services.routing import delivery_for, on_leave, quietly
 from storage.db import flush_pending
 from storage.models import Person, Question, School, StaffInvite, StaffProfile
 
@@ -55,6 +55,11 @@ class StaffMember:
 
     def speaks(self, locale: str) -> bool:
         return locale in self.languages
+
+    @property
+    def on_leave(self) -> bool:
+        """The whole week red: routing and escalation pass them by (``routing.on_leave``)."""
+        return on_leave(self.availability)
 
     def can_be_asked_in(self, locale: str) -> bool:
         """Speaks it and still reads the bot: a translation may be asked of them."""

@@ -3,7 +3,10 @@ the brugfiguren who speak that language; the first reply fills it.
 
 A request is an outbox row per brugfiguur with ``group_key = "tr:<activity>:<locale>"``
 (``td:`` when only the description is missing); a reply to it in their chat finds the
-request by that row (as answers to questions do). Who wrote each part is kept in
+request by that row (as answers to questions do). The row's payload keeps the Dutch title and
+description the request showed: a reply made for a Dutch text that changed since (a file
+sent again) is not put under the new one (``importer.still_translates``), and its author gets
+the new text to translate. Who wrote each part is kept in
 ``team_translations``: its author may correct it (a new reply, or an edit of theirs) while it
 still reads as they wrote it.
 
@@ -11,6 +14,8 @@ Usage::
 
     asked = await ask_team(session, missing, members, render)   # from /programme's button
     outcome = await take_reply(session, request, author_id=..., text=..., voice_file_id=...)
+    if outcome is Outcome.STALE:
+        asked_again = await ask_again(session, request, member, render, now, tz)
 """
 
 from __future__ import annotations
@@ -19,18 +24,23 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import BRUSSELS
 from bot.services import announcement, outbox
+from bot.services import programme as programme_service
 from bot.services.announcement import Content, TeamOutcome
 from bot.services.broadcast import DRAFT
+from bot.services.importer.store import still_translates, voice_still_fits
 from bot.services.outbox import NewMessage
-from bot.services.programme import MissingTranslation
+from bot.services.programme import DUTCH, LocalText, MissingTranslation
 from bot.services.staff import StaffMember, message_to
 from storage import programme as programme_repo
 from storage.models import ActivityText, Broadcast, OutboxMessage, TeamTranslation
@@ -39,6 +49,8 @@ TITLE_LIMIT = 200
 # The parts a reply writes, each with its author: an activity's title and description, an
 # announcement's text; a voice message for both.
 TITLE, DESCRIPTION, TEXT, VOICE = "title", "description", "text", "voice"
+# In a request's outbox payload: the Dutch [title, description] it showed (never sent).
+SHOWN = "dutch"
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,9 @@ class Request:
     locale: str
     announcement: bool = False
     description_only: bool = False  # ``td:``: the whole reply is the description
+    # The Dutch the request showed (None: an announcement's, or a request from before this
+    # was kept): a reply translates that text, not a newer one.
+    dutch: LocalText | None = None
 
 
 @dataclass(frozen=True)
@@ -91,16 +106,18 @@ async def ask_team_announcement(session: AsyncSession, draft_id: int, locale: st
 
 async def ask_team(session: AsyncSession, missing: Sequence[MissingTranslation],
                    members: Sequence[StaffMember], render: RenderRequest,
-                   stamp: int, now: datetime) -> int:
+                   stamp: int | str, now: datetime) -> int:
     """One request per missing language of each activity, to every brugfiguur who speaks
-    it; returns how many messages were queued."""
+    it; returns how many messages were queued (a ``stamp`` used before for the same request
+    and colleague queues nothing again)."""
     rows: list[NewMessage] = []
     for entry in missing:
         row = await programme_repo.by_id(session, entry.activity_id)
         if row is None:
             continue
         texts = {t.locale: t for t in row.texts}
-        dutch = texts.get("nl")
+        dutch = texts.get(DUTCH)
+        shown = [dutch.title, dutch.description] if dutch else ["", ""]
         for locale in entry.missing_locales:
             has_title = bool(locale in texts and texts[locale].title)
             for member in members:
@@ -110,25 +127,38 @@ async def ask_team(session: AsyncSession, missing: Sequence[MissingTranslation],
                                           dutch.description if dutch else "", member.locale,
                                           has_title=has_title))
                 key = group_key(entry.activity_id, locale, description_only=has_title)
-                rows.append(message_to(member, f"{key}:{member.id}:{stamp}", text, now,
-                                       group_key=key))
+                message = message_to(member, f"{key}:{member.id}:{stamp}", text, now,
+                                     group_key=key)
+                rows.append(replace(message, payload={**message.payload, SHOWN: shown}))
     await outbox.enqueue_many(session, rows)
     return len(rows)
 
 
 async def request_of_reply(session: AsyncSession, chat_id: int,
                            replied_message_id: int) -> Request | None:
-    key = await session.scalar(select(OutboxMessage.group_key).where(
+    found = (await session.execute(select(OutboxMessage.group_key, OutboxMessage.payload).where(
         OutboxMessage.chat_id == chat_id,
         OutboxMessage.telegram_message_id == replied_message_id,
-        OutboxMessage.group_key.like("t_:%")).limit(1))
-    if key is None or key[:3] not in ("tr:", "td:", "ta:"):
+        OutboxMessage.group_key.like("t_:%")).limit(1))).first()
+    if found is None or found[0] is None or found[0][:3] not in ("tr:", "td:", "ta:"):
         return None
-    prefix, target, locale = key.split(":", 2)
+    prefix, target, locale = found[0].split(":", 2)
     if not target.isdigit():
         return None
     return Request(int(target), locale, announcement=prefix == "ta",
-                   description_only=prefix == "td")
+                   description_only=prefix == "td", dutch=shown_dutch(found[1]))
+
+
+def shown_dutch(payload: str) -> LocalText | None:
+    """The Dutch title and description a request's outbox payload kept (``SHOWN``)."""
+    try:
+        value: Any = json.loads(payload).get(SHOWN)
+    except (ValueError, AttributeError):
+        return None
+    if not (isinstance(value, list) and len(value) == 2
+            and all(isinstance(part, str) for part in value)):
+        return None
+    return LocalText(value[0], value[1])
 
 
 class Outcome(StrEnum):
@@ -140,6 +170,7 @@ class Outcome(StrEnum):
     VOICE_ALREADY_DONE = "voice_already_done"
     ALREADY_SENT = "already_sent"  # an announcement that went out: parents have it
     GONE = "gone"  # the activity was deleted
+    STALE = "stale"  # made for a Dutch text that changed since: nothing saved
     EMPTY = "empty"
 
 
@@ -206,42 +237,82 @@ async def remember(session: AsyncSession, target: str, person_id: int,
             row.person_id, row.digest = person_id, digest(value)
 
 
+def still_fits(request: Request, dutch: LocalText, *, title: bool, description: bool,
+               voice: bool) -> bool:
+    """Whether the parts a reply writes (its title, description, voice) still translate the
+    Dutch as it is now: the importer's rule (``still_translates``) against the Dutch the
+    request showed. A request that kept no Dutch is taken as it is."""
+    if request.dutch is None:
+        return True
+    if voice:
+        return voice_still_fits(request.dutch, dutch)
+    title_fits, description_fits = still_translates(request.dutch, dutch)
+    return (title_fits or not title) and (description_fits or not description)
+
+
 async def take_reply(session: AsyncSession, request: Request, *, author_id: int,
                      text: str | None, voice_file_id: str | None) -> Outcome:
     """Fill the language's empty text or voice from a brugfiguur's reply; their own earlier
-    words or voice (still in use) are replaced: a new reply or an edit corrects them."""
+    words or voice (still in use) are replaced: a new reply or an edit corrects them. Words
+    or a voice made for a Dutch text that changed since are not saved (``Outcome.STALE``)."""
     row = await programme_repo.by_id(session, request.activity_id)
     if row is None:
         return Outcome.GONE
+    nl = next((t for t in row.texts if t.locale == DUTCH), None)
+    dutch = LocalText(nl.title, nl.description) if nl else LocalText()
+    if voice_file_id is not None:
+        reply = {VOICE: voice_file_id}
+        fits = still_fits(request, dutch, title=False, description=False, voice=True)
+    else:
+        if request.description_only:  # the request said the title is there: all of it
+            title, description = "", (text or "").strip()
+        else:
+            title, description = split_reply(text or "")
+        if not (title or description):
+            return Outcome.EMPTY
+        reply = {TITLE: title, DESCRIPTION: description}
+        fits = still_fits(request, dutch, title=bool(title), description=bool(description),
+                          voice=False)
+    if not fits:
+        return Outcome.STALE
     own = next((t for t in row.texts if t.locale == request.locale), None)
-    if own is None:
+    target = target_of(request)
+    current = {TITLE: own.title, DESCRIPTION: own.description,
+               VOICE: own.voice_file_id or ""} if own else {}
+    mine = await own_parts(session, target, author_id, current)
+    written, outcome = merge(current, reply, mine)
+    if not written:  # a colleague's words or voice are never overwritten
+        return Outcome.VOICE_ALREADY_DONE if VOICE in reply else outcome
+    if own is None:  # written only now: nothing saved leaves no empty row behind
         own = ActivityText(locale=request.locale, title="", description="")
         row.texts.append(own)
-    target = target_of(request)
-    current = {TITLE: own.title, DESCRIPTION: own.description, VOICE: own.voice_file_id or ""}
-    mine = await own_parts(session, target, author_id, current)
-    if voice_file_id is not None:
-        written, outcome = merge(current, {VOICE: voice_file_id}, mine)
-        if not written:  # a colleague's voice message is never overwritten
-            return Outcome.VOICE_ALREADY_DONE
-        own.voice_file_id = voice_file_id
-        await remember(session, target, author_id, written)
-        await session.flush()
-        return Outcome.VOICE_UPDATED if outcome is Outcome.UPDATED else Outcome.VOICE_SAVED
-    if request.description_only:  # the request said the title is there: all of it
-        title, description = "", (text or "").strip()
-    else:
-        title, description = split_reply(text or "")
-    if not (title or description):
-        return Outcome.EMPTY
-    written, outcome = merge(current, {TITLE: title, DESCRIPTION: description}, mine)
-    if not written:
-        return outcome
     own.title = written.get(TITLE, own.title)
     own.description = written.get(DESCRIPTION, own.description)
+    own.voice_file_id = written.get(VOICE, own.voice_file_id)
     await remember(session, target, author_id, written)
     await session.flush()
+    if VOICE in reply:
+        return Outcome.VOICE_UPDATED if outcome is Outcome.UPDATED else Outcome.VOICE_SAVED
     return outcome
+
+
+async def ask_again(session: AsyncSession, request: Request, member: StaffMember,
+                    render: RenderRequest, now: datetime, tz: ZoneInfo = BRUSSELS) -> bool:
+    """After a reply made for an older Dutch text: its author is asked the text as it is
+    now, while the activity is still to come and the language still lacks it. The same
+    new Dutch is asked of them once, however often they answer the old request. False when
+    nothing is asked (nothing is missing any more, or the activity is over)."""
+    missing = next((entry for entry in await programme_service.missing_translations(
+        session, now.astimezone(tz).date(), tz) if entry.activity_id == request.activity_id
+        and request.locale in entry.missing_locales), None)
+    if missing is None or not member.can_be_asked_in(request.locale):
+        return False
+    row = await programme_repo.by_id(session, request.activity_id)
+    nl = next((t for t in row.texts if t.locale == DUTCH), None) if row else None
+    stamp = "again-" + digest(f"{nl.title}\n{nl.description}" if nl else "")[:16]
+    await ask_team(session, [replace(missing, missing_locales=(request.locale,))], [member],
+                   render, stamp, now)
+    return True
 
 
 async def take_announcement_reply(session: AsyncSession, request: Request, *, author_id: int,

@@ -6,7 +6,9 @@ reminder's message (or to the bot's answer about it), or the parent's next messa
 (the newest message of the bot the outbox knows is that reminder or the bot's answer about it,
 of the last few days, and no question of theirs moved on since: a question blocks it only when
 the parent wrote in it after that message; a ❓ tapped with nothing written is no
-conversation). A sticker counts by its emoji when that is 👍 ✅ 👌 (yes) or ❌ 👎 (no).
+conversation). The ⚠️ notice that the reminder's activity moved counts as the reminder, for
+the new time ("Evet geliyoruz" to it is a yes to the new day, no question). A sticker counts
+by its emoji when that is 👍 ✅ 👌 (yes) or ❌ 👎 (no).
 
 What counts: a short message made only of known words and phrases ("evet", "geliyoruz",
 "ik kan niet", "ਆਵਾਂਗੇ"), words that go with an answer but give none ("teşekkürler",
@@ -31,13 +33,22 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox
 from bot.services.questions import DRAFT, OPEN
-from bot.services.reminders import GROUP_PREFIX, Answer
+from bot.services.reminders import (
+    GROUP_PREFIX,
+    MOVED_PREFIX,
+    Answer,
+    last_told,
+    parse_moved_key,
+    told_moves,
+)
 from storage.models import OutboxMessage, Question, QuestionMessage, Reminder
 from storage.outbox import SENT
 
@@ -313,8 +324,11 @@ class Answered:
 
     reminder_id: int
     message_id: int | None
-    replied: bool  # a reply to the reminder (or to the bot's answer about it); else next
-    group_key: str  # the outbox group of the reminder's occurrence
+    # It answers anew, even when an answer was kept: a reply to the reminder (or to the
+    # bot's answer about it), or the first word after the ⚠️ notice of a move (a new time
+    # asks again). Else the next message, which only acknowledges a kept answer.
+    replied: bool
+    group_key: str  # the outbox group of the reminder's occurrence, or of the move notice
 
 
 async def reminder_answered(session: AsyncSession, person_id: int, chat_id: int,
@@ -329,6 +343,8 @@ async def reminder_answered(session: AsyncSession, person_id: int, chat_id: int,
     ``before``: the message is an edit of the parent's message with this id: the newest of
     the bot's messages before it (a correction of an older answer, however many reminders
     came since).
+    The ⚠️ notice of a move counts as the reminder it tells the new time of ("Evet
+    geliyoruz" to it: yes to the new time, ``_notice_answered``).
     (The bot's direct answers to commands are not in the outbox: an "ok" to the confirmation
     of a new language, right after a reminder, is still taken as that reminder's answer.)"""
     if replied_to is not None:
@@ -350,6 +366,8 @@ async def reminder_answered(session: AsyncSession, person_id: int, chat_id: int,
         if before is not None:
             query = query.where(OutboxMessage.telegram_message_id < before)
         row = (await session.execute(query)).first()
+    if row is not None and (row.group_key or "").startswith(MOVED_PREFIX):
+        return await _notice_answered(session, person_id, chat_id, row, replied_to, now)
     if row is None or not (row.group_key or "").startswith(GROUP_PREFIX):
         return None
     # The reminder this message belongs to: its text parts carry the reminder's id (a map pin
@@ -368,14 +386,56 @@ async def reminder_answered(session: AsyncSession, person_id: int, chat_id: int,
                                or await _question_going_on(session, person_id, chat_id,
                                                            int(row.telegram_message_id))):
         return None
-    # The buttons are under its last text part.
+    return Answered(int(reminder.id), await _buttons(session, int(reminder.id)),
+                    replied=replied_to is not None, group_key=str(row.group_key))
+
+
+async def _buttons(session: AsyncSession, reminder_id: int) -> int | None:
+    """The reminder's message with the buttons: its last text part."""
     buttons = await session.scalar(
         select(OutboxMessage.telegram_message_id)
-        .where(OutboxMessage.reminder_id == reminder.id, OutboxMessage.kind == "text",
+        .where(OutboxMessage.reminder_id == reminder_id, OutboxMessage.kind == "text",
                OutboxMessage.telegram_message_id.is_not(None))
         .order_by(OutboxMessage.id.desc()).limit(1))
-    return Answered(int(reminder.id), int(buttons) if buttons is not None else None,
-                    replied=replied_to is not None, group_key=str(row.group_key))
+    return int(buttons) if buttons is not None else None
+
+
+async def _notice_answered(session: AsyncSession, person_id: int, chat_id: int, row: Row[Any],
+                           replied_to: int | None, now: datetime) -> Answered | None:
+    """A word after the ⚠️ notice of a move (``row``: it, one of its parts, or the bot's
+    answer to a word about it), or in reply to it: the reminder the parent got of the day
+    that moved, whose buttons now answer for the new time (``rsvp.decide``). The first word
+    after the notice answers anew ("hayır": she cannot come at the new time), a word after
+    the bot's answer to it as after a reminder. None when the notice said it no longer
+    takes place, is older than ``RECENT``, or a question of theirs went on since."""
+    notice = (await session.execute(
+        select(OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.sent_at)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.group_key == row.group_key,
+               OutboxMessage.id <= row.id, OutboxMessage.dedupe_key.like(f"{MOVED_PREFIX}%"))
+        .order_by(OutboxMessage.id.desc()).limit(1))).first()
+    move = parse_moved_key(notice.dedupe_key.split(outbox.PART_MARK)[0]) if notice else None
+    if notice is None or move is None or move.new_start is None \
+            or move.person_id != person_id:
+        return None
+    if replied_to is None and (notice.sent_at is None or notice.sent_at < now - RECENT
+                               or await _question_going_on(session, person_id, chat_id,
+                                                           int(row.telegram_message_id))):
+        return None
+    # Of the parent's reminders of the activity, the newest that the moves told lead here.
+    told = await told_moves(session, move.activity_id, person_id)
+    reminded = await session.execute(
+        select(Reminder.id, Reminder.occurrence_start)
+        .join(OutboxMessage, OutboxMessage.reminder_id == Reminder.id)
+        .where(Reminder.activity_id == move.activity_id, Reminder.person_id == person_id,
+               OutboxMessage.chat_id == chat_id,
+               OutboxMessage.telegram_message_id.is_not(None))
+        .order_by(OutboxMessage.id.desc()))
+    for reminder_id, start in reminded:
+        if last_told(start, told) == move.new_start:
+            return Answered(int(reminder_id), await _buttons(session, int(reminder_id)),
+                            replied=replied_to is not None or notice.id == row.id,
+                            group_key=str(row.group_key))
+    return None
 
 
 async def record_reply(session: AsyncSession, person_id: int, chat_id: int, found: Answered,

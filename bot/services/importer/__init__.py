@@ -149,7 +149,7 @@ from bot.services.importer.results import (
     UnknownSchoolCode,
 )
 from bot.services.importer.spreadsheet import COLUMNS, REQUIRED_COLUMNS, parse_csv, parse_xlsx
-from bot.services.importer.store import apply
+from bot.services.importer.store import apply, still_translates, voice_still_fits
 from bot.services.programme import (
     DUTCH,
     ActivityData,
@@ -164,7 +164,8 @@ __all__ = [
     "COLUMNS", "FIRST_YEAR", "LAST_YEAR", "REQUIRED_COLUMNS", "CalendarMove", "ImportOutcome",
     "ImportSummary", "MovedOccurrence", "ParseResult", "RowError", "UnknownSchoolCode",
     "apply", "default_school_codes", "import_file", "kind_of", "parse_csv", "parse_date",
-    "parse_file", "parse_ics", "parse_time", "parse_xlsx",
+    "parse_file", "parse_ics", "parse_time", "parse_xlsx", "still_translates",
+    "voice_still_fits",
 ]
 
 
@@ -253,9 +254,10 @@ async def with_series_translations(
             if locale == DUTCH:
                 continue
             own = texts.get(locale, LocalText())
-            title = own.title or (text.title if dutch.title == series_dutch.title else "")
-            description = own.description or (
-                text.description if dutch.description == series_dutch.description else "")
+            title_fits, description_fits = still_translates(
+                LocalText(series_dutch.title, series_dutch.description), dutch)
+            title = own.title or (text.title if title_fits else "")
+            description = own.description or (text.description if description_fits else "")
             if title or description:
                 texts[locale] = LocalText(title, description)
         found.append(replace(data, texts=texts))

@@ -42,6 +42,22 @@ class Kept:
     whole: bool = False
 
 
+def still_translates(shown: LocalText, dutch: LocalText) -> tuple[bool, bool]:
+    """Whether a title and a description written for the Dutch ``shown`` still translate
+    the Dutch as it is now (``dutch``): each part goes only with the Dutch part it
+    translates, so a typo fixed in the description keeps the translated title. The one rule
+    for a file sent again (``_write``), a calendar's moved occurrence
+    (``with_series_translations``) and the team's reply to an older request
+    (``team_translation.take_reply``)."""
+    return shown.title == dutch.title, shown.description == dutch.description
+
+
+def voice_still_fits(shown: LocalText, dutch: LocalText) -> bool:
+    """A voice message tells the whole activity: it fits while neither its Dutch title nor
+    its Dutch description changed (``still_translates``)."""
+    return all(still_translates(shown, dutch))
+
+
 def _write(
     row: Activity, data: ActivityData, schools: Mapping[str, School], tz: ZoneInfo,
     keep_translations: bool = False, brought: Kept | None = None,
@@ -89,27 +105,33 @@ def _write(
     }
     current_texts = {t.locale: (t.title, t.description) for t in row.texts
                      if t.title or t.description}
+    old_dutch = LocalText(*current_texts.get(DUTCH, ("", "")))
+    new_dutch = LocalText(*wanted_texts.get(DUTCH, ("", "")))
     if keep_translations:
         # Translations made in the bot (asked of the team, typed in /activity) are not in the
         # coordinator's file: sending it again must not erase them. Each goes only with the
         # Dutch field it translates, when that changes: a typo fixed in the description
         # keeps the translated title.
-        old_title, old_description = current_texts.get(DUTCH, ("", ""))
-        new_title, new_description = wanted_texts.get(DUTCH, ("", ""))
+        title_fits, description_fits = still_translates(old_dutch, new_dutch)
         for locale, (title, description) in current_texts.items():
             if locale == DUTCH:
                 continue
             file_title, file_description = wanted_texts.get(locale, ("", ""))
-            kept = (file_title or (title if new_title == old_title else ""),
-                    file_description or (description if new_description == old_description
-                                         else ""))
+            kept = (file_title or (title if title_fits else ""),
+                    file_description or (description if description_fits else ""))
             if any(kept):
                 wanted_texts[locale] = kept
     if wanted_texts != current_texts:
-        # A language's voice message (recorded in /activity, never in a file) stays.
-        kept = [t for t in row.texts if t.locale in wanted_texts or t.voice_file_id]
+        # A language's voice message (recorded in the bot, never in a file) stays while the
+        # Dutch it tells is the same; once the Dutch title or description changed, every
+        # language's voice goes (the Dutch one too), as the written translations do.
+        voices_fit = voice_still_fits(old_dutch, new_dutch)
+        kept = [t for t in row.texts
+                if t.locale in wanted_texts or (t.voice_file_id and voices_fit)]
         for text in kept:
             text.title, text.description = wanted_texts.get(text.locale, ("", ""))
+            if not voices_fit:
+                text.voice_file_id = None
         have = {t.locale for t in kept}
         row.texts[:] = kept + [
             ActivityText(locale=locale, title=title, description=description)
