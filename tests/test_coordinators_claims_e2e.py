@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -17,11 +18,13 @@ from storage.models import Person, Question
 from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
+from tests.helpers import Person as Talker
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, onboard
 from tests.test_questions_e2e import MONDAY_10, question_rows
 
 SECOND_COORDINATOR_ID = 900_002  # Koen; only counts once he has started the bot
+LETTER = "ਇਹ ਚਿੱਠੀ ਕੀ ਕਹਿੰਦੀ ਹੈ?"
 
 
 @pytest.fixture
@@ -37,6 +40,26 @@ async def person_id(db: Database, telegram_id: int) -> int:
     return found
 
 
+async def two_coordinators_and_a_question(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> tuple[Talker, Talker, Talker, Any]:
+    """Greet and Koen (both started the bot); Harpreet's question in Punjabi, which nobody
+    in the team reads: it comes to both coordinators."""
+    greet = await coordinator_of(chat)
+    koen = chat.person(SECOND_COORDINATOR_ID, "Koen", language_code="nl")
+    await koen.says("/start")
+    await koen.taps("Nederlands")
+    await koen.taps(data="privacy:ok")
+    harpreet = await onboard(chat, 9901, "Harpreet", "pa", "kabouterland")
+    await harpreet.says("/ask")
+    await harpreet.picks_topic("letter")
+    await harpreet.says(LETTER)
+    await wait_until(lambda: LETTER in fake.texts(koen.id) and LETTER in fake.texts(greet.id),
+                     fake)
+    [question] = await question_rows(db)
+    return greet, koen, harpreet, question
+
+
 async def test_the_second_coordinator_is_told_the_first_took_the_question(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
 ) -> None:
@@ -47,18 +70,7 @@ async def test_the_second_coordinator_is_told_the_first_took_the_question(
     it. Koen should read
     that Greet took it already (``questions.take`` records who took it)."""
     clock.moment = MONDAY_10
-    greet = await coordinator_of(chat)
-    koen = chat.person(SECOND_COORDINATOR_ID, "Koen", language_code="nl")
-    await koen.says("/start")
-    await koen.taps("Nederlands")
-    await koen.taps(data="privacy:ok")
-    harpreet = await onboard(chat, 9901, "Harpreet", "pa", "kabouterland")
-    await harpreet.says("/ask")
-    await harpreet.picks_topic("letter")
-    await harpreet.says("ਇਹ ਚਿੱਠੀ ਕੀ ਕਹਿੰਦੀ ਹੈ?")
-    await wait_until(lambda: "ਇਹ ਚਿੱਠੀ ਕੀ ਕਹਿੰਦੀ ਹੈ?" in fake.texts(koen.id), fake)
-    await wait_until(lambda: "ਇਹ ਚਿੱਠੀ ਕੀ ਕਹਿੰਦੀ ਹੈ?" in fake.texts(greet.id), fake)
-    [question] = await question_rows(db)
+    greet, koen, _harpreet, question = await two_coordinators_and_a_question(chat, fake, db)
     greets_card = next(m for m in fake.transcript(greet.id) if m.get("text", "").startswith("❓"))
     koens_card = next(m for m in fake.transcript(koen.id) if m.get("text", "").startswith("❓"))
     assert await greet.presses(greets_card, f"qs:{question.id}:take") == ["Ze is van jou."]
@@ -78,19 +90,8 @@ async def test_the_second_coordinator_is_told_who_answered_first(
     later reads that Greet has it. Once nobody has it (a hand-over clears who took it), his
     ✋ takes it."""
     clock.moment = MONDAY_10
-    greet = await coordinator_of(chat)
-    koen = chat.person(SECOND_COORDINATOR_ID, "Koen", language_code="nl")
-    await koen.says("/start")
-    await koen.taps("Nederlands")
-    await koen.taps(data="privacy:ok")
-    harpreet = await onboard(chat, 9902, "Harpreet", "pa", "kabouterland")
-    await harpreet.says("/ask")
-    await harpreet.picks_topic("letter")
-    await harpreet.says("ਇਹ ਚਿੱਠੀ ਕੀ ਕਹਿੰਦੀ ਹੈ?")
-    await wait_until(lambda: "ਇਹ ਚਿੱਠੀ ਕੀ ਕਹਿੰਦੀ ਹੈ?" in fake.texts(greet.id), fake)
-    await wait_until(lambda: "ਇਹ ਚਿੱਠੀ ਕੀ ਕਹਿੰਦੀ ਹੈ?" in fake.texts(koen.id), fake)
-    [question] = await question_rows(db)
-    copy = [m for m in fake.transcript(greet.id) if m.get("text") == "ਇਹ ਚਿੱਠੀ ਕੀ ਕਹਿੰਦੀ ਹੈ?"][-1]
+    greet, koen, harpreet, question = await two_coordinators_and_a_question(chat, fake, db)
+    copy = [m for m in fake.transcript(greet.id) if m.get("text") == LETTER][-1]
     await greet.says("Ik bel je morgen even.", reply_to=copy)
     await wait_until(lambda: "Ik bel je morgen even." in fake.texts(harpreet.id), fake)
     koens_card = next(m for m in fake.transcript(koen.id) if m.get("text", "").startswith("❓"))

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.door import BotContext, door
 from bot.handlers.programme import programme_heading
@@ -150,11 +150,7 @@ async def draft_button(update: Update, context: BotContext) -> None:
         day = context.now().date()
         week = day if action == "w:t" else programme_service.next_week_start(day)
         await service.save_week(context.session, draft.id, week)
-        draft = await service.get(context.session, draft.id)
-        assert draft is not None
-        text, markup = await draft_screen(context, draft)
-        await query.answer()
-        await query.edit_message_text(text, reply_markup=markup)
+        await _redraw(query, context, draft.id)
         return
     if draft.week_start is not None and draft.week_start < context.now().date():
         # An old draft scrolled back to: its week has begun, or is over. Sending it would
@@ -206,7 +202,12 @@ async def draft_button(update: Update, context: BotContext) -> None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
     await service.save_audience(context.session, draft.id, changed)
-    draft = await service.get(context.session, draft.id)
+    await _redraw(query, context, draft.id)
+
+
+async def _redraw(query: CallbackQuery, context: BotContext, draft_id: int) -> None:
+    """The draft's screen again, after a change of its week or audience."""
+    draft = await service.get(context.session, draft_id)
     assert draft is not None
     text, markup = await draft_screen(context, draft)
     await query.answer()

@@ -979,6 +979,22 @@ async def rescue_unreachable(session: AsyncSession, now: datetime, render_card: 
     return rescued
 
 
+async def _conversations(session: AsyncSession, question_ids: Sequence[int]
+                         ) -> tuple[dict[int, list[tuple[int, bool]]], dict[int, datetime]]:
+    """The questions' messages in order, as (message id, from the parent) per question, and
+    when each was written."""
+    conversations: dict[int, list[tuple[int, bool]]] = {}
+    written: dict[int, datetime] = {}
+    for question_id, message_id, from_parent, created_at in (await session.execute(
+            select(QuestionMessage.question_id, QuestionMessage.id, QuestionMessage.from_parent,
+                   QuestionMessage.created_at)
+            .where(QuestionMessage.question_id.in_(question_ids))
+            .order_by(QuestionMessage.id))).all():
+        conversations.setdefault(question_id, []).append((message_id, from_parent))
+        written[message_id] = created_at
+    return conversations, written
+
+
 async def rescue_on_leave(session: AsyncSession, now: datetime, render_card: RenderCard,
                           coordinators: Sequence[Recipient],
                           working_hours: float = 4.0) -> list[Rescued]:
@@ -1002,15 +1018,7 @@ async def rescue_on_leave(session: AsyncSession, now: datetime, render_card: Ren
         or row.escalated_at is not None]
     if not held:
         return []
-    conversations: dict[int, list[tuple[int, bool]]] = {}
-    written: dict[int, datetime] = {}
-    for question_id, message_id, from_parent, created_at in (await session.execute(
-            select(QuestionMessage.question_id, QuestionMessage.id, QuestionMessage.from_parent,
-                   QuestionMessage.created_at)
-            .where(QuestionMessage.question_id.in_([row.id for row in held]))
-            .order_by(QuestionMessage.id))).all():
-        conversations.setdefault(question_id, []).append((message_id, from_parent))
-        written[message_id] = created_at
+    conversations, written = await _conversations(session, [row.id for row in held])
     rescued: list[Rescued] = []
     for row in held:
         first = first_unanswered(conversations.get(row.id, []), taken=True)
@@ -1150,14 +1158,7 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
                | (Question.taken_at.is_not(None))))).all()}
     if not held:
         return []
-    conversations: dict[int, list[tuple[int, bool]]] = {}
-    written: dict[int, datetime] = {}
-    for question_id, message_id, from_parent, created_at in (await session.execute(
-            select(QuestionMessage.question_id, QuestionMessage.id, QuestionMessage.from_parent,
-                   QuestionMessage.created_at)
-            .where(QuestionMessage.question_id.in_(held)).order_by(QuestionMessage.id))).all():
-        conversations.setdefault(question_id, []).append((message_id, from_parent))
-        written[message_id] = created_at
+    conversations, written = await _conversations(session, list(held))
     def taken_only(question_id: int) -> bool:  # ✋ and no answer yet
         return held[question_id].first_answer_at is None
 
