@@ -62,11 +62,10 @@ from bot.services.questions import (
     Recipient,
     RenderCard,
     _still_held_by,
-    candidates,
+    choose_holder,
     delivered_cards,
     reassign,
 )
-from bot.services.routing import route
 from storage import outbox as outbox_repo
 from storage.models import OutboxMessage, Person, Question
 
@@ -159,14 +158,31 @@ def _held_parts(rows: Sequence[_Row], question_id: int, chat_id: int,
             and is_held(row.status, row.not_before, row.error, row.payload, now)]
 
 
+async def _held(session: AsyncSession, question_id: int, chat_id: int,
+                now: datetime) -> list[tuple[_Row, str]]:
+    """What of the question waits for a green hour in ``chat_id``, with each row's part."""
+    return _held_parts(await _question_rows(session, question_id, chat_id), question_id,
+                       chat_id, now)
+
+
+async def _unseen(session: AsyncSession, question_id: int, holder_id: int,
+                  now: datetime) -> list[tuple[_Row, str]]:
+    """What waits for the holder of the question, when its card does too (they never saw
+    it); [] when its card reached their chat (or is on its way)."""
+    chat_id = await session.scalar(select(Person.telegram_id).where(Person.id == holder_id))
+    if chat_id is None:
+        return []
+    held = await _held(session, question_id, chat_id, now)
+    return held if any(part == CARD for _row, part in held) else []
+
+
 async def drop_shown(session: AsyncSession, question_id: int, chat_id: int,
                      now: datetime) -> int:
     """📨 in /inbox: the card and every message of the question come again in ``chat_id``
     now (``questions.resend``, called after this, in the same transaction), so what was held
     there for a green hour (card, copies) is dropped: it would come later as a new question.
     Returns how many rows were dropped."""
-    held = _held_parts(await _question_rows(session, question_id, chat_id), question_id,
-                       chat_id, now)
+    held = await _held(session, question_id, chat_id, now)
     await outbox_repo.mark_finished(session, [row.id for row, _part in held],
                                     status=outbox_repo.DROPPED, error="shown")
     return len(held)
@@ -208,12 +224,8 @@ async def drop_unseen(session: AsyncSession, question_id: int, holder_id: int,
     colleague is told nothing (nothing of it reached them). A holder whose card reached
     their chat (📨 in /inbox, or it came) keeps the question. Returns how many rows were
     dropped; 0: nothing changed."""
-    chat_id = await session.scalar(select(Person.telegram_id).where(Person.id == holder_id))
-    if chat_id is None:
-        return 0
-    held = _held_parts(await _question_rows(session, question_id, chat_id), question_id,
-                       chat_id, now)
-    if not any(part == CARD for _row, part in held):
+    held = await _unseen(session, question_id, holder_id, now)
+    if not held:
         return 0  # its card reached them (or is on its way): theirs, as it was
     # The claim: a hand-over or escalation committed meanwhile goes first.
     claimed = await session.execute(
@@ -237,25 +249,18 @@ async def reroute_unread(session: AsyncSession, holder_id: int, locale: str, now
     coordinator. What waited for them of it is dropped (``questions.reassign``, claimed as
     theirs: a hand-over or escalation committed meanwhile goes first). A question whose card
     reached them stays theirs: they saw it, and can hand it over. Returns the ids moved."""
-    chat_id = await session.scalar(select(Person.telegram_id).where(Person.id == holder_id))
-    if chat_id is None:
-        return []
-    held = (await session.execute(
-        select(Question.id, Question.school_id, Question.handed_by_id)
-        .where(Question.assignee_id == holder_id, Question.status == OPEN,
-               Question.locale == locale).order_by(Question.id))).all()
+    held = list(await session.scalars(
+        select(Question).where(Question.assignee_id == holder_id, Question.status == OPEN,
+                               Question.locale == locale).order_by(Question.id)))
     moved: list[int] = []
-    for question_id, school_id, handed_by in held:
-        waiting = _held_parts(await _question_rows(session, question_id, chat_id), question_id,
-                              chat_id, now)
-        if not any(part == CARD for _row, part in waiting):
+    for question in held:
+        if not await _unseen(session, question.id, holder_id, now):
             continue  # its card reached them (or is on its way): theirs, as it was
         members = await staff.team(session)  # each time: the open questions each one holds
-        chosen = route(locale, staff.contact_of(members, school_id), candidates(members), now,
-                       exclude=[i for i in (holder_id, handed_by) if i is not None])
-        if await reassign(session, question_id, chosen.assignee_id, now, render_card,
-                          coordinators, handed_by=handed_by, held_by=holder_id):
-            moved.append(question_id)
+        chosen = choose_holder(question, members, now, leaving=holder_id)
+        if await reassign(session, question.id, chosen.assignee_id, now, render_card,
+                          coordinators, handed_by=question.handed_by_id, held_by=holder_id):
+            moved.append(question.id)
     return moved
 
 

@@ -502,6 +502,16 @@ def school_for(school_ids: Sequence[int], locale: str,
     return school_ids[0] if school_ids else None
 
 
+def choose_holder(question: Question, members: Sequence[staff.StaffMember], now: datetime, *,
+                  leaving: int | None = None) -> Route:
+    """Who answers the question now (``routing.route``): never the parent who asked it (a
+    brugfiguur may ask one of her own), nor, when it moves on, the holder it leaves
+    (``leaving``) or the one who handed it to them."""
+    exclude = [i for i in (question.parent_id, leaving, question.handed_by_id) if i is not None]
+    return route(question.locale, staff.contact_of(members, question.school_id),
+                 candidates(members), now, exclude=exclude)
+
+
 async def open_question(session: AsyncSession, question_id: int, now: datetime,
                         render_card: RenderCard, coordinators: Sequence[Recipient]) -> Opened:
     """Route a draft that has a topic and a message, and send the card and the messages."""
@@ -510,10 +520,7 @@ async def open_question(session: AsyncSession, question_id: int, now: datetime,
     members = await staff.team(session)
     schools = await people_repo.school_ids(session, question.parent_id)
     question.school_id = school_for(schools, question.locale, members) or question.school_id
-    contact = staff.contact_of(members, question.school_id)
-    # A brugfiguur who asks as a parent: never to herself.
-    chosen = route(question.locale, contact, candidates(members), now,
-                   exclude={question.parent_id})
+    chosen = choose_holder(question, members, now)
     question.status = OPEN
     question.opened_at = now
     await _assign(session, question, chosen, now, members, render_card, coordinators)
@@ -1078,12 +1085,7 @@ async def escalate_due(session: AsyncSession, now: datetime, render_card: Render
         await session.refresh(question)
         previous = question.assignee_id
         members = await staff.team(session)
-        contact = staff.contact_of(members, question.school_id)
-        # Neither the one who let it wait, nor the one who handed it to them, nor the
-        # parent who asked it (a brugfiguur may ask a question of her own).
-        exclude = [i for i in (previous, question.handed_by_id, question.parent_id)
-                   if i is not None]
-        chosen = route(question.locale, contact, candidates(members), now, exclude=exclude)
+        chosen = choose_holder(question, members, now, leaving=previous)
         if chosen.assignee_id is not None or previous is not None:  # else: flagged only
             await reassign(session, question_id, chosen.assignee_id, now, render_card,
                            coordinators, escalated=True)
