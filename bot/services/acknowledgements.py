@@ -19,7 +19,7 @@ Usage::
 
 from __future__ import annotations
 
-from bot.services.typed_answers import fold, folded_words
+from bot.services.typed_answers import Phrases, fold, folded_words
 
 # Known phrases: nl, tr (with and without Turkish letters, as phone keyboards type them), pa
 # (Gurmukhi, and the Latin letters many type it in), and a few words every language borrows.
@@ -69,23 +69,10 @@ THANKS_EMOJI = (
 MAX_CHARS = 80
 MAX_WORDS = 10
 
-_KNOWN = frozenset(fold(phrase) for phrase in (*_PHRASES, *THANKS_EMOJI))
-_WITH = frozenset(fold(phrase) for phrase in _COMPANIONS)
-_LONGEST = max(len(phrase.split()) for phrase in _KNOWN | _WITH)  # words of one phrase
+# What an acknowledgement is made of: an "ok" or a thank-you at least.
+_SAID = Phrases(frozenset(fold(phrase) for phrase in (*_PHRASES, *THANKS_EMOJI)),
+                frozenset(fold(phrase) for phrase in _COMPANIONS))
 _EMOJI = frozenset(fold(emoji) for emoji in THANKS_EMOJI)
-
-
-def _made_of_phrases(words: list[str], thanked: bool = False) -> bool:
-    """Whether the words can be cut, from the front, into known phrases, one at least an
-    "ok" or a thank-you (``thanked``: one was, before ``words``)."""
-    if not words:
-        return thanked
-    for end in range(1, min(_LONGEST, len(words)) + 1):
-        piece = " ".join(words[:end])
-        if ((piece in _KNOWN or piece in _WITH)
-                and _made_of_phrases(words[end:], thanked or piece in _KNOWN)):
-            return True
-    return False
 
 
 def is_acknowledgement(text: str | None) -> bool:
@@ -94,7 +81,7 @@ def is_acknowledgement(text: str | None) -> bool:
     if not text or len(text) > MAX_CHARS:
         return False
     words = folded_words(text)  # "tamam🙏🙏": "tamam", "🙏", "🙏"
-    return 0 < len(words) <= MAX_WORDS and _made_of_phrases(words)
+    return 0 < len(words) <= MAX_WORDS and _SAID.made_of(words)
 
 
 def thanks_sticker(emoji: str | None) -> bool:

@@ -33,6 +33,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -183,6 +184,33 @@ def folded_words(text: str) -> list[str]:
     """The folded words, a symbol on its own ("evet👍" is "evet", "👍")."""
     return "".join(f" {ch} " if unicodedata.category(ch)[0] == "S" else ch
                    for ch in fold(text)).split()
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """The folded phrases a short message may be made of: ``known`` ones (one at least) and
+    ``companions``, which go with them but say nothing alone ("lütfen", "ji"). For the
+    acknowledgements and the typed help words (``made_of``)."""
+
+    known: frozenset[str]
+    companions: frozenset[str]
+
+    @cached_property
+    def longest(self) -> int:
+        """The words of the longest phrase: no longer piece is tried."""
+        return max(len(phrase.split()) for phrase in self.known | self.companions)
+
+    def made_of(self, words: list[str], found: bool = False) -> bool:
+        """Whether the words cut, from the front, into such phrases, a known one at least
+        (``found``: one was, before ``words``)."""
+        if not words:
+            return found
+        for end in range(1, min(self.longest, len(words)) + 1):
+            piece = " ".join(words[:end])
+            if ((piece in self.known or piece in self.companions)
+                    and self.made_of(words[end:], found or piece in self.known)):
+                return True
+        return False
 
 
 def _phrases(labels: Mapping[Answer, Iterable[str]] | None) -> dict[str, set[Answer]]:

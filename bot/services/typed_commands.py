@@ -24,7 +24,7 @@ from __future__ import annotations
 import unicodedata
 from enum import Enum
 
-from bot.services.typed_answers import folded_words
+from bot.services.typed_answers import Phrases, folded_words
 
 
 class Asked(Enum):
@@ -75,23 +75,9 @@ def _phrase(words: str) -> str:
     return " ".join(_words(words))
 
 
-_KNOWN = frozenset(_phrase(phrase) for phrase in _HELP)
-_WITH = frozenset(_phrase(phrase) for phrase in _COURTESY)
-_LONGEST = max(len(phrase.split()) for phrase in _KNOWN | _WITH)
-
-
-def _one_help_phrase(words: list[str], found: bool = False) -> bool:
-    """Whether the words cut, from the front, into courtesy words and help phrases, one at
-    least ("yardım yardım", said twice, too)."""
-    if not words:
-        return found
-    for end in range(1, min(_LONGEST, len(words)) + 1):
-        piece = " ".join(words[:end])
-        if piece in _WITH and _one_help_phrase(words[end:], found):
-            return True
-        if piece in _KNOWN and _one_help_phrase(words[end:], True):
-            return True
-    return False
+# A help word at least, with courtesy words around it ("yardım yardım", said twice, too).
+_SAID = Phrases(frozenset(_phrase(phrase) for phrase in _HELP),
+                frozenset(_phrase(phrase) for phrase in _COURTESY))
 
 
 def typed_command(text: str | None) -> Asked | None:
@@ -105,6 +91,6 @@ def typed_command(text: str | None) -> Asked | None:
             ch in QUESTION_MARKS or ch == "!" for ch in stripped):
         return Asked.PUZZLED
     words = _words(text)
-    if 0 < len(words) <= MAX_WORDS and _one_help_phrase(words):
+    if 0 < len(words) <= MAX_WORDS and _SAID.made_of(words):
         return Asked.HELP
     return None
