@@ -36,7 +36,7 @@ from bot.services import announcement as service
 from bot.services import broadcast as broadcasts
 from bot.services import importer, people, staff, team_translation
 from bot.services.announcement import AnnouncementView, Part
-from bot.services.outbox import Tag, is_html, render_html, split_html, split_text
+from bot.services.outbox import Tag, render_html, text_pieces
 from bot.services.roles import Role
 
 # an:<draft id>:<action>; d:xx "Dutch only" and k:xx "Skip" name the question they answer.
@@ -411,8 +411,7 @@ async def send_payload(bot: Bot, chat_id: int, kind: str, payload: dict[str, Any
     caption = payload.get("caption")
     mode = payload.get("parse_mode")
     if kind == "text":
-        text = str(payload["text"])
-        pieces = split_html(text) if is_html(payload) else split_text(text)
+        pieces = text_pieces(payload)
         for n, piece in enumerate(pieces, 1):
             await bot.send_message(chat_id, piece, parse_mode=mode,
                                    reply_markup=keyboard if n == len(pieces) else None)

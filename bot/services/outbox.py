@@ -167,7 +167,7 @@ def _rows(message: NewMessage, now: datetime) -> list[dict[str, Any]]:
         text = str(payload.get("text") or "")
         if not text.strip():
             raise ValueError("empty text")
-        pieces = split_html(text) if is_html(payload) else split_text(text)
+        pieces = text_pieces(payload)
         if len(pieces) > 1:
             common = {k: v for k, v in payload.items() if k != "reply_markup"}
             parts = [(f"{key}{PART_MARK}{n}", {**common, "text": piece})
@@ -391,6 +391,12 @@ def _odd_run_of_regionals(text: str, end: int) -> bool:
 # before it and opened again after it: a link cut in two is two links to the same page).
 
 HTML = "HTML"
+
+
+def text_pieces(payload: dict[str, Any]) -> list[str]:
+    """A text payload's text in the parts Telegram takes (``split_html`` for HTML)."""
+    text = str(payload.get("text") or "")
+    return split_html(text) if is_html(payload) else split_text(text)
 
 
 def is_html(payload: dict[str, Any]) -> bool:
