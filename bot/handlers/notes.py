@@ -29,13 +29,13 @@ async def note_button(update: Update, context: BotContext) -> None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
     activity_id = int(match[1])
-    tz = context.settings.timezone
-    if await rsvp.was_called_off(context.session, activity_id, start, tz):
+    coming = await rsvp.note_audience(context.session, activity_id, start,
+                                      context.settings.timezone)
+    if coming is None:
         # A button from before it was cancelled (or a forged one): it did not take place.
         await query.answer(_("That day was cancelled, so there is no note to send after it."),
                            show_alert=True)
         return
-    coming = await rsvp.attendees(context.session, activity_id, start, tz)
     if not coming:
         await query.answer(_("Nobody said they would come."), show_alert=True)
         return
@@ -63,11 +63,11 @@ async def note_reply(update: Update, context: BotContext) -> bool:
     if found is None:
         return False
     activity_id, start = found
-    tz = context.settings.timezone
-    if await rsvp.was_called_off(context.session, activity_id, start, tz):
+    coming = await rsvp.note_audience(context.session, activity_id, start,
+                                      context.settings.timezone)
+    if coming is None:
         await message.reply_text(_("That day was cancelled, so your note was not sent."))
         return True
-    coming = await rsvp.attendees(context.session, activity_id, start, tz)
     key = f"note:{activity_id}:{int(start.timestamp())}:{message.message_id}"
     await outbox.enqueue_many(context.session, [
         NewMessage(dedupe_key=f"{key}:{a.person_id}", chat_id=a.chat_id, person_id=a.person_id,

@@ -317,19 +317,13 @@ def called_off(data: ActivityData, start: datetime, tz: ZoneInfo = BRUSSELS) -> 
     return any(moment.astimezone(tz).date() == day for moment in data.cancelled_starts)
 
 
-async def was_called_off(session: AsyncSession, activity_id: int, start: datetime,
-                         tz: ZoneInfo = BRUSSELS) -> bool:
-    """``called_off`` for an activity by its id; False when it is gone (deleted)."""
-    row = await programme_repo.record_by_id(session, activity_id)
-    return row is not None and called_off(activity_data(row), start, tz)
-
-
-async def attendees(session: AsyncSession, activity_id: int, start: datetime,
-                    tz: ZoneInfo = BRUSSELS) -> list[Attendee]:
+async def note_audience(session: AsyncSession, activity_id: int, start: datetime,
+                        tz: ZoneInfo = BRUSSELS) -> list[Attendee] | None:
     """Parents who said they come (not stopped, not blocked): the note after it is theirs.
     None for an occurrence that was called off (``called_off``): it did not take place."""
-    if await was_called_off(session, activity_id, start, tz):
-        return []
+    row = await programme_repo.record_by_id(session, activity_id)
+    if row is not None and called_off(activity_data(row), start, tz):
+        return None
     rows = await session.execute(
         select(Person.id, Person.telegram_id).join(Rsvp, Rsvp.person_id == Person.id).where(
             Rsvp.activity_id == activity_id, Rsvp.occurrence_start == start,
