@@ -291,12 +291,9 @@ async def build(session: AsyncSession, month: Month, tz: ZoneInfo = BRUSSELS,
                                    + [a.activity_id for a in answers])
     schools = list(await session.scalars(select(School).order_by(School.id)))
     # Answers to an occurrence that did not take place bring nobody (see the module's notes).
-    off = {(a.activity_id, a.start) for a in answers
-           if (data := activities.get(a.activity_id)) is not None
-           and called_off(data, a.start, tz)}
-    off |= {(r.activity_id, r.start) for r in reminders
-            if (data := activities.get(r.activity_id)) is not None
-            and called_off(data, r.start, tz)}
+    off = {(x.activity_id, x.start) for x in (*answers, *reminders)
+           if (data := activities.get(x.activity_id)) is not None
+           and called_off(data, x.start, tz)}
     held = [a for a in answers if (a.activity_id, a.start) not in off]
 
     def in_month(moment: datetime) -> bool:
