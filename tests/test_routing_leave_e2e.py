@@ -182,6 +182,11 @@ async def test_handing_over_to_a_colleague_on_leave_says_so(
     card = next(m for m in fake.transcript(fatma.id) if m.get("text", "").startswith("❓"))
 
     await fatma.presses(card, f"qs:{question.id}:hand")
+    # The list says so before she taps: Ahmet on leave, last of the Turkish speakers.
+    listed = [text for text, _data in
+              fake.inline_buttons(fake.message(fatma.id, card["message_id"]) or {})]
+    assert any(b.startswith("🔴 Ahmet") and b.endswith("met verlof") for b in listed), listed
+    assert not any("Fatma" in b and "verlof" in b for b in listed), listed
     await fatma.presses(card, f"qs:{question.id}:to:{await staff_id(db, ahmet.id)}")
     said = (fake.message(fatma.id, card["message_id"]) or {}).get("text", "")
     assert said.endswith("↪️ Overgedragen aan Ahmet.")  # the hand-over itself went through

@@ -242,9 +242,11 @@ async def hand_over_keyboard(context: BotContext, question: QuestionView, *,
                                             question.parent_id)]
     team.sort(key=lambda ml: (not ml[0].speaks(question.locale), ml[0].on_leave,
                               LEVEL_ORDER.index(ml[1]), ml[0].first_name))
+    # 🔴 alone may be off until tomorrow; "on leave" tells the whole week red before the tap.
     rows = [[InlineKeyboardButton(
         f"{ICONS[level]} {m.first_name} · "
-        f"{', '.join(LANGUAGE_NAMES[c] for c in sorted(m.languages))}",
+        f"{', '.join(LANGUAGE_NAMES[c] for c in sorted(m.languages))}"
+        + (" · " + _("on leave") if m.on_leave else ""),
         callback_data=f"qs:{question.id}:to:{m.id}")] for m, level in team[:12]]
     if question.assignee_id is not None:
         rows.append([InlineKeyboardButton("🧭 " + _("The coordinator"),
