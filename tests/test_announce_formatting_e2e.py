@@ -15,7 +15,7 @@ from storage.db import Database
 from storage.models import Broadcast
 from storage.models import Person as PersonRow
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat, Person
+from tests.helpers import QUIET, Chat, Person
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, onboard
 from tests.test_questions_e2e import join_team
@@ -271,8 +271,9 @@ async def test_a_draft_stored_before_formatting_was_kept_sends_as_it_was(
 async def test_a_colleague_translating_sees_the_links_address(
     chat: Chat, fake: FakeTelegram, db: Database
 ) -> None:
-    """A team member's reply is plain text: the request shows the link's address after its
-    words, so the Turkish can carry it (Telegram makes a written address a link again)."""
+    """The request shows the link's address after its words, so a colleague who types the
+    Turkish (rather than copying the Dutch with its link) can carry it: Telegram makes a
+    written address a link again."""
     greet = await coordinator_of(chat)
     mehmet = await join_team(chat, greet, 8451, "Mehmet", {"nl", "tr"}, db, availability=GREEN)
     ayse = await onboard(chat, 8452, "Ayşe", "tr", "wijdeland")
@@ -309,3 +310,61 @@ def test_the_rules_of_formatted_parts() -> None:
     [(_kind, marked)] = payloads(content, "pa", "🇧🇪 (in het <Nederlands>)")
     assert marked["caption"] == "🇧🇪 (in het &lt;Nederlands&gt;)\n\n" + dutch.text
     assert words_to_translate(dutch) == "Kijk (https://x.be/?a=1&b=2) <hier>"
+
+
+async def test_a_colleagues_formatting_reaches_parents_too(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """Mehmet copies the Dutch announcement into his reply and translates it: his app keeps
+    the bold and the link to the form, and so do the parents' messages (they were plain text,
+    the form's link lost). His plain words with "<" and "&" still arrive as typed."""
+    greet = await coordinator_of(chat)
+    mehmet = await join_team(chat, greet, 8461, "Mehmet", {"nl", "tr"}, db, availability=GREEN)
+    ayse = await onboard(chat, 8462, "Ayşe", "tr", "wijdeland")
+
+    await greet.says("/announce")
+    await greet.sends("text", text=DUTCH, entities=DUTCH_ENTITIES)
+    await greet.taps("🙋 Vraag het team om te vertalen")
+    await wait_until(lambda: any(m.get("text", "").startswith("🙋")
+                                 for m in fake.transcript(mehmet.id)), fake)
+    request = next(m for m in fake.transcript(mehmet.id) if m.get("text", "").startswith("🙋"))
+    await fake.wait_idle(quiet=QUIET)
+    translated = TURKISH + " <3 & co."
+    [thanks] = await mehmet.sends("text", text=translated, entities=TURKISH_ENTITIES,
+                                  reply_to_message_id=request["message_id"])
+    assert thanks["text"] == "✅ Dankjewel! Ouders lezen jouw woorden."
+    await greet.taps("🇧🇪 Alleen Nederlands")  # Punjabi
+    for _voice in range(2):
+        await greet.taps("⏭ Overslaan")
+    [screen] = await greet.taps("⏭ Overslaan")
+    await send_it(greet, screen)
+    await wait_until(lambda: ayse.last_text() == translated, fake)
+    got = fake.transcript(ayse.id)[-1]
+    assert formatting(got) == TURKISH_SHOWN
+
+
+async def test_a_colleagues_formatted_caption_too_long_is_cut_as_plain_words(
+    db: Database
+) -> None:
+    """Under a photo, a formatted reply longer than a caption may be is cut on its words (a
+    tag is never cut in two), as a plain one."""
+    from bot.services.announcement import take_team_translation
+    from storage.models import Person as PersonRow
+
+    async with db.session() as session:
+        author = PersonRow(telegram_id=8471, first_name="Greet", locale="nl")
+        session.add(author)
+        await session.flush()
+        row = Broadcast(kind="announcement", created_by=author.id, status="draft",
+                        content=Content({"nl": Part("photo", "Kijk", "F1")}).to_json())
+        session.add(row)
+        await session.flush()
+        long_words = "ş" * (CAPTION_MAX + 10)
+        await take_team_translation(session, row.id, "tr", voice_file_id=None, html=True,
+                                    text=f'<b>{long_words}</b> <a href="https://x.be">x</a>')
+        await take_team_translation(session, row.id, "pa", voice_file_id=None, html=True,
+                                    text='<b>ਦੇਖੋ</b> <a href="https://x.be">ਇੱਥੇ</a>')
+        parts = Content.from_json(row.content).parts
+        assert parts["tr"] == Part("photo", long_words[:CAPTION_MAX], "F1")
+        assert parts["pa"] == Part("photo", '<b>ਦੇਖੋ</b> <a href="https://x.be">ਇੱਥੇ</a>', "F1",
+                                   html=True)

@@ -9,7 +9,6 @@ otherwise they go where they always went (file imports, the fallback).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -25,6 +24,7 @@ from telegram import (
 from bot.handlers import activity_flow, fallback, programme
 from bot.handlers.broadcast import audience_after, confirm_markup
 from bot.handlers.door import BotContext, door
+from bot.handlers.formatting import formatted
 from bot.handlers.keyboards import main_action_for
 from bot.handlers.onboarding import ensure_onboarded
 from bot.handlers.settings import original_headings
@@ -36,7 +36,7 @@ from bot.services import announcement as service
 from bot.services import broadcast as broadcasts
 from bot.services import importer, people, staff, team_translation
 from bot.services.announcement import AnnouncementView, Part
-from bot.services.outbox import Tag, render_html, text_pieces
+from bot.services.outbox import text_pieces
 from bot.services.roles import Role
 
 # an:<draft id>:<action>; d:xx "Dutch only" and k:xx "Skip" name the question they answer.
@@ -155,48 +155,6 @@ async def draft_awaiting(context: BotContext, telegram_id: int) -> Answer | None
 
 # chat_data keys: the album whose first photo answered a step, and the album we said so of.
 ALBUM_TAKEN, ALBUM_TOLD = "announce_album", "announce_album_told"
-
-
-# The coordinator's formatting, as the Telegram HTML tags parents get it with. Other entities
-# (a bare address, a #tag, an @name) Telegram finds again in the words themselves; a custom
-# emoji (not every bot may send one) and a mention of a user stay their plain words.
-_TAGS = {
-    MessageEntity.BOLD: ("<b>", "</b>"),
-    MessageEntity.ITALIC: ("<i>", "</i>"),
-    MessageEntity.UNDERLINE: ("<u>", "</u>"),
-    MessageEntity.STRIKETHROUGH: ("<s>", "</s>"),
-    MessageEntity.SPOILER: ("<tg-spoiler>", "</tg-spoiler>"),
-    MessageEntity.CODE: ("<code>", "</code>"),
-    MessageEntity.PRE: ("<pre>", "</pre>"),
-    MessageEntity.BLOCKQUOTE: ("<blockquote>", "</blockquote>"),
-    MessageEntity.EXPANDABLE_BLOCKQUOTE: ("<blockquote expandable>", "</blockquote>"),
-}
-
-
-def _tag_of(entity: MessageEntity) -> tuple[str, str] | None:
-    if entity.type == MessageEntity.TEXT_LINK and entity.url:
-        return f'<a href="{html.escape(entity.url)}">', "</a>"
-    if entity.type == MessageEntity.PRE and entity.language:
-        return f'<pre><code class="language-{html.escape(entity.language)}">', "</code></pre>"
-    return _TAGS.get(entity.type)
-
-
-def formatted(text: str, entities: Sequence[MessageEntity]) -> str | None:
-    """``text`` as Telegram HTML with its formatting (bold, a link to a form...), its plain
-    words escaped; None when it has no formatting (it is kept as plain text)."""
-    index: dict[int, int] = {}  # UTF-16 offset (Telegram's) -> character
-    units = 0
-    for position, character in enumerate(text):
-        index[units] = position
-        units += 2 if ord(character) > 0xFFFF else 1
-    index[units] = len(text)
-    tags = []
-    for entity in entities:
-        pair = _tag_of(entity)
-        start, end = index.get(entity.offset), index.get(entity.offset + entity.length)
-        if pair is not None and start is not None and end is not None and start < end:
-            tags.append(Tag(pair[0], pair[1], start, end))
-    return render_html(text, tags) if tags else None
 
 
 def _part(kind: str, text: str, entities: Sequence[MessageEntity],

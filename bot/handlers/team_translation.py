@@ -6,6 +6,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.handlers.door import BotContext, door
+from bot.handlers.formatting import formatted
 from bot.i18n import _, language_word, ngettext, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import programme as programme_service
@@ -165,8 +166,11 @@ async def announcement_reply(message: Message, context: BotContext,
     if voice is None and not (message.text or "").strip():
         await message.reply_text(_("Please reply with text or a voice message."))
         return
+    # Their formatting kept, as the coordinator's: a link they made to the form stays a link.
+    rich = formatted(message.text, message.entities) if message.text else None
     outcome, author_id = await team_translation.take_announcement_reply(
-        context.session, request, author_id=context.person.id, text=message.text,
+        context.session, request, author_id=context.person.id,
+        text=rich if rich is not None else message.text, html=rich is not None,
         voice_file_id=voice)
     await message.reply_text(outcome_text(outcome))
     author = await context.session.get(Person, author_id) if author_id else None

@@ -365,10 +365,11 @@ class TeamOutcome(StrEnum):
 
 
 async def take_team_translation(session: AsyncSession, announcement_id: int, locale: str, *,
-                                text: str | None, voice_file_id: str | None
-                                ) -> tuple[TeamOutcome, int | None]:
+                                text: str | None, voice_file_id: str | None,
+                                html: bool = False) -> tuple[TeamOutcome, int | None]:
     """A brugfiguur's reply fills the draft's language (a photo or file keeps the Dutch one,
-    with the reply as its caption). Returns the outcome and the draft's author."""
+    with the reply as its caption). ``html``: the text is Telegram HTML, their formatting.
+    Returns the outcome and the draft's author."""
     row = await session.get(Broadcast, announcement_id)
     if row is None or row.kind != ANNOUNCEMENT or row.status != DRAFT:
         return TeamOutcome.ALREADY_SENT, None
@@ -381,10 +382,11 @@ async def take_team_translation(session: AsyncSession, announcement_id: int, loc
     if locale in content.parts:
         return TeamOutcome.ALREADY_DONE, row.created_by
     dutch = content.parts.get(DUTCH)
-    words = (text or "").strip()
+    part = Part("text", (text or "").strip(), None, html)
     if dutch is not None and dutch.kind in MEDIA_KINDS:
-        part = Part(dutch.kind, words[:CAPTION_MAX], dutch.file_id)
-    else:
-        part = Part("text", words)
+        if part.html and utf16_len(part.visible) > CAPTION_MAX:
+            part = Part("text", part.visible.strip())  # cut below: a tag is never cut in two
+        part = Part(dutch.kind, part.text if part.html else part.text[:CAPTION_MAX],
+                    dutch.file_id, part.html)
     row.content = Content({**content.parts, locale: part}, content.voices).to_json()
     return TeamOutcome.SAVED, row.created_by

@@ -316,10 +316,11 @@ async def ask_again(session: AsyncSession, request: Request, member: StaffMember
 
 
 async def take_announcement_reply(session: AsyncSession, request: Request, *, author_id: int,
-                                  text: str | None, voice_file_id: str | None
-                                  ) -> tuple[Outcome, int | None]:
+                                  text: str | None, voice_file_id: str | None,
+                                  html: bool = False) -> tuple[Outcome, int | None]:
     """The same for an announcement draft; returns the outcome and the draft's author. Once
-    the announcement went out, nothing changes: parents keep what they got."""
+    the announcement went out, nothing changes: parents keep what they got. ``html``: the
+    text is Telegram HTML (the reply's formatting)."""
     part = VOICE if voice_file_id is not None else TEXT
     current: dict[str, str] = {}
     draft = await session.get(Broadcast, request.activity_id)
@@ -336,7 +337,8 @@ async def take_announcement_reply(session: AsyncSession, request: Request, *, au
                       if part == TEXT or code != request.locale}
             draft.content = Content(parts, voices).to_json()
     outcome, author = await announcement.take_team_translation(
-        session, request.activity_id, request.locale, text=text, voice_file_id=voice_file_id)
+        session, request.activity_id, request.locale, text=text, voice_file_id=voice_file_id,
+        html=html)
     if outcome not in (TeamOutcome.SAVED, TeamOutcome.VOICE_SAVED):
         return ANNOUNCEMENT_OUTCOMES[outcome], author
     assert draft is not None
