@@ -20,6 +20,7 @@ from bot.i18n import (
     SUPPORTED_LOCALES,
     _,
     format_date,
+    format_time,
     format_weekday_date,
     ngettext,
     use_locale,
@@ -104,6 +105,18 @@ async def programme_command(update: Update, context: BotContext) -> None:
                     **({"reply_markup": team_translation.ask_keyboard()} if askable else {}))
 
 
+def lost_words(what: Sequence[str]) -> str:
+    """("title:tr", "description:tr", "voice:tr", "voice:nl") as "Türkçe, 🎤 Türkçe,
+    🎤 Nederlands": a language's text (its title, its description or both), its voice."""
+    words: list[str] = []
+    for item in what:
+        field, _colon, locale = item.partition(":")
+        word = ("🎤 " if field == "voice" else "") + LANGUAGE_NAMES.get(locale, locale)
+        if word not in words:
+            words.append(word)
+    return ", ".join(words)
+
+
 def missing_text(missing: Sequence[MissingTranslation]) -> str:
     """The coordinator's list of activities that still lack a Turkish or Punjabi text."""
     if not missing:
@@ -158,6 +171,19 @@ async def import_document(update: Update, context: BotContext) -> None:
         lines.append(_("New: {titles}.").format(titles=short_list(summary.created_titles)))
     if summary.updated_titles:
         lines.append(_("Changed: {titles}.").format(titles=short_list(summary.updated_titles)))
+    if summary.sheet is not None:
+        # A workbook of several sheets: which one was read, so that a term on a sheet of its
+        # own is not missed without a word.
+        lines.append(_("Read from the sheet “{sheet}”.").format(sheet=summary.sheet))
+    if summary.other_sheets:
+        lines.append(_("⚠️ Not read: {sheets}. I read one sheet only: put all activities on "
+                       "one sheet, or send that sheet as a file of its own.").format(
+            sheets=", ".join(f"“{name}”" for name in summary.other_sheets)))
+    if summary.skipped_private:
+        lines.append(ngettext(
+            "{count} calendar event marked private: left out.",
+            "{count} calendar events marked private: left out.",
+            summary.skipped_private).format(count=summary.skipped_private))
     if summary.skipped_over:
         lines.append(ngettext(
             "{count} calendar event was over before this school year: left out.",
@@ -193,6 +219,15 @@ async def import_document(update: Update, context: BotContext) -> None:
         # The parents who said they come are not told of a move into the past.
         lines.append(_("⚠️ Changed to a day that is already over (is the date right?): "
                        "{titles}.").format(titles=short_list(summary.moved_past)))
+    if summary.new_times:
+        times = [f"{title} → {format_date(start, 'EEE dd/MM')} {format_time(start)}"
+                 for title, start in summary.new_times]
+        lines.append(_("New day or hour: {items}.").format(items=short_list(times)))
+    if summary.translations_lost:
+        lost = [f"{title} ({lost_words(what)})" for title, what in summary.translations_lost]
+        lines.append(_("⚠️ The Dutch text changed, so these translations and voice messages "
+                       "made in the bot no longer fit and are gone: {items}. /programme "
+                       "shows what is missing.").format(items=short_list(lost)))
     if summary.over:
         lines.append(_("New, but from an earlier school year (is the year right?): {titles}."
                        ).format(titles=short_list(summary.over)))

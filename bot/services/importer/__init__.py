@@ -18,7 +18,7 @@ row as the spreadsheet shows it (for a calendar, the event's number),
 and the column (for a calendar, the property such as ``DTSTART``). Row 0 with an empty
 column means the file as a whole.
 
-Spreadsheet columns (CSV or the first sheet of an .xlsx workbook)
+Spreadsheet columns (CSV, or the first visible sheet of an .xlsx workbook that has them)
 ------------------------------------------------------------------
 
 A CSV file is UTF-8 (with or without BOM: Excel's "CSV UTF-8"), separated by semicolons
@@ -29,7 +29,8 @@ stand left of the table). Unknown columns are ignored (keep notes there), unless
 nearly that of a column the sheet lacks (``cancelled_date``, ``adres``): an error naming the
 column it probably meant. ``rrule``, ``exdate``, ``canceled_dates``, ``latitude`` and
 ``longitude`` are read as ``repeat``, ``cancelled_dates``, ``lat`` and ``lon``. A left-out
-optional column counts as empty. Capitals do not count in an id. Empty rows are skipped. A
+optional column counts as empty. Capitals do not count in an id. Empty rows are skipped, and
+so are rows with only a note (nothing in a column the importer reads). A
 repeat rule holds semicolons: Excel puts it in double quotes in a semicolon file; do so too
 when you type the file by hand.
 
@@ -91,7 +92,9 @@ A calendar export holds every event the calendar ever had: an event (every occur
 its series) over before the school year of ``now`` (1 September) is left out, whatever else
 is wrong with it, and counted (``ParseResult.skipped``, the summary's ``skipped_over``).
 Without ``now`` only those over before FIRST_YEAR are. A series begun before FIRST_YEAR and
-still going starts at its first occurrence in FIRST_YEAR (what is left of its COUNT).
+still going starts at its first occurrence in FIRST_YEAR (what is left of its COUNT). An
+event marked private (CLASS:PRIVATE or CONFIDENTIAL: the coordinator's own appointment) is
+left out and counted (``ParseResult.private``, the summary's ``skipped_private``).
 
 What an import does not do
 --------------------------
@@ -226,7 +229,8 @@ async def import_file(
     moved = await moves_ahead(session, parsed.moves, now or utcnow(), tz)
     taken = {(move.activity_id, move.old_start) for move in moved}
     return ImportOutcome([], replace(
-        summary, skipped_over=parsed.skipped, moved=moved,
+        summary, skipped_over=parsed.skipped, skipped_private=parsed.private, moved=moved,
+        sheet=parsed.sheet, other_sheets=parsed.other_sheets,
         cancelled=tuple(item for item in summary.cancelled if item not in taken)))
 
 

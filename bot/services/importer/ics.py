@@ -360,6 +360,10 @@ def calendar_since(now: datetime | None, tz: ZoneInfo = BRUSSELS) -> datetime:
     return school_year_start(now, tz)  # the same line as the reply's "earlier school year"
 
 
+# An event its calendar marks as not to be shared (Outlook's and Google's "private").
+PRIVATE_CLASSES = frozenset({"PRIVATE", "CONFIDENTIAL"})
+
+
 def parse_ics(
     data: bytes, known_schools: Collection[str] | Mapping[str, str] | None = None,
     tz: ZoneInfo = BRUSSELS, now: datetime | None = None,
@@ -385,8 +389,11 @@ def parse_ics(
     since = calendar_since(now, tz)
     errors: list[RowError] = []
     events: list[_Event] = []
-    skipped = 0
+    skipped = private = 0
     for number, component in enumerate(calendar.walk("VEVENT"), start=1):
+        if str(component.get("CLASS", "")).strip().upper() in PRIVATE_CLASSES:
+            private += 1  # the coordinator's own appointment ("Tandarts"): not for parents
+            continue
         try:
             event, event_errors = _parse_event(number, component, known, tz, since, names)
         except Exception as problem:  # a property icalendar cannot read; its kind is logged
@@ -442,5 +449,6 @@ def parse_ics(
                 moves.append(CalendarMove(master.external_id, start, override_id,
                                           event.data.starts_at))
     if errors:
-        return ParseResult([], errors, skipped)
-    return ParseResult([*series.values(), *extra.values()], [], skipped, tuple(moves))
+        return ParseResult([], errors, skipped, private=private)
+    return ParseResult([*series.values(), *extra.values()], [], skipped, tuple(moves),
+                       private=private)

@@ -52,6 +52,12 @@ class ParseResult:
     # A calendar's occurrences changed on their own: each is also a cancelled day of its
     # series and a row of its own in ``rows``.
     moves: tuple[CalendarMove, ...] = ()
+    # Calendar events marked private (CLASS:PRIVATE or CONFIDENTIAL): left out, counted.
+    private: int = 0
+    # A workbook of several sheets: the sheet read, and the other visible sheets that hold a
+    # programme too (not read: the reply names them).
+    sheet: str | None = None
+    other_sheets: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -82,12 +88,26 @@ class ImportSummary:
     # for the reply (the counts above say what happened, so they do not take part in ==).
     created_titles: tuple[str, ...] = field(default=(), compare=False)
     updated_titles: tuple[str, ...] = field(default=(), compare=False)
-    # Calendar events left out: over before this school year (ParseResult.skipped).
+    # Calendar events left out: over before this school year (ParseResult.skipped), and
+    # marked private (ParseResult.private).
     skipped_over: int = 0
+    skipped_private: int = 0
+    # A workbook of several sheets: the sheet read and the other programme sheets.
+    sheet: str | None = None
+    other_sheets: tuple[str, ...] = ()
     # Dutch titles of activities that were still to come and that the file changed to be
     # over (a day or year mistyped): parents who said they come are not told of a move to a
     # day already past, so the coordinator must see it.
     moved_past: tuple[str, ...] = ()
+    # (Dutch title, its next start) of activities still to come whose day or hour the file
+    # changed: a date mistyped or dragged in Excel must be seen (parents who said they come
+    # are told of a move). Not part of ==, as the titles.
+    new_times: tuple[tuple[str, datetime], ...] = field(default=(), compare=False)
+    # (Dutch title, what went: "title:tr", "voice:pa"...) of activities whose translations or voice
+    # messages made in the bot went with a changed Dutch text (store._write): the team's work,
+    # lost unless the coordinator sees it.
+    translations_lost: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(),
+                                                                      compare=False)
     # (Dutch title, start) of coming days brought back in the bot (/activities: ✅ Not
     # cancelled after all) that the file's row still lists as cancelled (cancelled_dates,
     # EXDATE): not cancelled again, and nobody is told again (the symmetric case of

@@ -1,4 +1,4 @@
-"""A CSV file or the first sheet of an .xlsx workbook, one activity per row (the columns:
+"""A CSV file or the programme sheet of an .xlsx workbook, one activity per row (the columns:
 see the package's docstring)."""
 
 from __future__ import annotations
@@ -345,8 +345,12 @@ def parse_table(
 
     rows: list[ActivityData] = []
     first_row_of: dict[str, int] = {}
+    read = [name in COLUMNS for name in header]
     for number, cells in enumerate(lines, start=header_row + 1):
-        if not any(_text(cell) for cell in cells):
+        # Nothing in a column the importer reads (empty, or only a note: "Data onder
+        # voorbehoud"): skipped. A cell past the header is not a note (see below).
+        if not any(_text(cell) for cell, wanted in zip(cells, read, strict=False) if wanted) \
+                and not any(_text(cell) for cell in cells[len(header):]):
             continue
         # Rows may be shorter or longer than the header (trailing empty cells).
         named = zip(header, cells, strict=False)
@@ -403,7 +407,9 @@ def parse_csv(
 def parse_xlsx(
     data: bytes, known_schools: Collection[str] | None = None, tz: ZoneInfo = BRUSSELS
 ) -> ParseResult:
-    """The first sheet of an Excel workbook; cells may be real dates and times."""
+    """The programme sheet of an Excel workbook (``_programme_sheet``); cells may be real
+    dates and times. In a workbook of several sheets, the result names the sheet read and
+    the other sheets that hold a programme too (``ParseResult.sheet``, ``other_sheets``)."""
     from openpyxl import load_workbook  # only the importer needs it
 
     try:
@@ -413,17 +419,45 @@ def parse_xlsx(
     except Exception:  # openpyxl raises zipfile, XML and key errors alike on a broken file
         return ParseResult([], [RowError(0, "", MSG_NOT_XLSX)])
     try:
-        sheet = workbook.worksheets[0]
-        # Read-only mode trusts the size the file states, and some programs write a wrong
-        # one (the first cell only): the rows as they are, whatever it says.
-        sheet.reset_dimensions()
-        records = [list(values) for values in sheet.iter_rows(values_only=True)]
+        tables = []
+        for sheet in workbook.worksheets:
+            # Read-only mode trusts the size the file states, and some programs write a
+            # wrong one (the first cell only): the rows as they are, whatever it says.
+            sheet.reset_dimensions()
+            records = [list(values) for values in sheet.iter_rows(values_only=True)]
+            tables.append((sheet, records))
+        index, others = _programme_sheet(
+            [(sheet.sheet_state == "visible", records) for sheet, records in tables])
+        sheet, records = tables[index]
         # openpyxl keeps the sheet's path in the archive private: without it, no merges.
         merged = _merged_ranges(data, getattr(sheet, "_worksheet_path", ""))
+        several = len(tables) > 1
+        names = [tables[i][0].title for i in others]
     finally:
         workbook.close()
     _fill_merged_down(records, merged)
-    return parse_table(records, known_schools, tz)
+    result = parse_table(records, known_schools, tz)
+    return replace(result, sheet=sheet.title, other_sheets=tuple(names)) if several else result
+
+
+def _is_programme(records: Sequence[Sequence[Cell]]) -> bool:
+    """A sheet whose header (in its top rows) names most of the required columns."""
+    found = _find_header(records[:HEADER_SEARCH_ROWS])
+    named = set(_header(records[found])) & set(REQUIRED_COLUMNS) if found is not None else ()
+    return len(named) * 2 > len(REQUIRED_COLUMNS)
+
+
+def _programme_sheet(sheets: Sequence[tuple[bool, Sequence[Sequence[Cell]]]]
+                     ) -> tuple[int, list[int]]:
+    """Of (visible, rows) per sheet: the index of the sheet to read, and those of the other
+    visible sheets with a programme table. The first visible sheet with a programme table:
+    a hidden list behind a dropdown, or a notes sheet, before it is passed over. None has
+    one: the first visible sheet (its errors say what it lacks)."""
+    visible = [i for i, (shown, _rows) in enumerate(sheets) if shown] or [0]
+    programmes = [i for i in visible if _is_programme(sheets[i][1])]
+    if not programmes:
+        return visible[0], []
+    return programmes[0], programmes[1:]
 
 
 def _merged_ranges(data: bytes, sheet_path: str) -> list[tuple[int, int, int]]:

@@ -259,6 +259,8 @@ async def apply(
     moved_past: list[str] = []
     created_titles: list[str] = []
     updated_titles: list[str] = []
+    new_times: list[tuple[str, datetime]] = []
+    translations_lost: list[tuple[str, tuple[str, ...]]] = []
     changed: list[tuple[Activity, tuple[bool, frozenset[datetime]]]] = []
     for data in rows:
         row = existing.get(data.external_id)
@@ -277,6 +279,8 @@ async def apply(
         # that has nothing ahead any more, the rare case).
         was_ahead = (not data.cancelled and next_occurrence(data, now, tz) is None
                      and next_occurrence(activity_data(row), now, tz) is not None)
+        old_start = row.starts_at
+        made_before = _translations(row)
         if _write(row, data, schools, tz, keep_translations, kept.get(data.external_id)):
             row.updated_at = utcnow()
             updated += 1
@@ -284,6 +288,11 @@ async def apply(
             changed.append((row, before))
             if was_ahead:
                 moved_past.append(_title(data))
+            elif old_start != data.starts_at and not data.cancelled \
+                    and (ahead := next_occurrence(data, now, tz)) is not None:
+                new_times.append((_title(data), ahead.starts_at))
+            if lost := sorted(made_before - _translations(row)):
+                translations_lost.append((_title(data), tuple(lost)))
         else:
             unchanged += 1
     await session.flush()
@@ -298,7 +307,17 @@ async def apply(
                          not_in_file, days_still_cancelled, tuple(over),
                          tuple(created_titles), tuple(updated_titles),
                          moved_past=tuple(moved_past), days_brought_back=days_brought_back,
-                         brought_back=whole_brought_back)
+                         brought_back=whole_brought_back, new_times=tuple(new_times),
+                         translations_lost=tuple(translations_lost))
+
+
+def _translations(row: Activity) -> set[str]:
+    """What the row has beside its Dutch text: ``"title:tr"`` and ``"description:tr"`` for a
+    Turkish title and description, ``"voice:tr"`` for a Turkish voice message (``"voice:nl"``
+    too)."""
+    found = {f"{field}:{t.locale}" for t in row.texts if t.locale != DUTCH
+             for field in ("title", "description") if getattr(t, field)}
+    return found | {f"voice:{t.locale}" for t in row.texts if t.voice_file_id}
 
 
 def school_year_start(now: datetime, tz: ZoneInfo = BRUSSELS) -> datetime:
