@@ -98,8 +98,9 @@ class _Reading:
 
 
 _NOT_CANCELLED = ACTIVITIES.c.cancelled_at.is_(None)
+# Not yet over at ``start``: an activity of several days that began before it still runs.
 _MAY_OCCUR_SINCE = or_(ACTIVITIES.c.rrule.is_not(None),
-                       ACTIVITIES.c.starts_at >= bindparam("start"))
+                       ACTIVITIES.c.ends_at > bindparam("start"))
 _FOR_SCHOOLS = _Reading.where(
     _NOT_CANCELLED,
     ACTIVITIES.c.starts_at < bindparam("end"),
@@ -135,7 +136,8 @@ async def for_schools(
     session: AsyncSession, school_ids: Iterable[int], start: datetime, end: datetime
 ) -> list[ActivityRecord]:
     """Activities that are not cancelled, meant for one of these schools or for all schools,
-    and that may have an occurrence starting in [start, end), by start.
+    and that may have an occurrence starting in [start, end) or running at ``start``, by
+    start.
 
     Recurring activities are returned whenever they began before ``end``: whether they
     still occur in the window is for the recurrence rule to say (see bot/services/programme.py).

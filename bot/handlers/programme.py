@@ -65,7 +65,7 @@ async def week_command(update: Update, context: BotContext) -> None:
         # The team without a school of their own: every school's week, not an empty one.
         school_ids = [s.id for s in await people.schools(context.session)]
     items = await service.programme_between(
-        context.session, school_ids, person.locale, start, end, tz
+        context.session, school_ids, person.locale, start, end, tz, running=True
     )
     # Today's activities that are over already are no news.
     items = [item for item in items if item.ends_at > now]

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import BRUSSELS, SUPPORTED_LOCALES
 from bot.services import importer
 from bot.services import programme as programme_service
-from bot.services.importer import parse_date, parse_time
+from bot.services.importer import parse_date, parse_end, parse_time
 from bot.services.programme import DUTCH, ActivityData, Kind, LocalText, Place
 from storage import programme as programme_repo
 from storage.models import ActivityDraft, utcnow
@@ -230,6 +230,11 @@ def skips_clock(data: Mapping[str, Any], tz: ZoneInfo = BRUSSELS) -> bool:
                for key in days if data.get(key))
 
 
+def _until_midnight(data: Mapping[str, Any]) -> bool:
+    """An activity of one evening that ends at midnight (the next day's 00:00)."""
+    return int(data.get("span_days") or 0) == 1 and data.get("end") == "00:00"
+
+
 def _ends_after_start(data: Mapping[str, Any], end: str) -> bool:
     # An activity imported over several days (a calendar event) ends on a later day.
     return bool(data.get("span_days")) or time.fromisoformat(end) > time.fromisoformat(
@@ -260,11 +265,18 @@ def answer(data: Mapping[str, Any], step: str, text: str, *,
             return new, PAST_DATE
         new["date"] = day.isoformat()
     elif step in ("start", "end"):
-        clock = parse_time(text)
+        clock = parse_end(text) if step == "end" else parse_time(text)
         if clock is None:
             return new, BAD_TIME
-        if step == "end" and not _ends_after_start(data, clock.isoformat()):
-            return new, END_NOT_AFTER_START
+        if step == "end":
+            # An end at 00:00 (or 24:00) of a day's activity is that night's midnight: the
+            # next day (span_days 1), and a later end of the day undoes it.
+            days = 0 if _until_midnight(data) else int(data.get("span_days") or 0)
+            if clock == time(0) and not days and data.get("start") != "00:00":
+                days = 1
+            new["span_days"] = days
+            if not _ends_after_start(new, clock.isoformat()):
+                return dict(data), END_NOT_AFTER_START
         new[step] = clock.strftime("%H:%M")
     else:
         if len(text) > max_length(step):
@@ -369,7 +381,9 @@ def to_activity(data: Mapping[str, Any], activity_external_id: str,
         kind=Kind(data["kind"]),
         starts_at=moment("start"),
         ends_at=moment("end", int(data.get("span_days") or 0)),
-        rrule=data.get("rrule") or None,
+        # Its hours may have moved: an UNTIL at the old hour would cut the last day off.
+        rrule=programme_service.until_whole_day(
+            data["rrule"], time.fromisoformat(data["start"]), tz) if data.get("rrule") else None,
         all_schools=all_schools,
         school_codes=() if all_schools else codes,
         place=Place(str(data.get("place") or ""), str(data.get("address") or "")),

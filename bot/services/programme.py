@@ -98,6 +98,13 @@ class Occurrence:
     starts_at: datetime  # aware UTC
     ends_at: datetime
 
+    def last_call(self, tz: tzinfo = BRUSSELS) -> datetime:
+        """Until when a reminder still makes sense and an answer may change: its start; for
+        whole days, its end (a play day "starts" at midnight and runs all day: the reminder
+        held by the night's quiet hours goes in the morning, and a parent may still say
+        she comes)."""
+        return self.ends_at if self.all_day(tz) else self.starts_at
+
     def all_day(self, tz: tzinfo = BRUSSELS) -> bool:
         """Whole days, midnight to midnight (a calendar's all-day event): no hours to show,
         no "in two hours" reminder (it would come at 22:00 the evening before)."""
@@ -161,6 +168,20 @@ def _local_until(value: str, tz: ZoneInfo) -> str:
     else:
         moment = datetime.strptime(value, "%Y%m%dT%H%M%S")
     return moment.strftime("%Y%m%dT%H%M%S")
+
+
+def until_whole_day(text: str, start: time, tz: ZoneInfo = BRUSSELS) -> str:
+    """The rule of a series that now starts at ``start``: an UNTIL date-time earlier in its
+    day than that becomes its local day (the whole day included). Outlook writes UNTIL as
+    the last occurrence's start, so a series moved to a later hour would lose its last day.
+    Other rules as they are."""
+    def day(match: re.Match[str]) -> str:
+        local = _local_until(match.group(1), tz)
+        if local[9:13] >= start.strftime("%H%M"):
+            return match.group(0)
+        return "UNTIL=" + local[:8]
+
+    return _UNTIL.sub(day, text)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -284,15 +305,24 @@ def next_occurrence(
         found = occurrences(activity, since, activity.starts_at + timedelta(seconds=1), tz)
         return found[0] if found else None
     rule = recurrence_rule(activity.rrule, activity.starts_at, tz)
-    duration = activity.ends_at - activity.starts_at
     cancelled_days = {moment.astimezone(tz).date() for moment in activity.cancelled_starts}
     local_since = since.astimezone(tz).replace(tzinfo=None) - timedelta(days=1)
     # Ends: only finitely many days are cancelled (or the rule itself ends).
     for local in rule.xafter(local_since, inc=True):
         start = _aware(local, tz)
         if start >= since and start.astimezone(tz).date() not in cancelled_days:
-            return Occurrence(start, start + duration)
+            # Its end on the wall clock, as occurrences() gives it (the night the clocks
+            # change, the sleep-over still ends at 09:00).
+            return Occurrence(start, _end_of(activity, start, tz))
     return None
+
+
+def _running_at(activity: ActivityData, moment: datetime, tz: ZoneInfo) -> list[Occurrence]:
+    """The occurrence that began before ``moment`` and ends after it, of an activity that is
+    not repeated (a repeated one's days each start in their own window)."""
+    if activity.rrule is not None or not activity.starts_at < moment < activity.ends_at:
+        return []
+    return occurrences(activity, activity.starts_at, moment, tz)
 
 
 def next_week_start(today: date) -> date:
@@ -402,13 +432,18 @@ async def programme_between(
     start: datetime,
     end: datetime,
     tz: ZoneInfo = BRUSSELS,
+    *,
+    running: bool = False,
 ) -> list[ProgrammeItem]:
-    """Occurrences starting in [start, end) for these schools (and all schools), by start."""
+    """Occurrences starting in [start, end) for these schools (and all schools), by start.
+    ``running``: also an activity of several days that began before ``start`` and still runs
+    then (a play week, on its Wednesday)."""
     items = [
         programme_item(data, occurrence, locale)
         for row in await repo.for_schools(session, school_ids, start, end)
         for data in [activity_data(row)]
-        for occurrence in occurrences(data, start, end, tz)
+        for occurrence in [*occurrences(data, start, end, tz),
+                           *(_running_at(data, start, tz) if running else ())]
     ]
     return sorted(items, key=lambda item: (item.starts_at, item.activity_id))
 

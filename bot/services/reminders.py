@@ -851,18 +851,18 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
                 result.skipped += 1
             continue
         assert data is not None and person is not None
+        occurrence = occurrence_at(data, row.occurrence_start, tz)
+        assert occurrence is not None  # _not_sent_reason said it takes place
         quiet = QuietHours.parse(person.quiet_hours) or quiet_default
         if quiet.covers(now, tz):
             until = quiet.end_after(now, tz)
-            if until >= row.occurrence_start:
+            if until >= occurrence.last_call(tz):
                 row.status, row.reason, row.handled_at = DROPPED, "quiet", now
                 result.dropped += 1
             else:
                 row.due_at = until  # delivered when the quiet hours end
                 result.deferred += 1
             continue
-        occurrence = occurrence_at(data, row.occurrence_start, tz)
-        assert occurrence is not None  # _not_sent_reason said it takes place
         locale = person.locale or "nl"
         answer, children = answers.get((row.activity_id, row.occurrence_start, row.person_id),
                                        (None, None))
@@ -877,7 +877,7 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
                 dedupe_key=key if n == 0 else f"{key}:{n}", chat_id=person.telegram_id,
                 person_id=person.id, kind=kind, payload=payload,
                 group_key=group_key(row.activity_id, row.occurrence_start),
-                expires_at=row.occurrence_start, reminder_id=row.id if n == 0 else None))
+                expires_at=occurrence.last_call(tz), reminder_id=row.id if n == 0 else None))
         row.status, row.handled_at = SENT, now
         row.place_mark = place_mark(data.place)  # what it showed: a new one is told once
         result.sent += 1
@@ -891,9 +891,9 @@ def _not_sent_reason(row: Reminder, data: ActivityData | None, person: Person | 
                      now: datetime, tz: ZoneInfo) -> str | None:
     if data is None or data.cancelled or row.occurrence_start in data.cancelled_starts:
         return "gone"
-    if occurrence_at(data, row.occurrence_start, tz) is None:
+    if (occurrence := occurrence_at(data, row.occurrence_start, tz)) is None:
         return "gone"  # moved: the planner plans the new time
-    if row.occurrence_start <= now:
+    if occurrence.last_call(tz) <= now:
         return "started"
     if person is None or person.onboarded_at is None:
         return "gone"

@@ -147,7 +147,7 @@ async def _current(session: AsyncSession, reminder_id: int, person_id: int, now:
     data, occurrence = found
     if occurrence.ends_at <= now:
         return Refusal.OVER, None, None, None
-    if occurrence.starts_at <= now:
+    if occurrence.last_call() <= now:
         return Refusal.STARTED, None, None, None
     item = programme_item(data, occurrence, locale)
     # As the reminder was sent: with the Dutch original below for those who asked for it.

@@ -137,6 +137,7 @@ from bot.services.importer.cells import (
     default_school_codes,
     kind_of,
     parse_date,
+    parse_end,
     parse_time,
 )
 from bot.services.importer.ics import parse_ics
@@ -167,7 +168,7 @@ __all__ = [
     "COLUMNS", "FIRST_YEAR", "LAST_YEAR", "REQUIRED_COLUMNS", "CalendarMove", "ImportOutcome",
     "ImportSummary", "MovedOccurrence", "ParseResult", "RowError", "UnknownSchoolCode",
     "apply", "default_school_codes", "import_file", "kind_of", "parse_csv", "parse_date",
-    "parse_file", "parse_ics", "parse_time", "parse_xlsx", "still_translates",
+    "parse_end", "parse_file", "parse_ics", "parse_time", "parse_xlsx", "still_translates",
     "voice_still_fits",
 ]
 

@@ -7,7 +7,7 @@ import hashlib
 import json
 import math
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.services.programme import Kind
@@ -98,6 +98,26 @@ def _time(cell: Cell) -> time | None:
     return time(hour, minute)
 
 
+def _end_time(cell: Cell) -> time | None:
+    """An end: a time of the day, or "24:00" ("24u", "24.00"), which is midnight: 00:00 (the
+    caller puts it on the next day, see ``end_moment``)."""
+    found = _time(cell)
+    if found is None and isinstance(cell, str):
+        match = _CLOCK.fullmatch(cell.strip().lower()) or _FLEMISH_CLOCK.fullmatch(
+            cell.strip().lower())
+        if match is not None and int(match.group(1)) == 24 and int(match.group(2) or 0) == 0:
+            return time(0)
+    return found
+
+
+def end_moment(day: date, start: time, end: time, tz: ZoneInfo) -> datetime:
+    """The end of an activity that starts on ``day`` at ``start``: that day at ``end``, or the
+    next day's midnight for an end at 00:00 (an evening until midnight)."""
+    if end == time(0) and start != time(0):
+        return _local(day + timedelta(days=1), end, tz)
+    return _local(day, end, tz)
+
+
 def parse_date(text: str) -> date | None:
     """A typed day (2026-10-21, 21/10/2026), or None."""
     return _date(text.strip())
@@ -106,6 +126,11 @@ def parse_date(text: str) -> date | None:
 def parse_time(text: str) -> time | None:
     """A typed clock time (14:00, 14.00, 14u30), or None."""
     return _time(text.strip())
+
+
+def parse_end(text: str) -> time | None:
+    """A typed end: as ``parse_time``, and "24:00" for midnight (00:00)."""
+    return _end_time(text.strip())
 
 
 def _number(cell: Cell) -> float | None:

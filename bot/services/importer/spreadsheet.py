@@ -29,11 +29,13 @@ from bot.services.importer.cells import (
     Cell,
     _date,
     _dates,
+    _end_time,
     _local,
     _number,
     _text,
     _time,
     default_school_codes,
+    end_moment,
     kind_of,
 )
 from bot.services.importer.messages import (
@@ -176,7 +178,7 @@ def _parse_row(row: _Row, known: Collection[str], tz: ZoneInfo) -> ActivityData 
                   first=FIRST_YEAR, last=LAST_YEAR)
         day = None
     start = row.parsed("start", _time, MSG_BAD_TIME)
-    end = row.parsed("end", _time, MSG_BAD_TIME)
+    end = row.parsed("end", _end_time, MSG_BAD_TIME)
     starts_at = ends_at = None
     if day and start and end:
         skipped = [(column, clock) for column, clock in (("start", start), ("end", end))
@@ -184,7 +186,7 @@ def _parse_row(row: _Row, known: Collection[str], tz: ZoneInfo) -> ActivityData 
         for column, clock in skipped:
             row.error(column, MSG_CLOCKS_SKIP, value=f"{clock:%H:%M}")
         if not skipped:
-            starts_at, ends_at = _local(day, start, tz), _local(day, end, tz)
+            starts_at, ends_at = _local(day, start, tz), end_moment(day, start, end, tz)
             if ends_at <= starts_at:
                 row.error("end", MSG_END_NOT_AFTER_START)
 
