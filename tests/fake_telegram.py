@@ -54,6 +54,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from types import MappingProxyType
 from typing import Any
 
 from aiohttp import web
@@ -107,6 +108,9 @@ CONTENT_KEYS = (
     "video", "animation", "sticker", "video_note", "location", "venue", "contact", "poll",
     "dice", "has_media_spoiler", "show_caption_above_media", "link_preview_options",
 )
+# editMessageMedia: what a message's media may become, and the extension of a new upload.
+EDITABLE_MEDIA = MappingProxyType({"photo": "jpg", "video": "mp4", "document": "bin",
+                                   "audio": "mp3", "animation": "mp4"})
 MEDIA_KEYS = frozenset(
     {"photo", "voice", "document", "audio", "video", "animation", "video_note"}
 )
@@ -1348,6 +1352,7 @@ class FakeTelegram:
             "forwardMessages": lambda p: self._copy_many(p, forward=True),
             "editMessageText": self._edit_text,
             "editMessageCaption": self._edit_caption,
+            "editMessageMedia": self._edit_media,
             "editMessageReplyMarkup": self._edit_reply_markup,
             "deleteMessage": self._delete_message,
             "deleteMessages": self._delete_messages,
@@ -1799,6 +1804,38 @@ class FakeTelegram:
         if new == old:
             raise bad_request(NOT_MODIFIED)
         fields = {"caption": new[0], "caption_entities": new[1]}
+        return self._apply_edit(message, fields, markup)
+
+    def _edit_media(self, params: JSON) -> JSON | bool:
+        """A message's photo, video, file or audio replaced (with its caption), as Telegram:
+        only a message with media (a text cannot become a photo), and a voice or video note
+        stays as it is."""
+        stored = self._editable(params)
+        markup = self._edit_markup(params)
+        media = params.get("media")
+        if not isinstance(media, dict) or media.get("type") not in EDITABLE_MEDIA:
+            raise bad_request("can't parse InputMedia")
+        if stored is None:
+            return True
+        message = stored.message
+        if not MEDIA_KEYS.intersection(message) or {"voice", "video_note"} & set(message):
+            raise bad_request("there is no media in the message to edit")
+        kind = media["type"]
+        file = self._input_file({**params, kind: media.get("media")}, kind,
+                                EDITABLE_MEDIA[kind])
+        fields: JSON = dict.fromkeys(MEDIA_KEYS)
+        if kind == "photo":
+            fields["photo"] = [self._photo_size(file, 1280, 960)]
+        else:
+            fields[kind] = {**self._file_fields(file),
+                            **({"file_name": file.file_name} if file.file_name else {})}
+        caption = self._caption(media)
+        fields["caption"] = caption.get("caption")
+        fields["caption_entities"] = caption.get("caption_entities")
+        old = {key: message.get(key) for key in fields}
+        if {k: v for k, v in old.items() if v} == {k: v for k, v in fields.items() if v} \
+                and markup == message.get("reply_markup"):
+            raise bad_request(NOT_MODIFIED)
         return self._apply_edit(message, fields, markup)
 
     def _edit_reply_markup(self, params: JSON) -> JSON | bool:

@@ -276,7 +276,8 @@ async def test_hand_over_and_what_others_may_not_do(
     # Each colleague with their colour of this hour, the available ones first.
     assert [t for t, _d in FakeTelegram.inline_buttons(fake.message(fatma.id, card[
         "message_id"]) or {})] == [
-        "🟢 Mehmet · Türkçe", "🔴 Ahmet · Türkçe", "🧭 De coördinator", "↩️ Terug"]
+        "🟢 Mehmet · Türkçe", "🔴 Ahmet · Türkçe · met verlof", "🧭 De coördinator",
+        "↩️ Terug"]
     await fatma.taps("Mehmet")
     assert "Overgedragen aan Mehmet." in fake.texts(fatma.id)[-1] or any(
         "Overgedragen aan Mehmet." in t for t in fake.texts(fatma.id))

@@ -8,7 +8,7 @@ import re
 from telegram import ForceReply, Update
 
 from bot.handlers.door import BotContext, door
-from bot.i18n import _, format_weekday_date, ngettext
+from bot.i18n import _, format_weekday_date, ngettext, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import outbox, rsvp
 from bot.services.cancellation import from_unix
@@ -69,12 +69,26 @@ async def note_reply(update: Update, context: BotContext) -> bool:
         await message.reply_text(_("That day was cancelled, so your note was not sent."))
         return True
     key = f"note:{activity_id}:{int(start.timestamp())}:{message.message_id}"
+    titles = await rsvp.titles_of(context.session, activity_id,
+                                  {a.locale or "nl" for a in coming})
+    # First a line in the parent's own language saying what comes (the note itself is as the
+    # coordinator wrote it, most often in Dutch), then the note.
+    heads = {}
+    for locale, title in titles.items():
+        with use_locale(locale, context.settings.timezone):
+            heads[locale] = "📝 " + _("A message from the Brede School after “{activity}” on "
+                                     "{day}:").format(activity=title,
+                                                      day=format_weekday_date(start))
     await outbox.enqueue_many(context.session, [
-        NewMessage(dedupe_key=f"{key}:{a.person_id}", chat_id=a.chat_id, person_id=a.person_id,
-                   kind="copy", payload={"from_chat_id": message.chat_id,
-                                         "message_id": message.message_id},
-                   group_key=key[:64])
-        for a in coming])
+        new for a in coming for new in (
+            NewMessage(dedupe_key=f"{key}:{a.person_id}:head", chat_id=a.chat_id,
+                       person_id=a.person_id, kind="text",
+                       payload={"text": heads[a.locale or "nl"]}, group_key=key[:64]),
+            NewMessage(dedupe_key=f"{key}:{a.person_id}", chat_id=a.chat_id,
+                       person_id=a.person_id, kind="copy",
+                       payload={"from_chat_id": message.chat_id,
+                                "message_id": message.message_id},
+                       group_key=key[:64]))])
     await context.session.commit()
     wake(context.application)
     await message.reply_text("✅ " + ngettext("Sent to {count} parent.", "Sent to {count} parents.",

@@ -5,7 +5,20 @@ from __future__ import annotations
 import contextlib
 import re
 
-from telegram import Message, Update
+from telegram import (
+    InputMedia,
+    InputMediaAnimation,
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+    MessageOriginChannel,
+    MessageOriginChat,
+    MessageOriginHiddenUser,
+    MessageOriginUser,
+    Update,
+)
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.handlers import team_translation
@@ -87,6 +100,29 @@ async def topic_button(update: Update, context: BotContext) -> None:
         await update.effective_chat.send_message(send_your_question())
 
 
+def forwarded_from(message: Message) -> str | None:
+    """Whose words a forwarded message carries (copyMessage drops Telegram's "Forwarded
+    from" line, and the holder would take the teacher's note for the parent's own words):
+    their name, "" when Telegram gives none; None for a message of the parent's own."""
+    origin = message.forward_origin
+    if origin is None:
+        return None
+    if isinstance(origin, MessageOriginUser):
+        return origin.sender_user.full_name
+    if isinstance(origin, MessageOriginHiddenUser):
+        return origin.sender_user_name
+    if isinstance(origin, MessageOriginChat):
+        return origin.sender_chat.title or ""
+    if isinstance(origin, MessageOriginChannel):
+        return origin.chat.title or ""
+    return ""
+
+
+# The album whose first photo was answered with the topic question: its other photos are kept
+# without a word. (Only a hint: after a restart, one more question at worst.)
+ALBUM_ASKED = "question_album_asked"
+
+
 async def parent_message(update: Update, context: BotContext) -> None:
     """A parent's free message (inside the door): it is, or continues, a question; an "ok" or
     a thank-you with no question going on, or a 🙏 sticker, gets a 👍 and opens nothing."""
@@ -114,7 +150,7 @@ async def parent_message(update: Update, context: BotContext) -> None:
     replied = message.reply_to_message.message_id if message.reply_to_message else None
     question, added = await questions.add_parent_message(
         context.session, person.id, person.locale or "nl", message.chat_id, message.message_id,
-        now, replied_to=replied)
+        now, replied_to=replied, forwarded_from=forwarded_from(message))
     if question.status == OPEN:
         await questions.relay_follow_up(context.session, question.id, added.id, now,
                                         await coordinators(context), render_about)
@@ -127,13 +163,17 @@ async def parent_message(update: Update, context: BotContext) -> None:
         # The first message of a question without a topic asks it. The message is kept
         # before we ask.
         await context.session.commit()
+        context.chat_data[ALBUM_ASKED] = message.media_group_id
         await update.effective_chat.send_message(topic_question(),
                                                  reply_markup=topic_keyboard(question.id))
-    elif message.media_group_id is None:
+    elif message.media_group_id is None or context.chat_data.get(ALBUM_ASKED) != (
+            message.media_group_id):
         # More messages, the topic still untapped (a parent who reads little writes on):
         # each is kept, and the topic is asked again, so the question never waits unseen.
-        # The other photos of an album that asked already stay quiet: one question, not five.
+        # The other photos of an album that asked already stay quiet: one question, not five
+        # (Telegram sends each photo of an album as a message of its own).
         await context.session.commit()
+        context.chat_data[ALBUM_ASKED] = message.media_group_id
         await update.effective_chat.send_message(topic_question_again(kept),
                                                  reply_markup=topic_keyboard(question.id))
 
@@ -166,16 +206,15 @@ async def edited_copy(update: Update, context: BotContext) -> bool:
 
 async def change_copy(context: BotContext, message: Message, chat_id: int,
                       copy_id: int) -> bool:
-    """Give a copy the edited words: its text, or a photo's, video's or file's caption.
-    False when Telegram will not (the copy was deleted, or the chat blocked the bot)."""
+    """Give a copy the edited message: its text, or a photo, video or file with its caption
+    (the parent may have swapped the page they photographed, not only the words). False when
+    Telegram will not (the copy was deleted, or the chat blocked the bot)."""
     try:
         if message.text is not None:
             await context.bot.edit_message_text(message.text, chat_id=chat_id,
                                                 message_id=copy_id, entities=message.entities)
-        elif message.photo or message.video or message.document or message.audio:
-            await context.bot.edit_message_caption(chat_id=chat_id, message_id=copy_id,
-                                                   caption=message.caption or "",
-                                                   caption_entities=message.caption_entities)
+        elif (media := input_media(message)) is not None:
+            await context.bot.edit_message_media(media, chat_id=chat_id, message_id=copy_id)
         else:
             return False
     except BadRequest as problem:
@@ -183,6 +222,24 @@ async def change_copy(context: BotContext, message: Message, chat_id: int,
     except Forbidden:
         return False
     return True
+
+
+def input_media(message: Message) -> InputMedia | None:
+    """A photo, video, animation, audio or file message as what editMessageMedia puts in a
+    copy's place, with its caption; None for anything else (a voice message cannot be
+    changed)."""
+    caption = {"caption": message.caption or "", "caption_entities": message.caption_entities}
+    if message.photo:
+        return InputMediaPhoto(message.photo[-1].file_id, **caption)
+    if message.video is not None:
+        return InputMediaVideo(message.video.file_id, **caption)
+    if message.animation is not None:  # before the document: Telegram sets both
+        return InputMediaAnimation(message.animation.file_id, **caption)
+    if message.audio is not None:
+        return InputMediaAudio(message.audio.file_id, **caption)
+    if message.document is not None:
+        return InputMediaDocument(message.document.file_id, **caption)
+    return None
 
 
 async def received(message: Message) -> None:
@@ -207,7 +264,8 @@ async def keep_early_message(update: Update, context: BotContext) -> None:
         if not may_be_a_question(message.text, answers):
             return
     await questions.add_parent_message(context.session, person.id, person.locale or "nl",
-                                       message.chat_id, message.message_id, context.now())
+                                       message.chat_id, message.message_id, context.now(),
+                                       forwarded_from=forwarded_from(message))
 
 
 async def _open(update: Update, context: BotContext, question_id: int) -> None:

@@ -16,6 +16,7 @@ Nothing here knows Telegram; the handlers own the words (``render_card``).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Collection, Sequence
@@ -27,6 +28,7 @@ from typing import Any
 from sqlalchemy import delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import _, use_locale
 from bot.services import outbox, staff
 from bot.services import question_stats as stats
 from bot.services.availability import Level
@@ -242,11 +244,14 @@ async def choose_topic(session: AsyncSession, parent_id: int, topic: Topic, loca
 
 async def add_parent_message(session: AsyncSession, parent_id: int, locale: str,
                              chat_id: int, message_id: int, now: datetime, *,
-                             replied_to: int | None = None) -> tuple[Question, QuestionMessage]:
+                             replied_to: int | None = None,
+                             forwarded_from: str | None = None
+                             ) -> tuple[Question, QuestionMessage]:
     """A parent's message joins the question it replies to while that is a draft or open
     (``replied_question``: a parent with two questions going swipes the answer they answer),
     else their draft, else their newest open question, else a new draft (whose topic the
-    parent is asked next)."""
+    parent is asked next). ``forwarded_from``: the message is a forward, of someone of that
+    name ("" when Telegram gives none): its copy comes with a line saying so."""
     question = (await replied_question(session, parent_id, chat_id, replied_to)
                 or await current(session, parent_id, DRAFT)
                 or await current(session, parent_id, OPEN))
@@ -261,6 +266,10 @@ async def add_parent_message(session: AsyncSession, parent_id: int, locale: str,
     await session.flush()
     if replied_to is not None:
         await _note_about(session, question.id, message.id, parent_id, chat_id, replied_to, now)
+    if forwarded_from is not None:
+        _note(session, question.id, f"q:{question.id}:fwd:m{message.id}", parent_id, chat_id,
+              now, {"from": forwarded_from[:64]})
+        await session.flush()
     return question, message
 
 
@@ -275,20 +284,111 @@ def about_key(question_id: int, message_row_id: int, activity_id: int,
     return f"q:{question_id}:about:m{message_row_id}:{activity_id}:{int(starts_at.timestamp())}"
 
 
+def _note(session: AsyncSession, question_id: int, key: str, parent_id: int, chat_id: int,
+          now: datetime, payload: dict[str, Any] | None = None) -> None:
+    """A note of the question's group (``key``): "sent" and empty, no Telegram id, so no
+    reply ever matches it."""
+    session.add(OutboxMessage(
+        dedupe_key=key, chat_id=chat_id, person_id=parent_id, kind="text",
+        payload=json.dumps(payload or {}), group_key=f"q:{question_id}",
+        status=outbox_repo.SENT, not_before=now, created_at=now, sent_at=now))
+
+
 async def _note_about(session: AsyncSession, question_id: int, message_row_id: int,
                       parent_id: int, chat_id: int, replied_to: int, now: datetime) -> None:
-    """Note which activity the parent's message replied to, if a reminder of it: the card
-    (and a further message's copy) says so, for copyMessage drops the reply."""
+    """Note what the parent's message replied to: the activity of a reminder (the card, and
+    a further message's copy, say so, for copyMessage drops the reply), or another message
+    of the bot that the holder cannot know (an announcement, the note after an activity:
+    its copy comes before theirs)."""
     found = await replied_activity(session, chat_id, replied_to)
-    if found is None:
-        return
-    activity_id, starts_at = found
-    session.add(OutboxMessage(
-        dedupe_key=about_key(question_id, message_row_id, activity_id, starts_at),
-        chat_id=chat_id, person_id=parent_id, kind="text", payload="{}",
-        group_key=f"q:{question_id}", status=outbox_repo.SENT, not_before=now,
-        created_at=now, sent_at=now))
+    if found is not None:
+        activity_id, starts_at = found
+        _note(session, question_id,
+              about_key(question_id, message_row_id, activity_id, starts_at), parent_id,
+              chat_id, now)
+    elif await _replied_to_a_letter(session, chat_id, replied_to):
+        _note(session, question_id, f"q:{question_id}:re:m{message_row_id}:{replied_to}",
+              parent_id, chat_id, now)
     await session.flush()
+
+
+# The bot's messages that a holder has never seen and a parent may ask about by replying:
+# broadcasts (announcements, the week's programme) and the note after an activity.
+_LETTER_GROUPS = ("broadcast:", "note:")
+
+
+async def _replied_to_a_letter(session: AsyncSession, chat_id: int, replied_to: int) -> bool:
+    return await session.scalar(
+        select(OutboxMessage.id).where(
+            OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == replied_to,
+            or_(*(OutboxMessage.group_key.startswith(g, autoescape=True)
+                  for g in _LETTER_GROUPS))).limit(1)) is not None
+
+
+_CONTEXT = re.compile(r"^q:(\d+):(re|fwd):m(\d+)(?::(\d+))?$")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What goes with a parent's message for its holder: the bot's message it replied to
+    (its id in the parent's chat), or whose words it forwards ("" when Telegram gives no
+    name)."""
+
+    replied_to: int | None = None
+    forwarded_from: str | None = None
+
+
+async def contexts(session: AsyncSession, question_id: int,
+                   message_row_id: int | None = None) -> dict[int, Context]:
+    """By message row: the contexts of the question's messages (``message_row_id``: that
+    one's only)."""
+    rows = await session.execute(
+        select(OutboxMessage.dedupe_key, OutboxMessage.payload)
+        .where(OutboxMessage.group_key == f"q:{question_id}",
+               or_(OutboxMessage.dedupe_key.startswith(f"q:{question_id}:re:", autoescape=True),
+                   OutboxMessage.dedupe_key.startswith(f"q:{question_id}:fwd:",
+                                                       autoescape=True))))
+    found: dict[int, Context] = {}
+    for key, payload in rows.all():
+        match = _CONTEXT.match(key)
+        if match is None or (message_row_id is not None and int(match[3]) != message_row_id):
+            continue
+        row_id = int(match[3])
+        known = found.get(row_id, Context())
+        if match[2] == "re" and match[4]:
+            found[row_id] = Context(int(match[4]), known.forwarded_from)
+        elif match[2] == "fwd":
+            origin = json.loads(payload or "{}").get("from", "")
+            found[row_id] = Context(known.replied_to, str(origin))
+    return found
+
+
+def _context_rows(key: str, recipient: Recipient, question: Question, chosen: Route,
+                  message: QuestionMessage, context: Context | None, first_name: str,
+                  under: dict[str, Any]) -> list[NewMessage]:
+    """The rows before a parent message's copy (``key``: the copy's, ending in its part
+    ``m<id>``, so that these are held, moved and dropped with it): whose words it forwards;
+    the bot's message it replied to, copied from the parent's chat."""
+    if context is None:
+        return []
+    head, part = key.rsplit(":", 1)
+    rows = []
+    with use_locale(recipient.locale):
+        if context.forwarded_from is not None:
+            text = ("↪️ " + _("{name} forwarded this message from {origin}:").format(
+                name=first_name, origin=context.forwarded_from) if context.forwarded_from
+                else "↪️ " + _("{name} forwarded this message:").format(name=first_name))
+            rows.append(_to_holder(f"{head}:fwd:{part}", recipient, question, chosen, "text",
+                                   {"text": text, **under}))
+        if context.replied_to is not None:
+            text = "↩️ " + _("{name} replied to this message of the bot:").format(
+                name=first_name)
+            rows.append(_to_holder(f"{head}:rehead:{part}", recipient, question, chosen,
+                                   "text", {"text": text, **under}))
+            rows.append(_to_holder(f"{head}:re:{part}", recipient, question, chosen, "copy",
+                                   {"from_chat_id": message.chat_id,
+                                    "message_id": context.replied_to}))
+    return rows
 
 
 async def replied_activity(session: AsyncSession, chat_id: int,
@@ -649,10 +749,13 @@ async def _send_card(session: AsyncSession, question: Question, recipient: Recip
     text, markup = render_card(card)
     rows = [_to_holder(f"{key}:card", recipient, question, chosen, "text",
                        {"text": text, "reply_markup": markup})]
-    rows.extend(_to_holder(f"{key}:m{m.id}", recipient, question, chosen,
-                           "copy" if m.from_parent else "forward",
-                           {"from_chat_id": m.chat_id, "message_id": m.message_id})
-                for m in messages)
+    context = await contexts(session, question.id)
+    for m in messages:
+        rows += _context_rows(f"{key}:m{m.id}", recipient, question, chosen, m,
+                              context.get(m.id), first_name, {})
+        rows.append(_to_holder(f"{key}:m{m.id}", recipient, question, chosen,
+                               "copy" if m.from_parent else "forward",
+                               {"from_chat_id": m.chat_id, "message_id": m.message_id}))
     await outbox.enqueue_many(session, rows)
 
 
@@ -685,6 +788,9 @@ async def relay_follow_up(session: AsyncSession, question_id: int, message_row_i
     # Each copy is a reply to the holder's card: under another parent's newer card, it
     # still shows whose it is (an answer to it then reaches the right parent).
     cards = await delivered_cards(session, question.id)
+    context = (await contexts(session, question.id, message.id)).get(message.id)
+    first_name = await session.scalar(
+        select(Person.first_name).where(Person.id == question.parent_id)) if context else ""
     rows: list[NewMessage] = []
     for r in recipients:
         under = {"reply_to": cards[r.chat_id]} if cards.get(r.chat_id) else {}
@@ -695,6 +801,8 @@ async def relay_follow_up(session: AsyncSession, question_id: int, message_row_i
             rows.append(_to_holder(f"q:{question.id}:to:{r.chat_id}:about:m{message.id}", r,
                                    question, chosen, "text",
                                    {"text": render_about(about[0], r.locale), **under}))
+        rows += _context_rows(f"q:{question.id}:to:{r.chat_id}:m{message.id}", r, question,
+                              chosen, message, context, first_name or "", under)
         rows.append(_to_holder(f"q:{question.id}:to:{r.chat_id}:m{message.id}", r, question,
                                chosen, "copy", {"from_chat_id": message.chat_id,
                                                 "message_id": message.message_id, **under}))

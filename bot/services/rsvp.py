@@ -305,6 +305,7 @@ async def overview(session: AsyncSession, now: datetime, school_ids: Iterable[in
 class Attendee:
     person_id: int
     chat_id: int
+    locale: str | None = None
 
 
 def called_off(data: ActivityData, start: datetime, tz: ZoneInfo = BRUSSELS) -> bool:
@@ -325,11 +326,26 @@ async def note_audience(session: AsyncSession, activity_id: int, start: datetime
     if row is not None and called_off(activity_data(row), start, tz):
         return None
     rows = await session.execute(
-        select(Person.id, Person.telegram_id).join(Rsvp, Rsvp.person_id == Person.id).where(
+        select(Person.id, Person.telegram_id, Person.locale)
+        .join(Rsvp, Rsvp.person_id == Person.id).where(
             Rsvp.activity_id == activity_id, Rsvp.occurrence_start == start,
             Rsvp.answer == Answer.YES.value, Person.stopped_at.is_(None),
             Person.blocked_at.is_(None)).order_by(Person.id))
-    return [Attendee(pid, chat) for pid, chat in rows.all()]
+    return [Attendee(pid, chat, locale) for pid, chat, locale in rows.all()]
+
+
+async def titles_of(session: AsyncSession, activity_id: int,
+                    locales: Iterable[str]) -> dict[str, str]:
+    """The activity's title in each of these languages (the Dutch one where it has none)."""
+    row = await programme_repo.record_by_id(session, activity_id)
+    texts = activity_data(row).texts if row is not None else {}
+
+    def title(locale: str) -> str:
+        own = texts.get(locale)
+        dutch = texts.get("nl")
+        return (own.title if own else "") or (dutch.title if dutch else "")
+
+    return {locale: title(locale) for locale in locales}
 
 
 async def recent_with_attendees(session: AsyncSession, now: datetime, days: int = 7,
