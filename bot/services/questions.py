@@ -11,7 +11,10 @@ Usage (the caller commits, then wakes the outbox)::
     if draft.topic:                                  # else: ask the topic (buttons)
         opened = await open_question(session, draft.id, now, render_card, coordinators)
 
-Nothing here knows Telegram; the handlers own the words (``render_card``).
+Nothing here knows Telegram; the handlers own the words of the card (``render_card``) and
+of the line about a reminder (``render_about``). The two short lines before the copy of a
+forwarded message or a replied letter (``_context_rows``) are written here: every path that
+sends a card sends them, and none has to remember to pass their words.
 """
 
 from __future__ import annotations

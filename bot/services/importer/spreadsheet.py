@@ -421,20 +421,23 @@ def parse_xlsx(
     except Exception:  # openpyxl raises zipfile, XML and key errors alike on a broken file
         return ParseResult([], [RowError(0, "", MSG_NOT_XLSX)])
     try:
-        tables = []
-        for sheet in workbook.worksheets:
+        sheets = workbook.worksheets
+        for sheet in sheets:
             # Read-only mode trusts the size the file states, and some programs write a
             # wrong one (the first cell only): the rows as they are, whatever it says.
             sheet.reset_dimensions()
-            records = [list(values) for values in sheet.iter_rows(values_only=True)]
-            tables.append((sheet, records))
+        # Which sheet: by the top rows of each (a big notes sheet is not read whole).
         index, others = _programme_sheet(
-            [(sheet.sheet_state == "visible", records) for sheet, records in tables])
-        sheet, records = tables[index]
+            [(sheet.sheet_state == "visible",
+              [list(values) for values in sheet.iter_rows(values_only=True,
+                                                         max_row=HEADER_SEARCH_ROWS)])
+             for sheet in sheets])
+        sheet = sheets[index]
+        records = [list(values) for values in sheet.iter_rows(values_only=True)]
         # openpyxl keeps the sheet's path in the archive private: without it, no merges.
         merged = _merged_ranges(data, getattr(sheet, "_worksheet_path", ""))
-        several = len(tables) > 1
-        names = [tables[i][0].title for i in others]
+        several = len(sheets) > 1
+        names = [sheets[i].title for i in others]
     finally:
         workbook.close()
     _fill_merged_down(records, merged)
