@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.__main__ import configure_logging
+from bot.i18n import LANGUAGE_NAMES
 from storage.db import Database
 from storage.models import (
     Base,
@@ -215,9 +216,10 @@ async def a_parent_uses_everything_then_forgets(chat: Chat, fake: FakeTelegram, 
         draft = await session.scalar(select(func.max(Broadcast.id)))
     await greet.taps(data=f"bc:{draft}:go")
     await greet.taps(data=f"bc:{draft}:yes")
-    await wait_until(lambda: any(data == f"nl:b:{draft}" for m in fake.transcript(PARENT_ID)
+    await wait_until(lambda: any(data.startswith(f"nl:b:{draft}:")
+                                 for m in fake.transcript(PARENT_ID)
                                  for _label, data in FakeTelegram.inline_buttons(m)), fake)
-    await gulizar.taps(data=f"nl:b:{draft}")
+    await gulizar.taps(f"🇧🇪 {LANGUAGE_NAMES['nl']}")
     await gulizar.says("/privacy")
     await settle(db, fake)
 

@@ -137,7 +137,10 @@ async def test_a_reply_to_a_reminder_that_joins_an_open_question_comes_after_its
     await ayse.says("Teşekkürler")
     await wait_until(lambda: "Teşekkürler" in fake.texts(COORDINATOR_ID)[before:], fake)
     await outbox_settled(db)
-    came = fake.transcript(COORDINATOR_ID)[before:]
+    # (By Tuesday evening the question waits past four working hours: the housekeeping job,
+    # on its own timer, may tell the coordinator so meanwhile. Not what this is about.)
+    came = [m for m in fake.transcript(COORDINATOR_ID)[before:]
+            if not (m.get("text") or "").startswith("⚠️ Vraag")]
     assert [m.get("text") for m in came] == [
         ABOUT_BABBEL, "Küçük kızımı getirebilir miyim?", "Teşekkürler"]
     under_card = [m.get("reply_to_message", {}).get("message_id") for m in came[:2]]

@@ -7,6 +7,7 @@ is kept up to date by bot/scheduler/progress.py.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -30,7 +31,9 @@ from bot.services.programme import ProgrammeItem
 from bot.services.roles import Role
 
 # nl:b:<broadcast id>: the Dutch original of a broadcast, under every translated copy.
-DUTCH_DATA = r"^nl:b:(\d{1,9})$"
+# nl:b:<broadcast>[:<school ids the copy was made for, "1.4">] (without: a button from before
+# they were written, read with the parent's schools of today).
+DUTCH_DATA = r"^nl:b:(\d{1,9})(?::(\d{1,9}(?:\.\d{1,9}){0,8}))?$"
 # bc:<draft id>:<action>; the draft must be the presser's own and still a draft.
 BROADCAST_DATA = r"^bc:(\d{1,9}):(a|s:\d{1,6}|l:(?:nl|tr|pa)|w:[tn]|p|go|yes|back|x)$"
 COORDINATOR_ONLY = {Role.COORDINATOR}
@@ -321,7 +324,9 @@ async def show_dutch(update: Update, context: BotContext) -> None:
     """The 🇧🇪 Nederlands button: the same week for the same schools, in Dutch."""
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_chat is not None
-    item = await service.get(context.session, int(query.data.rsplit(":", 1)[1]))
+    match = re.match(DUTCH_DATA, query.data)
+    assert match is not None  # the handler's pattern
+    item = await service.get(context.session, int(match[1]))
     person = context.person
     if (item is None or item.status not in (service.SENDING, service.DONE)
             or item.week_start is None or person is None or not person.school_ids):
@@ -329,7 +334,10 @@ async def show_dutch(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     schools = await people.schools(context.session)
-    own = frozenset(person.school_ids) & (item.audience.schools or frozenset(person.school_ids))
+    # The schools their copy was made for: a school added or left since does not change it.
+    made_for = (frozenset(int(i) for i in match[2].split(".")) if match[2]
+                else frozenset(person.school_ids))
+    own = made_for & (item.audience.schools or made_for)
     # The Dutch of the copy they have: without what was over when it was sent (a "this
     # week" sent on a Wednesday afternoon).
     sent = item.started_at

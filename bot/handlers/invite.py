@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.handlers.door import BotContext, door
 from bot.i18n import _, format_date
-from bot.services import staff
+from bot.services import people, staff
 from bot.services.onboarding import StartLink
 from bot.services.roles import Role
 from bot.services.staff import InviteOutcome
@@ -39,6 +39,9 @@ async def redeem(update: Update, context: BotContext, link: StartLink) -> bool:
     outcome = await staff.redeem_invite(context.session, link.value, context.person.id,
                                         context.now())
     if outcome is InviteOutcome.JOINED:
+        # Joining is saying "I am here": a /stop from their time as a parent (a child who
+        # left school in June) would keep every question away from them.
+        await people.resume(context.session, context.person.id)
         context.role = Role.BRUGFIGUUR
         await context.reload_person()
         return True

@@ -330,7 +330,8 @@ async def start_programme(
             # Flemish services speak Dutch; the translation is an aid. One tap shows it.
             payload["reply_markup"] = {"inline_keyboard": [[{
                 "text": f"🇧🇪 {LANGUAGE_NAMES[DUTCH]}",
-                "callback_data": f"nl:b:{broadcast_id}"}]]}
+                "callback_data": f"nl:b:{broadcast_id}:{'.'.join(map(str, sorted(schools)))}"
+            }]]}
         messages.append(NewMessage(
             dedupe_key=f"broadcast:{broadcast_id}:{recipient.person_id}",
             chat_id=recipient.telegram_id,

@@ -597,10 +597,12 @@ def school_for(school_ids: Sequence[int], locale: str,
                members: Sequence[staff.StaffMember]) -> int | None:
     """The school a parent's question goes to: of their schools, in the order they chose
     them, the first whose fixed contact speaks their language and can be reached (children
-    at two schools: the contact who can talk with them); else the first school."""
+    at two schools: the contact who can talk with them), and is not on leave (the whole week
+    red: routing passes them by); else the first school."""
     for school_id in school_ids:
         contact = next((m for m in members if school_id in m.contact_for), None)
-        if contact is not None and contact.reachable and contact.speaks(locale):
+        if contact is not None and contact.reachable and contact.speaks(locale) \
+                and not contact.on_leave:
             return school_id
     return school_ids[0] if school_ids else None
 

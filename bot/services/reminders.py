@@ -41,6 +41,7 @@ from bot.services.programme import (
     Place,
     ProgrammeItem,
     activity_data,
+    next_occurrence,
     occurrence_at,
     occurrences,
     programme_item,
@@ -386,6 +387,8 @@ async def _follow_moves(session: AsyncSession, valid: dict[int, set[datetime]], 
         old_start = rsvp.occurrence_start
         if old_start in data.cancelled_starts or occurrence_at(data, old_start, tz):
             continue  # cancelled; or a one-off's new day, beyond the planner's window
+        if moved_into_the_past(data, now, tz):
+            continue
         new_start = _moved_to(data, old_start, starts, now, tz)
         person = await session.get(Person, rsvp.person_id)
         followed.add((rsvp.activity_id, rsvp.person_id))
@@ -401,6 +404,17 @@ async def _follow_moves(session: AsyncSession, valid: dict[int, set[datetime]], 
     if render_moved is not None:
         followed |= await _tell_reminded(session, valid, now, tz, render_moved)
     return followed
+
+
+def moved_into_the_past(data: ActivityData, now: datetime, tz: ZoneInfo = BRUSSELS) -> bool:
+    """An activity (not called off) with nothing ahead any more, though parents were
+    reminded of it or answered for a day still ahead: a date mistyped in a file, most likely
+    (last year's sheet sent by mistake; the import's reply warns the coordinator: "changed
+    to a day that is already over"). Its parents are told nothing and keep their answers
+    until the day is put right: a "no longer takes place" for a typo, and the answers gone,
+    would not come back with the right file. (Calling off is /activities' job, which tells
+    them.)"""
+    return not data.cancelled and next_occurrence(data, now, tz) is None
 
 
 def _moved_to(data: ActivityData, old_start: datetime, starts: set[datetime], now: datetime,
@@ -579,6 +593,8 @@ async def _tell_reminded(session: AsyncSession, valid: dict[int, set[datetime]],
         if row is None:
             continue
         data = activity_data(row)
+        if moved_into_the_past(data, now, tz):
+            continue
         this_day = (Reminder.activity_id == activity_id, Reminder.occurrence_start == start)
         # Each parent reminded, with the place their reminder showed (the newest one's).
         reminded = {person_id: mark for person_id, mark in await session.execute(
