@@ -278,21 +278,32 @@ async def test_a_colleague_translating_sees_the_links_address(
     mehmet = await join_team(chat, greet, 8451, "Mehmet", {"nl", "tr"}, db, availability=GREEN)
     ayse = await onboard(chat, 8452, "Ayşe", "tr", "wijdeland")
 
+    request = await team_asked(greet, mehmet, fake)
+    assert f"Schrijf je in via dit formulier ({FORM}). Wij <3 jullie & co." in request["text"]
+    translated = f"Okul şenliği! Bu formdan kaydolun: {FORM} <3 & co."
+    await mehmet.says(translated, reply_to=request)
+    await send_the_rest_dutch_only(greet)
+    await wait_until(lambda: ayse.last_text() == translated, fake)
+
+
+async def team_asked(greet: Person, colleague: Person, fake: FakeTelegram) -> dict[str, Any]:
+    """Greet announces the formatted Dutch text and asks the team: the colleague's request."""
     await greet.says("/announce")
     await greet.sends("text", text=DUTCH, entities=DUTCH_ENTITIES)
     await greet.taps("🙋 Vraag het team om te vertalen")
     await wait_until(lambda: any(m.get("text", "").startswith("🙋")
-                                 for m in fake.transcript(mehmet.id)), fake)
-    request = next(m for m in fake.transcript(mehmet.id) if m.get("text", "").startswith("🙋"))
-    assert f"Schrijf je in via dit formulier ({FORM}). Wij <3 jullie & co." in request["text"]
-    translated = f"Okul şenliği! Bu formdan kaydolun: {FORM} <3 & co."
-    await mehmet.says(translated, reply_to=request)
+                                 for m in fake.transcript(colleague.id)), fake)
+    return next(m for m in fake.transcript(colleague.id)
+                if m.get("text", "").startswith("🙋"))
+
+
+async def send_the_rest_dutch_only(greet: Person) -> None:
+    """Punjabi Dutch only, no voices, and send (the Turkish came from the team)."""
     await greet.taps("🇧🇪 Alleen Nederlands")  # Punjabi
     for _voice in range(2):
         await greet.taps("⏭ Overslaan")
     [screen] = await greet.taps("⏭ Overslaan")
     await send_it(greet, screen)
-    await wait_until(lambda: ayse.last_text() == translated, fake)
 
 
 def test_the_rules_of_formatted_parts() -> None:
@@ -322,22 +333,13 @@ async def test_a_colleagues_formatting_reaches_parents_too(
     mehmet = await join_team(chat, greet, 8461, "Mehmet", {"nl", "tr"}, db, availability=GREEN)
     ayse = await onboard(chat, 8462, "Ayşe", "tr", "wijdeland")
 
-    await greet.says("/announce")
-    await greet.sends("text", text=DUTCH, entities=DUTCH_ENTITIES)
-    await greet.taps("🙋 Vraag het team om te vertalen")
-    await wait_until(lambda: any(m.get("text", "").startswith("🙋")
-                                 for m in fake.transcript(mehmet.id)), fake)
-    request = next(m for m in fake.transcript(mehmet.id) if m.get("text", "").startswith("🙋"))
+    request = await team_asked(greet, mehmet, fake)
     await fake.wait_idle(quiet=QUIET)
     translated = TURKISH + " <3 & co."
     [thanks] = await mehmet.sends("text", text=translated, entities=TURKISH_ENTITIES,
                                   reply_to_message_id=request["message_id"])
     assert thanks["text"] == "✅ Dankjewel! Ouders lezen jouw woorden."
-    await greet.taps("🇧🇪 Alleen Nederlands")  # Punjabi
-    for _voice in range(2):
-        await greet.taps("⏭ Overslaan")
-    [screen] = await greet.taps("⏭ Overslaan")
-    await send_it(greet, screen)
+    await send_the_rest_dutch_only(greet)
     await wait_until(lambda: ayse.last_text() == translated, fake)
     got = fake.transcript(ayse.id)[-1]
     assert formatting(got) == TURKISH_SHOWN
