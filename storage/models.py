@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
@@ -452,6 +453,9 @@ class Reminder(Base):
     # The place it showed (bot.services.reminders.place_mark), kept when handed over: a
     # parent who read it and did not answer is told a new place once.
     place_mark: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The parent's schools when it was handed over ("3,5"; see school_ids_text): the monthly
+    # report counts it for them, whatever school the child goes to later. None: older rows.
+    school_ids: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Rsvp(Base):
@@ -471,6 +475,20 @@ class Rsvp(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The place they answered to (bot.services.reminders.place_mark): a new one is told once.
     place_mark: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The parent's schools when they answered, as Reminder.school_ids.
+    school_ids: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+def school_ids_text(ids: Iterable[int]) -> str:
+    """A parent's schools as stored with a reminder or an answer: "3,5"."""
+    return ",".join(str(i) for i in sorted(set(ids)))
+
+
+def school_ids_of(text: str | None) -> set[int] | None:
+    """The schools stored by ``school_ids_text``; None for a row from before they were."""
+    if text is None:
+        return None
+    return {int(part) for part in text.split(",") if part.isdigit()}
 
 
 class Setting(Base):

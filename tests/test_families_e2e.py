@@ -1,8 +1,7 @@
 """Families and schools as they really are: a mother with children at two schools of the
-network, a brugfiguur who is a mother herself, a child who changes school. The two tests still
-marked xfail (strict) are known gaps, left for a later change: past months' per-school
-figures follow the schools parents have today, and a team member who is also a parent gets
-no parents' reminders."""
+network, a brugfiguur who is a mother herself, a child who changes school. The test still
+marked xfail (strict) is a known gap, left for a decision: a team member who is also a
+parent gets no parents' reminders."""
 
 from __future__ import annotations
 
@@ -74,11 +73,6 @@ async def test_a_mother_of_two_schools_reaches_the_other_schools_contact_while_o
     assert second.school_id == await school_id(db, "engelmanshoven")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "report.build counts a parent for the schools they have now (_parents reads "
-    "person_schools at report time): after a child changes school, last month's figures of "
-    "the school they left lose that parent, and the six months' trend changes behind the "
-    "coordinator's back"))
 async def test_last_months_school_figures_stay_when_a_child_changes_school(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
 ) -> None:

@@ -1,7 +1,6 @@
 """The bot across the school year's turning points (June to September), end to end on the
-test clock: last year's file sent by mistake, a parent who left in June and joins the team in
-September. The test still marked xfail (strict) is a known gap: past months' per-school
-figures follow the schools parents have today."""
+test clock: June's report after a child changed school, last year's file sent by mistake, a
+parent who left in June and joins the team in September."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -67,11 +65,6 @@ def school_rows(fake: FakeTelegram, workbook: dict[str, Any]) -> dict[str, list[
     return {str(r[0]): r[1:] for r in rows[1:]}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The report counts a past month per school by the parent's schools of today: a parent "
-    "who was at Klim-op in June and changed to De Villa in September vanishes from "
-    "Klim-op's June figures (June's total still counts her), so June's report changes "
-    "after the summer"))
 async def test_junes_report_per_school_does_not_change_when_a_parent_changes_school(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
 ) -> None:

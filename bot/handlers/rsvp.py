@@ -218,7 +218,7 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
                             else (Answer(action), None))
         refusal, view, change = await service.decide(
             context.session, reminder_id, context.person.id, answer, now, children,
-            reader=reader)
+            reader=reader, school_ids=context.person.school_ids)
     if refusal is Refusal.STARTED and action in ("ics", "nl"):
         # Not an answer: "your answer cannot change" would puzzle.
         await query.answer(_("This activity has already started."), show_alert=True)
@@ -321,7 +321,7 @@ async def typed_rsvp(update: Update, context: BotContext, *, edited: bool = Fals
     assert answer is not None
     refusal, view, change = await service.decide(context.session, found.reminder_id,
                                                  person.id, answer, now, children,
-                                                 reader=reader)
+                                                 reader=reader, school_ids=person.school_ids)
     if refusal in (Refusal.UNKNOWN, Refusal.NOT_YOURS):
         return False  # not theirs to answer after all: a question, as any other message
     quoted = (ReplyParameters(found.message_id, allow_sending_without_reply=True)

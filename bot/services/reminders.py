@@ -48,7 +48,15 @@ from bot.services.programme import (
 )
 from storage import outbox as outbox_repo
 from storage import programme as programme_repo
-from storage.models import OutboxMessage, Person, PersonSchool, Reminder, Rsvp, Setting
+from storage.models import (
+    OutboxMessage,
+    Person,
+    PersonSchool,
+    Reminder,
+    Rsvp,
+    Setting,
+    school_ids_text,
+)
 
 HORIZON = timedelta(days=8)  # rows are planned this far ahead (a week-ahead reminder fits)
 # The occurrences the planner looks at (moves followed, answers kept), and an undo brings
@@ -896,6 +904,7 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
                 expires_at=occurrence.last_call(tz), reminder_id=row.id if n == 0 else None))
         row.status, row.handled_at = SENT, now
         row.place_mark = place_mark(data.place)  # what it showed: a new one is told once
+        row.school_ids = school_ids_text(schools.get(row.person_id, ()))  # for the report
         result.sent += 1
     await outbox.enqueue_many(session, messages)
     await session.flush()

@@ -67,6 +67,7 @@ from storage.models import (
     Rsvp,
     School,
     Setting,
+    school_ids_of,
 )
 from storage.outbox import dialect_name
 
@@ -205,6 +206,7 @@ class _Sent:
     activity_id: int
     start: datetime
     person_id: int
+    schools: set[int] | None = None  # the parent's then (None: a row from before 0022)
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,7 @@ class _Answer:
     person_id: int
     answer: str
     children: int
+    schools: set[int] | None = None  # as _Sent's
 
 
 def _minutes(delta: timedelta | None) -> float | None:
@@ -270,14 +273,15 @@ async def build(session: AsyncSession, month: Month, tz: ZoneInfo = BRUSSELS,
     range_start, range_end = months[0].window(tz)[0], month.window(tz)[1]
     month_start, month_end = month.window(tz)
 
-    reminders = [_Sent(a, s, p) for a, s, p in (await session.execute(
-        select(Reminder.activity_id, Reminder.occurrence_start, Reminder.person_id)
+    reminders = [_Sent(a, s, p, school_ids_of(ids)) for a, s, p, ids in (await session.execute(
+        select(Reminder.activity_id, Reminder.occurrence_start, Reminder.person_id,
+               Reminder.school_ids)
         .where(Reminder.status == SENT, Reminder.occurrence_start >= range_start,
                Reminder.occurrence_start < range_end))).all()]
-    answers = [_Answer(a, s, p, answer, int(children or 0)) for a, s, p, answer, children in
-               (await session.execute(
+    answers = [_Answer(a, s, p, answer, int(children or 0), school_ids_of(ids))
+               for a, s, p, answer, children, ids in (await session.execute(
                    select(Rsvp.activity_id, Rsvp.occurrence_start, Rsvp.person_id, Rsvp.answer,
-                          Rsvp.children)
+                          Rsvp.children, Rsvp.school_ids)
                    .where(Rsvp.occurrence_start >= range_start,
                           Rsvp.occurrence_start < range_end))).all()]
     questions = (await session.execute(
@@ -334,20 +338,22 @@ def _school_figures(schools: Sequence[School], window: tuple[datetime, datetime]
                     questions: Sequence[Row[Any]], person_schools: dict[int, set[int]],
                     activities: dict[int, ActivityData]) -> list[SchoolFigures]:
     """Per school, of the occurrences and questions in ``window``: the parents a reminder
-    reached and those coming, counted for the schools of theirs the activity was for, and
-    the questions asked."""
+    reached and those coming, counted for the schools of theirs the activity was for (their
+    schools then, kept with the reminder and the answer: a child who changed school since
+    does not change a past month; today's for rows from before they were kept), and the
+    questions asked."""
     start, end = window
     reached: dict[int, set[int]] = defaultdict(set)
     for r in reminders:
         if start <= r.start < end:
-            for school_id in _schools_of(person_schools.get(r.person_id, set()),
-                                         activities.get(r.activity_id)):
+            then = r.schools if r.schools is not None else person_schools.get(r.person_id, set())
+            for school_id in _schools_of(then, activities.get(r.activity_id)):
                 reached[school_id].add(r.person_id)
     coming: dict[int, set[int]] = defaultdict(set)
     for a in answers:
         if start <= a.start < end and a.answer == Answer.YES.value:
-            for school_id in _schools_of(person_schools.get(a.person_id, set()),
-                                         activities.get(a.activity_id)):
+            then = a.schools if a.schools is not None else person_schools.get(a.person_id, set())
+            for school_id in _schools_of(then, activities.get(a.activity_id)):
                 coming[school_id].add(a.person_id)
     asked = Counter(q.school_id for q in questions
                     if start <= q.opened_at < end and q.school_id is not None)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -43,9 +43,10 @@ from bot.services.reminders import (
     place_mark,
     where_now,
 )
+from storage import people as people_repo
 from storage import programme as programme_repo
 from storage.db import flush_pending
-from storage.models import Person, Reminder, Rsvp, Setting
+from storage.models import Person, Reminder, Rsvp, Setting, school_ids_text
 
 MAX_CHILDREN = 4  # "4+"
 
@@ -174,6 +175,7 @@ class Change:
     now: datetime
     place_mark: str | None = None  # the place they answer to (reminders.place_mark)
     start: datetime | None = None  # the occurrence answered; None: the reminder's own
+    school_ids: str | None = None  # the parent's schools ("3,5"); None: read when kept
 
     @property
     def occurrence_start(self) -> datetime:
@@ -186,9 +188,12 @@ class Change:
 
 
 async def decide(session: AsyncSession, reminder_id: int, person_id: int, answer: Answer,
-                 now: datetime, children: int | None = None, *, reader: Reader | None = None
+                 now: datetime, children: int | None = None, *, reader: Reader | None = None,
+                 school_ids: Collection[int] | None = None
                  ) -> tuple[Refusal | None, ReminderView | None, Change | None]:
     """The reminder as it will look with this answer, and the change to keep; only reads.
+    ``school_ids``: the parent's schools (kept with the answer, for the monthly report;
+    read when ``keep`` writes, if not given).
 
     Apart from ``record``, so that a press can redraw its message before it writes: on
     SQLite a write holds the database's one writer until the commit, and Telegram's round
@@ -208,14 +213,19 @@ async def decide(session: AsyncSession, reminder_id: int, person_id: int, answer
         kept_children = rsvp.children if rsvp else None
     return None, replace(current, answer=answer, children=kept_children), Change(
         reminder, rsvp.id if rsvp else None, answer, kept_children, now,
-        place_mark(current.item.place), current.item.starts_at)
+        place_mark(current.item.place), current.item.starts_at,
+        school_ids_text(school_ids) if school_ids is not None else None)
 
 
 async def keep(session: AsyncSession, change: Change) -> None:
     """Write a decided answer (changeable until the start); children only with "yes"."""
     reminder, start = change.reminder, change.occurrence_start
+    schools = change.school_ids
+    if schools is None:
+        schools = school_ids_text(await people_repo.school_ids(session, reminder.person_id))
     values = {"answer": change.answer.value, "children": change.children,
-              "updated_at": change.now, "place_mark": change.place_mark}
+              "updated_at": change.now, "place_mark": change.place_mark,
+              "school_ids": schools}
     if change.rsvp_id is None:
         await session.execute(_ADD_RSVP, {
             "activity_id": reminder.activity_id, "occurrence_start": start,
