@@ -218,7 +218,8 @@ async def decide(session: AsyncSession, reminder_id: int, person_id: int, answer
 
 
 async def keep(session: AsyncSession, change: Change) -> None:
-    """Write a decided answer (changeable until the start); children only with "yes"."""
+    """Write a decided answer (changeable until the start; a whole day's until its end:
+    ``Occurrence.last_call``); children only with "yes"."""
     reminder, start = change.reminder, change.occurrence_start
     schools = change.school_ids
     if schools is None:
