@@ -32,6 +32,7 @@ from bot.handlers import (
     announce,
     answers,
     broadcast,
+    cancel,
     fallback,
     inbox,
     invite,
@@ -130,6 +131,7 @@ def register(app: Application, settings: Settings) -> None:
     app.add_handler(CommandHandler("language", account.language_command, filters=NEW_PRIVATE))
     app.add_handler(CommandHandler("school", account.school_command, filters=NEW_PRIVATE))
     app.add_handler(CommandHandler("help", account.help_command, filters=NEW_PRIVATE))
+    app.add_handler(CommandHandler("cancel", cancel.cancel_command, filters=NEW_PRIVATE))
     app.add_handler(CommandHandler("privacy", account.privacy_command, filters=NEW_PRIVATE))
     app.add_handler(CommandHandler("stop", account.stop_command, filters=NEW_PRIVATE))
     app.add_handler(CommandHandler("forget", account.forget_command, filters=NEW_PRIVATE))

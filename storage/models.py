@@ -297,6 +297,8 @@ class Broadcast(Base):
     # Parents who used /stop while it was on its way: not a failure. Added by migration 0019,
     # hence last.
     stopped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # As ActivityDraft.asked_at, for an announcement's draft (migration 0023, hence last).
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ActivityDraft(Base):
@@ -318,6 +320,9 @@ class ActivityDraft(Base):
     awaiting: Mapped[str | None] = mapped_column(String(16), nullable=True)
     data: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When it last asked for a typed answer: with /announce half-done too, an answer goes to
+    # the flow that asked last (bot/handlers/announce.py, draft_awaiting).
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class StaffInvite(Base):

@@ -12,7 +12,7 @@ draft through announce.coordinator_message.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -38,6 +38,10 @@ from bot.services import programme as programme_service
 from bot.services.activity_draft import DraftView
 from bot.services.programme import DUTCH, ActivityData, Occurrence, programme_item
 from bot.services.roles import Role
+from storage.models import utcnow
+
+# A new draft begun this recently, untouched: a second tap of "➕ New activity" is the same one.
+DOUBLE_TAP = timedelta(seconds=10)
 
 # ad:new | ad:e:<activity id> (edit it) | ad:p:<page> (the list of activities to edit)
 # | ad:<draft id>:<action> (see activity_draft.button_fits)
@@ -272,6 +276,14 @@ async def start_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None and context.person is not None
     if query.data == "ad:new":
+        fresh = await service.awaiting_draft(context.session, context.person.id)
+        if (fresh is not None and fresh.activity_id is None and not fresh.data
+                and fresh.created_at is not None
+                and utcnow() - fresh.created_at < DOUBLE_TAP):  # (real time, as created_at)
+            # The same button tapped twice before the first answer showed: its question is
+            # on the screen already, for this draft (a second one would make it expire).
+            await query.answer()
+            return
         draft = await service.create(context.session, context.person.id)
     elif query.data.startswith("ad:p:"):
         screen = await picker(context, int(query.data[5:]))

@@ -139,16 +139,19 @@ Answer = Callable[[Update, BotContext], Awaitable[None]]
 
 
 async def draft_awaiting(context: BotContext, telegram_id: int) -> Answer | None:
-    """The flow whose draft waits for this message: the one started last, when both wait (a
-    half-done /activity must not take the announcement typed after /announce)."""
+    """The flow whose draft waits for this message: when both wait, the one that asked last
+    (a half-done /activity must not take the announcement typed after /announce, nor a
+    half-done /announce the place typed after the activity's 📍 Place)."""
     async with context.db.session() as session:
         found = await people.load(session, telegram_id)
         if found is None:
             return None
         activity = await activity_drafts.awaiting_draft(session, found.row.id)
         announcement = await service.awaiting_draft(session, found.row.id)
-    if activity is not None and (announcement is None or activity.created_at is None
-                                 or activity.created_at >= announcement.created_at):
+    if activity is not None and (
+            announcement is None
+            or (activity.asked_at or activity.created_at or announcement.created_at)
+            >= (announcement.asked_at or announcement.created_at)):
         return activity_flow.take_input
     return take_input if announcement is not None else None
 

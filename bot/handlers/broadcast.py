@@ -30,12 +30,13 @@ from bot.services.people import SchoolView
 from bot.services.programme import ProgrammeItem
 from bot.services.roles import Role
 
-# nl:b:<broadcast id>: the Dutch original of a broadcast, under every translated copy.
-# nl:b:<broadcast>[:<school ids the copy was made for, "1.4">] (without: a button from before
-# they were written, read with the parent's schools of today).
+# nl:b:<broadcast>[:<school ids the copy was made for, "1.4">]: the Dutch original of a
+# broadcast, under every translated copy (without the schools: a button from before they
+# were written, read with the parent's schools of today).
 DUTCH_DATA = r"^nl:b:(\d{1,9})(?::(\d{1,9}(?:\.\d{1,9}){0,8}))?$"
 # bc:<draft id>:<action>; the draft must be the presser's own and still a draft.
-BROADCAST_DATA = r"^bc:(\d{1,9}):(a|s:\d{1,6}|l:(?:nl|tr|pa)|w:[tn]|p|go|yes|back|x)$"
+# "yw": yes, under a question that warned the week was sent already.
+BROADCAST_DATA = r"^bc:(\d{1,9}):(a|s:\d{1,6}|l:(?:nl|tr|pa)|w:[tn]|p|go|yes|yw|back|x)$"
 COORDINATOR_ONLY = {Role.COORDINATOR}
 
 
@@ -175,29 +176,13 @@ async def draft_button(update: Update, context: BotContext) -> None:
         await query.answer()
         await preview(update, context, draft)
         return
-    if action == "go":
-        assert draft.week_start is not None
-        total = len((await service.week_reach(context.session, audience, draft.week_start,
-                                              context.settings.timezone,
-                                              context.now())).getting)
-        if is_this_week(draft.week_start, context.now().date()):
-            text = ngettext("Send this week's programme to {count} parent now?",
-                            "Send this week's programme to {count} parents now?", total)
-        else:
-            text = ngettext("Send next week's programme to {count} parent now?",
-                            "Send next week's programme to {count} parents now?", total)
-        text = text.format(count=total)
-        earlier = await service.sent_before(context.session, draft)
-        if earlier is not None:
-            # Sent already (from another draft, or by a colleague): said before it goes again.
-            text = _("⚠️ The programme of the week of {start} was sent already, on {date}."
-                     ).format(start=format_date(draft.week_start),
-                              date=format_date(earlier.started_at or earlier.created_at)
-                              ) + "\n" + text
-        await query.answer()
-        await query.edit_message_text(text, reply_markup=confirm_markup("bc", draft.id))
+    if action == "go" or (action == "yes"
+                          and await service.sent_before(context.session, draft) is not None):
+        # "yes" under a question drawn before the week went out (from another draft, or by
+        # a colleague): the question again, with the warning, rather than a second copy.
+        await _confirm(query, context, draft)
         return
-    if action == "yes":
+    if action in ("yes", "yw"):
         await send(update, context, draft)
         return
     changed = await audience_after(context, audience, action)
@@ -206,6 +191,32 @@ async def draft_button(update: Update, context: BotContext) -> None:
         return
     await service.save_audience(context.session, draft.id, changed)
     await _redraw(query, context, draft.id)
+
+
+async def _confirm(query: CallbackQuery, context: BotContext, draft: BroadcastView) -> None:
+    """The last question before it leaves: to how many parents; ⚠️ when that week was sent
+    already (its "yes" then says it was read: ``yw``)."""
+    assert draft.week_start is not None
+    total = len((await service.week_reach(context.session, draft.audience, draft.week_start,
+                                          context.settings.timezone,
+                                          context.now())).getting)
+    if is_this_week(draft.week_start, context.now().date()):
+        text = ngettext("Send this week's programme to {count} parent now?",
+                        "Send this week's programme to {count} parents now?", total)
+    else:
+        text = ngettext("Send next week's programme to {count} parent now?",
+                        "Send next week's programme to {count} parents now?", total)
+    text = text.format(count=total)
+    earlier = await service.sent_before(context.session, draft)
+    if earlier is not None:
+        # Sent already (from another draft, or by a colleague): said before it goes again.
+        text = _("⚠️ The programme of the week of {start} was sent already, on {date}."
+                 ).format(start=format_date(draft.week_start),
+                          date=format_date(earlier.started_at or earlier.created_at)
+                          ) + "\n" + text
+    await query.answer()
+    await query.edit_message_text(text, reply_markup=confirm_markup(
+        "bc", draft.id, warned=earlier is not None))
 
 
 async def _redraw(query: CallbackQuery, context: BotContext, draft_id: int) -> None:
@@ -217,11 +228,13 @@ async def _redraw(query: CallbackQuery, context: BotContext, draft_id: int) -> N
     await query.edit_message_text(text, reply_markup=markup)
 
 
-def confirm_markup(prefix: str, draft_id: int) -> InlineKeyboardMarkup:
-    """'Yes, send now' / 'Back': the last question before a broadcast leaves."""
+def confirm_markup(prefix: str, draft_id: int, *, warned: bool = False) -> InlineKeyboardMarkup:
+    """'Yes, send now' / 'Back': the last question before a broadcast leaves. ``warned``:
+    the question said it was sent already (its "yes" sends all the same)."""
     data = f"{prefix}:{draft_id}"
     return InlineKeyboardMarkup([
-        [InlineKeyboardButton("✅ " + _("Yes, send now"), callback_data=f"{data}:yes")],
+        [InlineKeyboardButton("✅ " + _("Yes, send now"),
+                              callback_data=f"{data}:{'yw' if warned else 'yes'}")],
         [InlineKeyboardButton("↩️ " + _("Back"), callback_data=f"{data}:back")],
     ])
 

@@ -46,6 +46,7 @@ COORDINATOR_COMMANDS: list[tuple[str, str]] = [
     ("staff", N_("The team and the schools' contacts")),
     ("poster", N_("A poster with a QR code for each school")),
     ("report", N_("The monthly report: a chart and a spreadsheet")),
+    ("cancel", N_("Stop the announcement or activity you are writing")),
 ]
 
 

@@ -151,6 +151,8 @@ def outcome_text(outcome: Outcome) -> str:
                                       "anyway!"),
         Outcome.ALREADY_SENT: _("This announcement has already been sent. Thank you "
                                 "anyway!"),
+        Outcome.CANCELLED: _("The coordinator stopped this announcement, so it was not sent "
+                             "and nothing was saved. Thank you anyway!"),
         Outcome.GONE: _("This activity no longer exists. Nothing was saved."),
         Outcome.EMPTY: _("Please reply with text (the title on the first line) or a voice "
                          "message."),

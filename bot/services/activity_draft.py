@@ -100,6 +100,7 @@ class DraftView:
     # Set when the draft edits this existing activity (None: a new one).
     activity_id: int | None = None
     created_at: datetime | None = None
+    asked_at: datetime | None = None  # its last question (None: when created)
 
 
 # --------------------------------------------------------------------------------------------
@@ -425,7 +426,7 @@ def from_activity(activity: ActivityData, base: datetime,
 
 def _view(row: ActivityDraft) -> DraftView:
     return DraftView(row.id, row.person_id, row.awaiting, json.loads(row.data or "{}"),
-                     row.activity_id, row.created_at)
+                     row.activity_id, row.created_at, row.asked_at)
 
 
 async def create(session: AsyncSession, person_id: int) -> DraftView:
@@ -499,6 +500,7 @@ async def store(session: AsyncSession, draft_id: int, awaiting: str,
     row = await session.get(ActivityDraft, draft_id)
     assert row is not None
     row.awaiting = awaiting
+    row.asked_at = utcnow()  # real time, as created_at (which flow asked last)
     row.data = json.dumps(dict(data), ensure_ascii=False)
     await session.flush()
     return _view(row)

@@ -105,12 +105,13 @@ class AnnouncementView:
     content: Content
     audience: Audience
     created_at: datetime
+    asked_at: datetime | None = None  # its last question (None: when created)
 
 
 def _view(row: Broadcast) -> AnnouncementView:
     return AnnouncementView(row.id, row.created_by, row.status, row.awaiting,
                             Content.from_json(row.content), Audience.from_json(row.audience),
-                            row.created_at)
+                            row.created_at, row.asked_at)
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,7 +282,7 @@ async def store_part(session: AsyncSession, announcement_id: int, part: Part) ->
     assert row.awaiting in TEXT_STEPS
     content = Content.from_json(row.content)
     row.content = Content({**content.parts, row.awaiting: part}, content.voices).to_json()
-    row.awaiting = next_step(row.awaiting)
+    row.awaiting, row.asked_at = next_step(row.awaiting), utcnow()
     return row.awaiting
 
 
@@ -292,7 +293,7 @@ async def store_voice(session: AsyncSession, announcement_id: int, file_id: str)
     content = Content.from_json(row.content)
     voices = {**content.voices, step_locale(row.awaiting): file_id}
     row.content = Content(content.parts, voices).to_json()
-    row.awaiting = next_step(row.awaiting)
+    row.awaiting, row.asked_at = next_step(row.awaiting), utcnow()
     return row.awaiting
 
 
@@ -301,7 +302,7 @@ async def skip(session: AsyncSession, announcement_id: int, step: str) -> str | 
     earlier question changes nothing). Returns the step now awaited."""
     row = await _draft_row(session, announcement_id)
     if row.awaiting == step and step != TEXT_STEPS[0]:
-        row.awaiting = next_step(step)
+        row.awaiting, row.asked_at = next_step(step), utcnow()
     return row.awaiting
 
 
@@ -361,7 +362,8 @@ class TeamOutcome(StrEnum):
     VOICE_SAVED = "voice_saved"
     ALREADY_DONE = "already_done"
     VOICE_ALREADY_DONE = "voice_already_done"
-    ALREADY_SENT = "already_sent"  # too late: the announcement went out (or was cancelled)
+    ALREADY_SENT = "already_sent"  # too late: the announcement went out
+    CANCELLED = "cancelled"  # the coordinator stopped it (or started over): nothing went out
 
 
 async def take_team_translation(session: AsyncSession, announcement_id: int, locale: str, *,
@@ -371,6 +373,8 @@ async def take_team_translation(session: AsyncSession, announcement_id: int, loc
     with the reply as its caption). ``html``: the text is Telegram HTML, their formatting.
     Returns the outcome and the draft's author."""
     row = await session.get(Broadcast, announcement_id)
+    if row is not None and row.kind == ANNOUNCEMENT and row.status == CANCELLED:
+        return TeamOutcome.CANCELLED, row.created_by
     if row is None or row.kind != ANNOUNCEMENT or row.status != DRAFT:
         return TeamOutcome.ALREADY_SENT, None
     content = Content.from_json(row.content)

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any
 
-from sqlalchemy import delete, func, literal, or_, select, update
+from sqlalchemy import and_, delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import _, use_locale
@@ -213,11 +213,27 @@ async def is_draft_of(session: AsyncSession, parent_id: int, question_id: int) -
     return draft is not None and draft.id == question_id
 
 
+async def drop_empty_draft(session: AsyncSession, parent_id: int) -> bool:
+    """The parent's draft with nothing written in it (a ❓ and a topic tapped) goes; True
+    when there was one. A draft with a message stays: what they sent is never lost."""
+    written = select(QuestionMessage.id).where(QuestionMessage.question_id == Question.id)
+    gone = await session.execute(
+        delete(Question).where(Question.parent_id == parent_id, Question.status == DRAFT,
+                               ~written.exists()).execution_options(synchronize_session=False))
+    return bool(getattr(gone, "rowcount", 0))
+
+
 async def going_on(session: AsyncSession, parent_id: int) -> bool:
-    """Whether the parent has a question being written (a draft) or open."""
+    """Whether the parent has a question open, or being written: a draft with a message of
+    theirs (a ❓ and a topic tapped and left, with nothing written, is no conversation: a
+    "thank you" days later asks nothing)."""
+    written = select(QuestionMessage.id).where(QuestionMessage.question_id == Question.id,
+                                               QuestionMessage.from_parent.is_(True))
     return await session.scalar(
-        select(Question.id).where(Question.parent_id == parent_id,
-                                  Question.status.in_((DRAFT, OPEN))).limit(1)) is not None
+        select(Question.id).where(
+            Question.parent_id == parent_id,
+            or_(Question.status == OPEN,
+                and_(Question.status == DRAFT, written.exists()))).limit(1)) is not None
 
 
 async def choose_topic(session: AsyncSession, parent_id: int, topic: Topic, locale: str,
@@ -622,6 +638,9 @@ async def open_question(session: AsyncSession, question_id: int, now: datetime,
     """Route a draft that has a topic and a message, and send the card and the messages."""
     question = await session.get(Question, question_id)
     assert question is not None and question.status == DRAFT and question.topic
+    # Their language now: a parent may have switched (🌐) between the topic and the words.
+    locale = await session.scalar(select(Person.locale).where(Person.id == question.parent_id))
+    question.locale = locale or question.locale
     members = await staff.team(session)
     schools = await people_repo.school_ids(session, question.parent_id)
     question.school_id = school_for(schools, question.locale, members) or question.school_id

@@ -169,6 +169,7 @@ class Outcome(StrEnum):
     ALREADY_DONE = "already_done"  # a colleague was first
     VOICE_ALREADY_DONE = "voice_already_done"
     ALREADY_SENT = "already_sent"  # an announcement that went out: parents have it
+    CANCELLED = "cancelled"  # an announcement the coordinator stopped: nothing went out
     GONE = "gone"  # the activity was deleted
     STALE = "stale"  # made for a Dutch text that changed since: nothing saved
     EMPTY = "empty"
@@ -364,4 +365,5 @@ ANNOUNCEMENT_OUTCOMES = {
     TeamOutcome.ALREADY_DONE: Outcome.ALREADY_DONE,
     TeamOutcome.VOICE_ALREADY_DONE: Outcome.VOICE_ALREADY_DONE,
     TeamOutcome.ALREADY_SENT: Outcome.ALREADY_SENT,
+    TeamOutcome.CANCELLED: Outcome.CANCELLED,
 }
