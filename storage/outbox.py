@@ -205,6 +205,24 @@ _SPENT_PAYLOAD = case((M.group_key.like("q:%") | M.group_key.like("note:%"), "{}
                       else_=M.payload)
 
 
+async def still_to_send(session: AsyncSession, message_id: int) -> str | None:
+    """Just before a claimed row goes to Telegram: None when it still should; else why not:
+    "gone" (erased with its person: /forget), "withdrawn" (dropped meanwhile: its activity
+    was cancelled, the question handed over...), "stopped" or "blocked" (its person, since
+    the claim; an ``always`` row goes all the same, as at the claim)."""
+    row = (await session.execute(
+        select(M.status, M.payload, Person.stopped_at, Person.blocked_at)
+        .outerjoin(Person, Person.id == M.person_id).where(M.id == message_id))).first()
+    if row is None:
+        return "gone"
+    if row.status != SENDING:
+        return "withdrawn"
+    if row.stopped_at is None and row.blocked_at is None:
+        return None
+    return None if _load(row.payload).get("always") else (
+        "stopped" if row.stopped_at is not None else "blocked")
+
+
 async def mark_sent(
     session: AsyncSession, message_id: int, *, telegram_message_id: int | None, now: datetime
 ) -> None:
@@ -232,9 +250,11 @@ async def mark_finished(
 
 async def pending_ids(session: AsyncSession, *, group_key: str | None = None,
                       person_id: int | None = None) -> list[int]:
-    """The rows not yet claimed for sending, of a group, of one person, or of both."""
+    """The rows not yet sent, of a group, of one person, or of both: waiting, or claimed by
+    a sender that holds them for their turn (it looks again just before it sends,
+    ``still_to_send``; one already on its way to Telegram is marked sent after all)."""
     assert group_key is not None or person_id is not None, "not every pending row"
-    condition = M.status == PENDING
+    condition = M.status.in_((PENDING, SENDING))
     if group_key is not None:
         condition = and_(condition, M.group_key == group_key)
     if person_id is not None:
@@ -243,9 +263,10 @@ async def pending_ids(session: AsyncSession, *, group_key: str | None = None,
 
 
 async def pending_groups(session: AsyncSession, prefix: str) -> list[tuple[int, str]]:
-    """(id, group_key) of the rows not yet claimed whose group key starts with ``prefix``."""
+    """(id, group_key) of the rows not yet sent (as ``pending_ids``) whose group key starts
+    with ``prefix``."""
     rows = await session.execute(select(M.id, M.group_key).where(
-        M.status == PENDING, M.group_key.startswith(prefix, autoescape=True)))
+        M.status.in_((PENDING, SENDING)), M.group_key.startswith(prefix, autoescape=True)))
     return [(row_id, key) for row_id, key in rows if key is not None]
 
 

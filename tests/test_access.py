@@ -61,6 +61,8 @@ STAFF_COMMANDS: list[tuple[str, str]] = [
     ("invite", COORDINATOR), ("queue", COORDINATOR), ("staff", COORDINATOR),
     ("reminders", COORDINATOR), ("poster", COORDINATOR), ("report", COORDINATOR),
 ]
+# Commands anyone may send that are not in the parents' menu.
+EVERYONE_COMMANDS = {"cancel"}
 # Ways to write a command that Telegram delivers as the same command.
 COMMAND_FORMS = ("/{c}", "/{c}@bredeschool_test_bot", "/{c} all 2026-11 ../../etc/passwd",
                  "/{C}")
@@ -396,7 +398,8 @@ async def test_the_tables_cover_every_registered_command_and_button(settings: Se
     is a parent's or matched by a STAFF_BUTTONS entry; and /poster, /report when they exist."""
     app = build_application(settings)
     commands, patterns = registered(app)
-    parents = {name for name, _description in PARENT_COMMANDS}
+    # /cancel is everyone's (a parent's empty ❓ too) without being in the parents' menu.
+    parents = {name for name, _description in PARENT_COMMANDS} | EVERYONE_COMMANDS
     table = {name for name, _who in STAFF_COMMANDS}
     assert commands - parents - table == set(), "add these to STAFF_COMMANDS"
     assert {name for name, _who in staff_commands(app)} == commands - parents

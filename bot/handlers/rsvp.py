@@ -261,7 +261,13 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
                            + answer_said(change.answer, change.children), show_alert=True)
     else:
         await query.answer(_("Thank you!"))
-    await service.keep(context.session, change)
+    if not await service.keep(context.session, change):
+        # Cancelled while the message was redrawn: nothing kept, its buttons go, and it is
+        # said at once, under it (the writer's turn given back before Telegram's calls).
+        await context.session.rollback()
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+        await chat.send_message("⚠️ " + refusal_text(Refusal.CANCELLED))
 
 
 @functools.cache
@@ -352,7 +358,11 @@ async def typed_rsvp(update: Update, context: BotContext, *, edited: bool = Fals
                 split_text(reminder_text(view))[-1], chat_id=chat.id,
                 message_id=found.message_id, parse_mode=ParseMode.HTML,
                 reply_markup=reminder_keyboard(view))
-    await service.keep(context.session, change)
+    if not await service.keep(context.session, change):
+        # Cancelled since it was read: said, and the words are not taken for a question.
+        await context.session.rollback()
+        await chat.send_message("⚠️ " + refusal_text(Refusal.CANCELLED), reply_parameters=quoted)
+        return True
     await context.session.commit()
     said = _("Thank you!") + " " + (
         _("Children: {count}.").format(count=children_count(children))

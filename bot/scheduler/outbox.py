@@ -427,6 +427,15 @@ class OutboxSender:
 
     async def _send(self, row: repo.ClaimedMessage, stamp: list[float]) -> None:
         try:
+            # Held here for its turn since the claim: what happened meanwhile counts (a
+            # /forget, a cancelled activity's reminder, a /stop).
+            async with self.db.session() as session:
+                why_not = await repo.still_to_send(session, row.id)
+            if why_not is not None:
+                if why_not in ("stopped", "blocked"):
+                    await self._finish(row, repo.DROPPED, why_not)
+                self.counts[f"dropped:{why_not}"] += 1
+                return
             try:
                 call = self._api_call(row)
             except (KeyError, TypeError, ValueError):

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import BRUSSELS
 from bot.services import broadcast, outbox
 from bot.services.broadcast import Audience, Recipient
+from bot.services.importer.store import school_year_start
 from bot.services.outbox import NewMessage
 from bot.services.programme import (
     ActivityData,
@@ -416,13 +417,17 @@ async def _follow_moves(session: AsyncSession, valid: dict[int, set[datetime]], 
 
 def moved_into_the_past(data: ActivityData, now: datetime, tz: ZoneInfo = BRUSSELS) -> bool:
     """An activity (not called off) with nothing ahead any more, though parents were
-    reminded of it or answered for a day still ahead: a date mistyped in a file, most likely
-    (last year's sheet sent by mistake; the import's reply warns the coordinator: "changed
-    to a day that is already over"). Its parents are told nothing and keep their answers
-    until the day is put right: a "no longer takes place" for a typo, and the answers gone,
-    would not come back with the right file. (Calling off is /activities' job, which tells
-    them.)"""
-    return not data.cancelled and next_occurrence(data, now, tz) is None
+    reminded of it or answered for a day still ahead, by a date that cannot be meant: a
+    one-off's day put in the past, or a series that now began before this school year (last
+    year's sheet sent by mistake). The import's reply warns the coordinator ("changed to a
+    day that is already over"); its parents are told nothing and keep their answers until
+    the day is put right: a "no longer takes place" for a typo, and the answers gone, would
+    not come back with the right file. A series of this year cut short (its UNTIL earlier)
+    is meant: its parents hear which day no longer takes place. (Calling off is
+    /activities' job, which tells them.)"""
+    if data.cancelled or next_occurrence(data, now, tz) is not None:
+        return False
+    return data.rrule is None or data.starts_at < school_year_start(now, tz)
 
 
 def _moved_to(data: ActivityData, old_start: datetime, starts: set[datetime], now: datetime,

@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, exists, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,7 +46,15 @@ from bot.services.reminders import (
 from storage import people as people_repo
 from storage import programme as programme_repo
 from storage.db import flush_pending
-from storage.models import Person, Reminder, Rsvp, Setting, school_ids_text
+from storage.models import (
+    Activity,
+    ActivityCancellation,
+    Person,
+    Reminder,
+    Rsvp,
+    Setting,
+    school_ids_text,
+)
 
 MAX_CHILDREN = 4  # "4+"
 
@@ -81,8 +89,24 @@ _RSVP = select(RSVPS.c.id, RSVPS.c.answer, RSVPS.c.children).where(
     RSVPS.c.activity_id == bindparam("activity_id"),
     RSVPS.c.occurrence_start == bindparam("occurrence_start"),
     RSVPS.c.person_id == bindparam("person_id"))
-_ADD_RSVP = insert(RSVPS)
-_CHANGE_RSVP = update(RSVPS).where(RSVPS.c.id == bindparam("rsvp_id"))
+# Written only while the occurrence still takes place: a cancellation that came between the
+# press's read and its write (the message is redrawn in between) is seen by the write itself,
+# with no statement more.
+_CANCELLATIONS = ActivityCancellation.__table__
+_ACTIVITIES = Activity.__table__
+_STILL_ON = and_(
+    exists().where(_ACTIVITIES.c.id == bindparam("on_activity"),
+                   _ACTIVITIES.c.cancelled_at.is_(None)),
+    ~exists().where(_CANCELLATIONS.c.activity_id == bindparam("on_activity"),
+                    _CANCELLATIONS.c.occurrence_start == bindparam(
+                        "on_start", type_=_CANCELLATIONS.c.occurrence_start.type)))
+_WRITTEN = ("activity_id", "occurrence_start", "person_id", "answer", "children", "updated_at",
+            "place_mark", "school_ids")
+_ADD_RSVP = insert(RSVPS).from_select(
+    list(_WRITTEN),
+    select(*(bindparam(f"v_{name}", type_=RSVPS.c[name].type) for name in _WRITTEN))
+    .where(_STILL_ON))
+_CHANGE_RSVP = update(RSVPS).where(RSVPS.c.id == bindparam("rsvp_id"), _STILL_ON)
 
 
 async def _occurrence(session: AsyncSession, reminder: Row[Any], now: datetime,
@@ -217,9 +241,10 @@ async def decide(session: AsyncSession, reminder_id: int, person_id: int, answer
         school_ids_text(school_ids) if school_ids is not None else None)
 
 
-async def keep(session: AsyncSession, change: Change) -> None:
+async def keep(session: AsyncSession, change: Change) -> bool:
     """Write a decided answer (changeable until the start; a whole day's until its end:
-    ``Occurrence.last_call``); children only with "yes"."""
+    ``Occurrence.last_call``); children only with "yes". False, and nothing written, when
+    the occurrence was cancelled since ``decide`` read it."""
     reminder, start = change.reminder, change.occurrence_start
     schools = change.school_ids
     if schools is None:
@@ -227,15 +252,21 @@ async def keep(session: AsyncSession, change: Change) -> None:
     values = {"answer": change.answer.value, "children": change.children,
               "updated_at": change.now, "place_mark": change.place_mark,
               "school_ids": schools}
+    still_on = {"on_activity": reminder.activity_id, "on_start": start}
     if change.rsvp_id is None:
-        await session.execute(_ADD_RSVP, {
-            "activity_id": reminder.activity_id, "occurrence_start": start,
-            "person_id": reminder.person_id, **values})
+        row = {"activity_id": reminder.activity_id, "occurrence_start": start,
+               "person_id": reminder.person_id, **values}
+        written = await session.execute(
+            _ADD_RSVP, {**{f"v_{name}": value for name, value in row.items()}, **still_on})
     else:
-        await session.execute(_CHANGE_RSVP, {"rsvp_id": change.rsvp_id, **values})
+        written = await session.execute(
+            _CHANGE_RSVP, {"rsvp_id": change.rsvp_id, **values, **still_on})
+    if not getattr(written, "rowcount", 1):
+        return False  # cancelled since it was read: nothing kept (the caller says so)
     if change.answer is Answer.NO:  # no more reminders of it, not even those in the outbox
         await drop_pending(session, reminder.activity_id, start, reminder.person_id,
                            "not_coming")
+    return True
 
 
 async def record(session: AsyncSession, reminder_id: int, person_id: int, answer: Answer,
