@@ -271,8 +271,9 @@ async def keep_early_message(update: Update, context: BotContext) -> None:
 async def _open(update: Update, context: BotContext, question_id: int) -> None:
     assert update.effective_chat is not None
     now = context.now()
-    opened = await questions.open_question(context.session, question_id, now, render_card,
-                                           await coordinators(context))
+    opened = await questions.open_question(
+        context.session, question_id, now, render_card, await coordinators(context),
+        locale=context.person.locale if context.person is not None else None)
     await context.session.commit()
     wake(context.application)
     told = await update.effective_chat.send_message(

@@ -357,18 +357,26 @@ class Context:
     forwarded_from: str | None = None
 
 
-async def contexts(session: AsyncSession, question_id: int,
-                   message_row_id: int | None = None) -> dict[int, Context]:
-    """By message row: the contexts of the question's messages (``message_row_id``: that
-    one's only)."""
+async def notes(session: AsyncSession, question_id: int) -> list[tuple[str, str]]:
+    """The question's notes, oldest first, as (key, payload): what its parent's messages
+    replied to (``about``, ``re``) and forwarded (``fwd``). Read once for ``abouts`` and
+    ``contexts``."""
+    prefix = f"q:{question_id}:"
     rows = await session.execute(
         select(OutboxMessage.dedupe_key, OutboxMessage.payload)
         .where(OutboxMessage.group_key == f"q:{question_id}",
-               or_(OutboxMessage.dedupe_key.startswith(f"q:{question_id}:re:", autoescape=True),
-                   OutboxMessage.dedupe_key.startswith(f"q:{question_id}:fwd:",
-                                                       autoescape=True))))
+               or_(*(OutboxMessage.dedupe_key.startswith(prefix + kind, autoescape=True)
+                     for kind in ("about:", "re:", "fwd:"))))
+        .order_by(OutboxMessage.id))
+    return [(key, payload) for key, payload in rows.all()]
+
+
+def contexts(found_notes: Sequence[tuple[str, str]],
+             message_row_id: int | None = None) -> dict[int, Context]:
+    """By message row: the contexts of the question's messages (``message_row_id``: that
+    one's only), from its ``notes``."""
     found: dict[int, Context] = {}
-    for key, payload in rows.all():
+    for key, payload in found_notes:
         match = _CONTEXT.match(key)
         if match is None or (message_row_id is not None and int(match[3]) != message_row_id):
             continue
@@ -444,17 +452,16 @@ async def replied_activity(session: AsyncSession, chat_id: int,
 
 
 async def abouts(session: AsyncSession, question_id: int, locale: str,
-                 message_row_id: int | None = None) -> tuple[About, ...]:
+                 message_row_id: int | None = None, *,
+                 found_notes: Sequence[tuple[str, str]] | None = None) -> tuple[About, ...]:
     """The activities the parent's messages in the question replied to (``message_row_id``:
     that message's only), oldest first, titled in ``locale`` (else Dutch). An activity since
-    removed from the programme is left out."""
-    keys = await session.scalars(
-        select(OutboxMessage.dedupe_key)
-        .where(OutboxMessage.group_key == f"q:{question_id}",
-               OutboxMessage.dedupe_key.startswith(f"q:{question_id}:about:", autoescape=True))
-        .order_by(OutboxMessage.id))
+    removed from the programme is left out. ``found_notes``: the question's ``notes``, when
+    read already."""
+    if found_notes is None:
+        found_notes = await notes(session, question_id)
     wanted: list[tuple[int, datetime]] = []
-    for key in keys:
+    for key, _payload in found_notes:
         found = _ABOUT.match(key)
         if found is None or (message_row_id is not None and int(found[2]) != message_row_id):
             continue
@@ -634,12 +641,16 @@ def choose_holder(question: Question, members: Sequence[staff.StaffMember], now:
 
 
 async def open_question(session: AsyncSession, question_id: int, now: datetime,
-                        render_card: RenderCard, coordinators: Sequence[Recipient]) -> Opened:
-    """Route a draft that has a topic and a message, and send the card and the messages."""
+                        render_card: RenderCard, coordinators: Sequence[Recipient], *,
+                        locale: str | None = None) -> Opened:
+    """Route a draft that has a topic and a message, and send the card and the messages.
+    ``locale``: the parent's language now, if the caller knows it (else read here): a
+    parent may have switched (🌐) between the topic and the words."""
     question = await session.get(Question, question_id)
     assert question is not None and question.status == DRAFT and question.topic
-    # Their language now: a parent may have switched (🌐) between the topic and the words.
-    locale = await session.scalar(select(Person.locale).where(Person.id == question.parent_id))
+    if locale is None:
+        locale = await session.scalar(
+            select(Person.locale).where(Person.id == question.parent_id))
     question.locale = locale or question.locale
     members = await staff.team(session)
     schools = await people_repo.school_ids(session, question.parent_id)
@@ -766,14 +777,16 @@ async def _send_card(session: AsyncSession, question: Question, recipient: Recip
         .where(Person.id == question.parent_id))).first()
     assert names is not None
     first_name, school_name = names
+    found_notes = await notes(session, question.id)
     card = Card(question.id, first_name, question.locale, school_name,
                 question.topic, question.opened_at or now, now, recipient.locale, escalated,
                 answers=sum(not m.from_parent for m in messages),
-                about=await abouts(session, question.id, recipient.locale))
+                about=await abouts(session, question.id, recipient.locale,
+                                   found_notes=found_notes))
     text, markup = render_card(card)
     rows = [_to_holder(f"{key}:card", recipient, question, chosen, "text",
                        {"text": text, "reply_markup": markup})]
-    context = await contexts(session, question.id)
+    context = contexts(found_notes)
     for m in messages:
         rows += _context_rows(f"{key}:m{m.id}", recipient, question, chosen, m,
                               context.get(m.id), first_name, {})
@@ -812,13 +825,15 @@ async def relay_follow_up(session: AsyncSession, question_id: int, message_row_i
     # Each copy is a reply to the holder's card: under another parent's newer card, it
     # still shows whose it is (an answer to it then reaches the right parent).
     cards = await delivered_cards(session, question.id)
-    context = (await contexts(session, question.id, message.id)).get(message.id)
+    found_notes = await notes(session, question.id)
+    context = contexts(found_notes, message.id).get(message.id)
     first_name = await session.scalar(
         select(Person.first_name).where(Person.id == question.parent_id)) if context else ""
     rows: list[NewMessage] = []
     for r in recipients:
         under = {"reply_to": cards[r.chat_id]} if cards.get(r.chat_id) else {}
-        about = (await abouts(session, question.id, r.locale, message.id)
+        about = (await abouts(session, question.id, r.locale, message.id,
+                              found_notes=found_notes)
                  if render_about is not None else ())
         if render_about is not None and about:
             # Its key ends in the message's part: held, moved and dropped with its copy.
