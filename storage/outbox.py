@@ -205,22 +205,26 @@ _SPENT_PAYLOAD = case((M.group_key.like("q:%") | M.group_key.like("note:%"), "{}
                       else_=M.payload)
 
 
-async def still_to_send(session: AsyncSession, message_id: int) -> str | None:
-    """Just before a claimed row goes to Telegram: None when it still should; else why not:
-    "gone" (erased with its person: /forget), "withdrawn" (dropped meanwhile: its activity
-    was cancelled, the question handed over...), "stopped" or "blocked" (its person, since
-    the claim; an ``always`` row goes all the same, as at the claim)."""
+@dataclass(frozen=True)
+class StillThere:
+    """A claimed row as it is now, just before it goes to Telegram (``still_to_send``)."""
+
+    gone: bool  # erased with its person (/forget)
+    withdrawn: bool  # dropped meanwhile: its activity cancelled, the question handed over...
+    person_stopped: bool
+    person_blocked: bool
+
+
+async def still_to_send(session: AsyncSession, message_id: int) -> StillThere:
+    """A claimed row and its person as they are now (the drop rule is the caller's, as at
+    the claim: ``bot.services.outbox.drop_reason``)."""
     row = (await session.execute(
-        select(M.status, M.payload, Person.stopped_at, Person.blocked_at)
+        select(M.status, Person.stopped_at, Person.blocked_at)
         .outerjoin(Person, Person.id == M.person_id).where(M.id == message_id))).first()
     if row is None:
-        return "gone"
-    if row.status != SENDING:
-        return "withdrawn"
-    if row.stopped_at is None and row.blocked_at is None:
-        return None
-    return None if _load(row.payload).get("always") else (
-        "stopped" if row.stopped_at is not None else "blocked")
+        return StillThere(True, False, False, False)
+    return StillThere(False, row.status != SENDING, row.stopped_at is not None,
+                      row.blocked_at is not None)
 
 
 async def mark_sent(

@@ -430,11 +430,15 @@ class OutboxSender:
             # Held here for its turn since the claim: what happened meanwhile counts (a
             # /forget, a cancelled activity's reminder, a /stop).
             async with self.db.session() as session:
-                why_not = await repo.still_to_send(session, row.id)
-            if why_not is not None:
-                if why_not in ("stopped", "blocked"):
-                    await self._finish(row, repo.DROPPED, why_not)
-                self.counts[f"dropped:{why_not}"] += 1
+                now = await repo.still_to_send(session, row.id)
+            if now.gone or now.withdrawn:
+                self.counts["dropped:gone" if now.gone else "dropped:withdrawn"] += 1
+                return
+            reason = drop_reason(stopped=now.person_stopped, blocked=now.person_blocked,
+                                 always=bool(row.payload.get("always")))
+            if reason is not None:
+                await self._finish(row, repo.DROPPED, reason)
+                self.counts[f"dropped:{reason}"] += 1
                 return
             try:
                 call = self._api_call(row)

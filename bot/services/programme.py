@@ -392,6 +392,11 @@ def _in_locale(
     )
 
 
+def title_in(texts: Mapping[str, LocalText], locale: str | None) -> str:
+    """The title in the reader's language, the Dutch one where it has none."""
+    return _in_locale(texts, locale)[0]
+
+
 def programme_item(
     activity: ActivityData, occurrence: Occurrence, locale: str | None
 ) -> ProgrammeItem:

@@ -29,6 +29,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from sqlalchemy import and_, delete, func, literal, or_, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import _, use_locale
@@ -313,35 +314,30 @@ def _note(session: AsyncSession, question_id: int, key: str, parent_id: int, cha
         status=outbox_repo.SENT, not_before=now, created_at=now, sent_at=now))
 
 
+# The bot's messages that a holder has never seen and a parent may ask about by replying:
+# broadcasts (announcements, the week's programme) and the note after an activity.
+_LETTER_GROUPS = ("broadcast:", "note:")
+
+
 async def _note_about(session: AsyncSession, question_id: int, message_row_id: int,
                       parent_id: int, chat_id: int, replied_to: int, now: datetime) -> None:
     """Note what the parent's message replied to: the activity of a reminder (the card, and
     a further message's copy, say so, for copyMessage drops the reply), or another message
     of the bot that the holder cannot know (an announcement, the note after an activity:
     its copy comes before theirs)."""
-    found = await replied_activity(session, chat_id, replied_to)
-    if found is not None:
+    row = await _replied_row(session, chat_id, replied_to,
+                             (GROUP_PREFIX, MOVED_PREFIX, *_LETTER_GROUPS))
+    if row is None:
+        return
+    if str(row.group_key).startswith(_LETTER_GROUPS):
+        _note(session, question_id, f"q:{question_id}:re:m{message_row_id}:{replied_to}",
+              parent_id, chat_id, now)
+    elif (found := await _activity_of(session, chat_id, row)) is not None:
         activity_id, starts_at = found
         _note(session, question_id,
               about_key(question_id, message_row_id, activity_id, starts_at), parent_id,
               chat_id, now)
-    elif await _replied_to_a_letter(session, chat_id, replied_to):
-        _note(session, question_id, f"q:{question_id}:re:m{message_row_id}:{replied_to}",
-              parent_id, chat_id, now)
     await session.flush()
-
-
-# The bot's messages that a holder has never seen and a parent may ask about by replying:
-# broadcasts (announcements, the week's programme) and the note after an activity.
-_LETTER_GROUPS = ("broadcast:", "note:")
-
-
-async def _replied_to_a_letter(session: AsyncSession, chat_id: int, replied_to: int) -> bool:
-    return await session.scalar(
-        select(OutboxMessage.id).where(
-            OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == replied_to,
-            or_(*(OutboxMessage.group_key.startswith(g, autoescape=True)
-                  for g in _LETTER_GROUPS))).limit(1)) is not None
 
 
 _CONTEXT = re.compile(r"^q:(\d+):(re|fwd):m(\d+)(?::(\d+))?$")
@@ -418,26 +414,39 @@ def _context_rows(key: str, recipient: Recipient, question: Question, chosen: Ro
     return rows
 
 
+async def _replied_row(session: AsyncSession, chat_id: int, replied_to: int,
+                       prefixes: Sequence[str]) -> Row[Any] | None:
+    """The outbox row (id, group_key) of the bot's message ``replied_to`` in the chat, of a
+    group with one of these prefixes (the newest, for a message sent again)."""
+    return (await session.execute(
+        select(OutboxMessage.id, OutboxMessage.group_key)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == replied_to,
+               or_(*(OutboxMessage.group_key.startswith(p, autoescape=True)
+                     for p in prefixes)))
+        .order_by(OutboxMessage.id.desc()).limit(1))).first()
+
+
 async def replied_activity(session: AsyncSession, chat_id: int,
                            replied_to: int) -> tuple[int, datetime] | None:
     """The activity and occurrence start of the bot's message ``replied_to`` in the chat: a
     reminder (any of its parts, its map pin, the bot's answer to a word about it) or the
     ⚠️ notice of a move (its new start; the old one when it no longer takes place). None for
     any other message."""
-    row = (await session.execute(
-        select(OutboxMessage.id, OutboxMessage.group_key)
-        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == replied_to,
-               or_(OutboxMessage.group_key.startswith(GROUP_PREFIX, autoescape=True),
-                   OutboxMessage.group_key.startswith(MOVED_PREFIX, autoescape=True)))
-        .order_by(OutboxMessage.id.desc()).limit(1))).first()
-    if row is None:
-        return None
+    row = await _replied_row(session, chat_id, replied_to, (GROUP_PREFIX, MOVED_PREFIX))
+    return await _activity_of(session, chat_id, row) if row is not None else None
+
+
+async def _activity_of(session: AsyncSession, chat_id: int,
+                       row: Row[Any]) -> tuple[int, datetime] | None:
+    """``replied_activity`` of the row found."""
     group = str(row.group_key)
     if group.startswith(GROUP_PREFIX):  # reminder:<activity>:<start, unix>
         parts = group.removeprefix(GROUP_PREFIX).split(":")
         if len(parts) != 2 or not all(p.isdigit() for p in parts):
             return None
         return int(parts[0]), datetime.fromtimestamp(int(parts[1]), UTC)
+    if not group.startswith(MOVED_PREFIX):
+        return None
     # moved:<activity>: the newest notice of the group up to that message names the move.
     keys = await session.scalars(
         select(OutboxMessage.dedupe_key)

@@ -33,6 +33,7 @@ from bot.services.programme import (
     occurrence_at,
     occurrences,
     programme_item,
+    title_in,
 )
 from bot.services.reminders import (
     SENT,
@@ -381,13 +382,7 @@ async def titles_of(session: AsyncSession, activity_id: int,
     """The activity's title in each of these languages (the Dutch one where it has none)."""
     row = await programme_repo.record_by_id(session, activity_id)
     texts = activity_data(row).texts if row is not None else {}
-
-    def title(locale: str) -> str:
-        own = texts.get(locale)
-        dutch = texts.get("nl")
-        return (own.title if own else "") or (dutch.title if dutch else "")
-
-    return {locale: title(locale) for locale in locales}
+    return {locale: title_in(texts, locale) for locale in locales}
 
 
 async def recent_with_attendees(session: AsyncSession, now: datetime, days: int = 7,
