@@ -1,7 +1,6 @@
 """Families and schools as they really are: a mother with children at two schools of the
-network, a brugfiguur who is a mother herself, a child who changes school. The test still
-marked xfail (strict) is a known gap, left for a decision: a team member who is also a
-parent gets no parents' reminders."""
+network, a brugfiguur who is a mother herself (she keeps her child's reminders), a child
+who changes school."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ import io
 import re
 from datetime import UTC, datetime
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -129,10 +127,6 @@ async def test_the_dutch_original_of_a_broadcast_is_that_of_the_copy_after_a_sch
     assert "Knutselnamiddag voor Sinterklaas" not in dutch
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "reminders are planned for broadcast.recipients, which keeps role 'parent' only: a "
-    "mother who joins the team (brugfiguren are often parents of the schools) keeps her "
-    "child's school and sees its activities in /week, but gets no reminder of them any more"))
 async def test_a_brugfiguur_who_is_a_mother_still_gets_the_reminders_of_her_childs_school(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
 ) -> None:

@@ -122,6 +122,18 @@ async def card_button(update: Update, context: BotContext) -> None:
             text + "\n\n✋ " + _("{name} took this question.").format(
                 name=context.person.first_name),
             reply_markup=card_keyboard(question.id, taken=True))
+    elif action in ("close", "closeok") and await held_cards.bring_unread(
+            context.session, question.id,
+            questions.Recipient(context.person.id, query.from_user.id,
+                                context.person.locale or "nl"),
+            now, stamp=update.update_id):
+        # The parent wrote again, and it waits for a green hour: closed now, nobody would
+        # read it. It comes now, and the question stays open.
+        await context.session.commit()
+        wake(context.application)
+        await query.answer(_("{name} wrote again, and you have not read it yet. It comes now. "
+                             "The question stays open.").format(
+                                 name=question.parent_first_name), show_alert=True)
     elif action == "close" and question.first_answer_at is None:
         # One tap next to "Take it" would close it unanswered: the parent would be told
         # "closed" and never get an answer. Asked once more.

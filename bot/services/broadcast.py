@@ -179,13 +179,15 @@ async def cancel_draft(session: AsyncSession, broadcast_id: int) -> None:
 
 
 async def recipients(session: AsyncSession, audience: Audience) -> list[Recipient]:
-    """Onboarded parents who did not /stop and did not block the bot, in the audience."""
+    """Onboarded parents who did not /stop and did not block the bot, in the audience. A
+    brugfiguur who chose a child's school as a parent is one of them: brugfiguren are often
+    parents of the schools, and joining the team does not end her child's reminders."""
     query = (
         select(Person.id, Person.telegram_id, Person.locale, Person.dutch_below,
                PersonSchool.school_id)
         .join(PersonSchool, PersonSchool.person_id == Person.id)
         .where(
-            Person.role == Role.PARENT.value,
+            Person.role.in_((Role.PARENT.value, Role.BRUGFIGUUR.value)),
             Person.onboarded_at.is_not(None),
             Person.stopped_at.is_(None),
             Person.blocked_at.is_(None),

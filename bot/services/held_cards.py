@@ -18,6 +18,10 @@ do:
   them (never seen) is routed again, to a colleague who reads it or the coordinator; what
   waited for them of it is dropped (``reroute_unread``).
 
+* someone closes the question while a message of the parent waits for a green hour and
+  has not reached their chat: it comes to them now, and the question stays open
+  (``bring_unread``): closed, nobody would ever read it.
+
 A hand-over or an escalation (``questions.reassign``) and closing (``questions.close``) drop
 what waited for the one who no longer holds it themselves.
 
@@ -65,9 +69,10 @@ from bot.services.questions import (
     choose_holder,
     delivered_cards,
     reassign,
+    show_messages,
 )
 from storage import outbox as outbox_repo
-from storage.models import OutboxMessage, Person, Question
+from storage.models import OutboxMessage, Person, Question, QuestionMessage
 
 M = OutboxMessage
 CARD = "card"
@@ -96,6 +101,7 @@ class _Row:
     not_before: datetime
     error: str | None
     payload: dict[str, Any]
+    chat_id: int = 0
 
 
 def part_of(key: str, question_id: int, chat_id: int, *, held_only: bool = False) -> str | None:
@@ -142,12 +148,16 @@ def reached(rows: Sequence[_Row], question_id: int, chat_id: int, now: datetime)
                  or (row.status == outbox_repo.PENDING and row.not_before <= now))}
 
 
-async def _question_rows(session: AsyncSession, question_id: int, chat_id: int) -> list[_Row]:
-    found = await session.execute(
-        select(M.id, M.dedupe_key, M.kind, M.status, M.not_before, M.error, M.payload)
-        .where(M.group_key == f"q:{question_id}", M.chat_id == chat_id).order_by(M.id))
-    return [_Row(r.id, r.dedupe_key, r.kind, r.status, r.not_before, r.error, _load(r.payload))
-            for r in found.all()]
+async def _question_rows(session: AsyncSession, question_id: int,
+                         chat_id: int | None) -> list[_Row]:
+    """The question's outbox rows in ``chat_id`` (None: in every chat)."""
+    query = (select(M.id, M.dedupe_key, M.kind, M.status, M.not_before, M.error, M.payload,
+                    M.chat_id).where(M.group_key == f"q:{question_id}").order_by(M.id))
+    if chat_id is not None:
+        query = query.where(M.chat_id == chat_id)
+    found = await session.execute(query)
+    return [_Row(r.id, r.dedupe_key, r.kind, r.status, r.not_before, r.error, _load(r.payload),
+                 r.chat_id) for r in found.all()]
 
 
 def _held_parts(rows: Sequence[_Row], question_id: int, chat_id: int,
@@ -186,6 +196,33 @@ async def drop_shown(session: AsyncSession, question_id: int, chat_id: int,
     await outbox_repo.mark_finished(session, [row.id for row, _part in held],
                                     status=outbox_repo.DROPPED, error="shown")
     return len(held)
+
+
+async def bring_unread(session: AsyncSession, question_id: int, recipient: Recipient,
+                       now: datetime, *, stamp: int) -> int:
+    """Someone is about to close the question from their chat while a message of the parent
+    waits for a green hour (theirs, or the holder's) and has not reached their chat: they
+    would close it unread, and nobody would read it. It comes to them now instead
+    (``questions.show_messages``; what was held of it in their chat is dropped), and the
+    question stays open. Returns how many of the parent's messages came; 0: none waited."""
+    rows = await _question_rows(session, question_id, None)
+    waiting = {part for row in rows
+               if (part := part_of(row.dedupe_key, question_id, row.chat_id, held_only=True))
+               not in (None, CARD)
+               and is_held(row.status, row.not_before, row.error, row.payload, now)}
+    mine = [row for row in rows if row.chat_id == recipient.chat_id]
+    unread = sorted(int(part[1:]) for part in waiting
+                    - reached(mine, question_id, recipient.chat_id, now))
+    ids = list(await session.scalars(select(QuestionMessage.id).where(
+        QuestionMessage.id.in_(unread), QuestionMessage.from_parent.is_(True))))
+    if not ids:
+        return 0
+    parts = {f"m{i}" for i in ids}
+    await outbox_repo.mark_finished(
+        session, [row.id for row, part in _held_parts(mine, question_id, recipient.chat_id, now)
+                  if part in parts], status=outbox_repo.DROPPED, error="shown")
+    await show_messages(session, question_id, ids, recipient, now, stamp=stamp)
+    return len(ids)
 
 
 async def drop_answered(session: AsyncSession, question_id: int, chat_id: int,

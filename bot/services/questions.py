@@ -1058,6 +1058,33 @@ async def close(session: AsyncSession, question_id: int, now: datetime,
     return parent.locale or row.locale
 
 
+async def show_messages(session: AsyncSession, question_id: int, message_ids: Sequence[int],
+                        recipient: Recipient, now: datetime, *, stamp: int) -> None:
+    """Copies of these messages of the parent in the recipient's chat, right now, each as a
+    reply to the card there (with the lines on whose words it forwards or what it replied
+    to, as a card's messages come)."""
+    question = await session.get(Question, question_id)
+    assert question is not None
+    messages = list(await session.scalars(
+        select(QuestionMessage).where(QuestionMessage.id.in_(message_ids))
+        .order_by(QuestionMessage.id)))
+    card = (await delivered_cards(session, question_id)).get(recipient.chat_id)
+    under = {"reply_to": card} if card else {}
+    context = contexts(await notes(session, question_id))
+    first_name = await session.scalar(
+        select(Person.first_name).where(Person.id == question.parent_id)) or ""
+    now_route = Route(recipient.person_id, 0, Delivery.NOW, None, None)
+    rows: list[NewMessage] = []
+    for m in messages:
+        key = f"q:{question_id}:show:{recipient.chat_id}:{stamp}:m{m.id}"
+        rows += _context_rows(key, recipient, question, now_route, m, context.get(m.id),
+                              first_name, under)
+        rows.append(_to_holder(key, recipient, question, now_route, "copy",
+                               {"from_chat_id": m.chat_id, "message_id": m.message_id,
+                                **under}))
+    await outbox.enqueue_many(session, rows)
+
+
 async def resend(session: AsyncSession, question_id: int, chat_id: int, locale: str,
                  now: datetime, render_card: RenderCard, *, stamp: int) -> None:
     """/inbox: the card and the parent's messages again, in the asker's chat, right now."""
