@@ -1,7 +1,7 @@
 """Things two people do at the same moment: a "yes" tapped while the coordinator cancels, a
 /forget while the programme is on its way, a reminder held for its turn when its activity is
-cancelled. One crossing stays a known gap (strict xfail): a copy waiting for the morning
-keeps the language it was written in.
+cancelled, a question closed while the parent's last message waits for the morning, a
+language changed while the week's programme waits for the morning.
 
 Each test makes one crossing happen on purpose: a Telegram call of one person's update is
 held at the fake server (the network edge) until the other person's update is done, so the
@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.i18n import BRUSSELS
@@ -234,10 +233,6 @@ async def test_the_coordinator_closing_a_question_with_an_unread_follow_up_gets_
     assert for_simran == ["pending"], for_simran  # her morning's copy
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "broadcast.start_programme renders each parent's copy when the coordinator sends; a "
-    "copy held for the morning by quiet hours is not redone when the parent changes "
-    "language meanwhile, so it arrives in the language they left"))
 async def test_a_language_changed_while_the_programme_waits_for_the_morning_is_used(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
 ) -> None:
@@ -265,6 +260,41 @@ async def test_a_language_changed_while_the_programme_waits_for_the_morning_is_u
     texts = fake.texts(els.id)
     assert not any(t.startswith("Programma van") for t in texts), "the Dutch copy came"
     assert any(t.startswith("23 Kasım 2026 Pazartesi") for t in texts)
+
+
+async def test_a_language_changed_while_an_announcement_waits_for_the_morning_is_used(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """The same for an announcement: sent on a Sunday evening in Dutch and Turkish, it waits
+    for the morning; Els switches to Turkish meanwhile, and reads the Turkish."""
+    greet = await coordinator_of(chat)
+    els = await onboard(chat, 9742, "Els", "nl", "vlindertje")
+    clock.moment = datetime(2026, 11, 22, 21, 30, tzinfo=UTC)
+    await greet.says("/announce")
+    await greet.says("Vrijdag is er geen zwemles.")
+    await greet.says("Cuma günü yüzme dersi yok.")
+    await greet.taps("🇧🇪 Alleen Nederlands")
+    for _step in range(3):
+        [screen] = await greet.taps("⏭ Overslaan")
+    await greet.taps("📤 Verstuur naar 1 ouder")
+    await greet.taps("✅ Ja, nu versturen")
+
+    def line() -> str:
+        return (fake.message(greet.id, screen["message_id"]) or {}).get("text", "")
+
+    await wait_until(lambda: "🌙" in line(), fake)
+    await els.presses_key("🌐")
+    await els.taps("Türkçe")
+
+    clock.moment = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)  # Monday, 8:30 in Brussels
+    assert bot.app is not None
+    outbox_wake(bot.app)
+    await wait_until(lambda: line().startswith("✅"), fake, 20)
+    texts = fake.texts(els.id)
+    assert "Vrijdag is er geen zwemles." not in texts, "the Dutch copy came"
+    assert texts[-1] == "Cuma günü yüzme dersi yok."
+    assert FakeTelegram.inline_buttons(fake.transcript(els.id)[-1]) == [
+        ("🇧🇪 Nederlands", "nl:a:1")]
 
 
 async def test_a_reminder_waiting_to_go_when_the_activity_is_cancelled_is_not_sent(

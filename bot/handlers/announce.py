@@ -27,9 +27,9 @@ from bot.handlers.door import BotContext, door
 from bot.handlers.formatting import formatted
 from bot.handlers.keyboards import main_action_for
 from bot.handlers.onboarding import ensure_onboarded
-from bot.handlers.settings import original_headings
 from bot.handlers.team_translation import render_request
-from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, _, format_number, ngettext, use_locale
+from bot.handlers.texts import dutch_marks, original_headings
+from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, _, format_number, ngettext
 from bot.scheduler.outbox import wake
 from bot.services import activity_draft as activity_drafts
 from bot.services import announcement as service
@@ -273,15 +273,6 @@ async def audience_screen(context: BotContext,
                 count=total), callback_data=f"an:{draft.id}:go")])
     rows.append([InlineKeyboardButton("✖️ " + _("Cancel"), callback_data=f"an:{draft.id}:x")])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
-
-
-def dutch_marks() -> dict[str, str]:
-    """The mark above the Dutch original for a parent whose language has no translation."""
-    marks = {}
-    for code in SUPPORTED_LOCALES:
-        with use_locale(code):
-            marks[code] = "🇧🇪 " + _("(in Dutch)")
-    return marks
 
 
 @door(roles=COORDINATOR_ONLY)

@@ -8,17 +8,14 @@ is kept up to date by bot/scheduler/progress.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.door import BotContext, door
-from bot.handlers.programme import programme_heading
-from bot.handlers.programme_text import programme_text
+from bot.handlers.programme_text import programme_text, render_for, week_heading
 from bot.handlers.sending import send_long
-from bot.handlers.settings import original_headings
+from bot.handlers.texts import original_headings
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, _, format_date, ngettext, use_locale
 from bot.scheduler.outbox import wake
 from bot.scheduler.progress import stopped_text
@@ -26,7 +23,6 @@ from bot.services import broadcast as service
 from bot.services import people
 from bot.services import programme as programme_service
 from bot.services.broadcast import Audience, BroadcastView
-from bot.services.people import SchoolView
 from bot.services.programme import ProgrammeItem
 from bot.services.roles import Role
 
@@ -55,12 +51,6 @@ def is_this_week(week_start: date, day: date) -> bool:
     """Whether a draft's week is the week ``day`` is in (sent from Monday, or from a later
     day: the rest of it)."""
     return week_start < programme_service.next_week_start(day)
-
-
-def week_heading(week_start: date) -> str:
-    """The parents' heading: from the first day to the Sunday of that week."""
-    return programme_heading(
-        week_start, programme_service.next_week_start(week_start) - timedelta(days=1))
 
 
 async def draft_screen(context: BotContext,
@@ -124,19 +114,6 @@ async def draft_screen(context: BotContext,
                 count=total), callback_data=f"bc:{draft.id}:go")])
     rows.append([InlineKeyboardButton("✖️ " + _("Cancel"), callback_data=f"bc:{draft.id}:x")])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
-
-
-def render_for(
-    week_start: date, schools: list[SchoolView], tz: ZoneInfo
-) -> Callable[[str, frozenset[int], list[ProgrammeItem]], str]:
-    """What a parent reads: the week's heading and activities, in their language (HTML)."""
-
-    def render(locale: str, school_ids: frozenset[int], items: list[ProgrammeItem]) -> str:
-        with use_locale(locale, tz):
-            return programme_text(week_heading(week_start), items, schools,
-                                  show_schools=len(school_ids) > 1)
-
-    return render
 
 
 @door(roles=COORDINATOR_ONLY)

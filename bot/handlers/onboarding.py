@@ -15,15 +15,18 @@ from bot.handlers.keyboards import (
     privacy_keyboard,
     school_keyboard,
 )
+from bot.handlers.programme_text import render_for
 from bot.handlers.question_texts import topic_keyboard, topic_question_again
 from bot.handlers.texts import (
+    dutch_marks,
     greeting_in_every_language,
+    original_headings,
     privacy_notice,
     school_question,
     your_schools,
 )
 from bot.i18n import LANGUAGE_NAMES, _, use_locale
-from bot.services import people, questions
+from bot.services import announcement, broadcast, people, questions
 from bot.services.onboarding import (
     BAD_LINK,
     Press,
@@ -201,6 +204,8 @@ async def choose_language(update: Update, context: BotContext) -> None:
         await query.answer()
         return
     await people.set_locale(context.session, person.id, locale)
+    if person.step is None:
+        await _redo_waiting(context, person.id)
     with use_locale(locale, context.settings.timezone):
         await query.answer()
         if person.step in (Step.SCHOOL, Step.PRIVACY):
@@ -235,6 +240,8 @@ async def take_typed_language(update: Update, context: BotContext) -> bool:
             locale == person.locale or await questions.going_on(context.session, person.id))):
         return False
     await people.set_locale(context.session, person.id, locale)
+    if person.step is None:
+        await _redo_waiting(context, person.id)
     with use_locale(locale, context.settings.timezone):
         if person.step == Step.LANGUAGE:
             await _past_the_language(update, context, person)
@@ -307,3 +314,15 @@ async def accept_privacy(update: Update, context: BotContext) -> None:
     if person.role is Role.BRUGFIGUUR:
         # A new brugfiguur (they came with an invite link): their languages next.
         await team.send_languages_welcome(update, context)
+
+
+async def _redo_waiting(context: BotContext, person_id: int) -> None:
+    """A parent changed language: a copy of the programme or of an announcement still
+    waiting for them (their quiet hours held it, or it waits its turn) is made again in it."""
+    schools = await people.schools(context.session)
+    tz = context.settings.timezone
+    await broadcast.redo_waiting(
+        context.session, person_id, lambda week_start: render_for(week_start, schools, tz),
+        originals=original_headings(html_markup=True), tz=tz, now=context.now())
+    await announcement.redo_waiting(context.session, person_id, dutch_marks(),
+                                    originals=original_headings(html_markup=False))

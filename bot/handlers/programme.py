@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from telegram import Update
 
@@ -12,7 +12,7 @@ from bot.handlers.activities import render_notice
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_keyboard
 from bot.handlers.onboarding import ensure_onboarded
-from bot.handlers.programme_text import escape, programme_text
+from bot.handlers.programme_text import escape, programme_heading, programme_text
 from bot.handlers.rsvp import render_moved, render_new_place
 from bot.handlers.sending import send_long
 from bot.i18n import (
@@ -21,7 +21,6 @@ from bot.i18n import (
     _,
     format_date,
     format_time,
-    format_weekday_date,
     ngettext,
     use_locale,
 )
@@ -37,15 +36,6 @@ COORDINATOR_ONLY = {Role.COORDINATOR}
 # Telegram refuses files over 20 MB to bots; a programme is a few kilobytes.
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_ERRORS_SHOWN = 25
-
-
-def programme_heading(first_day: date, last_day: date | None = None) -> str:
-    """'Programme from Monday 23 November 2026 to Sunday 29 November 2026' (seven days, or
-    to ``last_day``)."""
-    return _("Programme from {start} to {end}").format(
-        start=format_weekday_date(first_day),
-        end=format_weekday_date(last_day or first_day + timedelta(days=6)),
-    )
 
 
 @door()

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from bot.i18n import BRUSSELS, N_, _, format_time, format_weekday_date, local_moment
+from bot.i18n import (
+    BRUSSELS,
+    N_,
+    _,
+    format_time,
+    format_weekday_date,
+    local_moment,
+    use_locale,
+)
+from bot.services import programme as programme_service
 from bot.services.people import SchoolView
 from bot.services.programme import Kind, Occurrence, ProgrammeItem
 
@@ -86,3 +97,31 @@ def programme_text(
 def escape(text: str) -> str:
     """Telegram HTML: only &, < and > need escaping."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def programme_heading(first_day: date, last_day: date | None = None) -> str:
+    """'Programme from Monday 23 November 2026 to Sunday 29 November 2026' (seven days, or
+    to ``last_day``)."""
+    return _("Programme from {start} to {end}").format(
+        start=format_weekday_date(first_day),
+        end=format_weekday_date(last_day or first_day + timedelta(days=6)),
+    )
+
+
+def week_heading(week_start: date) -> str:
+    """The parents' heading: from the first day to the Sunday of that week."""
+    return programme_heading(
+        week_start, programme_service.next_week_start(week_start) - timedelta(days=1))
+
+
+def render_for(
+    week_start: date, schools: list[SchoolView], tz: ZoneInfo
+) -> Callable[[str, frozenset[int], list[ProgrammeItem]], str]:
+    """What a parent reads: the week's heading and activities, in their language (HTML)."""
+
+    def render(locale: str, school_ids: frozenset[int], items: list[ProgrammeItem]) -> str:
+        with use_locale(locale, tz):
+            return programme_text(week_heading(week_start), items, schools,
+                                  show_schools=len(school_ids) > 1)
+
+    return render

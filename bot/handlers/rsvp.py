@@ -23,7 +23,7 @@ from bot.handlers import questions
 from bot.handlers.door import BotContext, door, not_modified
 from bot.handlers.programme_text import escape, item_text
 from bot.handlers.sending import send_long
-from bot.handlers.settings import original_headings
+from bot.handlers.texts import original_headings
 from bot.i18n import (
     N_,
     SUPPORTED_LOCALES,

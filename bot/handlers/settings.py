@@ -7,7 +7,6 @@ The Dutch original below every translated broadcast, and the hours without messa
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import time
 
@@ -15,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers.door import BotContext, door
 from bot.handlers.onboarding import ensure_onboarded
-from bot.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, _, format_time, use_locale
+from bot.i18n import DEFAULT_LOCALE, _, format_time
 from bot.services import people, reminders
 from bot.services.people import PersonView
 from bot.services.reminders import QuietHours
@@ -24,16 +23,6 @@ SETTINGS_DATA = r"^set:(nl:on|nl:off|q|q:def|q:\d\d-\d\d)$"
 # The choices offered for quiet hours: the usual night, earlier or later nights, a day's
 # sleep after a night shift, and none at all.
 QUIET_CHOICES = ("20-07", "22-07", "23-06", "08-16", "00-00")
-
-
-def original_headings(*, html_markup: bool) -> dict[str, str]:
-    """Per language, the heading above the Dutch original below a translation."""
-    headings = {}
-    for code in SUPPORTED_LOCALES:
-        with use_locale(code):
-            words = _("Original (Dutch):")
-        headings[code] = f"🇧🇪 <b>{html.escape(words)}</b>" if html_markup else f"🇧🇪 {words}"
-    return headings
 
 
 def quiet_label(quiet: QuietHours) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from bot.handlers.commands import staff_commands
@@ -108,3 +109,22 @@ def _help_lines() -> str:
           "/stop: no more messages from us.\n"
           "/forget: erase everything about you."),
     ])
+
+
+def original_headings(*, html_markup: bool) -> dict[str, str]:
+    """Per language, the heading above the Dutch original below a translation."""
+    headings = {}
+    for code in SUPPORTED_LOCALES:
+        with use_locale(code):
+            words = _("Original (Dutch):")
+        headings[code] = f"🇧🇪 <b>{html.escape(words)}</b>" if html_markup else f"🇧🇪 {words}"
+    return headings
+
+
+def dutch_marks() -> dict[str, str]:
+    """The mark above the Dutch original for a parent whose language has no translation."""
+    marks = {}
+    for code in SUPPORTED_LOCALES:
+        with use_locale(code):
+            marks[code] = "🇧🇪 " + _("(in Dutch)")
+    return marks

@@ -31,7 +31,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES
 from bot.services import outbox
-from bot.services.broadcast import CANCELLED, DRAFT, Audience, group_key, mark_sending, recipients
+from bot.services.broadcast import (
+    CANCELLED,
+    DRAFT,
+    Audience,
+    Recipient,
+    group_key,
+    mark_sending,
+    recipient_now,
+    recipients,
+    replace_copy,
+    waiting_copies,
+)
 from bot.services.dutch_below import CAPTION_LIMIT, with_dutch_below
 from bot.services.outbox import HTML, NewMessage, read_html, utf16_len, visible_text
 from storage.models import Broadcast, utcnow
@@ -330,27 +341,43 @@ async def start(
     assert row.awaiting is None
     content = Content.from_json(row.content)
     people = await recipients(session, Audience.from_json(row.audience))
-    messages: list[NewMessage] = []
-    for recipient in people:
-        locale = recipient.locale
-        translated = locale != DUTCH and locale in content.parts
-        markup = dutch_button(announcement_id) if translated else None
-        for index, (kind, payload) in enumerate(
-                payloads(content, locale, marks.get(locale, ""), markup,
-                         original=(originals or {}).get(locale) if recipient.dutch_below
-                         else None)):
-            key = f"announce:{announcement_id}:{recipient.person_id}"
-            messages.append(NewMessage(
-                dedupe_key=key if index == 0 else f"{key}:{kind}",
-                chat_id=recipient.telegram_id,
-                person_id=recipient.person_id,
-                kind=kind,
-                payload=payload,
-                group_key=group_key(announcement_id),
-            ))
+    messages = [message for recipient in people
+                for message in _copy(announcement_id, content, recipient, marks, originals)]
     await outbox.enqueue_many(session, messages)
     mark_sending(row, messages, status_chat_id, status_message_id)
     return len(people)
+
+
+def _copy(announcement_id: int, content: Content, recipient: Recipient,
+          marks: Mapping[str, str], originals: Mapping[str, str] | None) -> list[NewMessage]:
+    """One parent's rows: the content in their language, then their language's voice."""
+    locale = recipient.locale
+    translated = locale != DUTCH and locale in content.parts
+    markup = dutch_button(announcement_id) if translated else None
+    key = f"announce:{announcement_id}:{recipient.person_id}"
+    return [NewMessage(dedupe_key=key if index == 0 else f"{key}:{kind}",
+                       chat_id=recipient.telegram_id, person_id=recipient.person_id, kind=kind,
+                       payload=payload, group_key=group_key(announcement_id))
+            for index, (kind, payload) in enumerate(
+                payloads(content, locale, marks.get(locale, ""), markup,
+                         original=(originals or {}).get(locale) if recipient.dutch_below
+                         else None))]
+
+
+async def redo_waiting(session: AsyncSession, person_id: int, marks: Mapping[str, str], *,
+                       originals: Mapping[str, str] | None = None) -> int:
+    """A parent changed language while an announcement's copy waits for them (their quiet
+    hours, or its turn): it is made again in their language now. Returns how many copies
+    were made again (``broadcast.redo_waiting`` does the same for the programme)."""
+    redone = 0
+    for row, when in await waiting_copies(session, person_id, ANNOUNCEMENT):
+        recipient = await recipient_now(session, person_id)
+        if recipient is not None:
+            redone += await replace_copy(
+                session, person_id, row.id,
+                _copy(row.id, Content.from_json(row.content), recipient, marks, originals),
+                when)
+    return redone
 
 
 # --------------------------------------------------------------------------------------------

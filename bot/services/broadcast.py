@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS, DEFAULT_LOCALE, LANGUAGE_NAMES, SUPPORTED_LOCALES
@@ -36,8 +36,9 @@ from bot.services.dutch_below import with_dutch_below
 from bot.services.outbox import NewMessage, Progress
 from bot.services.programme import ActivityData, ProgrammeItem
 from bot.services.roles import Role
+from storage import outbox as outbox_repo
 from storage import programme as programme_repo
-from storage.models import Broadcast, Person, PersonSchool, utcnow
+from storage.models import Broadcast, OutboxMessage, Person, PersonSchool, utcnow
 
 PROGRAMME = "programme"
 DUTCH = DEFAULT_LOCALE
@@ -226,6 +227,10 @@ class WeekReach:
 
 
 Occurrences = list[tuple[ActivityData, programme_service.Occurrence]]
+# What a parent reads of a week (given by the handler, which owns the words), and a week's
+# text and items per language and set of schools.
+Render = Callable[[str, frozenset[int], list[ProgrammeItem]], str]
+Week = Callable[[str, frozenset[int]], tuple[str, list[ProgrammeItem]]]
 
 
 async def week_activities(session: AsyncSession, school_ids: Iterable[int], week_start: date,
@@ -281,7 +286,7 @@ def gets(data: ActivityData, schools: frozenset[int]) -> bool:
 async def start_programme(
     session: AsyncSession,
     broadcast_id: int,
-    render: Callable[[str, frozenset[int], list[ProgrammeItem]], str],
+    render: Render,
     *,
     status_chat_id: int,
     status_message_id: int,
@@ -304,6 +309,16 @@ async def start_programme(
     activities = await week_activities(
         session, {school_id for r in people for school_id in r.school_ids}, row.week_start, tz,
         now)
+    week = _weeks(activities, render)
+    messages = [message for recipient in people
+                for message in _copy(broadcast_id, recipient, audience, week, originals)]
+    await outbox.enqueue_many(session, messages)
+    mark_sending(row, messages, status_chat_id, status_message_id, now)
+    return row.total
+
+
+def _weeks(activities: Occurrences, render: Render) -> Week:
+    """A language's and a set of schools' week: its text and items, each rendered once."""
     weeks: dict[tuple[str, frozenset[int]], tuple[str, list[ProgrammeItem]]] = {}
 
     def week(locale: str, schools: frozenset[int]) -> tuple[str, list[ProgrammeItem]]:
@@ -317,43 +332,111 @@ async def start_programme(
             weeks[key] = render(locale, schools, items), items
         return weeks[key]
 
-    messages = []
-    for recipient in people:
-        schools = own_schools(recipient, audience)
-        body, items = week(recipient.locale, schools)
-        if not items:
-            continue  # nothing for their schools that week: no message (see the docstring)
-        same = recipient.locale == DUTCH
-        if recipient.dutch_below and not same:
-            body = with_dutch_below(body, week(DUTCH, schools)[0], wanted=True, same=same,
-                                    heading=(originals or {}).get(recipient.locale, ""))
-        payload: dict[str, object] = {"text": body, "parse_mode": "HTML"}
-        if recipient.locale != DUTCH:
-            # Flemish services speak Dutch; the translation is an aid. One tap shows it.
-            payload["reply_markup"] = {"inline_keyboard": [[{
-                "text": f"🇧🇪 {LANGUAGE_NAMES[DUTCH]}",
-                "callback_data": f"nl:b:{broadcast_id}:{'.'.join(map(str, sorted(schools)))}"
-            }]]}
-        messages.append(NewMessage(
-            dedupe_key=f"broadcast:{broadcast_id}:{recipient.person_id}",
-            chat_id=recipient.telegram_id,
-            person_id=recipient.person_id,
-            kind="text",
-            payload=payload,
-            group_key=group_key(broadcast_id),
-        ))
-        # After the text (the outbox keeps a chat's rows in order), one row per voice.
-        messages.extend(NewMessage(
-            dedupe_key=f"broadcast:{broadcast_id}:{recipient.person_id}:voice:{item.activity_id}",
-            chat_id=recipient.telegram_id,
-            person_id=recipient.person_id,
-            kind="voice",
-            payload=voice_payload(item),
-            group_key=group_key(broadcast_id),
-        ) for item in programme_service.voiced(items))
-    await outbox.enqueue_many(session, messages)
-    mark_sending(row, messages, status_chat_id, status_message_id, now)
-    return row.total
+    return week
+
+
+def _copy(broadcast_id: int, recipient: Recipient, audience: Audience, week: Week,
+          originals: Mapping[str, str] | None) -> list[NewMessage]:
+    """One parent's rows: their week's text in their language, then its voice messages; []
+    when their schools have nothing that week."""
+    schools = own_schools(recipient, audience)
+    body, items = week(recipient.locale, schools)
+    if not items:
+        return []  # nothing for their schools that week: no message (see the docstring)
+    same = recipient.locale == DUTCH
+    if recipient.dutch_below and not same:
+        body = with_dutch_below(body, week(DUTCH, schools)[0], wanted=True, same=same,
+                                heading=(originals or {}).get(recipient.locale, ""))
+    payload: dict[str, object] = {"text": body, "parse_mode": "HTML"}
+    if recipient.locale != DUTCH:
+        # Flemish services speak Dutch; the translation is an aid. One tap shows it.
+        payload["reply_markup"] = {"inline_keyboard": [[{
+            "text": f"🇧🇪 {LANGUAGE_NAMES[DUTCH]}",
+            "callback_data": f"nl:b:{broadcast_id}:{'.'.join(map(str, sorted(schools)))}"
+        }]]}
+    common = {"chat_id": recipient.telegram_id, "person_id": recipient.person_id,
+              "group_key": group_key(broadcast_id)}
+    # After the text (the outbox keeps a chat's rows in order), one row per voice.
+    return [NewMessage(dedupe_key=f"broadcast:{broadcast_id}:{recipient.person_id}",
+                       kind="text", payload=payload, **common)] + [
+        NewMessage(dedupe_key=f"broadcast:{broadcast_id}:{recipient.person_id}:voice:"
+                              f"{item.activity_id}", kind="voice", payload=voice_payload(item),
+                   **common)
+        for item in programme_service.voiced(items)]
+
+
+async def redo_waiting(session: AsyncSession, person_id: int,
+                       render_for_week: Callable[[date], Render], *,
+                       originals: Mapping[str, str] | None = None, tz: ZoneInfo = BRUSSELS,
+                       now: datetime | None = None) -> int:
+    """A parent changed language while a programme's copy waits for them (their quiet
+    hours, or its turn): it is made again in their language now, as it would have been made
+    had they chosen it before the coordinator sent it. Returns how many copies were made
+    again."""
+    redone = 0
+    for row, when in await waiting_copies(session, person_id, PROGRAMME):
+        recipient = await recipient_now(session, person_id)
+        if recipient is None or row.week_start is None:
+            continue
+        audience = Audience.from_json(row.audience)
+        week = _weeks(await week_activities(session, own_schools(recipient, audience),
+                                            row.week_start, tz, now),
+                      render_for_week(row.week_start))
+        redone += await replace_copy(
+            session, person_id, row.id, _copy(row.id, recipient, audience, week, originals),
+            when)
+    return redone
+
+
+async def waiting_copies(session: AsyncSession, person_id: int,
+                         kind: str) -> list[tuple[Broadcast, datetime]]:
+    """The broadcasts of that kind going out whose copy for the person waits whole (none of
+    its rows sent or being sent: a copy of which a part went out stays as it is), each with
+    when its first row is due."""
+    found = (await session.execute(
+        select(OutboxMessage.group_key, OutboxMessage.status, OutboxMessage.not_before)
+        .where(OutboxMessage.person_id == person_id,
+               OutboxMessage.group_key.startswith("broadcast:", autoescape=True)))).all()
+    groups: dict[str, list[tuple[str, datetime]]] = {}
+    for group, status, not_before in found:
+        groups.setdefault(group, []).append((status, not_before))
+    waiting = []
+    for group, rows in groups.items():
+        if any(status != outbox_repo.PENDING for status, _ in rows):
+            continue
+        row = await session.get(Broadcast, int(group.split(":")[1]))
+        if row is not None and row.kind == kind and row.status == SENDING:
+            waiting.append((row, min(not_before for _, not_before in rows)))
+    return waiting
+
+
+async def replace_copy(session: AsyncSession, person_id: int, broadcast_id: int,
+                       messages: Sequence[NewMessage], when: datetime) -> int:
+    """The person's waiting rows of the broadcast give way to ``messages``, due at ``when``
+    (the morning their quiet hours held them for). 1 when replaced; 0 when there is nothing
+    to send them now."""
+    if not messages:
+        return 0
+    # Only rows still waiting go (a sender that claimed one meanwhile keeps it, and its
+    # key keeps its new twin out).
+    await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.person_id == person_id,
+                                    OutboxMessage.group_key == group_key(broadcast_id),
+                                    OutboxMessage.status == outbox_repo.PENDING)
+        .execution_options(synchronize_session=False))
+    await outbox.enqueue_many(session, [replace(m, not_before=when) for m in messages])
+    return 1
+
+
+async def recipient_now(session: AsyncSession, person_id: int) -> Recipient | None:
+    """The parent as a recipient now (language, schools), whoever the audience was."""
+    person = await session.get(Person, person_id)
+    if person is None:
+        return None
+    schools = frozenset(await session.scalars(
+        select(PersonSchool.school_id).where(PersonSchool.person_id == person_id)))
+    return Recipient(person.id, person.telegram_id, person.locale or DUTCH, schools,
+                     bool(person.dutch_below))
 
 
 def voice_payload(item: ProgrammeItem) -> dict[str, Any]:
