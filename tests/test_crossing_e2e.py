@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 
 from bot.i18n import BRUSSELS
 from bot.scheduler.outbox import wake as outbox_wake
+from bot.services.availability import AvailabilityMap
 from storage.db import Database
-from storage.models import OutboxMessage, QuestionMessage, Rsvp
+from storage.models import OutboxMessage, Person, QuestionMessage, Rsvp, StaffProfile
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Handled, outbox_settled
@@ -329,3 +330,34 @@ async def test_a_reminder_waiting_to_go_when_the_activity_is_cancelled_is_not_se
 
     after = [m.get("text", "") for m in fake.transcript(other.id)[cancelled_at:]]
     assert not any("🔔" in text for text in after), after
+
+
+async def test_a_slow_answer_to_a_brugfiguurs_tap_does_not_hold_up_a_parent(
+    chat: Chat, fake: FakeTelegram, db: Database
+) -> None:
+    """Fatma makes an hour red in /availability on a bad connection: Telegram takes long to
+    redraw her screen. Meanwhile Els changes her language. Fatma's change is saved before
+    Telegram's calls, so SQLite's one writer is free and Els is answered at once, not after
+    Fatma's redraw (or a "database is locked" five seconds later)."""
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 9771, "Fatma", {"nl", "tr"}, db)
+    els = await onboard(chat, 9772, "Els", "nl", "vlindertje")
+    async with db.session() as session:
+        fatma_id = await session.scalar(select(Person.id).where(Person.telegram_id == fatma.id))
+    await fatma.says("/availability")
+    await fatma.taps(data=f"team:a:{fatma_id}:2")  # Wednesday
+
+    hold = Hold(fake, "editMessageText", in_chat(fatma.id))
+    tap = asyncio.create_task(fatma.taps(data=f"team:a:{fatma_id}:2:10"))
+    await hold.wait()
+    await els.presses_key("🌐")
+    async with asyncio.timeout(3):  # well before the hold's end, and SQLite's lock timeout
+        await els.taps("Türkçe")
+    assert els.last_text() == "Bundan sonra size Türkçe yazacağım."
+    assert not hold.released.is_set()
+    hold.release()
+    await tap
+    async with db.session() as session:
+        saved = await session.scalar(select(StaffProfile.availability)
+                                     .where(StaffProfile.person_id == fatma_id))
+    assert saved is not None and saved != AvailabilityMap.default().cells

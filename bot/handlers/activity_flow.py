@@ -441,6 +441,11 @@ async def save(update: Update, context: BotContext, draft: DraftView) -> None:
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
     data, problem = await service.save(context.session, draft, context.settings.timezone)
+    # Committed before Telegram's calls: a slow answer must not hold SQLite's one writer,
+    # which every parent's tap waits for meanwhile.
+    await context.session.commit()
+    if data is not None and problem is None:
+        reminder_jobs.wake(context.application)  # reminders follow the new time at once
     await query.answer()
     await query.edit_message_reply_markup(None)
     if data is None or problem is not None:
@@ -448,8 +453,6 @@ async def save(update: Update, context: BotContext, draft: DraftView) -> None:
             "This activity was changed in the meantime (by a file or a cancellation). "
             "Nothing was saved: please start again with /activity."))
         return
-    await context.session.commit()
-    reminder_jobs.wake(context.application)  # reminders follow the new time at once
     start = shown_occurrence(context, data).starts_at
     when = f"{format_date(start, 'EEE d MMM')} {format_time(start)}"
     await update.effective_chat.send_message(_("Saved.") + f" ({when})")

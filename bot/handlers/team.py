@@ -437,6 +437,10 @@ async def languages_button(update: Update, context: BotContext) -> None:
         if action not in spoken:
             moved = await _reroute_unread(context, target_id, action)
     languages = await staff.languages_of(context.session, target_id)
+    # Committed before Telegram's calls: a slow answer must not hold SQLite's one writer.
+    await context.session.commit()
+    if moved:
+        wake(context.application)  # the new holders' cards leave now
     if action != "ok":
         screen: Screen | None = languages_screen(target_id, languages, name)
     elif name is None:
@@ -457,14 +461,12 @@ async def languages_button(update: Update, context: BotContext) -> None:
 async def _reroute_unread(context: BotContext, person_id: int, locale: str) -> int:
     """``locale`` taken away from ``person_id``'s languages: what waits for their green hour
     in it, never seen, is routed again (``held_cards.reroute_unread``); committed with the
-    change, so the new holder's card leaves now. Returns how many questions moved."""
+    change (by the caller), so the new holder's card leaves now. Returns how many questions
+    moved."""
     coordinators = await questions.coordinator_recipients(context.session,
                                                           context.settings.coordinator_ids)
     moved = await held_cards.reroute_unread(context.session, person_id, locale, context.now(),
                                             render_card, coordinators)
-    if moved:
-        await context.session.commit()
-        wake(context.application)
     return len(moved)
 
 
@@ -485,8 +487,9 @@ async def _save_availability(context: BotContext, person_id: int,
     to it: nothing held for them rings in an hour they just made red."""
     await staff.set_availability(context.session, person_id, amap)
     moved = await held_cards.retime(context.session, person_id, amap, context.now())
+    # Committed before Telegram's calls: a slow answer must not hold SQLite's one writer.
+    await context.session.commit()
     if moved.rows:
-        await context.session.commit()
         wake(context.application)  # it may be due now (an hour made green)
 
 
