@@ -25,6 +25,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.bot_api import SchoolBot
 from bot.config import Settings
 from bot.handlers import (
     account,
@@ -99,13 +100,12 @@ class ButtonHandler(CallbackQueryHandler):
 def build_application(settings: Settings, *, db: Database | None = None) -> Application:
     """The Application, with the database opened (and migrated) in post_init."""
     requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
+    bot = SchoolBot(settings.token, base_url=settings.api_base_url,
+                    base_file_url=settings.api_file_url, request=requests[0],
+                    get_updates_request=requests[1])
     application = (
         ApplicationBuilder()
-        .token(settings.token)
-        .base_url(settings.api_base_url)
-        .base_file_url(settings.api_file_url)
-        .request(requests[0])
-        .get_updates_request(requests[1])
+        .bot(bot)
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates()))
         .post_init(_post_init)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.handlers.question_texts import render_card
 from bot.i18n import BRUSSELS, format_weekday_date, use_locale
-from bot.scheduler.questions import weekly_figures
+from bot.scheduler.questions import figures_due, weekly_figures
 from bot.services import questions, staff
 from bot.services.availability import AvailabilityMap, Level
 from storage.db import Database
@@ -423,6 +423,16 @@ async def test_a_question_nobody_takes_within_four_working_hours_goes_to_the_nex
 
 def test_availability_default_is_green_on_monday_morning() -> None:
     assert AvailabilityMap.default().level_at(MONDAY_10) is Level.GREEN
+
+
+def test_the_weekly_figures_are_due_from_monday_nine_for_two_days() -> None:
+    monday_nine = datetime(2026, 11, 23, 9, 0, tzinfo=BRUSSELS)
+    assert figures_due(monday_nine - timedelta(minutes=1)) is None  # last week's: sent
+    assert figures_due(monday_nine) == monday_nine
+    # Down over the weekend, back on Monday at ten, or on Tuesday: they still come.
+    assert figures_due(monday_nine + timedelta(hours=25)) == monday_nine
+    assert figures_due(monday_nine + timedelta(days=2)) is None
+    assert figures_due(datetime(2026, 11, 29, 23, 0, tzinfo=BRUSSELS)) is None  # Sunday
 
 
 async def test_the_coordinator_gets_the_weekly_line_of_figures(

@@ -379,9 +379,12 @@ def test_when_the_automatic_report_is_due() -> None:
     # 1 December: from 08:00 Brussels time (07:00 UTC), November's report.
     assert due_month(datetime(2026, 12, 1, 6, 59, tzinfo=UTC), BRUSSELS) is None
     assert due_month(datetime(2026, 12, 1, 7, 0, tzinfo=UTC), BRUSSELS) == Month(2026, 11)
-    # A bot that was down on the 1st still sends it on the 2nd and 3rd, not later.
+    # A bot that was down on the 1st still sends it in the first week, not later.
     assert due_month(datetime(2026, 12, 3, 5, 0, tzinfo=UTC), BRUSSELS) == Month(2026, 11)
-    assert due_month(datetime(2026, 12, 4, 9, 0, tzinfo=UTC), BRUSSELS) is None
+    # Down over the New Year weekend (the 1st a Friday), back on Monday the 4th: still due.
+    assert due_month(datetime(2027, 1, 4, 9, 0, tzinfo=UTC), BRUSSELS) == Month(2026, 12)
+    assert due_month(datetime(2026, 12, 7, 22, 0, tzinfo=UTC), BRUSSELS) == Month(2026, 11)
+    assert due_month(datetime(2026, 12, 8, 9, 0, tzinfo=UTC), BRUSSELS) is None
     # 1 January: December's.
     assert due_month(datetime(2027, 1, 1, 10, 0, tzinfo=UTC), BRUSSELS) == Month(2026, 12)
 

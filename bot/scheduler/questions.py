@@ -11,7 +11,8 @@ coordinator had started the bot are shown to the coordinators who have since; a 
 parent wrote again after an answer, and got no answer within those working hours, is reminded
 (the coordinators, for a question they hold; again after a further message); closed
 questions older than QUESTION_RETENTION_DAYS (180) are purged.
-Every Monday at 09:00 the coordinators get the line of figures of the past seven days.
+Every Monday at 09:00 the coordinators get the line of figures of the past seven days (a
+bot down then sends it when it is back, until Wednesday 09:00).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from bot.handlers.question_texts import (
 from bot.i18n import BRUSSELS, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import outbox, questions
+from storage import claims
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -150,17 +152,38 @@ async def _route_untapped(session: AsyncSession, now: datetime,
     return routed
 
 
+# The figures of a week may come this long after Monday 09:00 (a bot down over the weekend,
+# or restarted at nine): later, they would be news of last week.
+FIGURES_LATE = timedelta(days=2)
+FIGURES_INTERVAL = 15 * 60.0
+
+
+def figures_due(now: datetime) -> datetime | None:
+    """The Monday 09:00 (Brussels) whose figures are due now: this week's, from 09:00 and
+    for ``FIGURES_LATE``; None otherwise."""
+    local = now.astimezone(BRUSSELS)
+    monday = local.date() - timedelta(days=local.weekday())
+    due = datetime.combine(monday, time(9, 0), tzinfo=BRUSSELS)
+    return due if due <= now < due + FIGURES_LATE else None
+
+
 async def weekly_figures(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Monday morning: the coordinators get last week's line of figures about questions."""
+    """Monday morning: the coordinators get last week's line of figures about questions, the
+    seven days before Monday 09:00 (also when it comes late: the bot was down at nine).
+    The claim ``figures:sent:<week>`` makes it once, whatever restarts or instances do."""
     app = context.application
     db: Database = app.bot_data["db"]
     clock: Clock = app.bot_data.get("clock") or Clock()
-    now = clock.now()
+    due = figures_due(clock.now())
+    if due is None:
+        return
+    week = due.strftime("%G-W%V")
     async with db.session() as session:
-        figures = await questions.week_figures(session, now)
+        if not await claims.claim(session, f"figures:sent:{week}"):
+            return
+        figures = await questions.week_figures(session, due)
         coordinators = await questions.coordinator_recipients(
             session, app.bot_data["settings"].coordinator_ids)
-        week = now.astimezone(BRUSSELS).strftime("%G-W%V")
         for recipient in coordinators:
             with use_locale(recipient.locale):
                 text = render_figures(figures)
@@ -174,9 +197,9 @@ async def weekly_figures(context: ContextTypes.DEFAULT_TYPE) -> None:
 def schedule(app: Application) -> Job | None:
     if app.job_queue is None:
         return None
-    # The dedupe key names the week: two instances (or a restart) still send it once.
-    # PTB counts days from Sunday = 0: (1,) is Monday.
-    app.job_queue.run_daily(weekly_figures, time=time(9, 0, tzinfo=BRUSSELS), days=(1,),
-                            name="question-figures")
+    # A look every quarter of an hour rather than one run at Monday 09:00: a bot that was
+    # down then still sends them (figures_due), once (the claim).
+    app.job_queue.run_repeating(weekly_figures, interval=FIGURES_INTERVAL, first=10.0,
+                                name="question-figures")
     return app.job_queue.run_repeating(housekeeping, interval=INTERVAL, first=5.0,
                                        name="question-housekeeping")

@@ -35,7 +35,8 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 INTERVAL = 15 * 60.0
 SEND_FROM = time(8, 0)
-CATCH_UP_DAYS = 3
+# A week: a server down over a long weekend or the New Year holidays still sends it.
+CATCH_UP_DAYS = 7
 NAME = "monthly-report"
 
 

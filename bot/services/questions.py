@@ -1434,7 +1434,8 @@ async def week_figures(session: AsyncSession, now: datetime) -> WeekFigures:
     """Questions opened in the seven days before ``now``."""
     rows = await session.execute(
         select(Question.topic, Question.locale, Question.opened_at, Question.first_answer_at)
-        .where(Question.opened_at.is_not(None), Question.opened_at >= now - timedelta(days=7)))
+        .where(Question.opened_at.is_not(None), Question.opened_at >= now - timedelta(days=7),
+               Question.opened_at < now))
     return stats.week_figures(
         QuestionFact(topic, locale, opened_at, answered)
         for topic, locale, opened_at, answered in rows.all())

@@ -859,6 +859,7 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
     answers = await _answers(session, due)
     quiet_default = await default_quiet(session)
     chosen = await kinds_by_activity_kind(session)
+    left_out = await _late_left_out(session, due, people, quiet_default, now, tz)
     messages: list[NewMessage] = []
     for row in due:
         data = activities.get(row.activity_id)
@@ -878,6 +879,11 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
                 result.obsolete += 1
             else:
                 result.skipped += 1
+            continue
+        if row.id in left_out:
+            row.status, row.reason, row.handled_at = SKIPPED, SUPERSEDED, now
+            result.reasons[SUPERSEDED] = result.reasons.get(SUPERSEDED, 0) + 1
+            result.skipped += 1
             continue
         assert data is not None and person is not None
         occurrence = occurrence_at(data, row.occurrence_start, tz)
@@ -914,6 +920,48 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
     await outbox.enqueue_many(session, messages)
     await session.flush()
     return result
+
+
+# A reminder handed over this long after its time is late (the bot was down): the planner
+# hands each one over within a minute of it otherwise.
+LATE_AFTER = timedelta(minutes=10)
+
+
+async def _late_left_out(session: AsyncSession, due: Sequence[Reminder],
+                         people: dict[int, Person], quiet_default: QuietHours, now: datetime,
+                         tz: ZoneInfo) -> set[int]:
+    """The ids of due rows left out because the bot was down when they were due: of one
+    parent's reminders of one day that fell due meanwhile, only one goes, late (the latest
+    kind); none when their next one of that day reaches them within LATE_GAP anyway
+    (``late_kind``, as for a cancelled day brought back). Two reminders at once that say
+    "today at 13:30" read as the same message twice."""
+    days: dict[tuple[int, datetime, int], list[Reminder]] = {}
+    for row in due:
+        days.setdefault((row.activity_id, row.occurrence_start, row.person_id), []).append(row)
+    late = {day: rows for day, rows in days.items()
+            if len(rows) > 1 or rows[0].due_at <= now - LATE_AFTER}
+    if not late:
+        return set()
+    handed = {row.id for rows in late.values() for row in rows}
+    coming: dict[tuple[int, datetime, int], list[datetime]] = {}
+    for activity_id, start, person_id, due_at in (await session.execute(
+            select(Reminder.activity_id, Reminder.occurrence_start, Reminder.person_id,
+                   Reminder.due_at)
+            .where(Reminder.status == PLANNED, Reminder.due_at > now,
+                   Reminder.activity_id.in_({day[0] for day in late}),
+                   Reminder.person_id.in_({day[2] for day in late})))).all():
+        coming.setdefault((activity_id, start, person_id), []).append(due_at)
+    left_out: set[int] = set()
+    for day, rows in late.items():
+        person = people.get(day[2])
+        quiet = (QuietHours.parse(person.quiet_hours) if person else None) or quiet_default
+        # A whole-day day that has begun still takes its late reminder (it may be answered
+        # until the day ends): as if it began now.
+        start = max(day[1], now + timedelta(seconds=1))
+        keep = late_kind([ReminderKind(r.kind) for r in rows], coming.get(day, []), start, now,
+                         quiet, tz)
+        left_out |= {r.id for r in rows if r.kind != keep and r.id in handed}
+    return left_out
 
 
 def _not_sent_reason(row: Reminder, data: ActivityData | None, person: Person | None,

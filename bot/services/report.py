@@ -38,7 +38,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, and_, delete, or_, select
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,6 +57,7 @@ from bot.services.question_stats import QuestionFact, week_figures
 from bot.services.reminders import SENT, Answer
 from bot.services.roles import Role
 from bot.services.rsvp import called_off
+from storage import claims
 from storage.models import (
     Activity,
     MonthlyCount,
@@ -484,13 +485,9 @@ async def set_monthly(session: AsyncSession, on: bool) -> None:
 
 async def release_monthly(session: AsyncSession, month: Month) -> None:
     """Give the claim back: the report reached nobody, the next round tries again."""
-    await session.execute(delete(Setting).where(Setting.key == SENT_SETTING.format(month=month)))
+    await claims.release(session, SENT_SETTING.format(month=month))
 
 
 async def claim_monthly(session: AsyncSession, month: Month) -> bool:
     """True once per month, whichever instance asks first: the row is the claim."""
-    insert = pg_insert if dialect_name(session) == "postgresql" else sqlite_insert
-    result = await session.execute(
-        insert(Setting).values(key=SENT_SETTING.format(month=month), value="{}")
-        .on_conflict_do_nothing(index_elements=["key"]).returning(Setting.key))
-    return result.first() is not None
+    return await claims.claim(session, SENT_SETTING.format(month=month))
