@@ -22,6 +22,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    MessageReactionHandler,
     filters,
 )
 
@@ -41,6 +42,7 @@ from bot.handlers import (
     onboarding,
     programme,
     questions,
+    reactions,
     reminder_settings,
     rsvp,
     team,
@@ -217,6 +219,7 @@ def register(app: Application, settings: Settings) -> None:
     # Catch-alls last: any other private message, any button no handler above accepts.
     app.add_handler(MessageHandler(NEW_PRIVATE, fallback.private_message))
     app.add_handler(CallbackQueryHandler(fallback.expired_button))
+    app.add_handler(MessageReactionHandler(reactions.reaction))
     app.add_error_handler(fallback.on_error)
 
 
@@ -294,5 +297,7 @@ async def _post_shutdown(app: Application) -> None:
         await app.bot_data["db"].close()
 
 
-# Only what the bot answers; edits and channel posts are also ignored by the handlers.
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+# Only what the bot answers; edits and channel posts are also ignored by the handlers. A
+# reaction on a question's copy reaches the message it copies (bot/handlers/reactions.py).
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY,
+                   Update.MESSAGE_REACTION]

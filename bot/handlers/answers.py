@@ -65,7 +65,18 @@ async def answer_reply(update: Update, context: BotContext) -> bool:
         return True
     refusal = questions.may_act(question, person.id, coordinator=context.role is Role.COORDINATOR)
     if refusal is not None or question is None:
-        await message.reply_text(await refusal_for(context, refusal, question))
+        text = await refusal_for(context, refusal, question)
+        newer = (await _open_one_of(context, question.parent_id)
+                 if refusal is Refusal.CLOSED and question is not None else None)
+        if newer is None:
+            await message.reply_text(text)
+            return True
+        # An old message of the parent's closed question swiped, while they have a new one
+        # open: one tap sends it there, rather than recording it again.
+        await message.reply_text(
+            text + "\n" + _("{name} has a new question open. Tap it to send this there.")
+            .format(name=newer.parent_first_name),
+            reply_markup=InlineKeyboardMarkup([[choice_button(newer, message.message_id)]]))
         return True
     if question.parent_blocked:
         await message.reply_text(blocked_text(question))
@@ -73,7 +84,9 @@ async def answer_reply(update: Update, context: BotContext) -> bool:
     quote = await questions.quoted_message(context.session, question, message.chat_id,
                                            message.reply_to_message.message_id)
     unseen_by = await relay(context, question, message.chat_id, message.message_id, quote)
-    await message.reply_text(sent_text(question, unseen_by))
+    confirmation = await message.reply_text(sent_text(question, unseen_by))
+    questions.note_confirmation(context.session, question.id, message.chat_id, person.id,
+                                confirmation.message_id, context.now())
     return True
 
 
@@ -160,14 +173,30 @@ async def not_sent(update: Update, context: BotContext) -> None:
                                  + how_to_answer())
         return
     mine, _waiting = await questions.waiting_first(context.session, mine)
-    rows = [[InlineKeyboardButton(f"➡️ #{q.id} {q.parent_first_name} · {topic_label(q.topic)}",
-                                  callback_data=f"qa:{q.id}:{message.message_id}")]
-            for q in mine[:MAX_CHOICES]]
+    rows = [[choice_button(q, message.message_id)] for q in mine[:MAX_CHOICES]]
     await message.reply_text(
         "⚠️ " + _("This was not sent to anyone. Which parent is it for? Tap their name.")
         + "\n" + _("Next time, reply to their question: swipe it to the left."),
         reply_markup=InlineKeyboardMarkup(rows),
         reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True))
+
+
+def choice_button(question: QuestionView, message_id: int) -> InlineKeyboardButton:
+    """➡️ #12 Ayşe · topic: sends this message of theirs to that question."""
+    return InlineKeyboardButton(
+        f"➡️ #{question.id} {question.parent_first_name} · {topic_label(question.topic)}",
+        callback_data=f"qa:{question.id}:{message_id}")
+
+
+async def _open_one_of(context: BotContext, parent_id: int) -> QuestionView | None:
+    """The parent's open question this person may answer, if any."""
+    assert context.person is not None
+    found = await questions.current(context.session, parent_id, questions.OPEN)
+    view = await questions.view(context.session, found.id) if found is not None else None
+    if view is None or questions.may_act(view, context.person.id,
+                                         coordinator=context.role is Role.COORDINATOR):
+        return None
+    return view
 
 
 @door(roles=STAFF)
@@ -200,3 +229,6 @@ async def answer_button(update: Update, context: BotContext) -> None:
     unseen_by = await relay(context, question, chat.id, message_id)
     await query.answer()
     await query.edit_message_text(sent_text(question, unseen_by))
+    if query.message is not None:
+        questions.note_confirmation(context.session, question.id, chat.id, context.person.id,
+                                    query.message.message_id, context.now())

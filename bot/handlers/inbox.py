@@ -38,6 +38,9 @@ from bot.services.routing import delivery_for
 
 LEVEL_ORDER = (Level.GREEN, Level.ORANGE, Level.RED)  # the hand-over list: available first
 
+# A button per question listed: Telegram takes up to 100 under one message.
+MAX_BUTTONS = 100
+
 
 async def reply_message(update: Update, context: BotContext) -> None:
     """Any reply in a private chat: an answer to a question, a translation for an activity,
@@ -302,7 +305,7 @@ async def inbox_command(update: Update, context: BotContext) -> None:
              ""]
     lines += [question_line(q, None, context, q.id in waiting) for q in mine]
     buttons = [[InlineKeyboardButton(f"📨 #{q.id} {q.parent_first_name}",
-                                     callback_data=f"qs:{q.id}:show")] for q in mine[:20]]
+                                     callback_data=f"qs:{q.id}:show")] for q in mine[:MAX_BUTTONS]]
     await send_long(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
 
 
@@ -320,7 +323,7 @@ async def queue_command(update: Update, context: BotContext) -> None:
               for q in every]
     lines += ["", await figures_line(context)]
     buttons = [[InlineKeyboardButton(f"↪️ #{q.id} {q.parent_first_name}",
-                                     callback_data=f"qs:{q.id}:pick")] for q in every[:20]]
+                                     callback_data=f"qs:{q.id}:pick")] for q in every[:MAX_BUTTONS]]
     await send_long(update, "\n".join(lines),
                     reply_markup=InlineKeyboardMarkup(buttons) if buttons else None)
 

@@ -305,13 +305,24 @@ def about_key(question_id: int, message_row_id: int, activity_id: int,
 
 
 def _note(session: AsyncSession, question_id: int, key: str, parent_id: int, chat_id: int,
-          now: datetime, payload: dict[str, Any] | None = None) -> None:
-    """A note of the question's group (``key``): "sent" and empty, no Telegram id, so no
+          now: datetime, payload: dict[str, Any] | None = None,
+          telegram_message_id: int | None = None) -> None:
+    """A note of the question's group (``key``): "sent" and empty; without a Telegram id no
     reply ever matches it."""
     session.add(OutboxMessage(
         dedupe_key=key, chat_id=chat_id, person_id=parent_id, kind="text",
         payload=json.dumps(payload or {}), group_key=f"q:{question_id}",
-        status=outbox_repo.SENT, not_before=now, created_at=now, sent_at=now))
+        status=outbox_repo.SENT, not_before=now, created_at=now, sent_at=now,
+        telegram_message_id=telegram_message_id))
+
+
+def note_confirmation(session: AsyncSession, question_id: int, chat_id: int, person_id: int,
+                      message_id: int, now: datetime) -> None:
+    """The bot's "✅ Sent to Ayşe." in a holder's chat (``message_id``), kept in the
+    question's group with its Telegram id: a reply to it, the last message on her screen,
+    adds to that answer and reaches that parent (``question_of_reply``)."""
+    _note(session, question_id, f"q:{question_id}:sent:{chat_id}:{message_id}", person_id,
+          chat_id, now, telegram_message_id=message_id)
 
 
 # The bot's messages that a holder has never seen and a parent may ask about by replying:
@@ -925,6 +936,29 @@ async def question_of_reply(session: AsyncSession, chat_id: int,
         return int(key.split(":", 1)[1])
     except ValueError:
         return None
+
+
+# The key of a question's copy ends in the question_messages row it copies: a parent's
+# message (":m<id>", not the ":re:m<id>" copy of what it replied to) or an answer.
+_COPY_OF = re.compile(r"(?<!:re):m(\d+)$|:answer:(\d+)$")
+
+
+async def copied_from(session: AsyncSession, chat_id: int,
+                      message_id: int) -> tuple[int, int] | None:
+    """The message (chat, message id) that the bot's message ``message_id`` in ``chat_id``
+    is a copy of, when it is a question's copy: a parent's message in a holder's chat, or
+    an answer in the parent's chat. None for anything else."""
+    key = await session.scalar(
+        select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message_id,
+            OutboxMessage.kind == "copy", OutboxMessage.group_key.like("q:%")).limit(1))
+    found = _COPY_OF.search((key or "").split(PART_MARK, 1)[0])
+    if found is None:
+        return None
+    source = (await session.execute(
+        select(QuestionMessage.chat_id, QuestionMessage.message_id)
+        .where(QuestionMessage.id == int(found[1] or found[2])))).first()
+    return (int(source.chat_id), int(source.message_id)) if source is not None else None
 
 
 def may_act(question: QuestionView | None, person_id: int, *, coordinator: bool) -> Refusal | None:
