@@ -167,7 +167,7 @@ async def test_a_forged_note_button_for_a_cancelled_day_is_refused(
     forged = f"rn:{await babbel_id(db)}:{int(BABBEL_START.timestamp())}"
     before = len(fake.transcript(greet.id))
     alerts = await greet.presses(overview, forged)
-    assert alerts == ["Die dag werd geannuleerd, dus er is geen nota na om te versturen."]
+    assert alerts == ["Die dag werd geannuleerd, dus er is achteraf geen nota te versturen."]
     assert len(fake.transcript(greet.id)) == before  # no prompt
 
 
@@ -196,7 +196,7 @@ async def test_a_day_cancelled_after_it_passed_takes_no_note(
     assert done["text"] == "Die dag werd geannuleerd, dus je nota is niet verstuurd."
     assert await notes_sent(db) == []
     assert await greet.presses(overview, data) == [
-        "Die dag werd geannuleerd, dus er is geen nota na om te versturen."]
+        "Die dag werd geannuleerd, dus er is achteraf geen nota te versturen."]
     assert note_buttons(await greet.says("/rsvps")) == []
     async with db.session() as session:
         assert await rsvp.note_audience(session, await babbel_id(db), BABBEL_START) is None

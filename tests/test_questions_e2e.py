@@ -300,7 +300,7 @@ async def test_hand_over_and_what_others_may_not_do(
     assert mehmet.alerts()[-1:] == ["Nog niemand heeft deze vraag beantwoord."]
     [question] = await question_rows(db)
     assert question.status == "open"
-    await mehmet.taps("✅ Sluiten zonder antwoord")
+    await mehmet.taps("✅ Afsluiten zonder antwoord")
     await wait_until(lambda: "kapatıldı" in fake.texts(ayse.id)[-1], fake)
     copy_in_mehmet = [m for m in fake.transcript(mehmet.id)
                       if m.get("text") == "Merhaba, bir sorum var."][-1]

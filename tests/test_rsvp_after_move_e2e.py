@@ -108,7 +108,7 @@ async def test_a_babbel_moved_into_the_past_says_it_no_longer_takes_place_then(
     clock.moment = local(24, 20).astimezone(UTC)
     await import_csv(greet, BABBEL.replace("2026-11-25", "2026-11-24").replace("13:30", "08:30"))
     [alert] = await els.presses(reminder, f"rv:{nl_reminder_id(reminder)}:yes")
-    assert alert == "Deze activiteit gaat dan niet meer door."
+    assert alert == "Deze activiteit is niet meer op dit uur."
     assert await answers_at(db) == []
 
 
