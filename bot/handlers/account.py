@@ -85,11 +85,13 @@ async def toggle_school(update: Update, context: BotContext) -> None:
                              "then this one."), show_alert=True)
         return
     chosen = set(await people.school_ids(context.session, person.id))
+    schools = await people.schools(context.session)
+    await context.session.commit()  # before Telegram's calls: see door.py
     await query.answer()
     signing_up_in = person.locale if person.step is not None else None
     try:
         await query.edit_message_reply_markup(reply_markup=school_keyboard(
-            await people.schools(context.session), chosen, signing_up_in))
+            schools, chosen, signing_up_in))
     except BadRequest as problem:
         if not not_modified(problem):
             raise

@@ -10,6 +10,12 @@ Usage::
 
 The wrapped handler finds ``context.session``, ``context.person`` (a PersonView or None)
 and ``context.role``; the door commits once when the handler returns and rolls back on error.
+
+On SQLite a write holds the database's one writer until the commit, and every other
+writer (a parent's tap, the outbox sender) waits for it. A handler that writes and then
+calls Telegram therefore commits first where it can (``await context.session.commit()``):
+a slow round trip must not hold the writer. The cost: a press whose message then cannot be
+redrawn keeps what it changed (the door rolls back only what is not committed).
 """
 
 from __future__ import annotations

@@ -1,0 +1,154 @@
+"""Review: floods, abuse and mistakes at scale, seen from the people who pay for them.
+
+A child with the parent's phone, a double tap on a slow phone, a school group full of
+"/start": what the parent, the brugfiguur and the coordinator get. Each defect is a strict
+xfail that fails today.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.db import Database
+from storage.models import Question
+from tests.conftest import FixedClock
+from tests.fake_telegram import FakeTelegram
+from tests.helpers import Chat, Handled, outbox_settled
+from tests.helpers import Person as Talker
+from tests.test_broadcast_e2e import wait_until
+from tests.test_programme_e2e import coordinator_of, onboard
+from tests.test_questions_e2e import MONDAY_10, join_team
+from tests.test_reminders_e2e import BABBEL, day_reminder_of, import_csv
+
+FLOOD = 20
+
+
+async def all_handled(bot: Handled, updates: list[dict[str, Any]], fake: FakeTelegram) -> None:
+    """Until the bot has finished with every one of ``updates`` (sent all at once, as a
+    flood arrives), and its outbox has nothing more on its way."""
+    for update in updates:
+        await bot.wait(update["update_id"], seconds=30)
+    await fake.wait_idle(quiet=0.2)
+
+
+def sent_to(fake: FakeTelegram, chat_id: int, since: int, *methods: str) -> list[Any]:
+    return [c for c in fake.calls[since:] if c.method in methods
+            and c.params.get("chat_id") == chat_id]
+
+
+async def open_question(chat: Chat, fake: FakeTelegram, db: Database,
+                        clock: FixedClock) -> tuple[Talker, Talker, Talker]:
+    """Monday 10:00: Ayşe's question is with Fatma (the school's green Turkish contact)."""
+    clock.moment = MONDAY_10
+    greet = await coordinator_of(chat)
+    fatma = await join_team(chat, greet, 8101, "Fatma", {"nl", "tr"}, db,
+                            contact_of="wijdeland")
+    ayse = await onboard(chat, 8201, "Ayşe", "tr", "wijdeland")
+    await ayse.says("/ask")
+    await ayse.picks_topic("letter")
+    await ayse.says("Okuldan bir mektup geldi, anlamadım.")
+    await wait_until(lambda: "Okuldan bir mektup geldi, anlamadım." in fake.texts(fatma.id),
+                     fake)
+    await outbox_settled(db)
+    return greet, fatma, ayse
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A child with the parent's phone sends 20 funny stickers in a few seconds: the parent's "
+    "chat fills with 20 identical 'Sorry, I can only pass on text, voice messages...' "
+    "messages (each with the big keyboard). One such answer for a burst is enough; the "
+    "others could get nothing or a reaction (bot/handlers/questions.py parent_message, "
+    "`if not relayable(message)` answers every one)."))
+async def test_a_burst_of_stickers_gets_one_explanation_not_twenty(
+    chat: Chat, fake: FakeTelegram, bot: Handled
+) -> None:
+    ayse = await onboard(chat, 8301, "Ayşe", "tr", "wijdeland")
+    since = fake.mark()
+    updates = [fake.send_sticker(ayse.user, "😂") for _ in range(FLOOD)]
+    await all_handled(bot, updates, fake)
+    answers = sent_to(fake, ayse.id, since, "sendMessage")
+    assert len(answers) <= 2, f"{len(answers)} answers to {FLOOD} stickers"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A parent (or her child) sends 20 short messages in a minute to an open question: the "
+    "brugfiguur's phone rings 20 times (every copy is sent with sound). After the first "
+    "few of a burst, the copies should come silently (disable_notification), as orange "
+    "hours already do (bot/services/questions.py relay_follow_up / _to_holder: every "
+    "follow-up gets the question's delivery, never quieter for a burst)."))
+async def test_a_burst_of_follow_ups_does_not_ring_the_brugfiguur_twenty_times(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    _greet, fatma, ayse = await open_question(chat, fake, db, clock)
+    since = fake.mark()
+    updates = [fake.send_text(ayse.user, f"Abla {n}") for n in range(FLOOD)]
+    await all_handled(bot, updates, fake)
+    await wait_until(lambda: len(sent_to(fake, fatma.id, since, "copyMessage")) >= FLOOD,
+                     fake, seconds=30)
+    ringing = [c for c in sent_to(fake, fatma.id, since, "copyMessage", "sendMessage")
+               if not c.params.get("disable_notification")]
+    assert len(ringing) <= 3, f"Fatma's phone rang {len(ringing)} times"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A school's parents' group where the bot is a member (privacy mode on): children type "
+    "'/start' 20 times; the bot posts 'I only work in a private chat' 20 times into the "
+    "group, for every parent to read. Commands get the pointer every time; only other "
+    "messages are limited to once a day (bot/handlers/fallback.py group_message: "
+    "GROUP_POINTED is checked only when the message is not for the bot)."))
+async def test_a_group_spammed_with_commands_gets_the_pointer_once_not_twenty_times(
+    chat: Chat, fake: FakeTelegram, bot: Handled
+) -> None:
+    kid = fake.user(8401, "Emre", language_code="tr")
+    since = fake.mark()
+    updates = [fake.send_group_text(kid, -100777, "/start") for _ in range(FLOOD)]
+    await all_handled(bot, updates, fake)
+    posts = sent_to(fake, -100777, since, "sendMessage")
+    assert len(posts) <= 2, f"{len(posts)} pointers in the group"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "On a slow phone a parent taps '📆 Add to calendar' under a reminder five times before "
+    "anything shows: five identical activity.ics files arrive in her chat. A second tap "
+    "within a short while should send nothing more (as a double tap on an answer button "
+    "counts once); bot/handlers/rsvp.py rsvp_button sends a document on every 'ics' press."))
+async def test_taps_on_add_to_calendar_in_quick_succession_send_one_file(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    greet = await coordinator_of(chat)
+    await import_csv(greet, BABBEL)
+    els = await onboard(chat, 8501, "Els", "nl", "vlindertje")
+    reminder = await day_reminder_of(bot, clock, fake, els)
+    [ics_data] = [data for _label, data in fake.inline_buttons(reminder)
+                  if data.endswith(":ics")]
+    since = fake.mark()
+    updates = [fake.press(els.user, reminder, ics_data) for _ in range(5)]
+    await all_handled(bot, updates, fake)
+    files = sent_to(fake, els.id, since, "sendDocument")
+    assert len(files) == 1, f"{len(files)} calendar files for one activity"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "A child presses ❓, a topic and types a letter, again and again: each round opens a new "
+    "question, so Fatma's phone rings with 8 new question cards from one parent in a "
+    "minute and the coordinator's /queue fills with them. A new question from a parent "
+    "who has one open and unanswered for a few seconds should join it (or a cap on open "
+    "questions per parent); bot/services/questions.py choose_topic/open_question open a "
+    "new question whatever the parent already has open."))
+async def test_a_child_tapping_ask_again_and_again_does_not_open_a_pile_of_questions(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    _greet, fatma, ayse = await open_question(chat, fake, db, clock)
+    for n in range(8):
+        await ayse.says("/ask")
+        await ayse.picks_topic("other")
+        await ayse.says(f"a{n}")
+    await outbox_settled(db)
+    async with db.session() as session:
+        opened = await session.scalar(select(func.count()).select_from(Question)
+                                      .where(Question.status == "open"))
+    cards = [t for t in fake.texts(fatma.id) if t.startswith("❓ Vraag")]
+    assert (opened or 0) <= 2 and len(cards) <= 2, (opened, len(cards))
