@@ -86,7 +86,7 @@ async def toggle_school(update: Update, context: BotContext) -> None:
         return
     chosen = set(await people.school_ids(context.session, person.id))
     schools = await people.schools(context.session)
-    await context.session.commit()  # before Telegram's calls: see door.py
+    await context.release_writer()  # before Telegram's calls
     await query.answer()
     signing_up_in = person.locale if person.step is not None else None
     try:

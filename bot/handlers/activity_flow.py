@@ -441,11 +441,10 @@ async def save(update: Update, context: BotContext, draft: DraftView) -> None:
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
     data, problem = await service.save(context.session, draft, context.settings.timezone)
-    # Committed before Telegram's calls: a slow answer must not hold SQLite's one writer,
-    # which every parent's tap waits for meanwhile.
-    await context.session.commit()
     if data is not None and problem is None:
+        await context.session.commit()
         reminder_jobs.wake(context.application)  # reminders follow the new time at once
+    await context.release_writer()  # before Telegram's calls
     await query.answer()
     await query.edit_message_reply_markup(None)
     if data is None or problem is not None:

@@ -13,9 +13,9 @@ and ``context.role``; the door commits once when the handler returns and rolls b
 
 On SQLite a write holds the database's one writer until the commit, and every other
 writer (a parent's tap, the outbox sender) waits for it. A handler that writes and then
-calls Telegram therefore commits first where it can (``await context.session.commit()``):
-a slow round trip must not hold the writer. The cost: a press whose message then cannot be
-redrawn keeps what it changed (the door rolls back only what is not committed).
+calls Telegram therefore lets it go first where it can (``context.release_writer()``): a
+slow round trip must not hold the writer. The cost, on SQLite: a press whose message then
+cannot be redrawn keeps what it changed (the door rolls back only what is not committed).
 """
 
 from __future__ import annotations
@@ -65,6 +65,12 @@ def not_modified(problem: BadRequest) -> bool:
     return "not modified" in str(problem).lower()
 
 
+async def release_writer(session: AsyncSession, db: Database) -> None:
+    """``BotContext.release_writer``, for the door itself."""
+    if not db.is_postgresql:
+        await session.commit()
+
+
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """The typed context: settings and database from the application, the rest per update."""
 
@@ -92,6 +98,13 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         clock: Clock = self.application.bot_data.get("clock") or Clock()
         return clock.now().astimezone(self.settings.timezone)
 
+    async def release_writer(self) -> None:
+        """Before a Telegram call: on SQLite, commit what the update wrote so far, so that
+        its one writer (which every other update and the outbox sender wait for) is not
+        held over a round trip. On PostgreSQL, which locks rows one by one, the transaction
+        goes on: it holds the person's advisory lock until the door commits."""
+        await release_writer(self.session, self.db)
+
     async def reload_person(self) -> PersonView | None:
         """Read the person again after a service changed them."""
         found = await people.load(self.session, self.telegram_id)
@@ -118,6 +131,7 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
                 found = await people.load(session, user.id)
                 if found is not None and found.row.blocked_at is not None:
                     await people.unblock(session, found.row.id)
+                    await release_writer(session, context.db)
                 role = resolve_role(found.row.role if found else None, user.id,
                                     context.settings.coordinator_ids)
                 person = people.view(found, role) if found else None
@@ -126,6 +140,7 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
                     # handlers need their row. Onboarding goes on at their next /start.
                     row = await people.register(session, user.id, user.first_name or "", role)
                     await people.set_step(session, row.id, Step.LANGUAGE)
+                    await release_writer(session, context.db)
                     person = people.view(row, role)
                 context.session = session
                 context.telegram_id = user.id

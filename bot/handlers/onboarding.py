@@ -158,7 +158,7 @@ async def ask_current_step(update: Update, context: BotContext, *, nudge: bool =
     if step == Step.LANGUAGE or person.locale is None:
         user = update.effective_user
         order = language_order(user.language_code if user else None)
-        await context.session.commit()  # before Telegram's calls: see door.py
+        await context.release_writer()  # before Telegram's calls
         await chat.send_message(greeting_in_every_language(order),
                                 reply_markup=language_keyboard(order))
         return
@@ -169,7 +169,7 @@ async def ask_current_step(update: Update, context: BotContext, *, nudge: bool =
         # Said once: the question asked again later comes without it.
         await people.set_step(context.session, person.id, step,
                               {k: v for k, v in person.step_data.items() if k != BAD_LINK})
-    await context.session.commit()  # before Telegram's calls: see door.py
+    await context.release_writer()  # before Telegram's calls
     if step == Step.SCHOOL:
         if bad_link:
             prefix += _("I do not know the school in that link. Please choose your school.")
@@ -208,7 +208,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     await people.set_locale(context.session, person.id, locale)
     if person.step is None:
         await _redo_waiting(context, person.id)
-    await context.session.commit()  # before Telegram's calls: see door.py
+    await context.release_writer()  # before Telegram's calls
     with use_locale(locale, context.settings.timezone):
         await query.answer()
         if person.step in (Step.SCHOOL, Step.PRIVACY):

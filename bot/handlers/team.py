@@ -437,10 +437,10 @@ async def languages_button(update: Update, context: BotContext) -> None:
         if action not in spoken:
             moved = await _reroute_unread(context, target_id, action)
     languages = await staff.languages_of(context.session, target_id)
-    # Committed before Telegram's calls: a slow answer must not hold SQLite's one writer.
-    await context.session.commit()
     if moved:
+        await context.session.commit()
         wake(context.application)  # the new holders' cards leave now
+    await context.release_writer()  # before Telegram's calls
     if action != "ok":
         screen: Screen | None = languages_screen(target_id, languages, name)
     elif name is None:
@@ -487,10 +487,10 @@ async def _save_availability(context: BotContext, person_id: int,
     to it: nothing held for them rings in an hour they just made red."""
     await staff.set_availability(context.session, person_id, amap)
     moved = await held_cards.retime(context.session, person_id, amap, context.now())
-    # Committed before Telegram's calls: a slow answer must not hold SQLite's one writer.
-    await context.session.commit()
     if moved.rows:
+        await context.session.commit()
         wake(context.application)  # it may be due now (an hour made green)
+    await context.release_writer()  # before Telegram's calls
 
 
 @door(roles=STAFF)
