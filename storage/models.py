@@ -461,6 +461,8 @@ class Reminder(Base):
     # The parent's schools when it was handed over ("3,5"; see school_ids_text): the monthly
     # report counts it for them, whatever school the child goes to later. None: older rows.
     school_ids: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Their language then, for the report likewise (migration 0024). None: older rows.
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 class Rsvp(Base):
@@ -480,8 +482,9 @@ class Rsvp(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The place they answered to (bot.services.reminders.place_mark): a new one is told once.
     place_mark: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    # The parent's schools when they answered, as Reminder.school_ids.
+    # The parent's schools and language when they answered, as Reminder's.
     school_ids: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 def school_ids_text(ids: Iterable[int]) -> str:

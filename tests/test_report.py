@@ -219,22 +219,22 @@ async def test_every_figure_of_the_workbook_is_counted_by_hand(db: Database) -> 
     assert [row[1:] for row in languages[1:]] == [[1, 1, 1], [2, 2, 2], [1, 0, 1]]
 
     activities = sheet_rows(book, 2)
-    assert len(activities[0]) == 12
+    assert len(activities[0]) == 13
     assert activities[1:] == [
         # date, start, kind, title, schools, reminders, reached, coming, maybe, no, children,
-        # cancelled
+        # coming without a number of children, cancelled
         [datetime(2026, 10, 1), "00:30", open_activity, "Nachtwandeling",
-         f"{SCHOOL_NAMES['wijdeland']}, {SCHOOL_NAMES['debrug']}", 2, 2, 1, 0, 0, 0, None],
+         f"{SCHOOL_NAMES['wijdeland']}, {SCHOOL_NAMES['debrug']}", 2, 2, 1, 0, 0, 0, None, None],
         [datetime(2026, 10, 6), "09:00", ouderbabbel, "Ouderbabbel", all_schools,
-         3, 3, 2, 1, 0, 0, None],
+         3, 3, 2, 1, 0, 0, None, None],
         [datetime(2026, 10, 13), "09:00", ouderbabbel, "Ouderbabbel", all_schools,
-         1, 1, 0, 0, 1, 0, None],
+         1, 1, 0, 0, 1, 0, None, None],
         # Two reminders to p1 (the day before, two hours before), one to p2.
         [datetime(2026, 10, 14), "14:00", workshop, "Kinderyoga", SCHOOL_NAMES["klimop"],
-         3, 2, 1, 0, 1, 2, None],
+         3, 2, 1, 0, 1, 2, None, None],
         # 20 October is cancelled; on the 27th (after the clocks went back) nobody was reached.
         [datetime(2026, 10, 27), "09:00", ouderbabbel, "Ouderbabbel", all_schools,
-         0, 0, 0, 0, 1, 0, None],
+         0, 0, 0, 0, 1, 0, None, None],
     ]
 
     months = sheet_rows(book, 3)
@@ -279,7 +279,7 @@ async def test_every_figure_of_the_workbook_is_counted_by_hand(db: Database) -> 
         "2026-10", "4", "3", "4", "0", "1", "1", "2", "0", "0", "0", "0", "1", "2", "1", "3",
         "90", "240", "1", "3", "2", "1"]
     assert ["2026-10-14", "14:00", workshop, "Kinderyoga", SCHOOL_NAMES["klimop"],
-            "3", "2", "1", "0", "1", "2", ""] in rows
+            "3", "2", "1", "0", "1", "2", "", ""] in rows
 
     # The chart: a real picture, not an empty file.
     assert files.chart.startswith(b"\x89PNG\r\n\x1a\n") and len(files.chart) > 20_000

@@ -105,7 +105,7 @@ def tables(report: Report) -> list[Table]:
     activities: list[list[Cell]] = [[
         _("Date"), _("Time"), _("Kind"), _("Activity"), _("Schools"), _("Reminders sent"),
         _("Parents reached"), _("Coming"), _("Maybe"), _("Not coming"), _("Children"),
-        _("Cancelled")]]
+        _("Coming, number of children not said"), _("Cancelled")]]
     for o in report.occurrences:
         activities.append([
             o.starts_at.astimezone(report.timezone).date(),
@@ -113,8 +113,12 @@ def tables(report: Report) -> list[Table]:
             _(KIND_LABELS[o.kind][1]), o.title_nl,
             _("All schools") if o.all_schools else ", ".join(o.school_names),
             o.reminders, o.parents_reached, o.coming, o.maybe, o.not_coming, o.children,
+            o.children_unsaid or None,
             # Translators: in the report's "Cancelled" column, for a day that did not take place.
-            _("yes") if o.cancelled else None])
+            _("yes") if o.cancelled
+            # Translators: in the report's "Cancelled" column, for a day whose activity was
+            # moved to another day (it did not take place on this one).
+            else _("moved") if o.moved else None])
     topics, locales = _topics(report.months), _languages(report)
     months: list[list[Cell]] = [[
         _("Month"), _("Parents reached"), _("Coming"), _("Questions"),

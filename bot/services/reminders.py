@@ -916,6 +916,7 @@ async def hand_over_due(session: AsyncSession, now: datetime, render: RenderRemi
         row.status, row.handled_at = SENT, now
         row.place_mark = place_mark(data.place)  # what it showed: a new one is told once
         row.school_ids = school_ids_text(schools.get(row.person_id, ()))  # for the report
+        row.locale = locale  # likewise
         result.sent += 1
     await outbox.enqueue_many(session, messages)
     await session.flush()

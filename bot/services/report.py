@@ -56,7 +56,7 @@ from bot.services.programme import (
 from bot.services.question_stats import QuestionFact, week_figures
 from bot.services.reminders import SENT, Answer
 from bot.services.roles import Role
-from bot.services.rsvp import called_off
+from bot.services.rsvp import called_off, counts_children
 from storage import claims
 from storage.models import (
     Activity,
@@ -159,6 +159,11 @@ class OccurrenceFigures:
     all_day: bool = False  # whole days (a calendar's all-day event): no time to show
     # Called off (the day, or the whole activity before it): the answers above are 0.
     cancelled: bool = False
+    # A "yes" without a number of children (yet): those children are not in ``children``.
+    children_unsaid: int = 0
+    # Moved to another day since its reminders went out: it was not held on this day, and
+    # its answers went with it to the new one.
+    moved: bool = False
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,7 @@ class _Sent:
     start: datetime
     person_id: int
     schools: set[int] | None = None  # the parent's then (None: a row from before 0022)
+    locale: str | None = None  # the parent's language then (None: a row from before 0024)
 
 
 @dataclass(frozen=True)
@@ -218,6 +224,8 @@ class _Answer:
     answer: str
     children: int
     schools: set[int] | None = None  # as _Sent's
+    children_unsaid: bool = False  # a "yes" that did not say how many children
+    locale: str | None = None  # as _Sent's
 
 
 def _minutes(delta: timedelta | None) -> float | None:
@@ -274,15 +282,17 @@ async def build(session: AsyncSession, month: Month, tz: ZoneInfo = BRUSSELS,
     range_start, range_end = months[0].window(tz)[0], month.window(tz)[1]
     month_start, month_end = month.window(tz)
 
-    reminders = [_Sent(a, s, p, school_ids_of(ids)) for a, s, p, ids in (await session.execute(
+    reminders = [_Sent(a, s, p, school_ids_of(ids), loc) for a, s, p, ids, loc in (
+        await session.execute(
         select(Reminder.activity_id, Reminder.occurrence_start, Reminder.person_id,
-               Reminder.school_ids)
+               Reminder.school_ids, Reminder.locale)
         .where(Reminder.status == SENT, Reminder.occurrence_start >= range_start,
                Reminder.occurrence_start < range_end))).all()]
-    answers = [_Answer(a, s, p, answer, int(children or 0), school_ids_of(ids))
-               for a, s, p, answer, children, ids in (await session.execute(
+    answers = [_Answer(a, s, p, answer, int(children or 0), school_ids_of(ids),
+                       children is None, loc)
+               for a, s, p, answer, children, ids, loc in (await session.execute(
                    select(Rsvp.activity_id, Rsvp.occurrence_start, Rsvp.person_id, Rsvp.answer,
-                          Rsvp.children, Rsvp.school_ids)
+                          Rsvp.children, Rsvp.school_ids, Rsvp.locale)
                    .where(Rsvp.occurrence_start >= range_start,
                           Rsvp.occurrence_start < range_end))).all()]
     questions = (await session.execute(
@@ -304,16 +314,19 @@ async def build(session: AsyncSession, month: Month, tz: ZoneInfo = BRUSSELS,
     def in_month(moment: datetime) -> bool:
         return month_start <= moment < month_end
 
-    # Per language: this month only.
+    # Per language: this month only, in the language the parent had then (today's for rows
+    # from before that was kept).
     reached_locale: dict[str, set[int]] = defaultdict(set)
     for r in reminders:
         if in_month(r.start):
-            reached_locale[locales.get(r.person_id, DEFAULT_LOCALE)].add(r.person_id)
+            reached_locale[r.locale or locales.get(r.person_id, DEFAULT_LOCALE)].add(
+                r.person_id)
     # Parents, as "reached": one who said yes to two sessions counts once.
     coming_locale: dict[str, set[int]] = defaultdict(set)
     for a in held:
         if in_month(a.start) and a.answer == Answer.YES.value:
-            coming_locale[locales.get(a.person_id, DEFAULT_LOCALE)].add(a.person_id)
+            coming_locale[a.locale or locales.get(a.person_id, DEFAULT_LOCALE)].add(
+                a.person_id)
     asked_locale = Counter(q.locale for q in questions if in_month(q.opened_at))
     seen_locales = set(reached_locale) | set(coming_locale) | set(asked_locale)
     locale_order = list(SUPPORTED_LOCALES) + sorted(seen_locales - set(SUPPORTED_LOCALES))
@@ -370,8 +383,9 @@ def _occurrence_figures(reminders: list[_Sent], answers: list[_Answer],
     went out for or parents answered (moved or cancelled since), soonest first. Those in
     ``off`` were called off: marked cancelled, with nobody coming, maybe or not (their
     answers were to a day that did not take place)."""
-    keys = {(data_id, o.starts_at) for data_id, data in activities.items()
+    held = {(data_id, o.starts_at) for data_id, data in activities.items()
             for o in held_occurrences(data, start, end, tz)}
+    keys = set(held)
     sent = Counter((r.activity_id, r.start) for r in reminders)
     reached: dict[tuple[int, datetime], set[int]] = defaultdict(set)
     for r in reminders:
@@ -380,9 +394,11 @@ def _occurrence_figures(reminders: list[_Sent], answers: list[_Answer],
     answers = [a for a in answers if (a.activity_id, a.start) not in off]
     said = Counter((a.activity_id, a.start, a.answer) for a in answers)
     children: Counter[tuple[int, datetime]] = Counter()
+    unsaid: Counter[tuple[int, datetime]] = Counter()
     for a in answers:
         if a.answer == Answer.YES.value:
             children[(a.activity_id, a.start)] += a.children
+            unsaid[(a.activity_id, a.start)] += a.children_unsaid
     found = []
     for activity_id, starts_at in keys:
         data = activities.get(activity_id)
@@ -400,7 +416,9 @@ def _occurrence_figures(reminders: list[_Sent], answers: list[_Answer],
             all_day=Occurrence(data.starts_at, data.ends_at).all_day(tz),
             parents_reached=len(reached[key]), coming=said[(*key, Answer.YES.value)],
             maybe=said[(*key, Answer.MAYBE.value)], not_coming=said[(*key, Answer.NO.value)],
-            children=children[key], cancelled=key in off))
+            children=children[key], cancelled=key in off,
+            children_unsaid=unsaid[key] if counts_children(data.kind) else 0,
+            moved=key not in held and key not in off))
     return sorted(found, key=lambda f: (f.starts_at, f.title_nl))
 
 

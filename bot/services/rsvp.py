@@ -51,6 +51,7 @@ from storage.models import (
     Activity,
     ActivityCancellation,
     Person,
+    PersonSchool,
     Reminder,
     Rsvp,
     Setting,
@@ -102,7 +103,7 @@ _STILL_ON = and_(
                     _CANCELLATIONS.c.occurrence_start == bindparam(
                         "on_start", type_=_CANCELLATIONS.c.occurrence_start.type)))
 _WRITTEN = ("activity_id", "occurrence_start", "person_id", "answer", "children", "updated_at",
-            "place_mark", "school_ids")
+            "place_mark", "school_ids", "locale")
 _ADD_RSVP = insert(RSVPS).from_select(
     list(_WRITTEN),
     select(*(bindparam(f"v_{name}", type_=RSVPS.c[name].type) for name in _WRITTEN))
@@ -201,6 +202,7 @@ class Change:
     place_mark: str | None = None  # the place they answer to (reminders.place_mark)
     start: datetime | None = None  # the occurrence answered; None: the reminder's own
     school_ids: str | None = None  # the parent's schools ("3,5"); None: read when kept
+    locale: str | None = None  # the parent's language; None: read when kept
 
     @property
     def occurrence_start(self) -> datetime:
@@ -239,7 +241,8 @@ async def decide(session: AsyncSession, reminder_id: int, person_id: int, answer
     return None, replace(current, answer=answer, children=kept_children), Change(
         reminder, rsvp.id if rsvp else None, answer, kept_children, now,
         place_mark(current.item.place), current.item.starts_at,
-        school_ids_text(school_ids) if school_ids is not None else None)
+        school_ids_text(school_ids) if school_ids is not None else None,
+        reader.locale if reader is not None else None)
 
 
 async def keep(session: AsyncSession, change: Change) -> bool:
@@ -250,9 +253,11 @@ async def keep(session: AsyncSession, change: Change) -> bool:
     schools = change.school_ids
     if schools is None:
         schools = school_ids_text(await people_repo.school_ids(session, reminder.person_id))
+    locale = change.locale or await session.scalar(
+        select(Person.locale).where(Person.id == reminder.person_id))
     values = {"answer": change.answer.value, "children": change.children,
               "updated_at": change.now, "place_mark": change.place_mark,
-              "school_ids": schools}
+              "school_ids": schools, "locale": locale}
     still_on = {"on_activity": reminder.activity_id, "on_start": start}
     if change.rsvp_id is None:
         row = {"activity_id": reminder.activity_id, "occurrence_start": start,
@@ -301,28 +306,35 @@ class OccurrenceFigures:
 
 async def overview(session: AsyncSession, now: datetime, school_ids: Iterable[int] | None = None,
                    days: int = 14, tz: ZoneInfo = BRUSSELS) -> list[OccurrenceFigures]:
-    """Every occurrence of the next ``days`` (for these schools, or all), soonest first."""
+    """Every occurrence of the next ``days`` (for these schools, or all), soonest first.
+    For some schools (a brugfiguur's), the answers and reminders counted are those of the
+    parents of those schools: an activity for all schools counts only their own parents."""
     until = now + timedelta(days=days)
     if school_ids is None:
         rows = await programme_repo.active_since(session, now)
+        answer_of, reminded = (), ()
     else:
+        school_ids = list(school_ids)
         rows = await programme_repo.for_schools(session, school_ids, now, until)
+        parents = select(PersonSchool.person_id).where(PersonSchool.school_id.in_(school_ids))
+        answer_of, reminded = (Rsvp.person_id.in_(parents),), (Reminder.person_id.in_(parents),)
     answers = Counter(
         (a, s, answer) for a, s, answer in (await session.execute(
             select(Rsvp.activity_id, Rsvp.occurrence_start, Rsvp.answer)
-            .where(Rsvp.occurrence_start >= now, Rsvp.occurrence_start < until))).all())
+            .where(Rsvp.occurrence_start >= now, Rsvp.occurrence_start < until,
+                   *answer_of))).all())
     children = {(a, s): (int(n or 0), int(unsaid or 0)) for a, s, n, unsaid in (
         await session.execute(
             select(Rsvp.activity_id, Rsvp.occurrence_start, func.sum(Rsvp.children),
                    func.sum(case((Rsvp.children.is_(None), 1), else_=0)))
             .where(Rsvp.occurrence_start >= now, Rsvp.occurrence_start < until,
-                   Rsvp.answer == Answer.YES.value)
+                   Rsvp.answer == Answer.YES.value, *answer_of)
             .group_by(Rsvp.activity_id, Rsvp.occurrence_start))).all()}
     reached = {(a, s): int(n) for a, s, n in (await session.execute(
         select(Reminder.activity_id, Reminder.occurrence_start,
                func.count(func.distinct(Reminder.person_id)))
         .where(Reminder.status == SENT, Reminder.occurrence_start >= now,
-               Reminder.occurrence_start < until)
+               Reminder.occurrence_start < until, *reminded)
         .group_by(Reminder.activity_id, Reminder.occurrence_start))).all()}
     found = []
     for row in rows:
