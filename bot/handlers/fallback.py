@@ -105,7 +105,8 @@ async def _typed_help(update: Update, context: BotContext) -> bool:
     kept or passed on, as for /help itself, even with a question going on (a draft would
     open as the question "Yardım"). In a conversation with a brugfiguur (a question of
     theirs open) a lone "?" asks "any news?", and a word swiped as a reply to a message
-    answers it: those go on as any word. False when the text is no such word."""
+    answers it, and one swiped onto a reminder asks about its activity: those go on as any
+    word. False when the text is no such word."""
     message, person, chat = update.message, context.person, update.effective_chat
     assert person is not None and chat is not None
     asked = typed_commands.typed_command(message.text if message is not None else None)
@@ -114,6 +115,11 @@ async def _typed_help(update: Update, context: BotContext) -> bool:
     if (asked is typed_commands.Asked.PUZZLED or message.reply_to_message is not None) and (
             await question_store.current(context.session, person.id, question_store.OPEN)
             is not None):
+        return False
+    if message.reply_to_message is not None and await question_store.replied_activity(
+            context.session, chat.id, message.reply_to_message.message_id) is not None:
+        # "Info?" swiped onto a reminder asks about its activity: a question for the team
+        # (its card names the activity), not the menu.
         return False
     await chat.send_message(help_text(context.role), reply_markup=main_keyboard())
     return True

@@ -32,7 +32,9 @@ _PHRASES = (
     "erg bedankt", "hartelijk bedankt", "alvast bedankt", "dank je", "dank je wel",
     "dankjewel", "dank u", "dank u wel", "dankuwel", "veel dank", "merci", "merci veel",
     "mercikes", "thanks", "thank you", "thanx", "thx", "tnx", "bedankt voor de info",
-    "dank je voor de info",
+    "dank je voor de info", "bedankt voor de hulp", "dank je voor de hulp",
+    "dank u voor de hulp", "merci voor de hulp", "merci he", "merci hé", "thank you so much",
+    "thank you very much", "thanks a lot",
     # tr
     "tamam", "tmm", "tamamdır", "tamamdir", "tamam hocam", "peki", "anladım", "anladim",
     "anlaşıldı", "anlasildi", "teşekkürler", "tesekkurler", "teşekkür ederim",
@@ -43,13 +45,18 @@ _PHRASES = (
     "sağolun", "sagolun", "sağ olun", "sag olun", "çok sağolun", "cok sagolun",
     "çok sağ olun", "cok sag olun", "allah razı olsun", "allah razi olsun", "eyvallah",
     "eline sağlık", "eline saglik", "ellerinize sağlık", "ellerinize saglik",
+    "allah razı olsun sizden", "allah razi olsun sizden", "yardımınız için teşekkürler",
+    "yardiminiz icin tesekkurler", "yardımınız için çok teşekkürler",
+    "yardiminiz icin cok tesekkurler", "yardımınız için teşekkür ederim",
+    "yardiminiz icin tesekkur ederim",
     # pa
     "ਧੰਨਵਾਦ", "ਧੰਨਵਾਦ ਜੀ", "ਬਹੁਤ ਧੰਨਵਾਦ", "ਬਹੁਤ ਬਹੁਤ ਧੰਨਵਾਦ", "ਤੁਹਾਡਾ ਧੰਨਵਾਦ",
     "ਸ਼ੁਕਰੀਆ", "ਸ਼ੁਕਰੀਆ ਜੀ", "ਬਹੁਤ ਸ਼ੁਕਰੀਆ", "ਮਿਹਰਬਾਨੀ", "ਥੈਂਕ ਯੂ", "ਥੈਂਕਯੂ", "ਠੀਕ ਹੈ",
     "ਠੀਕ ਹੈ ਜੀ", "ਠੀਕ", "ਓਕੇ", "ਓਕੇ ਜੀ", "ਸਮਝ ਗਿਆ", "ਸਮਝ ਗਈ", "ਸਮਝ ਗਏ",
     "dhanvaad", "dhanwad", "dhanyavaad", "dhanyawad", "dhanvad", "bahut dhanvaad",
     "shukriya", "shukria", "meharbani", "mehrbani", "theek hai", "thik hai", "theek hai ji",
-    "thik hai ji", "ok ji",
+    "thik hai ji", "ok ji", "ਮਦਦ ਲਈ ਧੰਨਵਾਦ", "ਮਦਦ ਲਈ ਧੰਨਵਾਦ ਜੀ", "ਮਦਦ ਲਈ ਸ਼ੁਕਰੀਆ",
+    "madad layi dhanvaad", "madad lai dhanvaad",
 )
 # Words that go with thanks but alone may open a question ("Hocam," then the question in
 # the next message; "Kolay gelsin" greets first): an address, a greeting. Only with the above.

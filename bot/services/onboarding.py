@@ -58,12 +58,21 @@ _TYPED_LANGUAGES = {
 }
 
 
+# Polite words that may come with a language's name ("Türkçe lütfen", "punjabi please",
+# "ਪੰਜਾਬੀ ਜੀ"): set aside, they name no language.
+_PLEASE = frozenset(("lütfen", "lutfen", "please", "pls", "alstublieft", "aub", "graag",
+                     "ji", "ਜੀ", "ਕਿਰਪਾ", "ਕਰਕੇ", "kripya", "in", "op", "ile", "bana",
+                     "yaz", "yazın", "yazin", "write", "schrijf", "het"))
+
+
 def typed_language(text: str) -> str | None:
     """The language a text typed at the first question names ("Türkçe", "punjabi"), if
-    it names exactly one."""
-    # Letters and their marks only (Gurmukhi's vowel signs are marks): no spaces, no
+    it names exactly one, alone or with polite words ("Türkçe lütfen")."""
+    # Per word, letters and their marks only (Gurmukhi's vowel signs are marks): no
     # punctuation, no flag emoji.
-    folded = "".join(ch for ch in text.casefold() if unicodedata.category(ch)[0] in "LMN")
+    words = ["".join(ch for ch in word if unicodedata.category(ch)[0] in "LMN")
+             for word in text.casefold().split()]
+    folded = "".join(word for word in words if word not in _PLEASE)
     found = {code for code, names in _TYPED_LANGUAGES.items() if folded in names}
     return found.pop() if len(found) == 1 else None
 

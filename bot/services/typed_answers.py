@@ -29,6 +29,7 @@ Usage::
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -72,6 +73,7 @@ _WORDS: dict[Answer, tuple[str, ...]] = {
         "ik ben er", "we zijn er", "ik ben erbij", "we zijn erbij", "ik zal er zijn",
         "we zullen er zijn", "ik zal komen", "we zullen komen", "ik doe mee", "we doen mee",
         "ok", "oke", "oké", "okay", "oki", "goed", "is goed", "dat is goed", "prima", "yes",
+        "k kom", "ja k kom", "k kom zeker", "we komme", "k zal er zijn",
         # tr
         "evet", "evt", "tamam", "tmm", "tamamdır", "tamamdir", "olur", "peki", "tabii",
         "tabi", "tabii ki", "tabi ki", "tabiki", "elbette", "kesinlikle", "memnuniyetle",
@@ -87,7 +89,9 @@ _WORDS: dict[Answer, tuple[str, ...]] = {
         "ਅਸੀਂ ਆ ਰਹੇ ਹਾਂ", "ਆਉਂਦੇ ਹਾਂ", "ਅਸੀਂ ਆਉਂਦੇ ਹਾਂ",
         "haan", "han", "haan ji", "han ji", "haanji", "hanji", "ji", "ji haan", "ha ji",
         "aavanga", "avanga", "aavangi", "avangi", "aavange", "avange", "zaroor", "jaroor",
-        "👍", "✅", "👌",
+        "ਜਰੂਰ", "ਜਰੂਰ ਆਵਾਂਗੇ", "ਜ਼ਰੂਰ ਆਵਾਂਗੇ", "asi aavange", "assi aavange", "asi avange",
+        "main aavanga", "mai aavanga", "main aavangi", "mai aavangi", "main avanga",
+        "👍", "✅", "👌", "✔", "☑", "🆗",
     ),
     Answer.MAYBE: (
         # nl
@@ -116,6 +120,10 @@ _WORDS: dict[Answer, tuple[str, ...]] = {
         "we kunnen niet", "wij kunnen niet", "we kunnen niet komen", "wij kunnen niet komen",
         "lukt niet", "het lukt niet", "lukt me niet", "gaat niet", "het gaat niet",
         "dat gaat niet", "ik ben er niet", "we zijn er niet", "no",
+        # nl, as Flemish is spoken (and typed): "'k kan ni" folds to "k kan ni"
+        "kan ni", "kan nie", "ik kan ni", "ik kan nie", "k kan ni", "k kan nie",
+        "k kan ni komen", "k kan nie komen", "ik kan ni komen", "ik kan nie komen",
+        "k kom ni", "k kom nie", "lukt ni", "gaat ni",
         # tr
         "hayır", "hayir", "yok", "olmaz", "maalesef", "malesef", "gelemem", "gelemiyorum",
         "gelmiyorum", "gelmeyeceğim", "gelmeyecegim", "gelemeyeceğim", "gelemeyecegim",
@@ -130,6 +138,9 @@ _WORDS: dict[Answer, tuple[str, ...]] = {
         "ਨਹੀਂ ਆ ਸਕਾਂਗੀ", "ਨਹੀਂ ਆ ਸਕਾਂਗੇ", "ਨਹੀਂ ਆਵਾਂਗਾ", "ਨਹੀਂ ਆਵਾਂਗੀ", "ਨਹੀਂ ਆਵਾਂਗੇ",
         "ਮੈਂ ਨਹੀਂ ਆਵਾਂਗਾ", "ਮੈਂ ਨਹੀਂ ਆਵਾਂਗੀ", "ਅਸੀਂ ਨਹੀਂ ਆਵਾਂਗੇ",
         "nahi", "nahin", "nai", "na", "nahi aa sakde", "nahi aa sakda", "nahi aa sakdi",
+        "nhi", "nhi aa sakde", "nhi aa sakda", "nhi aa sakdi", "nahi aa sakte",
+        "nahi aa sakta", "nahi aa sakti", "ਨਹੀ ਆ ਸਕਦੇ", "ਨਹੀ ਆ ਸਕਦਾ", "ਨਹੀ ਆ ਸਕਦੀ",
+        "ਨਹੀ ਆਵਾਂਗੇ",
         "❌", "👎",
     ),
 }
@@ -147,7 +158,16 @@ _COURTESY = (
     "sagolun", "sağ olun", "sag olun", "özür dilerim", "ozur dilerim", "kusura bakmayın",
     "kusura bakmayin", "hocam", "abla", "ਧੰਨਵਾਦ", "ਸ਼ੁਕਰੀਆ", "ਮਾਫ਼ ਕਰਨਾ", "ਮਾਫ਼ੀ", "ਸੌਰੀ",
     "dhanvaad", "dhanyavaad", "shukriya",
+    # greetings and "see you", around an answer ("Selam, evet geleceğim"; "Ja, tot morgen!")
+    "hallo", "hoi", "dag", "goeiedag", "goedemorgen", "goeiemorgen", "goedemiddag",
+    "tot morgen", "tot dan", "tot straks", "selam", "selamlar", "merhaba", "günaydın",
+    "gunaydin", "selamun aleyküm", "selamun aleykum", "yarın görüşürüz", "yarin gorusuruz",
+    "görüşürüz", "gorusuruz", "sat sri akal", "ਸਤ ਸ੍ਰੀ ਅਕਾਲ", "ਸਤਿ ਸ੍ਰੀ ਅਕਾਲ",
+    "ਕੱਲ੍ਹ ਮਿਲਾਂਗੇ", "kal milange",
 )
+# Yes alone, but with other words a polite address that says nothing ("ਧੰਨਵਾਦ ਜੀ" thanks;
+# "Sat sri akal ji" greets).
+_HONORIFICS = ("ji", "ਜੀ")
 # A sticker counts by its emoji for these only: whoever made a sticker set chose its emoji,
 # and only these say yes or no plainly.
 STICKER_ANSWERS = ("👍", "✅", "👌", "❌", "👎")
@@ -176,6 +196,7 @@ def fold(text: str) -> str:
 _FOLDED: dict[str, Answer] = {fold(word): answer
                                for answer, words in _WORDS.items() for word in words}
 _PARTICLE = frozenset(fold(word) for word in _PARTICLES)
+_HONORIFIC = frozenset(fold(word) for word in _HONORIFICS)
 _POLITE = frozenset(fold(word) for word in _COURTESY)
 _STICKERS = frozenset(fold(emoji) for emoji in STICKER_ANSWERS)
 
@@ -235,10 +256,26 @@ def _readings(words: list[str], known: Mapping[str, set[Answer]]) -> Iterator[li
                 yield [piece, *rest]
 
 
+_STRETCH = re.compile(r"(\w)\1{2,}")
+
+
+def _unstretched(word: str, known: Mapping[str, set[Answer]]) -> str:
+    """A word typed with a letter held down ("jaaa", "evettt", "neee", "hayırrr") as the
+    known word it stretches: the run of three or more cut to two, else to one."""
+    if word in known or word in _POLITE or not _STRETCH.search(word):
+        return word
+    for cut in (r"\1\1", r"\1"):
+        shorter = _STRETCH.sub(cut, word)
+        if shorter in known or shorter in _POLITE:
+            return shorter
+    return word
+
+
 def _answer_of(words: list[str], known: Mapping[str, set[Answer]]) -> Answer | None:
     """The one answer the words give, cut into as few known phrases as can be ("ਨਹੀਂ ਆਵਾਂਗੇ"
     is one phrase, no, not "ਨਹੀਂ" + "ਆਵਾਂਗੇ"); a maybe with other words is a maybe ("belki
     gelirim"); yes and no together, or nothing said, is none."""
+    words = [_unstretched(w, known) for w in words]
     # An emoji that says nothing here decorates ("evet 🙏"); alone, it is no answer.
     words = [w for w in words if w in known
              or any(unicodedata.category(ch)[0] != "S" for ch in w)]
@@ -254,8 +291,11 @@ def _answer_of(words: list[str], known: Mapping[str, set[Answer]]) -> Answer | N
             continue
         said: set[Answer] = set().union(*(known[p] for p in reading
                                           if p in known and p not in _PARTICLE))
-        # Only acknowledgements ("tamam, teşekkürler"): the yes "ok" says alone.
-        found |= said or set().union(*(known[p] for p in reading if p in _PARTICLE))
+        # Only acknowledgements ("tamam, teşekkürler"): the yes "ok" says alone; "ji" with
+        # other words is an address ("ਧੰਨਵਾਦ ਜੀ" is thanks, no yes).
+        found |= said or set().union(*(
+            known[p] for p in reading
+            if p in _PARTICLE and not (p in _HONORIFIC and len(reading) > 1)))
     if Answer.MAYBE in found and found != {Answer.YES, Answer.NO, Answer.MAYBE}:
         return Answer.MAYBE
     return found.pop() if len(found) == 1 else None
