@@ -17,6 +17,7 @@ from telegram import (
 from telegram.ext import ContextTypes
 
 from bot.handlers import account, answers, programme, questions, rsvp
+from bot.handlers.bursts import first_of_burst
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_action_for, main_keyboard
 from bot.handlers.onboarding import (
@@ -37,6 +38,7 @@ READ_LOCALE_TIMEOUT = 2.0  # seconds; a database that does not answer gets no lo
 ALBUM_ASKED = "sign_up_asked_for_album"  # chat_data: the album whose first photo was answered
 GROUP_POINTED = "group_pointed_at"  # chat_data: when a group's message last got the pointer
 GROUP_POINTER_AGAIN = timedelta(days=1)  # a group that shows the bot every message
+GROUP_BURST = 10 * 60.0  # seconds: commands and mentions of one person, a burst
 
 # The big buttons of the main keyboard, by their key (see keyboards.MAIN_ACTIONS).
 MAIN_ACTION_HANDLERS = {
@@ -180,6 +182,12 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if pointed is not None and message.date - pointed < GROUP_POINTER_AGAIN:
             return
         kept[GROUP_POINTED] = message.date
+    elif not added and not first_of_burst(
+            context.chat_data, f"group_pointer:{message.from_user.id if message.from_user else 0}",
+            GROUP_BURST, answered=2):
+        # A child typing /start twenty times: the group reads the pointer twice (a parent's
+        # "How?" to the first one gets it again), not twenty times.
+        return
     with use_locale(await reader_locale(context, update.effective_user)):
         # A button that opens the private chat: a parent who reads little need not find
         # the bot's name.

@@ -22,6 +22,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.handlers import team_translation
+from bot.handlers.bursts import first_of_burst
 from bot.handlers.door import BotContext, door, not_modified
 from bot.handlers.keyboards import main_keyboard
 from bot.handlers.onboarding import ensure_onboarded
@@ -121,6 +122,11 @@ def forwarded_from(message: Message) -> str | None:
 # The album whose first photo was answered with the topic question: its other photos are kept
 # without a word. (Only a hint: after a restart, one more question at worst.)
 ALBUM_ASKED = "question_album_asked"
+# Messages this close to each other are one burst (bursts.py): a sticker the bot cannot pass
+# on is explained once per burst; the untapped topic is asked at most three times in one (a
+# line, then two albums: each heard; the same photo sent ten times: not ten questions).
+BURST = 30.0
+TOPIC_ASKED_IN_A_BURST = 3
 
 
 async def parent_message(update: Update, context: BotContext) -> None:
@@ -135,7 +141,9 @@ async def parent_message(update: Update, context: BotContext) -> None:
         await received(message)
         return
     if not relayable(message):
-        await update.effective_chat.send_message(kinds_we_pass_on(), reply_markup=main_keyboard())
+        if first_of_burst(context.chat_data, "not_relayable", BURST):
+            await update.effective_chat.send_message(kinds_we_pass_on(),
+                                                     reply_markup=main_keyboard())
         return
     if (message.text is not None and acknowledgements.is_acknowledgement(message.text)
             and not await questions.going_on(context.session, person.id)):
@@ -164,10 +172,13 @@ async def parent_message(update: Update, context: BotContext) -> None:
         # before we ask.
         await context.session.commit()
         context.chat_data[ALBUM_ASKED] = message.media_group_id
+        first_of_burst(context.chat_data, "topic_again", BURST,
+                       answered=TOPIC_ASKED_IN_A_BURST)  # its burst begins
         await update.effective_chat.send_message(topic_question(),
                                                  reply_markup=topic_keyboard(question.id))
-    elif message.media_group_id is None or context.chat_data.get(ALBUM_ASKED) != (
-            message.media_group_id):
+    elif (message.media_group_id is None or context.chat_data.get(ALBUM_ASKED) != (
+            message.media_group_id)) and first_of_burst(
+                context.chat_data, "topic_again", BURST, answered=TOPIC_ASKED_IN_A_BURST):
         # More messages, the topic still untapped (a parent who reads little writes on):
         # each is kept, and the topic is asked again, so the question never waits unseen.
         # The other photos of an album that asked already stay quiet: one question, not five

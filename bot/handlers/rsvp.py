@@ -20,6 +20,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.handlers import questions
+from bot.handlers.bursts import first_of_burst
 from bot.handlers.door import BotContext, door, not_modified
 from bot.handlers.programme_text import escape, item_text
 from bot.handlers.sending import send_long
@@ -59,6 +60,8 @@ ANSWERS: dict[Answer, tuple[str, str]] = {
     Answer.MAYBE: ("🤔", N_("Maybe")),
     Answer.NO: ("❌", N_("I can't come")),
 }
+# Taps on 📆 or 🇧🇪 this close to each other send the file or the original once.
+SEND_AGAIN_AFTER = 10.0
 
 
 def answer_label(answer: Answer) -> str:
@@ -228,6 +231,10 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
         return
     chat = update.effective_chat
     assert chat is not None
+    if action in ("ics", "nl") and not first_of_burst(
+            context.chat_data, f"{action}:{reminder_id}", SEND_AGAIN_AFTER):
+        await query.answer()  # a slow phone's taps: the file or the original came already
+        return
     if action == "ics":
         await query.answer()
         ics = occurrence_ics(view.item, now=now)

@@ -824,6 +824,20 @@ def _to_holder(key: str, recipient: Recipient, question: Question, chosen: Route
                       not_before=not_before, group_key=f"q:{question.id}")
 
 
+# A parent's messages to a question within BURST_WINDOW: beyond BURST_RINGS of them, the
+# holder's copies come without a sound.
+BURST_WINDOW = timedelta(minutes=2)
+BURST_RINGS = 3
+
+
+async def _in_a_burst(session: AsyncSession, question_id: int, now: datetime) -> bool:
+    recent = await session.scalar(
+        select(func.count()).select_from(QuestionMessage).where(
+            QuestionMessage.question_id == question_id, QuestionMessage.from_parent.is_(True),
+            QuestionMessage.created_at > now - BURST_WINDOW))
+    return (recent or 0) > BURST_RINGS
+
+
 async def relay_follow_up(session: AsyncSession, question_id: int, message_row_id: int,
                           now: datetime, coordinators: Sequence[Recipient],
                           render_about: RenderAbout | None = None) -> None:
@@ -842,6 +856,11 @@ async def relay_follow_up(session: AsyncSession, question_id: int, message_row_i
         # Held: follow-ups wait with the card, so they arrive after it.
         chosen = Route(chosen.assignee_id, chosen.rule, Delivery.HELD, question.deliver_at,
                        question.deliver_at)
+    elif chosen.delivery is Delivery.NOW and await _in_a_burst(session, question.id, now):
+        # Twenty short messages in a minute (a child with the phone): the first few ring,
+        # the rest come silently.
+        chosen = Route(chosen.assignee_id, chosen.rule, Delivery.SILENT, None,
+                       chosen.answer_from)
     # Each copy is a reply to the holder's card: under another parent's newer card, it
     # still shows whose it is (an answer to it then reaches the right parent).
     cards = await delivered_cards(session, question.id)
