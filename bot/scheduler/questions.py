@@ -179,11 +179,12 @@ async def weekly_figures(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     week = due.strftime("%G-W%V")
     async with db.session() as session:
-        if not await claims.claim(session, f"figures:sent:{week}"):
-            return
-        figures = await questions.week_figures(session, due)
         coordinators = await questions.coordinator_recipients(
             session, app.bot_data["settings"].coordinator_ids)
+        # Nobody to tell yet (no coordinator started the bot): the claim waits for one.
+        if not coordinators or not await claims.claim(session, f"figures:sent:{week}"):
+            return
+        figures = await questions.week_figures(session, due)
         for recipient in coordinators:
             with use_locale(recipient.locale):
                 text = render_figures(figures)
