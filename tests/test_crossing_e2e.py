@@ -25,6 +25,7 @@ from storage.models import OutboxMessage, Person, QuestionMessage, Rsvp, StaffPr
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Handled, outbox_settled
+from tests.helpers import Person as Talker
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, coordinator_with_programme, onboard
 from tests.test_questions_e2e import join_team, question_rows
@@ -133,39 +134,49 @@ async def test_forget_while_the_programme_is_on_its_way_gets_nothing_more(
     assert after == [], after
 
 
-async def test_a_follow_up_on_its_way_when_the_question_is_closed_comes_first(
-    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
-) -> None:
-    """A Wednesday evening, 22:00: Simran (red at night) opens Harpreet's question from
-    /inbox and answers it. Harpreet writes on, "where do I get the form?": it waits for
-    Simran's morning. Simran, who has not seen it, taps ✅ Close: closed, nobody would ever
-    read it. It comes to her now, and the question stays open until she closes it again."""
+ASKED = "ਸਕੂਲ ਭੱਤਾ ਕਦੋਂ ਆਉਂਦਾ ਹੈ?"  # when does the school allowance come?
+FOLLOW_UP = "ਫਾਰਮ ਕਿੱਥੇ ਮਿਲੇਗਾ?"  # where do I get the form?
+
+
+async def answered_at_night(chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock,
+                            base: int) -> tuple[Talker, Talker, Talker]:
+    """A Wednesday, 22:00: Simran (red at night) opens Harpreet's question from /inbox and
+    answers it; Harpreet writes on, and that waits for Simran's morning. Returns the
+    coordinator, Simran and Harpreet."""
     day = datetime.now(BRUSSELS).date() + timedelta(days=21)  # held rows wait in real time
     while day.weekday() != 2:
         day += timedelta(days=1)
     clock.moment = datetime(day.year, day.month, day.day, 22, 0, tzinfo=BRUSSELS)
     greet = await coordinator_of(chat)
-    simran = await join_team(chat, greet, 9721, "Simran", {"nl", "pa"}, db,
+    simran = await join_team(chat, greet, base + 1, "Simran", {"nl", "pa"}, db,
                              contact_of="kabouterland")
-    harpreet = await onboard(chat, 9731, "Harpreet", "pa", "kabouterland")
+    harpreet = await onboard(chat, base + 11, "Harpreet", "pa", "kabouterland")
     await harpreet.presses_key("❓")
     await harpreet.picks_topic("allowance")
-    await harpreet.says("ਸਕੂਲ ਭੱਤਾ ਕਦੋਂ ਆਉਂਦਾ ਹੈ?")
+    await harpreet.says(ASKED)
     [question] = await question_rows(db)
-
     await simran.says("/inbox")
     await simran.taps(data=f"qs:{question.id}:show")
-    await wait_until(lambda: "ਸਕੂਲ ਭੱਤਾ ਕਦੋਂ ਆਉਂਦਾ ਹੈ?" in fake.texts(simran.id), fake)
-    copy = [m for m in fake.transcript(simran.id)
-            if m.get("text") == "ਸਕੂਲ ਭੱਤਾ ਕਦੋਂ ਆਉਂਦਾ ਹੈ?"][-1]
+    await wait_until(lambda: ASKED in fake.texts(simran.id), fake)
+    copy = [m for m in fake.transcript(simran.id) if m.get("text") == ASKED][-1]
     await simran.says("ਮਾਰਚ ਵਿੱਚ।", reply_to=copy)
     await wait_until(lambda: "ਮਾਰਚ ਵਿੱਚ।" in fake.texts(harpreet.id), fake)
-
-    follow_up = "ਫਾਰਮ ਕਿੱਥੇ ਮਿਲੇਗਾ?"  # where do I get the form?
-    await harpreet.says(follow_up)
+    await harpreet.says(FOLLOW_UP)
     assert fake.calls_of("setMessageReaction", harpreet.id)  # 👍: passed on
-    assert follow_up not in fake.texts(simran.id)  # it waits for her morning
+    assert FOLLOW_UP not in fake.texts(simran.id)  # it waits for her morning
+    return greet, simran, harpreet
+
+
+async def test_a_follow_up_on_its_way_when_the_question_is_closed_comes_first(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
+) -> None:
+    """Simran, who has not seen Harpreet's last message (it waits for her morning), taps
+    ✅ Close: closed, nobody would ever read it. It comes to her now, and the question stays
+    open until she closes it again."""
+    _greet, simran, harpreet = await answered_at_night(chat, fake, db, clock, 9720)
+    follow_up = FOLLOW_UP
     told_before = len(fake.texts(harpreet.id))
+    [question] = await question_rows(db)
 
     # Her Close brings the message now; nothing is closed, the parent is told nothing.
     await simran.taps(data=f"qs:{question.id}:close")
@@ -194,30 +205,12 @@ async def test_a_follow_up_on_its_way_when_the_question_is_closed_comes_first(
 async def test_the_coordinator_closing_a_question_with_an_unread_follow_up_gets_it_now(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
 ) -> None:
-    """The same evening from the coordinator's side: Harpreet writes on after Simran's answer
-    (it waits for Simran's morning), and the coordinator closes the question (a card of it
-    she kept from before a hand-over). The message comes to her now; Simran still gets it
-    in her morning."""
-    day = datetime.now(BRUSSELS).date() + timedelta(days=21)
-    while day.weekday() != 2:
-        day += timedelta(days=1)
-    clock.moment = datetime(day.year, day.month, day.day, 22, 0, tzinfo=BRUSSELS)
-    greet = await coordinator_of(chat)
-    simran = await join_team(chat, greet, 9722, "Simran", {"nl", "pa"}, db,
-                             contact_of="kabouterland")
-    harpreet = await onboard(chat, 9732, "Harpreet", "pa", "kabouterland")
-    await harpreet.presses_key("❓")
-    await harpreet.picks_topic("allowance")
-    await harpreet.says("ਸਕੂਲ ਭੱਤਾ ਕਦੋਂ ਆਉਂਦਾ ਹੈ?")
+    """The same evening from the coordinator's side: she closes the question (a card of it
+    she kept from before a hand-over). Harpreet's last message comes to her now; Simran
+    still gets it in her morning."""
+    greet, simran, _harpreet = await answered_at_night(chat, fake, db, clock, 9740)
+    follow_up = FOLLOW_UP
     [question] = await question_rows(db)
-    await simran.says("/inbox")
-    await simran.taps(data=f"qs:{question.id}:show")
-    await wait_until(lambda: "ਸਕੂਲ ਭੱਤਾ ਕਦੋਂ ਆਉਂਦਾ ਹੈ?" in fake.texts(simran.id), fake)
-    copy = [m for m in fake.transcript(simran.id)
-            if m.get("text") == "ਸਕੂਲ ਭੱਤਾ ਕਦੋਂ ਆਉਂਦਾ ਹੈ?"][-1]
-    await simran.says("ਮਾਰਚ ਵਿੱਚ।", reply_to=copy)
-    follow_up = "ਫਾਰਮ ਕਿੱਥੇ ਮਿਲੇਗਾ?"
-    await harpreet.says(follow_up)
 
     [queue] = await greet.says("/queue")
     assert await greet.presses(queue, f"qs:{question.id}:close") == [
