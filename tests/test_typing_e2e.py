@@ -1,8 +1,7 @@
 """How real parents type: answers to a reminder, thanks, help and language words as parents
 really type them on a phone: Turkish without its letters, Punjabi in Latin letters or
 Gurmukhi without a bindi, spoken Flemish, greetings around the answer, a letter held down,
-emoji. One known gap (strict xfail): a greeting sent on its own first opens a draft question
-that swallows the yes after it."""
+emoji, and a greeting sent on its own before the answer."""
 
 from __future__ import annotations
 
@@ -86,11 +85,6 @@ async def test_a_yes_with_a_greeting_around_it_is_kept(
     assert await answers(db) == [("yes", None)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Many parents greet first, in a message of its own: 'Selam' then 'evet geleceğim'. The "
-    "greeting opens a draft question (topic buttons), so the yes is read as writing in that "
-    "question (_question_going_on) and goes to the team as 'something else'; no RSVP. A "
-    "greeting alone should open nothing, and the yes after it should be kept"))
 async def test_a_greeting_sent_first_does_not_swallow_the_yes(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
 ) -> None:

@@ -145,11 +145,14 @@ async def parent_message(update: Update, context: BotContext) -> None:
             await update.effective_chat.send_message(kinds_we_pass_on(),
                                                      reply_markup=main_keyboard())
         return
-    if (message.text is not None and acknowledgements.is_acknowledgement(message.text)
+    if (message.text is not None and (acknowledgements.is_acknowledgement(message.text)
+                                      or acknowledgements.is_greeting(message.text))
             and not await questions.going_on(context.session, person.id)):
         # "Tamam teşekkürler" to "You are all set" or to "Your question is closed" asks
-        # nothing: a 👍 back, and no question that would reach the team as "other". With a
-        # question going on, it goes to the brugfiguur as any word.
+        # nothing: a 👍 back, and no question that would reach the team as "other". A lone
+        # "Selam" neither: the question, if any, comes next (and a "yes" to a reminder after
+        # it is still that, not words in a question). With a question going on, it goes to
+        # the brugfiguur as any word.
         await received(message)
         return
     now = context.now()

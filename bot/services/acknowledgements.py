@@ -14,6 +14,7 @@ A sticker counts by its emoji (``thanks_sticker``).
 Usage::
 
     if not await questions.going_on(session, person_id) and is_acknowledgement(text): ...
+    if not await questions.going_on(session, person_id) and is_greeting(text): ...
     if message.sticker and thanks_sticker(message.sticker.emoji): ...
 """
 
@@ -89,6 +90,30 @@ def is_acknowledgement(text: str | None) -> bool:
         return False
     words = folded_words(text)  # "tamam🙏🙏": "tamam", "🙏", "🙏"
     return 0 < len(words) <= MAX_WORDS and _SAID.made_of(words)
+
+
+# A greeting alone, before the question in the next message ("Selam", then the question):
+# nothing to pass on yet. Some words are greetings here and companions of thanks above.
+_GREETINGS = (
+    "hallo", "hoi", "dag", "goeiedag", "goedendag", "goedemorgen", "goeiemorgen",
+    "goedemiddag", "goeiemiddag", "goedenavond", "goeienavond", "hello", "hi", "hey",
+    "merhaba", "merhabalar", "selam", "selamlar", "selamün aleyküm", "selamun aleykum",
+    "selamünaleyküm", "selamunaleykum", "günaydın", "gunaydin", "iyi günler", "iyi gunler",
+    "iyi akşamlar", "iyi aksamlar", "kolay gelsin", "salam", "salaam", "as salamu alaykum",
+    "ਸਤ ਸ੍ਰੀ ਅਕਾਲ", "ਸਤਿ ਸ੍ਰੀ ਅਕਾਲ", "ਸਤਿ ਸ਼੍ਰੀ ਅਕਾਲ", "sat sri akal", "sat shri akal",
+    "ਨਮਸਤੇ", "namaste", "👋",
+)
+_GREETED = Phrases(frozenset(fold(phrase) for phrase in _GREETINGS),
+                   frozenset(fold(phrase) for phrase in _COMPANIONS))
+
+
+def is_greeting(text: str | None) -> bool:
+    """Whether a message is only a greeting ("Selam", "Sat sri akal ji", "Hallo juf"): the
+    question, if any, comes in the next message."""
+    if not text or len(text) > MAX_CHARS:
+        return False
+    words = folded_words(text)
+    return 0 < len(words) <= MAX_WORDS and _GREETED.made_of(words)
 
 
 def thanks_sticker(emoji: str | None) -> bool:
