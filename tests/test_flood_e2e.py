@@ -2,15 +2,14 @@
 
 A child with the parent's phone, a double tap on a slow phone, a school group full of
 "/start": the bot says things once per burst (bot/handlers/bursts.py), and a brugfiguur's
-phone rings for the first few messages of a burst only. One known gap (strict xfail): a
-child tapping ❓ again and again opens a pile of questions.
+phone rings for the first few messages of a burst only; a question asked again before
+anyone answered the last one joins it (no pile of cards).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from storage.db import Database
@@ -112,13 +111,6 @@ async def test_taps_on_add_to_calendar_in_quick_succession_send_one_file(
         f"{len(files)} calendar files and {len(originals)} Dutch originals")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A child presses ❓, a topic and types a letter, again and again: each round opens a new "
-    "question, so Fatma's phone rings with 8 new question cards from one parent in a "
-    "minute and the coordinator's /queue fills with them. A new question from a parent "
-    "who has one open and unanswered for a few seconds should join it (or a cap on open "
-    "questions per parent); bot/services/questions.py choose_topic/open_question open a "
-    "new question whatever the parent already has open."))
 async def test_a_child_tapping_ask_again_and_again_does_not_open_a_pile_of_questions(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
 ) -> None:

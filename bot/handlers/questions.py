@@ -40,7 +40,7 @@ from bot.handlers.question_texts import (
 )
 from bot.i18n import LANGUAGE_NAMES, _
 from bot.scheduler.outbox import wake
-from bot.services import acknowledgements, people, questions
+from bot.services import acknowledgements, people, questions, staff
 from bot.services.onboarding import may_be_a_question
 from bot.services.questions import DRAFT, OPEN, Recipient, Topic
 from bot.services.roles import STAFF, Role
@@ -285,6 +285,19 @@ async def keep_early_message(update: Update, context: BotContext) -> None:
 async def _open(update: Update, context: BotContext, question_id: int) -> None:
     assert update.effective_chat is not None
     now = context.now()
+    joined = await questions.join_recent(context.session, question_id, now,
+                                         await coordinators(context), render_about)
+    if joined is not None:
+        # Asked again before anyone answered the last one: it joins that one, and the
+        # parent hears who has it, as when it was asked.
+        await context.session.commit()
+        wake(context.application)
+        holder = await staff.member(context.session, joined.assignee_id) if (
+            joined.assignee_id is not None) else None
+        await update.effective_chat.send_message(
+            when_answered(holder.first_name if holder else None,
+                          joined.deliver_at, now), reply_markup=main_keyboard())
+        return
     opened = await questions.open_question(
         context.session, question_id, now, render_card, await coordinators(context),
         locale=context.person.locale if context.person is not None else None)

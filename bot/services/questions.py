@@ -569,6 +569,44 @@ async def untapped(session: AsyncSession, now: datetime,
         .order_by(Question.id)))
 
 
+# A new question about the same topic this soon after the parent's last one, while nobody
+# has answered that yet, joins it: a child tapping ❓ again and again, or a parent who asks
+# again, impatient, does not ring the brugfiguur with a pile of cards. Another topic is
+# another question.
+JOIN_WITHIN = timedelta(minutes=10)
+
+
+async def join_recent(session: AsyncSession, draft_id: int, now: datetime,
+                      coordinators: Sequence[Recipient],
+                      render_about: RenderAbout | None = None) -> QuestionView | None:
+    """A draft about to be routed joins the parent's open question about the same topic,
+    opened less than ``JOIN_WITHIN`` ago and not answered yet: its messages become that
+    question's further messages (relayed as any follow-up) and the draft goes. Returns the
+    question joined; None when there is none (the draft is routed as a new question). A
+    draft with notes (a reply to a reminder or a letter, a forward) is routed on its own:
+    its notes stay with it."""
+    draft = await session.get(Question, draft_id)
+    if draft is None or draft.status != DRAFT:
+        return None
+    recent = await session.scalar(
+        select(Question).where(Question.parent_id == draft.parent_id, Question.status == OPEN,
+                               Question.topic == draft.topic, Question.first_answer_at.is_(None),
+                               Question.opened_at >= now - JOIN_WITHIN)
+        .order_by(Question.id.desc()).limit(1))
+    if recent is None or await notes(session, draft_id):
+        return None
+    moved = list(await session.scalars(
+        select(QuestionMessage.id).where(QuestionMessage.question_id == draft_id)
+        .order_by(QuestionMessage.id)))
+    await session.execute(
+        update(QuestionMessage).where(QuestionMessage.question_id == draft_id)
+        .values(question_id=recent.id).execution_options(synchronize_session=False))
+    await session.execute(delete(Question).where(Question.id == draft_id))
+    for message_id in moved:
+        await relay_follow_up(session, recent.id, message_id, now, coordinators, render_about)
+    return await view(session, recent.id)
+
+
 async def open_untapped(session: AsyncSession, question_id: int, now: datetime,
                         render_card: RenderCard,
                         coordinators: Sequence[Recipient]) -> Opened | None:
