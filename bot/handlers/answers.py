@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+)
 
 from bot.handlers.door import BotContext, door
 from bot.handlers.question_texts import how_to_answer, topic_label
@@ -168,6 +174,8 @@ async def not_sent(update: Update, context: BotContext) -> None:
     message, person = update.message, context.person
     assert message is not None and person is not None
     mine = await questions.open_questions(context.session, person.id) if relayable(message) else []
+    if mine and message.media_group_id is not None and not _first_of_album(context, message):
+        return  # a later photo of an album: it goes with the first one's ➡️
     if not mine:
         await message.reply_text("⚠️ " + _("This was not sent to anyone.") + "\n"
                                  + how_to_answer())
@@ -179,6 +187,33 @@ async def not_sent(update: Update, context: BotContext) -> None:
         + "\n" + _("Next time, reply to their question: swipe it to the left."),
         reply_markup=InlineKeyboardMarkup(rows),
         reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True))
+
+
+# chat_data: the team member's albums sent without a reply, each its messages' ids (the first
+# one's ➡️ sends them all). A hint: after a restart, a tap sends the first photo only.
+ALBUMS = "team_albums"
+ALBUMS_KEPT = 20
+
+
+def _first_of_album(context: BotContext, message: Message) -> bool:
+    """Note an album's photo; True for its first (which gets the "which parent?" prompt)."""
+    albums: dict[str, list[int]] = context.chat_data.setdefault(ALBUMS, {})
+    album = albums.get(str(message.media_group_id))
+    if album is not None:
+        album.append(message.message_id)
+        return False
+    albums[str(message.media_group_id)] = [message.message_id]
+    while len(albums) > ALBUMS_KEPT:
+        albums.pop(next(iter(albums)))
+    return True
+
+
+def _album_of(context: BotContext, message_id: int) -> list[int]:
+    """The messages an album's first photo stands for (itself alone when it is none)."""
+    for album in (context.chat_data or {}).get(ALBUMS, {}).values():
+        if album and album[0] == message_id:
+            return list(album)
+    return [message_id]
 
 
 def choice_button(question: QuestionView, message_id: int) -> InlineKeyboardButton:
@@ -226,7 +261,9 @@ async def answer_button(update: Update, context: BotContext) -> None:
     if question.parent_blocked:
         await query.answer(blocked_text(question), show_alert=True)
         return
-    unseen_by = await relay(context, question, chat.id, message_id)
+    unseen_by = None
+    for each in _album_of(context, message_id):  # an album goes whole
+        unseen_by = await relay(context, question, chat.id, each) or unseen_by
     await query.answer()
     await query.edit_message_text(sent_text(question, unseen_by))
     if query.message is not None:

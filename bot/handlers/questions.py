@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from datetime import timedelta
 
 from telegram import (
     InputMedia,
@@ -127,6 +128,8 @@ ALBUM_ASKED = "question_album_asked"
 # line, then two albums: each heard; the same photo sent ten times: not ten questions).
 BURST = 30.0
 TOPIC_ASKED_IN_A_BURST = 3
+# An edit of a message passed on longer ago than this may go unnoticed on the other side.
+QUIET_EDIT_AFTER = timedelta(minutes=15)
 
 
 async def parent_message(update: Update, context: BotContext) -> None:
@@ -211,6 +214,15 @@ async def edited_copy(update: Update, context: BotContext) -> bool:
         changed = [await change_copy(context, message, chat_id, copy_id)
                    for chat_id, copy_id in copies.delivered]
         if all(changed):
+            if copies.passed_on_at is not None and (
+                    context.now() - copies.passed_on_at > QUIET_EDIT_AFTER):
+                # An edit rings nothing, and its small "edited" mark is easily missed: a
+                # changed day in an answer of two hours ago may go unseen.
+                await message.reply_text("✏️ " + _(
+                    "Your change was passed on, but quietly: the message was sent a while ago, "
+                    "so the change may go unnoticed. If it matters, send it again as a new "
+                    "message."))
+                return True
             await message.reply_text("✏️ " + _("Your change was passed on."))
             return True
     await message.reply_text(_("I cannot pass on a change to a message that was already "

@@ -953,6 +953,7 @@ class Copies:
 
     delivered: list[tuple[int, int]]
     waiting: bool
+    passed_on_at: datetime | None = None  # when the message was passed on
 
 
 async def copies_of(session: AsyncSession, chat_id: int, message_id: int) -> Copies | None:
@@ -960,7 +961,7 @@ async def copies_of(session: AsyncSession, chat_id: int, message_id: int) -> Cop
     chats, for passing on an edit; None when the message was not passed on as part of a
     question. Forwards (a conversation shown to a new holder) cannot be edited: left out."""
     found = (await session.execute(
-        select(QuestionMessage.id, QuestionMessage.question_id)
+        select(QuestionMessage.id, QuestionMessage.question_id, QuestionMessage.created_at)
         .join(Question, Question.id == QuestionMessage.question_id)
         .where(QuestionMessage.chat_id == chat_id, QuestionMessage.message_id == message_id,
                Question.status != DRAFT).limit(1))).first()
@@ -975,7 +976,8 @@ async def copies_of(session: AsyncSession, chat_id: int, message_id: int) -> Cop
     return Copies(
         delivered=[(int(r.chat_id), int(r.telegram_message_id)) for r in rows
                    if r.status == outbox_repo.SENT and r.telegram_message_id is not None],
-        waiting=any(r.status in (outbox_repo.PENDING, outbox_repo.SENDING) for r in rows))
+        waiting=any(r.status in (outbox_repo.PENDING, outbox_repo.SENDING) for r in rows),
+        passed_on_at=found.created_at)
 
 
 async def question_of_reply(session: AsyncSession, chat_id: int,
