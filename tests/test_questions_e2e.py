@@ -663,6 +663,8 @@ async def test_an_answer_to_a_parent_who_blocked_the_bot_is_not_called_sent(
     await wait_until(lambda: any(c.method == "copyMessage" and not c.ok for c in fake.calls),
                      fake)
     await fake.wait_idle()
+    # The sender marks her blocked with the failed row, just after Telegram's answer.
+    await outbox_settled(db, ayse.id)
     [refused] = await fatma.says("Of vrijdag om 9 uur.", reply_to=copy)
     assert refused["text"] == ("⚠️ Ayşe heeft de bot geblokkeerd: er komt nu geen bericht meer "
                                "aan. Er is niets verstuurd.")
