@@ -846,12 +846,22 @@ async def _send_card(session: AsyncSession, question: Question, recipient: Recip
                        {"text": text, "reply_markup": markup})]
     context = contexts(found_notes)
     for m in messages:
-        rows += _context_rows(f"{key}:m{m.id}", recipient, question, chosen, m,
+        rows += _message_rows(f"{key}:m{m.id}", recipient, question, chosen, m,
                               context.get(m.id), first_name, {})
-        rows.append(_to_holder(f"{key}:m{m.id}", recipient, question, chosen,
-                               "copy" if m.from_parent else "forward",
-                               {"from_chat_id": m.chat_id, "message_id": m.message_id}))
     await outbox.enqueue_many(session, rows)
+
+
+def _message_rows(key: str, recipient: Recipient, question: Question, chosen: Route,
+                  message: QuestionMessage, context: Context | None, first_name: str,
+                  under: dict[str, Any]) -> list[NewMessage]:
+    """A message of the question in the recipient's chat (``key`` ends in its part
+    ``m<id>``): its context lines, then its copy (a parent's) or forward (an answer)."""
+    return [*_context_rows(key, recipient, question, chosen, message, context, first_name,
+                           under),
+            _to_holder(key, recipient, question, chosen,
+                       "copy" if message.from_parent else "forward",
+                       {"from_chat_id": message.chat_id, "message_id": message.message_id,
+                        **under})]
 
 
 def _to_holder(key: str, recipient: Recipient, question: Question, chosen: Route, kind: str,
@@ -917,11 +927,8 @@ async def relay_follow_up(session: AsyncSession, question_id: int, message_row_i
             rows.append(_to_holder(f"q:{question.id}:to:{r.chat_id}:about:m{message.id}", r,
                                    question, chosen, "text",
                                    {"text": render_about(about[0], r.locale), **under}))
-        rows += _context_rows(f"q:{question.id}:to:{r.chat_id}:m{message.id}", r, question,
+        rows += _message_rows(f"q:{question.id}:to:{r.chat_id}:m{message.id}", r, question,
                               chosen, message, context, first_name or "", under)
-        rows.append(_to_holder(f"q:{question.id}:to:{r.chat_id}:m{message.id}", r, question,
-                               chosen, "copy", {"from_chat_id": message.chat_id,
-                                                "message_id": message.message_id, **under}))
     await outbox.enqueue_many(session, rows)
 
 
@@ -1169,12 +1176,9 @@ async def show_messages(session: AsyncSession, question_id: int, message_ids: Se
     now_route = Route(recipient.person_id, 0, Delivery.NOW, None, None)
     rows: list[NewMessage] = []
     for m in messages:
-        key = f"q:{question_id}:show:{recipient.chat_id}:{stamp}:m{m.id}"
-        rows += _context_rows(key, recipient, question, now_route, m, context.get(m.id),
+        rows += _message_rows(f"q:{question_id}:show:{recipient.chat_id}:{stamp}:m{m.id}",
+                              recipient, question, now_route, m, context.get(m.id),
                               first_name, under)
-        rows.append(_to_holder(key, recipient, question, now_route, "copy",
-                               {"from_chat_id": m.chat_id, "message_id": m.message_id,
-                                **under}))
     await outbox.enqueue_many(session, rows)
 
 
