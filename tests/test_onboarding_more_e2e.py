@@ -83,3 +83,18 @@ async def test_a_command_we_do_not_have_is_no_question(chat: Chat, db: Database)
                                  "ya da /help gönderin.")
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Question)) == 0
+
+
+async def test_a_second_schools_qr_code_adds_it_and_says_how_to_drop_the_old_one(
+        chat: Chat) -> None:
+    """A child who changed school, or a sibling's: the new school is added, the old one kept
+    (the bot cannot know which), and the parent is told where to change it."""
+    ayse = chat.person(7106, "Ayşe", language_code="tr")
+    await ayse.says("/start s_klimop")
+    await ayse.taps("Nederlands")
+    await ayse.taps(data="privacy:ok")
+    [again] = await ayse.says("/start s_klimop")  # the same school: nothing to change
+    assert "Mijn school" not in again["text"]
+    [added] = await ayse.says("/start s_vlindertje")
+    assert "Klim-op" in added["text"] and "Vlindertje" in added["text"]
+    assert "Gaat een kind niet meer naar een van deze scholen?" in added["text"]

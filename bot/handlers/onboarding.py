@@ -100,10 +100,16 @@ async def welcome_back(update: Update, context: BotContext, link: StartLink) -> 
              else _("Hello {name}! Use the buttons below.").format(
                  name=context.person.first_name)]
     if link.kind == "school" or link.malformed:
+        before = set(context.person.school_ids)
         if await _apply_school_link(context, link):
             person = await context.reload_person()
             assert person is not None
             lines.append(your_schools(await people.schools(context.session), person.school_ids))
+            if set(person.school_ids) - before and before:
+                # The QR code of a new school: a child who changed school, or a sibling's.
+                # The old school stays until the parent says otherwise.
+                lines.append(_("Does a child no longer go to one of these schools? "
+                               "Tap 🏫 My school to change it."))
         else:
             lines.append(_("I do not know the school in that link. Tap 🏫 My school to choose."))
     await update.effective_chat.send_message("\n\n".join(lines), reply_markup=main_keyboard())
