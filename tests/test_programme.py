@@ -380,8 +380,11 @@ def local_time(*parts: int) -> datetime:
     # A week's camp: both days, so it does not read as one afternoon.
     (local_time(2026, 10, 26, 9), local_time(2026, 10, 30, 16),
      "maandag 26 oktober 2026, 09:00 – vrijdag 30 oktober 2026, 16:00"),
+    # An evening until midnight: one day to read, not "– vrijdag 1 januari 2027, 00:00".
+    (local_time(2026, 12, 31, 23, 30), local_time(2027, 1, 1),
+     "donderdag 31 december 2026, 23:30–24:00"),
 ])
-def test_when_an_activity_is_reads_right_for_an_afternoon_a_whole_day_and_a_camp(
+def test_when_an_activity_is_reads_right_for_an_afternoon_a_whole_day_a_camp_an_evening(
         start: datetime, end: datetime, shown: str) -> None:
     with use_locale("nl", BRUSSELS):
         assert when_text(start, end) == shown

@@ -174,3 +174,30 @@ def test_a_spreadsheet_row_may_end_at_midnight() -> None:
     assert [r.ends_at for r in result.rows] == [datetime(2027, 3, 6, tzinfo=BRUSSELS)] * 2
     wrong = importer.parse_csv("\n".join([HEADER, row("19:00")]).encode())
     assert [e.column for e in wrong.errors] == ["end"]
+
+
+def test_an_evening_into_the_night_or_the_morning_ends_the_next_day() -> None:
+    """New Year's Eve from 23:30 to 00:30, a sleep-over from 19:00 to 09:00: an end before an
+    evening start, until noon, is the next day's, in the file and in /activity. An afternoon
+    "until 02:00" is more likely a typo, and stays refused."""
+    from tests.test_reminders_e2e import HEADER
+
+    def row(ident: str, start: str, end: str) -> str:
+        return f"{ident};andere;alle;2026-12-31;{start};{end};;Zaal;;;;Samen;;;;;;"
+
+    result = importer.parse_csv("\n".join(
+        [HEADER, row("eve", "23:30", "00:30"), row("sleep", "19:00", "09:00")]).encode())
+    assert result.errors == []
+    assert [r.ends_at for r in result.rows] == [datetime(2027, 1, 1, 0, 30, tzinfo=BRUSSELS),
+                                                datetime(2027, 1, 1, 9, tzinfo=BRUSSELS)]
+    wrong = importer.parse_csv("\n".join([HEADER, row("typo", "14:00", "02:00")]).encode())
+    assert [e.column for e in wrong.errors] == ["end"]
+
+    draft = {"date": "2026-12-31", "start": "23:30"}
+    data, problem = activity_draft.answer(draft, "end", "00:30")
+    assert problem is None and (data["end"], data["span_days"]) == ("00:30", 1)
+    # A later end of the same evening undoes the next day.
+    data, problem = activity_draft.answer(data, "end", "23:45")
+    assert problem is None and data["span_days"] == 0
+    assert activity_draft.answer({**draft, "start": "14:00"}, "end", "02:00")[1] == (
+        activity_draft.END_NOT_AFTER_START)

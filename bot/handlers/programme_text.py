@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.i18n import (
@@ -48,6 +48,9 @@ def when_text(start: datetime, end: datetime) -> str:
         if final_day == first.date():
             return format_weekday_date(first.date())
         return f"{format_weekday_date(first.date())} – {format_weekday_date(final_day)}"
+    if last.time() == time(0) and last.date() == first.date() + timedelta(days=1):
+        # An evening until midnight: "23:30–24:00", one day for a parent to read.
+        return f"{format_weekday_date(first)}, {format_time(first)}–24:00"
     if last.date() != first.date():
         return (f"{format_weekday_date(first)}, {format_time(first)} – "
                 f"{format_weekday_date(last)}, {format_time(last)}")

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.i18n import BRUSSELS, SUPPORTED_LOCALES
 from bot.services import importer
 from bot.services import programme as programme_service
-from bot.services.importer import parse_date, parse_end, parse_time
+from bot.services.importer import overnight, parse_date, parse_end, parse_time
 from bot.services.programme import DUTCH, ActivityData, Kind, LocalText, Place
 from storage import programme as programme_repo
 from storage.models import ActivityDraft, utcnow
@@ -231,9 +231,12 @@ def skips_clock(data: Mapping[str, Any], tz: ZoneInfo = BRUSSELS) -> bool:
                for key in days if data.get(key))
 
 
-def _until_midnight(data: Mapping[str, Any]) -> bool:
-    """An activity of one evening that ends at midnight (the next day's 00:00)."""
-    return int(data.get("span_days") or 0) == 1 and data.get("end") == "00:00"
+def _overnight(data: Mapping[str, Any]) -> bool:
+    """An activity of one evening that ends in the night or the next morning (New Year's
+    Eve until 00:30, a sleep-over until 09:00): ``overnight`` put its end on the next day."""
+    return (int(data.get("span_days") or 0) == 1 and bool(data.get("start"))
+            and bool(data.get("end")) and overnight(time.fromisoformat(data["start"]),
+                                                    time.fromisoformat(data["end"])))
 
 
 def _ends_after_start(data: Mapping[str, Any], end: str) -> bool:
@@ -270,10 +273,10 @@ def answer(data: Mapping[str, Any], step: str, text: str, *,
         if clock is None:
             return new, BAD_TIME
         if step == "end":
-            # An end at 00:00 (or 24:00) of a day's activity is that night's midnight: the
-            # next day (span_days 1), and a later end of the day undoes it.
-            days = 0 if _until_midnight(data) else int(data.get("span_days") or 0)
-            if clock == time(0) and not days and data.get("start") != "00:00":
+            # An end at 00:00 (or 24:00), or before an evening start, is that night's or the
+            # next morning's (span_days 1); a later end of the day undoes it.
+            days = 0 if _overnight(data) else int(data.get("span_days") or 0)
+            if not days and overnight(time.fromisoformat(data.get("start") or "12:00"), clock):
                 days = 1
             new["span_days"] = days
             if not _ends_after_start(new, clock.isoformat()):

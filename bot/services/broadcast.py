@@ -235,14 +235,17 @@ Week = Callable[[str, frozenset[int]], tuple[str, list[ProgrammeItem]]]
 
 async def week_activities(session: AsyncSession, school_ids: Iterable[int], week_start: date,
                           tz: ZoneInfo = BRUSSELS, now: datetime | None = None) -> Occurrences:
-    """The occurrences of the week from ``week_start`` at any of these schools; with ``now``,
-    only those not over by then (a "this week" sent on a Wednesday afternoon)."""
+    """The occurrences of the week from ``week_start`` at any of these schools, those begun
+    before it and still running included (a holiday camp, on the Tuesday "this week" is
+    sent); with ``now``, only those not over by then (a "this week" sent on a Wednesday
+    afternoon)."""
     start, end = programme_service.week_window(week_start, tz)
     return [
         (data, occurrence)
         for activity in await programme_repo.for_schools(session, set(school_ids), start, end)
         for data in [programme_service.activity_data(activity)]
-        for occurrence in programme_service.occurrences(data, start, end, tz)
+        for occurrence in [*programme_service.running_at(data, start, tz),
+                           *programme_service.occurrences(data, start, end, tz)]
         if now is None or occurrence.ends_at > now
     ]
 

@@ -317,12 +317,17 @@ def next_occurrence(
     return None
 
 
-def _running_at(activity: ActivityData, moment: datetime, tz: ZoneInfo) -> list[Occurrence]:
-    """The occurrence that began before ``moment`` and ends after it, of an activity that is
-    not repeated (a repeated one's days each start in their own window)."""
-    if activity.rrule is not None or not activity.starts_at < moment < activity.ends_at:
+def running_at(activity: ActivityData, moment: datetime,
+               tz: ZoneInfo = BRUSSELS) -> list[Occurrence]:
+    """The occurrences that began before ``moment`` and end after it: a camp of several days
+    on its Wednesday, a weekly sleep-over on its Sunday morning."""
+    span = activity.ends_at - activity.starts_at
+    if span <= timedelta(0) or activity.starts_at >= moment:
         return []
-    return occurrences(activity, activity.starts_at, moment, tz)
+    # Widened by the hour a clock change may add to one occurrence.
+    return [found for found in occurrences(activity, moment - span - timedelta(hours=1),
+                                           moment, tz)
+            if found.starts_at < moment < found.ends_at]
 
 
 def next_week_start(today: date) -> date:
@@ -448,7 +453,7 @@ async def programme_between(
         for row in await repo.for_schools(session, school_ids, start, end)
         for data in [activity_data(row)]
         for occurrence in [*occurrences(data, start, end, tz),
-                           *(_running_at(data, start, tz) if running else ())]
+                           *(running_at(data, start, tz) if running else ())]
     ]
     return sorted(items, key=lambda item: (item.starts_at, item.activity_id))
 

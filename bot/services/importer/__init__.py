@@ -136,6 +136,7 @@ from bot.services.importer.cells import (
     LAST_YEAR,
     default_school_codes,
     kind_of,
+    overnight,
     parse_date,
     parse_end,
     parse_time,
@@ -167,7 +168,8 @@ from storage.models import utcnow
 __all__ = [
     "COLUMNS", "FIRST_YEAR", "LAST_YEAR", "REQUIRED_COLUMNS", "CalendarMove", "ImportOutcome",
     "ImportSummary", "MovedOccurrence", "ParseResult", "RowError", "UnknownSchoolCode",
-    "apply", "default_school_codes", "import_file", "kind_of", "parse_csv", "parse_date",
+    "apply", "default_school_codes", "import_file", "kind_of", "overnight", "parse_csv",
+    "parse_date",
     "parse_end", "parse_file", "parse_ics", "parse_time", "parse_xlsx", "still_translates",
     "voice_still_fits",
 ]

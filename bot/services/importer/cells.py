@@ -110,10 +110,25 @@ def _end_time(cell: Cell) -> time | None:
     return found
 
 
+# An end before the start is the next morning only after an evening start, and until noon:
+# New Year's Eve 23:30 to 00:30, a sleep-over 19:00 to 09:00. "14:00 to 02:00" is more
+# likely a typo than a twelve-hour afternoon, and stays refused.
+EVENING = time(17)
+MORNING_END = time(12)
+
+
+def overnight(start: time, end: time) -> bool:
+    """An end that falls on the next day: midnight (00:00) after any other start, or an
+    end before an evening start, in the night or the morning."""
+    if end == time(0):
+        return start != time(0)
+    return end < start and start >= EVENING and end <= MORNING_END
+
+
 def end_moment(day: date, start: time, end: time, tz: ZoneInfo) -> datetime:
     """The end of an activity that starts on ``day`` at ``start``: that day at ``end``, or the
-    next day's midnight for an end at 00:00 (an evening until midnight)."""
-    if end == time(0) and start != time(0):
+    next day's for an evening until the night (``overnight``)."""
+    if overnight(start, end):
         return _local(day + timedelta(days=1), end, tz)
     return _local(day, end, tz)
 

@@ -12,7 +12,7 @@ import warnings
 import zipfile
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
@@ -37,6 +37,7 @@ from bot.services.importer.cells import (
     default_school_codes,
     end_moment,
     kind_of,
+    overnight,
 )
 from bot.services.importer.messages import (
     MSG_BAD_DATE,
@@ -181,8 +182,10 @@ def _parse_row(row: _Row, known: Collection[str], tz: ZoneInfo) -> ActivityData 
     end = row.parsed("end", _end_time, MSG_BAD_TIME)
     starts_at = ends_at = None
     if day and start and end:
-        skipped = [(column, clock) for column, clock in (("start", start), ("end", end))
-                   if skipped_by_clocks(day, clock, tz)]
+        end_day = day + timedelta(days=1) if overnight(start, end) else day
+        skipped = [(column, clock) for column, clock, on in (("start", start, day),
+                                                              ("end", end, end_day))
+                   if skipped_by_clocks(on, clock, tz)]
         for column, clock in skipped:
             row.error(column, MSG_CLOCKS_SKIP, value=f"{clock:%H:%M}")
         if not skipped:
