@@ -23,6 +23,7 @@ from bot.services.programme import (
     next_week_start,
     occurrences,
     recurrence_rule,
+    running_at,
     uncancel_occurrence,
     week_monday,
     week_programme,
@@ -407,6 +408,20 @@ def test_an_overnight_activity_keeps_its_wall_clock_end_when_the_clocks_change()
                           rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=3")
     [later] = occurrences(spring, local_time(2026, 4, 4), local_time(2026, 4, 5))
     assert later.ends_at == local_time(2026, 4, 5, 10)
+
+
+def test_a_weekly_sleep_over_is_running_on_its_sunday_morning() -> None:
+    """/week and the week's broadcast on Sunday 08:00 show the night begun on Saturday (the
+    one of that weekend only); on Sunday 10:00 it is over."""
+    sleep_over = ActivityData(external_id="slaapfeest", kind=Kind.HOLIDAY_ACTIVITY,
+                              starts_at=local_time(2026, 10, 10, 19),
+                              ends_at=local_time(2026, 10, 11, 9),
+                              rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=4")
+    [night] = running_at(sleep_over, local_time(2026, 10, 18, 8))
+    assert (night.starts_at, night.ends_at) == (local_time(2026, 10, 17, 19),
+                                                local_time(2026, 10, 18, 9))
+    assert running_at(sleep_over, local_time(2026, 10, 18, 10)) == []
+    assert running_at(sleep_over, local_time(2026, 10, 10, 18)) == []  # not begun yet
 
 
 def test_the_import_replys_lists_name_a_repeated_title_once() -> None:
