@@ -50,11 +50,11 @@ def _migrate_command(database_url: str) -> int:
     from sqlalchemy.exc import InterfaceError, OperationalError
 
     from bot.app import DatabaseUnavailable
-    from storage.db import Database
+    from storage.db import Database, SchemaTooNew
 
     try:
         asyncio.run(_migrate(Database.create(database_url)))
-    except (OSError, OperationalError, InterfaceError) as problem:  # no answer: one sentence
+    except (OSError, OperationalError, InterfaceError, SchemaTooNew) as problem:  # one sentence
         print(DatabaseUnavailable.of(database_url, problem), file=sys.stderr)
         return 2
     print("database is at the newest schema")

@@ -13,7 +13,6 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.engine import make_url
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -67,7 +66,14 @@ from bot.scheduler.leader import SenderLeadership
 from bot.scheduler.outbox import OutboxSender
 from bot.transport import AiohttpRequest
 from bot.update_order import PerChatUpdateProcessor
-from storage.db import Database
+from storage.db import (
+    Database,
+    FileInUse,
+    SchemaTooNew,
+    hold_sqlite_file,
+    shown_url,
+    sqlite_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +87,14 @@ class DatabaseUnavailable(Exception):
 
     @classmethod
     def of(cls, database_url: str, problem: BaseException) -> DatabaseUnavailable:
-        # make_url's repr hides the password.
-        return cls(f"The database does not answer ({make_url(database_url)!r}: "
+        if isinstance(problem, SchemaTooNew):
+            return cls(str(problem))
+        if (path := sqlite_file(database_url)) is not None:
+            # A file: no server to start; its folder, or the bot's right to write there.
+            return cls(f"The database file {path} cannot be opened or written "
+                       f"({type(problem).__name__}). Does its folder exist, may the bot write "
+                       "there, and is DATABASE_URL right?")
+        return cls(f"The database does not answer ({shown_url(database_url)}: "
                    f"{type(problem).__name__}). Is it running, and is DATABASE_URL right?")
 
 
@@ -248,8 +260,20 @@ async def running(app: Application, *, polling: bool = True) -> AsyncIterator[Ap
 async def _post_init(app: Application) -> None:
     settings: Settings = app.bot_data["settings"]
     if "db" not in app.bot_data:
-        db = Database.create(settings.database_url, pool_size=settings.pool_size(),
-                             max_overflow=settings.db_max_overflow)
+        try:
+            # (create makes an SQLite file's folder: a file named "data" stops it.)
+            db = Database.create(settings.database_url, pool_size=settings.pool_size(),
+                                 max_overflow=settings.db_max_overflow)
+        except OSError as problem:
+            raise DatabaseUnavailable.of(settings.database_url, problem) from problem
+        try:
+            app.bot_data["file_lock"] = hold_sqlite_file(settings.database_url)
+        except FileInUse as problem:
+            await db.close()
+            raise DatabaseUnavailable(str(problem)) from problem
+        except OSError as problem:  # a folder the bot may not write
+            await db.close()
+            raise DatabaseUnavailable.of(settings.database_url, problem) from problem
         try:
             await db.prepare()
         except Exception as problem:  # whatever the driver raises: one sentence for the operator
@@ -292,9 +316,14 @@ async def close_requests(app: Application) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
+    # A stop signal between post_init and the first poll: PTB skips post_stop then, and
+    # the outbox sender, started in post_init, would be left running.
+    await _post_stop(app)
     await close_requests(app)
     if app.bot_data.get("owns_db"):
         await app.bot_data["db"].close()
+    if (lock := app.bot_data.pop("file_lock", None)) is not None:
+        lock.close()
 
 
 # Only what the bot answers; edits and channel posts are also ignored by the handlers. A

@@ -9,6 +9,8 @@ Nothing here runs at import time: ``python -m bot`` calls ``from_env`` when it s
 
 from __future__ import annotations
 
+import difflib
+import logging
 import math
 import os
 import re
@@ -21,6 +23,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.sqlite3"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -100,7 +104,7 @@ class Settings:
             timezone=_parse_timezone(values.get("TIMEZONE", "").strip() or "Europe/Brussels"),
             **_webhook_settings(values),
             db_pool_size=_parse_int(values, "DB_POOL_SIZE", 0) or None,
-            db_max_overflow=_parse_int(values, "DB_MAX_OVERFLOW", 4),
+            db_max_overflow=_parse_int(values, "DB_MAX_OVERFLOW", 4, zero=True),
             update_concurrency=_parse_int(values, "UPDATE_CONCURRENCY", 0) or None,
             escalate_after_hours=_parse_number(values, "ESCALATE_AFTER_HOURS") or 4.0,
             question_retention_days=_parse_int(values, "QUESTION_RETENTION_DAYS", 180),
@@ -191,12 +195,15 @@ def _webhook_settings(values: dict[str, str]) -> dict[str, Any]:
             "port": _parse_int(values, "PORT", 8080)}
 
 
-def _parse_int(values: dict[str, str], name: str, default: int) -> int:
+def _parse_int(values: dict[str, str], name: str, default: int, *, zero: bool = False) -> int:
+    """``zero``: 0 is a meaning of its own (DB_MAX_OVERFLOW=0: no connection beyond the pool),
+    not "the default"."""
     raw = values.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) <= 0:
-        raise ConfigError(f"{name} must be a positive whole number, not {raw!r}.")
+    if not raw.isdigit() or (int(raw) <= 0 and not zero):
+        kind = "a whole number, 0 or more" if zero else "a positive whole number"
+        raise ConfigError(f"{name} must be {kind}, not {raw!r}.")
     return int(raw)
 
 
@@ -213,11 +220,30 @@ def _parse_number(values: dict[str, str], name: str) -> float | None:
     return number
 
 
+# Every setting the bot reads (README, Configuration): a line of .env naming another is a
+# typo to point out, not to ignore (DATABASE_URI would run the bot on the default file).
+SETTINGS = (
+    "TELEGRAM_BOT_TOKEN", "DATABASE_URL", "COORDINATOR_IDS", "TIMEZONE", "BOT_MODE",
+    "WEBHOOK_URL", "WEBHOOK_SECRET", "LISTEN", "PORT", "TELEGRAM_API_BASE_URL",
+    "TELEGRAM_API_FILE_URL", "DB_POOL_SIZE", "DB_MAX_OVERFLOW", "UPDATE_CONCURRENCY",
+    "ESCALATE_AFTER_HOURS", "QUESTION_RETENTION_DAYS", "OUTBOX_RATE", "OUTBOX_LEASE_SECONDS",
+    "OUTBOX_MAX_IN_FLIGHT", "OUTBOX_REQUEST_TIMEOUT",
+)
+
+
 def _read_environment(environ: dict[str, str] | None, env_file: Path | None) -> dict[str, str]:
     values: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    values.update(os.environ if environ is None else environ)
+        for name in values:
+            if name not in SETTINGS:
+                near = difflib.get_close_matches(name.upper(), SETTINGS, n=1)
+                log.warning("%s in %s is no setting of the bot and is ignored%s", name,
+                            env_file, f"; did you mean {near[0]}?" if near else ".")
+    # An empty variable of the environment (a blank line of a service file) does not undo
+    # the .env file's value.
+    values.update({k: v for k, v in (os.environ if environ is None else environ).items()
+                   if v.strip() or k not in values})
     return values
 
 
@@ -231,6 +257,11 @@ def _parse_ids(raw: str) -> frozenset[int]:
             raise ConfigError(
                 f"COORDINATOR_IDS must be Telegram user ids separated by commas, "
                 f"like 12345678,23456789; {part!r} is not a number."
+            )
+        if part.startswith("-"):
+            raise ConfigError(
+                f"COORDINATOR_IDS must be Telegram user ids; {part} is a group's id (a "
+                "person's is positive: @userinfobot tells it in a private chat)."
             )
         ids.add(int(part))
     return frozenset(ids)

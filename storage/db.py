@@ -17,7 +17,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, event, func, inspect, select, text
 from sqlalchemy.engine import URL, make_url
@@ -60,12 +60,60 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer version of the bot (a rollback of the code):
+    this one cannot know its tables, and must not write to them."""
+
+    def __init__(self, found: str, head: str) -> None:
+        super().__init__(
+            f"The database was made by a newer version of the bot (its schema is {found}; this "
+            f"version knows up to {head}). Run the newer version again, or restore a backup "
+            "made with this one.")
+
+
+def shown_url(url: str) -> str:
+    """The database URL with its password hidden, for a message to the operator. Cut at the
+    last "@": a password with an unescaped "@" in it is hidden whole too."""
+    scheme, separator, rest = url.partition("://")
+    if "@" in rest:
+        credentials, _at, host = rest.rpartition("@")
+        user = credentials.split(":", 1)[0]
+        rest = f"{user}:***@{host}" if ":" in credentials else f"{user}@{host}"
+    return f"{scheme}{separator}{rest}"
+
+
 def sqlite_file(url: str | URL) -> str | None:
     """The file of an SQLite database; None for SQLite in memory and for other databases."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         return parsed.database
     return None
+
+
+class FileInUse(Exception):
+    """Another bot runs on this SQLite file."""
+
+
+def hold_sqlite_file(url: str) -> IO[bytes] | None:
+    """For a bot that runs on an SQLite file: a lock beside it (``bot.sqlite3.lock``), held
+    while the returned handle is open, so that a second bot on the same file stops at start
+    (two would both poll Telegram, both send the outbox and answer every parent twice).
+    None for another database: PostgreSQL instances share the work (bot/scheduler/leader.py).
+    The lock goes with the process, a killed one's too."""
+    if (path := sqlite_file(url)) is None:
+        return None
+    import fcntl
+
+    # A file of its own: closing any other handle to the database file itself would drop
+    # the POSIX locks SQLite holds on it.
+    handle = open(f"{path}.lock", "wb")  # noqa: SIM115 - held until the bot stops
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise FileInUse(f"Another bot already runs on the database file {path}. Stop it "
+                        "first: two bots on one file would both answer every parent.") from None
+    return handle
 
 
 def ensure_sqlite_folder(url: str) -> None:
@@ -104,6 +152,8 @@ def _build_or_check(connection: Connection, config: Config) -> bool:
     script = ScriptDirectory.from_config(config)
     context = MigrationContext.configure(connection)
     current = context.get_current_revision()
+    if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+        raise SchemaTooNew(current, script.get_current_head() or SCHEMA_HEAD)
     if current is None and not inspect(connection).get_table_names():
         Base.metadata.create_all(connection)
         context.stamp(script, "head")
