@@ -295,13 +295,14 @@ async def retry_later(
     refund_attempt: bool = False,
 ) -> None:
     """Back to pending until ``not_before``; the chat's younger pending rows wait as long,
-    so a retried first part still goes out before the second."""
+    so a retried first part still goes out before the second. A row set aside while it was
+    tried (dropped: its day undone, its person gone) stays as it is."""
     values: dict[str, Any] = {"status": PENDING, "not_before": not_before, "error": error,
                               "claimed_at": None}
     if refund_attempt:
         values["attempts"] = case((M.attempts > 0, M.attempts - 1), else_=0)
-    await session.execute(update(M).where(M.id == message_id).values(**values)
-                          .execution_options(synchronize_session=False))
+    await session.execute(update(M).where(M.id == message_id, M.status == SENDING)
+                          .values(**values).execution_options(synchronize_session=False))
     await session.execute(
         update(M).where(
             M.chat_id == chat_id, M.id > message_id, M.status == PENDING,

@@ -124,8 +124,11 @@ async def test_change_the_hours_and_the_turkish_title_in_place(
     [week] = await ayse.says("/week")
     assert "Çocuk yogası (yeni saat)" in week["text"]
     assert "25 Kasım 2026 Çarşamba, 15:00–16:00" in week["text"]
-    # The old buttons of the saved draft are dead.
-    assert await greet.presses(summary, f"ad:{draft_id}:save") == [EXPIRED]
+    # The old buttons of the saved draft are dead: Save again (a double tap, within half a
+    # minute: no alert, the first tap saved it) saves nothing more; Cancel is expired.
+    assert await greet.presses(summary, f"ad:{draft_id}:save") == []
+    assert await activity_count(db) == 12
+    assert await greet.presses(summary, f"ad:{draft_id}:x:summary") == [EXPIRED]
 
     # The spreadsheet still names it: importing it again updates this very row.
     [reply] = await greet.sends("document", file_name="programme.csv", mime_type="text/csv",

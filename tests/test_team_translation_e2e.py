@@ -299,6 +299,9 @@ async def test_the_author_corrects_her_translation_by_editing_her_reply(
     assert told["text"] == "Een collega heeft deze al geschreven. Toch bedankt!"
     assert await pa_text(db) == ("ਸਿੰਟਰਕਲਾਸ ਲਈ ਦਸਤਕਾਰੀ", "ਮਿਲ ਕੇ ਜੁੱਤੀ ਸਜਾਓ।")
 
-    # An edit of a message that answers no request is none of this: no answer.
+    # An edit of a message that answers no request is none of this: it changes nothing, and
+    # she is told so (fallback.edited_message).
     await simran.says("/week")
-    assert await simran.edits(own_message(fake, simran, "/week"), "/help") == []
+    [told] = await simran.edits(own_message(fake, simran, "/week"), "/help")
+    assert told["text"].startswith("Een wijziging in een bericht dat ik al heb, neem ik niet")
+    assert await pa_text(db) == ("ਸਿੰਟਰਕਲਾਸ ਲਈ ਦਸਤਕਾਰੀ", "ਮਿਲ ਕੇ ਜੁੱਤੀ ਸਜਾਓ।")

@@ -176,7 +176,7 @@ async def stop_command(update: Update, context: BotContext) -> None:
                                           render_card, coordinators)
         # A translation request held for their green hour would still reach them.
         await outbox.drop_waiting_for(context.session, context.person.id, "stopped")
-        await context.session.commit()
+        await context.commit()
         wake(context.application)
         text += "\n\n" + _("Parents' questions no longer come to you.")
         if moved:
@@ -236,7 +236,7 @@ async def forget_answer(update: Update, context: BotContext) -> None:
                                   coordinators)
     await people.forget(context.session, person.id)
     # Erased for real before we say so.
-    await context.session.commit()
+    await context.commit()
     wake(context.application)
     await query.edit_message_reply_markup(reply_markup=None)
     await update.effective_chat.send_message(

@@ -303,7 +303,7 @@ async def cancel(update: Update, context: BotContext, data: ActivityData, start:
     if coming:
         await outbox.enqueue_many(context.session, service.notices(
             data, start, coming, render_notice(which, context.settings.timezone)))
-    await context.session.commit()
+    await context.commit()
     wake(context.application)
     reminder_jobs.wake(context.application)  # its planned reminders become obsolete
     # Those told already are not counted again: the question is about the others.
@@ -385,7 +385,7 @@ async def undo(update: Update, context: BotContext, data: ActivityData, start: d
     if undone is None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
-    await context.session.commit()
+    await context.commit()
     if undone.heard.coming:
         wake(context.application)
     # The planner hands over the reminders brought back whose time has come.
@@ -470,7 +470,7 @@ async def tell_it_goes_ahead(update: Update, context: BotContext, data: Activity
         data, start, recipients,
         render_goes_ahead(tz, _goes_ahead_of(which, data)),
         round_mark=mark, shown=shown))
-    await context.session.commit()
+    await context.commit()
     wake(context.application)
     await query.answer()
     await query.edit_message_text(_("The parents are being told."))
@@ -505,7 +505,7 @@ async def tell(update: Update, context: BotContext, data: ActivityData, start: d
     messages = service.notices(data, start, recipients,
                                render_notice(which, context.settings.timezone))
     await outbox.enqueue_many(context.session, messages)
-    await context.session.commit()
+    await context.commit()
     wake(context.application)
     await query.answer()
     await query.edit_message_text(_("The parents are being told."))

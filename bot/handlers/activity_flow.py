@@ -11,6 +11,7 @@ draft through announce.coordinator_message.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -351,6 +352,12 @@ async def take_input(update: Update, context: BotContext) -> None:
     await ask(update, context, draft)
 
 
+# A press that fitted, kept a moment in chat_data: its twin of a double tap finds the draft
+# a step further, and is answered without the "expired" alert that would make her wonder.
+LAST_PRESS = "activity_last_press"
+DOUBLE_TAP_SECONDS = 30.0
+
+
 @door(roles=COORDINATOR_ONLY)
 async def flow_button(update: Update, context: BotContext) -> None:
     """Every button of /activity; each must fit the presser's own draft at its current step."""
@@ -364,8 +371,16 @@ async def flow_button(update: Update, context: BotContext) -> None:
     if (draft is None or draft.person_id != context.person.id
             or not service.button_fits(draft.awaiting, action, context.now().date(),
                                        draft.data)):
+        last = context.chat_data.get(LAST_PRESS) if context.chat_data is not None else None
+        if last is not None and last[0] == query.data and (
+                time.monotonic() - last[1] < DOUBLE_TAP_SECONDS):
+            # The second tap of a double tap on a slow line: the first one took it.
+            await query.answer()
+            return
         await query.answer(_("This button has expired."), show_alert=True)
         return
+    if context.chat_data is not None:
+        context.chat_data[LAST_PRESS] = (query.data, time.monotonic())
     if action.startswith("x:"):
         await service.drop(context.session, draft.id)
         await query.answer()
@@ -442,7 +457,7 @@ async def save(update: Update, context: BotContext, draft: DraftView) -> None:
     assert query is not None and update.effective_chat is not None
     data, problem = await service.save(context.session, draft, context.settings.timezone)
     if data is not None and problem is None:
-        await context.session.commit()
+        await context.commit()
         reminder_jobs.wake(context.application)  # reminders follow the new time at once
     await context.release_writer()  # before Telegram's calls
     await query.answer()

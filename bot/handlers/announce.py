@@ -23,6 +23,7 @@ from telegram import (
 
 from bot.handlers import activity_flow, fallback, programme
 from bot.handlers.broadcast import audience_after, confirm_markup
+from bot.handlers.bursts import preview_once
 from bot.handlers.door import BotContext, door
 from bot.handlers.formatting import formatted
 from bot.handlers.keyboards import main_action_for
@@ -216,6 +217,11 @@ async def take_input(update: Update, context: BotContext) -> None:
                 "at most {limit}. Please send a shorter text.").format(
                 length=format_number(length), limit=format_number(service.CAPTION_MAX)))
             return
+        if service.repeats_dutch(draft.content, step, part):
+            await message.reply_text(_("That is the Dutch text again: I kept it once. Send the "
+                                       "translation, or tap a button below."))
+            await ask(update, context, draft)
+            return
         await service.store_part(context.session, draft.id, part)
         if album is not None:
             context.chat_data[ALBUM_TAKEN] = album
@@ -311,7 +317,7 @@ async def draft_button(update: Update, context: BotContext) -> None:
         return
     if action == "p":
         await query.answer()
-        await preview(update, context, draft)
+        await preview_once(update, context, lambda: preview(update, context, draft))
         return
     if action == "go":
         total = sum((await broadcasts.reach(context.session, audience)).values())
@@ -346,7 +352,7 @@ async def ask_the_team(update: Update, context: BotContext, draft: AnnouncementV
     asked = await team_translation.ask_team_announcement(
         context.session, draft.id, locale, service.words_to_translate(dutch) if dutch else "",
         await staff.team(context.session), render_request, context.now())
-    await context.session.commit()
+    await context.commit()
     wake(context.application)
     await update.effective_chat.send_message(
         ngettext("Asked {count} colleague. Their text is added when it comes.",
@@ -399,7 +405,7 @@ async def send(update: Update, context: BotContext, draft: AnnouncementView) -> 
                                 status_chat_id=query.message.chat.id,
                                 status_message_id=query.message.message_id,
                                 originals=original_headings(html_markup=False))
-    await context.session.commit()
+    await context.commit()
     wake(context.application)
     if total == 0:
         await query.edit_message_text(_("Nobody to send to: no parent matches."))

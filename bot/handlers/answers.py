@@ -162,7 +162,7 @@ async def relay(context: BotContext, question: QuestionView, chat_id: int,
             context.session, question.id, holder, now):
         member = await staff.member(context.session, holder)
         unseen_by = member.first_name if member else _("a colleague")
-    await context.session.commit()
+    await context.commit()
     wake(context.application)
     return unseen_by
 

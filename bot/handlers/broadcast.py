@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.handlers.bursts import preview_once
 from bot.handlers.door import BotContext, door
 from bot.handlers.programme_text import programme_text, render_for, week_heading
 from bot.handlers.sending import send_long
@@ -151,7 +152,7 @@ async def draft_button(update: Update, context: BotContext) -> None:
         return
     if action == "p":
         await query.answer()
-        await preview(update, context, draft)
+        await preview_once(update, context, lambda: preview(update, context, draft))
         return
     if action == "go" or (action == "yes"
                           and await service.sent_before(context.session, draft) is not None):
@@ -274,7 +275,7 @@ async def send(update: Update, context: BotContext, draft: BroadcastView) -> Non
         tz=context.settings.timezone, originals=original_headings(html_markup=True),
         now=context.now(),
     )
-    await context.session.commit()
+    await context.commit()
     wake(context.application)
     if total == 0:
         await query.edit_message_text(_("Nobody to send to: no parent matches."))

@@ -11,7 +11,11 @@ them: the answer comes to its first message (or first few), and again after a qu
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+from telegram import Update
+from telegram.ext import CallbackContext
 
 BURSTS = "bursts"  # chat_data: kind -> (when a message of it last came (monotonic), how many)
 
@@ -28,3 +32,28 @@ def first_of_burst(chat_data: dict[Any, Any] | None, kind: str, seconds: float, 
     count = 1 if last is None or now - last >= seconds else count + 1
     seen[kind] = (now, count)
     return count <= answered
+
+
+def forget(chat_data: dict[Any, Any] | None, kind: str) -> None:
+    """The burst's first message failed (Telegram down a moment): the next one is answered."""
+    if chat_data is not None:
+        chat_data.get(BURSTS, {}).pop(kind, None)
+
+
+# A preview is several messages (one per language, voices too): the second tap of a double
+# tap on a slow line would send them all again.
+PREVIEW_SECONDS = 10.0
+
+
+async def preview_once(update: Update, context: CallbackContext[Any, Any, Any, Any],
+                       show: Callable[[], Awaitable[None]]) -> None:
+    """Show a preview, unless the same button's preview was shown a moment ago."""
+    query = update.callback_query
+    kind = f"preview:{query.data if query is not None else ''}"
+    if not first_of_burst(context.chat_data, kind, PREVIEW_SECONDS):
+        return
+    try:
+        await show()
+    except Exception:
+        forget(context.chat_data, kind)  # a tap again shows it
+        raise

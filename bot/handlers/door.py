@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
@@ -44,6 +45,8 @@ from storage.db import Database
 # PostgreSQL advisory locks of one person's updates, in a key space of their own (the two-key
 # form never meets storage.db's one-key locks of migrations and of the sender).
 PERSON_LOCK_SPACE = 7_471
+
+log = logging.getLogger(__name__)
 
 
 def lock_key(telegram_id: int) -> int:
@@ -84,6 +87,10 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self.person = None
         self.role = Role.STRANGER
+        # The update's writes were committed before a Telegram call (``commit``, or
+        # ``release_writer`` on SQLite): a failure after it must not say "try again" to
+        # someone whose work is kept.
+        self.kept = False
 
     @property
     def settings(self) -> Settings:
@@ -104,6 +111,13 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         held over a round trip. On PostgreSQL, which locks rows one by one, the transaction
         goes on: it holds the person's advisory lock until the door commits."""
         await release_writer(self.session, self.db)
+        self.kept = self.kept or not self.db.is_postgresql
+
+    async def commit(self) -> None:
+        """Keep the update's work now, whatever Telegram does after (a failure then says so,
+        not "try again")."""
+        await self.session.commit()
+        self.kept = True
 
     async def reload_person(self) -> PersonView | None:
         """Read the person again after a service changed them."""
@@ -168,6 +182,13 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
                             return None
                         else:
                             raise
+                    except NetworkError:  # Telegram failed us (a 5xx, a timeout)
+                        if not context.kept:
+                            raise  # nothing kept: rolled back, "please try again" is true
+                        await session.commit()
+                        log.warning("update failed after its work was kept", exc_info=True)
+                        await _kept_but_not_told(update)
+                        return None
                     await session.commit()
                     return result
 
@@ -181,6 +202,16 @@ def refusal_text(role: Role) -> str:
     if role is Role.BRUGFIGUUR:
         return _("Sorry, this is only for the coordinator.")
     return _("Sorry, this is only for the Brede School team.")
+
+
+async def _kept_but_not_told(update: Update) -> None:
+    """What the person did is saved; only the bot's answer to it was lost on the way."""
+    if update.effective_chat is None or update.effective_chat.type != "private":
+        return
+    with contextlib.suppress(TelegramError):
+        await update.effective_chat.send_message(_(
+            "What you did is saved, but my answer did not get through. Please look before "
+            "you do it again."))
 
 
 async def _expired(update: Update) -> None:

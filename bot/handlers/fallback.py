@@ -54,11 +54,17 @@ MAIN_ACTION_HANDLERS = {
 async def edited_message(update: Update, context: BotContext) -> None:
     """An edited private message: copies passed on change with it (``questions.edited_copy``);
     a parent's typed answer to a reminder, corrected ("evet" made "hayır"), answers again.
-    Any other edit is left alone."""
+    A team member's other edit is answered: it changed nothing. A parent's is left alone."""
     if await questions.edited_copy(update, context):
         return
     if context.role is Role.PARENT:
         await rsvp.typed_rsvp(update, context, edited=True)
+    elif context.role in (Role.BRUGFIGUUR, Role.COORDINATOR) and update.edited_message:
+        # An announcement's text fixed while it is sent, a title of /activity corrected:
+        # the team must know the fix reached nobody.
+        await update.edited_message.reply_text(_(
+            "I do not take changes to a message I already have: I keep it as it was. To "
+            "change something, send it as a new message."))
 
 
 async def private_message(update: Update, context: BotContext) -> None:

@@ -132,7 +132,7 @@ async def card_button(update: Update, context: BotContext) -> None:
             now, stamp=update.update_id):
         # The parent wrote again, and it waits for a green hour: closed now, nobody would
         # read it. It comes now, and the question stays open.
-        await context.session.commit()
+        await context.commit()
         wake(context.application)
         await query.answer(_("{name} wrote again, and you have not read it yet. It comes now. "
                              "The question stays open.").format(
@@ -156,7 +156,7 @@ async def card_button(update: Update, context: BotContext) -> None:
                              chat_id=question.parent_chat_id, person_id=question.parent_id,
                              kind="text", payload={"text": goodbye, "always": True},
                              group_key=f"q:{question.id}")
-        await context.session.commit()
+        await context.commit()
         wake(context.application)
         await query.answer()
         await query.edit_message_text(text + "\n\n✅ " + _("Closed."))
@@ -186,7 +186,7 @@ async def card_button(update: Update, context: BotContext) -> None:
         await questions.resend(context.session, question.id, query.from_user.id,
                                context.person.locale or "nl", now, render_card,
                                stamp=update.update_id)
-        await context.session.commit()
+        await context.commit()
         wake(context.application)
     else:  # "to:<person id>", 0 for the coordinator
         target = int(action.split(":", 1)[1]) or None
@@ -206,7 +206,7 @@ async def card_button(update: Update, context: BotContext) -> None:
             # The coordinator took it from a colleague's hands: they hear so, and stop typing.
             await tell_previous_holder(context, question, question.assignee_id,
                                        member.first_name if member else None, now)
-        await context.session.commit()
+        await context.commit()
         wake(context.application)
         await query.answer()
         said = "↪️ " + _("Handed over to {name}.").format(name=name)

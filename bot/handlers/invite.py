@@ -18,7 +18,7 @@ async def invite_command(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None and context.person is not None
     now = context.now()
     token = await staff.create_invite(context.session, context.person.id, now)
-    await context.session.commit()
+    await context.commit()
     await update.effective_chat.send_message(
         _("Here is an invite link for one new brugfiguur.\n"
           "It works once, until {date}. Send it to them in a private message.")

@@ -89,7 +89,7 @@ async def note_reply(update: Update, context: BotContext) -> bool:
                        payload={"from_chat_id": message.chat_id,
                                 "message_id": message.message_id},
                        group_key=key[:64]))])
-    await context.session.commit()
+    await context.commit()
     wake(context.application)
     await message.reply_text("✅ " + ngettext("Sent to {count} parent.", "Sent to {count} parents.",
                                              len(coming)).format(count=len(coming)))

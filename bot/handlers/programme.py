@@ -151,7 +151,7 @@ async def import_document(update: Update, context: BotContext) -> None:
     told_moved = await cancellation.notices_after_move(
         context.session, summary.moved, context.now(), render_moved, render_new_place, tz)
     await outbox.enqueue_many(context.session, told + told_moved)
-    await context.session.commit()
+    await context.commit()
     wake(context.application)
     reminder_jobs.wake(context.application)  # reminders follow moved or new activities
     lines = [_("Imported: {created} new, {updated} changed, {unchanged} unchanged.").format(

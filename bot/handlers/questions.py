@@ -98,7 +98,7 @@ async def topic_button(update: Update, context: BotContext) -> None:
     if messages:
         await _open(update, context, draft.id)
     else:
-        await context.session.commit()
+        await context.commit()
         await update.effective_chat.send_message(send_your_question())
 
 
@@ -168,7 +168,7 @@ async def parent_message(update: Update, context: BotContext) -> None:
     if question.status == OPEN:
         await questions.relay_follow_up(context.session, question.id, added.id, now,
                                         await coordinators(context), render_about)
-        await context.session.commit()
+        await context.commit()
         wake(context.application)
         await received(message)
     elif question.status == DRAFT and question.topic:
@@ -176,7 +176,7 @@ async def parent_message(update: Update, context: BotContext) -> None:
     elif (kept := await questions.parent_message_count(context.session, question.id)) == 1:
         # The first message of a question without a topic asks it. The message is kept
         # before we ask.
-        await context.session.commit()
+        await context.commit()
         context.chat_data[ALBUM_ASKED] = message.media_group_id
         first_of_burst(context.chat_data, "topic_again", BURST,
                        answered=TOPIC_ASKED_IN_A_BURST)  # its burst begins
@@ -189,7 +189,7 @@ async def parent_message(update: Update, context: BotContext) -> None:
         # each is kept, and the topic is asked again, so the question never waits unseen.
         # The other photos of an album that asked already stay quiet: one question, not five
         # (Telegram sends each photo of an album as a message of its own).
-        await context.session.commit()
+        await context.commit()
         context.chat_data[ALBUM_ASKED] = message.media_group_id
         await update.effective_chat.send_message(topic_question_again(kept),
                                                  reply_markup=topic_keyboard(question.id))
@@ -302,7 +302,7 @@ async def _open(update: Update, context: BotContext, question_id: int) -> None:
     if joined is not None:
         # Asked again before anyone answered the last one: it joins that one, and the
         # parent hears who has it, as when it was asked.
-        await context.session.commit()
+        await context.commit()
         wake(context.application)
         holder = await staff.member(context.session, joined.assignee_id) if (
             joined.assignee_id is not None) else None
@@ -313,7 +313,7 @@ async def _open(update: Update, context: BotContext, question_id: int) -> None:
     opened = await questions.open_question(
         context.session, question_id, now, render_card, await coordinators(context),
         locale=context.person.locale if context.person is not None else None)
-    await context.session.commit()
+    await context.commit()
     wake(context.application)
     told = await update.effective_chat.send_message(
         when_answered(opened.holder_first_name, opened.route.answer_from, now),

@@ -370,7 +370,7 @@ async def typed_rsvp(update: Update, context: BotContext, *, edited: bool = Fals
         await context.session.rollback()
         await chat.send_message("⚠️ " + refusal_text(Refusal.CANCELLED), reply_parameters=quoted)
         return True
-    await context.session.commit()
+    await context.commit()
     said = _("Thank you!") + " " + (
         _("Children: {count}.").format(count=children_count(children))
         if children is not None and typed.answer is None else answer_said(answer, children))

@@ -438,7 +438,7 @@ async def languages_button(update: Update, context: BotContext) -> None:
             moved = await _reroute_unread(context, target_id, action)
     languages = await staff.languages_of(context.session, target_id)
     if moved:
-        await context.session.commit()
+        await context.commit()
         wake(context.application)  # the new holders' cards leave now
     await context.release_writer()  # before Telegram's calls
     if action != "ok":
@@ -488,7 +488,7 @@ async def _save_availability(context: BotContext, person_id: int,
     await staff.set_availability(context.session, person_id, amap)
     moved = await held_cards.retime(context.session, person_id, amap, context.now())
     if moved.rows:
-        await context.session.commit()
+        await context.commit()
         wake(context.application)  # it may be due now (an hour made green)
     await context.release_writer()  # before Telegram's calls
 
@@ -581,7 +581,7 @@ async def _remove(update: Update, context: BotContext, member: StaffMember) -> N
                                  "questions no longer come to you. Thank you for your work!")
         await outbox.enqueue_many(context.session, [staff.message_to(
             member, f"left:{member.id}:{int(now.timestamp())}", farewell, now)])
-    await context.session.commit()
+    await context.commit()
     wake(context.application)
     with contextlib.suppress(TelegramError):  # a blocked chat keeps its old menu: harmless
         await set_chat_menu(context.bot, member.telegram_id, member.locale or "nl")
@@ -631,7 +631,7 @@ async def _tell_contacts(context: BotContext, members: list[StaffMember], school
         messages.append(staff.message_to(
             member, f"contact:{school.id}:{member.id}:{stamp}", text, now))
     await outbox.enqueue_many(context.session, messages)
-    await context.session.commit()
+    await context.commit()
     wake(context.application)
 
 

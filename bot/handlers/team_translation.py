@@ -58,7 +58,7 @@ async def ask_button(update: Update, context: BotContext) -> None:
     members = await staff.team(context.session)
     asked = await team_translation.ask_team(context.session, missing, members, render_request,
                                             stamp=update.update_id, now=context.now())
-    await context.session.commit()
+    await context.commit()
     wake(context.application)
     await query.answer()
     await query.edit_message_reply_markup(reply_markup=None)
@@ -133,7 +133,7 @@ async def stale_reply(message: Message, context: BotContext,
           "in a separate message: please reply to that one. Thank you!") if asked else
         _("The Dutch text has changed since, so I did not save this. Thank you anyway!")))
     if asked:  # after the note above: the new request comes below it
-        await context.session.commit()
+        await context.commit()
         wake(context.application)
 
 

@@ -14,8 +14,10 @@ from telegram.ext import Application, ContextTypes, Job
 
 from bot.handlers.door import not_modified
 from bot.i18n import _, ngettext, use_locale
+from bot.scheduler.outbox import wake
 from bot.services import broadcast as service
-from bot.services.outbox import Progress
+from bot.services import outbox
+from bot.services.outbox import NewMessage, Progress
 from storage.db import Database
 from storage.models import Person
 
@@ -84,16 +86,30 @@ async def update_progress(context: ContextTypes.DEFAULT_TYPE) -> None:
                     continue
                 else:
                     shown[item.id] = text
-                await _edit(context, item, text)
+                edited = await _edit(context, item, text)
                 if figures.done and item.status_chat_id is not None:
-                    await _say(context, item.status_chat_id,
-                               _("The broadcast is done. /broadcasts shows all of them."))
+                    done = _("The broadcast is done. /broadcasts shows all of them.")
+                    if edited:
+                        await _say(context, item.status_chat_id, done)
+                        continue
+                    # The report is the coordinator's answer: when its edit fails (Telegram
+                    # down a moment), it comes as a message of its own, with the line after
+                    # it, through the outbox, which tries again.
+                    await outbox.enqueue_many(session, [NewMessage(
+                        dedupe_key=f"broadcast-report:{item.id}:{n}",
+                        chat_id=item.status_chat_id, person_id=item.created_by, kind="text",
+                        payload={"text": said, "always": True})
+                        for n, said in enumerate((text, done))])
+                    await session.commit()
+                    wake(context.application)
 
 
 async def _edit(context: ContextTypes.DEFAULT_TYPE, item: service.BroadcastView,
-                text: str) -> None:
+                text: str) -> bool:
+    """Redraw the broadcast's line; False when Telegram failed to (a deleted line or one
+    not modified counts as drawn: nothing to send again)."""
     if item.status_chat_id is None or item.status_message_id is None:
-        return
+        return True
     try:
         await context.bot.edit_message_text(text, chat_id=item.status_chat_id,
                                             message_id=item.status_message_id)
@@ -105,6 +121,8 @@ async def _edit(context: ContextTypes.DEFAULT_TYPE, item: service.BroadcastView,
     except TelegramError as problem:
         log.warning("progress line of broadcast %s not edited: %s", item.id,
                     type(problem).__name__)
+        return False
+    return True
 
 
 async def _say(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> None:

@@ -170,6 +170,14 @@ def caption_problem(content: Content, step: str, part: Part) -> int | None:
     return length if kind in MEDIA_KINDS and length > CAPTION_MAX else None
 
 
+def repeats_dutch(content: Content, step: str, part: Part) -> bool:
+    """A translation that is the Dutch text again (sent twice when nothing seemed to
+    happen): it would reach that language's parents in Dutch, unmarked."""
+    dutch = content.parts.get(DUTCH)
+    return (step != DUTCH and dutch is not None and bool(part.visible.strip())
+            and part.visible.split() == dutch.visible.split())
+
+
 def payloads(content: Content, locale: str, dutch_mark: str,
              reply_markup: dict[str, Any] | None = None, *,
              original: str | None = None) -> list[tuple[str, dict[str, Any]]]:

@@ -253,6 +253,11 @@ async def _rounds(session: AsyncSession, prefix: str) -> list[int]:
     return [round_of(g) for g in groups if g is not None]
 
 
+# The error of a cancellation notice the sender held when its day was undone: it may have
+# reached its parent (``set_notices_aside``).
+UNDONE_IN_FLIGHT = "undone_in_flight"
+
+
 async def set_notices_aside(session: AsyncSession, activity_id: int,
                             start: datetime) -> int | None:
     """After an undo: the cancellation notices that wait are never sent (their parents never
@@ -260,8 +265,14 @@ async def set_notices_aside(session: AsyncSession, activity_id: int,
     no notices at all."""
     cancel_group = group_key(activity_id, start)
     waiting = await outbox_repo.pending_ids(session, group_key=cancel_group)
-    await outbox_repo.mark_finished(session, waiting, status=outbox_repo.DROPPED,
-                                    error="undone")
+    # A notice the sender holds may be on its way to Telegram right now (the sender marks
+    # it sent after all): its parent counts as told, and hears it goes ahead.
+    in_flight = set(await session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.id.in_(waiting), OutboxMessage.status == outbox_repo.SENDING)))
+    await outbox_repo.mark_finished(session, [i for i in waiting if i not in in_flight],
+                                    status=outbox_repo.DROPPED, error="undone")
+    await outbox_repo.mark_finished(session, in_flight, status=outbox_repo.DROPPED,
+                                    error=UNDONE_IN_FLIGHT)
     if not await session.scalar(select(OutboxMessage.id)
                                 .where(OutboxMessage.group_key == cancel_group).limit(1)):
         return None
@@ -460,6 +471,9 @@ async def _people_in(session: AsyncSession, group: str, *statuses: str) -> set[i
 
 async def _reached(session: AsyncSession, group: str) -> list[Recipient]:
     reached = await _people_in(session, group, outbox_repo.SENT, outbox_repo.SENDING)
+    reached |= set(await session.scalars(select(OutboxMessage.person_id).where(
+        OutboxMessage.group_key == group, OutboxMessage.status == outbox_repo.DROPPED,
+        OutboxMessage.error == UNDONE_IN_FLIGHT)))
     everyone = await broadcast.recipients(session, Audience())
     return [r for r in everyone if r.person_id in reached]
 
