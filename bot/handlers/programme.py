@@ -247,7 +247,8 @@ async def import_document(update: Update, context: BotContext) -> None:
         lines.append(_("Not in this file, and still planned: {titles}. To cancel one, use "
                        "/activities.").format(titles=short_list(summary.not_in_file)))
     lines.append(_("See /programme for the preview."))
-    await message.reply_text("\n".join(lines))
+    # Long titles make long lists: over Telegram's 4096 characters, the reply comes in parts.
+    await send_long(update, "\n".join(lines))
 
 
 def short_list(titles: Sequence[str], shown: int = 5) -> str:

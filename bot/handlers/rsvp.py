@@ -409,6 +409,11 @@ async def _acknowledge(context: BotContext, message: Message, person_id: int,
                                      sent.message_id, context.now())
 
 
+# Every activity of the last week gets its button (a busy week has forty): Telegram takes 100
+# under one message.
+MAX_NOTE_BUTTONS = 100
+
+
 @door(roles=STAFF)
 async def rsvps_command(update: Update, context: BotContext) -> None:
     """/rsvps: per upcoming activity, who comes, maybe, not; children; reached."""
@@ -424,7 +429,8 @@ async def rsvps_command(update: Update, context: BotContext) -> None:
     notes = [[InlineKeyboardButton(
         "✉️ " + _("Note after: {title}, {day}").format(
             title=f.title_nl[:30], day=format_date(f.starts_at, "short")),
-        callback_data=f"rn:{f.activity_id}:{int(f.starts_at.timestamp())}")] for f in past[:10]]
+        callback_data=f"rn:{f.activity_id}:{int(f.starts_at.timestamp())}")]
+        for f in past[:MAX_NOTE_BUTTONS]]
     markup = InlineKeyboardMarkup(notes) if notes else None
     if not figures:
         await update.effective_chat.send_message(_("No activities in the coming two weeks."),

@@ -7,10 +7,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.handlers.door import BotContext, door
 from bot.handlers.formatting import formatted
-from bot.i18n import _, language_word, ngettext, use_locale
+from bot.i18n import _, format_number, language_word, ngettext, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import programme as programme_service
 from bot.services import staff, team_translation
+from bot.services.announcement import CAPTION_MAX
 from bot.services.roles import STAFF, Role
 from bot.services.team_translation import Outcome, ToTranslate
 from storage.models import Person
@@ -156,6 +157,9 @@ def outcome_text(outcome: Outcome) -> str:
         Outcome.GONE: _("This activity no longer exists. Nothing was saved."),
         Outcome.EMPTY: _("Please reply with text (the title on the first line) or a voice "
                          "message."),
+        Outcome.TOO_LONG: _("That is too long for a caption under a photo or a file: at most "
+                            "{limit} characters. Nothing was saved. Please reply with a shorter "
+                            "text.").format(limit=format_number(CAPTION_MAX)),
     }
     return texts[outcome]
 

@@ -288,7 +288,7 @@ async def add_parent_message(session: AsyncSession, parent_id: int, locale: str,
         await _note_about(session, question.id, message.id, parent_id, chat_id, replied_to, now)
     if forwarded_from is not None:
         _note(session, question.id, f"q:{question.id}:fwd:m{message.id}", parent_id, chat_id,
-              now, {"from": forwarded_from[:64]})
+              now, {"from": forwarded_from[:128]})  # a channel's title has up to 128
         await session.flush()
     return question, message
 

@@ -173,6 +173,7 @@ class Outcome(StrEnum):
     GONE = "gone"  # the activity was deleted
     STALE = "stale"  # made for a Dutch text that changed since: nothing saved
     EMPTY = "empty"
+    TOO_LONG = "too_long"  # a caption under a photo or file: nothing saved, never cut
 
 
 def split_reply(text: str) -> tuple[str, str]:
@@ -328,6 +329,11 @@ async def take_announcement_reply(session: AsyncSession, request: Request, *, au
     if draft is not None and draft.kind == announcement.ANNOUNCEMENT \
             and draft.status == DRAFT:
         content = Content.from_json(draft.content)
+        if part == TEXT and announcement.caption_problem(
+                content, request.locale, announcement.Part("text", (text or "").strip(),
+                                                           None, html)) is not None:
+            # Cut, the parents would read half a sentence: said, and the old one kept.
+            return Outcome.TOO_LONG, draft.created_by
         current = _announcement_parts(content, request.locale)
         target = target_of(request)
         if part in await own_parts(session, target, author_id, current):
