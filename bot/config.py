@@ -236,10 +236,12 @@ def _read_environment(environ: dict[str, str] | None, env_file: Path | None) -> 
     if env_file is not None and env_file.is_file():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
         for name in values:
-            if name not in SETTINGS:
-                near = difflib.get_close_matches(name.upper(), SETTINGS, n=1)
-                log.warning("%s in %s is no setting of the bot and is ignored%s", name,
-                            env_file, f"; did you mean {near[0]}?" if near else ".")
+            # Close to a setting: a typo. (A file shared with other programs, with their
+            # POSTGRES_PASSWORD, is no typo.)
+            near = difflib.get_close_matches(name.upper(), SETTINGS, n=1)
+            if name not in SETTINGS and near:
+                log.warning("%s in %s is no setting of the bot and is ignored; did you mean "
+                            "%s?", name, env_file, near[0])
     # An empty variable of the environment (a blank line of a service file) does not undo
     # the .env file's value.
     values.update({k: v for k, v in (os.environ if environ is None else environ).items()

@@ -102,7 +102,10 @@ def hold_sqlite_file(url: str) -> IO[bytes] | None:
     The lock goes with the process, a killed one's too."""
     if (path := sqlite_file(url)) is None:
         return None
-    import fcntl
+    try:
+        import fcntl
+    except ImportError:  # not on Linux or macOS: no lock, as before
+        return None
 
     # A file of its own: closing any other handle to the database file itself would drop
     # the POSIX locks SQLite holds on it.
@@ -159,6 +162,23 @@ def _build_or_check(connection: Connection, config: Config) -> bool:
         context.stamp(script, "head")
         return False
     return current != script.get_current_head()
+
+
+async def has_writes(session: AsyncSession) -> bool:
+    """Whether committing now keeps something: ORM changes not flushed yet, or a statement
+    of the transaction that wrote (on SQLite: it holds the writer). On another database any
+    open transaction counts (a write is not told apart from a read there)."""
+    if session.new or session.dirty or session.deleted:
+        return True
+    if not session.in_transaction():
+        return False
+    connection = await session.connection()
+    raw = connection.sync_connection.connection.dbapi_connection if (
+        connection.sync_connection is not None) else None
+    inline = getattr(raw, "_connection", None)
+    if isinstance(inline, sqlite_driver.InlineConnection):
+        return inline.holds_writer
+    return True
 
 
 async def flush_pending(session: AsyncSession) -> None:

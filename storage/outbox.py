@@ -285,6 +285,11 @@ async def _undelivered(session: AsyncSession, rows: Any, error: str) -> None:
     )
 
 
+# The error of a cancellation notice the sender held when its day was undone: it may have
+# reached its parent (``bot.services.cancellation.set_notices_aside``).
+UNDONE_IN_FLIGHT = "undone_in_flight"
+
+
 async def retry_later(
     session: AsyncSession,
     message_id: int,
@@ -303,6 +308,11 @@ async def retry_later(
         values["attempts"] = case((M.attempts > 0, M.attempts - 1), else_=0)
     await session.execute(update(M).where(M.id == message_id, M.status == SENDING)
                           .values(**values).execution_options(synchronize_session=False))
+    # A cancellation notice set aside on its way (its day undone): it did not arrive after
+    # all, so its parent no longer counts as told (bot/services/cancellation.py).
+    await session.execute(update(M).where(
+        M.id == message_id, M.status == DROPPED, M.error == UNDONE_IN_FLIGHT)
+        .values(error="undone").execution_options(synchronize_session=False))
     await session.execute(
         update(M).where(
             M.chat_id == chat_id, M.id > message_id, M.status == PENDING,

@@ -124,6 +124,11 @@ class InlineConnection:
             lock, self._held = self._held, None
             lock.release()
 
+    @property
+    def holds_writer(self) -> bool:
+        """A statement of the open transaction wrote (it holds the database's one writer)."""
+        return self._held is not None
+
     def cursor(self) -> InlineCursor:
         return InlineCursor(self, self._open().cursor())
 

@@ -303,5 +303,5 @@ async def test_the_author_corrects_her_translation_by_editing_her_reply(
     # she is told so (fallback.edited_message).
     await simran.says("/week")
     [told] = await simran.edits(own_message(fake, simran, "/week"), "/help")
-    assert told["text"].startswith("Een wijziging in een bericht dat ik al heb, neem ik niet")
+    assert told["text"].startswith("Ik neem geen wijzigingen over in een bericht dat ik al kreeg")
     assert await pa_text(db) == ("ਸਿੰਟਰਕਲਾਸ ਲਈ ਦਸਤਕਾਰੀ", "ਮਿਲ ਕੇ ਜੁੱਤੀ ਸਜਾਓ।")

@@ -460,6 +460,8 @@ async def save(update: Update, context: BotContext, draft: DraftView) -> None:
         await context.commit()
         reminder_jobs.wake(context.application)  # reminders follow the new time at once
     await context.release_writer()  # before Telegram's calls
+    if data is None or problem is not None:
+        context.kept = False  # only the stale draft went: nothing of hers was saved
     await query.answer()
     await query.edit_message_reply_markup(None)
     if data is None or problem is not None:

@@ -57,3 +57,7 @@ async def preview_once(update: Update, context: CallbackContext[Any, Any, Any, A
     except Exception:
         forget(context.chat_data, kind)  # a tap again shows it
         raise
+    # From its end: a preview slower than the window (one chat's taps are handled one
+    # after the other) still takes the second tap that waited for it.
+    if context.chat_data is not None:
+        context.chat_data.setdefault(BURSTS, {})[kind] = (time.monotonic(), 1)

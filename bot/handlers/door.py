@@ -40,7 +40,7 @@ from bot.services import people
 from bot.services.onboarding import Step
 from bot.services.people import PersonView
 from bot.services.roles import Role, resolve_role
-from storage.db import Database
+from storage.db import Database, has_writes
 
 # PostgreSQL advisory locks of one person's updates, in a key space of their own (the two-key
 # form never meets storage.db's one-key locks of migrations and of the sender).
@@ -110,14 +110,18 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         its one writer (which every other update and the outbox sender wait for) is not
         held over a round trip. On PostgreSQL, which locks rows one by one, the transaction
         goes on: it holds the person's advisory lock until the door commits."""
+        if self.db.is_postgresql:
+            return
+        wrote = await has_writes(self.session)
         await release_writer(self.session, self.db)
-        self.kept = self.kept or not self.db.is_postgresql
+        self.kept = self.kept or wrote
 
     async def commit(self) -> None:
         """Keep the update's work now, whatever Telegram does after (a failure then says so,
         not "try again")."""
+        wrote = await has_writes(self.session)
         await self.session.commit()
-        self.kept = True
+        self.kept = self.kept or wrote
 
     async def reload_person(self) -> PersonView | None:
         """Read the person again after a service changed them."""
@@ -183,8 +187,10 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
                         else:
                             raise
                     except NetworkError:  # Telegram failed us (a 5xx, a timeout)
-                        if not context.kept:
-                            raise  # nothing kept: rolled back, "please try again" is true
+                        if not context.kept or role not in (Role.BRUGFIGUUR, Role.COORDINATOR):
+                            # Nothing kept (rolled back): "please try again" is true. A
+                            # parent, for whom "try again" is simpler, hears it too.
+                            raise
                         await session.commit()
                         log.warning("update failed after its work was kept", exc_info=True)
                         await _kept_but_not_told(update)

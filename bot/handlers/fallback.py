@@ -59,7 +59,9 @@ async def edited_message(update: Update, context: BotContext) -> None:
         return
     if context.role is Role.PARENT:
         await rsvp.typed_rsvp(update, context, edited=True)
-    elif context.role in (Role.BRUGFIGUUR, Role.COORDINATOR) and update.edited_message:
+    elif context.role in (Role.BRUGFIGUUR, Role.COORDINATOR) and update.edited_message and (
+            update.edited_message.text or update.edited_message.caption):
+        # (A live location is a stream of edits: not answered.)
         # An announcement's text fixed while it is sent, a title of /activity corrected:
         # the team must know the fix reached nobody.
         await update.edited_message.reply_text(_(

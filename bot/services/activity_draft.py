@@ -272,6 +272,10 @@ def answer(data: Mapping[str, Any], step: str, text: str, *,
         clock = parse_end(text) if step == "end" else parse_time(text)
         if clock is None:
             return new, BAD_TIME
+        if step == "start" and _overnight(data):
+            # The end was put on the next day for the old evening start: for a new start it
+            # is the next day's only if it still is a night's (10:00 until 09:00 is not).
+            new["span_days"] = 1 if overnight(clock, time.fromisoformat(data["end"])) else 0
         if step == "end":
             # An end at 00:00 (or 24:00), or before an evening start, is that night's or the
             # next morning's (span_days 1); a later end of the day undoes it.

@@ -253,11 +253,6 @@ async def _rounds(session: AsyncSession, prefix: str) -> list[int]:
     return [round_of(g) for g in groups if g is not None]
 
 
-# The error of a cancellation notice the sender held when its day was undone: it may have
-# reached its parent (``set_notices_aside``).
-UNDONE_IN_FLIGHT = "undone_in_flight"
-
-
 async def set_notices_aside(session: AsyncSession, activity_id: int,
                             start: datetime) -> int | None:
     """After an undo: the cancellation notices that wait are never sent (their parents never
@@ -272,7 +267,7 @@ async def set_notices_aside(session: AsyncSession, activity_id: int,
     await outbox_repo.mark_finished(session, [i for i in waiting if i not in in_flight],
                                     status=outbox_repo.DROPPED, error="undone")
     await outbox_repo.mark_finished(session, in_flight, status=outbox_repo.DROPPED,
-                                    error=UNDONE_IN_FLIGHT)
+                                    error=outbox_repo.UNDONE_IN_FLIGHT)
     if not await session.scalar(select(OutboxMessage.id)
                                 .where(OutboxMessage.group_key == cancel_group).limit(1)):
         return None
@@ -473,7 +468,7 @@ async def _reached(session: AsyncSession, group: str) -> list[Recipient]:
     reached = await _people_in(session, group, outbox_repo.SENT, outbox_repo.SENDING)
     reached |= set(await session.scalars(select(OutboxMessage.person_id).where(
         OutboxMessage.group_key == group, OutboxMessage.status == outbox_repo.DROPPED,
-        OutboxMessage.error == UNDONE_IN_FLIGHT)))
+        OutboxMessage.error == outbox_repo.UNDONE_IN_FLIGHT)))
     everyone = await broadcast.recipients(session, Audience())
     return [r for r in everyone if r.person_id in reached]
 
