@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from telegram import ReplyKeyboardRemove, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.handlers.commands import clear_chat_menu
 from bot.handlers.door import BotContext, door, not_modified
@@ -28,7 +30,7 @@ from bot.handlers.texts import (
     what_we_keep,
     your_schools,
 )
-from bot.i18n import LANGUAGE_NAMES, _, ngettext
+from bot.i18n import LANGUAGE_NAMES, _, ngettext, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import outbox, people, questions
 from bot.services.onboarding import Press, Step, language_order, school_press
@@ -144,7 +146,8 @@ async def privacy_command(update: Update, context: BotContext) -> None:
     assert person is not None and update.effective_chat is not None
     language = LANGUAGE_NAMES.get(person.locale or "nl", "")
     body = what_we_keep(person, await people.schools(context.session), language)
-    await update.effective_chat.send_message(f"{privacy_notice()}\n\n{body}")
+    notice = privacy_notice(context.settings.question_retention_days)
+    await update.effective_chat.send_message(f"{notice}\n\n{body}")
 
 
 @door()
@@ -234,6 +237,7 @@ async def forget_answer(update: Update, context: BotContext) -> None:
         await questions.forget_answers(context.session, person.telegram_id)
         await questions.hand_back(context.session, person.id, context.now(), render_card,
                                   coordinators)
+    cards = await questions.cards_of_parent(context.session, person.id)
     await people.forget(context.session, person.id)
     # Erased for real before we say so.
     await context.commit()
@@ -245,3 +249,16 @@ async def forget_answer(update: Update, context: BotContext) -> None:
         reply_markup=ReplyKeyboardRemove(),
     )
     await clear_chat_menu(context.bot, update.effective_chat.id)
+    await _erase_cards(context, cards)
+
+
+async def _erase_cards(context: BotContext, cards: list[questions.ShownCard]) -> None:
+    """The cards of an erased parent's questions in the team's chats: redrawn without her
+    name and words (the copies of her messages there cannot be changed by the bot)."""
+    for card in cards:
+        with use_locale(card.locale, context.settings.timezone):
+            text = "🗑 " + _("Question {number}: the parent erased their data.").format(
+                number=card.question_id)
+        with contextlib.suppress(TelegramError):  # a card deleted, or Telegram away
+            await context.bot.edit_message_text(text, chat_id=card.chat_id,
+                                                message_id=card.message_id, reply_markup=None)

@@ -189,7 +189,8 @@ async def ask_current_step(update: Update, context: BotContext, *, nudge: bool =
                         "No problem, we go on where we were.") + "\n\n"
         if person.school_ids:
             prefix += your_schools(schools, person.school_ids) + "\n\n"
-        await chat.send_message(prefix + privacy_notice(),
+        notice = privacy_notice(context.settings.question_retention_days)
+        await chat.send_message(prefix + notice,
                                 reply_markup=privacy_keyboard(person.locale))
 
 

@@ -56,7 +56,10 @@ def your_schools(schools: list[SchoolView], chosen: tuple[int, ...] | list[int])
     )
 
 
-def privacy_notice() -> str:
+def privacy_notice(question_retention_days: int) -> str:
+    """The notice, with how long things are kept (``bot/services/retention.py``; closed
+    questions: QUESTION_RETENTION_DAYS, said in months)."""
+    months = max(1, round(question_retention_days / 30))
     return _(
         "About your data\n\n"
         "We keep only: your Telegram account number, your first name, your language, your "
@@ -64,7 +67,11 @@ def privacy_notice() -> str:
         "Only the Brede School team sees this: the brugfiguren and the coordinator.\n"
         "We never see your phone number.\n"
         "You can erase everything at any moment with /forget."
-    )
+    ) + "\n" + ngettext(
+        "We erase a question {months} month after it is closed, and your answers to "
+        "invitations a year after the activity.",
+        "We erase a question {months} months after it is closed, and your answers to "
+        "invitations a year after the activity.", months).format(months=months)
 
 
 def what_we_keep(person: PersonView, schools: list[SchoolView], language: str) -> str:

@@ -41,12 +41,16 @@ from bot.handlers.question_texts import (
 )
 from bot.i18n import BRUSSELS, use_locale
 from bot.scheduler.outbox import wake
-from bot.services import outbox, questions
+from bot.services import outbox, questions, retention
 from storage import claims
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 INTERVAL = 60.0
+
+
+RETENTION_AT = "retention_at"  # bot_data: when the retention rules last ran
+RETENTION_EVERY = timedelta(days=1)
 
 
 async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -94,6 +98,15 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
         shown = await questions.deliver_unseen(session, now, render_card, coordinators)
         purged = await questions.purge_closed(
             session, now, retention=timedelta(days=settings.question_retention_days))
+        last = app.bot_data.get(RETENTION_AT)
+        if last is None or now - last >= RETENTION_EVERY:
+            # Once a day (and at start): a year of reminders is a table worth not scanning
+            # every minute.
+            app.bot_data[RETENTION_AT] = now
+            kept_no_longer = await retention.purge(
+                session, now, timedelta(days=settings.question_retention_days))
+            if kept_no_longer:
+                log.info("retention: %s", kept_no_longer)
         await session.commit()
     if escalated or purged or shown or rescued or routed or reminded:
         log.info("questions: %d escalated, %d purged, %d shown to a coordinator at last, "

@@ -942,6 +942,30 @@ class Refusal(StrEnum):
     NOT_YOURS = "not_yours"
 
 
+@dataclass(frozen=True)
+class ShownCard:
+    """A card of a parent's question in a team member's chat, and the reader's language."""
+
+    question_id: int
+    chat_id: int
+    message_id: int
+    locale: str | None
+
+
+async def cards_of_parent(session: AsyncSession, parent_id: int) -> list[ShownCard]:
+    """Every card of the parent's questions the team got (for a /forget: they are redrawn
+    without her name)."""
+    asked = list(await session.scalars(select(Question.id).where(
+        Question.parent_id == parent_id)))
+    shown = []
+    for question_id in asked:
+        for chat_id, message_id in (await delivered_cards(session, question_id)).items():
+            locale = await session.scalar(select(Person.locale).where(
+                Person.telegram_id == chat_id))
+            shown.append(ShownCard(question_id, chat_id, message_id, locale))
+    return shown
+
+
 async def delivered_cards(session: AsyncSession, question_id: int) -> dict[int, int]:
     """The chats a card of this question reached, each with its newest card's message id
     (a card held for a green hour and dropped by a hand-over never did)."""
