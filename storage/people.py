@@ -124,20 +124,17 @@ async def erase(session: AsyncSession, person_id: int) -> None:
         OutboxMessage.status != "pending",
         or_(copied_from_them, OutboxMessage.group_key.in_(their_questions)))
         .values(payload="{}").execution_options(synchronize_session=False))
-    # Notices to colleagues that name them ("🏫 Fatma is now the fixed contact of ...",
-    # "Question 1 (Ayşe) is now with Fatma"): one that waits for its reader's hours would
-    # name them and tell something no longer true; it goes. One sent keeps no text.
-    name = await session.scalar(select(Person.first_name).where(Person.id == person_id))
-    if name and len(name) > 1:
-        about_them = and_(
-            or_(OutboxMessage.dedupe_key.like("contact:%"),
-                OutboxMessage.dedupe_key.like("q:%:moved:%")),
-            OutboxMessage.chat_id != telegram_id, OutboxMessage.payload.contains(name))
-        await session.execute(delete(OutboxMessage).where(
-            about_them, OutboxMessage.status.in_(("pending", "sending")))
-            .execution_options(synchronize_session=False))
-        await session.execute(update(OutboxMessage).where(about_them).values(payload="{}")
-                              .execution_options(synchronize_session=False))
+    # Notices to colleagues that name them ("🏫 Fatma is now the fixed contact…", "Question 1
+    # (Ayşe) is now with Fatma"; their keys end in about<id> or to<id>): one that waits for
+    # its reader's hours would name them and tell what is no longer true: it goes. One sent
+    # keeps no text.
+    about_them = or_(OutboxMessage.dedupe_key.like(f"contact:%:about{person_id}"),
+                     OutboxMessage.dedupe_key.like(f"q:%:moved:%:to{person_id}"))
+    await session.execute(delete(OutboxMessage).where(
+        about_them, OutboxMessage.status.in_(("pending", "sending")))
+        .execution_options(synchronize_session=False))
+    await session.execute(update(OutboxMessage).where(about_them).values(payload="{}")
+                          .execution_options(synchronize_session=False))
     # A brugfiguur's questions go back to the coordinator; their profile and contacts go.
     await session.execute(
         update(Question).where(Question.assignee_id == person_id).values(assignee_id=None))

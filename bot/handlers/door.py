@@ -191,7 +191,7 @@ def door(*, roles: Iterable[Role] | None = None) -> Callable[[Handler], Handler]
                             # Nothing kept (rolled back): "please try again" is true. A
                             # parent, for whom "try again" is simpler, hears it too.
                             raise
-                        await session.commit()
+                        await session.rollback()  # what came after the kept part: undone
                         log.warning("update failed after its work was kept", exc_info=True)
                         await _kept_but_not_told(update)
                         return None

@@ -238,9 +238,12 @@ async def tell_previous_holder(context: BotContext, question: QuestionView, hold
                          "answer it.").format(number=question.id,
                                                name=question.parent_first_name,
                                                holder=new_holder)
+    # The key names whom it is with now: their /forget takes it while it waits.
+    holder = await questions.holder_now(context.session, question.id)
+    with_whom = f":to{holder}" if holder is not None else ""
     await outbox.enqueue_many(context.session, [staff.message_to(
-        previous, f"q:{question.id}:moved:{holder_id}:{int(now.timestamp())}", text, now,
-        group_key=f"q:{question.id}")])
+        previous, f"q:{question.id}:moved:{holder_id}:{int(now.timestamp())}{with_whom}", text,
+        now, group_key=f"q:{question.id}")])
 
 
 async def hand_over_keyboard(context: BotContext, question: QuestionView, *,

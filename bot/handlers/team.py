@@ -628,8 +628,11 @@ async def _tell_contacts(context: BotContext, members: list[StaffMember], school
             else:
                 text = _("🏫 You are no longer the fixed contact of {school}.").format(
                     school=school.name)
+        # A notice naming the new contact says so in its key: their /forget takes it while
+        # it waits.
+        about = f":about{after}" if member.id != after and after is not None else ""
         messages.append(staff.message_to(
-            member, f"contact:{school.id}:{member.id}:{stamp}", text, now))
+            member, f"contact:{school.id}:{member.id}:{stamp}{about}", text, now))
     await outbox.enqueue_many(context.session, messages)
     await context.commit()
     wake(context.application)

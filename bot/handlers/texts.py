@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Callable
 
 from bot.handlers.commands import staff_commands
@@ -59,7 +60,7 @@ def your_schools(schools: list[SchoolView], chosen: tuple[int, ...] | list[int])
 def privacy_notice(question_retention_days: int) -> str:
     """The notice, with how long things are kept (``bot/services/retention.py``; closed
     questions: QUESTION_RETENTION_DAYS, said in months)."""
-    months = max(1, round(question_retention_days / 30))
+    months = max(1, math.ceil(question_retention_days / 30))  # never less than kept
     return _(
         "About your data\n\n"
         "We keep only: your Telegram account number, your first name, your language, your "

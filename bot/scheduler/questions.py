@@ -104,7 +104,8 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
             # every minute.
             app.bot_data[RETENTION_AT] = now
             kept_no_longer = await retention.purge(
-                session, now, timedelta(days=settings.question_retention_days))
+                session, now, timedelta(days=settings.question_retention_days),
+                settings.coordinator_ids)
             if kept_no_longer:
                 log.info("retention: %s", kept_no_longer)
         await session.commit()

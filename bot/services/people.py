@@ -108,6 +108,10 @@ async def set_step(
     person = await _row(session, person_id)
     person.step = step
     person.step_data = json.dumps(data) if data else None
+    if step is not None and person.onboarded_at is None:
+        # A sign-up taken up again counts from now: it is not abandoned (retention.py erases
+        # one left for 30 days). Real time, as the column's default.
+        person.created_at = utcnow()
 
 
 async def set_locale(session: AsyncSession, person_id: int, locale: str) -> None:

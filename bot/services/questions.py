@@ -942,6 +942,11 @@ class Refusal(StrEnum):
     NOT_YOURS = "not_yours"
 
 
+async def holder_now(session: AsyncSession, question_id: int) -> int | None:
+    """Who holds the question now (None: the coordinator, or no such question)."""
+    return await session.scalar(select(Question.assignee_id).where(Question.id == question_id))
+
+
 @dataclass(frozen=True)
 class ShownCard:
     """A card of a parent's question in a team member's chat, and the reader's language."""
@@ -957,13 +962,18 @@ async def cards_of_parent(session: AsyncSession, parent_id: int) -> list[ShownCa
     without her name)."""
     asked = list(await session.scalars(select(Question.id).where(
         Question.parent_id == parent_id)))
-    shown = []
-    for question_id in asked:
-        for chat_id, message_id in (await delivered_cards(session, question_id)).items():
-            locale = await session.scalar(select(Person.locale).where(
-                Person.telegram_id == chat_id))
-            shown.append(ShownCard(question_id, chat_id, message_id, locale))
-    return shown
+    if not asked:
+        return []
+    # Every card, not only each chat's newest: one reopened from /inbox left the first up.
+    cards = (await session.execute(
+        select(OutboxMessage.group_key, OutboxMessage.chat_id, OutboxMessage.telegram_message_id)
+        .where(OutboxMessage.group_key.in_([f"q:{i}" for i in asked]),
+               OutboxMessage.dedupe_key.endswith(":card", autoescape=True),
+               OutboxMessage.telegram_message_id.is_not(None)))).all()
+    readers = dict((await session.execute(select(Person.telegram_id, Person.locale).where(
+        Person.telegram_id.in_({chat_id for _g, chat_id, _m in cards})))).all())
+    return [ShownCard(int(group.split(":")[1]), chat_id, message_id, readers.get(chat_id))
+            for group, chat_id, message_id in cards]
 
 
 async def delivered_cards(session: AsyncSession, question_id: int) -> dict[int, int]:

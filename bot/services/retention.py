@@ -1,7 +1,8 @@
 """How long what names a person is kept, beyond /forget (the privacy notice says it).
 
-- A sign-up never finished (no language, school or OK to the privacy notice) for 30 days:
-  the person is erased, as by /forget. They may /start again at any time.
+- A sign-up never finished (no language, school or OK to the privacy notice) for 30 days
+  since it began or its last step: the person is erased, as by /forget. They may /start
+  again at any time.
 - Answers to invitations (RSVPs) and the reminders sent, a year after their activity's day:
   the monthly report of that month was made long before.
 - The empty traces an erased question left in the outbox (kept while a late answer to its
@@ -13,6 +14,7 @@ theirs (``storage.outbox.purge_finished``). Run once a day by the questions' hou
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,11 +40,15 @@ class Purged:
         return bool(self.sign_ups or self.answers or self.reminders or self.traces)
 
 
-async def erase_abandoned_sign_ups(session: AsyncSession, now: datetime) -> int:
-    """Parents who began signing up more than ``ABANDONED_AFTER`` ago and never finished."""
+async def erase_abandoned_sign_ups(session: AsyncSession, now: datetime,
+                                   coordinator_ids: Collection[int] = ()) -> int:
+    """Parents who began signing up more than ``ABANDONED_AFTER`` ago and never finished
+    (a step taken since starts the count again: ``people.still_signing_up``). Never a
+    coordinator (COORDINATOR_IDS), whose row may be a parent's from before the setting."""
     ids = list(await session.scalars(select(Person.id).where(
         Person.role == "parent", Person.onboarded_at.is_(None), Person.step.is_not(None),
-        Person.created_at < now - ABANDONED_AFTER)))
+        Person.created_at < now - ABANDONED_AFTER,
+        Person.telegram_id.not_in(list(coordinator_ids)))))
     for person_id in ids:
         await people.forget(session, person_id)
     return len(ids)
@@ -76,8 +82,9 @@ async def purge_question_traces(session: AsyncSession, before: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def purge(session: AsyncSession, now: datetime, question_retention: timedelta) -> Purged:
-    sign_ups = await erase_abandoned_sign_ups(session, now)
+async def purge(session: AsyncSession, now: datetime, question_retention: timedelta,
+                coordinator_ids: Collection[int] = ()) -> Purged:
+    sign_ups = await erase_abandoned_sign_ups(session, now, coordinator_ids)
     answers, reminders = await purge_old_answers(session, now)
     traces = await purge_question_traces(session, now - question_retention)
     return Purged(sign_ups, answers, reminders, traces)
