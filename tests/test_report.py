@@ -373,6 +373,12 @@ def test_the_month_a_coordinator_asks_for() -> None:
             message = parse_month(bad, november)
             assert isinstance(message, str) and "/report 2026-10" in message
         assert parse_month(["2026-12"], november) == _("That month has not begun yet.")
+        # Answers are erased a year after their day: the oldest month is the one whose
+        # every day is less than a year ago.
+        assert parse_month(["2025-12"], november) == Month(2025, 12)
+        assert parse_month(["2025-11"], november) == _(
+            "That month is more than a year ago. Its answers are erased after a year, so its "
+            "report would be empty.")
 
 
 def test_when_the_automatic_report_is_due() -> None:

@@ -54,6 +54,10 @@ def automatic_screen(on: bool, example: Month) -> tuple[str, InlineKeyboardMarku
     return f"{text}\n{hint}", InlineKeyboardMarkup([[button]])
 
 
+# The oldest month a report can be made of: its every day less than a year ago.
+REPORT_MONTHS_BACK = 11
+
+
 def parse_month(args: list[str], now_month: Month) -> Month | str:
     """The month asked for (last month without an argument), or what is wrong with it."""
     if not args:
@@ -67,6 +71,10 @@ def parse_month(args: list[str], now_month: Month) -> Month | str:
             month=now_month.previous())
     if month > now_month:
         return _("That month has not begun yet.")
+    if month < now_month.shifted(-REPORT_MONTHS_BACK):
+        # Answers are kept a year after their day (bot/services/retention.py).
+        return _("That month is more than a year ago. Its answers are erased after a year, so "
+                 "its report would be empty.")
     return month
 
 
