@@ -15,6 +15,8 @@ recorded before their next message is read.
 from __future__ import annotations
 
 import asyncio
+import inspect
+from collections import OrderedDict
 from collections.abc import Awaitable
 from typing import Any
 
@@ -33,6 +35,9 @@ def chat_key(update: object) -> int | None:
     return None
 
 
+# Update ids remembered to take each update once (a day's updates of a busy school network).
+REMEMBERED_UPDATES = 50_000
+
 # Updates taken from Telegram before the oldest is done: a parent's album of twenty photos
 # waits in line without holding up the other chats.
 WAITING_PER_RUNNING = 32
@@ -47,8 +52,29 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(running * WAITING_PER_RUNNING)
         self._running = asyncio.Semaphore(running)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}  # lock, updates holding or waiting
+        self._seen: OrderedDict[int, None] = OrderedDict()  # the newest update ids taken
+
+    def first_time(self, update: object) -> bool:
+        """Whether this update was not taken before. Telegram sends one again when it did
+        not hear it was received: a webhook POST whose 200 got lost, a poller started again
+        in this process. Handled twice, a parent's message would reach the brugfiguur twice,
+        a Turkish text sent again would be taken as the Punjabi one. (A new process starts
+        with none: python-telegram-bot confirms an update to Telegram as soon as it fetched
+        it, and the webhook answers 200 once it is queued, so a restart is sent none again.)"""
+        if not isinstance(update, Update):
+            return True
+        if update.update_id in self._seen:
+            return False
+        self._seen[update.update_id] = None
+        if len(self._seen) > REMEMBERED_UPDATES:
+            self._seen.popitem(last=False)
+        return True
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if not self.first_time(update):
+            if inspect.iscoroutine(coroutine):
+                coroutine.close()  # never run: no "was never awaited" warning
+            return
         key = chat_key(update)
         if key is None:
             async with self._running:

@@ -171,8 +171,8 @@ async def test_free_text_after_onboarding_becomes_a_question(chat: Chat) -> None
     [reply] = await els.says("Wanneer is de volgende ouderbabbel?")
     assert reply["text"] == "Waarover gaat je vraag? Tik op een knop."
     [reply] = await els.sends("sticker", emoji="🐱")
-    assert reply["text"] == ("Sorry, ik kan alleen tekst, spraakberichten, foto's, video's en "
-                             "documenten doorgeven.")
+    assert reply["text"] == ("Sorry, dit kan ik niet doorgeven. Stuur 🎤 een spraakbericht, 📷 "
+                             "een foto of ✍️ tekst.")
 
 
 async def test_coordinator_skips_the_school_question(chat: Chat, fake: FakeTelegram,

@@ -47,7 +47,7 @@ async def test_language_changed_between_topic_and_question_routes_in_the_new_lan
 
     await ayse.presses_key("❓")
     [send_it] = await ayse.picks_topic("letter")
-    assert send_it["text"].startswith("Stuur nu je vraag.")
+    assert send_it["text"].startswith("Stuur nu je vraag:")
     # Before writing, she changes the language to her own, then writes in Turkish.
     await ayse.presses_key("🌐")
     [changed] = await ayse.taps("Türkçe")

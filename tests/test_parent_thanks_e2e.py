@@ -20,7 +20,7 @@ from tests.test_programme_e2e import coordinator_of, onboard
 from tests.test_typed_rsvp_more_e2e import asked_and_answered, question_statuses, texts
 
 MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Brussels
-SORRY_ONLY = "Üzgünüm, sadece yazı, sesli mesaj, fotoğraf, video ve belge iletebilirim."
+SORRY_ONLY = "Üzgünüm, bunu iletemiyorum. 🎤 Sesli mesaj, 📷 fotoğraf ya da ✍️ yazı gönderin."
 
 
 async def questions_count(db: Database) -> int:

@@ -321,8 +321,8 @@ async def test_stickers_get_a_polite_answer_and_nothing_is_asked(
 ) -> None:
     ayse = await onboard(chat, 8701, "Ayşe", "tr", "wijdeland")
     [reply] = await ayse.sends("sticker", emoji="🐱")
-    assert reply["text"] == ("Üzgünüm, sadece yazı, sesli mesaj, fotoğraf, video ve belge "
-                             "iletebilirim.")
+    assert reply["text"] == ("Üzgünüm, bunu iletemiyorum. 🎤 Sesli mesaj, 📷 fotoğraf ya da ✍️ "
+                             "yazı gönderin.")
     assert await question_rows(db) == []
 
 

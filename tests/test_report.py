@@ -378,7 +378,7 @@ def test_the_month_a_coordinator_asks_for() -> None:
         assert parse_month(["2025-12"], november) == Month(2025, 12)
         assert parse_month(["2025-11"], november) == _(
             "That month is more than a year ago. Its answers are erased after a year, so its "
-            "report would be empty.")
+            "report would miss them.")
 
 
 def test_when_the_automatic_report_is_due() -> None:

@@ -33,7 +33,7 @@ MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Brussels
 TOPIC_QUESTION = {"tr": "Sorunuz ne hakkında? Bir düğmeye dokunun.",
                   "pa": "ਤੁਹਾਡਾ ਸਵਾਲ ਕਿਸ ਬਾਰੇ ਹੈ? ਇੱਕ ਬਟਨ ਦਬਾਓ।",
                   "nl": "Waarover gaat je vraag? Tik op een knop."}
-SORRY_ONLY = "Üzgünüm, sadece yazı, sesli mesaj, fotoğraf, video ve belge iletebilirim."
+SORRY_ONLY = "Üzgünüm, bunu iletemiyorum. 🎤 Sesli mesaj, 📷 fotoğraf ya da ✍️ yazı gönderin."
 POINTER = "Sadece özel sohbette çalışıyorum."
 
 

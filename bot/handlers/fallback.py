@@ -180,7 +180,11 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if message is None:
         return
     added = any(member.id == context.bot.id for member in message.new_chat_members or ())
-    if not (message.text or message.caption) and not added:
+    if not (message.text or message.caption) and not added and not (
+            (replied := _replied(message)) is not None and replied.from_user is not None
+            and replied.from_user.id == context.bot.id):
+        # A wordless message (a sticker, a voice, a photo) is for the bot only as a reply to
+        # it: a parent who reads little answers the pointer with a voice message.
         return
     if not added and not _for_the_bot(message, context.bot.id, context.bot.username):
         if _replied(message) is not None:
@@ -203,7 +207,8 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             "💬 " + _("Write to me"), url=f"https://t.me/{context.bot.username}")]])
             if context.bot.username else None)
         await message.reply_text(
-            _("I only work in a private chat. Tap my name and send me a message there."),
+            _("I only work in a private chat. Tap 💬 below and write to me there, or send a "
+              "voice message."),
             reply_markup=button)
 
 

@@ -68,8 +68,7 @@ def topic_question_again(kept: int = 1) -> str:
 
 
 def send_your_question() -> str:
-    return _("Send your question now.\n"
-             "You can write it, send a voice message, or a photo of the letter.")
+    return _("Send your question now: 🎤 speak it, 📷 a photo of the letter, or ✍️ write it.")
 
 
 def when_answered(name: str | None, answer_from: datetime | None, now: datetime) -> str:
@@ -103,7 +102,7 @@ def when_answered(name: str | None, answer_from: datetime | None, now: datetime)
 
 
 def kinds_we_pass_on() -> str:
-    return _("Sorry, I can only pass on text, voice messages, photos, videos and documents.")
+    return _("Sorry, I cannot pass this on. Send 🎤 a voice message, 📷 a photo or ✍️ text.")
 
 
 def how_to_answer() -> str:

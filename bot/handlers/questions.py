@@ -41,10 +41,14 @@ from bot.handlers.question_texts import (
 )
 from bot.i18n import LANGUAGE_NAMES, _
 from bot.scheduler.outbox import wake
-from bot.services import acknowledgements, people, questions, staff
+from bot.services import acknowledgements, people, questions, staff, typed_answers
 from bot.services.onboarding import may_be_a_question
 from bot.services.questions import DRAFT, OPEN, Recipient, Topic
 from bot.services.roles import STAFF, Role
+
+# A voice message this soon after a reminder, and nothing else between, is about it (a
+# parent who cannot read does not swipe); later, it may be about anything.
+SPOKEN_UNDER = timedelta(hours=2)
 
 # A follow-up goes on to the brugfiguur without words: this reaction on it says it arrived.
 RECEIVED = "👍"
@@ -52,9 +56,12 @@ RECEIVED = "👍"
 
 def relayable(message: Message) -> bool:
     """What a question may hold: text, voice, photos, documents, and videos (a round video
-    message is one tap on Telegram's microphone away: sent by a parent who meant to talk)."""
+    message is one tap on Telegram's microphone away: sent by a parent who meant to talk),
+    and a place shared ("where is it?", a pin of the school gate). Not a contact card: it
+    would hand the team a phone number, which the privacy notice says we never see."""
     return bool(message.text or message.voice or message.photo or message.document
-                or message.video or message.video_note or message.audio)
+                or message.video or message.video_note or message.audio or message.location
+                or message.venue)
 
 
 @door()
@@ -162,6 +169,13 @@ async def parent_message(update: Update, context: BotContext) -> None:
     # A reply (a swipe on an answer, or on "Fatma has your question") joins the question it
     # replies to, when the parent has more than one going; else the newest, as a word typed.
     replied = message.reply_to_message.message_id if message.reply_to_message else None
+    if replied is None and (message.voice or message.video_note or message.audio):
+        # Spoken right under a reminder, as a typed "ja" would answer it: about that
+        # activity, and the card says so (a parent who cannot read does not swipe).
+        under = await typed_answers.reminder_answered(context.session, person.id,
+                                                      message.chat_id, None, now,
+                                                      recent=SPOKEN_UNDER)
+        replied = under.message_id if under is not None else None
     question, added = await questions.add_parent_message(
         context.session, person.id, person.locale or "nl", message.chat_id, message.message_id,
         now, replied_to=replied, forwarded_from=forwarded_from(message))
@@ -209,6 +223,10 @@ async def edited_copy(update: Update, context: BotContext) -> bool:
     copies = await questions.copies_of(context.session, message.chat_id, message.message_id)
     if copies is None:
         return False
+    if message.location is not None:
+        # A live location moving (a stream of edits): its copy showed where it was shared;
+        # nothing to say at each move.
+        return True
     if copies.delivered or copies.waiting:
         # The copies still waiting take the message as it is when they leave.
         changed = [await change_copy(context, message, chat_id, copy_id)
@@ -315,6 +333,10 @@ async def _open(update: Update, context: BotContext, question_id: int) -> None:
         locale=context.person.locale if context.person is not None else None)
     await context.commit()
     wake(context.application)
+    if update.message is not None:
+        # The 👍 her later messages get: the first, the one that matters, is seen arriving
+        # by a parent who does not read the sentence below.
+        await received(update.message)
     told = await update.effective_chat.send_message(
         when_answered(opened.holder_first_name, opened.route.answer_from, now),
         reply_markup=main_keyboard())

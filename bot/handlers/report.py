@@ -74,7 +74,7 @@ def parse_month(args: list[str], now_month: Month) -> Month | str:
     if month < now_month.shifted(-REPORT_MONTHS_BACK):
         # Answers are kept a year after their day (bot/services/retention.py).
         return _("That month is more than a year ago. Its answers are erased after a year, so "
-                 "its report would be empty.")
+                 "its report would miss them.")
     return month
 
 

@@ -13,6 +13,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    ReactionTypeEmoji,
     ReplyParameters,
     Update,
 )
@@ -386,6 +387,68 @@ async def typed_rsvp(update: Update, context: BotContext, *, edited: bool = Fals
                                                        "under the 🔔 reminder."),
                                        reply_parameters=quoted)
     await typed_answers.record_reply(context.session, person.id, chat.id, found,
+                                     sent.message_id, now)
+    return True
+
+
+async def reaction_rsvp(update: Update, context: BotContext) -> bool:
+    """A parent's 👍 (or 👎) reaction on a reminder, the quickest answer on a phone (a long
+    press): kept as the button would keep it, the reminder redrawn, a thank-you quoting it.
+    The same answer kept already changes nothing, without a word. False: no reminder of
+    theirs, or an emoji that is no answer (❤️, 🙏: a thank-you, not a yes)."""
+    changed, person = update.message_reaction, context.person
+    if changed is None or person is None or context.role is not Role.PARENT:
+        return False
+    emoji = [r.emoji for r in changed.new_reaction if isinstance(r, ReactionTypeEmoji)]
+    typed = typed_answers.read(emoji[-1], typed_labels()) if emoji else None
+    if typed is None or typed.answer is None:
+        return False
+    now = context.now()
+    found = await typed_answers.reminder_answered(
+        context.session, person.id, changed.chat.id, changed.message_id, now)
+    if found is None or found.message_id != changed.message_id:
+        # Only on the reminder itself: a 👍 on the bot's thank-you for a "no" means "ok".
+        return False
+    reader = service.Reader(person.locale, person.dutch_below)
+    _refusal, shown = await service.view(context.session, found.reminder_id, person.id, now,
+                                         reader=reader)
+    if shown is not None and shown.answer is typed.answer:
+        return True  # kept already (the button, or a 👍 taken away and given again)
+    refusal, view, change = await service.decide(context.session, found.reminder_id,
+                                                 person.id, typed.answer, now, None,
+                                                 reader=reader, school_ids=person.school_ids)
+    if refusal in (Refusal.UNKNOWN, Refusal.NOT_YOURS):
+        return False
+    quoted = ReplyParameters(changed.message_id, allow_sending_without_reply=True)
+    if refusal is not None or view is None or change is None:
+        await context.bot.send_message(changed.chat.id, refusal_text(refusal or Refusal.UNKNOWN),
+                                       reply_parameters=quoted)
+        return True
+    if not await service.keep(context.session, change):
+        await context.session.rollback()
+        await context.bot.send_message(changed.chat.id, "⚠️ " + refusal_text(Refusal.CANCELLED),
+                                       reply_parameters=quoted)
+        return True
+    await context.commit()
+    if found.message_id is not None:
+        with contextlib.suppress(BadRequest):
+            await context.bot.edit_message_text(
+                split_text(reminder_text(view))[-1], chat_id=changed.chat.id,
+                message_id=found.message_id, parse_mode=ParseMode.HTML,
+                reply_markup=reminder_keyboard(view))
+    text = _("Thank you!") + " " + answer_said(typed.answer, view.children)
+    if change.followed:  # the reminder of a day that moved: the answer is for its new time
+        text += "\n" + new_time(view)
+    if asks_children(view) and not view.children:
+        sent = await context.bot.send_message(
+            changed.chat.id, text + "\n" + _("How many children will come? Tap a number."),
+            reply_parameters=quoted, reply_markup=InlineKeyboardMarkup([children_buttons(view)]))
+    else:
+        sent = await context.bot.send_message(
+            changed.chat.id, text + "\n" + _("To change your answer, tap a button under the "
+                                              "🔔 reminder."), reply_parameters=quoted)
+    # A "2" swiped onto "How many children?" is about this reminder, as after a typed "ja".
+    await typed_answers.record_reply(context.session, person.id, changed.chat.id, found,
                                      sent.message_id, now)
     return True
 

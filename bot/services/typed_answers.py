@@ -401,13 +401,14 @@ class Answered:
 
 async def reminder_answered(session: AsyncSession, person_id: int, chat_id: int,
                             replied_to: int | None, now: datetime,
-                            before: int | None = None) -> Answered | None:
+                            before: int | None = None,
+                            recent: timedelta = RECENT) -> Answered | None:
     """The reminder a typed answer is about: the one whose message it replies to (any of its
     parts, its map pin, or the bot's answer to a typed word, see ``record_reply``), or, for a
     message that replies to nothing, the reminder that is the newest message of the bot the
     outbox knows, handed over in the last ``RECENT``, unless the parent wrote in a question of
     theirs after that message (a "ja" may answer the brugfiguur then). None: the words are
-    about something else.
+    about something else. ``recent``: how long ago the reminder may have been handed over.
     ``before``: the message is an edit of the parent's message with this id: the newest of
     the bot's messages before it (a correction of an older answer, however many reminders
     came since).
@@ -450,7 +451,7 @@ async def reminder_answered(session: AsyncSession, person_id: int, chat_id: int,
     if reminder is None:
         return None
     if replied_to is None and (reminder.handled_at is None
-                               or reminder.handled_at < now - RECENT
+                               or reminder.handled_at < now - recent
                                or await _question_going_on(session, person_id, chat_id,
                                                            int(row.telegram_message_id))):
         return None
