@@ -19,7 +19,7 @@ from bot.i18n import use_locale
 from bot.services import people as people_service
 from bot.services import retention
 from storage.db import Database
-from storage.models import OutboxMessage, Person
+from storage.models import OutboxMessage, Person, utcnow
 from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat, Handled
@@ -56,7 +56,8 @@ async def add_notice(db: Database, key: str, chat_id: int, person_id: int, text:
             payload=json.dumps({"text": text, "always": True}, ensure_ascii=False,
                                separators=(",", ":")),
             group_key=group_key, status="pending", attempts=0,
-            not_before=NOW + timedelta(hours=10), created_at=NOW))
+            # Held by the real clock too (the outbox sender's): ten hours from the later.
+            not_before=max(NOW, utcnow()) + timedelta(hours=10), created_at=NOW))
         await session.commit()
 
 
