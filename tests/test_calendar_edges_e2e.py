@@ -370,7 +370,7 @@ def test_a_brugfiguurs_green_monday_across_the_change_and_the_parent_is_told_tom
         assert amap.level_at(monday_nine + timedelta(hours=3)) is Level.ORANGE  # 12:00
         with use_locale("nl"):
             assert when_answered("Ayşe", monday_nine, sunday) == (
-                "Dankjewel! Ayşe antwoordt je morgen vanaf 09:00.")
+                "✅ Dankjewel! Ayşe antwoordt je morgen vanaf 09:00.")
     with use_locale("tr"):
         assert "yarın" in when_answered("Ayşe", datetime(2027, 3, 29, 7, tzinfo=UTC),
                                         bx(2027, 3, 28, 23, 59, 59))

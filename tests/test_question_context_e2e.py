@@ -55,7 +55,7 @@ async def test_a_parent_who_used_stop_is_told_who_has_her_untapped_question(
                      in fake.texts(COORDINATOR_ID), fake)  # the team has it
     await outbox_settled(db)
     told = fake.texts(ayse.id)[before:]
-    assert any(text.startswith("Teşekkürler!") for text in told), told
+    assert any(text.startswith("✅ Teşekkürler!") for text in told), told
 
 
 async def test_a_parent_who_writes_at_night_is_told_at_once_not_after_the_answer(
@@ -72,9 +72,9 @@ async def test_a_parent_who_writes_at_night_is_told_at_once_not_after_the_answer
 
     clock.moment += timedelta(minutes=40)
     await run_housekeeping(bot)
-    await wait_until(lambda: any(text.startswith("Teşekkürler!")
+    await wait_until(lambda: any(text.startswith("✅ Teşekkürler!")
                                  for text in fake.texts(ayse.id)[before:]), fake)
-    [told] = [text for text in fake.texts(ayse.id)[before:] if text.startswith("Teşekkürler!")]
+    [told] = [text for text in fake.texts(ayse.id)[before:] if text.startswith("✅ Teşekkürler!")]
     assert "09:00" in told  # the team answers tomorrow: said tonight
 
 

@@ -255,14 +255,14 @@ async def test_a_photo_whose_topic_is_never_tapped_reaches_the_brugfiguur_after_
     await run_housekeeping(bot)
     await run_housekeeping(bot)  # once, however often the job runs
     await wait_until(lambda: any("photo" in m for m in fake.transcript(fatma.id)), fake)
-    await wait_until(lambda: ayse.last_text().startswith("Teşekkürler!"), fake)
+    await wait_until(lambda: ayse.last_text().startswith("✅ Teşekkürler!"), fake)
     await outbox_settled(db)  # a second card would wait for the chat's next second
     [question] = await question_rows(db)
     assert question.status == "open" and question.topic == "other"
     assert question.assignee_id == await staff_id(db, 9501)
     assert len([t for t in fake.texts(fatma.id) if f"Vraag {question.id}" in t]) == 1
-    assert [t for t in fake.texts(ayse.id) if t.startswith("Teşekkürler!")] == [
-        "Teşekkürler! Fatma sorunuzu aldı ve size yakında cevap verecek."]
+    assert [t for t in fake.texts(ayse.id) if t.startswith("✅ Teşekkürler!")] == [
+        "✅ Teşekkürler! Fatma sorunuzu aldı ve size yakında cevap verecek."]
     # The topic keyboard she did not tap is stale now.
     assert await ayse.presses(asked, f"ask:school:{question.id}") == ["Bu düğme artık çalışmıyor."]
 

@@ -36,6 +36,8 @@ from tests.test_programme_e2e import coordinator_of, onboard
 
 MONDAY_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Brussels
 
+THANKS_FATMA = "✅ Teşekkürler! Fatma sorunuzu aldı ve size yakında cevap verecek."
+
 
 async def join_team(chat: Chat, coordinator: Talker, user_id: int, name: str,
                     languages: set[str], db: Database, *, contact_of: str | None = None,
@@ -88,7 +90,7 @@ async def test_a_turkish_photo_question_reaches_the_schools_turkish_contact_and_
     [topics] = await ayse.sends("photo", caption="Bu mektup ne diyor?")
     assert "Sorunuz ne hakkında?" in topics["text"]
     replies = await ayse.picks_topic("letter")
-    assert replies[-1]["text"] == "Teşekkürler! Fatma sorunuzu aldı ve size yakında cevap verecek."
+    assert replies[-1]["text"] == THANKS_FATMA
     await ayse.says("Okuldan geldi.")
 
     # Fatma gets the card, then the photo and the text as the parent sent them.
@@ -154,7 +156,7 @@ async def test_a_parent_who_writes_on_instead_of_tapping_a_topic_is_asked_again(
     assert question.status == "draft"
 
     replies = await ayse.picks_topic("letter")
-    assert replies[-1]["text"] == "Teşekkürler! Fatma sorunuzu aldı ve size yakında cevap verecek."
+    assert replies[-1]["text"] == THANKS_FATMA
     # Fatma gets the card and all three messages, in order.
     await wait_until(lambda: "Okuldan geldi, anlamadım." in fake.texts(fatma.id), fake)
     card, first, second, text = fake.transcript(fatma.id)[-4:]
@@ -198,7 +200,7 @@ async def test_a_photo_sent_before_onboarding_becomes_the_question_afterwards(
     assert ready["text"].startswith("Teşekkür ederim, Ayşe! Her şey hazır.")
     assert kept["text"] == "2 mesajınızı kaydettim. Sorunuz ne hakkında? Bir düğmeye dokunun."
     replies = await ayse.picks_topic("letter")
-    assert replies[-1]["text"] == "Teşekkürler! Fatma sorunuzu aldı ve size yakında cevap verecek."
+    assert replies[-1]["text"] == THANKS_FATMA
     await wait_until(lambda: any(m.get("caption") == "Arka yüzü."
                                  for m in fake.transcript(fatma.id)), fake)
     assert [m.get("caption") for m in fake.transcript(fatma.id) if "photo" in m] == [
@@ -335,7 +337,7 @@ async def test_without_any_brugfiguur_the_coordinator_holds_the_question_and_ans
     [asked] = await els.says("Wanneer is de oudercontact?")
     assert asked["text"] == "Waarover gaat je vraag? Tik op een knop."
     [told] = (await els.picks_topic("school"))[-1:]
-    assert told["text"] == "Dankjewel! Iemand van het Brede School-team antwoordt je snel."
+    assert told["text"] == "✅ Dankjewel! Iemand van het Brede School-team antwoordt je snel."
     await wait_until(lambda: fake.texts(COORDINATOR_ID)[-1:] == ["Wanneer is de oudercontact?"],
                      fake)
     copy = fake.transcript(COORDINATOR_ID)[-1]
@@ -349,7 +351,7 @@ async def test_without_any_brugfiguur_the_coordinator_holds_the_question_and_ans
     ayse = await onboard(chat, 8802, "Ayşe", "tr", "vlindertje")
     await ayse.says("Okul ne zaman kapalı?")
     [told] = (await ayse.picks_topic("school"))[-1:]
-    assert told["text"] == ("Teşekkürler! Brede School ekibinden biri size 30 Kasım 2026 "
+    assert told["text"] == ("✅ Teşekkürler! Brede School ekibinden biri size 30 Kasım 2026 "
                             "Pazartesi saat 09:00 olunca cevap verecek.")
 
 

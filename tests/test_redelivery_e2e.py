@@ -234,7 +234,7 @@ async def test_the_words_that_open_a_question_delivered_again_reach_the_holder_o
     words = "Okuldan bir mektup geldi."
     update = await did(fake, bot, fake.send_text(ayse.user, words))
     told = texts(fake, ayse.id)
-    assert told[-1].startswith("Teşekkürler! Fatma sorunuzu aldı"), told[-1]
+    assert told[-1].startswith("✅ Teşekkürler! Fatma sorunuzu aldı"), told[-1]
     assert texts(fake, fatma.id).count(words) == 1
     await deliver_again(fake, bot, clock, update)
     assert texts(fake, fatma.id).count(words) == 1

@@ -72,8 +72,13 @@ def send_your_question() -> str:
 
 
 def when_answered(name: str | None, answer_from: datetime | None, now: datetime) -> str:
-    """'Ayşe will answer you tomorrow from 09:00.' in the parent's locale; without a name
-    (the coordinator holds the question), 'Someone of the Brede School team ...'."""
+    """'✅ Ayşe will answer you tomorrow from 09:00.' in the parent's locale; without a name
+    (the coordinator holds the question), 'Someone of the Brede School team ...'. The ✅ says
+    it arrived to a parent who does not read the sentence."""
+    return "✅ " + _when_answered(name, answer_from, now)
+
+
+def _when_answered(name: str | None, answer_from: datetime | None, now: datetime) -> str:
     if answer_from is None or answer_from <= now:
         if name is None:
             return _("Thank you! Someone of the Brede School team will answer you soon.")

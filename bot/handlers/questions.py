@@ -333,10 +333,6 @@ async def _open(update: Update, context: BotContext, question_id: int) -> None:
         locale=context.person.locale if context.person is not None else None)
     await context.commit()
     wake(context.application)
-    if update.message is not None:
-        # The 👍 her later messages get: the first, the one that matters, is seen arriving
-        # by a parent who does not read the sentence below.
-        await received(update.message)
     told = await update.effective_chat.send_message(
         when_answered(opened.holder_first_name, opened.route.answer_from, now),
         reply_markup=main_keyboard())
