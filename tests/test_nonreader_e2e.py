@@ -30,7 +30,7 @@ from tests.test_reminders_e2e import BABBEL, day_reminder_of, import_csv
 GURMUKHI = re.compile("[\u0a00-\u0a7f]")
 TOPIC_PA = "ਤੁਹਾਡਾ ਸਵਾਲ ਕਿਸ ਬਾਰੇ ਹੈ? ਇੱਕ ਬਟਨ ਦਬਾਓ।"
 TOPIC_TR = "Sorunuz ne hakkında? Bir düğmeye dokunun."
-NOT_PASSED_PA = "ਮਾਫ਼ ਕਰਨਾ, ਇਹ ਮੈਂ ਅੱਗੇ ਨਹੀਂ ਭੇਜ ਸਕਦਾ। 🎤 ਬੋਲ ਕੇ ਸੁਨੇਹਾ, 📷 ਫ਼ੋਟੋ ਜਾਂ ✍️ ਲਿਖਤ ਭੇਜੋ।"
+NOT_PASSED_PA = "ਮਾਫ਼ ਕਰਨਾ, ਇਹ ਮੈਂ ਅੱਗੇ ਨਹੀਂ ਭੇਜ ਸਕਦਾ। 🎤 ਆਵਾਜ਼ ਵਾਲਾ ਸੁਨੇਹਾ, 📷 ਫ਼ੋਟੋ ਜਾਂ ✍️ ਲਿਖਤ ਭੇਜੋ।"
 YES_THANKS_PA = ("ਧੰਨਵਾਦ! ਤੁਹਾਡਾ ਜਵਾਬ: ✅ ਹਾਂ, ਆਵਾਂਗੇ।\n"
                  "ਜਵਾਬ ਬਦਲਣ ਲਈ 🔔 ਯਾਦ-ਦਹਾਨੀ ਦੇ ਹੇਠਾਂ ਇੱਕ ਬਟਨ ਦਬਾਓ।")
 ABOUT_BABBEL = "📅 Over: Ouderbabbel: slapen, woensdag 25 november 2026, 13:30"

@@ -39,8 +39,8 @@ from tests.test_questions_e2e import join_team
 
 EXPIRED = "Deze knop werkt niet meer."
 SORRY = "Sorry, er ging iets mis. Probeer het straks nog eens."
-KEPT = ("Wat je deed, is bewaard, maar mijn antwoord kwam niet aan. Kijk eerst na voor je het "
-        "opnieuw doet.")
+KEPT = ("Wat je deed, is bewaard, maar mijn antwoord kwam niet aan. Kijk eerst even na of het "
+        "gelukt is, voor je het opnieuw doet.")
 ASK_KIND = "Nieuwe activiteit. Wat voor activiteit is het?"
 ASK_START = "Hoe laat begint het? Typ het zoals 14:00."
 

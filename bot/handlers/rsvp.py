@@ -406,14 +406,14 @@ async def reaction_rsvp(update: Update, context: BotContext) -> bool:
     now = context.now()
     found = await typed_answers.reminder_answered(
         context.session, person.id, changed.chat.id, changed.message_id, now)
-    if found is None or found.message_id != changed.message_id:
-        # Only on the reminder itself: a 👍 on the bot's thank-you for a "no" means "ok".
+    if found is None or not await typed_answers.is_reminder_message(
+            context.session, changed.chat.id, changed.message_id):
+        # Only on the reminder itself (any of its parts): a 👍 on the bot's thank-you for a
+        # "no" means "ok".
         return False
     reader = service.Reader(person.locale, person.dutch_below)
-    _refusal, shown = await service.view(context.session, found.reminder_id, person.id, now,
-                                         reader=reader)
-    if shown is not None and shown.answer is typed.answer:
-        return True  # kept already (the button, or a 👍 taken away and given again)
+    if await service.kept_answer(context.session, found.reminder_id, person.id) is typed.answer:
+        return True  # kept already (the button; a 👍 again, even once the day began)
     refusal, view, change = await service.decide(context.session, found.reminder_id,
                                                  person.id, typed.answer, now, None,
                                                  reader=reader, school_ids=person.school_ids)

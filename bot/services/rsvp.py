@@ -134,6 +134,18 @@ async def _occurrence(session: AsyncSession, reminder: Row[Any], now: datetime,
     return (data, found) if found is not None else Refusal.MOVED
 
 
+async def kept_answer(session: AsyncSession, reminder_id: int, person_id: int) -> Answer | None:
+    """The answer the parent gave to the reminder's own day, whatever its state now (started,
+    over): a 👍 that says it again needs no word back."""
+    reminder = (await session.execute(_REMINDER, {"id": reminder_id})).first()
+    if reminder is None or reminder.person_id != person_id:
+        return None
+    rsvp = (await session.execute(_RSVP, {
+        "activity_id": reminder.activity_id, "occurrence_start": reminder.occurrence_start,
+        "person_id": person_id})).first()
+    return Answer(rsvp.answer) if rsvp is not None else None
+
+
 @dataclass(frozen=True)
 class Reader:
     """What the reminder's text depends on of its parent (the door has read it already)."""

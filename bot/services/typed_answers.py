@@ -459,6 +459,16 @@ async def reminder_answered(session: AsyncSession, person_id: int, chat_id: int,
                     replied=replied_to is not None, group_key=str(row.group_key))
 
 
+async def is_reminder_message(session: AsyncSession, chat_id: int, message_id: int) -> bool:
+    """Whether this message of the bot is one of a reminder's own parts, or the ⚠️ notice of
+    its day's move (not the bot's thank-you or a map pin): what a 👍 on it answers."""
+    key = await session.scalar(
+        select(OutboxMessage.dedupe_key)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message_id)
+        .order_by(OutboxMessage.id.desc()).limit(1))
+    return key is not None and key.startswith(("reminder:", MOVED_PREFIX))
+
+
 async def _buttons(session: AsyncSession, reminder_id: int) -> int | None:
     """The reminder's message with the buttons: its last text part."""
     buttons = await session.scalar(
