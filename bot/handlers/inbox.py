@@ -309,16 +309,18 @@ async def inbox_command(update: Update, context: BotContext) -> None:
     lines += [question_line(q, None, context, q.id in waiting) for q in mine]
     buttons = [[InlineKeyboardButton(f"📨 #{q.id} {q.parent_first_name}",
                                      callback_data=f"qs:{q.id}:show")] for q in mine]
-    await send_long(update, "\n".join(lines),
-                    reply_markup=InlineKeyboardMarkup(buttons[:MAX_BUTTONS]))
-    await more_buttons(update, buttons[MAX_BUTTONS:])
+    await send_listed(update, "\n".join(lines), buttons)
 
 
-async def more_buttons(update: Update, rows: list[list[InlineKeyboardButton]]) -> None:
-    """The buttons beyond Telegram's 100 under one message (a holiday's backlog), under
-    messages of their own: every question listed can be opened."""
+async def send_listed(update: Update, text: str,
+                      rows: list[list[InlineKeyboardButton]]) -> None:
+    """A list of questions with a button each: Telegram takes 100 under one message, so the
+    buttons beyond (a holiday's backlog) come under messages of their own, and every
+    question listed can be opened."""
     assert update.effective_chat is not None
-    for start in range(0, len(rows), MAX_BUTTONS):
+    await send_long(update, text,
+                    reply_markup=InlineKeyboardMarkup(rows[:MAX_BUTTONS]) if rows else None)
+    for start in range(MAX_BUTTONS, len(rows), MAX_BUTTONS):
         page = rows[start:start + MAX_BUTTONS]
         await update.effective_chat.send_message(
             ngettext("And {count} more question:", "And {count} more questions:", len(page))
@@ -340,9 +342,7 @@ async def queue_command(update: Update, context: BotContext) -> None:
     lines += ["", await figures_line(context)]
     buttons = [[InlineKeyboardButton(f"↪️ #{q.id} {q.parent_first_name}",
                                      callback_data=f"qs:{q.id}:pick")] for q in every]
-    await send_long(update, "\n".join(lines),
-                    reply_markup=InlineKeyboardMarkup(buttons[:MAX_BUTTONS]) if buttons else None)
-    await more_buttons(update, buttons[MAX_BUTTONS:])
+    await send_listed(update, "\n".join(lines), buttons)
 
 
 async def figures_line(context: BotContext) -> str:

@@ -358,14 +358,9 @@ async def typed_rsvp(update: Update, context: BotContext, *, edited: bool = Fals
         await chat.send_message(refusal_text(refusal or Refusal.UNKNOWN),
                                 reply_parameters=quoted)
         return True
-    if found.message_id is not None:
-        # As a press redraws it; a reminder the parent deleted, or one that shows this
-        # answer already, is left as it is: the answer is kept all the same.
-        with contextlib.suppress(BadRequest):
-            await context.bot.edit_message_text(
-                split_text(reminder_text(view))[-1], chat_id=chat.id,
-                message_id=found.message_id, parse_mode=ParseMode.HTML,
-                reply_markup=reminder_keyboard(view))
+    # As a press redraws it, before the answer is written (SQLite's writer is not held over
+    # the round trip).
+    await _redraw(context, chat.id, found, view)
     if not await service.keep(context.session, change):
         # Cancelled since it was read: said, and the words are not taken for a question.
         await context.session.rollback()
@@ -375,20 +370,42 @@ async def typed_rsvp(update: Update, context: BotContext, *, edited: bool = Fals
     said = _("Thank you!") + " " + (
         _("Children: {count}.").format(count=children_count(children))
         if children is not None and typed.answer is None else answer_said(answer, children))
+    await _thank(context, chat.id, person.id, found, view, change, said, quoted)
+    return True
+
+
+async def _redraw(context: BotContext, chat_id: int, found: typed_answers.Answered,
+                  view: ReminderView) -> None:
+    """The reminder as the answer just given leaves it (its message with the buttons); a
+    reminder the parent deleted, or one that shows this answer already, is left as it is:
+    the answer is kept all the same."""
+    if found.message_id is None:
+        return
+    with contextlib.suppress(BadRequest):
+        await context.bot.edit_message_text(
+            split_text(reminder_text(view))[-1], chat_id=chat_id, message_id=found.message_id,
+            parse_mode=ParseMode.HTML, reply_markup=reminder_keyboard(view))
+
+
+async def _thank(context: BotContext, chat_id: int, person_id: int,
+                 found: typed_answers.Answered, view: ReminderView, change: service.Change,
+                 said: str, quoted: ReplyParameters | None) -> None:
+    """After an answer typed or given by a reaction was kept: ``said`` (what was kept), the
+    new time of a day that moved, and how many children (a workshop's yes) or how to change
+    it. The message is noted as the reminder's, so that a "2" swiped onto it answers it."""
     if change.followed:  # answered under the reminder, or the ⚠️ notice, of a day that moved
         said += "\n" + new_time(view)
     if asks_children(view) and not view.children:
         # The 👧 buttons here too: a press redraws this message as the reminder.
-        sent = await chat.send_message(
-            said + "\n" + _("How many children will come? Tap a number."),
+        sent = await context.bot.send_message(
+            chat_id, said + "\n" + _("How many children will come? Tap a number."),
             reply_parameters=quoted, reply_markup=InlineKeyboardMarkup([children_buttons(view)]))
     else:
-        sent = await chat.send_message(said + "\n" + _("To change your answer, tap a button "
-                                                       "under the 🔔 reminder."),
-                                       reply_parameters=quoted)
-    await typed_answers.record_reply(context.session, person.id, chat.id, found,
-                                     sent.message_id, now)
-    return True
+        sent = await context.bot.send_message(
+            chat_id, said + "\n" + _("To change your answer, tap a button under the 🔔 "
+                                      "reminder."), reply_parameters=quoted)
+    await typed_answers.record_reply(context.session, person_id, chat_id, found,
+                                     sent.message_id, context.now())
 
 
 async def reaction_rsvp(update: Update, context: BotContext) -> bool:
@@ -430,26 +447,9 @@ async def reaction_rsvp(update: Update, context: BotContext) -> bool:
                                        reply_parameters=quoted)
         return True
     await context.commit()
-    if found.message_id is not None:
-        with contextlib.suppress(BadRequest):
-            await context.bot.edit_message_text(
-                split_text(reminder_text(view))[-1], chat_id=changed.chat.id,
-                message_id=found.message_id, parse_mode=ParseMode.HTML,
-                reply_markup=reminder_keyboard(view))
-    text = _("Thank you!") + " " + answer_said(typed.answer, view.children)
-    if change.followed:  # the reminder of a day that moved: the answer is for its new time
-        text += "\n" + new_time(view)
-    if asks_children(view) and not view.children:
-        sent = await context.bot.send_message(
-            changed.chat.id, text + "\n" + _("How many children will come? Tap a number."),
-            reply_parameters=quoted, reply_markup=InlineKeyboardMarkup([children_buttons(view)]))
-    else:
-        sent = await context.bot.send_message(
-            changed.chat.id, text + "\n" + _("To change your answer, tap a button under the "
-                                              "🔔 reminder."), reply_parameters=quoted)
-    # A "2" swiped onto "How many children?" is about this reminder, as after a typed "ja".
-    await typed_answers.record_reply(context.session, person.id, changed.chat.id, found,
-                                     sent.message_id, now)
+    await _redraw(context, changed.chat.id, found, view)
+    await _thank(context, changed.chat.id, person.id, found, view, change,
+                 _("Thank you!") + " " + answer_said(typed.answer, view.children), quoted)
     return True
 
 

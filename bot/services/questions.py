@@ -947,6 +947,11 @@ async def holder_now(session: AsyncSession, question_id: int) -> int | None:
     return await session.scalar(select(Question.assignee_id).where(Question.id == question_id))
 
 
+# An outbox row that is a question's card, and reached its chat (it has a message id there).
+_DELIVERED_CARD = (OutboxMessage.dedupe_key.endswith(":card", autoescape=True),
+                   OutboxMessage.telegram_message_id.is_not(None))
+
+
 @dataclass(frozen=True)
 class ShownCard:
     """A card of a parent's question in a team member's chat, and the reader's language."""
@@ -967,9 +972,7 @@ async def cards_of_parent(session: AsyncSession, parent_id: int) -> list[ShownCa
     # Every card, not only each chat's newest: one reopened from /inbox left the first up.
     cards = (await session.execute(
         select(OutboxMessage.group_key, OutboxMessage.chat_id, OutboxMessage.telegram_message_id)
-        .where(OutboxMessage.group_key.in_([f"q:{i}" for i in asked]),
-               OutboxMessage.dedupe_key.endswith(":card", autoescape=True),
-               OutboxMessage.telegram_message_id.is_not(None)))).all()
+        .where(OutboxMessage.group_key.in_([f"q:{i}" for i in asked]), *_DELIVERED_CARD))).all()
     readers = dict((await session.execute(select(Person.telegram_id, Person.locale).where(
         Person.telegram_id.in_({chat_id for _g, chat_id, _m in cards})))).all())
     return [ShownCard(int(group.split(":")[1]), chat_id, message_id, readers.get(chat_id))
@@ -981,9 +984,7 @@ async def delivered_cards(session: AsyncSession, question_id: int) -> dict[int, 
     (a card held for a green hour and dropped by a hand-over never did)."""
     return dict((await session.execute(
         select(OutboxMessage.chat_id, func.max(OutboxMessage.telegram_message_id))
-        .where(OutboxMessage.group_key == f"q:{question_id}",
-               OutboxMessage.dedupe_key.endswith(":card", autoescape=True),
-               OutboxMessage.telegram_message_id.is_not(None))
+        .where(OutboxMessage.group_key == f"q:{question_id}", *_DELIVERED_CARD)
         .group_by(OutboxMessage.chat_id))).all())
 
 

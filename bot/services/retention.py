@@ -43,7 +43,7 @@ class Purged:
 async def erase_abandoned_sign_ups(session: AsyncSession, now: datetime,
                                    coordinator_ids: Collection[int] = ()) -> int:
     """Parents who began signing up more than ``ABANDONED_AFTER`` ago and never finished
-    (a step taken since starts the count again: ``people.still_signing_up``). Never a
+    (a step taken since starts the count again: ``people.set_step``). Never a
     coordinator (COORDINATOR_IDS), whose row may be a parent's from before the setting."""
     ids = list(await session.scalars(select(Person.id).where(
         Person.role == "parent", Person.onboarded_at.is_(None), Person.step.is_not(None),
