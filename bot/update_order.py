@@ -60,7 +60,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         in this process. Handled twice, a parent's message would reach the brugfiguur twice,
         a Turkish text sent again would be taken as the Punjabi one. (A new process starts
         with none: python-telegram-bot confirms an update to Telegram as soon as it fetched
-        it, and the webhook answers 200 once it is queued, so a restart is sent none again.)"""
+        it, and the webhook answers 200 once it is queued, so a restart is sent none again.
+        Across instances, the webhook notes each id in the database first:
+        storage/received_updates.py.)"""
         if not isinstance(update, Update):
             return True
         if update.update_id in self._seen:

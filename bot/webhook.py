@@ -5,6 +5,10 @@
 * ``GET /healthz``: 200 when the database answers, 503 when it does not (or when the
   instance is shutting down, so the load balancer sends no more).
 
+Each update id is noted in the database before the 200 (storage/received_updates.py): a
+retry of a post whose 200 got lost is acknowledged and not handled again, whichever instance
+it reaches.
+
 On SIGTERM the instance answers 503 to new updates (Telegram delivers them again, to another
 instance), finishes the updates in hand, and only then closes its port.
 
@@ -32,7 +36,9 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from bot.clock import Clock
 from bot.config import Settings
+from storage import received_updates
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -64,7 +70,16 @@ def make_web_app(application: Application, settings: Settings,
             update = None
         if update is None:
             return web.Response(status=400, text="not an update")
-        await application.update_queue.put(update)
+        clock: Clock = application.bot_data.get("clock") or Clock()
+        try:
+            first = await received_updates.take(application.bot_data["db"], update.update_id,
+                                                clock.now())
+        except Exception:  # the database does not answer: Telegram will post it again
+            log.warning("webhook: could not note update %d", update.update_id, exc_info=True)
+            return web.Response(status=503, text="database unavailable")
+        if first:
+            await application.update_queue.put(update)
+        # else: a retry of one this or another instance took; acknowledged, not handled again.
         return web.Response(text="ok")
 
     async def healthz(_request: web.Request) -> web.Response:

@@ -538,3 +538,14 @@ class TeamTranslation(Base):
         ForeignKey("people.id", ondelete="CASCADE"), index=True
     )
     digest: Mapped[str] = mapped_column(String(64))  # sha256 of the part as they left it
+
+
+class ReceivedUpdate(Base):
+    """An update id a webhook instance took from Telegram (storage/received_updates.py): a
+    retry of it that lands on another instance is acknowledged and not handled again. Only
+    ids and times; kept two days (Telegram gives up on an update after one)."""
+
+    __tablename__ = "received_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

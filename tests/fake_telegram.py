@@ -830,6 +830,11 @@ class FakeTelegram:
         self._notify()
         return update
 
+    def unqueue(self, update: JSON) -> JSON:
+        """Take a queued update back from getUpdates: the test posts it to a webhook instead."""
+        self._updates.remove(update)
+        return update
+
     def send_text(
         self,
         user: FakeUser | int,

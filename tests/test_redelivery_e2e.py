@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 from bot.app import ALLOWED_UPDATES
 from bot.config import Settings
 from bot.services.availability import AvailabilityMap, Level
+from bot.update_order import PerChatUpdateProcessor
 from bot.webhook import SECRET_HEADER, make_web_app
 from storage.db import Database
 from storage.models import (
@@ -211,6 +212,57 @@ async def test_a_webhook_retry_of_a_parents_message_reaches_the_holder_once(
     finally:
         await runner.cleanup()
     assert texts(fake, fatma.id).count(more) == 1
+
+
+async def test_a_webhook_retry_reaching_the_other_instance_reaches_the_holder_once(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled,
+    settings: Settings
+) -> None:
+    """Two instances behind the load balancer, one database: the first post reaches one, its
+    200 is lost, the retry reaches the other, which never saw the id (its own memory of
+    taken ids is empty: emptied here on the same Application). The id noted in the database
+    by the first (storage/received_updates.py) makes the second acknowledge it unhandled."""
+    _greet, fatma, ayse = await scene(chat, db, clock)
+    await asked(fake, bot, ayse, "Okuldan bir mektup geldi.")
+    app = bot.app
+    assert app is not None and app.updater is not None
+    await app.updater.stop()  # updates come by webhook from here on
+    more = "Yarına kadar imzalamam gerekiyor."
+    update = copy.deepcopy(fake.unqueue(fake.send_text(ayse.user, more)))
+    hooked = replace(settings, webhook_url="https://bot.example.org/telegram",
+                     webhook_secret=SECRET)
+    runner = web.AppRunner(make_web_app(app, hooked))
+    await runner.setup()
+    port = free_port()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+
+    async def post() -> int:
+        async with aiohttp.ClientSession() as client, client.post(
+                f"http://127.0.0.1:{port}/telegram", json=update,
+                headers={SECRET_HEADER: SECRET}) as response:
+            return response.status
+
+    try:
+        assert await post() == 200
+        await bot.wait(update["update_id"])
+        await settle(fake, db)
+        assert texts(fake, fatma.id).count(more) == 1
+        # The other instance: no memory of the id, no chat data; a little later.
+        processor = app.update_processor
+        assert isinstance(processor, PerChatUpdateProcessor)
+        processor._seen.clear()
+        app.drop_chat_data(ayse.id)
+        clock.moment += timedelta(seconds=40)
+        bot.ids.discard(update["update_id"])
+        assert await post() == 200
+        await asyncio.sleep(0.3)
+        await settle(fake, db)
+    finally:
+        await runner.cleanup()
+    assert update["update_id"] not in bot.ids  # acknowledged, not handled
+    assert texts(fake, fatma.id).count(more) == 1
+    assert await count(db, QuestionMessage) == 2
 
 
 @pytest.mark.parametrize("kind", ["photo", "voice"])

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
@@ -20,11 +21,12 @@ from tests.fake_telegram import FakeTelegram
 from tests.helpers import free_port
 
 SECRET = "s3cret-for-the-tests-only-0123456789"
+Hook = tuple[str, asyncio.Event, Application]  # base URL, SIGTERM, the Application behind it
 
 
 @pytest.fixture
 async def webhook(settings: Settings, db: Database, fake: FakeTelegram,
-                  clock: FixedClock) -> AsyncIterator[tuple[str, asyncio.Event]]:
+                  clock: FixedClock) -> AsyncIterator[Hook]:
     port = free_port()
     hooked = replace(settings, mode="webhook", webhook_url="https://bot.example.org/telegram",
                      webhook_secret=SECRET, listen="127.0.0.1", port=port)
@@ -40,7 +42,7 @@ async def webhook(settings: Settings, db: Database, fake: FakeTelegram,
                     break
             except aiohttp.ClientConnectionError:
                 await asyncio.sleep(0.05)
-    yield base, stop
+    yield base, stop, application
     stop.set()
     await task
 
@@ -53,9 +55,9 @@ async def post(base: str, update: dict[str, Any], secret: str | None) -> int:
 
 
 async def test_only_telegram_with_the_secret_gets_in(
-    webhook: tuple[str, asyncio.Event], fake: FakeTelegram
+    webhook: Hook, fake: FakeTelegram
 ) -> None:
-    base, _stop = webhook
+    base, _stop, _application = webhook
     assert fake.webhook_url == "https://bot.example.org/telegram"
     update = fake.send_text(fake.user(4101, "Els", "nl"), "/start")
     assert await post(base, update, None) == 403
@@ -69,9 +71,9 @@ async def test_only_telegram_with_the_secret_gets_in(
 
 
 async def test_healthz_reports_a_broken_database(
-    webhook: tuple[str, asyncio.Event], db: Database
+    webhook: Hook, db: Database
 ) -> None:
-    base, _stop = webhook
+    base, _stop, _application = webhook
     async with aiohttp.ClientSession() as client:
         async with client.get(f"{base}/healthz") as response:
             assert response.status == 200 and (await response.json())["database"] == "up"
@@ -87,10 +89,33 @@ async def test_healthz_reports_a_broken_database(
             await broken.close()
 
 
-async def test_a_shutdown_finishes_the_update_in_hand(
-    webhook: tuple[str, asyncio.Event], fake: FakeTelegram
+async def test_an_update_the_database_cannot_note_is_left_for_telegram_to_post_again(
+    webhook: Hook, fake: FakeTelegram, db: Database
 ) -> None:
-    base, stop = webhook
+    """The id is noted in the database before the 200 (storage/received_updates.py); when
+    the database does not answer, a 503 makes Telegram post it again, and nothing is lost."""
+    base, _stop, application = webhook
+    update = fake.send_text(fake.user(4104, "Harpreet", "pa"), "/start")
+    broken = Database.create("postgresql+asyncpg://nobody@127.0.0.1:1/nothing")
+    application.bot_data["db"] = broken
+    try:
+        assert await post(base, update, SECRET) == 503
+    finally:
+        application.bot_data["db"] = db
+        await broken.close()
+    await asyncio.sleep(0.3)
+    assert fake.calls_of("sendMessage", chat_id=4104) == []
+    assert await post(base, update, SECRET) == 200  # Telegram's retry
+    await fake.wait_for("sendMessage", chat_id=4104, after=0, timeout=10)
+    assert await post(base, update, SECRET) == 200  # and one more: taken already
+    await asyncio.sleep(0.3)
+    assert len(fake.calls_of("sendMessage", chat_id=4104)) == 1
+
+
+async def test_a_shutdown_finishes_the_update_in_hand(
+    webhook: Hook, fake: FakeTelegram
+) -> None:
+    base, stop, _application = webhook
     fake.latency = 0.3  # the answer takes a while
     update = fake.send_text(fake.user(4102, "Ayşe", "tr"), "/start")
     assert await post(base, update, SECRET) == 200
@@ -109,9 +134,9 @@ async def test_a_shutdown_finishes_the_update_in_hand(
 
 
 async def test_a_body_that_is_no_update_is_refused(
-    webhook: tuple[str, asyncio.Event], fake: FakeTelegram
+    webhook: Hook, fake: FakeTelegram
 ) -> None:
-    base, _stop = webhook
+    base, _stop, _application = webhook
     for body in ([1, 2], None, "update", 42):
         assert await post(base, body, SECRET) == 400, body  # type: ignore[arg-type]
     assert fake.calls_of("sendMessage") == []

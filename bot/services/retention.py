@@ -7,6 +7,8 @@
   the monthly report of that month was made long before.
 - The empty traces an erased question left in the outbox (kept while a late answer to its
   card could still come), after the questions' retention.
+- The update ids the webhook noted (storage/received_updates.py: ids and times only), after
+  two days.
 
 Closed questions have their own retention (``questions.purge_closed``), and sent outbox rows
 theirs (``storage.outbox.purge_finished``). Run once a day by the questions' housekeeping.
@@ -23,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import people
 from storage import outbox as outbox_repo
+from storage import received_updates
 from storage.models import OutboxMessage, Person, Question, Reminder, Rsvp
 
 ABANDONED_AFTER = timedelta(days=30)
@@ -87,4 +90,5 @@ async def purge(session: AsyncSession, now: datetime, question_retention: timede
     sign_ups = await erase_abandoned_sign_ups(session, now, coordinator_ids)
     answers, reminders = await purge_old_answers(session, now)
     traces = await purge_question_traces(session, now - question_retention)
+    await received_updates.forget_before(session, now - received_updates.KEPT)
     return Purged(sign_ups, answers, reminders, traces)
