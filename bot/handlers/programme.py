@@ -138,7 +138,7 @@ async def import_document(update: Update, context: BotContext) -> None:
                                          context.now())
     if outcome.errors:
         await context.session.rollback()
-        await send_long(update, errors_text(outcome.errors), html=True)
+        await send_long(update, errors_text(outcome.errors, outcome.sheet), html=True)
         return
     assert outcome.summary is not None
     summary = outcome.summary
@@ -213,6 +213,11 @@ async def import_document(update: Update, context: BotContext) -> None:
         times = [f"{title} → {format_date(start, 'EEE dd/MM')} {format_time(start)}"
                  for title, start in summary.new_times]
         lines.append(_("New day or hour: {items}.").format(items=short_list(times)))
+    if summary.at_night:
+        starts = [f"{title} → {format_date(start, 'EEE dd/MM')} {format_time(start)}"
+                  for title, start in summary.at_night]
+        lines.append(_("⚠️ Starts in the night (is the hour right? Half past two in the "
+                       "afternoon is 14:30): {items}.").format(items=short_list(starts)))
     if summary.translations_lost:
         lost = [f"{title} ({lost_words(what)})" for title, what in summary.translations_lost]
         lines.append(_("⚠️ The Dutch text changed, so these translations and voice messages "
@@ -269,9 +274,12 @@ def and_more(count: int) -> str:
     return ngettext("… and {count} more.", "… and {count} more.", count).format(count=count)
 
 
-def errors_text(errors: list[importer.RowError]) -> str:
-    """What is wrong, by row and column, in the coordinator's language."""
+def errors_text(errors: list[importer.RowError], sheet: str | None = None) -> str:
+    """What is wrong, by row and column, in the coordinator's language; ``sheet``: the sheet
+    of a workbook of several that the rows are of."""
     lines = [escape(_("Nothing was imported. Please fix these and send the file again:"))]
+    if sheet is not None:
+        lines.append(escape(_("In the sheet “{sheet}”:").format(sheet=sheet)))
     for error in errors[:MAX_ERRORS_SHOWN]:
         what = _(error.message_id).format(**error.params)
         if error.row == 0:

@@ -42,9 +42,11 @@ id                 yes        a stable id of your own, at most 100 characters
 kind               yes        ouderbabbel, workshop, open_activity (open activiteit),
                               holiday_activity (vakantieactiviteit), other (andere)
 schools            yes        school codes separated by spaces or commas
-                              (``klimop debrug``), or ``all`` / ``alle``
+                              (``klimop debrug``), or ``all`` / ``alle``; or names as
+                              written on the school's sign (``Klim-op, 't Vlindertje``)
 date               yes        the (first) day: 2026-10-21 or 21/10/2026
-start, end         yes        local Brussels time on that day: 14:00 (also 14.00, 14u30)
+start, end         yes        local Brussels time on that day: 14:00 (also 14.00, 14u30,
+                              14.30 u); a start in the night is pointed out
 repeat             no         an RFC 5545 rule without DTSTART, e.g.
                               ``FREQ=WEEKLY;BYDAY=WE;UNTIL=20270630`` (every Wednesday
                               until 30 June 2027) or ``FREQ=MONTHLY;BYDAY=1TU`` (every
@@ -59,7 +61,8 @@ cancelled_dates    no         days on which a recurring activity does not take p
                               separated by spaces: ``2026-10-28 2026-11-04``
 =================  =========  ===========================================================
 
-In an .xlsx sheet, dates and times may be real date and time cells (a time as a fraction
+A failed formula's cell (``#N/A``) is an error. In an .xlsx sheet, a cell right of the
+table is a note; dates and times may be real date and time cells (a time as a fraction
 of a day from 23:59:30 on is 23:59), and a cell merged over several rows counts for each of
 them (in its first column).
 
@@ -226,7 +229,7 @@ async def import_file(
     # messages must not wait for it.
     parsed = await asyncio.to_thread(parse_file, filename, data, names, tz, now)
     if parsed.errors:
-        return ImportOutcome(parsed.errors, None)
+        return ImportOutcome(parsed.errors, None, sheet=parsed.sheet)
     rows = await with_series_translations(session, parsed.rows, parsed.moves)
     summary = await apply(session, rows, tz, keep_translations=True, now=now)
     moved = await moves_ahead(session, parsed.moves, now or utcnow(), tz)

@@ -7,6 +7,8 @@ import hashlib
 import json
 import math
 import re
+import unicodedata
+from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -37,14 +39,73 @@ _KINDS: dict[str, Kind] = {
 }
 _ALL_SCHOOLS = {"all", "alle", "all schools", "alle scholen"}
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S")
-_CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(?::(\d{2}))?")
-_FLEMISH_CLOCK = re.compile(r"(\d{1,2})\s*[uh](?:\s*(\d{2}))?")  # 14u, 14u30, 14h30
+# 14:00, 14.30, and the Flemish "14.30 u" or "9.00 uur" (the hour word after the time).
+_CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})(?::(\d{2}))?(?:\s*(?:uur|u|h))?")
+_FLEMISH_CLOCK = re.compile(r"(\d{1,2})\s*(?:uur|u|h)(?:\s*(\d{2}))?")  # 14u, 14u30, 14 uur
+# What Excel (or Google Sheets, LibreOffice) shows in a cell whose formula failed: in the
+# workbook's file in English, in a Dutch Excel's CSV in Dutch. Never a title or a time.
+EXCEL_ERRORS = frozenset({
+    "#null!", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#n/a", "#getting_data",
+    "#spill!", "#calc!", "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!", "#error!",
+    "#leeg!", "#deel/0!", "#waarde!", "#verw!", "#naam?", "#getal!", "#n/b", "#overloop!",
+    "#berekenen!", "#veld!", "#geblokkeerd!", "#verbinden!", "#bezet!", "#onbekend!",
+    "#fout!",
+})  # fmt: skip
+
+
+def excel_error(cell: object) -> bool:
+    """Whether a cell holds the error of a failed formula (#N/A, #VERW!...)."""
+    return isinstance(cell, str) and cell.strip().casefold() in EXCEL_ERRORS
 
 
 def default_school_codes() -> frozenset[str]:
     """The codes of the schools shipped in storage/data/schools.json."""
     schools = json.loads(SCHOOLS_FILE.read_text(encoding="utf-8"))
     return frozenset(school["code"] for school in schools)
+
+
+# A shorter form of a school's name is not a name of its own ("GO", "Velm"): codes are for
+# those.
+SHORTEST_NAME = 8
+
+
+def _key(text: str) -> str:
+    """A code or name as compared: without case, accents, spaces or punctuation
+    ("Vrije basisschool Klim-op" is "vrijebasisschoolklimop", "Çocuk" "cocuk")."""
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in plain if ch.isalnum() and not unicodedata.combining(ch))
+
+
+def _name_forms(name: str) -> set[str]:
+    """The forms of a school's name a calendar category may take: the whole name, without
+    what stands between brackets ("Freinetschool Het Wijdeland" for "... (Brustem)"), and
+    the part before its first comma (CATEGORIES splits at commas: "Vrije Kleuterschool
+    Kabouterland, Sint-Rita" typed unescaped is two categories)."""
+    unbracketed = re.sub(r"\s*\([^)]*\)", "", name)
+    forms = {name, unbracketed, name.split(",")[0], unbracketed.split(",")[0]}
+    return {key for form in forms if len(key := _key(form)) >= SHORTEST_NAME}
+
+
+def names_of_schools(known_schools: Collection[str] | Mapping[str, str] | None
+                     ) -> dict[str, str]:
+    """Code to name: from a mapping of code to name (the database's schools), or the shipped
+    schools.json when None; a bare collection of codes has no names."""
+    if known_schools is None:
+        schools = json.loads(SCHOOLS_FILE.read_text(encoding="utf-8"))
+        return {school["code"]: school["name"] for school in schools}
+    if isinstance(known_schools, Mapping):
+        return {code: str(name) for code, name in known_schools.items()}
+    return {}
+
+
+def school_names(known_schools: Collection[str] | Mapping[str, str] | None) -> dict[str, str]:
+    """A school's name, in each of its forms (``_name_forms``, as ``_key``), to its code
+    (the names: ``names_of_schools``). A form two schools share names neither."""
+    found: dict[str, str | None] = {}
+    for code, name in names_of_schools(known_schools).items():
+        for key in _name_forms(name):
+            found[key] = code if found.get(key, code) == code else None
+    return {key: code for key, code in found.items() if code is not None}
 
 
 def kind_of(text: str) -> Kind | None:

@@ -4,10 +4,8 @@ docstring)."""
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import re
-import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,8 +22,10 @@ from bot.services.importer.cells import (
     MAX_PLACE,
     MAX_TITLE,
     _external_id,
+    _key,
     default_school_codes,
     kind_of,
+    school_names,
 )
 from bot.services.importer.messages import (
     MSG_ALL_EVENTS_OVER,
@@ -56,7 +56,6 @@ from bot.services.programme import (
     occurrence_on,
     recurrence_rule,
 )
-from storage.db import SCHOOLS_FILE
 
 log = logging.getLogger(__name__)
 
@@ -101,47 +100,6 @@ class _Event:
 # How alike a category and a school's code or name must be to count as a mistyped one
 # (difflib's ratio: "debrugg" and "debrug" 0.92, "wijdelnd" and "wijdeland" 0.94).
 NEAR_MISS = 0.8
-# A shorter form of a school's name is not a name of its own ("GO", "Velm"): codes are for
-# those.
-SHORTEST_NAME = 8
-
-
-def _key(text: str) -> str:
-    """A code or name as compared: without case, accents, spaces or punctuation
-    ("Vrije basisschool Klim-op" is "vrijebasisschoolklimop", "Çocuk" "cocuk")."""
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in plain if ch.isalnum() and not unicodedata.combining(ch))
-
-
-def _name_forms(name: str) -> set[str]:
-    """The forms of a school's name a calendar category may take: the whole name, without
-    what stands between brackets ("Freinetschool Het Wijdeland" for "... (Brustem)"), and
-    the part before its first comma (CATEGORIES splits at commas: "Vrije Kleuterschool
-    Kabouterland, Sint-Rita" typed unescaped is two categories)."""
-    unbracketed = re.sub(r"\s*\([^)]*\)", "", name)
-    forms = {name, unbracketed, name.split(",")[0], unbracketed.split(",")[0]}
-    return {key for form in forms if len(key := _key(form)) >= SHORTEST_NAME}
-
-
-def school_names(known_schools: Collection[str] | Mapping[str, str] | None) -> dict[str, str]:
-    """A school's name, in each of its forms (``_name_forms``, as ``_key``), to its code:
-    from a mapping of code to name (the database's schools), or the shipped schools.json
-    when None; a bare collection of codes has no names. A form two schools share names
-    neither."""
-    if known_schools is None:
-        schools = json.loads(SCHOOLS_FILE.read_text(encoding="utf-8"))
-        names = {school["code"]: school["name"] for school in schools}
-    elif isinstance(known_schools, Mapping):
-        names = {code: str(name) for code, name in known_schools.items()}
-    else:
-        return {}
-    found: dict[str, str | None] = {}
-    for code, name in names.items():
-        for key in _name_forms(name):
-            found[key] = code if found.get(key, code) == code else None
-    return {key: code for key, code in found.items() if code is not None}
-
-
 # Older than this is a broken value, not history (the year 1 or 0206): an error, as any year
 # after LAST_YEAR. From this year to FIRST_YEAR an event is history, over or still repeating.
 OLDEST_YEAR = 1970

@@ -34,6 +34,8 @@ MSG_BAD_RRULE = N_(
     "“{value}” is not a repeat rule. Example: FREQ=WEEKLY;BYDAY=WE;UNTIL=20270630"
 )
 MSG_RRULE_NO_DATES = N_("The repeat rule gives no date on or after the start.")
+MSG_EXCEL_ERROR = N_("“{value}” is the error of a formula. Fix the formula, or type the value "
+                     "itself.")
 MSG_BAD_NUMBER = N_("“{value}” is not a number.")
 MSG_LATITUDE_RANGE = N_("The latitude must be between -90 and 90.")
 MSG_LONGITUDE_RANGE = N_("The longitude must be between -180 and 180.")

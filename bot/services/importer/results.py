@@ -121,6 +121,9 @@ class ImportSummary:
     # and their answers follow it (services/cancellation.py). Read from the file each time
     # (a file sent again moves no answer and tells nobody again), so not part of ==.
     moved: tuple[MovedOccurrence, ...] = field(default=(), compare=False)
+    # (Dutch title, start) of new rows, and rows whose start the file changed, that start in
+    # the night (``store.NIGHT``): "2u30" typed for half past two in the afternoon.
+    at_night: tuple[tuple[str, datetime], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ class ImportOutcome:
 
     errors: list[RowError]
     summary: ImportSummary | None
+    # A workbook of several sheets: the sheet its rows and errors are of.
+    sheet: str | None = None
 
 
 class UnknownSchoolCode(LookupError):

@@ -30,14 +30,18 @@ from bot.services.importer.cells import (
     _date,
     _dates,
     _end_time,
+    _key,
     _local,
     _number,
     _text,
     _time,
     default_school_codes,
     end_moment,
+    excel_error,
     kind_of,
+    names_of_schools,
     overnight,
+    school_names,
 )
 from bot.services.importer.messages import (
     MSG_BAD_DATE,
@@ -49,6 +53,7 @@ from bot.services.importer.messages import (
     MSG_DUPLICATE_ID,
     MSG_EMPTY_FILE,
     MSG_END_NOT_AFTER_START,
+    MSG_EXCEL_ERROR,
     MSG_EXTRA_CELLS,
     MSG_LAT_LON_PAIR,
     MSG_LATITUDE_RANGE,
@@ -111,11 +116,18 @@ class _Row:
 
     def __init__(self, number: int, cells: Mapping[str, Cell]) -> None:
         self.number = number
-        self.cells = cells
         self.errors: list[RowError] = []
+        # A failed formula (#N/A of a lookup) is said once, and read as an empty cell.
+        self.broken = {name for name, cell in cells.items() if excel_error(cell)}
+        for name in self.broken:
+            self.errors.append(RowError(number, name, MSG_EXCEL_ERROR,
+                                        {"value": str(cells[name]).strip()}))
+        self.cells = {name: None if name in self.broken else cell
+                      for name, cell in cells.items()}
 
     def error(self, column: str, message_id: str, **params: str | int) -> None:
-        self.errors.append(RowError(self.number, column, message_id, params))
+        if column not in self.broken:
+            self.errors.append(RowError(self.number, column, message_id, params))
 
     def text(self, column: str, max_length: int | None = None, required: bool = False) -> str:
         value = _text(self.cells.get(column))
@@ -149,14 +161,53 @@ class _Row:
         return value
 
 
-def _schools(row: _Row, known: Collection[str]) -> tuple[bool, tuple[str, ...]]:
-    text = row.text("schools", required=True).lower()
-    if text in _ALL_SCHOOLS:
+# A part of a school's name shorter than this names no school on its own ("Brug", "Sint").
+SHORTEST_PART = 5
+
+
+def _school_of(text: str, by_key: Mapping[str, str], by_name: Mapping[str, str],
+               names: Mapping[str, str]) -> str | None:
+    """The code of the one school ``text`` names: its code or its name as a calendar's
+    category may give it (``_key``: capitals, hyphens and spaces do not count: "Klim-op"),
+    or a part of one school's name only ("'t Vlindertje", "Het Wijdeland")."""
+    key = _key(text)
+    if key in by_key:
+        return by_key[key]
+    if key in by_name:
+        return by_name[key]
+    if len(key) < SHORTEST_PART:
+        return None
+    found = {code for code, name in names.items() if key in _key(name)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _schools(row: _Row, known: Collection[str],
+             names: Mapping[str, str]) -> tuple[bool, tuple[str, ...]]:
+    """Codes separated by spaces, commas or slashes ("klimop debrug"), or each school as
+    the coordinator writes it ("Klim-op, 't Vlindertje"); "all" for every school."""
+    text = row.text("schools", required=True)
+    if text.lower() in _ALL_SCHOOLS:
         return True, ()
-    codes = [code for code in re.split(r"[\s,;/]+", text) if code]
-    if any(code in _ALL_SCHOOLS for code in codes):
-        return True, ()
-    unknown = [code for code in codes if code not in known]
+    by_key = {_key(code): code for code in known}
+    by_name = {key: code for key, code in school_names(names).items() if code in known}
+    named = {code: name for code, name in names.items() if code in known}
+    codes: list[str] = []
+    unknown: list[str] = []
+    for part in (part.strip() for part in re.split(r"[,;/\n]+", text) if part.strip()):
+        if part.lower() in _ALL_SCHOOLS:
+            return True, ()
+        code = _school_of(part, by_key, by_name, named)
+        if code is not None:
+            codes.append(code)
+            continue
+        for word in part.split():  # codes separated by spaces
+            if word.lower() in _ALL_SCHOOLS:
+                return True, ()
+            code = _school_of(word, by_key, by_name, named)
+            if code is not None:
+                codes.append(code)
+            else:
+                unknown.append(word.lower())
     if unknown:
         # One error for the cell (a school's name written out is one mistake, not five);
         # ``codes``: the reply lists the right ones once.
@@ -165,13 +216,14 @@ def _schools(row: _Row, known: Collection[str]) -> tuple[bool, tuple[str, ...]]:
     return False, tuple(sorted(set(codes)))
 
 
-def _parse_row(row: _Row, known: Collection[str], tz: ZoneInfo) -> ActivityData | None:
+def _parse_row(row: _Row, known: Collection[str], names: Mapping[str, str],
+               tz: ZoneInfo) -> ActivityData | None:
     external_id = row.text("id", MAX_ID, required=True)
     kind_text = row.text("kind", required=True)
     kind = kind_of(kind_text) if kind_text else None
     if kind_text and kind is None:
         row.error("kind", MSG_UNKNOWN_KIND, value=kind_text)
-    all_schools, codes = _schools(row, known)
+    all_schools, codes = _schools(row, known, names)
 
     day = row.parsed("date", _date, MSG_BAD_DATE)
     if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
@@ -329,13 +381,19 @@ def _find_header(records: Sequence[Sequence[Cell]]) -> int | None:
 
 def parse_table(
     records: Iterable[Sequence[Cell]],
-    known_schools: Collection[str] | None = None,
+    known_schools: Collection[str] | Mapping[str, str] | None = None,
     tz: ZoneInfo = BRUSSELS,
+    *,
+    notes_beside: bool = False,
 ) -> ParseResult:
     """Rows of a spreadsheet, in order from row 1; the header is the first row that names
     the columns (rows above it are empty or a title). Errors name the sheet's row numbers;
-    empty columns left of the table are ignored like any unnamed column."""
+    empty columns left of the table are ignored like any unnamed column. ``known_schools``:
+    the codes, or a mapping of code to name (a school may be named as the coordinator writes
+    it). ``notes_beside``: a cell right of the table is a note (a workbook's cells stay in
+    their columns); in a CSV it is a value whose separator was not quoted, an error."""
     known = default_school_codes() if known_schools is None else frozenset(known_schools)
+    names = names_of_schools(known_schools)
     lines = iter(records)
     top = [record for _, record in zip(range(HEADER_SEARCH_ROWS), lines, strict=False)]
     found = _find_header(top)
@@ -354,14 +412,15 @@ def parse_table(
     for number, cells in enumerate(lines, start=header_row + 1):
         # Nothing in a column the importer reads (empty, or only a note: "Data onder
         # voorbehoud"): skipped. A cell past the header is not a note (see below).
+        beyond = not notes_beside and any(_text(cell) for cell in cells[len(header):])
         if not any(_text(cell) for cell, wanted in zip(cells, read, strict=False) if wanted) \
-                and not any(_text(cell) for cell in cells[len(header):]):
+                and not beyond:
             continue
         # Rows may be shorter or longer than the header (trailing empty cells).
         named = zip(header, cells, strict=False)
         row = _Row(number, {name: cell for name, cell in named if name})
-        data = _parse_row(row, known, tz)
-        if any(_text(cell) for cell in cells[len(header):]):
+        data = _parse_row(row, known, names, tz)
+        if beyond:
             # A value with the separator in it, not quoted: every cell after it moved one
             # column on (a repeat rule read as the place...).
             row.error("", MSG_EXTRA_CELLS)
@@ -395,7 +454,8 @@ def _delimiter(text: str) -> str:
 
 
 def parse_csv(
-    data: bytes, known_schools: Collection[str] | None = None, tz: ZoneInfo = BRUSSELS
+    data: bytes, known_schools: Collection[str] | Mapping[str, str] | None = None,
+    tz: ZoneInfo = BRUSSELS,
 ) -> ParseResult:
     """A CSV file: UTF-8 with or without BOM, semicolons or commas (seen in the header)."""
     try:
@@ -410,7 +470,8 @@ def parse_csv(
 
 
 def parse_xlsx(
-    data: bytes, known_schools: Collection[str] | None = None, tz: ZoneInfo = BRUSSELS
+    data: bytes, known_schools: Collection[str] | Mapping[str, str] | None = None,
+    tz: ZoneInfo = BRUSSELS,
 ) -> ParseResult:
     """The programme sheet of an Excel workbook (``_programme_sheet``); cells may be real
     dates and times. In a workbook of several sheets, the result names the sheet read and
@@ -444,28 +505,35 @@ def parse_xlsx(
     finally:
         workbook.close()
     _fill_merged_down(records, merged)
-    result = parse_table(records, known_schools, tz)
+    result = parse_table(records, known_schools, tz, notes_beside=True)
     return replace(result, sheet=sheet.title, other_sheets=tuple(names)) if several else result
 
 
-def _is_programme(records: Sequence[Sequence[Cell]]) -> bool:
-    """A sheet whose header (in its top rows) names most of the required columns."""
+def _programme_rows(records: Sequence[Sequence[Cell]]) -> bool | None:
+    """Of a sheet's top rows: None when no header names most of the required columns (not a
+    programme sheet); else whether a row below the header has anything in it."""
     found = _find_header(records[:HEADER_SEARCH_ROWS])
     named = set(_header(records[found])) & set(REQUIRED_COLUMNS) if found is not None else ()
-    return len(named) * 2 > len(REQUIRED_COLUMNS)
+    if found is None or len(named) * 2 <= len(REQUIRED_COLUMNS):
+        return None
+    return any(_text(cell) for row in records[found + 1:] for cell in row)
 
 
 def _programme_sheet(sheets: Sequence[tuple[bool, Sequence[Sequence[Cell]]]]
                      ) -> tuple[int, list[int]]:
     """Of (visible, rows) per sheet: the index of the sheet to read, and those of the other
-    visible sheets with a programme table. The first visible sheet with a programme table:
-    a hidden list behind a dropdown, or a notes sheet, before it is passed over. None has
-    one: the first visible sheet (its errors say what it lacks)."""
+    visible sheets with a programme table that has rows. The first visible sheet with a
+    programme table with rows: a hidden list behind a dropdown, a notes sheet, or next
+    month's sheet with only its header typed yet, before it is passed over. Without rows
+    anywhere, the first with a table (it holds no activities); none has one: the first
+    visible sheet (its errors say what it lacks)."""
     visible = [i for i, (shown, _rows) in enumerate(sheets) if shown] or [0]
-    programmes = [i for i in visible if _is_programme(sheets[i][1])]
-    if not programmes:
-        return visible[0], []
-    return programmes[0], programmes[1:]
+    found = {i: _programme_rows(sheets[i][1]) for i in visible}
+    filled = [i for i in visible if found[i]]
+    if filled:
+        return filled[0], filled[1:]
+    tables = [i for i in visible if found[i] is not None]
+    return (tables or visible)[0], []
 
 
 def _merged_ranges(data: bytes, sheet_path: str) -> list[tuple[int, int, int]]:

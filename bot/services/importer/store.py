@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -261,9 +261,13 @@ async def apply(
     updated_titles: list[str] = []
     new_times: list[tuple[str, datetime]] = []
     translations_lost: list[tuple[str, tuple[str, ...]]] = []
+    at_night: list[tuple[str, datetime]] = []
     changed: list[tuple[Activity, tuple[bool, frozenset[datetime]]]] = []
     for data in rows:
         row = existing.get(data.external_id)
+        if in_the_night(data.starts_at, tz) and (
+                row is None or row.starts_at != data.starts_at):
+            at_night.append((_title(data), data.starts_at))
         if row is None:
             row = Activity(external_id=data.external_id, schools=[], texts=[], cancellations=[])
             _write(row, data, schools, tz)
@@ -308,7 +312,19 @@ async def apply(
                          tuple(created_titles), tuple(updated_titles),
                          moved_past=tuple(moved_past), days_brought_back=days_brought_back,
                          brought_back=whole_brought_back, new_times=tuple(new_times),
-                         translations_lost=tuple(translations_lost))
+                         translations_lost=tuple(translations_lost),
+                         at_night=tuple(at_night))
+
+
+# A start after midnight and before six in the morning: no activity of a school network
+# begins then, but "2u30" is easily typed for half past two in the afternoon. (Midnight
+# itself is a calendar's all-day event.)
+NIGHT = (time(0, 1), time(6))
+
+
+def in_the_night(start: datetime, tz: ZoneInfo = BRUSSELS) -> bool:
+    """Whether ``start`` falls in ``NIGHT``, in local time."""
+    return NIGHT[0] <= start.astimezone(tz).time() < NIGHT[1]
 
 
 def _translations(row: Activity) -> set[str]:
