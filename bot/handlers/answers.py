@@ -243,8 +243,16 @@ async def answer_button(update: Update, context: BotContext) -> None:
     if match is None or chat is None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
-    question = await questions.view(context.session, int(match[1]))
     message_id = int(match[2])
+    prompt = query.message if isinstance(query.message, Message) else None
+    asked_about = prompt.reply_to_message if prompt is not None else None
+    if (asked_about is None or asked_about.message_id != message_id
+            or asked_about.from_user is None or asked_about.from_user.id != query.from_user.id):
+        # Only the message of theirs this prompt answers: a forged button naming another
+        # message of the chat (a parent's letter copied there) sends nothing.
+        await query.answer(_("This button has expired."), show_alert=True)
+        return
+    question = await questions.view(context.session, int(match[1]))
     sent_for = await questions.passed_on_in(context.session, chat.id, message_id)
     if sent_for is not None and question is not None and sent_for == question.id:
         await query.answer()  # a double tap: it went with the first

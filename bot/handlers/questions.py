@@ -228,10 +228,23 @@ async def edited_copy(update: Update, context: BotContext) -> bool:
         # A live location moving (a stream of edits): its copy showed where it was shared;
         # nothing to say at each move.
         return True
-    if copies.delivered or copies.waiting:
+    person = context.person
+    if not copies.from_parent and (person is None or person.role not in STAFF):
+        # Taken off the team since: no longer reaches parents, as a reply of theirs would not.
+        await message.reply_text("🚪 " + _("You are no longer in the team. Nothing was sent to "
+                                          "the parent."))
+        return True
+    delivered = copies.delivered
+    if copies.from_parent:
+        # Only whoever holds the question now reads what she adds: not a colleague or a
+        # coordinator who handed it on.
+        holders = ({copies.holder_chat} if copies.holder_chat is not None
+                   else set(context.settings.coordinator_ids))
+        delivered = [(chat_id, copy_id) for chat_id, copy_id in delivered if chat_id in holders]
+    if delivered or copies.waiting:
         # The copies still waiting take the message as it is when they leave.
         changed = [await change_copy(context, message, chat_id, copy_id)
-                   for chat_id, copy_id in copies.delivered]
+                   for chat_id, copy_id in delivered]
         if all(changed):
             if copies.passed_on_at is not None and (
                     context.now() - copies.passed_on_at > QUIET_EDIT_AFTER):

@@ -963,16 +963,21 @@ class ShownCard:
 
 
 async def cards_of_parent(session: AsyncSession, parent_id: int) -> list[ShownCard]:
-    """Every card of the parent's questions the team got (for a /forget: they are redrawn
-    without her name)."""
+    """Every message of the bot about the parent's questions that the team got: the cards,
+    "✅ Sent to Ayşe.", "Question 1 (Ayşe) is now with Mehmet", "Ayşe wrote again"... (for a
+    /forget: they are redrawn without her name). Not the copies of her messages (her words
+    as she sent them, not the bot's), nor what reached her own chat."""
     asked = list(await session.scalars(select(Question.id).where(
         Question.parent_id == parent_id)))
     if not asked:
         return []
+    own_chat = select(Person.telegram_id).where(Person.id == parent_id).scalar_subquery()
     # Every card, not only each chat's newest: one reopened from /inbox left the first up.
     cards = (await session.execute(
         select(OutboxMessage.group_key, OutboxMessage.chat_id, OutboxMessage.telegram_message_id)
-        .where(OutboxMessage.group_key.in_([f"q:{i}" for i in asked]), *_DELIVERED_CARD))).all()
+        .where(OutboxMessage.group_key.in_([f"q:{i}" for i in asked]),
+               OutboxMessage.telegram_message_id.is_not(None), OutboxMessage.kind != "copy",
+               OutboxMessage.chat_id != own_chat))).all()
     readers = dict((await session.execute(select(Person.telegram_id, Person.locale).where(
         Person.telegram_id.in_({chat_id for _g, chat_id, _m in cards})))).all())
     return [ShownCard(int(group.split(":")[1]), chat_id, message_id, readers.get(chat_id))
@@ -996,14 +1001,21 @@ class Copies:
     delivered: list[tuple[int, int]]
     waiting: bool
     passed_on_at: datetime | None = None  # when the message was passed on
+    from_parent: bool = True  # the parent's message (else an answer)
+    # The chat of whoever holds the question now (None: the coordinators): a parent's edit
+    # reaches only them, not someone who handed it on (need to know).
+    holder_chat: int | None = None
 
 
 async def copies_of(session: AsyncSession, chat_id: int, message_id: int) -> Copies | None:
     """The copies of a question's message (a parent's, or an answer) in the other side's
     chats, for passing on an edit; None when the message was not passed on as part of a
     question. Forwards (a conversation shown to a new holder) cannot be edited: left out."""
+    holder = select(Person.telegram_id).where(Person.id == Question.assignee_id) \
+        .scalar_subquery()
     found = (await session.execute(
-        select(QuestionMessage.id, QuestionMessage.question_id, QuestionMessage.created_at)
+        select(QuestionMessage.id, QuestionMessage.question_id, QuestionMessage.created_at,
+               QuestionMessage.from_parent, holder.label("holder_chat"))
         .join(Question, Question.id == QuestionMessage.question_id)
         .where(QuestionMessage.chat_id == chat_id, QuestionMessage.message_id == message_id,
                Question.status != DRAFT).limit(1))).first()
@@ -1019,7 +1031,8 @@ async def copies_of(session: AsyncSession, chat_id: int, message_id: int) -> Cop
         delivered=[(int(r.chat_id), int(r.telegram_message_id)) for r in rows
                    if r.status == outbox_repo.SENT and r.telegram_message_id is not None],
         waiting=any(r.status in (outbox_repo.PENDING, outbox_repo.SENDING) for r in rows),
-        passed_on_at=found.created_at)
+        passed_on_at=found.created_at, from_parent=bool(found.from_parent),
+        holder_chat=None if found.holder_chat is None else int(found.holder_chat))
 
 
 async def question_of_reply(session: AsyncSession, chat_id: int,
