@@ -193,8 +193,11 @@ async def test_a_follow_up_on_its_way_when_the_question_is_closed_comes_first(
             OutboxMessage.dedupe_key == f"q:{question.id}:to:{simran.id}:m{message_row}")))
     assert waiting == ["dropped"], waiting  # the morning's copy: she has it now
 
-    # Read, she closes it: closed now, and Harpreet is told.
+    # Read, she closes it from the card, above his message: asked once more, then closed
+    # (inbox: a close under the parent's newest message), and Harpreet is told.
     await simran.taps(data=f"qs:{question.id}:close")
+    assert simran.alerts()[-1] == "Harpreet schreef opnieuw na het antwoord."
+    await simran.taps(data=f"qs:{question.id}:closeok")
     await wait_until(lambda: harpreet.last_text().startswith("ਤੁਹਾਡਾ ਸਵਾਲ"), fake)
     [question] = await question_rows(db)
     assert question.status == "closed"

@@ -366,8 +366,9 @@ async def test_a_parent_who_writes_again_after_an_answer_is_not_forgotten(
     assert len(reminders) == 2
     assert reminders[1]["reply_to_message"]["message_id"] == again["message_id"]
 
-    # A "thank you" needs nothing more: one tap on the reminder closes the question.
-    await fatma.presses(reminder, f"qs:{question.id}:close")
+    # A "thank you" needs nothing more: one tap on the newest reminder, under her words,
+    # closes the question (the first one, above "Cevap?", would ask once more).
+    await fatma.presses(reminders[1], f"qs:{question.id}:close")
     await wait_until(lambda: "kapatıldı" in fake.texts(ayse.id)[-1], fake)
     assert (await question_rows(db))[0].status == "closed"
 
@@ -415,7 +416,8 @@ async def test_no_reminder_for_a_question_closed_while_the_job_looked(
     async with db.session() as session:
         coordinators = await questions.coordinator_recipients(session, [COORDINATOR_ID])
         [waiting] = await questions.unanswered_follow_ups(session, clock.moment, coordinators)
-    await greet.taps(data=f"qs:{question.id}:close")
+    await greet.taps(data=f"qs:{question.id}:close")  # the card, above his "thank you":
+    await greet.taps(data=f"qs:{question.id}:closeok")  # closed all the same
     assert (await question_rows(db))[0].status == "closed"
     async with db.session() as session:
         assert not await questions.remind_holder(session, waiting, "💬", {})

@@ -101,6 +101,23 @@ async def _other_message(update: Update, context: BotContext) -> None:
         if not await rsvp.typed_rsvp(update, context):
             await questions.parent_message(update, context)
     elif context.role is Role.BRUGFIGUUR:
+        message = update.message
+        text = message.text if message is not None else None
+        if message is not None and message.reply_to_message is None:
+            if text is not None and text.startswith("/") and len(text.split()) == 1:
+                # "/inbx": a command mistyped, not an answer for a parent.
+                await update.effective_chat.send_message(
+                    _("I do not know this command. Tap a big button below, or send /help."),
+                    reply_markup=main_keyboard())
+                return
+            if typed_commands.typed_command(text) not in (None, typed_commands.Asked.PUZZLED):
+                # "Help", "menu" alone: what /help shows her (a "?" may be for a parent).
+                await update.effective_chat.send_message(help_text(context.role),
+                                                         reply_markup=main_keyboard())
+                return
+        if message is not None and message.reply_to_message is not None and (
+                await rsvp.typed_rsvp(update, context)):
+            return  # she is a parent too: "Ja, ik kom" swiped onto her own reminder
         await answers.not_sent(update, context)
     else:
         await update.effective_chat.send_message(

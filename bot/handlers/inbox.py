@@ -143,6 +143,14 @@ async def card_button(update: Update, context: BotContext) -> None:
         await query.answer(_("Nobody has answered this question yet."))
         await query.edit_message_reply_markup(
             reply_markup=close_unanswered_keyboard(question.id))
+    elif action == "close" and query.message is not None and await questions.parent_spoke_after(
+            context.session, question.id, query.from_user.id, query.message.message_id):
+        # She asked something more after the answer, below the card pressed (higher up the
+        # screen): closed now, she would read "closed" as the reply to it.
+        await query.answer(_("{name} wrote again after the answer.").format(
+            name=question.parent_first_name))
+        await query.edit_message_reply_markup(
+            reply_markup=close_unanswered_keyboard(question.id, answered=True))
     elif action in ("close", "closeok"):
         parent_locale = await questions.close(context.session, question.id, now,
                                               question.assignee_id)
@@ -190,6 +198,13 @@ async def card_button(update: Update, context: BotContext) -> None:
         wake(context.application)
     else:  # "to:<person id>", 0 for the coordinator
         target = int(action.split(":", 1)[1]) or None
+        if target is not None and target == question.assignee_id:
+            # A stale list (a colleague handed it to them a moment ago): the card and the
+            # parent's messages would reach them a second time.
+            member = await staff.member(context.session, target)
+            await query.answer(_("{name} has this question already.").format(
+                name=member.first_name if member else "?"), show_alert=True)
+            return
         coordinators = await questions.coordinator_recipients(
             context.session, context.settings.coordinator_ids)
         if not await questions.reassign(context.session, question.id, target, now,

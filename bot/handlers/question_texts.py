@@ -187,11 +187,13 @@ def card_keyboard(question_id: int, *, taken: bool = False) -> InlineKeyboardMar
         "✅ " + _("Close"), callback_data=f"qs:{question_id}:close")]])
 
 
-def close_unanswered_keyboard(question_id: int) -> InlineKeyboardMarkup:
-    """Are you sure? Nothing was answered yet, and the parent hears it is closed."""
+def close_unanswered_keyboard(question_id: int, *,
+                              answered: bool = False) -> InlineKeyboardMarkup:
+    """Are you sure? Nothing was answered yet (``answered``: her newest message was not),
+    and the parent hears it is closed."""
+    words = _("Close all the same") if answered else _("Close without an answer")
     return InlineKeyboardMarkup([
-        [InlineKeyboardButton("✅ " + _("Close without an answer"),
-                              callback_data=f"qs:{question_id}:closeok")],
+        [InlineKeyboardButton("✅ " + words, callback_data=f"qs:{question_id}:closeok")],
         [InlineKeyboardButton("↩️ " + _("Back"), callback_data=f"qs:{question_id}:card")]])
 
 

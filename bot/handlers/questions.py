@@ -250,12 +250,18 @@ async def edited_copy(update: Update, context: BotContext) -> bool:
                     context.now() - copies.passed_on_at > QUIET_EDIT_AFTER):
                 # An edit rings nothing, and its small "edited" mark is easily missed: a
                 # changed day in an answer of two hours ago may go unseen.
-                await message.reply_text("✏️ " + _(
+                told = await message.reply_text("✏️ " + _(
                     "Your change was passed on, but quietly: the message was sent a while ago, "
                     "so the change may go unnoticed. If it matters, send it again as a new "
                     "message."))
-                return True
-            await message.reply_text("✏️ " + _("Your change was passed on."))
+            else:
+                told = await message.reply_text("✏️ " + _("Your change was passed on."))
+            if not copies.from_parent and person is not None:
+                # The last message on her screen: a reply to it adds to that answer, as a
+                # reply to "✅ Sent to Els." does.
+                questions.note_confirmation(context.session, copies.question_id,
+                                            message.chat_id, person.id, told.message_id,
+                                            context.now())
             return True
     await message.reply_text(_("I cannot pass on a change to a message that was already "
                                "passed on. Please send it again as a new message."))

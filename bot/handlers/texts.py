@@ -91,13 +91,14 @@ def what_we_keep(person: PersonView, schools: list[SchoolView], language: str) -
 
 
 def help_text(role: Role = Role.PARENT) -> str:
-    lines = [
-        _("What can I do for you?"),
-        "",
-        _("❓ Ask a question: write it, say it in a voice message, or send a photo of a letter. "
-          "Someone from the team answers you."),
-        _help_lines(),
-    ]
+    """The parent's help; for the team, how to answer instead of how to ask (/ask is the
+    parents'), and their commands."""
+    first = (_("💬 To answer a parent: swipe their message or the card to the left (reply), "
+               "then write, speak or send a photo. Without a swipe I ask which parent it is "
+               "for.") if role in STAFF else
+             _("❓ Ask a question: write it, say it in a voice message, or send a photo of a "
+               "letter. Someone from the team answers you."))
+    lines = [_("What can I do for you?"), "", first, _help_lines()]
     if role in STAFF:
         # The team's own commands, as their menu words them.
         lines += ["", _("For the team:"),

@@ -628,7 +628,11 @@ async def open_untapped(session: AsyncSession, question_id: int, now: datetime,
         question.locale = parent.locale
     if question.school_id is None:
         question.school_id = await _first_school(session, question.parent_id)
-    return await open_question(session, question_id, now, render_card, coordinators)
+    # She asked with her first message, not when the topic's wait ran out.
+    first = await session.scalar(select(func.min(QuestionMessage.created_at)).where(
+        QuestionMessage.question_id == question_id, QuestionMessage.from_parent.is_(True)))
+    return await open_question(session, question_id, now, render_card, coordinators,
+                               asked_at=first)
 
 
 async def waiting_for_topic(session: AsyncSession, parent_id: int) -> tuple[int, int] | None:
@@ -639,6 +643,26 @@ async def waiting_for_topic(session: AsyncSession, parent_id: int) -> tuple[int,
         return None
     count = await parent_message_count(session, draft.id)
     return (draft.id, count) if count else None
+
+
+async def parent_spoke_after(session: AsyncSession, question_id: int, chat_id: int,
+                             message_id: int) -> bool:
+    """Whether the newest message of the question is the parent's, and reached this chat
+    after ``message_id`` (the message whose button was pressed: a card higher up the
+    screen) or not yet: she asked something more that the one pressing may not have read,
+    and a close now would answer it with "closed"."""
+    newest = (await session.execute(
+        select(QuestionMessage.id, QuestionMessage.from_parent)
+        .where(QuestionMessage.question_id == question_id)
+        .order_by(QuestionMessage.created_at.desc(), QuestionMessage.id.desc())
+        .limit(1))).first()
+    if newest is None or not newest.from_parent:
+        return False
+    copy = await session.scalar(
+        select(func.max(OutboxMessage.telegram_message_id)).where(
+            OutboxMessage.group_key == f"q:{question_id}", OutboxMessage.chat_id == chat_id,
+            OutboxMessage.kind == "copy", OutboxMessage.dedupe_key.endswith(f":m{newest.id}")))
+    return copy is None or int(copy) > message_id
 
 
 async def parent_message_count(session: AsyncSession, question_id: int) -> int:
@@ -700,10 +724,11 @@ def choose_holder(question: Question, members: Sequence[staff.StaffMember], now:
 
 async def open_question(session: AsyncSession, question_id: int, now: datetime,
                         render_card: RenderCard, coordinators: Sequence[Recipient], *,
-                        locale: str | None = None) -> Opened:
+                        locale: str | None = None, asked_at: datetime | None = None) -> Opened:
     """Route a draft that has a topic and a message, and send the card and the messages.
     ``locale``: the parent's language now, if the caller knows it (else read here): a
-    parent may have switched (🌐) between the topic and the words."""
+    parent may have switched (🌐) between the topic and the words. ``asked_at``: when the
+    parent asked, if not now (the card says it, and how long she has waited)."""
     question = await session.get(Question, question_id)
     assert question is not None and question.status == DRAFT and question.topic
     if locale is None:
@@ -715,7 +740,7 @@ async def open_question(session: AsyncSession, question_id: int, now: datetime,
     question.school_id = school_for(schools, question.locale, members) or question.school_id
     chosen = choose_holder(question, members, now)
     question.status = OPEN
-    question.opened_at = now
+    question.opened_at = min(asked_at or now, now)
     await _assign(session, question, chosen, now, members, render_card, coordinators)
     holder = next((m.first_name for m in members if m.id == chosen.assignee_id), None)
     result = await view(session, question.id)
@@ -1002,6 +1027,7 @@ class Copies:
     waiting: bool
     passed_on_at: datetime | None = None  # when the message was passed on
     from_parent: bool = True  # the parent's message (else an answer)
+    question_id: int = 0
     # The chat of whoever holds the question now (None: the coordinators): a parent's edit
     # reaches only them, not someone who handed it on (need to know).
     holder_chat: int | None = None
@@ -1032,6 +1058,7 @@ async def copies_of(session: AsyncSession, chat_id: int, message_id: int) -> Cop
                    if r.status == outbox_repo.SENT and r.telegram_message_id is not None],
         waiting=any(r.status in (outbox_repo.PENDING, outbox_repo.SENDING) for r in rows),
         passed_on_at=found.created_at, from_parent=bool(found.from_parent),
+        question_id=int(found.question_id),
         holder_chat=None if found.holder_chat is None else int(found.holder_chat))
 
 
