@@ -7,6 +7,7 @@ import contextlib
 from telegram import ReplyKeyboardRemove, Update
 from telegram.error import BadRequest, TelegramError
 
+from bot.handlers.broadcast import redo_waiting_copies
 from bot.handlers.commands import clear_chat_menu
 from bot.handlers.door import BotContext, door, not_modified
 from bot.handlers.keyboards import (
@@ -86,6 +87,9 @@ async def toggle_school(update: Update, context: BotContext) -> None:
         await query.answer(_("You need at least one school. Tap your other school first, "
                              "then this one."), show_alert=True)
         return
+    if person.step is None:
+        # A week's programme still waiting for them goes with their schools of now.
+        await redo_waiting_copies(context, person.id)
     chosen = set(await people.school_ids(context.session, person.id))
     schools = await people.schools(context.session)
     await context.release_writer()  # before Telegram's calls

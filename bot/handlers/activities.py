@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
+from bot.handlers.broadcast import redo_waiting_copies
 from bot.handlers.door import BotContext, door
 from bot.handlers.programme_text import item_text
 from bot.i18n import _, format_date, format_time, format_weekday_date, ngettext, use_locale
@@ -303,6 +304,7 @@ async def cancel(update: Update, context: BotContext, data: ActivityData, start:
     if coming:
         await outbox.enqueue_many(context.session, service.notices(
             data, start, coming, render_notice(which, context.settings.timezone)))
+    await redo_waiting_copies(context)  # a week's programme still waiting leaves it out
     await context.commit()
     wake(context.application)
     reminder_jobs.wake(context.application)  # its planned reminders become obsolete
@@ -385,6 +387,7 @@ async def undo(update: Update, context: BotContext, data: ActivityData, start: d
     if undone is None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
+    await redo_waiting_copies(context)  # a week's programme still waiting has it again
     await context.commit()
     if undone.heard.coming:
         wake(context.application)

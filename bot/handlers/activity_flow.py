@@ -20,6 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot.handlers.activities import button_label
+from bot.handlers.broadcast import redo_waiting_copies
 from bot.handlers.door import BotContext, door
 from bot.handlers.onboarding import ensure_onboarded
 from bot.handlers.programme_text import KIND_LABELS, escape, item_text, kind_label
@@ -457,6 +458,8 @@ async def save(update: Update, context: BotContext, draft: DraftView) -> None:
     assert query is not None and update.effective_chat is not None
     data, problem = await service.save(context.session, draft, context.settings.timezone)
     if data is not None and problem is None:
+        # A week's programme still waiting for its parents' morning goes as it is now.
+        await redo_waiting_copies(context)
         await context.commit()
         reminder_jobs.wake(context.application)  # reminders follow the new time at once
     await context.release_writer()  # before Telegram's calls

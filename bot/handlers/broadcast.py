@@ -161,7 +161,7 @@ async def draft_button(update: Update, context: BotContext) -> None:
         await _confirm(query, context, draft)
         return
     if action in ("yes", "yw"):
-        await send(update, context, draft)
+        await send(update, context, draft, warned=action == "yw")
         return
     changed = await audience_after(context, audience, action)
     if changed is None:
@@ -172,6 +172,14 @@ async def draft_button(update: Update, context: BotContext) -> None:
 
 
 async def _confirm(query: CallbackQuery, context: BotContext, draft: BroadcastView) -> None:
+    """The last question before it leaves, in place of the draft's screen."""
+    text, markup = await confirm_screen(context, draft)
+    await query.answer()
+    await query.edit_message_text(text, reply_markup=markup)
+
+
+async def confirm_screen(context: BotContext,
+                         draft: BroadcastView) -> tuple[str, InlineKeyboardMarkup]:
     """The last question before it leaves: to how many parents; ⚠️ when that week was sent
     already (its "yes" then says it was read: ``yw``)."""
     assert draft.week_start is not None
@@ -192,9 +200,7 @@ async def _confirm(query: CallbackQuery, context: BotContext, draft: BroadcastVi
                  ).format(start=format_date(draft.week_start),
                           date=format_date(earlier.started_at or earlier.created_at)
                           ) + "\n" + text
-    await query.answer()
-    await query.edit_message_text(text, reply_markup=confirm_markup(
-        "bc", draft.id, warned=earlier is not None))
+    return text, confirm_markup("bc", draft.id, warned=earlier is not None)
 
 
 async def _redraw(query: CallbackQuery, context: BotContext, draft_id: int) -> None:
@@ -243,8 +249,9 @@ async def preview(update: Update, context: BotContext, draft: BroadcastView) -> 
     now = context.now()
     for locale in sorted(draft.audience.locales or SUPPORTED_LOCALES,
                          key=SUPPORTED_LOCALES.index):
-        items = [item for item in await programme_service.week_programme(
-            context.session, school_ids, locale, draft.week_start, tz) if item.ends_at > now]
+        # Chosen as the parents' copies are: a camp begun before the first day is in them.
+        items = await service.programme_for(context.session, school_ids, locale,
+                                            draft.week_start, tz, now)
         with use_locale(locale, tz):
             text = programme_text(week_heading(draft.week_start), items, schools,
                                   show_schools=True)
@@ -261,12 +268,22 @@ async def send_voices(update: Update, context: BotContext, items: list[Programme
                                      caption=payload["caption"])
 
 
-async def send(update: Update, context: BotContext, draft: BroadcastView) -> None:
-    """Confirmed: one outbox row per parent, then the live progress line."""
+async def send(update: Update, context: BotContext, draft: BroadcastView, *,
+               warned: bool) -> None:
+    """Confirmed: one outbox row per parent, then the live progress line. ``warned``: the
+    question said the week was sent already."""
     query = update.callback_query
     assert query is not None and query.message is not None and draft.week_start is not None
     await query.answer()
     await query.edit_message_text(_("📤 Preparing the messages…"))
+    claim = await service.claim_send(context.session, draft, warned=warned)
+    if claim is None:
+        # A colleague's ✅ for this week went first, at the same moment: the question again,
+        # saying it was sent already, rather than a second copy for every parent.
+        text, markup = await confirm_screen(context, draft)
+        await context.release_writer()  # before Telegram's call
+        await query.edit_message_text(text, reply_markup=markup)
+        return
     total = await service.start_programme(
         context.session, draft.id,
         render_for(draft.week_start, await people.schools(context.session),
@@ -275,10 +292,31 @@ async def send(update: Update, context: BotContext, draft: BroadcastView) -> Non
         tz=context.settings.timezone, originals=original_headings(html_markup=True),
         now=context.now(),
     )
+    if total == 0:
+        await service.give_back(context.session, claim)  # nothing went out: still to send
     await context.commit()
     wake(context.application)
     if total == 0:
         await query.edit_message_text(_("Nobody to send to: no parent matches."))
+
+
+async def redo_waiting_copies(context: BotContext, person_id: int | None = None) -> int:
+    """Copies of the programme still waiting (quiet hours hold them for the morning, or they
+    wait their turn) made again from the programme and the parents as they are now: every
+    parent's after a file or a day cancelled or brought back; ``person_id``'s after they
+    changed school. A copy is fixed only once it leaves."""
+    schools = await people.schools(context.session)
+    tz = context.settings.timezone
+    originals = original_headings(html_markup=True)
+
+    def render_for_week(week_start: date) -> service.Render:
+        return render_for(week_start, schools, tz)
+
+    if person_id is None:
+        return await service.redo_all_waiting(context.session, render_for_week,
+                                              originals=originals, tz=tz, now=context.now())
+    return await service.redo_waiting(context.session, person_id, render_for_week,
+                                      originals=originals, tz=tz, now=context.now())
 
 
 @door(roles=COORDINATOR_ONLY)
@@ -329,11 +367,10 @@ async def show_dutch(update: Update, context: BotContext) -> None:
     made_for = (frozenset(int(i) for i in match[2].split(".")) if match[2]
                 else frozenset(person.school_ids))
     own = made_for & (item.audience.schools or made_for)
-    # The Dutch of the copy they have: without what was over when it was sent (a "this
-    # week" sent on a Wednesday afternoon).
-    sent = item.started_at
-    items = [entry for entry in await programme_service.week_programme(
-        context.session, own or person.school_ids, service.DUTCH, item.week_start,
-        context.settings.timezone) if sent is None or entry.ends_at > sent]
+    # The Dutch of the copy they have, chosen as it is: a camp begun before its first day
+    # in, what was over when it was sent (a "this week" sent on a Wednesday afternoon) out.
+    items = await service.programme_for(context.session, own or person.school_ids,
+                                        service.DUTCH, item.week_start,
+                                        context.settings.timezone, item.started_at)
     render = render_for(item.week_start, schools, context.settings.timezone)
     await send_long(update, render(service.DUTCH, own, items), html=True)

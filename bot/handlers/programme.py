@@ -9,6 +9,7 @@ from telegram import Update
 
 from bot.handlers import team_translation
 from bot.handlers.activities import render_notice
+from bot.handlers.broadcast import redo_waiting_copies
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_keyboard
 from bot.handlers.onboarding import ensure_onboarded
@@ -151,6 +152,8 @@ async def import_document(update: Update, context: BotContext) -> None:
     told_moved = await cancellation.notices_after_move(
         context.session, summary.moved, context.now(), render_moved, render_new_place, tz)
     await outbox.enqueue_many(context.session, told + told_moved)
+    # A week's programme still waiting for its parents' morning goes as the file has it now.
+    await redo_waiting_copies(context)
     await context.commit()
     wake(context.application)
     reminder_jobs.wake(context.application)  # reminders follow moved or new activities

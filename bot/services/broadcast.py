@@ -7,14 +7,18 @@ Usage::
     await save_audience(session, draft.id, audience)
     reach = await week_reach(session, audience, week)           # who gets something that week
     per_locale(reach.getting)                                   # {"nl": 12, "tr": 7, "pa": 4}
+    claim = await claim_send(session, draft, warned=False)      # None: a colleague sent it
     total = await start_programme(session, draft.id, render)    # parents; rows in the outbox
+    await redo_all_waiting(session, render_for_week)            # the programme changed
 
 ``render(locale, school_ids, items)`` is given by the handler (it owns the words); the same text is
 rendered once per language and set of schools, not once per parent. Right after the text, a
 parent gets the voice message in their language of each activity of their week that has one
 (``broadcast:<id>:<person>:voice:<activity>``). A parent whose schools have nothing on
 the programme that week gets no message: a weekly "nothing this week" would teach them to
-mute the bot. No Telegram types here.
+mute the bot. A copy still waiting (its parent's quiet hours hold it for the morning, or it
+waits its turn) follows the programme and the parent: it is made again when the programme
+changes, or the parent's language or schools do. No Telegram types here.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from bot.services.dutch_below import with_dutch_below
 from bot.services.outbox import NewMessage, Progress
 from bot.services.programme import ActivityData, ProgrammeItem
 from bot.services.roles import Role
+from storage import claims
 from storage import outbox as outbox_repo
 from storage import programme as programme_repo
 from storage.models import Broadcast, OutboxMessage, Person, PersonSchool, utcnow
@@ -43,6 +48,7 @@ from storage.models import Broadcast, OutboxMessage, Person, PersonSchool, utcno
 PROGRAMME = "programme"
 DUTCH = DEFAULT_LOCALE
 DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
+QUIET = "quiet"  # the sender's mark on a row it holds until a parent's quiet hours end
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,30 @@ async def sent_before(session: AsyncSession, draft: BroadcastView) -> BroadcastV
                                 Broadcast.status.in_((SENDING, DONE)))
         .order_by(Broadcast.id.desc()).limit(1))
     return _view(row) if row is not None else None
+
+
+async def claim_send(session: AsyncSession, draft: BroadcastView, *,
+                     warned: bool) -> str | None:
+    """Claim the draft's send of its week, once whichever coordinator or instance asks: two
+    ✅ tapped for the same week at the same moment send it once. The claim names the send
+    it comes after (none, or for a coordinator warned it was sent already, the latest), so
+    that a send again on purpose stays possible. None when a colleague's send took it."""
+    assert draft.week_start is not None
+    earlier = await sent_before(session, draft) if warned else None
+    key = week_claim(programme_service.week_monday(draft.week_start),
+                     earlier.id if earlier is not None else 0)
+    return key if await claims.claim(session, key) else None
+
+
+def week_claim(monday: date, after: int) -> str:
+    """The claim's name: the send of the week of ``monday`` that follows broadcast ``after``
+    (0: its first)."""
+    return f"programme:{monday.isoformat()}:after:{after}"
+
+
+async def give_back(session: AsyncSession, claim: str) -> None:
+    """A send that found nobody to send to: the week is still to send, its claim goes."""
+    await claims.release(session, claim)
 
 
 async def save_audience(session: AsyncSession, broadcast_id: int, audience: Audience) -> None:
@@ -327,15 +357,32 @@ def _weeks(activities: Occurrences, render: Render) -> Week:
     def week(locale: str, schools: frozenset[int]) -> tuple[str, list[ProgrammeItem]]:
         key = (locale, schools)
         if key not in weeks:
-            items = sorted(
-                (programme_service.programme_item(data, occurrence, locale)
-                 for data, occurrence in activities if gets(data, schools)),
-                key=lambda item: (item.starts_at, item.activity_id),
-            )
+            items = week_items(activities, locale, schools)
             weeks[key] = render(locale, schools, items), items
         return weeks[key]
 
     return week
+
+
+def week_items(activities: Occurrences, locale: str,
+               schools: frozenset[int]) -> list[ProgrammeItem]:
+    """What a parent of these schools reads of a week, in their language, by start: the one
+    selection of a copy, its 🇧🇪 Dutch original and the coordinator's 👁 preview."""
+    return sorted(
+        (programme_service.programme_item(data, occurrence, locale)
+         for data, occurrence in activities if gets(data, schools)),
+        key=lambda item: (item.starts_at, item.activity_id),
+    )
+
+
+async def programme_for(session: AsyncSession, school_ids: Iterable[int], locale: str,
+                        week_start: date, tz: ZoneInfo = BRUSSELS,
+                        now: datetime | None = None) -> list[ProgrammeItem]:
+    """A week's items for these schools in a language, chosen as a parent's copy is (those
+    begun before and still running included; with ``now``, only those not over by then)."""
+    schools = frozenset(school_ids)
+    return week_items(await week_activities(session, schools, week_start, tz, now), locale,
+                      schools)
 
 
 def _copy(broadcast_id: int, recipient: Recipient, audience: Audience, week: Week,
@@ -372,23 +419,86 @@ async def redo_waiting(session: AsyncSession, person_id: int,
                        render_for_week: Callable[[date], Render], *,
                        originals: Mapping[str, str] | None = None, tz: ZoneInfo = BRUSSELS,
                        now: datetime | None = None) -> int:
-    """A parent changed language while a programme's copy waits for them (their quiet
-    hours, or its turn): it is made again in their language now, as it would have been made
-    had they chosen it before the coordinator sent it. Returns how many copies were made
-    again."""
+    """A parent changed language or schools while a programme's copy waits for them (their
+    quiet hours, or its turn): it is made again for them now, as it would have been made
+    had they chosen it before the coordinator sent it (none when their schools now have
+    nothing that week). Returns how many copies were made again."""
+    recipient = await recipient_now(session, person_id)
+    if recipient is None:
+        return 0
     redone = 0
     for row, when in await waiting_copies(session, person_id, PROGRAMME):
-        recipient = await recipient_now(session, person_id)
-        if recipient is None or row.week_start is None:
-            continue
-        audience = Audience.from_json(row.audience)
-        week = _weeks(await week_activities(session, own_schools(recipient, audience),
-                                            row.week_start, tz, now),
-                      render_for_week(row.week_start))
-        redone += await replace_copy(
-            session, person_id, row.id, _copy(row.id, recipient, audience, week, originals),
-            when)
+        if row.week_start is not None:
+            redone += await _redo(session, row, [(recipient, when)],
+                                  render_for_week(row.week_start), originals, tz, now)
     return redone
+
+
+async def redo_all_waiting(session: AsyncSession, render_for_week: Callable[[date], Render], *,
+                           originals: Mapping[str, str] | None = None,
+                           tz: ZoneInfo = BRUSSELS, now: datetime | None = None) -> int:
+    """The programme changed (a file, a day cancelled or brought back): every copy of a
+    programme still waiting whole is made again from it, so that the parent whose quiet
+    hours held Sunday evening's copy does not read on Monday a day since cancelled or an
+    hour since moved. Parents who used /stop or blocked the bot meanwhile are left to the
+    sender (it counts them). Returns how many copies were made again."""
+    rows = (await session.scalars(select(Broadcast).where(
+        Broadcast.kind == PROGRAMME, Broadcast.status == SENDING))).all()
+    if not rows:
+        return 0
+    people = {r.person_id: r for r in await recipients(session, Audience())}
+    redone = 0
+    for row in rows:
+        if row.week_start is None:
+            continue
+        waiting = await waiting_people(session, row.id)
+        redone += await _redo(session, row, [(people[person_id], when)
+                                             for person_id, when in waiting.items()
+                                             if person_id in people],
+                              render_for_week(row.week_start), originals, tz, now)
+    return redone
+
+
+async def _redo(session: AsyncSession, row: Broadcast,
+                waiting: Sequence[tuple[Recipient, datetime]], render: Render,
+                originals: Mapping[str, str] | None, tz: ZoneInfo,
+                now: datetime | None) -> int:
+    """These parents' copies of a programme broadcast made again from the programme as it
+    is now, each due when its old one was."""
+    if not waiting:
+        return 0
+    assert row.week_start is not None
+    audience = Audience.from_json(row.audience)
+    week = _weeks(await week_activities(
+        session, {school_id for recipient, _ in waiting
+                  for school_id in own_schools(recipient, audience)},
+        row.week_start, tz, now), render)
+    return await replace_copies(session, row.id, {
+        recipient.person_id: (_copy(row.id, recipient, audience, week, originals), when)
+        for recipient, when in waiting})
+
+
+async def waiting_people(session: AsyncSession, broadcast_id: int) -> dict[int, datetime]:
+    """The people whose copy of the broadcast waits whole (none of its rows sent or being
+    sent), each with when its first row is due."""
+    found = (await session.execute(
+        select(OutboxMessage.person_id, OutboxMessage.status, OutboxMessage.not_before)
+        .where(OutboxMessage.group_key == group_key(broadcast_id),
+               OutboxMessage.person_id.is_not(None)))).all()
+    return whole_waiting((person_id, status, not_before)
+                         for person_id, status, not_before in found)
+
+
+def whole_waiting(rows: Iterable[tuple[int, str, datetime]]) -> dict[int, datetime]:
+    """Of (person, status, due) rows, the people none of whose rows left (a copy of which a
+    part went out stays as it is), with when their first row is due."""
+    due: dict[int, datetime] = {}
+    left: set[int] = set()
+    for person_id, status, not_before in rows:
+        if status != outbox_repo.PENDING:
+            left.add(person_id)
+        due[person_id] = min(not_before, due.get(person_id, not_before))
+    return {person_id: when for person_id, when in due.items() if person_id not in left}
 
 
 async def waiting_copies(session: AsyncSession, person_id: int,
@@ -417,18 +527,46 @@ async def replace_copy(session: AsyncSession, person_id: int, broadcast_id: int,
                        messages: Sequence[NewMessage], when: datetime) -> int:
     """The person's waiting rows of the broadcast give way to ``messages``, due at ``when``
     (the morning their quiet hours held them for). 1 when replaced; 0 when there is nothing
-    to send them now."""
-    if not messages:
-        return 0
-    # Only rows still waiting go (a sender that claimed one meanwhile keeps it, and its
-    # key keeps its new twin out).
-    await session.execute(
-        delete(OutboxMessage).where(OutboxMessage.person_id == person_id,
-                                    OutboxMessage.group_key == group_key(broadcast_id),
-                                    OutboxMessage.status == outbox_repo.PENDING)
-        .execution_options(synchronize_session=False))
-    await outbox.enqueue_many(session, [replace(m, not_before=when) for m in messages])
-    return 1
+    to send them now (their waiting rows go all the same: no stale copy)."""
+    return await replace_copies(session, broadcast_id, {person_id: (messages, when)})
+
+
+# Rows deleted and added per statement: far below any database's limit of parameters.
+BATCH = 500
+
+
+async def replace_copies(session: AsyncSession, broadcast_id: int,
+                         copies: Mapping[int, tuple[Sequence[NewMessage], datetime]]) -> int:
+    """Per person, their waiting rows of the broadcast give way to their new ones, due at
+    when the old ones were; a person with nothing now just loses theirs. Rows the sender
+    held for the morning ("quiet") stay marked so: the 🌙 of the progress line keeps
+    counting them. Returns how many copies were made again."""
+    key = group_key(broadcast_id)
+    people = list(copies)
+    held: set[int] = set()
+    for start in range(0, len(people), BATCH):
+        some = people[start:start + BATCH]
+        waiting = (OutboxMessage.group_key == key, OutboxMessage.person_id.in_(some),
+                   OutboxMessage.status == outbox_repo.PENDING)
+        held |= {person_id for person_id in await session.scalars(
+            select(OutboxMessage.person_id).where(*waiting, OutboxMessage.error == QUIET))
+                 if person_id is not None}
+        # Only rows still waiting go (a sender that claimed one meanwhile keeps it, and its
+        # key keeps its new twin out).
+        await session.execute(delete(OutboxMessage).where(*waiting)
+                              .execution_options(synchronize_session=False))
+    await outbox.enqueue_many(session, [replace(message, not_before=when)
+                                        for messages, when in copies.values()
+                                        for message in messages])
+    still_held = sorted(held)
+    for start in range(0, len(still_held), BATCH):
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.group_key == key,
+                                        OutboxMessage.person_id.in_(
+                                            still_held[start:start + BATCH]),
+                                        OutboxMessage.status == outbox_repo.PENDING)
+            .values(error=QUIET).execution_options(synchronize_session=False))
+    return sum(1 for messages, _ in copies.values() if messages)
 
 
 async def recipient_now(session: AsyncSession, person_id: int) -> Recipient | None:
