@@ -291,7 +291,8 @@ async def _post_init(app: Application) -> None:
     # sender's rate and lease.
     options = {**settings.outbox_options(), **app.bot_data.get("outbox_options", {})}
     app.bot_data["outbox"] = SenderLeadership(
-        db, lambda: OutboxSender(app.bot, db, clock=app.bot_data.get("clock"), **options),
+        db, lambda: OutboxSender(app.bot, db, clock=app.bot_data.get("clock"),
+                                 coordinator_ids=settings.coordinator_ids, **options),
         **app.bot_data.get("leadership_options", {})).start()
     progress.schedule(app)
     question_jobs.schedule(app)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,7 +42,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage, Person, Reminder, UTCDateTime
+from storage.models import OutboxMessage, Person, Reminder, StaffProfile, UTCDateTime
 
 PENDING = "pending"
 SENDING = "sending"
@@ -75,6 +75,8 @@ class ClaimedMessage:
     person_stopped: bool
     person_blocked: bool
     person_quiet_hours: str | None = None  # "HH-HH", the parent's own (None: the usual)
+    person_role: str | None = None  # as stored (a coordinator is one by COORDINATOR_IDS)
+    person_map: str | None = None  # a team member's availability map (168 letters), if any
 
 
 def dialect_name(session: AsyncSession) -> str:
@@ -125,14 +127,17 @@ async def claim(
     person_ids = {r.person_id for r in rows if r.person_id is not None}
     flags: dict[int, tuple[bool, bool]] = {}
     quiet: dict[int, str | None] = {}
+    roles: dict[int, tuple[str | None, str | None]] = {}
     if person_ids:
         people = (await session.execute(
-            select(Person.id, Person.stopped_at, Person.blocked_at, Person.quiet_hours).where(
-                Person.id.in_(person_ids)
-            )
+            select(Person.id, Person.stopped_at, Person.blocked_at, Person.quiet_hours,
+                   Person.role, StaffProfile.availability)
+            .outerjoin(StaffProfile, StaffProfile.person_id == Person.id)
+            .where(Person.id.in_(person_ids))
         )).all()
         flags = {p.id: (p.stopped_at is not None, p.blocked_at is not None) for p in people}
         quiet = {p.id: p.quiet_hours for p in people}
+        roles = {p.id: (p.role, p.availability) for p in people}
     return [
         ClaimedMessage(
             id=r.id, dedupe_key=r.dedupe_key, chat_id=r.chat_id, person_id=r.person_id,
@@ -140,9 +145,22 @@ async def claim(
             person_stopped=flags.get(r.person_id, NO_FLAGS)[0] if r.person_id else False,
             person_blocked=flags.get(r.person_id, NO_FLAGS)[1] if r.person_id else False,
             person_quiet_hours=quiet.get(r.person_id) if r.person_id else None,
+            person_role=roles.get(r.person_id, (None, None))[0] if r.person_id else None,
+            person_map=roles.get(r.person_id, (None, None))[1] if r.person_id else None,
         )
         for r in rows
     ]
+
+
+async def maps_of_chats(session: AsyncSession, chat_ids: Collection[int]) -> dict[int, str]:
+    """The availability maps of the team members in these chats (by Telegram id): what a
+    row to a coordinator, who has no person id on it, is brought by."""
+    if not chat_ids:
+        return {}
+    return dict((await session.execute(
+        select(Person.telegram_id, StaffProfile.availability)
+        .join(StaffProfile, StaffProfile.person_id == Person.id)
+        .where(Person.telegram_id.in_(list(chat_ids))))).all())
 
 
 @functools.cache
@@ -296,11 +314,12 @@ async def retry_later(
     *,
     chat_id: int,
     not_before: datetime,
-    error: str,
+    error: str | None,
     refund_attempt: bool = False,
 ) -> None:
     """Back to pending until ``not_before``; the chat's younger pending rows wait as long,
-    so a retried first part still goes out before the second. A row set aside while it was
+    so a retried first part still goes out before the second. ``error`` None: held as
+    routing holds for a green hour (``held_cards.is_held``), not tried. A row set aside while it was
     tried (dropped: its day undone, its person gone) stays as it is."""
     values: dict[str, Any] = {"status": PENDING, "not_before": not_before, "error": error,
                               "claimed_at": None}

@@ -483,11 +483,17 @@ async def availability_command(update: Update, context: BotContext) -> None:
 
 async def _save_availability(context: BotContext, person_id: int,
                              amap: AvailabilityMap) -> None:
-    """The new map, and (in the same transaction) what waits for their green hour re-timed
-    to it: nothing held for them rings in an hour they just made red."""
+    """The new map, and (in the same transaction) what waits for their green hour: routed
+    again when the new map puts it off past what its parent was told and a colleague sees it
+    sooner (or they are on leave now), else re-timed to it: nothing held for them rings in
+    an hour they just made red."""
     await staff.set_availability(context.session, person_id, amap)
+    coordinators = await questions.coordinator_recipients(context.session,
+                                                          context.settings.coordinator_ids)
+    rerouted = await held_cards.reroute_delayed(context.session, person_id, amap,
+                                                context.now(), render_card, coordinators)
     moved = await held_cards.retime(context.session, person_id, amap, context.now())
-    if moved.rows:
+    if moved.rows or rerouted:
         await context.commit()
         wake(context.application)  # it may be due now (an hour made green)
     await context.release_writer()  # before Telegram's calls

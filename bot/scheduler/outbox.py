@@ -45,7 +45,7 @@ import warnings
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import OperationalError
@@ -65,7 +65,11 @@ from telegram.ext import Application
 from bot.clock import Clock
 from bot.services import refused_answers
 from bot.services import reminders as quiet_hours
+from bot.services.availability import AvailabilityMap
+from bot.services.held_cards import asked_for
 from bot.services.outbox import drop_reason, expiry
+from bot.services.roles import Role
+from bot.services.routing import Delivery, delivery_for
 from storage import outbox as repo
 from storage.db import Database
 from storage.models import utcnow
@@ -151,9 +155,12 @@ class OutboxSender:
         skew: float = 1.0,
         retention: timedelta | None = timedelta(days=30),
         clock: Clock | None = None,
+        coordinator_ids: frozenset[int] = frozenset(),
     ) -> None:
         self.bot = bot
         self.db = db
+        # Their chats are the team's too: their own map keeps red hours free (held_for_team).
+        self.coordinator_ids = coordinator_ids
         # Whose "now" decides quiet hours (the application's clock; tests set their own).
         self.clock = clock or Clock()
         self.rate = rate
@@ -333,6 +340,9 @@ class OutboxSender:
         gave_up = []
         now = self.clock.now()
         usual_quiet = await quiet_hours.default_quiet(session)
+        coordinator_maps = await repo.maps_of_chats(session, {
+            row.chat_id for row in rows
+            if row.person_id is None and row.chat_id in self.coordinator_ids})
         for row in rows:
             always = bool(row.payload.get("always"))
             reason = drop_reason(stopped=row.person_stopped, blocked=row.person_blocked,
@@ -343,10 +353,19 @@ class OutboxSender:
             if reason is None and expires is not None and (
                     now >= expires or (held and quiet.end_after(now) >= expires)):
                 reason = "expired"  # a reminder of an activity that has started by then
+            team_map = (coordinator_maps.get(row.chat_id) if row.person_id is None
+                        else row.person_map)
+            team_hold = None if reason is not None else self._held_for_team(row, team_map, now)
             if reason is not None:
                 dropped.setdefault(reason, []).append(row.id)
             elif row.attempts > self.max_attempts:  # taken again after lease upon lease
                 gave_up.append(row.id)
+            elif team_hold is not None:
+                # Due in their green hour but leaving in a red one (a retry after a 429, a
+                # backlog, a restart): held for their next green hour, as routing holds it.
+                await repo.retry_later(session, row.id, chat_id=row.chat_id,
+                                       not_before=team_hold, error=None, refund_attempt=True)
+                self.counts["deferred:red"] += 1
             elif held:
                 # Nothing reaches a parent in their quiet hours: it waits for the morning
                 # (messages they asked for, marked "always", are not held).
@@ -365,6 +384,29 @@ class OutboxSender:
             log.warning("outbox: %d rows given up after %d tries", len(gave_up),
                         self.max_attempts)
         return keep
+
+    def _held_for_team(self, row: repo.ClaimedMessage, team_map: str | None,
+                       now: datetime) -> datetime | None:
+        """What the team is brought as their hours allow (cards, the parent's messages,
+        notes: ``always``) follows their map when it leaves, not only when it was made:
+        their next green hour in a red hour (returned), without a sound in an orange one or
+        when their map has no green hour (the payload is marked). None: send it."""
+        is_team = row.person_role == Role.BRUGFIGUUR.value or row.chat_id in self.coordinator_ids
+        if not (is_team and team_map and row.payload.get("always")) or asked_for(
+                row.dedupe_key):
+            return None  # (what they asked for comes now: 📨 in /inbox)
+        try:
+            availability = AvailabilityMap(team_map)
+        except ValueError:
+            return None
+        delivery, when = delivery_for(availability, now)
+        if delivery is Delivery.HELD and when is not None and when > utcnow():
+            # (A green hour already past by the wall clock, which claims the rows, would be
+            # claimed again at once: only when the clock deciding hours is not the wall's.)
+            return when
+        if delivery is Delivery.SILENT:
+            row.payload["disable_notification"] = True
+        return None
 
     async def _idle(self) -> None:
         """Nothing to send: sleep until the next row is due, a wake() or the next poll."""

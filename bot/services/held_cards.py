@@ -12,8 +12,11 @@ do:
 * the coordinator answers it while its card still waits for the holder: they never saw it,
   and it would come later as a new, untouched question (a second answer could follow). It
   becomes the coordinator's, and what waited for the holder is dropped (``drop_unseen``);
-* their availability map changes: what was held for the old map's green hour is re-timed
-  to the new map's next green hour, never left in an hour they just made red (``retime``);
+* their availability map changes: a question whose card they never saw and that the new map
+  puts off past the hour its parent was told goes to a colleague who sees it sooner (or, with
+  no green hour left, on leave, to a colleague or the coordinator: ``reroute_delayed``); what
+  else was held for the old map's green hour is re-timed to the new map's next green hour,
+  never left in an hour they just made red (``retime``);
 * they take a language away in /languages: a question in it whose card still waits for
   them (never seen) is routed again, to a colleague who reads it or the coordinator; what
   waited for them of it is dropped (``reroute_unread``).
@@ -36,6 +39,7 @@ Usage (in the handler's transaction, before it commits; nothing here commits)::
         await held_cards.drop_unseen(session, question_id, view.assignee_id, now)
 
     await staff.set_availability(session, person_id, amap)
+    await held_cards.reroute_delayed(session, person_id, amap, now, render_card, coordinators)
     moved = await held_cards.retime(session, person_id, amap, now)      # then commit, wake
 
     languages = await staff.toggle_language(session, person_id, "tr")
@@ -80,6 +84,7 @@ _MESSAGE_PART = re.compile(r"m\d+")
 # Rows that brought a question into a chat: held for a green hour ("to"), or again from
 # /inbox ("show", never held).
 _BRINGS = ("to", "show")
+_SHOWN = re.compile(r"q:\d+:show:")
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,13 @@ def part_of(key: str, question_id: int, chat_id: int, *, held_only: bool = False
         return None
     last = base.rsplit(":", 1)[1]
     return last if last == CARD or _MESSAGE_PART.fullmatch(last) else None
+
+
+def asked_for(key: str) -> bool:
+    """Whether an outbox row brings a question to someone who asked for it right now (📨 in
+    /inbox, or a close that brought an unread message: ``q:<id>:show:...``): never held for
+    their green hour."""
+    return _SHOWN.match(key) is not None
 
 
 def is_held(status: str, not_before: datetime, error: str | None, payload: dict[str, Any],
@@ -297,6 +309,38 @@ async def reroute_unread(session: AsyncSession, holder_id: int, locale: str, now
         chosen = choose_holder(question, members, now, leaving=holder_id)
         if await reassign(session, question.id, chosen.assignee_id, now, render_card,
                           coordinators, handed_by=question.handed_by_id, held_by=holder_id):
+            moved.append(question.id)
+    return moved
+
+
+async def reroute_delayed(session: AsyncSession, holder_id: int,
+                          availability: AvailabilityMap, now: datetime,
+                          render_card: RenderCard, coordinators: Sequence[Recipient]
+                          ) -> list[int]:
+    """``holder_id`` saved a map (``availability``) that puts off what waits for them: an
+    open question of theirs whose card they never saw, and whose parent was told an hour
+    (``deliver_at``) the new map makes later, is routed again, as a new question would be,
+    when a colleague sees it sooner; with no green hour left at all (on leave), to a
+    colleague or else the coordinator, as ``reroute_unread`` does. Called before ``retime``,
+    which moves what stays with them. Returns the ids moved."""
+    when = availability.next_green(now)
+    held = list(await session.scalars(
+        select(Question).where(Question.assignee_id == holder_id, Question.status == OPEN,
+                               Question.deliver_at > now).order_by(Question.id)))
+    moved: list[int] = []
+    for question in held:
+        promised = question.deliver_at
+        if when is not None and promised is not None and when <= promised:
+            continue  # still on time
+        if not await _unseen(session, question.id, holder_id, now):
+            continue  # its card reached them: theirs, and they can hand it over
+        members = await staff.team(session)  # each time: the open questions each one holds
+        chosen = choose_holder(question, members, now, leaving=holder_id)
+        sooner = chosen.assignee_id is not None and (
+            when is None or (chosen.deliver_at or now) < when)
+        if (sooner or when is None) and await reassign(
+                session, question.id, chosen.assignee_id, now, render_card, coordinators,
+                handed_by=question.handed_by_id, held_by=holder_id):
             moved.append(question.id)
     return moved
 
