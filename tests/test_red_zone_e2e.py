@@ -17,13 +17,14 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.i18n import BRUSSELS
-from bot.services.availability import AvailabilityMap, Level
+from bot.services.availability import Level
 from storage.db import Database
-from storage.models import OutboxMessage, StaffProfile
+from storage.models import OutboxMessage
 from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import MESSAGE_METHODS, FakeTelegram
 from tests.helpers import Chat
 from tests.test_broadcast_e2e import wait_until
+from tests.test_held_cards_e2e import availability, pending_to
 from tests.test_programme_e2e import coordinator_of, onboard
 from tests.test_questions_e2e import join_team, question_rows, staff_id
 from tests.test_restart_e2e import back, instance
@@ -54,21 +55,6 @@ async def reached_within(fake: FakeTelegram, chat_id: int, since: int,
     return delivered_to(fake, chat_id, since)
 
 
-async def pending_to(db: Database, chat_id: int) -> list[OutboxMessage]:
-    async with db.session() as session:
-        return list(await session.scalars(
-            select(OutboxMessage).where(OutboxMessage.chat_id == chat_id,
-                                        OutboxMessage.status == "pending")
-            .order_by(OutboxMessage.id)))
-
-
-async def map_of(db: Database, person_id: int) -> AvailabilityMap:
-    async with db.session() as session:
-        profile = await session.get(StaffProfile, person_id)
-        assert profile is not None
-        return AvailabilityMap(profile.availability)
-
-
 async def rows_to(db: Database, chat_id: int) -> int:
     async with db.session() as session:
         return int(await session.scalar(select(func.count()).select_from(OutboxMessage)
@@ -97,7 +83,7 @@ async def test_a_card_retried_after_a_429_does_not_ring_once_the_hour_turned_red
         "sendMessage", fatma.id)), fake)
 
     clock.moment += timedelta(seconds=4)  # 17:00:02: red for Fatma
-    amap = await map_of(db, await staff_id(db, fatma.id))
+    amap = await availability(db, await staff_id(db, fatma.id))
     assert amap.level_at(clock.moment) is Level.RED
     since = len(fake.calls)
     # The retry comes after 4 s; give it time to come (or, rightly, not).
@@ -126,7 +112,7 @@ async def test_a_card_left_in_the_outbox_over_a_restart_does_not_ring_in_a_red_h
         "card", "m1"]
 
     clock.moment = a_day_ahead(4, 17, 40)
-    amap = await map_of(db, await staff_id(db, fatma.id))
+    amap = await availability(db, await staff_id(db, fatma.id))
     assert amap.level_at(clock.moment) is Level.RED
     since = len(fake.calls)
     async with instance(settings, db, fake, clock) as (_chat, handled):
@@ -161,7 +147,7 @@ async def test_a_card_waiting_for_a_brugfiguur_who_goes_on_leave_goes_to_a_colle
         await fatma.taps(data=f"team:a:{fatma_id}:{day}:r")
         await fatma.taps(data=f"team:a:{fatma_id}")  # back to the week
     await fatma.taps(data=f"team:a:{fatma_id}:ok")
-    amap = await map_of(db, fatma_id)
+    amap = await availability(db, fatma_id)
     assert Level.GREEN.value not in amap.cells and Level.ORANGE.value not in amap.cells
 
     [question] = await question_rows(db)
@@ -221,7 +207,7 @@ async def test_the_coordinators_own_red_day_is_kept(
     await greet.taps(data=f"team:a:{greet_id}:2:r")
     await greet.taps(data=f"team:a:{greet_id}")
     await greet.taps(data=f"team:a:{greet_id}:ok")
-    amap = await map_of(db, greet_id)
+    amap = await availability(db, greet_id)
     assert amap.level_at(clock.moment) is Level.RED
 
     harpreet = await onboard(chat, 9821, "Harpreet", "pa", "klimop")
