@@ -77,6 +77,11 @@ def make_web_app(application: Application, settings: Settings,
         except Exception:  # the database does not answer: Telegram will post it again
             log.warning("webhook: could not note update %d", update.update_id, exc_info=True)
             return web.Response(status=503, text="database unavailable")
+        if first and closing.is_set():
+            # SIGTERM came while the id was being noted: the queue may be closed already.
+            # Un-noted and turned away, Telegram's retry is handled elsewhere.
+            await received_updates.give_back(application.bot_data["db"], update.update_id)
+            return web.Response(status=503, text="shutting down")
         if first:
             await application.update_queue.put(update)
         # else: a retry of one this or another instance took; acknowledged, not handled again.

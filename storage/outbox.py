@@ -75,6 +75,7 @@ class ClaimedMessage:
     person_stopped: bool
     person_blocked: bool
     person_quiet_hours: str | None = None  # "HH-HH", the parent's own (None: the usual)
+    group_key: str | None = None
     person_role: str | None = None  # as stored (a coordinator is one by COORDINATOR_IDS)
     person_map: str | None = None  # a team member's availability map (168 letters), if any
 
@@ -141,7 +142,7 @@ async def claim(
     return [
         ClaimedMessage(
             id=r.id, dedupe_key=r.dedupe_key, chat_id=r.chat_id, person_id=r.person_id,
-            kind=r.kind, payload=_load(r.payload), attempts=r.attempts,
+            kind=r.kind, payload=_load(r.payload), attempts=r.attempts, group_key=r.group_key,
             person_stopped=flags.get(r.person_id, NO_FLAGS)[0] if r.person_id else False,
             person_blocked=flags.get(r.person_id, NO_FLAGS)[1] if r.person_id else False,
             person_quiet_hours=quiet.get(r.person_id) if r.person_id else None,
@@ -196,7 +197,7 @@ def _claim_statement(*, stale: bool, postgresql: bool) -> Update:
         .where(table.c.id.in_(pick.scalar_subquery()))
         .values(status=SENDING, claimed_at=now, attempts=table.c.attempts + 1)
         .returning(table.c.id, table.c.dedupe_key, table.c.chat_id, table.c.person_id,
-                   table.c.kind, table.c.payload, table.c.attempts)
+                   table.c.kind, table.c.payload, table.c.attempts, table.c.group_key)
     )
 
 
@@ -316,11 +317,13 @@ async def retry_later(
     not_before: datetime,
     error: str | None,
     refund_attempt: bool = False,
+    push_younger: bool = True,
 ) -> None:
-    """Back to pending until ``not_before``; the chat's younger pending rows wait as long,
-    so a retried first part still goes out before the second. ``error`` None: held as
-    routing holds for a green hour (``held_cards.is_held``), not tried. A row set aside while it was
-    tried (dropped: its day undone, its person gone) stays as it is."""
+    """Back to pending until ``not_before``; the chat's younger pending rows wait as long
+    (unless ``push_younger`` is False), so a retried first part still goes out before the
+    second. ``error`` None: held as routing holds for a green hour (``held_cards.is_held``),
+    not tried. A row set aside while it was tried (dropped: its day undone, its person gone)
+    stays as it is."""
     values: dict[str, Any] = {"status": PENDING, "not_before": not_before, "error": error,
                               "claimed_at": None}
     if refund_attempt:
@@ -332,12 +335,26 @@ async def retry_later(
     await session.execute(update(M).where(
         M.id == message_id, M.status == DROPPED, M.error == UNDONE_IN_FLIGHT)
         .values(error="undone").execution_options(synchronize_session=False))
+    if not push_younger:
+        # (Held for a team member's green hour: the rows after it are held each on its own
+        # when it leaves, and what they asked for meanwhile comes now.)
+        return
     await session.execute(
         update(M).where(
             M.chat_id == chat_id, M.id > message_id, M.status == PENDING,
             M.not_before < not_before,
         ).values(not_before=not_before).execution_options(synchronize_session=False)
     )
+
+
+async def shown_since(session: AsyncSession, message_id: int, group_key: str,
+                      chat_id: int) -> bool:
+    """Whether the question of ``group_key`` was brought again to ``chat_id`` on request
+    (📨 in /inbox: ``q:<id>:show:<chat>:...``) after row ``message_id``: that row's card or
+    copy is in the chat already."""
+    return bool(await session.scalar(select(exists().where(
+        M.chat_id == chat_id, M.id > message_id,
+        M.dedupe_key.startswith(f"{group_key}:show:{chat_id}:", autoescape=True)))))
 
 
 async def release(session: AsyncSession, message_ids: Iterable[int]) -> None:

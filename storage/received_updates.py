@@ -40,6 +40,16 @@ async def take(db: Database, update_id: int, now: datetime) -> bool:
     return taken
 
 
+async def give_back(db: Database, update_id: int) -> None:
+    """Un-note ``update_id``: taken by an instance that then could not queue it (it began
+    to stop meanwhile), so that Telegram's retry is handled, here or elsewhere."""
+    async with db.session() as session:
+        await session.execute(
+            delete(ReceivedUpdate).where(ReceivedUpdate.update_id == update_id)
+            .execution_options(synchronize_session=False))
+        await session.commit()
+
+
 async def forget_before(session: AsyncSession, before: datetime) -> int:
     """Delete the ids noted before ``before``; returns how many."""
     result = await session.execute(

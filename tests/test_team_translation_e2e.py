@@ -142,7 +142,7 @@ async def test_the_team_translates_an_announcement_before_it_is_sent(
     await greet.taps("⏭ Overslaan")
     await greet.taps("⏭ Overslaan")
     [screen] = await greet.taps("⏭ Overslaan")
-    assert "Türkçe: Alleen Nederlands" in screen["text"]
+    assert "Türkçe: gevraagd aan het team, nog niet binnen" in screen["text"]
 
     await wait_until(lambda: any(m.get("text", "").startswith("🙋")
                                  for m in fake.transcript(mehmet.id)), fake)

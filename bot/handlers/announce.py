@@ -9,7 +9,8 @@ otherwise they go where they always went (file imports, the fallback).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from telegram import (
@@ -30,19 +31,27 @@ from bot.handlers.keyboards import main_action_for
 from bot.handlers.onboarding import ensure_onboarded
 from bot.handlers.team_translation import render_request
 from bot.handlers.texts import dutch_marks, original_headings
-from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, _, format_number, ngettext
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    SUPPORTED_LOCALES,
+    _,
+    format_number,
+    format_time,
+    format_weekday_date,
+    ngettext,
+)
 from bot.scheduler.outbox import wake
 from bot.services import activity_draft as activity_drafts
 from bot.services import announcement as service
 from bot.services import broadcast as broadcasts
 from bot.services import importer, people, staff, team_translation
 from bot.services.announcement import AnnouncementView, Part
-from bot.services.outbox import text_pieces
+from bot.services.outbox import NewMessage, text_pieces
 from bot.services.roles import Role
 
 # an:<draft id>:<action>; d:xx "Dutch only" and k:xx "Skip" name the question they answer.
 ANNOUNCE_DATA = (r"^an:(\d{1,9}):(d:(?:tr|pa)|k:(?:nl|tr|pa)|t:(?:tr|pa)|a|s:\d{1,6}"
-                 r"|l:(?:nl|tr|pa)|p|go|yes|back|x)$")
+                 r"|l:(?:nl|tr|pa)|p|go|yes|u|back|x)$")
 # nl:a:<announcement id>: the Dutch original, under every translated copy.
 DUTCH_DATA = r"^nl:a:(\d{1,9})$"
 COORDINATOR_ONLY = {Role.COORDINATOR}
@@ -159,6 +168,8 @@ async def draft_awaiting(context: BotContext, telegram_id: int) -> Answer | None
 
 # chat_data keys: the album whose first photo answered a step, and the album we said so of.
 ALBUM_TAKEN, ALBUM_TOLD = "announce_album", "announce_album_told"
+# chat_data key: (draft id, when) of the last Dutch text, to join what Telegram split.
+DUTCH_AT = "announce_dutch_at"
 
 
 def _part(kind: str, text: str, entities: Sequence[MessageEntity],
@@ -217,17 +228,35 @@ async def take_input(update: Update, context: BotContext) -> None:
                 "at most {limit}. Please send a shorter text.").format(
                 length=format_number(length), limit=format_number(service.CAPTION_MAX)))
             return
+        if step == service.TEXT_STEPS[1] and service.continues_long_text(
+                draft.content.parts.get(service.DUTCH), dutch_at(context, draft.id), part,
+                message.date):
+            # Telegram split a long Dutch text in two: its rest is not the Turkish.
+            await service.extend_dutch(context.session, draft.id, part)
+            context.chat_data[DUTCH_AT] = (draft.id, message.date)
+            await message.reply_text(_("Your text was long, so Telegram sent it in two "
+                                       "messages: I joined them into one Dutch text."))
+            await ask(update, context, draft)
+            return
         if service.repeats_dutch(draft.content, step, part):
             await message.reply_text(_("That is the Dutch text again: I kept it once. Send the "
                                        "translation, or tap a button below."))
             await ask(update, context, draft)
             return
         await service.store_part(context.session, draft.id, part)
+        if step == service.DUTCH:
+            context.chat_data[DUTCH_AT] = (draft.id, message.date)
         if album is not None:
             context.chat_data[ALBUM_TAKEN] = album
     draft = await service.get(context.session, draft.id)
     assert draft is not None
     await ask(update, context, draft)
+
+
+def dutch_at(context: BotContext, draft_id: int) -> datetime | None:
+    """When the draft's Dutch text was sent (this process saw it), else None."""
+    found = context.chat_data.get(DUTCH_AT)
+    return found[1] if isinstance(found, tuple) and found[0] == draft_id else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,9 +276,12 @@ async def audience_screen(context: BotContext,
         "photo": _("📣 Your announcement: a photo with a caption."),
         "document": _("📣 Your announcement: a file."),
     }.get(kind, "📣")]
+    awaited = await awaited_languages(context, draft)
     for code in service.TEXT_STEPS[1:]:
-        lines.append(f"{LANGUAGE_NAMES[code]}: "
-                     + (_("translated") if code in content.parts else _("Dutch only")))
+        lines.append(f"{LANGUAGE_NAMES[code]}: " + (
+            _("translated") if code in content.parts
+            else _("asked of the team, not in yet") if code in awaited
+            else _("Dutch only")))
     if content.voices:
         lines.append(_("Voice messages: {languages}").format(languages=", ".join(
             LANGUAGE_NAMES[code] for code in SUPPORTED_LOCALES if code in content.voices)))
@@ -279,6 +311,41 @@ async def audience_screen(context: BotContext,
                 count=total), callback_data=f"an:{draft.id}:go")])
     rows.append([InlineKeyboardButton("✖️ " + _("Cancel"), callback_data=f"an:{draft.id}:x")])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+async def awaited_languages(context: BotContext, draft: AnnouncementView) -> list[str]:
+    """The languages asked of the team whose translation has not come yet."""
+    asked = await team_translation.asked_locales(context.session, draft.id)
+    return [code for code in service.TEXT_STEPS[1:]
+            if code in asked and code not in draft.content.parts]
+
+
+async def confirm_question(context: BotContext, draft: AnnouncementView,
+                           total: int) -> tuple[str, InlineKeyboardMarkup]:
+    """The last question before sending: what is not in yet, who gets it only in the
+    morning (their quiet hours), and then also 📣 Urgent, which sends to everyone now."""
+    lines = [ngettext("Send this announcement to {count} parent now?",
+                      "Send this announcement to {count} parents now?", total).format(
+        count=total)]
+    awaited = await awaited_languages(context, draft)
+    if awaited:
+        lines.append("⏳ " + _("Not in yet from the team: {languages}. Sent now, those parents "
+                              "read the Dutch until it comes.").format(
+            languages=", ".join(LANGUAGE_NAMES[code] for code in awaited)))
+    quiet, until = await service.quiet_now(context.session, draft.audience, context.now(),
+                                           context.settings.timezone)
+    markup = confirm_markup("an", draft.id)
+    if quiet and until is not None:
+        lines.append("🌙 " + ngettext(
+            "{count} parent has quiet hours now and gets it at {time}.",
+            "{count} parents have quiet hours now and get it by {time}.", quiet).format(
+            count=quiet, time=format_time(until)) + " " + _(
+            "Is it urgent? “📣 Urgent” sends it to everyone now, at night too."))
+        rows = [list(row) for row in markup.inline_keyboard]
+        rows.insert(1, [InlineKeyboardButton("📣 " + _("Urgent: now, also at night"),
+                                             callback_data=f"an:{draft.id}:u")])
+        markup = InlineKeyboardMarkup(rows)
+    return "\n\n".join(lines), markup
 
 
 @door(roles=COORDINATOR_ONLY)
@@ -321,14 +388,13 @@ async def draft_button(update: Update, context: BotContext) -> None:
         return
     if action == "go":
         total = sum((await broadcasts.reach(context.session, audience)).values())
+        text, markup = await confirm_question(context, draft, total)
         await query.answer()
-        await query.edit_message_text(
-            ngettext("Send this announcement to {count} parent now?",
-                     "Send this announcement to {count} parents now?", total).format(
-                count=total),
-            reply_markup=confirm_markup("an", draft.id))
+        await query.edit_message_text(text, reply_markup=markup)
         return
-    if action == "yes":
+    if action in ("yes", "u"):
+        if action == "u":
+            await service.make_urgent(context.session, draft.id)
         await send(update, context, draft)
         return
     changed = await audience_after(context, audience, action)
@@ -349,16 +415,39 @@ async def ask_the_team(update: Update, context: BotContext, draft: AnnouncementV
     audience screen shows whether it came before sending)."""
     assert update.effective_chat is not None
     dutch = draft.content.parts.get(service.DUTCH)
-    asked = await team_translation.ask_team_announcement(
+    members = await staff.team(context.session)
+    requests = await team_translation.ask_team_announcement(
         context.session, draft.id, locale, service.words_to_translate(dutch) if dutch else "",
-        await staff.team(context.session), render_request, context.now())
+        members, render_request, context.now(),
+        attachment=(dutch.kind, dutch.file_id) if dutch is not None and dutch.file_id else None)
     await context.commit()
     wake(context.application)
-    await update.effective_chat.send_message(
-        ngettext("Asked {count} colleague. Their text is added when it comes.",
-                 "Asked {count} colleagues. The first text is added when it comes.",
-                 asked).format(count=asked) if asked
-        else _("Nobody in the team speaks the missing languages yet. Add them with /staff."))
+    asked = len(requests)
+    if not asked:
+        await update.effective_chat.send_message(
+            _("Nobody in the team speaks the missing languages yet. Add them with /staff."))
+        return
+    text = ngettext("Asked {count} colleague. Their text is added when it comes.",
+                    "Asked {count} colleagues. The first text is added when it comes.",
+                    asked).format(count=asked)
+    seen = when_seen(requests, context.now())
+    if seen is not None:
+        # All off now (a red hour): said, so that an urgent text can go without them.
+        names = [m.first_name for m in members if m.id in {r.person_id for r in requests}]
+        text += " " + (_("{name} is off now and sees your request on {day} at {time}.").format(
+            name=names[0], day=format_weekday_date(seen), time=format_time(seen))
+            if len(names) == 1 else
+            _("They are off now: the first sees your request on {day} at {time}.").format(
+                day=format_weekday_date(seen), time=format_time(seen)))
+    await update.effective_chat.send_message(text)
+
+
+def when_seen(requests: Collection[NewMessage], now: datetime) -> datetime | None:
+    """When the first colleague asked sees their request, if none sees it now (each waits
+    for their next green hour); None when someone sees it now."""
+    due = [r.not_before or now for r in requests]
+    first = min(due, default=now)
+    return first if first > now else None
 
 
 async def send_payload(bot: Bot, chat_id: int, kind: str, payload: dict[str, Any]) -> None:

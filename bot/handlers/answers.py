@@ -19,7 +19,7 @@ from bot.handlers.question_texts import how_to_answer, topic_label
 from bot.handlers.questions import parent_message, relayable
 from bot.i18n import _, ngettext
 from bot.scheduler.outbox import wake
-from bot.services import held_cards, questions, staff
+from bot.services import held_cards, questions, staff, team_translation
 from bot.services.questions import QuestionView, Refusal
 from bot.services.roles import STAFF, Role
 
@@ -84,7 +84,10 @@ async def answer_reply(update: Update, context: BotContext) -> bool:
         await message.reply_text(
             text + "\n" + _("{name} has a new question open. Tap it to send this there.")
             .format(name=newer.parent_first_name),
-            reply_markup=InlineKeyboardMarkup([[choice_button(newer, message.message_id)]]))
+            reply_markup=InlineKeyboardMarkup([[choice_button(newer, message.message_id)]]),
+            # A reply to her message: its ➡️ sends only the message the prompt is about.
+            reply_parameters=ReplyParameters(message.message_id,
+                                             allow_sending_without_reply=True))
         return True
     if question.parent_blocked:
         await message.reply_text(blocked_text(question))
@@ -178,9 +181,14 @@ async def not_sent(update: Update, context: BotContext) -> None:
     mine = await questions.open_questions(context.session, person.id) if relayable(message) else []
     if mine and message.media_group_id is not None and not _first_of_album(context, message):
         return  # a later photo of an album: it goes with the first one's ➡️
+    # A translation typed without swiping the request: it is not taken, say how.
+    translating = "\n🙋 " + _("Is this a translation? Swipe my 🙋 request and reply to it, so "
+                             "I know which text it is for.") if (
+        await team_translation.open_announcement_request(context.session, message.chat_id)
+    ) else ""
     if not mine:
         await message.reply_text("⚠️ " + _("This was not sent to anyone.") + "\n"
-                                 + how_to_answer())
+                                 + how_to_answer() + translating)
         return
     mine, _waiting = await questions.waiting_first(context.session, mine)
     rows = [[choice_button(q, message.message_id)] for q in mine]
@@ -188,7 +196,7 @@ async def not_sent(update: Update, context: BotContext) -> None:
     about = ReplyParameters(message.message_id, allow_sending_without_reply=True)
     await message.reply_text(
         "⚠️ " + _("This was not sent to anyone. Which parent is it for? Tap their name.")
-        + "\n" + _("Next time, reply to their question: swipe it to the left."),
+        + "\n" + _("Next time, reply to their question: swipe it to the left.") + translating,
         reply_markup=InlineKeyboardMarkup(rows[:MAX_CHOICES]), reply_parameters=about)
     for start in range(MAX_CHOICES, len(rows), MAX_CHOICES):
         page = rows[start:start + MAX_CHOICES]

@@ -33,7 +33,10 @@ from bot.services.roles import Role
 DUTCH_DATA = r"^nl:b:(\d{1,9})(?::(\d{1,9}(?:\.\d{1,9}){0,8}))?$"
 # bc:<draft id>:<action>; the draft must be the presser's own and still a draft.
 # "yw": yes, under a question that warned the week was sent already.
-BROADCAST_DATA = r"^bc:(\d{1,9}):(a|s:\d{1,6}|l:(?:nl|tr|pa)|w:[tn]|p|go|yes|yw|back|x)$"
+# "yw:<id>": the same, naming the send the warning was about (two colleagues warned of the
+# same send send it once more, not twice).
+BROADCAST_DATA = (r"^bc:(\d{1,9}):(a|s:\d{1,6}|l:(?:nl|tr|pa)|w:[tn]|p|go|yes|yw(?::\d{1,9})?"
+                  r"|back|x)$")
 COORDINATOR_ONLY = {Role.COORDINATOR}
 
 
@@ -160,8 +163,9 @@ async def draft_button(update: Update, context: BotContext) -> None:
         # a colleague): the question again, with the warning, rather than a second copy.
         await _confirm(query, context, draft)
         return
-    if action in ("yes", "yw"):
-        await send(update, context, draft, warned=action == "yw")
+    if action == "yes" or action.startswith("yw"):
+        after = int(action[3:]) if action.startswith("yw:") else None
+        await send(update, context, draft, warned=action != "yes", after=after)
         return
     changed = await audience_after(context, audience, action)
     if changed is None:
@@ -200,7 +204,8 @@ async def confirm_screen(context: BotContext,
                  ).format(start=format_date(draft.week_start),
                           date=format_date(earlier.started_at or earlier.created_at)
                           ) + "\n" + text
-    return text, confirm_markup("bc", draft.id, warned=earlier is not None)
+    return text, confirm_markup("bc", draft.id, warned=earlier is not None,
+                                after=earlier.id if earlier is not None else None)
 
 
 async def _redraw(query: CallbackQuery, context: BotContext, draft_id: int) -> None:
@@ -212,13 +217,15 @@ async def _redraw(query: CallbackQuery, context: BotContext, draft_id: int) -> N
     await query.edit_message_text(text, reply_markup=markup)
 
 
-def confirm_markup(prefix: str, draft_id: int, *, warned: bool = False) -> InlineKeyboardMarkup:
+def confirm_markup(prefix: str, draft_id: int, *, warned: bool = False,
+                   after: int | None = None) -> InlineKeyboardMarkup:
     """'Yes, send now' / 'Back': the last question before a broadcast leaves. ``warned``:
-    the question said it was sent already (its "yes" sends all the same)."""
+    the question said it was sent already (its "yes" sends all the same), by the send
+    ``after``."""
     data = f"{prefix}:{draft_id}"
+    yes = "yes" if not warned else "yw" if after is None else f"yw:{after}"
     return InlineKeyboardMarkup([
-        [InlineKeyboardButton("✅ " + _("Yes, send now"),
-                              callback_data=f"{data}:{'yw' if warned else 'yes'}")],
+        [InlineKeyboardButton("✅ " + _("Yes, send now"), callback_data=f"{data}:{yes}")],
         [InlineKeyboardButton("↩️ " + _("Back"), callback_data=f"{data}:back")],
     ])
 
@@ -269,14 +276,14 @@ async def send_voices(update: Update, context: BotContext, items: list[Programme
 
 
 async def send(update: Update, context: BotContext, draft: BroadcastView, *,
-               warned: bool) -> None:
+               warned: bool, after: int | None = None) -> None:
     """Confirmed: one outbox row per parent, then the live progress line. ``warned``: the
-    question said the week was sent already."""
+    question said the week was sent already (by the send ``after``, when it names it)."""
     query = update.callback_query
     assert query is not None and query.message is not None and draft.week_start is not None
     await query.answer()
     await query.edit_message_text(_("📤 Preparing the messages…"))
-    claim = await service.claim_send(context.session, draft, warned=warned)
+    claim = await service.claim_send(context.session, draft, warned=warned, after=after)
     if claim is None:
         # A colleague's ✅ for this week went first, at the same moment: the question again,
         # saying it was sent already, rather than a second copy for every parent.

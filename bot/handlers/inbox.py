@@ -198,12 +198,13 @@ async def card_button(update: Update, context: BotContext) -> None:
         wake(context.application)
     else:  # "to:<person id>", 0 for the coordinator
         target = int(action.split(":", 1)[1]) or None
-        if target is not None and target == question.assignee_id:
-            # A stale list (a colleague handed it to them a moment ago): the card and the
-            # parent's messages would reach them a second time.
-            member = await staff.member(context.session, target)
+        if target == question.assignee_id:
+            # A stale list (a colleague handed it to them, or to the coordinator, a moment
+            # ago): the card and the parent's messages would reach them a second time.
+            member = await staff.member(context.session, target) if target else None
             await query.answer(_("{name} has this question already.").format(
-                name=member.first_name if member else "?"), show_alert=True)
+                name=member.first_name if member else _("The coordinator")),
+                show_alert=True)
             return
         coordinators = await questions.coordinator_recipients(
             context.session, context.settings.coordinator_ids)

@@ -126,6 +126,10 @@ async def _apply_school_link(context: BotContext, link: StartLink) -> bool:
     if school is None:
         return False
     await people.add_school(context.session, context.person.id, school.id)
+    if context.person.step is None:
+        # Signed up already (a second child's school, by its QR code): a week's programme
+        # still waiting for them holds it too, as after 🏫 My school.
+        await _redo_waiting(context, context.person.id)
     return True
 
 
@@ -327,8 +331,9 @@ async def accept_privacy(update: Update, context: BotContext) -> None:
 
 
 async def _redo_waiting(context: BotContext, person_id: int) -> None:
-    """A parent changed language: a copy of the programme or of an announcement still
-    waiting for them (their quiet hours held it, or it waits its turn) is made again in it."""
+    """A parent changed language or added a school: a copy of the programme or of an
+    announcement still waiting for them (their quiet hours held it, or it waits its turn)
+    is made again for them as they are now."""
     schools = await people.schools(context.session)
     tz = context.settings.timezone
     await broadcast.redo_waiting(

@@ -486,7 +486,8 @@ async def _save_availability(context: BotContext, person_id: int,
     """The new map, and (in the same transaction) what waits for their green hour: routed
     again when the new map puts it off past what its parent was told and a colleague sees it
     sooner (or they are on leave now), else re-timed to it: nothing held for them rings in
-    an hour they just made red."""
+    an hour they just made red. (At each tap, as the map is saved: what the parent was told
+    is the question's time until then.)"""
     await staff.set_availability(context.session, person_id, amap)
     coordinators = await questions.coordinator_recipients(context.session,
                                                           context.settings.coordinator_ids)

@@ -7,11 +7,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.handlers.door import BotContext, door
 from bot.handlers.formatting import formatted
+from bot.handlers.texts import dutch_marks, original_headings
 from bot.i18n import _, format_number, language_word, ngettext, use_locale
 from bot.scheduler.outbox import wake
+from bot.services import announcement as announcements
 from bot.services import programme as programme_service
 from bot.services import staff, team_translation
 from bot.services.announcement import CAPTION_MAX
+from bot.services.broadcast import SENDING
 from bot.services.roles import STAFF, Role
 from bot.services.team_translation import Outcome, ToTranslate
 from storage.models import Person
@@ -177,17 +180,31 @@ async def announcement_reply(message: Message, context: BotContext,
     outcome, author_id = await team_translation.take_announcement_reply(
         context.session, request, author_id=context.person.id,
         text=rich if rich is not None else message.text, html=rich is not None,
-        voice_file_id=voice)
+        voice_file_id=voice, marks=dutch_marks(), originals=original_headings(html_markup=False))
     await message.reply_text(outcome_text(outcome))
     author = await context.session.get(Person, author_id) if author_id else None
     if author is None or outcome not in (Outcome.SAVED, Outcome.VOICE_SAVED, Outcome.UPDATED,
                                          Outcome.VOICE_UPDATED):
         return
+    draft = await announcements.get(context.session, request.activity_id)
+    sent = draft is not None and draft.status == SENDING
     with use_locale(author.locale):
         language = language_word(request.locale)
-        if outcome in (Outcome.SAVED, Outcome.VOICE_SAVED):
+        name = context.person.first_name
+        if outcome is Outcome.VOICE_SAVED:
+            # Not the words: those who read it still get the text they would have got.
+            note = "✅ " + (_("{name} recorded a voice message in {language}: the parents "
+                              "still waiting for your announcement hear it.") if sent else
+                            _("{name} recorded a voice message in {language} for your "
+                              "announcement.")).format(name=name, language=language)
+        elif outcome is Outcome.SAVED and sent:
+            # Sent already: the copies quiet hours still held get the translation.
+            note = "✅ " + _("{name} added the {language}: the parents still waiting for your "
+                             "announcement get it in {language}.").format(
+                name=name, language=language)
+        elif outcome is Outcome.SAVED:
             note = "✅ " + _("{name} added the {language} to your announcement.").format(
-                name=context.person.first_name, language=language)
+                name=name, language=language)
         else:
             note = "✏️ " + _("{name} corrected the {language} of your announcement.").format(
                 name=context.person.first_name, language=language)

@@ -69,7 +69,7 @@ from bot.services.availability import AvailabilityMap
 from bot.services.held_cards import asked_for
 from bot.services.outbox import drop_reason, expiry
 from bot.services.roles import Role
-from bot.services.routing import Delivery, delivery_for
+from bot.services.routing import BY_HOURS, Delivery, delivery_for
 from storage import outbox as repo
 from storage.db import Database
 from storage.models import utcnow
@@ -360,11 +360,16 @@ class OutboxSender:
                 dropped.setdefault(reason, []).append(row.id)
             elif row.attempts > self.max_attempts:  # taken again after lease upon lease
                 gave_up.append(row.id)
+            elif team_hold is not None and row.group_key and await repo.shown_since(
+                    session, row.id, row.group_key, row.chat_id):
+                # They opened the question with 📨 meanwhile: it is in their chat already.
+                dropped.setdefault("shown", []).append(row.id)
             elif team_hold is not None:
                 # Due in their green hour but leaving in a red one (a retry after a 429, a
                 # backlog, a restart): held for their next green hour, as routing holds it.
                 await repo.retry_later(session, row.id, chat_id=row.chat_id,
-                                       not_before=team_hold, error=None, refund_attempt=True)
+                                       not_before=team_hold, error=None, refund_attempt=True,
+                                       push_younger=False)
                 self.counts["deferred:red"] += 1
             elif held:
                 # Nothing reaches a parent in their quiet hours: it waits for the morning
@@ -388,13 +393,15 @@ class OutboxSender:
     def _held_for_team(self, row: repo.ClaimedMessage, team_map: str | None,
                        now: datetime) -> datetime | None:
         """What the team is brought as their hours allow (cards, the parent's messages,
-        notes: ``always``) follows their map when it leaves, not only when it was made:
+        notes: ``routing.BY_HOURS``) follows their map when it leaves, not only when it was made:
         their next green hour in a red hour (returned), without a sound in an orange one or
         when their map has no green hour (the payload is marked). None: send it."""
         is_team = row.person_role == Role.BRUGFIGUUR.value or row.chat_id in self.coordinator_ids
-        if not (is_team and team_map and row.payload.get("always")) or asked_for(
+        if not (is_team and team_map and row.payload.get(BY_HOURS)) or asked_for(
                 row.dedupe_key):
-            return None  # (what they asked for comes now: 📨 in /inbox)
+            # (What they asked for comes now, 📨 in /inbox; and what they get as anyone
+            # does, the answer to a question of their own as a parent, is no team message.)
+            return None
         try:
             availability = AvailabilityMap(team_map)
         except ValueError:

@@ -25,27 +25,32 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import DEFAULT_LOCALE, LANGUAGE_NAMES
+from bot.i18n import BRUSSELS, DEFAULT_LOCALE, LANGUAGE_NAMES
 from bot.services import outbox
 from bot.services.broadcast import (
     CANCELLED,
     DRAFT,
+    SENDING,
     Audience,
     Recipient,
     group_key,
     mark_sending,
     recipient_now,
     recipients,
+    replace_copies,
     replace_copy,
     waiting_copies,
+    waiting_people,
 )
 from bot.services.dutch_below import CAPTION_LIMIT, with_dutch_below
 from bot.services.outbox import HTML, NewMessage, read_html, utf16_len, visible_text
-from storage.models import Broadcast, utcnow
+from bot.services.reminders import QuietHours, default_quiet
+from storage.models import Broadcast, Person, utcnow
 
 ANNOUNCEMENT = "announcement"
 DUTCH = DEFAULT_LOCALE
@@ -59,6 +64,12 @@ MEDIA_KINDS = ("photo", "document")
 CAPTION_MAX = 1000
 # A draft left waiting longer than this no longer takes the coordinator's messages.
 AWAIT_FOR = timedelta(hours=24)
+# Telegram's apps split a text longer than 4096 characters into messages sent one right
+# after the other (at a word, so the first may be a little shorter).
+SPLIT_NEAR = 3800
+SPLIT_WITHIN = timedelta(seconds=5)
+SPLIT_SHARE = 0.5  # of its words in the Dutch: the same language
+_WORD = re.compile(r"\w{3,}")
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,8 @@ class Part:
 class Content:
     parts: Mapping[str, Part] = field(default_factory=dict)  # locale -> part
     voices: Mapping[str, str] = field(default_factory=dict)  # locale -> voice file_id
+    # Sent as urgent: to everyone at once, quiet hours or not (copies made again keep it).
+    urgent: bool = False
 
     def to_json(self) -> str:
         return json.dumps({
@@ -94,6 +107,7 @@ class Content:
                              **({"format": HTML} if p.html else {})}
                       for code, p in self.parts.items()},
             "voices": dict(self.voices),
+            **({"urgent": True} if self.urgent else {}),
         }, ensure_ascii=False)
 
     @classmethod
@@ -104,7 +118,8 @@ class Content:
         parts = {code: Part(str(p["kind"]), str(p.get("text") or ""), p.get("file_id"),
                             p.get("format") == HTML)
                  for code, p in (data.get("parts") or {}).items()}
-        return cls(parts, {str(k): str(v) for k, v in (data.get("voices") or {}).items()})
+        return cls(parts, {str(k): str(v) for k, v in (data.get("voices") or {}).items()},
+                   bool(data.get("urgent")))
 
 
 @dataclass(frozen=True)
@@ -176,6 +191,31 @@ def repeats_dutch(content: Content, step: str, part: Part) -> bool:
     dutch = content.parts.get(DUTCH)
     return (step != DUTCH and dutch is not None and bool(part.visible.strip())
             and part.visible.split() == dutch.visible.split())
+
+
+def continues_long_text(dutch: Part | None, dutch_at: datetime | None, part: Part,
+                        at: datetime) -> bool:
+    """Whether ``part`` is the rest of a long Dutch text that Telegram's app split in two
+    (sent within seconds of a first part near the limit), not the Turkish translation."""
+    return (dutch is not None and dutch.kind == "text" and part.kind == "text"
+            and dutch_at is not None and timedelta(0) <= at - dutch_at <= SPLIT_WITHIN
+            and utf16_len(dutch.visible) >= SPLIT_NEAR
+            and dutch_share(dutch, part) >= SPLIT_SHARE)
+
+
+def dutch_share(dutch: Part, part: Part) -> float:
+    """The share of ``part``'s words found in the Dutch text: high for the rest of the same
+    letter, low for a translation pasted right after it (only names and links recur)."""
+    known = set(_WORD.findall(dutch.visible.lower()))
+    found = _WORD.findall(part.visible.lower())
+    return sum(word in known for word in found) / len(found) if found else 0.0
+
+
+def joined(first: Part, rest: Part) -> Part:
+    """Two halves of one text as one part, formatted if either half is."""
+    if first.html or rest.html:
+        return Part("text", f"{first.as_html}\n{rest.as_html}", None, True)
+    return Part("text", f"{first.text}\n{rest.text}")
 
 
 def payloads(content: Content, locale: str, dutch_mark: str,
@@ -305,6 +345,15 @@ async def store_part(session: AsyncSession, announcement_id: int, part: Part) ->
     return row.awaiting
 
 
+async def extend_dutch(session: AsyncSession, announcement_id: int, rest: Part) -> None:
+    """The rest of a long Dutch text split by Telegram joins its first part; the question
+    (the Turkish) stays as it was."""
+    row = await _draft_row(session, announcement_id)
+    content = Content.from_json(row.content)
+    parts = {**content.parts, DUTCH: joined(content.parts[DUTCH], rest)}
+    row.content = Content(parts, content.voices, content.urgent).to_json()
+
+
 async def store_voice(session: AsyncSession, announcement_id: int, file_id: str) -> str | None:
     """Keep the voice message for the awaited language; returns the next step."""
     row = await _draft_row(session, announcement_id)
@@ -356,6 +405,28 @@ async def start(
     return len(people)
 
 
+async def quiet_now(session: AsyncSession, audience: Audience, now: datetime,
+                    tz: ZoneInfo = BRUSSELS) -> tuple[int, datetime | None]:
+    """How many parents of the audience have quiet hours now (a normal send reaches them
+    only when these end), and when the last of those ends: said before sending, so that
+    "tomorrow" written at 21:30 is not read as the day after."""
+    people = await recipients(session, audience)
+    usual = await default_quiet(session)
+    own = dict((await session.execute(select(Person.id, Person.quiet_hours).where(
+        Person.quiet_hours.is_not(None)))).all())
+    ends = [quiet.end_after(now, tz) for person in people
+            for quiet in [QuietHours.parse(own.get(person.person_id)) or usual]
+            if quiet.covers(now, tz)]
+    return len(ends), max(ends, default=None)
+
+
+async def make_urgent(session: AsyncSession, announcement_id: int) -> None:
+    """📣 Urgent: every copy goes now, quiet hours or not (before :func:`start`)."""
+    row = await _draft_row(session, announcement_id)
+    content = Content.from_json(row.content)
+    row.content = Content(content.parts, content.voices, urgent=True).to_json()
+
+
 def _copy(announcement_id: int, content: Content, recipient: Recipient,
           marks: Mapping[str, str], originals: Mapping[str, str] | None) -> list[NewMessage]:
     """One parent's rows: the content in their language, then their language's voice."""
@@ -363,9 +434,11 @@ def _copy(announcement_id: int, content: Content, recipient: Recipient,
     translated = locale != DUTCH and locale in content.parts
     markup = dutch_button(announcement_id) if translated else None
     key = f"announce:{announcement_id}:{recipient.person_id}"
+    # "always": an urgent one is not held by quiet hours (the sender's mark for that).
+    urgent = {"always": True} if content.urgent else {}
     return [NewMessage(dedupe_key=key if index == 0 else f"{key}:{kind}",
                        chat_id=recipient.telegram_id, person_id=recipient.person_id, kind=kind,
-                       payload=payload, group_key=group_key(announcement_id))
+                       payload={**payload, **urgent}, group_key=group_key(announcement_id))
             for index, (kind, payload) in enumerate(
                 payloads(content, locale, marks.get(locale, ""), markup,
                          original=(originals or {}).get(locale) if recipient.dutch_below
@@ -403,23 +476,49 @@ class TeamOutcome(StrEnum):
 
 async def take_team_translation(session: AsyncSession, announcement_id: int, locale: str, *,
                                 text: str | None, voice_file_id: str | None,
-                                html: bool = False) -> tuple[TeamOutcome, int | None]:
+                                html: bool = False, marks: Mapping[str, str] | None = None,
+                                originals: Mapping[str, str] | None = None,
+                                ) -> tuple[TeamOutcome, int | None]:
     """A brugfiguur's reply fills the draft's language (a photo or file keeps the Dutch one,
     with the reply as its caption). ``html``: the text is Telegram HTML, their formatting.
-    Returns the outcome and the draft's author."""
+    Once sent, it is still taken while copies for that language wait whole (quiet hours
+    hold them for the morning): those are made again with it (``marks``, ``originals`` as
+    for :func:`start`). Of two replies at once the first wins. Returns the outcome and the
+    draft's author."""
     row = await session.get(Broadcast, announcement_id)
     if row is not None and row.kind == ANNOUNCEMENT and row.status == CANCELLED:
         return TeamOutcome.CANCELLED, row.created_by
-    if row is None or row.kind != ANNOUNCEMENT or row.status != DRAFT:
+    if row is None or row.kind != ANNOUNCEMENT or row.status not in (DRAFT, SENDING):
         return TeamOutcome.ALREADY_SENT, None
+    waiting = await waiting_readers(session, row.id, locale) if row.status == SENDING else {}
+    if row.status == SENDING and not waiting:
+        return TeamOutcome.ALREADY_SENT, None  # every copy of that language has left
     content = Content.from_json(row.content)
+    outcome, filled = with_translation(content, locale, text, voice_file_id, html)
+    if filled is None:
+        return outcome, row.created_by
+    if not await _swap(session, row, filled):
+        # A colleague's reply came in meanwhile (two at once): theirs stays.
+        return (TeamOutcome.VOICE_ALREADY_DONE if voice_file_id is not None
+                else TeamOutcome.ALREADY_DONE), row.created_by
+    if waiting:
+        await replace_copies(session, row.id, {
+            recipient.person_id: (_copy(row.id, filled, recipient, marks or {}, originals),
+                                  when) for recipient, when in waiting.values()})
+    return outcome, row.created_by
+
+
+def with_translation(content: Content, locale: str, text: str | None,
+                     voice_file_id: str | None, html: bool) -> tuple[TeamOutcome, Content | None]:
+    """The content with a colleague's reply in ``locale``; None when that language already
+    has it (a text or a voice is never overwritten here)."""
     if voice_file_id is not None:
-        if locale in content.voices:  # never overwritten, as a written translation
-            return TeamOutcome.VOICE_ALREADY_DONE, row.created_by
-        row.content = Content(content.parts, {**content.voices, locale: voice_file_id}).to_json()
-        return TeamOutcome.VOICE_SAVED, row.created_by
+        if locale in content.voices:
+            return TeamOutcome.VOICE_ALREADY_DONE, None
+        return TeamOutcome.VOICE_SAVED, Content(
+            content.parts, {**content.voices, locale: voice_file_id}, content.urgent)
     if locale in content.parts:
-        return TeamOutcome.ALREADY_DONE, row.created_by
+        return TeamOutcome.ALREADY_DONE, None
     dutch = content.parts.get(DUTCH)
     part = Part("text", (text or "").strip(), None, html)
     if dutch is not None and dutch.kind in MEDIA_KINDS:
@@ -427,5 +526,31 @@ async def take_team_translation(session: AsyncSession, announcement_id: int, loc
             part = Part("text", part.visible.strip())  # cut below: a tag is never cut in two
         part = Part(dutch.kind, part.text if part.html else part.text[:CAPTION_MAX],
                     dutch.file_id, part.html)
-    row.content = Content({**content.parts, locale: part}, content.voices).to_json()
-    return TeamOutcome.SAVED, row.created_by
+    return TeamOutcome.SAVED, Content({**content.parts, locale: part}, content.voices,
+                                      content.urgent)
+
+
+async def _swap(session: AsyncSession, row: Broadcast, content: Content) -> bool:
+    """Write the new content only if the row still holds what was read (and is in the same
+    state): False when another reply or the coordinator changed it first."""
+    await session.flush()
+    done = await session.execute(
+        update(Broadcast).where(Broadcast.id == row.id, Broadcast.content == row.content,
+                                Broadcast.status == row.status)
+        .values(content=content.to_json()).execution_options(synchronize_session=False))
+    await session.refresh(row)
+    return bool(getattr(done, "rowcount", 0))
+
+
+async def waiting_readers(session: AsyncSession, announcement_id: int,
+                          locale: str) -> dict[int, tuple[Recipient, datetime]]:
+    """The parents reading ``locale`` whose copy of a sent announcement still waits whole,
+    each with when it is due (parents who /stop or block meanwhile are left to the sender,
+    as ``broadcast.redo_all_waiting`` leaves them)."""
+    waiting = await waiting_people(session, announcement_id)
+    if not waiting:
+        return {}
+    readers = {r.person_id: r for r in await recipients(
+        session, Audience(locales=frozenset({locale})))}
+    return {person_id: (readers[person_id], when) for person_id, when in waiting.items()
+            if person_id in readers}

@@ -167,15 +167,17 @@ async def sent_before(session: AsyncSession, draft: BroadcastView) -> BroadcastV
 
 
 async def claim_send(session: AsyncSession, draft: BroadcastView, *,
-                     warned: bool) -> str | None:
+                     warned: bool, after: int | None = None) -> str | None:
     """Claim the draft's send of its week, once whichever coordinator or instance asks: two
     ✅ tapped for the same week at the same moment send it once. The claim names the send
-    it comes after (none, or for a coordinator warned it was sent already, the latest), so
-    that a send again on purpose stays possible. None when a colleague's send took it."""
+    it comes after (none, or for a coordinator warned it was sent already, the send the
+    warning named: ``after``, else the latest), so that a send again on purpose stays
+    possible, once per warning. None when a colleague's send took it."""
     assert draft.week_start is not None
-    earlier = await sent_before(session, draft) if warned else None
-    key = week_claim(programme_service.week_monday(draft.week_start),
-                     earlier.id if earlier is not None else 0)
+    if after is None and warned:
+        earlier = await sent_before(session, draft)
+        after = earlier.id if earlier is not None else 0
+    key = week_claim(programme_service.week_monday(draft.week_start), after or 0)
     return key if await claims.claim(session, key) else None
 
 
@@ -451,16 +453,27 @@ async def redo_all_waiting(session: AsyncSession, render_for_week: Callable[[dat
     for row in rows:
         if row.week_start is None:
             continue
-        waiting = await waiting_people(session, row.id)
+        waiting, left = await copies_state(session, row.id)
+        # The parents of its audience then who have no row now (nothing for them when it
+        # was made, or a change since emptied their copy: a day cancelled by mistake and
+        # brought back at once): theirs is made too, due now, if the week has something.
+        audience = Audience.from_json(row.audience)
+        since = row.started_at or row.created_at
+        then = set(await session.scalars(select(Person.id).where(
+            Person.id.in_(list(people)), Person.onboarded_at <= since)))
+        rowless: list[tuple[Recipient, datetime | None]] = [
+            (recipient, None) for person_id, recipient in people.items()
+            if person_id in then and person_id not in waiting and person_id not in left
+            and audience.takes(recipient.locale, recipient.school_ids)]
         redone += await _redo(session, row, [(people[person_id], when)
                                              for person_id, when in waiting.items()
-                                             if person_id in people],
+                                             if person_id in people] + rowless,
                               render_for_week(row.week_start), originals, tz, now)
     return redone
 
 
 async def _redo(session: AsyncSession, row: Broadcast,
-                waiting: Sequence[tuple[Recipient, datetime]], render: Render,
+                waiting: Sequence[tuple[Recipient, datetime | None]], render: Render,
                 originals: Mapping[str, str] | None, tz: ZoneInfo,
                 now: datetime | None) -> int:
     """These parents' copies of a programme broadcast made again from the programme as it
@@ -481,12 +494,21 @@ async def _redo(session: AsyncSession, row: Broadcast,
 async def waiting_people(session: AsyncSession, broadcast_id: int) -> dict[int, datetime]:
     """The people whose copy of the broadcast waits whole (none of its rows sent or being
     sent), each with when its first row is due."""
+    return (await copies_state(session, broadcast_id))[0]
+
+
+async def copies_state(session: AsyncSession,
+                       broadcast_id: int) -> tuple[dict[int, datetime], set[int]]:
+    """``waiting_people``, and the people of whose copy a row left (sent, being sent,
+    failed or dropped)."""
     found = (await session.execute(
         select(OutboxMessage.person_id, OutboxMessage.status, OutboxMessage.not_before)
         .where(OutboxMessage.group_key == group_key(broadcast_id),
                OutboxMessage.person_id.is_not(None)))).all()
-    return whole_waiting((person_id, status, not_before)
-                         for person_id, status, not_before in found)
+    waiting = whole_waiting((person_id, status, not_before)
+                            for person_id, status, not_before in found)
+    return waiting, {person_id for person_id, _status, _due in found
+                     if person_id not in waiting}
 
 
 def whole_waiting(rows: Iterable[tuple[int, str, datetime]]) -> dict[int, datetime]:
@@ -536,7 +558,7 @@ BATCH = 500
 
 
 async def replace_copies(session: AsyncSession, broadcast_id: int,
-                         copies: Mapping[int, tuple[Sequence[NewMessage], datetime]]) -> int:
+                         copies: Mapping[int, tuple[Sequence[NewMessage], datetime | None]]) -> int:
     """Per person, their waiting rows of the broadcast give way to their new ones, due at
     when the old ones were; a person with nothing now just loses theirs. Rows the sender
     held for the morning ("quiet") stay marked so: the 🌙 of the progress line keeps

@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import staff
@@ -75,8 +75,9 @@ from bot.services.questions import (
     reassign,
     show_messages,
 )
+from bot.services.routing import on_leave
 from storage import outbox as outbox_repo
-from storage.models import OutboxMessage, Person, Question, QuestionMessage
+from storage.models import OutboxMessage, Person, Question, QuestionMessage, utcnow
 
 M = OutboxMessage
 CARD = "card"
@@ -324,6 +325,8 @@ async def reroute_delayed(session: AsyncSession, holder_id: int,
     colleague or else the coordinator, as ``reroute_unread`` does. Called before ``retime``,
     which moves what stays with them. Returns the ids moved."""
     when = availability.next_green(now)
+    if when is None and not on_leave(availability):
+        return []  # orange hours only: still reached, silently (routing.delivery_for)
     held = list(await session.scalars(
         select(Question).where(Question.assignee_id == holder_id, Question.status == OPEN,
                                Question.deliver_at > now).order_by(Question.id)))
@@ -353,17 +356,24 @@ async def retime(session: AsyncSession, person_id: int, availability: Availabili
     parent's further message waits with the card and escalation counts from then. Rows
     already due or being sent are left alone. Returns what moved."""
     when, silently = held_until(availability, now)
+    # A coordinator's rows carry no person id: those in her chat (held by the outbox
+    # sender for her green hour) are hers.
+    chat_id = await session.scalar(select(Person.telegram_id).where(Person.id == person_id))
     found = await session.execute(
         select(M.id, M.dedupe_key, M.kind, M.status, M.not_before, M.error, M.payload)
-        .where(M.person_id == person_id, M.status == outbox_repo.PENDING, M.not_before > now,
+        .where(or_(M.person_id == person_id, and_(M.person_id.is_(None), M.chat_id == chat_id)),
+               M.status == outbox_repo.PENDING, M.not_before > now,
                M.error.is_(None)).order_by(M.id))
     rows = [_Row(r.id, r.dedupe_key, r.kind, r.status, r.not_before, r.error, _load(r.payload))
             for r in found.all()]
     moving = [row for row in rows
               if is_held(row.status, row.not_before, row.error, row.payload, now)
               and (row.not_before != when or silently)]
+    # Due now (a green hour now, or no green hour at all): by the wall clock, as a message
+    # enqueued now is (the outbox claims by it; a test's clock may stand elsewhere).
+    due = utcnow() if when <= now else when
     for row in moving:
-        values: dict[str, Any] = {"not_before": when}
+        values: dict[str, Any] = {"not_before": due}
         if silently:
             values["payload"] = _dump({**row.payload, "disable_notification": True})
         await session.execute(

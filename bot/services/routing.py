@@ -67,9 +67,16 @@ class Route:
     answer_from: datetime | None  # UTC, what the parent is told; None: now, or no time known
 
 
+# In a payload: brought to the team as their map allows; the outbox sender checks the map
+# again when it leaves (a retry, a backlog), not only when it was made.
+BY_HOURS = "hours"
+
+
 def quietly(payload: dict[str, Any], delivery: Delivery) -> dict[str, Any]:
-    """A message's payload as ``delivery`` brings it: without a notification when SILENT."""
-    return {**payload, "disable_notification": True} if delivery is Delivery.SILENT else payload
+    """A message's payload as ``delivery`` brings it (without a notification when SILENT),
+    marked ``BY_HOURS``."""
+    marked = {**payload, BY_HOURS: True}
+    return {**marked, "disable_notification": True} if delivery is Delivery.SILENT else marked
 
 
 def on_leave(availability: AvailabilityMap) -> bool:

@@ -37,7 +37,7 @@ from bot.i18n import BRUSSELS
 from bot.services import announcement, outbox
 from bot.services import programme as programme_service
 from bot.services.announcement import Content, TeamOutcome
-from bot.services.broadcast import DRAFT
+from bot.services.broadcast import DRAFT, SENDING
 from bot.services.importer.store import still_translates, voice_still_fits
 from bot.services.outbox import NewMessage
 from bot.services.programme import DUTCH, LocalText, MissingTranslation
@@ -93,15 +93,55 @@ def announcement_key(draft_id: int, locale: str) -> str:
 
 async def ask_team_announcement(session: AsyncSession, draft_id: int, locale: str,
                                  dutch_text: str, members: Sequence[StaffMember],
-                                 render: RenderRequest, now: datetime) -> int:
-    """Ask the speakers of ``locale`` to translate an announcement draft's Dutch text."""
-    rows = [message_to(member, f"{announcement_key(draft_id, locale)}:{member.id}",
-                       render(ToTranslate(draft_id, locale, dutch_text, "", member.locale,
-                                          announcement=True)), now,
-                       group_key=announcement_key(draft_id, locale))
-            for member in members if member.can_be_asked_in(locale)]
+                                 render: RenderRequest, now: datetime, *,
+                                 attachment: tuple[str, str] | None = None) -> list[NewMessage]:
+    """Ask the speakers of ``locale`` to translate an announcement draft's Dutch text.
+    ``attachment``: the (kind, file_id) of its photo or PDF, sent right before the request
+    (a caption says little of a letter); a reply to either is a reply to the request.
+    Returns the requests queued (``not_before``: when each colleague sees theirs)."""
+    key = announcement_key(draft_id, locale)
+    rows: list[NewMessage] = []
+    for member in members:
+        if not member.can_be_asked_in(locale):
+            continue
+        request = message_to(member, f"{key}:{member.id}",
+                             render(ToTranslate(draft_id, locale, dutch_text, "", member.locale,
+                                                announcement=True)), now, group_key=key)
+        if attachment is not None:
+            kind, file_id = attachment
+            payload = {k: v for k, v in request.payload.items() if k != "text"}
+            rows.append(replace(request, dedupe_key=f"{key}:{member.id}:file", kind=kind,
+                                payload={**payload, "file_id": file_id}))
+        rows.append(request)
     await outbox.enqueue_many(session, rows)
-    return len(rows)
+    return [row for row in rows if row.kind == "text"]
+
+
+async def asked_locales(session: AsyncSession, draft_id: int) -> set[str]:
+    """The languages the team was asked to write for this announcement draft."""
+    keys = await session.scalars(select(OutboxMessage.group_key).where(
+        OutboxMessage.group_key.startswith(f"ta:{draft_id}:", autoescape=True)).distinct())
+    return {key.rsplit(":", 1)[1] for key in keys if key}
+
+
+async def open_announcement_request(session: AsyncSession,
+                                    chat_id: int) -> tuple[int, str] | None:
+    """The newest announcement translation request this colleague got whose draft still
+    waits for that language: (draft id, language). For a colleague who typed their
+    translation without replying to the request (it is not taken: say how to)."""
+    keys = await session.scalars(
+        select(OutboxMessage.group_key).where(
+            OutboxMessage.chat_id == chat_id, OutboxMessage.kind == "text",
+            OutboxMessage.telegram_message_id.is_not(None),
+            OutboxMessage.group_key.startswith("ta:", autoescape=True))
+        .order_by(OutboxMessage.id.desc()).limit(20))
+    for key in keys:
+        _prefix, target, locale = (key or "::").split(":", 2)
+        draft = await session.get(Broadcast, int(target)) if target.isdigit() else None
+        if (draft is not None and draft.status == DRAFT
+                and locale not in Content.from_json(draft.content).parts):
+            return draft.id, locale
+    return None
 
 
 async def ask_team(session: AsyncSession, missing: Sequence[MissingTranslation],
@@ -319,15 +359,19 @@ async def ask_again(session: AsyncSession, request: Request, member: StaffMember
 
 async def take_announcement_reply(session: AsyncSession, request: Request, *, author_id: int,
                                   text: str | None, voice_file_id: str | None,
-                                  html: bool = False) -> tuple[Outcome, int | None]:
+                                  html: bool = False, marks: Mapping[str, str] | None = None,
+                                  originals: Mapping[str, str] | None = None,
+                                  ) -> tuple[Outcome, int | None]:
     """The same for an announcement draft; returns the outcome and the draft's author. Once
-    the announcement went out, nothing changes: parents keep what they got. ``html``: the
-    text is Telegram HTML (the reply's formatting)."""
+    the announcement went out, parents keep what they got: a first reply still fills the
+    copies that wait whole for the morning (``marks``, ``originals``: as for
+    ``announcement.start``), a correction changes nothing. ``html``: the text is Telegram
+    HTML (the reply's formatting)."""
     part = VOICE if voice_file_id is not None else TEXT
     current: dict[str, str] = {}
     draft = await session.get(Broadcast, request.activity_id)
     if draft is not None and draft.kind == announcement.ANNOUNCEMENT \
-            and draft.status == DRAFT:
+            and draft.status in (DRAFT, SENDING):
         content = Content.from_json(draft.content)
         if part == TEXT and announcement.caption_problem(
                 content, request.locale, announcement.Part("text", (text or "").strip(),
@@ -337,15 +381,17 @@ async def take_announcement_reply(session: AsyncSession, request: Request, *, au
         current = _announcement_parts(content, request.locale)
         target = target_of(request)
         if part in await own_parts(session, target, author_id, current):
+            if draft.status != DRAFT:  # some parents may have read their first words
+                return Outcome.ALREADY_SENT, draft.created_by
             # Their own: taken out, so the reply fills it again exactly as a first one does.
             parts = {code: p for code, p in content.parts.items()
                      if part == VOICE or code != request.locale}
             voices = {code: v for code, v in content.voices.items()
                       if part == TEXT or code != request.locale}
-            draft.content = Content(parts, voices).to_json()
+            draft.content = Content(parts, voices, content.urgent).to_json()
     outcome, author = await announcement.take_team_translation(
         session, request.activity_id, request.locale, text=text, voice_file_id=voice_file_id,
-        html=html)
+        html=html, marks=marks, originals=originals)
     if outcome not in (TeamOutcome.SAVED, TeamOutcome.VOICE_SAVED):
         return ANNOUNCEMENT_OUTCOMES[outcome], author
     assert draft is not None

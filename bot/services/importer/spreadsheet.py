@@ -102,6 +102,10 @@ NEAR_MISS = 0.7
 # is the coordinator's own column, like a note: not a misspelt title_nl.
 _OTHER_LANGUAGE = re.compile(r"(title|description)_[a-z]{2}")
 
+MSG_NO_HEADING = N_(
+    "“{value}” stands in a column without a heading. Put it in its column (two cancelled "
+    "days in one cell, with a space between them), or give that column a heading."
+)
 MSG_NEAR_COLUMN = N_(
     "I do not know the column “{header}”. Did you mean “{column}”? Then give it that name. "
     "If it holds your own notes, give it another name, such as “notes”."
@@ -118,7 +122,8 @@ class _Row:
         self.number = number
         self.errors: list[RowError] = []
         # A failed formula (#N/A of a lookup) is said once, and read as an empty cell.
-        self.broken = {name for name, cell in cells.items() if excel_error(cell)}
+        self.broken = {name for name, cell in cells.items()
+                       if name in COLUMNS and excel_error(cell)}  # (a note column's: hers)
         for name in self.broken:
             self.errors.append(RowError(number, name, MSG_EXCEL_ERROR,
                                         {"value": str(cells[name]).strip()}))
@@ -177,7 +182,9 @@ def _school_of(text: str, by_key: Mapping[str, str], by_name: Mapping[str, str],
         return by_name[key]
     if len(key) < SHORTEST_PART:
         return None
-    found = {code for code, name in names.items() if key in _key(name)}
+    # Not what stands between brackets: "(Nieuw Sint-Truiden)" names the town, not a school.
+    found = {code for code, name in names.items()
+             if key in _key(re.sub(r"\([^)]*\)", "", name))}
     return found.pop() if len(found) == 1 else None
 
 
@@ -191,6 +198,9 @@ def _schools(row: _Row, known: Collection[str],
     by_key = {_key(code): code for code in known}
     by_name = {key: code for key, code in school_names(names).items() if code in known}
     named = {code: name for code, name in names.items() if code in known}
+    whole = _school_of(text, by_key, by_name, named)
+    if whole is not None:  # one school's name with its comma: "Kabouterland, Sint-Rita"
+        return False, (whole,)
     codes: list[str] = []
     unknown: list[str] = []
     for part in (part.strip() for part in re.split(r"[,;/\n]+", text) if part.strip()):
@@ -412,7 +422,12 @@ def parse_table(
     for number, cells in enumerate(lines, start=header_row + 1):
         # Nothing in a column the importer reads (empty, or only a note: "Data onder
         # voorbehoud"): skipped. A cell past the header is not a note (see below).
-        beyond = not notes_beside and any(_text(cell) for cell in cells[len(header):])
+        extra = [cell for cell in cells[len(header):] if _text(cell)]
+        # A cell right of the table: in a CSV a value whose separator was not quoted; in a
+        # workbook a note, unless it is a day (a second cancelled date typed in the next
+        # cell: dropped without a word, the day would stay on).
+        beyond = bool(extra) and (not notes_beside
+                                  or any(_date(cell) is not None for cell in extra))
         if not any(_text(cell) for cell, wanted in zip(cells, read, strict=False) if wanted) \
                 and not beyond:
             continue
@@ -420,7 +435,10 @@ def parse_table(
         named = zip(header, cells, strict=False)
         row = _Row(number, {name: cell for name, cell in named if name})
         data = _parse_row(row, known, names, tz)
-        if beyond:
+        if beyond and notes_beside:
+            row.error("", MSG_NO_HEADING, value=next(
+                _text(cell) for cell in extra if _date(cell) is not None))
+        elif beyond:
             # A value with the separator in it, not quoted: every cell after it moved one
             # column on (a repeat rule read as the place...).
             row.error("", MSG_EXTRA_CELLS)
