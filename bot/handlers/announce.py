@@ -48,6 +48,7 @@ from bot.services import importer, people, staff, team_translation
 from bot.services.announcement import AnnouncementView, Part
 from bot.services.outbox import NewMessage, text_pieces
 from bot.services.roles import Role
+from bot.services.routing import on_leave
 
 # an:<draft id>:<action>; d:xx "Dutch only" and k:xx "Skip" name the question they answer.
 ANNOUNCE_DATA = (r"^an:(\d{1,9}):(d:(?:tr|pa)|k:(?:nl|tr|pa)|t:(?:tr|pa)|a|s:\d{1,6}"
@@ -169,7 +170,7 @@ async def draft_awaiting(context: BotContext, telegram_id: int) -> Answer | None
 # chat_data keys: the album whose first photo answered a step, and the album we said so of.
 ALBUM_TAKEN, ALBUM_TOLD = "announce_album", "announce_album_told"
 # chat_data key: (draft id, when) of the last Dutch text, to join what Telegram split.
-DUTCH_AT = "announce_dutch_at"
+TEXT_AT = "announce_text_at"  # (draft id, language, when): the last text step taken
 
 
 def _part(kind: str, text: str, entities: Sequence[MessageEntity],
@@ -228,14 +229,19 @@ async def take_input(update: Update, context: BotContext) -> None:
                 "at most {limit}. Please send a shorter text.").format(
                 length=format_number(length), limit=format_number(service.CAPTION_MAX)))
             return
-        if step == service.TEXT_STEPS[1] and service.continues_long_text(
-                draft.content.parts.get(service.DUTCH), dutch_at(context, draft.id), part,
+        before = (service.TEXT_STEPS[service.TEXT_STEPS.index(step) - 1]
+                  if step in service.TEXT_STEPS[1:] else None)
+        if before is not None and service.continues_long_text(
+                draft.content.parts.get(before), text_at(context, draft.id, before), part,
                 message.date):
-            # Telegram split a long Dutch text in two: its rest is not the Turkish.
-            await service.extend_dutch(context.session, draft.id, part)
-            context.chat_data[DUTCH_AT] = (draft.id, message.date)
-            await message.reply_text(_("Your text was long, so Telegram sent it in two "
-                                       "messages: I joined them into one Dutch text."))
+            # Telegram split a long text in two: its rest is not the next language's.
+            await service.extend_dutch(context.session, draft.id, part, before)
+            context.chat_data[TEXT_AT] = (draft.id, before, message.date)
+            await message.reply_text(
+                _("Your text was long, so Telegram sent it in two messages: I joined them "
+                  "into one Dutch text.") if before == service.DUTCH else
+                _("Your text was long, so Telegram sent it in two messages: I joined them "
+                  "into one text."))
             await ask(update, context, draft)
             return
         if service.repeats_dutch(draft.content, step, part):
@@ -244,8 +250,7 @@ async def take_input(update: Update, context: BotContext) -> None:
             await ask(update, context, draft)
             return
         await service.store_part(context.session, draft.id, part)
-        if step == service.DUTCH:
-            context.chat_data[DUTCH_AT] = (draft.id, message.date)
+        context.chat_data[TEXT_AT] = (draft.id, step, message.date)
         if album is not None:
             context.chat_data[ALBUM_TAKEN] = album
     draft = await service.get(context.session, draft.id)
@@ -253,10 +258,12 @@ async def take_input(update: Update, context: BotContext) -> None:
     await ask(update, context, draft)
 
 
-def dutch_at(context: BotContext, draft_id: int) -> datetime | None:
-    """When the draft's Dutch text was sent (this process saw it), else None."""
-    found = context.chat_data.get(DUTCH_AT)
-    return found[1] if isinstance(found, tuple) and found[0] == draft_id else None
+def text_at(context: BotContext, draft_id: int, locale: str) -> datetime | None:
+    """When the draft's text in ``locale`` was sent, if it was the last one this process
+    saw, else None."""
+    found = context.chat_data.get(TEXT_AT)
+    return (found[2] if isinstance(found, tuple) and len(found) == 3
+            and found[:2] == (draft_id, locale) else None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -314,10 +321,12 @@ async def audience_screen(context: BotContext,
 
 
 async def awaited_languages(context: BotContext, draft: AnnouncementView) -> list[str]:
-    """The languages asked of the team whose translation has not come yet."""
+    """The languages of its audience asked of the team whose translation has not come yet."""
     asked = await team_translation.asked_locales(context.session, draft.id)
+    wanted = draft.audience.locales
     return [code for code in service.TEXT_STEPS[1:]
-            if code in asked and code not in draft.content.parts]
+            if code in asked and code not in draft.content.parts
+            and (not wanted or code in wanted)]
 
 
 async def confirm_question(context: BotContext, draft: AnnouncementView,
@@ -329,8 +338,10 @@ async def confirm_question(context: BotContext, draft: AnnouncementView,
         count=total)]
     awaited = await awaited_languages(context, draft)
     if awaited:
+        # (Said as it is: a translation that comes after the send reaches only the copies
+        # still waiting for a parent's morning.)
         lines.append("⏳ " + _("Not in yet from the team: {languages}. Sent now, those parents "
-                              "read the Dutch until it comes.").format(
+                              "get it in Dutch.").format(
             languages=", ".join(LANGUAGE_NAMES[code] for code in awaited)))
     quiet, until = await service.quiet_now(context.session, draft.audience, context.now(),
                                            context.settings.timezone)
@@ -431,7 +442,15 @@ async def ask_the_team(update: Update, context: BotContext, draft: AnnouncementV
                     "Asked {count} colleagues. The first text is added when it comes.",
                     asked).format(count=asked)
     seen = when_seen(requests, context.now())
-    if seen is not None:
+    asked_members = [m for m in members if m.id in {r.person_id for r in requests}]
+    if asked_members and all(on_leave(m.availability) for m in asked_members):
+        # No hour on their map (on leave): the request reaches them silently, and may never
+        # be read. Said, so that the coordinator sends it without them, or asks someone else.
+        text += " " + ngettext(
+            "{names} is on leave now: the whole week is red.",
+            "{names} are on leave now: the whole week is red.", len(asked_members)).format(
+            names=", ".join(m.first_name for m in asked_members))
+    elif seen is not None:
         # All off now (a red hour): said, so that an urgent text can go without them.
         names = [m.first_name for m in members if m.id in {r.person_id for r in requests}]
         text += " " + (_("{name} is off now and sees your request on {day} at {time}.").format(

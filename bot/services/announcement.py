@@ -69,6 +69,8 @@ AWAIT_FOR = timedelta(hours=24)
 SPLIT_NEAR = 3800
 SPLIT_WITHIN = timedelta(seconds=5)
 SPLIT_SHARE = 0.5  # of its words in the Dutch: the same language
+# A rest at most a quarter as long as the first part: no translation of it is that short.
+SPLIT_TAIL = 4
 _WORD = re.compile(r"\w{3,}")
 
 
@@ -200,7 +202,10 @@ def continues_long_text(dutch: Part | None, dutch_at: datetime | None, part: Par
     return (dutch is not None and dutch.kind == "text" and part.kind == "text"
             and dutch_at is not None and timedelta(0) <= at - dutch_at <= SPLIT_WITHIN
             and utf16_len(dutch.visible) >= SPLIT_NEAR
-            and dutch_share(dutch, part) >= SPLIT_SHARE)
+            # A tail far shorter than any translation of the first part (a letter's closing
+            # lines and names), or one that shares its words.
+            and (utf16_len(part.visible) * SPLIT_TAIL <= utf16_len(dutch.visible)
+                 or dutch_share(dutch, part) >= SPLIT_SHARE))
 
 
 def dutch_share(dutch: Part, part: Part) -> float:
@@ -345,12 +350,14 @@ async def store_part(session: AsyncSession, announcement_id: int, part: Part) ->
     return row.awaiting
 
 
-async def extend_dutch(session: AsyncSession, announcement_id: int, rest: Part) -> None:
-    """The rest of a long Dutch text split by Telegram joins its first part; the question
-    (the Turkish) stays as it was."""
+async def extend_dutch(session: AsyncSession, announcement_id: int, rest: Part,
+                       locale: str = DUTCH) -> None:
+    """The rest of a long text split by Telegram joins its first part (the Dutch, or the
+    translation of ``locale`` asked before); the question (the next language) stays as it
+    was."""
     row = await _draft_row(session, announcement_id)
     content = Content.from_json(row.content)
-    parts = {**content.parts, DUTCH: joined(content.parts[DUTCH], rest)}
+    parts = {**content.parts, locale: joined(content.parts[locale], rest)}
     row.content = Content(parts, content.voices, content.urgent).to_json()
 
 
@@ -493,12 +500,19 @@ async def take_team_translation(session: AsyncSession, announcement_id: int, loc
     waiting = await waiting_readers(session, row.id, locale) if row.status == SENDING else {}
     if row.status == SENDING and not waiting:
         return TeamOutcome.ALREADY_SENT, None  # every copy of that language has left
-    content = Content.from_json(row.content)
-    outcome, filled = with_translation(content, locale, text, voice_file_id, html)
-    if filled is None:
-        return outcome, row.created_by
-    if not await _swap(session, row, filled):
-        # A colleague's reply came in meanwhile (two at once): theirs stays.
+    for _attempt in range(SWAP_TRIES):
+        content = Content.from_json(row.content)
+        outcome, filled = with_translation(content, locale, text, voice_file_id, html)
+        if filled is None:
+            # A colleague's reply in this language came first (two at once): theirs stays.
+            return outcome, row.created_by
+        if await _swap(session, row, filled):
+            break
+        # Something else changed meanwhile (another language's reply, the coordinator):
+        # read again and add this one to it.
+        if row.status not in (DRAFT, SENDING):
+            return TeamOutcome.ALREADY_SENT, None
+    else:
         return (TeamOutcome.VOICE_ALREADY_DONE if voice_file_id is not None
                 else TeamOutcome.ALREADY_DONE), row.created_by
     if waiting:
@@ -528,6 +542,11 @@ def with_translation(content: Content, locale: str, text: str | None,
                     dutch.file_id, part.html)
     return TeamOutcome.SAVED, Content({**content.parts, locale: part}, content.voices,
                                       content.urgent)
+
+
+# Replies that change the same draft at once (a Turkish and a Punjabi one): each tries again
+# on what the other wrote, a few times.
+SWAP_TRIES = 5
 
 
 async def _swap(session: AsyncSession, row: Broadcast, content: Content) -> bool:

@@ -461,9 +461,17 @@ async def redo_all_waiting(session: AsyncSession, render_for_week: Callable[[dat
         since = row.started_at or row.created_at
         then = set(await session.scalars(select(Person.id).where(
             Person.id.in_(list(people)), Person.onboarded_at <= since)))
+        # Not one who has that week from another send (to other schools or languages).
+        others = list(await session.scalars(select(Broadcast.id).where(
+            Broadcast.kind == PROGRAMME, Broadcast.week_start == row.week_start,
+            Broadcast.id != row.id)))
+        covered = set(await session.scalars(select(OutboxMessage.person_id).where(
+            OutboxMessage.group_key.in_([group_key(other) for other in others])))) \
+            if others else set()
         rowless: list[tuple[Recipient, datetime | None]] = [
             (recipient, None) for person_id, recipient in people.items()
             if person_id in then and person_id not in waiting and person_id not in left
+            and person_id not in covered
             and audience.takes(recipient.locale, recipient.school_ids)]
         redone += await _redo(session, row, [(people[person_id], when)
                                              for person_id, when in waiting.items()

@@ -127,8 +127,9 @@ async def asked_locales(session: AsyncSession, draft_id: int) -> set[str]:
 async def open_announcement_request(session: AsyncSession,
                                     chat_id: int) -> tuple[int, str] | None:
     """The newest announcement translation request this colleague got whose draft still
-    waits for that language: (draft id, language). For a colleague who typed their
-    translation without replying to the request (it is not taken: say how to)."""
+    waits for that language (being written, or sent with copies in that language still
+    waiting for the parents' morning): (draft id, language). For a colleague who typed
+    their translation without replying to the request (it is not taken: say how to)."""
     keys = await session.scalars(
         select(OutboxMessage.group_key).where(
             OutboxMessage.chat_id == chat_id, OutboxMessage.kind == "text",
@@ -138,8 +139,10 @@ async def open_announcement_request(session: AsyncSession,
     for key in keys:
         _prefix, target, locale = (key or "::").split(":", 2)
         draft = await session.get(Broadcast, int(target)) if target.isdigit() else None
-        if (draft is not None and draft.status == DRAFT
-                and locale not in Content.from_json(draft.content).parts):
+        if (draft is not None and draft.status in (DRAFT, SENDING)
+                and locale not in Content.from_json(draft.content).parts
+                and (draft.status == DRAFT
+                     or await announcement.waiting_readers(session, draft.id, locale))):
             return draft.id, locale
     return None
 
