@@ -58,7 +58,6 @@ REMINDER_SENT, REMINDER_UNDELIVERED = "sent", "undelivered"
 INSERT_CHUNK = 500
 
 M = OutboxMessage
-NO_FLAGS = (False, False)
 
 
 @dataclass(frozen=True)
@@ -126,31 +125,26 @@ async def claim(
                             {"now": now, "limit": limit - len(stale)})
     rows = sorted(stale + due, key=lambda r: r.id)
     person_ids = {r.person_id for r in rows if r.person_id is not None}
-    flags: dict[int, tuple[bool, bool]] = {}
-    quiet: dict[int, str | None] = {}
-    roles: dict[int, tuple[str | None, str | None]] = {}
-    if person_ids:
-        people = (await session.execute(
-            select(Person.id, Person.stopped_at, Person.blocked_at, Person.quiet_hours,
-                   Person.role, StaffProfile.availability)
-            .outerjoin(StaffProfile, StaffProfile.person_id == Person.id)
-            .where(Person.id.in_(person_ids))
-        )).all()
-        flags = {p.id: (p.stopped_at is not None, p.blocked_at is not None) for p in people}
-        quiet = {p.id: p.quiet_hours for p in people}
-        roles = {p.id: (p.role, p.availability) for p in people}
-    return [
-        ClaimedMessage(
+    # What the drop rule, quiet hours and a team member's map need of each row's person.
+    people = {p.id: p for p in (await session.execute(
+        select(Person.id, Person.stopped_at, Person.blocked_at, Person.quiet_hours,
+               Person.role, StaffProfile.availability)
+        .outerjoin(StaffProfile, StaffProfile.person_id == Person.id)
+        .where(Person.id.in_(person_ids))
+    )).all()} if person_ids else {}
+    claimed = []
+    for r in rows:
+        p = people.get(r.person_id) if r.person_id else None
+        claimed.append(ClaimedMessage(
             id=r.id, dedupe_key=r.dedupe_key, chat_id=r.chat_id, person_id=r.person_id,
             kind=r.kind, payload=_load(r.payload), attempts=r.attempts, group_key=r.group_key,
-            person_stopped=flags.get(r.person_id, NO_FLAGS)[0] if r.person_id else False,
-            person_blocked=flags.get(r.person_id, NO_FLAGS)[1] if r.person_id else False,
-            person_quiet_hours=quiet.get(r.person_id) if r.person_id else None,
-            person_role=roles.get(r.person_id, (None, None))[0] if r.person_id else None,
-            person_map=roles.get(r.person_id, (None, None))[1] if r.person_id else None,
-        )
-        for r in rows
-    ]
+            person_stopped=p is not None and p.stopped_at is not None,
+            person_blocked=p is not None and p.blocked_at is not None,
+            person_quiet_hours=p.quiet_hours if p is not None else None,
+            person_role=p.role if p is not None else None,
+            person_map=p.availability if p is not None else None,
+        ))
+    return claimed
 
 
 async def maps_of_chats(session: AsyncSession, chat_ids: Collection[int]) -> dict[int, str]:

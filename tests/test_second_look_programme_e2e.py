@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -20,19 +19,19 @@ import aiohttp
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import insert, select
-from telegram.ext import Application
 
-from bot.app import build_application
 from bot.config import Settings
 from bot.scheduler.outbox import wake
-from bot.webhook import SECRET_HEADER, serve
+from bot.webhook import SECRET_HEADER
 from storage import received_updates
 from storage.db import Database
 from storage.models import Activity, ActivityCancellation, ActivitySchool, School, Setting
+from tests import test_webhook
 from tests.conftest import COORDINATOR_ID, FixedClock
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat, Handled, Person, free_port, outbox_settled
+from tests.helpers import Chat, Handled, Person, outbox_settled
 from tests.test_programme_e2e import coordinator_of, coordinator_with_programme, onboard
+from tests.test_webhook import SECRET, Hook
 from tests.test_week_broadcast_truth_e2e import (
     MONDAY_MORNING,
     programme_copies,
@@ -288,33 +287,7 @@ async def test_a_second_cancelled_day_in_the_next_cell_is_not_silently_dropped(
 # --------------------------------------------------------------------------------------------
 # The webhook's ledger of update ids
 
-SECRET = "s3cret-for-the-tests-only-0123456789"
-Hook = tuple[str, asyncio.Event, Application]  # base URL, SIGTERM, the Application behind it
-
-
-@pytest.fixture
-async def webhook(settings: Settings, db: Database, fake: FakeTelegram,
-                  clock: FixedClock) -> AsyncIterator[Hook]:
-    """One instance in webhook mode, as tests/test_webhook.py runs it."""
-    port = free_port()
-    hooked = dataclasses.replace(
-        settings, mode="webhook", webhook_url="https://bot.example.org/telegram",
-        webhook_secret=SECRET, listen="127.0.0.1", port=port)
-    application = build_application(hooked, db=db)
-    application.bot_data["clock"] = clock
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(application, hooked, stop))
-    base = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as client:
-        for _ in range(100):  # until the server listens
-            try:
-                async with client.get(f"{base}/healthz"):
-                    break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)
-    yield base, stop, application
-    stop.set()
-    await task
+webhook = test_webhook.webhook  # the fixture: one instance in webhook mode
 
 
 async def post(base: str, update: dict[str, Any]) -> int:

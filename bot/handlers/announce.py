@@ -169,8 +169,9 @@ async def draft_awaiting(context: BotContext, telegram_id: int) -> Answer | None
 
 # chat_data keys: the album whose first photo answered a step, and the album we said so of.
 ALBUM_TAKEN, ALBUM_TOLD = "announce_album", "announce_album_told"
-# chat_data key: (draft id, when) of the last Dutch text, to join what Telegram split.
-TEXT_AT = "announce_text_at"  # (draft id, language, when): the last text step taken
+# chat_data key: (draft id, language, when) of the last text step taken, to join what
+# Telegram split in two.
+TEXT_AT = "announce_text_at"
 
 
 def _part(kind: str, text: str, entities: Sequence[MessageEntity],
@@ -235,7 +236,7 @@ async def take_input(update: Update, context: BotContext) -> None:
                 draft.content.parts.get(before), text_at(context, draft.id, before), part,
                 message.date):
             # Telegram split a long text in two: its rest is not the next language's.
-            await service.extend_dutch(context.session, draft.id, part, before)
+            await service.extend_text(context.session, draft.id, part, before)
             context.chat_data[TEXT_AT] = (draft.id, before, message.date)
             await message.reply_text(
                 _("Your text was long, so Telegram sent it in two messages: I joined them "
@@ -452,10 +453,10 @@ async def ask_the_team(update: Update, context: BotContext, draft: AnnouncementV
             names=", ".join(m.first_name for m in asked_members))
     elif seen is not None:
         # All off now (a red hour): said, so that an urgent text can go without them.
-        names = [m.first_name for m in members if m.id in {r.person_id for r in requests}]
         text += " " + (_("{name} is off now and sees your request on {day} at {time}.").format(
-            name=names[0], day=format_weekday_date(seen), time=format_time(seen))
-            if len(names) == 1 else
+            name=asked_members[0].first_name, day=format_weekday_date(seen),
+            time=format_time(seen))
+            if len(asked_members) == 1 else
             _("They are off now: the first sees your request on {day} at {time}.").format(
                 day=format_weekday_date(seen), time=format_time(seen)))
     await update.effective_chat.send_message(text)

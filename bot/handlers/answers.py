@@ -17,7 +17,8 @@ from telegram import (
 from bot.handlers.door import BotContext, door
 from bot.handlers.question_texts import how_to_answer, topic_label
 from bot.handlers.questions import parent_message, relayable
-from bot.i18n import _, ngettext
+from bot.handlers.sending import send_listed
+from bot.i18n import _
 from bot.scheduler.outbox import wake
 from bot.services import held_cards, questions, staff, team_translation
 from bot.services.questions import QuestionView, Refusal
@@ -25,9 +26,6 @@ from bot.services.roles import STAFF, Role
 
 # qa:<question id>:<message id>: send this message of mine (not a reply) to that question.
 ANSWER_DATA = r"^qa:(\d{1,9}):(\d{1,10})$"
-# The questions offered under one prompt for a message that replied to none (Telegram takes
-# 100 buttons under a message): every question she holds is offered, the rest in more parts.
-MAX_CHOICES = 100
 
 
 def refusal_text(refusal: Refusal, holder: str | None = None, *, sent: bool = True) -> str:
@@ -191,19 +189,13 @@ async def not_sent(update: Update, context: BotContext) -> None:
                                  + how_to_answer() + translating)
         return
     mine, _waiting = await questions.waiting_first(context.session, mine)
-    rows = [[choice_button(q, message.message_id)] for q in mine]
-    # Each part replies to her message: a ➡️ sends only the message its prompt is about.
-    about = ReplyParameters(message.message_id, allow_sending_without_reply=True)
-    await message.reply_text(
-        "⚠️ " + _("This was not sent to anyone. Which parent is it for? Tap their name.")
+    # Every question she holds is offered (beyond 100, in more parts), each part a reply to
+    # her message: a ➡️ sends only the message its prompt is about.
+    await send_listed(
+        update, "⚠️ " + _("This was not sent to anyone. Which parent is it for? Tap their name.")
         + "\n" + _("Next time, reply to their question: swipe it to the left.") + translating,
-        reply_markup=InlineKeyboardMarkup(rows[:MAX_CHOICES]), reply_parameters=about)
-    for start in range(MAX_CHOICES, len(rows), MAX_CHOICES):
-        page = rows[start:start + MAX_CHOICES]
-        await message.reply_text(
-            ngettext("And {count} more question:", "And {count} more questions:", len(page))
-            .format(count=len(page)), reply_markup=InlineKeyboardMarkup(page),
-            reply_parameters=about)
+        [[choice_button(q, message.message_id)] for q in mine],
+        reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True))
 
 
 # chat_data: the team member's albums sent without a reply, each its messages' ids (the first

@@ -18,7 +18,7 @@ from bot.handlers.question_texts import (
     render_figures,
     topic_label,
 )
-from bot.handlers.sending import send_long
+from bot.handlers.sending import send_listed
 from bot.handlers.team import ICONS
 from bot.i18n import (
     LANGUAGE_NAMES,
@@ -37,10 +37,6 @@ from bot.services.roles import STAFF, Role
 from bot.services.routing import delivery_for
 
 LEVEL_ORDER = (Level.GREEN, Level.ORANGE, Level.RED)  # the hand-over list: available first
-
-# A button per question listed: Telegram takes up to 100 under one message.
-MAX_BUTTONS = 100
-
 
 async def reply_message(update: Update, context: BotContext) -> None:
     """Any reply in a private chat: an answer to a question, a translation for an activity,
@@ -326,21 +322,6 @@ async def inbox_command(update: Update, context: BotContext) -> None:
     buttons = [[InlineKeyboardButton(f"📨 #{q.id} {q.parent_first_name}",
                                      callback_data=f"qs:{q.id}:show")] for q in mine]
     await send_listed(update, "\n".join(lines), buttons)
-
-
-async def send_listed(update: Update, text: str,
-                      rows: list[list[InlineKeyboardButton]]) -> None:
-    """A list of questions with a button each: Telegram takes 100 under one message, so the
-    buttons beyond (a holiday's backlog) come under messages of their own, and every
-    question listed can be opened."""
-    assert update.effective_chat is not None
-    await send_long(update, text,
-                    reply_markup=InlineKeyboardMarkup(rows[:MAX_BUTTONS]) if rows else None)
-    for start in range(MAX_BUTTONS, len(rows), MAX_BUTTONS):
-        page = rows[start:start + MAX_BUTTONS]
-        await update.effective_chat.send_message(
-            ngettext("And {count} more question:", "And {count} more questions:", len(page))
-            .format(count=len(page)), reply_markup=InlineKeyboardMarkup(page))
 
 
 @door(roles=(Role.COORDINATOR,))

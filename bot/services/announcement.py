@@ -350,7 +350,7 @@ async def store_part(session: AsyncSession, announcement_id: int, part: Part) ->
     return row.awaiting
 
 
-async def extend_dutch(session: AsyncSession, announcement_id: int, rest: Part,
+async def extend_text(session: AsyncSession, announcement_id: int, rest: Part,
                        locale: str = DUTCH) -> None:
     """The rest of a long text split by Telegram joins its first part (the Dutch, or the
     translation of ``locale`` asked before); the question (the next language) stays as it

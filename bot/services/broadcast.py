@@ -27,7 +27,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
@@ -49,6 +49,7 @@ PROGRAMME = "programme"
 DUTCH = DEFAULT_LOCALE
 DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
 QUIET = "quiet"  # the sender's mark on a row it holds until a parent's quiet hours end
+K = TypeVar("K")  # what a copy is known by: a person, or a broadcast's group key
 
 
 @dataclass(frozen=True)
@@ -485,7 +486,7 @@ async def _redo(session: AsyncSession, row: Broadcast,
                 originals: Mapping[str, str] | None, tz: ZoneInfo,
                 now: datetime | None) -> int:
     """These parents' copies of a programme broadcast made again from the programme as it
-    is now, each due when its old one was."""
+    is now, each due when its old one was (now, for one who had none)."""
     if not waiting:
         return 0
     assert row.week_start is not None
@@ -519,16 +520,17 @@ async def copies_state(session: AsyncSession,
                      if person_id not in waiting}
 
 
-def whole_waiting(rows: Iterable[tuple[int, str, datetime]]) -> dict[int, datetime]:
-    """Of (person, status, due) rows, the people none of whose rows left (a copy of which a
-    part went out stays as it is), with when their first row is due."""
-    due: dict[int, datetime] = {}
-    left: set[int] = set()
-    for person_id, status, not_before in rows:
+def whole_waiting(rows: Iterable[tuple[K, str, datetime]]) -> dict[K, datetime]:
+    """Of (copy, status, due) rows (a copy: a person's rows of one broadcast, keyed by the
+    person or by the broadcast), the copies none of whose rows left (a copy of which a part
+    went out stays as it is), with when their first row is due."""
+    due: dict[K, datetime] = {}
+    left: set[K] = set()
+    for key, status, not_before in rows:
         if status != outbox_repo.PENDING:
-            left.add(person_id)
-        due[person_id] = min(not_before, due.get(person_id, not_before))
-    return {person_id: when for person_id, when in due.items() if person_id not in left}
+            left.add(key)
+        due[key] = min(not_before, due.get(key, not_before))
+    return {key: when for key, when in due.items() if key not in left}
 
 
 async def waiting_copies(session: AsyncSession, person_id: int,
@@ -540,16 +542,12 @@ async def waiting_copies(session: AsyncSession, person_id: int,
         select(OutboxMessage.group_key, OutboxMessage.status, OutboxMessage.not_before)
         .where(OutboxMessage.person_id == person_id,
                OutboxMessage.group_key.startswith("broadcast:", autoescape=True)))).all()
-    groups: dict[str, list[tuple[str, datetime]]] = {}
-    for group, status, not_before in found:
-        groups.setdefault(group, []).append((status, not_before))
     waiting = []
-    for group, rows in groups.items():
-        if any(status != outbox_repo.PENDING for status, _ in rows):
-            continue
+    for group, when in whole_waiting(
+            (group, status, not_before) for group, status, not_before in found).items():
         row = await session.get(Broadcast, int(group.split(":")[1]))
         if row is not None and row.kind == kind and row.status == SENDING:
-            waiting.append((row, min(not_before for _, not_before in rows)))
+            waiting.append((row, when))
     return waiting
 
 
