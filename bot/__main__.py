@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.app import ALLOWED_UPDATES, DatabaseUnavailable, build_application
+    from bot.app import DatabaseUnavailable, build_application, poll_until_stopped
 
     application = build_application(settings)
     try:
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 
             asyncio.run(serve(application, settings))
         else:
-            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            asyncio.run(poll_until_stopped(application))
     except DatabaseUnavailable as problem:
         print(problem, file=sys.stderr)
         return 2

@@ -3,15 +3,17 @@
 Usage::
 
     app = build_application(settings)   # database opened and migrated in post_init
-    app.run_polling()
+    asyncio.run(poll_until_stopped(app))
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import signal
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from telegram import Update
 from telegram.ext import (
@@ -236,25 +238,49 @@ def register(app: Application, settings: Settings) -> None:
 
 
 @asynccontextmanager
-async def running(app: Application, *, polling: bool = True) -> AsyncIterator[Application]:
-    """Run the application inside an event loop that already runs (tests, benchmarks): the
-    same steps as ``run_polling``: initialize, post_init, start, poll; and back down."""
-    async with app:
-        assert app.post_init and app.post_stop and app.post_shutdown
-        await app.post_init(app)
-        await app.start()
-        if polling:
-            assert app.updater is not None
-            await app.updater.start_polling(poll_interval=0, timeout=1,
-                                            allowed_updates=ALLOWED_UPDATES)
-        try:
-            yield app
-        finally:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
-            await app.stop()
-            await app.post_stop(app)
-            await app.post_shutdown(app)
+async def running(app: Application, *, polling: bool = True,
+                  poll_timeout: float = 1) -> AsyncIterator[Application]:
+    """Run the application inside an event loop that already runs (``python -m bot``, tests,
+    benchmarks): initialize, post_init, start, poll; and back down, also from a start that
+    failed halfway (post_shutdown closes what post_init opened)."""
+    try:
+        async with app:
+            assert app.post_init and app.post_stop and app.post_shutdown
+            try:
+                await app.post_init(app)
+                await app.start()
+                if polling:
+                    assert app.updater is not None
+                    await app.updater.start_polling(poll_interval=0, timeout=poll_timeout,
+                                                    allowed_updates=ALLOWED_UPDATES)
+                yield app
+            finally:
+                if app.updater is not None and app.updater.running:
+                    await app.updater.stop()
+                if app.running:
+                    await app.stop()
+                    await app.post_stop(app)
+                await app.post_shutdown(app)
+    finally:
+        await close_requests(app)  # an initialize that failed (Telegram out of reach) leaves them
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGTERM and SIGINT set ``stop``: whatever the bot is doing then, it stops cleanly."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with suppress(NotImplementedError, RuntimeError):  # not on Windows, not in a thread
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def poll_until_stopped(app: Application) -> None:
+    """``python -m bot``: long polling until SIGTERM or SIGINT. Not PTB's ``run_polling``: a
+    signal landing just as it starts the poller stops its next step instead, and the bot
+    exits 1 with a traceback (seen in CI)."""
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    async with running(app, poll_timeout=10):  # run_polling's long-poll timeout
+        await stop.wait()
 
 
 async def _post_init(app: Application) -> None:
@@ -317,8 +343,8 @@ async def close_requests(app: Application) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
-    # A stop signal between post_init and the first poll: PTB skips post_stop then, and
-    # the outbox sender, started in post_init, would be left running.
+    # A start that failed after post_init (Telegram out of reach at the first poll) skips
+    # post_stop, and the outbox sender, started in post_init, would be left running.
     await _post_stop(app)
     await close_requests(app)
     if app.bot_data.get("owns_db"):

@@ -28,8 +28,6 @@ import asyncio
 import hmac
 import json
 import logging
-import signal
-from contextlib import suppress
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -102,13 +100,10 @@ def make_web_app(application: Application, settings: Settings,
 async def serve(application: Application, settings: Settings,
                 stop: asyncio.Event | None = None) -> None:
     """Run until ``stop`` is set (or SIGTERM/SIGINT): finish the updates in hand, then stop."""
-    from bot.app import ALLOWED_UPDATES, close_requests
+    from bot.app import ALLOWED_UPDATES, close_requests, stop_on_signals
 
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop_on_signals(stop)
     try:
         async with application:
             assert application.post_init and application.post_stop and application.post_shutdown
