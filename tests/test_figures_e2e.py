@@ -1,7 +1,7 @@
 """The coordinator's figures: the monthly report and /rsvps agree with each other and with
 what happened, also after parents change their language, for a workshop's children, a
-brugfiguur's own schools and a day that moved. One known gap (strict xfail): a /forget
-takes the parent's reminders and answers out of past months' report."""
+brugfiguur's own schools and a day that moved. A /forget takes the parent's reminders and
+answers out of past months' report, which says so when made again."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import io
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from openpyxl import load_workbook
 
 from bot.i18n import _, use_locale
@@ -60,31 +59,33 @@ async def two_parents_say_yes(chat: Chat, fake: FakeTelegram, clock: FixedClock,
     return greet, ayse, els
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A parent who uses /forget in December takes her November reminder and 'yes' with her: "
-    "November's report, sent to the town on 1 December as 'Parents reached: 2 · Coming: 2', "
-    "says 1 and 1 when asked again (per school, per language and per activity too). The "
-    "report already sent keeps them; made again, only joined/stopped/erased are kept in "
-    "monthly_counts (report.note_erasure), reminders and rsvps are deleted by "
-    "storage/people.erase. Keeping them would take id-less counts per activity day, school "
-    "and language at the /forget: left for a decision on what an erasure may keep."))
-async def test_a_forget_in_december_does_not_change_novembers_report(
+async def test_a_forget_in_december_is_said_on_novembers_report_made_again(
     chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
 ) -> None:
+    # An erasure keeps only that it happened (bot/services/report.py): Els's reminder and
+    # "yes" go with her, and November's report made again says why it counts one fewer.
     greet, _ayse, els = await two_parents_say_yes(chat, fake, clock, bot)
     clock.moment = DECEMBER_1
-    line, book = await november(greet, fake)
-    assert line.startswith(f"{dutch('Parents reached')}: 2 · {dutch('Coming')}: 2"), line
-    months_before = list(book.worksheets[3].iter_rows(values_only=True))[-1]
+    photo, _workbook, _table, _switch = await greet.says("/report 2026-11")
+    caption = photo["caption"].splitlines()
+    assert caption[1].startswith(f"{dutch('Parents reached')}: 2 · {dutch('Coming')}: 2")
+    assert len(caption) == 3, caption  # nobody erased: no word about it
 
     clock.moment = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
     await els.says("/forget")
     await els.taps(data="forget:yes")
 
-    line_after, book_after = await november(greet, fake)
-    months_after = list(book_after.worksheets[3].iter_rows(values_only=True))[-1]
-    assert line_after == line
-    assert months_after[:3] == months_before[:3], (months_before, months_after)
+    photo, _workbook, _table, _switch = await greet.says("/report 2026-11")
+    caption = photo["caption"].splitlines()
+    assert caption[1].startswith(f"{dutch('Parents reached')}: 1 · {dutch('Coming')}: 1")
+    assert caption[3] == ("1 ouder liet later alle gegevens wissen. "
+                          "Die antwoorden tellen hier niet meer mee."), caption
+    # December's own report counts the erasure in its month, with no such line.
+    photo, workbook, _table, _switch = await greet.says("/report 2026-12")
+    assert len(photo["caption"].splitlines()) == 3, photo["caption"]
+    book = load_workbook(io.BytesIO(fake.file_content(workbook["document"]["file_id"])))
+    december = list(book.worksheets[3].iter_rows(values_only=True))[-1]
+    assert december[-1] == 1  # Parents erased their data
 
 
 async def test_a_language_change_in_december_does_not_move_novembers_figures(

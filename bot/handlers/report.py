@@ -16,7 +16,7 @@ from telegram.constants import ChatAction
 
 from bot.handlers.door import BotContext, door
 from bot.handlers.report_files import ReportFiles, month_label, report_files
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.services import report as service
 from bot.services.report import Month, Report
 from bot.services.roles import Role
@@ -27,12 +27,19 @@ REPORT_DATA = r"^rp:auto:(on|off)$"
 def summary(report: Report) -> str:
     """The chart's caption: the month and its three main figures."""
     figures = report.this_month
-    return "\n".join([
+    lines = [
         "📊 " + _("Report of {month}").format(month=month_label(report.month.first_day)),
         f"{_('Parents reached')}: {figures.parents_reached} · {_('Coming')}: {figures.coming}"
         f" · {_('Questions')}: {figures.questions}",
         _("The figures are in the spreadsheet: counts only, no names."),
-    ])
+    ]
+    if report.erased_since:  # why a report made again may count fewer than the first one
+        lines.append(ngettext(
+            "{count} parent asked us later to erase their data. Their answers are no longer "
+            "counted here.",
+            "{count} parents asked us later to erase their data. Their answers are no longer "
+            "counted here.", report.erased_since).format(count=report.erased_since))
+    return "\n".join(lines)
 
 
 async def send_report(bot: Bot, chat_id: int, report: Report, files: ReportFiles) -> None:

@@ -24,7 +24,9 @@ What counts where (months and days are Brussels time):
   /stop (a parent who came back no longer counts). /forget deletes every row about a parent,
   so it leaves counts in ``monthly_counts`` instead: "erased" in the month of the erasure,
   and "erased_joined"/"erased_stopped" in the months that parent had joined and stopped, so
-  that past months keep their figures.
+  that past months keep those figures. Their reminders and answers are not kept, not even as
+  counts (an erasure keeps no more than that it happened): a past month's report made again
+  after a /forget may count fewer parents reached or coming, and says how many erased since.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, and_, or_, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -192,6 +194,9 @@ class Report:
     occurrences: list[OccurrenceFigures]
     months: list[MonthFigures]  # oldest first; the last one is ``month``
     timezone: ZoneInfo = BRUSSELS  # of the months and the days above
+    # Parents who erased their data (/forget) after ``month``: their reminders and answers
+    # went with them, so a report made again now counts fewer than the one made then.
+    erased_since: int = 0
 
     @property
     def this_month(self) -> MonthFigures:
@@ -344,6 +349,9 @@ async def build(session: AsyncSession, month: Month, tz: ZoneInfo = BRUSSELS,
             {key for key in off if in_month(key[1])}),
         months=await _month_figures(session, months, reminders, held, questions, tz),
         timezone=tz,
+        erased_since=int(await session.scalar(
+            select(func.coalesce(func.sum(MonthlyCount.count), 0))
+            .where(MonthlyCount.kind == ERASED, MonthlyCount.month > str(month))) or 0),
     )
 
 
