@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.i18n import BRUSSELS
+from bot.scheduler.questions import weekly_figures
 from bot.services.availability import Level
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -218,3 +221,39 @@ async def test_the_coordinators_own_red_day_is_kept(
             for c in await reached_within(fake, COORDINATOR_ID, since, 3)
             if not c.params.get("disable_notification")]
     assert rang == [], f"rang on Greet's red Wednesday: {rang}"
+
+
+async def test_mondays_figures_wait_for_the_coordinators_green_hour(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Any
+) -> None:
+    """Greet starts on Mondays at 13:00: her Monday morning is red. The week's line of
+    figures, due at 09:00, waits for her 13:00, as her cards do (and her notices about
+    questions: bot/scheduler/questions.py marks both ``BY_HOURS``)."""
+    clock.moment = a_day_ahead(0, 9, 5)  # Monday 09:05
+    greet = await coordinator_of(chat)
+    greet_id = await staff_id(db, COORDINATOR_ID)
+    await greet.says("/availability")
+    await greet.taps(data=f"team:a:{greet_id}:0")
+    for hour in range(8, 13):  # Monday 08:00 to 13:00 made red, hour by hour
+        for _tap in range(3):  # a tap cycles the hour's colour
+            if await availability_now(db, greet_id, clock.moment, hour) is Level.RED:
+                break
+            await greet.taps(data=f"team:a:{greet_id}:0:{hour}")
+    await greet.taps(data=f"team:a:{greet_id}")  # back to the week
+    await greet.taps(data=f"team:a:{greet_id}:ok")
+    amap = await availability(db, greet_id)
+    assert amap.level_at(clock.moment) is Level.RED
+    assert amap.next_green(clock.moment) == clock.moment.replace(hour=13, minute=0)
+
+    since = len(fake.calls)
+    await weekly_figures(SimpleNamespace(application=bot.app))  # type: ignore[arg-type]
+    assert await reached_within(fake, COORDINATOR_ID, since, 2) == []
+    [waiting] = [row for row in await pending_to(db, COORDINATOR_ID)
+                 if row.dedupe_key.startswith("figures:")]
+    assert waiting.not_before == clock.moment.replace(hour=13, minute=0).astimezone(UTC)
+
+
+async def availability_now(db: Database, person_id: int, moment: datetime,
+                           hour: int) -> Level:
+    """The level of her map at ``hour`` on the day of ``moment``."""
+    return (await availability(db, person_id)).level_at(moment.replace(hour=hour, minute=30))

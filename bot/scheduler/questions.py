@@ -42,6 +42,7 @@ from bot.handlers.question_texts import (
 from bot.i18n import BRUSSELS, use_locale
 from bot.scheduler.outbox import wake
 from bot.services import outbox, questions, retention
+from bot.services.routing import BY_HOURS
 from storage import claims
 from storage.db import Database
 
@@ -120,15 +121,17 @@ async def housekeeping(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _tell_coordinators(session: AsyncSession, coordinators: list[questions.Recipient],
                              question_id: int, what: str, render: Callable[[], str]) -> None:
-    """A notice about a question to every coordinator, each in their language, once per
-    ``what`` (the dedupe key: ``q:<id>:<what>:<chat>``)."""
+    """A notice about a question to every coordinator, each in their language and hours
+    (the map she saved in /availability, as her cards), once per ``what`` (the dedupe key:
+    ``q:<id>:<what>:<chat>``)."""
     for recipient in coordinators:
         with use_locale(recipient.locale):
             text = render()
         await outbox.enqueue(
             session, dedupe_key=f"q:{question_id}:{what}:{recipient.chat_id}",
             chat_id=recipient.chat_id, person_id=None, kind="text",
-            payload={"text": text, "always": True}, group_key=f"q:{question_id}")
+            payload={"text": text, "always": True, BY_HOURS: True},
+            group_key=f"q:{question_id}")
 
 
 async def _tell_previous_holder(app: Application, session: AsyncSession,
@@ -204,7 +207,7 @@ async def weekly_figures(context: ContextTypes.DEFAULT_TYPE) -> None:
                 text = render_figures(figures)
             await outbox.enqueue(session, dedupe_key=f"figures:{week}:{recipient.chat_id}",
                                  chat_id=recipient.chat_id, person_id=None, kind="text",
-                                 payload={"text": text, "always": True})
+                                 payload={"text": text, "always": True, BY_HOURS: True})
         await session.commit()
     wake(app)
 
