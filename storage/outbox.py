@@ -42,7 +42,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage, Person, Reminder, StaffProfile, UTCDateTime
+from storage.models import OutboxMessage, Person, Question, Reminder, StaffProfile, UTCDateTime
 
 PENDING = "pending"
 SENDING = "sending"
@@ -226,18 +226,19 @@ class StillThere:
     withdrawn: bool  # dropped meanwhile: its activity cancelled, the question handed over...
     person_stopped: bool
     person_blocked: bool
+    person_locale: str | None = None  # their language now (a text with ``in_each`` follows it)
 
 
 async def still_to_send(session: AsyncSession, message_id: int) -> StillThere:
     """A claimed row and its person as they are now (the drop rule is the caller's, as at
     the claim: ``bot.services.outbox.drop_reason``)."""
     row = (await session.execute(
-        select(M.status, Person.stopped_at, Person.blocked_at)
+        select(M.status, Person.stopped_at, Person.blocked_at, Person.locale)
         .outerjoin(Person, Person.id == M.person_id).where(M.id == message_id))).first()
     if row is None:
         return StillThere(True, False, False, False)
     return StillThere(False, row.status != SENDING, row.stopped_at is not None,
-                      row.blocked_at is not None)
+                      row.blocked_at is not None, row.locale)
 
 
 async def mark_sent(
@@ -277,6 +278,26 @@ async def pending_ids(session: AsyncSession, *, group_key: str | None = None,
     if person_id is not None:
         condition = and_(condition, M.person_id == person_id)
     return list(await session.scalars(select(M.id).where(condition)))
+
+
+# What someone gets as one of the team, not as a parent: translation requests (their group
+# keys) and notices about a school's contact (their dedupe keys); and the rows of questions
+# other than their own (cards, the parents' messages, notices about them).
+TEAM_GROUPS = ("tr:", "td:", "ta:")
+TEAM_KEYS = ("contact:",)
+
+
+async def pending_team_ids(session: AsyncSession, person_id: int) -> list[int]:
+    """The rows not yet sent (as ``pending_ids``) that wait for this person as one of the
+    team: the programme, an announcement, a reminder or the answer to a question of their
+    own as a parent are not among them."""
+    own = [f"q:{question_id}" for question_id in await session.scalars(
+        select(Question.id).where(Question.parent_id == person_id))]
+    team = or_(and_(M.group_key.startswith("q:", autoescape=True), M.group_key.not_in(own)),
+               *(M.group_key.startswith(prefix, autoescape=True) for prefix in TEAM_GROUPS),
+               *(M.dedupe_key.startswith(prefix, autoescape=True) for prefix in TEAM_KEYS))
+    return list(await session.scalars(select(M.id).where(
+        M.status.in_((PENDING, SENDING)), M.person_id == person_id, team)))
 
 
 async def pending_groups(session: AsyncSession, prefix: str) -> list[tuple[int, str]]:

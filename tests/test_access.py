@@ -92,7 +92,7 @@ STAFF_BUTTONS: list[tuple[str, str]] = [
     *[(f"team:{a}", COORDINATOR) for a in
       ("s", "s:{fatma}", "m", "m:{school}", "m:{school}:{fatma}", "m:{school}:0")],
     *[(f"rm:{a}", COORDINATOR) for a in
-      ("home", "k:workshop", "t:workshop:week", "t:ouderbabbel:2h", "q", "q:22-07")],
+      ("home", "k:workshop", "t:workshop:week:on", "t:ouderbabbel:2h:off", "q", "q:22-07")],
     ("rn:{act}:{past}", COORDINATOR), ("rn:{act}:{start}", COORDINATOR),
     ("tt:ask", COORDINATOR),
     ("po:all", COORDINATOR), ("po:s:{school}", COORDINATOR),

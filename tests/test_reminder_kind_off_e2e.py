@@ -28,7 +28,7 @@ async def test_a_reminder_turned_off_after_planning_is_not_sent(
     # The coordinator turns "the day before" off for ouderbabbels.
     await greet.says("/reminders")
     await greet.taps(data="rm:k:ouderbabbel")
-    await greet.taps(data="rm:t:ouderbabbel:day")
+    await greet.taps(data="rm:t:ouderbabbel:day:off")
 
     result = await round_at(bot, clock, local(24, 18))
     assert result.sent == 0 and result.reasons == {"not_chosen": 1}

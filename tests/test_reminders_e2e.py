@@ -322,7 +322,7 @@ async def test_the_coordinator_adds_a_week_ahead_reminder_for_ouderbabbels(
     [screen] = await greet.says("/reminders")
     assert "De dag vooraf, om 18:00 · Twee uur vooraf" in screen["text"]
     await greet.taps(data="rm:k:ouderbabbel")
-    await greet.taps(data="rm:t:ouderbabbel:week")
+    await greet.taps(data="rm:t:ouderbabbel:week:on")
     await greet.taps(data="rm:home")
     home = fake.message(COORDINATOR, screen["message_id"])
     assert home is not None and "Een week vooraf, om 18:00 · De dag vooraf" in home["text"]
@@ -334,7 +334,7 @@ async def test_the_coordinator_adds_a_week_ahead_reminder_for_ouderbabbels(
     # Forged choices and a parent's press change nothing.
     assert await greet.presses(screen, "rm:q:03-04") == ["Deze knop werkt niet meer."]
     els = await onboard(chat, 9911, "Els", "nl", "vlindertje")
-    assert await els.presses(screen, "rm:t:workshop:week") == [
+    assert await els.presses(screen, "rm:t:workshop:week:on") == [
         "Sorry, dit is alleen voor het team van de Brede School."]
 
     # The ouderbabbel of Monday 30 November now also gets one on Monday 23 at 18:00 (the

@@ -520,7 +520,7 @@ async def test_a_reminder_turned_off_does_not_come_back_late(
     await round_at(bot, clock, local(22, 10))
     await greet.says("/reminders")
     await greet.taps(data="rm:k:workshop")
-    await greet.taps(data="rm:t:workshop:day")
+    await greet.taps(data="rm:t:workshop:day:off")
 
     clock.moment = local(24, 17).astimezone(UTC)
     await cancel_yoga(greet, tell=False)

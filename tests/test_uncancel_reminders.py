@@ -156,7 +156,7 @@ async def test_never_planned_ones_are_planned_the_passed_ones_for_who_had_joined
     async with db.session() as session:
         await session.execute(Reminder.__table__.delete())
         await session.execute(update(Person).values(onboarded_at=at(15, 10)))
-        await reminders.toggle_reminder_kind(session, Kind.OUDERBABBEL, WEEK)
+        await reminders.set_reminder_kind(session, Kind.OUDERBABBEL, WEEK, on=True)
         await programme.cancel_occurrence(session, activity_id, START)
         school = await session.scalar(select(School.id).where(School.code == "wijdeland"))
         assert school is not None

@@ -7,7 +7,6 @@ import contextlib
 from telegram import ReplyKeyboardRemove, Update
 from telegram.error import BadRequest, TelegramError
 
-from bot.handlers.broadcast import redo_waiting_copies
 from bot.handlers.commands import clear_chat_menu
 from bot.handlers.door import BotContext, door, not_modified
 from bot.handlers.keyboards import (
@@ -20,6 +19,7 @@ from bot.handlers.onboarding import (
     ask_current_step,
     ensure_onboarded,
     pressed_step,
+    redo_waiting_for,
     signed_up,
 )
 from bot.handlers.question_texts import render_card
@@ -88,8 +88,9 @@ async def toggle_school(update: Update, context: BotContext) -> None:
                              "then this one."), show_alert=True)
         return
     if person.step is None:
-        # A week's programme still waiting for them goes with their schools of now.
-        await redo_waiting_copies(context, person.id)
+        # A week's programme or an announcement still waiting for them goes with their
+        # schools of now.
+        await redo_waiting_for(context, person.id)
     chosen = set(await people.school_ids(context.session, person.id))
     schools = await people.schools(context.session)
     await context.release_writer()  # before Telegram's calls

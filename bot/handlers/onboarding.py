@@ -129,7 +129,7 @@ async def _apply_school_link(context: BotContext, link: StartLink) -> bool:
     if context.person.step is None:
         # Signed up already (a second child's school, by its QR code): a week's programme
         # still waiting for them holds it too, as after 🏫 My school.
-        await _redo_waiting(context, context.person.id)
+        await redo_waiting_for(context, context.person.id)
     return True
 
 
@@ -218,7 +218,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
         return
     await people.set_locale(context.session, person.id, locale)
     if person.step is None:
-        await _redo_waiting(context, person.id)
+        await redo_waiting_for(context, person.id)
     await context.release_writer()  # before Telegram's calls
     with use_locale(locale, context.settings.timezone):
         await query.answer()
@@ -255,7 +255,7 @@ async def take_typed_language(update: Update, context: BotContext) -> bool:
         return False
     await people.set_locale(context.session, person.id, locale)
     if person.step is None:
-        await _redo_waiting(context, person.id)
+        await redo_waiting_for(context, person.id)
     with use_locale(locale, context.settings.timezone):
         if person.step == Step.LANGUAGE:
             await _past_the_language(update, context, person)
@@ -330,10 +330,11 @@ async def accept_privacy(update: Update, context: BotContext) -> None:
         await team.send_languages_welcome(update, context)
 
 
-async def _redo_waiting(context: BotContext, person_id: int) -> None:
-    """A parent changed language or added a school: a copy of the programme or of an
-    announcement still waiting for them (their quiet hours held it, or it waits its turn)
-    is made again for them as they are now."""
+async def redo_waiting_for(context: BotContext, person_id: int) -> None:
+    """A parent changed language or schools: a copy of the programme or of an announcement
+    still waiting for them (their quiet hours held it, or it waits its turn) is made again
+    for them as they are now (or dropped: an announcement for a school no longer theirs).
+    Notices wait in each language (``outbox.IN_EACH``) and need nothing here."""
     schools = await people.schools(context.session)
     tz = context.settings.timezone
     await broadcast.redo_waiting(

@@ -1,5 +1,7 @@
 """/reminders: the coordinator chooses which reminders each kind of activity gets, and the
-usual quiet hours. Callback data: rm:home, rm:k:<kind>, rm:t:<kind>:<reminder>, rm:q[:HH-HH]."""
+usual quiet hours. Callback data: rm:home, rm:k:<kind>, rm:t:<kind>:<reminder>:on|off (what the
+button asks for, so an older screen's press or a double tap changes nothing unasked),
+rm:q[:HH-HH]."""
 
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ KINDS = "|".join(k.value for k in Kind)
 REMINDERS = "|".join(r.value for r in ReminderKind)
 # The usual quiet hours the coordinator may choose from (a parent may still pick their own).
 USUAL_CHOICES = ("21-08", "20-08", "22-08", "21-07", "22-07")
-REMINDER_SETTINGS_DATA = (rf"^rm:(home|k:({KINDS})|t:({KINDS}):({REMINDERS})|q|q:\d\d-\d\d)$")
+REMINDER_SETTINGS_DATA = (
+    rf"^rm:(home|k:({KINDS})|t:({KINDS}):({REMINDERS}):(on|off)|q|q:\d\d-\d\d)$")
 
 REMINDER_LABELS: dict[ReminderKind, str] = {
     ReminderKind.WEEK: N_("A week before, at 18:00"),
@@ -45,9 +48,10 @@ def home_screen(kinds: dict[Kind, tuple[ReminderKind, ...]],
 
 
 def kind_screen(kind: Kind, chosen: tuple[ReminderKind, ...]) -> InlineKeyboardMarkup:
-    rows = [[InlineKeyboardButton(("✅ " if r in chosen else "☑️ ") + _(REMINDER_LABELS[r]),
-                                  callback_data=f"rm:t:{kind.value}:{r.value}")]
-            for r in ReminderKind]
+    rows = [[InlineKeyboardButton(
+        ("✅ " if r in chosen else "☑️ ") + _(REMINDER_LABELS[r]),
+        callback_data=f"rm:t:{kind.value}:{r.value}:{'off' if r in chosen else 'on'}")]
+        for r in ReminderKind]
     rows.append([InlineKeyboardButton("↩️ " + _("Back"), callback_data="rm:home")])
     return InlineKeyboardMarkup(rows)
 
@@ -91,7 +95,8 @@ async def reminders_button(update: Update, context: BotContext) -> None:
             reply_markup=kind_screen(kind, chosen))
     elif parts[1] == "t":
         kind = Kind(parts[2])
-        chosen = await reminders.toggle_reminder_kind(session, kind, ReminderKind(parts[3]))
+        chosen = await reminders.set_reminder_kind(session, kind, ReminderKind(parts[3]),
+                                                   on=parts[4] == "on")
         await query.edit_message_reply_markup(reply_markup=kind_screen(kind, chosen))
     elif parts[1] == "q" and len(parts) == 2:
         await query.edit_message_reply_markup(

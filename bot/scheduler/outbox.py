@@ -67,7 +67,7 @@ from bot.services import refused_answers
 from bot.services import reminders as quiet_hours
 from bot.services.availability import AvailabilityMap
 from bot.services.held_cards import asked_for
-from bot.services.outbox import drop_reason, expiry
+from bot.services.outbox import drop_reason, expiry, text_in
 from bot.services.roles import Role
 from bot.services.routing import BY_HOURS, Delivery, delivery_for
 from storage import outbox as repo
@@ -490,7 +490,7 @@ class OutboxSender:
                 self.counts[f"dropped:{reason}"] += 1
                 return
             try:
-                call = self._api_call(row)
+                call = self._api_call(row, now.person_locale)
             except (KeyError, TypeError, ValueError):
                 await self._finish(row, repo.FAILED, "bad_payload")
                 return
@@ -532,8 +532,9 @@ class OutboxSender:
         finally:
             self._slots.release()
 
-    def _api_call(self, row: repo.ClaimedMessage) -> Awaitable[Any]:
-        """The Bot API call of a row (KeyError/TypeError/ValueError: a broken payload)."""
+    def _api_call(self, row: repo.ClaimedMessage, locale: str | None = None) -> Awaitable[Any]:
+        """The Bot API call of a row (KeyError/TypeError/ValueError: a broken payload); a
+        text in the person's language ``locale`` of now when it has it (``outbox.IN_EACH``)."""
         p = row.payload
         options: dict[str, Any] = {"chat_id": row.chat_id, "read_timeout": self.request_timeout}
         for key in ("disable_notification", "protect_content"):
@@ -548,7 +549,7 @@ class OutboxSender:
         bot = self.bot
         if row.kind == "text":
             text_options = {"parse_mode": p["parse_mode"]} if p.get("parse_mode") else {}
-            return bot.send_message(text=str(p["text"]), **text_options, **options)
+            return bot.send_message(text=text_in(p, locale), **text_options, **options)
         if row.kind == "photo":
             return bot.send_photo(photo=str(p["file_id"]), **formatted, **options)
         if row.kind == "document":

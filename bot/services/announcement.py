@@ -454,17 +454,23 @@ def _copy(announcement_id: int, content: Content, recipient: Recipient,
 
 async def redo_waiting(session: AsyncSession, person_id: int, marks: Mapping[str, str], *,
                        originals: Mapping[str, str] | None = None) -> int:
-    """A parent changed language while an announcement's copy waits for them (their quiet
-    hours, or its turn): it is made again in their language now. Returns how many copies
-    were made again (``broadcast.redo_waiting`` does the same for the programme)."""
+    """A parent changed language or schools while an announcement's copy waits for them
+    (their quiet hours, or its turn): it is made again in their language now, or dropped
+    when it was for schools none of theirs is any more (a child who left the school).
+    Returns how many copies were made again (``broadcast.redo_waiting`` does the same for
+    the programme)."""
     redone = 0
     for row, when in await waiting_copies(session, person_id, ANNOUNCEMENT):
         recipient = await recipient_now(session, person_id)
-        if recipient is not None:
-            redone += await replace_copy(
-                session, person_id, row.id,
-                _copy(row.id, Content.from_json(row.content), recipient, marks, originals),
-                when)
+        if recipient is None:
+            continue
+        schools = Audience.from_json(row.audience).schools
+        # (Its languages are not asked again: it was meant for her, in whichever she reads.)
+        still_for_her = schools is None or bool(schools & recipient.school_ids)
+        redone += await replace_copy(
+            session, person_id, row.id,
+            _copy(row.id, Content.from_json(row.content), recipient, marks, originals)
+            if still_for_her else [], when)
     return redone
 
 

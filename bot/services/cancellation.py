@@ -41,17 +41,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import BRUSSELS
+from bot.i18n import BRUSSELS, SUPPORTED_LOCALES
 from bot.services import broadcast, outbox, reminders
 from bot.services import programme as programme_service
 from bot.services.broadcast import Audience, Recipient
-from bot.services.outbox import NewMessage
+from bot.services.outbox import NewMessage, in_each_language
 from bot.services.programme import ActivityData, Occurrence, ProgrammeItem
 from storage import outbox as outbox_repo
 from storage import programme as programme_repo
@@ -491,20 +492,18 @@ def notices(
     named = shown or start
     occurrence = Occurrence(named, named + (data.ends_at - data.starts_at))
     texts: dict[str, str] = {}
-    messages = []
-    for person in people:
-        if person.locale not in texts:
-            item = programme_service.programme_item(data, occurrence, person.locale)
-            texts[person.locale] = render(person.locale, item)
-        messages.append(NewMessage(
-            dedupe_key=f"{group}:{person.person_id}",
-            chat_id=person.telegram_id,
-            person_id=person.person_id,
-            kind="text",
-            payload={"text": texts[person.locale]},
-            group_key=group,
-        ))
-    return messages
+    if people:  # in each language: it follows a parent who changes hers while it waits
+        for locale in {*SUPPORTED_LOCALES, *(person.locale for person in people)}:
+            item = programme_service.programme_item(data, occurrence, locale)
+            texts[locale] = render(locale, item)
+    return [NewMessage(
+        dedupe_key=f"{group}:{person.person_id}",
+        chat_id=person.telegram_id,
+        person_id=person.person_id,
+        kind="text",
+        payload=in_each_language(texts, person.locale),
+        group_key=group,
+    ) for person in people]
 
 
 async def who_said_they_come(session: AsyncSession, data: ActivityData, start: datetime,
@@ -628,21 +627,16 @@ async def notices_after_move(
             person = everyone.get(person_id)
             if person is None:
                 continue
-            locale = person.locale
-            item = programme_service.programme_item(new, found, locale)
             if same_time:
                 key = new_place_key(move, known, mark, person_id)
-                kind, payload = render_new_place(reminders.NewPlace(
-                    person_id, person.telegram_id, locale, item))
                 group = f"place:{new.id}"
             else:
                 key = moved_key(move, person_id)
-                title = programme_service.programme_item(
-                    old, Occurrence(move.old_start, move.old_start), locale).title
-                kind, payload = render_moved(reminders.Moved(
-                    person_id, person.telegram_id, locale, move.old_start, item, title,
-                    all_day))
                 group = f"{reminders.MOVED_PREFIX}{old.id}"
+            kind, payload = reminders.rendered_in_each(
+                partial(_move_told, move, old, new, found, person, all_day,
+                        render_new_place if same_time else None, render_moved),
+                person.locale)
             notice = NewMessage(dedupe_key=key, chat_id=person.telegram_id,
                                 person_id=person_id, kind=kind, payload=payload,
                                 group_key=group)
@@ -654,6 +648,21 @@ async def notices_after_move(
     told_now = {m.dedupe_key for m in fresh}
     return [m for m in fresh if not m.dedupe_key.startswith(reminders.PIN_PREFIX)
             or m.dedupe_key.removeprefix(reminders.PIN_PREFIX) in told_now]
+
+
+def _move_told(move: MovedOccurrence, old: ActivityData, new: ActivityData, found: Occurrence,
+               person: Recipient, all_day: bool, render_new_place: reminders.RenderNewPlace | None,
+               render_moved: reminders.RenderMoved, locale: str) -> tuple[str, dict[str, Any]]:
+    """A calendar's move told in ``locale``: a new place (``render_new_place`` given: the
+    same time), else a new time."""
+    item = programme_service.programme_item(new, found, locale)
+    if render_new_place is not None:
+        return render_new_place(reminders.NewPlace(person.person_id, person.telegram_id,
+                                                   locale, item))
+    title = programme_service.programme_item(
+        old, Occurrence(move.old_start, move.old_start), locale).title
+    return render_moved(reminders.Moved(person.person_id, person.telegram_id, locale,
+                                        move.old_start, item, title, all_day))
 
 
 async def _not_sent_before(session: AsyncSession,

@@ -27,6 +27,10 @@ person who used /stop, e.g. an answer they asked for):
 * ``copy``: from_chat_id, message_id, caption, reply_markup...
 * ``location``: latitude, longitude.
 
+A text may also carry ``in_each`` (:data:`IN_EACH`): the same message in each language; the
+sender sends the one of the person's language as it is when the row leaves, so a parent who
+changes language while a notice waits for her morning reads it in the new one.
+
 No Telegram types here: the sender (bot/scheduler/outbox.py) turns payloads into API calls.
 """
 
@@ -36,6 +40,7 @@ import html
 import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from html.parser import HTMLParser
@@ -53,6 +58,7 @@ KEY_LIMIT = 160  # outbox.dedupe_key
 PART_MARK = "#"  # <key>#<n>: the parts of a long text; not allowed in callers' keys
 PART_ROOM = 4  # "#" and up to three digits
 EXPIRES = "expires"  # payload key: the ISO moment from which the message is not sent
+IN_EACH = "in_each"  # payload key of a text: {locale: the same text in that language}
 
 
 @dataclass(frozen=True)
@@ -127,9 +133,13 @@ def note_sent(session: AsyncSession, *, dedupe_key: str, chat_id: int, person_id
         sent_at=now, telegram_message_id=telegram_message_id))
 
 
-async def drop_waiting_for(session: AsyncSession, person_id: int, reason: str) -> int:
-    """Nothing more that waits for this person is sent, ``always`` rows included."""
-    ids = await repo.pending_ids(session, person_id=person_id)
+async def drop_waiting_for(session: AsyncSession, person_id: int, reason: str, *,
+                           team_only: bool = False) -> int:
+    """Nothing more that waits for this person is sent, ``always`` rows included.
+    ``team_only``: only what waits for them as one of the team (taken off it), not what they
+    get as a parent (``repo.pending_team_ids``)."""
+    ids = await (repo.pending_team_ids(session, person_id) if team_only
+                 else repo.pending_ids(session, person_id=person_id))
     await repo.mark_finished(session, ids, status=repo.DROPPED, error=reason)
     return len(ids)
 
@@ -264,6 +274,21 @@ def expiry(payload: dict[str, Any]) -> datetime | None:
 
 # --------------------------------------------------------------------------------------------
 # splitting long texts
+
+
+def in_each_language(texts: Mapping[str, str], locale: str) -> dict[str, Any]:
+    """A text payload in ``locale`` that follows the person's language when it leaves (see
+    :data:`IN_EACH`); only when each text fits one message, since a long one is cut in
+    parts per language."""
+    payload: dict[str, Any] = {"text": texts[locale]}
+    if all(utf16_len(text) <= TEXT_LIMIT for text in texts.values()):
+        payload[IN_EACH] = dict(texts)
+    return payload
+
+
+def text_in(payload: Mapping[str, Any], locale: str | None) -> str:
+    """A text payload's words in ``locale`` when it has them, else as it was made."""
+    return str(payload.get(IN_EACH, {}).get(locale) or payload["text"])
 
 
 def utf16_len(text: str) -> int:

@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import BRUSSELS
+from bot.i18n import BRUSSELS, SUPPORTED_LOCALES
 from bot.services import broadcast, outbox
 from bot.services.broadcast import Audience, Recipient
 from bot.services.importer.store import school_year_start
@@ -215,10 +215,13 @@ async def kinds_by_activity_kind(session: AsyncSession) -> dict[Kind, tuple[Remi
     return result
 
 
-async def toggle_reminder_kind(session: AsyncSession, activity_kind: Kind,
-                               reminder_kind: ReminderKind) -> tuple[ReminderKind, ...]:
+async def set_reminder_kind(session: AsyncSession, activity_kind: Kind,
+                            reminder_kind: ReminderKind, on: bool) -> tuple[ReminderKind, ...]:
+    """Turn one reminder of a kind of activity on or off (not a flip: an older screen's
+    button, or a double tap, does what its label says)."""
     current = await kinds_by_activity_kind(session)
-    chosen = set(current[activity_kind]) ^ {reminder_kind}
+    chosen = set(current[activity_kind]) | {reminder_kind} if on else (
+        set(current[activity_kind]) - {reminder_kind})
     stored = {k.value: [r.value for r in v] for k, v in current.items()}
     stored[activity_kind.value] = [r.value for r in ReminderKind if r in chosen]
     await _set(session, "reminders", stored)
@@ -460,23 +463,46 @@ async def _tell_moved(session: AsyncSession, data: ActivityData, person: Person,
     place the parent was shown (``place_mark``; None: not kept): when the move takes it to
     another place too, the new place's map pin follows the notice (``with_pin``)."""
     assert data.id is not None
-    locale = person.locale or "nl"
-    item = None
+    occurrence = None
     if new_start is not None:
         occurrence = occurrence_at(data, new_start, tz)
         assert occurrence is not None  # where _moved_to found it
-        item = programme_item(data, occurrence, locale)
-    title = programme_item(data, Occurrence(old_start, old_start), locale).title
-    kind, payload = render_moved(Moved(person.id, person.telegram_id, locale, old_start, item,
-                                       title, Occurrence(data.starts_at, data.ends_at).all_day(tz)))
+    all_day = Occurrence(data.starts_at, data.ends_at).all_day(tz)
+
+    def moved_in(locale: str) -> tuple[str, dict[str, Any]]:
+        item = None if occurrence is None else programme_item(data, occurrence, locale)
+        title = programme_item(data, Occurrence(old_start, old_start), locale).title
+        return render_moved(Moved(person.id, person.telegram_id, locale, old_start, item,
+                                  title, all_day))
+
+    kind, payload = rendered_in_each(moved_in, person.locale or "nl")
     notice = NewMessage(dedupe_key=moved_key(data.id, old_start, new_start, person.id),
                         chat_id=person.telegram_id, person_id=person.id, kind=kind,
                         payload=payload, group_key=f"{MOVED_PREFIX}{data.id}")
-    new_place = item is not None and known is not None and known != place_mark(data.place)
+    new_place = (occurrence is not None and known is not None
+                 and known != place_mark(data.place))
     notice, *pin = with_pin(notice, data.place) if new_place else [notice]
     # The pin only with its notice: a notice told before (its key taken) brings none now.
     if await outbox.enqueue_many(session, [notice]) and pin:
         await outbox.enqueue_many(session, pin)
+
+
+def rendered_in_each(render: Callable[[str], tuple[str, dict[str, Any]]],
+                     locale: str) -> tuple[str, dict[str, Any]]:
+    """A notice rendered in ``locale``, carrying its words in each language when it is a
+    text and nothing else differs (``outbox.IN_EACH``): a parent who changes language while
+    it waits for her morning reads it in the new one."""
+    kind, payload = render(locale)
+    if kind != "text":
+        return kind, payload
+    texts = {locale: str(payload["text"])}
+    for other in SUPPORTED_LOCALES:
+        if other != locale:
+            other_kind, other_payload = render(other)
+            if other_kind != "text" or {**other_payload, "text": ""} != {**payload, "text": ""}:
+                return kind, payload  # (its buttons would stay in the first language)
+            texts[other] = str(other_payload["text"])
+    return kind, {**payload, **outbox.in_each_language(texts, locale)}
 
 
 PIN_PREFIX = "pin:"  # outbox key pin:<notice's key>: the map pin that follows a notice
@@ -776,9 +802,10 @@ def _new_place_message(data: ActivityData, found: Occurrence, person: Person, kn
     places known and new, and the round: the marks, written in the same transaction, keep
     it once; a place changed back and forth (library, refter, library, refter) is told
     each time."""
-    locale = person.locale or "nl"
-    kind, payload = render(NewPlace(person.id, person.telegram_id, locale,
-                                    programme_item(data, found, locale)))
+    kind, payload = rendered_in_each(
+        lambda locale: render(NewPlace(person.id, person.telegram_id, locale,
+                                       programme_item(data, found, locale))),
+        person.locale or "nl")
     key = f"place:{data.id}:{known}>{mark}:{person.id}:{int(now.timestamp())}"
     return with_pin(NewMessage(dedupe_key=key,
                                chat_id=person.telegram_id, person_id=person.id, kind=kind,
