@@ -42,7 +42,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage, Person, Question, Reminder, StaffProfile, UTCDateTime
+from storage.models import (
+    OutboxMessage,
+    Person,
+    Question,
+    Reminder,
+    StaffProfile,
+    UTCDateTime,
+    utcnow,
+)
 
 PENDING = "pending"
 SENDING = "sending"
@@ -319,6 +327,8 @@ async def _undelivered(session: AsyncSession, rows: Any, error: str) -> None:
     )
 
 
+# The error of a row the sender holds until a parent's quiet hours end.
+QUIET = "quiet"
 # The error of a cancellation notice the sender held when its day was undone: it may have
 # reached its parent (``bot.services.cancellation.set_notices_aside``).
 UNDONE_IN_FLIGHT = "undone_in_flight"
@@ -360,6 +370,27 @@ async def retry_later(
             M.not_before < not_before,
         ).values(not_before=not_before).execution_options(synchronize_session=False)
     )
+
+
+async def quiet_hours_changed(session: AsyncSession, chat_id: int | None = None) -> int:
+    """A parent chose other quiet hours (``chat_id``), or the coordinator the usual ones
+    (None: every chat): what the sender held for the end of the old ones (error
+    :data:`QUIET`, and the rows after it it pushed to the same moment) is due now, and the
+    sender holds it again if the new hours say so. Returns how many rows."""
+    held = select(M.chat_id, M.not_before).where(M.status == PENDING, M.error == QUIET)
+    if chat_id is not None:
+        held = held.where(M.chat_id == chat_id)
+    mornings: dict[int, set[datetime]] = {}
+    for chat, morning in (await session.execute(held)).all():
+        mornings.setdefault(chat, set()).add(morning)
+    moved = 0
+    for chat, moments in mornings.items():
+        result = await session.execute(
+            update(M).where(M.chat_id == chat, M.status == PENDING,
+                            M.not_before.in_(sorted(moments)))
+            .values(not_before=utcnow()).execution_options(synchronize_session=False))
+        moved += result.rowcount or 0  # type: ignore[attr-defined]
+    return moved
 
 
 async def shown_since(session: AsyncSession, message_id: int, group_key: str,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,10 +17,11 @@ from telegram.ext import Application
 
 from bot.app import build_application, running
 from bot.config import Settings
+from bot.i18n import BRUSSELS
 from bot.scheduler.leader import SenderLeadership
 from bot.scheduler.outbox import OutboxSender, wake
 from bot.services import outbox
-from bot.services.outbox import NewMessage, Progress
+from bot.services.outbox import URGENT, NewMessage, Progress
 from storage.db import Database
 from storage.models import OutboxMessage, Person, utcnow
 from tests.conftest import FixedClock
@@ -271,3 +272,39 @@ async def test_a_row_that_keeps_dying_in_flight_is_given_up(app: Application, db
     wake(app)
     assert await finished(db, "p") == Progress(total=1, failed=1, errors={"gave_up": 1})
     assert fake.sent_count_per_chat() == {}
+
+
+async def test_an_urgent_row_passes_quiet_hours_but_not_a_stop(
+        app: Application, db: Database, fake: FakeTelegram, clock: FixedClock) -> None:
+    """📣 Urgent at 23:00: it reaches the parent whose quiet hours it is, at once; the one
+    who used /stop meanwhile gets nothing (``always`` would have reached her)."""
+    night = datetime.now(BRUSSELS).replace(hour=23, minute=0, second=0, microsecond=0)
+    clock.moment = night + timedelta(days=21)  # a morning ahead of the wall clock: held
+    (awake, c1), (stopped, c2), (plain, c3) = await add_parents(db, 3)
+    async with db.session() as session:
+        (await session.get(Person, stopped)).stopped_at = utcnow()  # type: ignore[union-attr]
+        await outbox.enqueue_many(session, [
+            NewMessage(f"announce:9:{person}", chat, person, "text", {"text": "School dicht!",
+                       **({} if person == plain else {URGENT: True})}, group_key="announce:9")
+            for person, chat in ((awake, c1), (stopped, c2), (plain, c3))])
+        await session.commit()
+    wake(app)
+    await wait_for_status(db, "announce:9", {"sent", "dropped"}, 2)
+    assert fake.sent_count_per_chat() == {c1: 1}
+    async with db.session() as session:
+        rows = {row.person_id: row for row in await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.group_key == "announce:9"))}
+    assert (rows[stopped].status, rows[stopped].error) == ("dropped", "stopped")
+    assert (rows[plain].status, rows[plain].error) == ("pending", "quiet")  # the morning
+
+
+async def wait_for_status(db: Database, group: str, statuses: set[str], count: int) -> None:
+    """Until ``count`` rows of the group have one of these statuses (10 s at most)."""
+    for _tick in range(100):
+        async with db.session() as session:
+            found = list(await session.scalars(select(OutboxMessage.status).where(
+                OutboxMessage.group_key == group, OutboxMessage.status.in_(statuses))))
+        if len(found) >= count:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{group}: {found}")

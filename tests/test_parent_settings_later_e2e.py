@@ -5,7 +5,7 @@ comes in the language she chose since; an older /reminders screen does what its 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.scheduler.outbox import wake
 from bot.services import reminders
@@ -18,6 +18,7 @@ from tests.helpers import Chat, Handled, outbox_settled
 from tests.test_announcements_for_real_e2e import DUTCH_ONLY, send_from, skip_voices
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, coordinator_with_programme, onboard
+from tests.test_red_zone_e2e import a_day_ahead
 
 MONDAY_2130 = datetime(2026, 11, 23, 20, 30, tzinfo=UTC)  # Monday 21:30 in Brussels
 MONDAY_2145 = datetime(2026, 11, 23, 20, 45, tzinfo=UTC)
@@ -117,3 +118,30 @@ async def test_an_older_reminders_screen_turns_off_what_its_button_says_it_turns
     async with db.session() as session:
         chosen = (await reminders.kinds_by_activity_kind(session))[Kind.OUDERBABBEL]
     assert ReminderKind.WEEK in chosen, chosen
+
+
+async def test_messages_at_any_hour_brings_what_waited_for_her_morning(
+    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock, bot: Handled
+) -> None:
+    """Ayşe works nights: at 21:45 she chooses 'Messages at any hour'. The announcement
+    held at 21:30 for her morning comes now, not at 08:00 as her old hours said. (Days
+    ahead of the wall clock, which the sender claims rows by: held, it stays held.)"""
+    greet = await coordinator_of(chat)
+    ayse = await onboard(chat, 9521, "Ayşe", "tr", "klimop")
+    clock.moment = a_day_ahead(0, 21, 30)
+    await greet.says("/announce")
+    await greet.says(CLOSED_KLIMOP)
+    await greet.taps(DUTCH_ONLY)
+    await greet.taps(DUTCH_ONLY)
+    screen = await skip_voices(greet)
+    shown = fake.message(greet.id, screen["message_id"])
+    assert shown is not None
+    await send_from(greet, fake, shown)
+    await fake.wait_idle(quiet=0.3)
+    assert not any(CLOSED_KLIMOP in t for t in fake.texts(ayse.id))  # her quiet hours
+
+    clock.moment += timedelta(minutes=15)
+    await ayse.says("/settings")
+    await ayse.taps(data="set:q")
+    await ayse.taps(data="set:q:00-00")
+    await wait_until(lambda: any(CLOSED_KLIMOP in t for t in fake.texts(ayse.id)), fake)

@@ -13,6 +13,7 @@ from bot.handlers.door import BotContext, door
 from bot.handlers.programme_text import kind_label
 from bot.handlers.settings import quiet_label
 from bot.i18n import N_, _
+from bot.scheduler.outbox import wake
 from bot.services import reminders
 from bot.services.programme import Kind
 from bot.services.reminders import QuietHours, ReminderKind
@@ -105,7 +106,9 @@ async def reminders_button(update: Update, context: BotContext) -> None:
         if parts[1] == "q":
             chosen_quiet = QuietHours.parse(parts[2])
             assert chosen_quiet is not None
-            await reminders.set_default_quiet(session, chosen_quiet)
+            if await reminders.set_default_quiet(session, chosen_quiet):
+                await context.commit()
+                wake(context.application)  # what waited for the old hours may be due now
         text, markup = home_screen(await reminders.kinds_by_activity_kind(session),
                                    await reminders.default_quiet(session))
         await query.edit_message_text(text, reply_markup=markup)

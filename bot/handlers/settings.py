@@ -15,6 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.handlers.door import BotContext, door
 from bot.handlers.onboarding import ensure_onboarded
 from bot.i18n import DEFAULT_LOCALE, _, format_time
+from bot.scheduler.outbox import wake
 from bot.services import people, reminders
 from bot.services.people import PersonView
 from bot.services.reminders import QuietHours
@@ -108,7 +109,10 @@ async def settings_button(update: Update, context: BotContext) -> None:
         await people.set_dutch_below(context.session, person.id, action == "nl:on")
     else:
         code = action[2:]
-        await people.set_quiet_hours(context.session, person.id, None if code == "def" else code)
+        if await people.set_quiet_hours(context.session, person.id,
+                                        None if code == "def" else code):
+            await context.commit()
+            wake(context.application)  # what waited for her old hours may be due now
     person = await context.reload_person()
     assert person is not None
     await query.answer()

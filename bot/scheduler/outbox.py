@@ -67,7 +67,7 @@ from bot.services import refused_answers
 from bot.services import reminders as quiet_hours
 from bot.services.availability import AvailabilityMap
 from bot.services.held_cards import asked_for
-from bot.services.outbox import drop_reason, expiry, text_in
+from bot.services.outbox import URGENT, drop_reason, expiry, text_in
 from bot.services.roles import Role
 from bot.services.routing import BY_HOURS, Delivery, delivery_for
 from storage import outbox as repo
@@ -348,7 +348,8 @@ class OutboxSender:
             reason = drop_reason(stopped=row.person_stopped, blocked=row.person_blocked,
                                  always=always)
             quiet = quiet_hours.QuietHours.parse(row.person_quiet_hours) or usual_quiet
-            held = row.person_id is not None and not always and quiet.covers(now)
+            held = (row.person_id is not None and not always and not row.payload.get(URGENT)
+                    and quiet.covers(now))
             expires = expiry(row.payload)
             if reason is None and expires is not None and (
                     now >= expires or (held and quiet.end_after(now) >= expires)):
@@ -373,9 +374,9 @@ class OutboxSender:
                 self.counts["deferred:red"] += 1
             elif held:
                 # Nothing reaches a parent in their quiet hours: it waits for the morning
-                # (messages they asked for, marked "always", are not held).
+                # (messages they asked for, marked "always", and urgent ones are not held).
                 await repo.retry_later(session, row.id, chat_id=row.chat_id,
-                                       not_before=quiet.end_after(now), error="quiet",
+                                       not_before=quiet.end_after(now), error=repo.QUIET,
                                        refund_attempt=True)
                 self.counts["deferred:quiet"] += 1
             else:

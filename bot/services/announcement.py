@@ -48,7 +48,7 @@ from bot.services.broadcast import (
     waiting_people,
 )
 from bot.services.dutch_below import CAPTION_LIMIT, with_dutch_below
-from bot.services.outbox import HTML, NewMessage, read_html, utf16_len, visible_text
+from bot.services.outbox import HTML, URGENT, NewMessage, read_html, utf16_len, visible_text
 from bot.services.reminders import QuietHours, default_quiet
 from storage.models import Broadcast, Person, utcnow
 
@@ -441,8 +441,9 @@ def _copy(announcement_id: int, content: Content, recipient: Recipient,
     translated = locale != DUTCH and locale in content.parts
     markup = dutch_button(announcement_id) if translated else None
     key = f"announce:{announcement_id}:{recipient.person_id}"
-    # "always": an urgent one is not held by quiet hours (the sender's mark for that).
-    urgent = {"always": True} if content.urgent else {}
+    # An urgent one is not held by quiet hours (the sender's mark for that); a parent who
+    # uses /stop while it goes out still gets nothing.
+    urgent = {URGENT: True} if content.urgent else {}
     return [NewMessage(dedupe_key=key if index == 0 else f"{key}:{kind}",
                        chat_id=recipient.telegram_id, person_id=recipient.person_id, kind=kind,
                        payload={**payload, **urgent}, group_key=group_key(announcement_id))

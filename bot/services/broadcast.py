@@ -48,7 +48,7 @@ from storage.models import Broadcast, OutboxMessage, Person, PersonSchool, utcno
 PROGRAMME = "programme"
 DUTCH = DEFAULT_LOCALE
 DRAFT, SENDING, DONE, CANCELLED = "draft", "sending", "done", "cancelled"
-QUIET = "quiet"  # the sender's mark on a row it holds until a parent's quiet hours end
+QUIET = outbox_repo.QUIET  # the sender's mark on a row it holds until quiet hours end
 K = TypeVar("K")  # what a copy is known by: a person, or a broadcast's group key
 
 

@@ -59,6 +59,9 @@ PART_MARK = "#"  # <key>#<n>: the parts of a long text; not allowed in callers' 
 PART_ROOM = 4  # "#" and up to three digits
 EXPIRES = "expires"  # payload key: the ISO moment from which the message is not sent
 IN_EACH = "in_each"  # payload key of a text: {locale: the same text in that language}
+# Payload key: sent in quiet hours too (an urgent announcement), yet, unlike ``always``, not
+# to someone who used /stop since it was made.
+URGENT = "urgent"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import report
 from bot.services.roles import Role
+from storage import outbox as outbox_repo
 from storage import people as repo
 from storage.models import Person, utcnow
 
@@ -123,9 +124,14 @@ async def set_dutch_below(session: AsyncSession, person_id: int, on: bool) -> No
     (await _row(session, person_id)).dutch_below = on
 
 
-async def set_quiet_hours(session: AsyncSession, person_id: int, value: str | None) -> None:
-    """/settings: the hours without messages ("23-06"), or None for the usual ones."""
-    (await _row(session, person_id)).quiet_hours = value
+async def set_quiet_hours(session: AsyncSession, person_id: int, value: str | None) -> int:
+    """/settings: the hours without messages ("23-06"), or None for the usual ones. What
+    waits for the end of the old ones follows the new ones: returns how many messages are
+    due now for the sender to look at again."""
+    person = await _row(session, person_id)
+    person.quiet_hours = value
+    await session.flush()
+    return await outbox_repo.quiet_hours_changed(session, person.telegram_id)
 
 
 async def schools(session: AsyncSession) -> list[SchoolView]:

@@ -232,8 +232,11 @@ async def default_quiet(session: AsyncSession) -> QuietHours:
     return QuietHours.parse(await _setting(session, "quiet_hours")) or DEFAULT_QUIET
 
 
-async def set_default_quiet(session: AsyncSession, quiet: QuietHours) -> None:
+async def set_default_quiet(session: AsyncSession, quiet: QuietHours) -> int:
+    """The usual quiet hours. What waits for the end of the old ones follows the new ones:
+    returns how many messages are due now for the sender to look at again."""
     await _set(session, "quiet_hours", str(quiet))
+    return await outbox_repo.quiet_hours_changed(session)
 
 
 # --------------------------------------------------------------------------------------------
