@@ -14,7 +14,7 @@ from bot.services.reminders import ReminderKind
 from storage.db import Database
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
-from tests.helpers import Chat, Handled, outbox_settled
+from tests.helpers import Chat, Handled, Person, outbox_settled
 from tests.test_announcements_for_real_e2e import DUTCH_ONLY, send_from, skip_voices
 from tests.test_broadcast_e2e import wait_until
 from tests.test_programme_e2e import coordinator_of, coordinator_with_programme, onboard
@@ -37,17 +37,7 @@ async def test_an_announcement_to_a_school_she_dropped_in_the_evening_still_come
     await ayse.taps(WIJDELAND)  # her second child's school
 
     clock.moment = MONDAY_2130
-    await greet.says("/announce")
-    await greet.says(CLOSED_KLIMOP)
-    await greet.taps(DUTCH_ONLY)
-    await greet.taps(DUTCH_ONLY)
-    screen = await skip_voices(greet)
-    await greet.taps(KLIMOP)  # to Klim-op's parents only
-    shown = fake.message(greet.id, screen["message_id"])
-    assert shown is not None and "Het bereikt 1 ouder." in shown["text"], shown
-    await send_from(greet, fake, shown)
-    await fake.wait_idle(quiet=0.3)
-    assert not any(CLOSED_KLIMOP in t for t in fake.texts(ayse.id))  # her quiet hours
+    await closed_in_the_evening(greet, ayse, fake, to=KLIMOP)
 
     # 21:45: her elder child no longer goes to Klim-op; she unticks it.
     clock.moment = MONDAY_2145
@@ -63,6 +53,24 @@ async def test_an_announcement_to_a_school_she_dropped_in_the_evening_still_come
     await fake.wait_idle(quiet=0.5)
     await outbox_settled(db, ayse.id)
     assert not any(CLOSED_KLIMOP in t for t in fake.texts(ayse.id)), fake.texts(ayse.id)[-1]
+
+
+async def closed_in_the_evening(greet: Person, parent: Person, fake: FakeTelegram,
+                                to: str | None = None) -> None:
+    """Greet announces, in Dutch only, that Klim-op is closed tomorrow (to one school's
+    parents, or all): it is evening, and the parent's copy waits for her morning."""
+    await greet.says("/announce")
+    await greet.says(CLOSED_KLIMOP)
+    await greet.taps(DUTCH_ONLY)
+    await greet.taps(DUTCH_ONLY)
+    screen = await skip_voices(greet)
+    if to is not None:
+        await greet.taps(to)
+    shown = fake.message(greet.id, screen["message_id"])
+    assert shown is not None and "Het bereikt 1 ouder." in shown["text"], shown
+    await send_from(greet, fake, shown)
+    await fake.wait_idle(quiet=0.3)
+    assert not any(CLOSED_KLIMOP in t for t in fake.texts(parent.id))  # her quiet hours
 
 
 CANCELLED_TR = ("❌ İptal edildi: Çocuk yogası, 25 Kasım 2026 Çarşamba, 14:00. "
@@ -129,16 +137,7 @@ async def test_messages_at_any_hour_brings_what_waited_for_her_morning(
     greet = await coordinator_of(chat)
     ayse = await onboard(chat, 9521, "Ayşe", "tr", "klimop")
     clock.moment = a_day_ahead(0, 21, 30)
-    await greet.says("/announce")
-    await greet.says(CLOSED_KLIMOP)
-    await greet.taps(DUTCH_ONLY)
-    await greet.taps(DUTCH_ONLY)
-    screen = await skip_voices(greet)
-    shown = fake.message(greet.id, screen["message_id"])
-    assert shown is not None
-    await send_from(greet, fake, shown)
-    await fake.wait_idle(quiet=0.3)
-    assert not any(CLOSED_KLIMOP in t for t in fake.texts(ayse.id))  # her quiet hours
+    await closed_in_the_evening(greet, ayse, fake)
 
     clock.moment += timedelta(minutes=15)
     await ayse.says("/settings")
