@@ -56,11 +56,13 @@ async def snapshot(db: Database, external_id: str) -> dict[str, Any]:
 async def open_edit(fake: FakeTelegram, greet: Person, db: Database,
                     external_id: str) -> tuple[dict[str, Any], int]:
     """/activity, then the activity's button: its summary, and the draft's id."""
-    wanted = f"ad:e:{await activity_id(db, external_id)}"
+    edited = await activity_id(db, external_id)
+    wanted = f"ad:e:{edited}"
     [picker] = await greet.says("/activity")
     assert wanted in [data for _label, data in fake.inline_buttons(picker)]
     [summary] = await greet.taps(data=wanted)
-    [draft] = await drafts(db)
+    # (A new activity half made stays beside the edit.)
+    [draft] = [found for found in await drafts(db) if found.activity_id == edited]
     return summary, draft.id
 
 

@@ -56,8 +56,9 @@ async def create_yoga_with_voices(greet: ChatPerson, fake: FakeTelegram,
     await greet.taps("🇧🇪 Alleen Nederlands")
     [draft] = await drafts(db)
     assert draft.awaiting == "voice:tr"
-    # A text where a voice message is asked: the question again, nothing kept.
-    [again] = await greet.says("hallo?")
+    # A text where a voice message is asked: a hint, the question again, nothing kept.
+    [hint, again] = await greet.says("hallo?")
+    assert "🎤" in hint["text"]
     [still] = await drafts(db)
     assert still.awaiting == "voice:tr" and "voices" not in still.data
     assert FakeTelegram.inline_buttons(again)[0] == ("⏭ Overslaan", f"ad:{draft.id}:sk:voice:tr")

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -23,6 +25,7 @@ from bot.handlers.activities import button_label
 from bot.handlers.broadcast import redo_waiting_copies
 from bot.handlers.door import BotContext, door
 from bot.handlers.onboarding import ensure_onboarded
+from bot.handlers.programme import lost_words, night_line
 from bot.handlers.programme_text import KIND_LABELS, escape, item_text, kind_label
 from bot.i18n import (
     LANGUAGE_NAMES,
@@ -199,9 +202,14 @@ async def summary(context: BotContext,
     heading = (_("Is this right? Parents will read it like this:") if draft.activity_id is None
                else _("You are changing this activity. Parents will read it like this:"))
     lines = [escape(heading), "", item, ""]
-    lines += [f"{LANGUAGE_NAMES[code]}: <b>{escape(data.texts[code].title)}</b>"
-              for code in SUPPORTED_LOCALES
-              if code != DUTCH and code in data.texts and data.texts[code].title]
+    stale = service.stale_parts(draft.data)
+    # As typed (``data`` leaves out what was made for the old Dutch); ⚠️: it goes at Save.
+    lines += [f"{LANGUAGE_NAMES[code]}: <b>{escape(title)}</b>"
+              + (" ⚠️" if f"title:{code}" in stale else "")
+              for code in SUPPORTED_LOCALES if code != DUTCH
+              for title in [service.value_of(draft.data, f"title:{code}")] if title]
+    if service.starts_in_the_night(draft.data, tz):
+        lines.append(escape(night_text(data.starts_at)))
     if voices := service.voice_languages(draft.data):
         lines.append(escape(_("Voice messages: {languages}").format(
             languages=", ".join(LANGUAGE_NAMES[code] for code in voices))))
@@ -214,8 +222,27 @@ async def summary(context: BotContext,
             languages=", ".join(LANGUAGE_NAMES[code] for code in missing))))
     else:
         lines.append(escape(_("Translated into every language.")))
+    if stale:
+        # As a file that changes the Dutch does, but said before it happens.
+        lines.append(escape(_(
+            "⚠️ The Dutch text changed, so these were made for the old one and go when you "
+            "save: {items}. To keep one after all, tap its button, then “Skip”.").format(
+            items=lost_words(stale))))
     lines += ["", escape(_("Tap a part to change it, or “Save”."))]
     return "\n".join(lines), summary_markup(draft), ParseMode.HTML
+
+
+def night_text(start: datetime) -> str:
+    """The file import's words for a start in the night (``service.starts_in_the_night``)."""
+    return night_line(format_time(start))
+
+
+def begun_text(data: Mapping[str, Any], tz: ZoneInfo) -> str:
+    start = datetime.combine(date.fromisoformat(data["date"]),
+                             dt_time.fromisoformat(data["start"]), tz)
+    return _("⚠️ This would already have begun ({when}), so parents would never see it. "
+             "Change the 📅 Day or the 🕒 Hours before you save.").format(
+        when=f"{format_date(start, 'EEE d MMM')} {format_time(start)}")
 
 
 def shown_occurrence(context: BotContext, data: ActivityData) -> Occurrence:
@@ -324,6 +351,9 @@ async def take_input(update: Update, context: BotContext) -> None:
     step = draft.awaiting
     if service.is_voice_step(step):
         if message.voice is None:
+            # A text, or a recording sent as a file: say why the question comes again.
+            await message.reply_text(_("Please record a voice message here: hold the 🎤 "
+                                       "button while you speak. Or tap “Skip”."))
             await ask(update, context, draft)
             return
         following, data = service.advance(
@@ -348,6 +378,13 @@ async def take_input(update: Update, context: BotContext) -> None:
         await message.reply_text(problem_text(problem, message.text))
         await ask(update, context, draft)
         return
+    tz = context.settings.timezone
+    if step == "start" and service.starts_in_the_night(data, tz):
+        # Taken, but said at once, as the file import does: "2u30" meant 14:30.
+        await message.reply_text(night_text(datetime.combine(
+            date.fromisoformat(data["date"]), dt_time.fromisoformat(data["start"]), tz)))
+    elif step == "start" and service.already_begun(data, context.now(), tz):
+        await message.reply_text(begun_text(data, tz))  # today, but the hour is over
     following, data = service.advance(data, step)
     draft = await service.store(context.session, draft.id, following, data)
     await ask(update, context, draft)
@@ -386,6 +423,8 @@ async def flow_button(update: Update, context: BotContext) -> None:
         await service.drop(context.session, draft.id)
         await query.answer()
         await query.edit_message_text(_("Cancelled. Nothing was saved."))
+        if draft.activity_id is not None:
+            await back_to_new_activity(update, context)
         return
     if action == "save":
         await save(update, context, draft)
@@ -452,11 +491,28 @@ async def next_question(update: Update, context: BotContext, draft: DraftView,
     await ask(update, context, draft)
 
 
+async def back_to_new_activity(update: Update, context: BotContext) -> None:
+    """After an edit ends: the new activity she was making before she looked at it, if
+    any, where she left it (its question is far up the chat by now)."""
+    assert update.effective_chat is not None and context.person is not None
+    waiting = await service.new_draft(context.session, context.person.id)
+    if waiting is None:
+        return
+    await update.effective_chat.send_message(_("Your new activity is still waiting:"))
+    await ask(update, context, waiting)
+
+
 async def save(update: Update, context: BotContext, draft: DraftView) -> None:
     """Save: the activity is created, or changed in place; the draft is gone."""
     query = update.callback_query
     assert query is not None and update.effective_chat is not None
-    data, problem = await service.save(context.session, draft, context.settings.timezone)
+    tz = context.settings.timezone
+    if service.already_begun(draft.data, context.now(), tz):
+        # Nothing is written; the summary and its buttons stay to change the day or hours.
+        await query.answer()
+        await update.effective_chat.send_message(begun_text(draft.data, tz))
+        return
+    data, problem = await service.save(context.session, draft, tz)
     if data is not None and problem is None:
         # A week's programme still waiting for its parents' morning goes as it is now.
         await redo_waiting_copies(context)
@@ -471,7 +527,10 @@ async def save(update: Update, context: BotContext, draft: DraftView) -> None:
         await update.effective_chat.send_message(_(
             "This activity was changed in the meantime (by a file or a cancellation). "
             "Nothing was saved: please start again with /activity."))
+        await back_to_new_activity(update, context)
         return
     start = shown_occurrence(context, data).starts_at
     when = f"{format_date(start, 'EEE d MMM')} {format_time(start)}"
     await update.effective_chat.send_message(_("Saved.") + f" ({when})")
+    if draft.activity_id is not None:
+        await back_to_new_activity(update, context)

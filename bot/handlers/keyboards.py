@@ -42,8 +42,9 @@ class MainAction:
         return f"{self.icon} {_(self.label)}"
 
 
-# Later flows add theirs here (this week, ask a question...); the icon identifies the button,
-# so a keyboard sent in another language still works.
+# Later flows add theirs here (this week, ask a question...). A tap sends the caption: its
+# exact text in any language is the button, so a keyboard sent in another language still
+# works, and a typed "ℹ️ Infoavond" is a text, not a tap.
 MAIN_ACTIONS: list[MainAction] = [
     MainAction("ask", "❓", N_("Ask a question")),
     MainAction("week", "📅", N_("This week")),
@@ -54,11 +55,14 @@ MAIN_ACTIONS: list[MainAction] = [
 
 
 def main_action_for(text: str) -> MainAction | None:
-    stripped = text.strip()
-    for action in MAIN_ACTIONS:
-        if stripped.startswith(action.icon):
-            return action
-    return None
+    """The big button whose caption (in any language we ship) ``text`` is; None otherwise."""
+    return _captions().get(text.strip())
+
+
+@functools.cache
+def _captions() -> dict[str, MainAction]:
+    return {f"{action.icon} {label}": action for action in MAIN_ACTIONS
+            for label in in_every_locale(action.label)}
 
 
 def main_keyboard() -> ReplyKeyboardMarkup:

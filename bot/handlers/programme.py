@@ -96,6 +96,12 @@ async def programme_command(update: Update, context: BotContext) -> None:
                     **({"reply_markup": team_translation.ask_keyboard()} if askable else {}))
 
 
+def night_line(items: str) -> str:
+    """Starts in the night ("2u30" written for 14:30): said by the file import and /activity."""
+    return _("⚠️ Starts in the night (is the hour right? Half past two in the afternoon is "
+             "14:30): {items}.").format(items=items)
+
+
 def lost_words(what: Sequence[str]) -> str:
     """("title:tr", "description:tr", "voice:tr", "voice:nl") as "Türkçe, 🎤 Türkçe,
     🎤 Nederlands": a language's text (its title, its description or both), its voice."""
@@ -219,8 +225,7 @@ async def import_document(update: Update, context: BotContext) -> None:
     if summary.at_night:
         starts = [f"{title} → {format_date(start, 'EEE dd/MM')} {format_time(start)}"
                   for title, start in summary.at_night]
-        lines.append(_("⚠️ Starts in the night (is the hour right? Half past two in the "
-                       "afternoon is 14:30): {items}.").format(items=short_list(starts)))
+        lines.append(night_line(short_list(starts)))
     if summary.translations_lost:
         lost = [f"{title} ({lost_words(what)})" for title, what in summary.translations_lost]
         lines.append(_("⚠️ The Dutch text changed, so these translations and voice messages "

@@ -23,19 +23,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import BRUSSELS, SUPPORTED_LOCALES
 from bot.services import importer
 from bot.services import programme as programme_service
 from bot.services.importer import overnight, parse_date, parse_end, parse_time
+from bot.services.importer.store import in_the_night
 from bot.services.programme import DUTCH, ActivityData, Kind, LocalText, Place
 from storage import programme as programme_repo
 from storage.models import ActivityDraft, utcnow
@@ -142,6 +143,38 @@ def _locale_of(step: str) -> str:
     return step.split(":", 1)[1]
 
 
+def _follows_dutch(step: str) -> bool:
+    """A translation (title or description, not Dutch) or any voice message: made for the
+    Dutch text, as the file import sees it (``importer.still_translates``)."""
+    return is_voice_step(step) or (step.startswith(("title:", "desc:"))
+                                   and _locale_of(step) != DUTCH)
+
+
+def _dutch_for(data: Mapping[str, Any], step: str) -> list[str]:
+    """The Dutch that ``step``'s answer translates: a title its title, a description its
+    description, a voice message both."""
+    dutch = (data.get("texts") or {}).get(DUTCH) or {}
+    fields = (("title", "description") if is_voice_step(step)
+              else ("title",) if step.startswith("title:") else ("description",))
+    return [str(dutch.get(name) or "") for name in fields]
+
+
+def _made_for(data: Mapping[str, Any], steps: Iterable[str]) -> dict[str, Any]:
+    """``data`` with ``steps``' answers marked as made for the Dutch as it is now."""
+    made = dict(data.get("made_for") or {})
+    made.update({step: _dutch_for(data, step) for step in steps})
+    return {**data, "made_for": made}
+
+
+def stale_parts(data: Mapping[str, Any]) -> list[str]:
+    """The translations and voice messages made for a Dutch text that has changed since
+    (in this draft): they go at Save, as a file that changes the Dutch takes them away.
+    Typed, recorded or kept ("Skip") again after the change, they fit again."""
+    made = data.get("made_for") or {}
+    return [step for step in STEPS if _follows_dutch(step) and has_value(data, step)
+            and step in made and made[step] != _dutch_for(data, step)]
+
+
 def has_value(data: Mapping[str, Any], step: str) -> bool:
     """Whether the draft already holds an answer to ``step``."""
     return bool(value_of(data, step))
@@ -180,6 +213,8 @@ def skip_problem(data: Mapping[str, Any], step: str) -> str | None:
 
 def after_skip(data: Mapping[str, Any], step: str) -> tuple[str, dict[str, Any]]:
     """Skip ``step``, or keep its answer: the next step and the data."""
+    if _follows_dutch(step) and has_value(data, step):
+        data = _made_for(data, [step])  # kept on purpose: it still fits the Dutch
     # An empty translation title: its description is not asked either.
     return advance(data, step, skipped=not has_value(data, step))
 
@@ -199,12 +234,16 @@ def after_remove(data: Mapping[str, Any], step: str) -> tuple[str, dict[str, Any
         new["texts"] = texts
     else:
         new[step] = ""
+    gone = (step, "desc:" + _locale_of(step)) if step.startswith("title:") else (step,)
+    new["made_for"] = {key: value for key, value in (data.get("made_for") or {}).items()
+                       if key not in gone}
     return advance(new, step, skipped=True)
 
 
 def with_voice(data: Mapping[str, Any], step: str, file_id: str) -> dict[str, Any]:
     """The draft's data with the voice message for the awaited language."""
-    return {**data, "voices": {**(data.get("voices") or {}), _locale_of(step): file_id}}
+    return _made_for({**data, "voices": {**(data.get("voices") or {}),
+                                         _locale_of(step): file_id}}, [step])
 
 
 def voice_languages(data: Mapping[str, Any]) -> list[str]:
@@ -229,6 +268,25 @@ def skips_clock(data: Mapping[str, Any], tz: ZoneInfo = BRUSSELS) -> bool:
     days = {"start": day, "end": day + timedelta(days=int(data.get("span_days") or 0))}
     return any(programme_service.skipped_by_clocks(days[key], time.fromisoformat(data[key]), tz)
                for key in days if data.get(key))
+
+
+def starts_in_the_night(data: Mapping[str, Any], tz: ZoneInfo = BRUSSELS) -> bool:
+    """Whether the draft starts in the night: "2u30" typed for half past two in the
+    afternoon. The file import's rule (``importer.store.in_the_night``)."""
+    if not data.get("date") or not data.get("start"):
+        return False
+    return in_the_night(datetime.combine(date.fromisoformat(data["date"]),
+                                         time.fromisoformat(data["start"]), tz), tz)
+
+
+def already_begun(data: Mapping[str, Any], now: datetime, tz: ZoneInfo = BRUSSELS) -> bool:
+    """Whether a one-time activity's start is over (today, at an hour already past): no
+    reminder, no /week would ever show it. A series keeps its first day, long past: its next
+    time is what counts, and the edit began only while it had one."""
+    if data.get("rrule") or not data.get("date") or not data.get("start"):
+        return False
+    return datetime.combine(date.fromisoformat(data["date"]),
+                            time.fromisoformat(data["start"]), tz) <= now
 
 
 def _overnight(data: Mapping[str, Any]) -> bool:
@@ -296,6 +354,8 @@ def answer(data: Mapping[str, Any], step: str, text: str, *,
             texts = {code: dict(value) for code, value in (data.get("texts") or {}).items()}
             texts.setdefault(locale, {})["title" if field == "title" else "description"] = text
             new["texts"] = texts
+            if _follows_dutch(step):
+                new = _made_for(new, [step])
     if step in ("date", "start", "end") and skips_clock(new):
         return dict(data), CLOCKS_SKIP
     return new, None
@@ -358,10 +418,11 @@ def day_of(raw: str) -> date | None:
 
 
 def missing_languages(data: Mapping[str, Any]) -> list[str]:
-    """The languages (not Dutch) without a title."""
-    texts = data.get("texts") or {}
+    """The languages (not Dutch) without a title, or with a text made for the old Dutch."""
+    texts, stale = data.get("texts") or {}, stale_parts(data)
     return [code for code in SUPPORTED_LOCALES
-            if code != DUTCH and not (texts.get(code) or {}).get("title")]
+            if code != DUTCH and (not (texts.get(code) or {}).get("title")
+                                  or f"title:{code}" in stale or f"desc:{code}" in stale)]
 
 
 def external_id(draft_id: int) -> str:
@@ -372,8 +433,9 @@ def to_activity(data: Mapping[str, Any], activity_external_id: str,
                 school_ids: Mapping[str, int] | None = None,
                 tz: ZoneInfo = BRUSSELS) -> ActivityData:
     """The finished draft as the importer's ActivityData (Brussels time; an edited repeating
-    activity keeps its rule)."""
+    activity keeps its rule). Translations and voices made for an older Dutch are left out."""
     day = date.fromisoformat(data["date"])
+    stale = stale_parts(data)
 
     def moment(key: str, days: int = 0) -> datetime:
         return datetime.combine(day + timedelta(days=days), time.fromisoformat(data[key]),
@@ -381,9 +443,10 @@ def to_activity(data: Mapping[str, Any], activity_external_id: str,
 
     codes = tuple(sorted(data.get("schools") or []))
     all_schools = bool(data.get("all_schools"))
-    texts = {code: LocalText(str(value.get("title") or ""), str(value.get("description") or ""))
-             for code, value in (data.get("texts") or {}).items()
-             if value.get("title") or value.get("description")}
+    texts = {code: LocalText(*("" if f"{step}:{code}" in stale else str(value.get(name) or "")
+                               for step, name in (("title", "title"), ("desc", "description"))))
+             for code, value in (data.get("texts") or {}).items()}
+    texts = {code: text for code, text in texts.items() if text.title or text.description}
     return ActivityData(
         external_id=activity_external_id,
         kind=Kind(data["kind"]),
@@ -399,7 +462,7 @@ def to_activity(data: Mapping[str, Any], activity_external_id: str,
         school_ids=() if all_schools else tuple(
             (school_ids or {})[code] for code in codes if code in (school_ids or {})),
         voices={code: str(file_id) for code, file_id in (data.get("voices") or {}).items()
-                if file_id},
+                if file_id and VOICE_PREFIX + code not in stale},
     )
 
 
@@ -408,7 +471,7 @@ def from_activity(activity: ActivityData, base: datetime,
     """An existing activity as a draft's data, in review from the start. ``base``: the
     activity's last change, so Save can tell whether something else changed it since."""
     start, end = activity.starts_at.astimezone(tz), activity.ends_at.astimezone(tz)
-    return {
+    data: dict[str, Any] = {
         "kind": activity.kind.value,
         "all_schools": activity.all_schools,
         "schools": [] if activity.all_schools else sorted(activity.school_codes),
@@ -425,6 +488,9 @@ def from_activity(activity: ActivityData, base: datetime,
         "review": True,
         "base": base.isoformat(),
     }
+    # What it has was made for its Dutch as it is: a change of the Dutch makes it stale.
+    return _made_for(data, [step for step in STEPS if _follows_dutch(step)
+                            and has_value(data, step)])
 
 
 # --------------------------------------------------------------------------------------------
@@ -448,14 +514,16 @@ async def create(session: AsyncSession, person_id: int) -> DraftView:
 async def start_edit(session: AsyncSession, person_id: int, activity_id: int, now: datetime,
                      tz: ZoneInfo = BRUSSELS) -> DraftView | None:
     """A draft that edits an activity still to come, at its summary; None for an activity
-    that is unknown, cancelled or past. The person's older drafts are dropped."""
+    that is unknown, cancelled or past. The person's older edits are dropped; a new activity
+    half made stays (she only looks at what is planned), and comes back after this one."""
     row = await programme_repo.by_id(session, activity_id)
     if row is None:
         return None
     activity = programme_service.activity_data(row)
     if programme_service.next_occurrence(activity, now, tz) is None:
         return None
-    await session.execute(delete(ActivityDraft).where(ActivityDraft.person_id == person_id))
+    await session.execute(delete(ActivityDraft).where(ActivityDraft.person_id == person_id,
+                                                      ActivityDraft.activity_id.is_not(None)))
     draft = ActivityDraft(person_id=person_id, activity_id=activity_id, awaiting=SUMMARY,
                           data=json.dumps(from_activity(activity, row.updated_at, tz),
                                           ensure_ascii=False))
@@ -494,10 +562,23 @@ async def get(session: AsyncSession, draft_id: int) -> DraftView | None:
 
 async def awaiting_draft(session: AsyncSession, person_id: int,
                          now: datetime | None = None) -> DraftView | None:
-    """The person's draft that waits for a typed answer (not the summary), if not stale."""
+    """The person's draft that waits for a typed answer (not the summary), if not stale: of
+    a new activity half made and an edit, the one that asked last (an edit at its summary
+    takes no text, and neither does the new one behind it)."""
     since = (now or utcnow()) - AWAIT_FOR
     row = await session.scalar(select(ActivityDraft).where(
-        ActivityDraft.person_id == person_id, ActivityDraft.awaiting.in_(STEPS),
+        ActivityDraft.person_id == person_id, ActivityDraft.created_at >= since).order_by(
+        func.coalesce(ActivityDraft.asked_at, ActivityDraft.created_at).desc(),
+        ActivityDraft.id.desc()).limit(1))
+    return _view(row) if row is not None and row.awaiting in STEPS else None
+
+
+async def new_draft(session: AsyncSession, person_id: int,
+                    now: datetime | None = None) -> DraftView | None:
+    """The person's new activity still being made (not stale), if any."""
+    since = (now or utcnow()) - AWAIT_FOR
+    row = await session.scalar(select(ActivityDraft).where(
+        ActivityDraft.person_id == person_id, ActivityDraft.activity_id.is_(None),
         ActivityDraft.created_at >= since).order_by(ActivityDraft.id.desc()).limit(1))
     return _view(row) if row is not None else None
 

@@ -593,6 +593,9 @@ async def cancel_occurrence(
     if any(c.astimezone(tz).date() == day for c in data.cancelled_starts):
         return False
     row.cancellations.append(ActivityCancellation(occurrence_start=start))
+    # A change of the activity: an /activity edit opened before it must not save over it
+    # (activity_draft.save compares updated_at).
+    row.updated_at = utcnow()
     await session.flush()
     return True
 
@@ -611,6 +614,9 @@ async def uncancel_occurrence(
     # deletes nothing and is told so (an ORM delete would fail on the missing row).
     deleted = await repo.delete_cancellations(session, gone)
     session.expire(row, ["cancellations"])
+    if deleted:
+        row.updated_at = utcnow()  # as cancel_occurrence: an open /activity edit is stale
+        await session.flush()
     return deleted > 0
 
 
@@ -619,6 +625,7 @@ async def cancel_activity(session: AsyncSession, activity_id: int) -> bool:
     row = await _row(session, activity_id)
     if row.cancelled_at is not None:
         return False
-    row.cancelled_at = utcnow()
+    # updated_at too (onupdate would set it anyway): an open /activity edit is stale.
+    row.cancelled_at = row.updated_at = utcnow()
     await session.flush()
     return True
