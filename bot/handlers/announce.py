@@ -135,7 +135,7 @@ async def coordinator_message(update: Update, context: BotContext) -> None:
         await programme.import_document(update, context)
         return
     if (message is not None and user is not None
-            and not (message.text and main_action_for(message.text))):
+            and not (message.text and main_action_for(message.text, exact=True))):
         answer = await draft_awaiting(context, user.id)
         if answer is not None:
             await answer(update, context)

@@ -42,9 +42,9 @@ class MainAction:
         return f"{self.icon} {_(self.label)}"
 
 
-# Later flows add theirs here (this week, ask a question...). A tap sends the caption: its
-# exact text in any language is the button, so a keyboard sent in another language still
-# works, and a typed "ℹ️ Infoavond" is a text, not a tap.
+# Later flows add theirs here (this week, ask a question...). A tap sends the caption; the
+# icon identifies the button, so a keyboard sent in another language, or with an older
+# wording that stays in a parent's chat, still works.
 MAIN_ACTIONS: list[MainAction] = [
     MainAction("ask", "❓", N_("Ask a question")),
     MainAction("week", "📅", N_("This week")),
@@ -54,9 +54,14 @@ MAIN_ACTIONS: list[MainAction] = [
 ]
 
 
-def main_action_for(text: str) -> MainAction | None:
-    """The big button whose caption (in any language we ship) ``text`` is; None otherwise."""
-    return _captions().get(text.strip())
+def main_action_for(text: str, *, exact: bool = False) -> MainAction | None:
+    """The big button ``text`` is a tap of (its icon first), or None. ``exact``: only a
+    caption as we ship it, in any language: where a typed text is awaited (a title "ℹ️
+    Infoavond" is a title, not a tap)."""
+    stripped = text.strip()
+    if exact:
+        return _captions().get(stripped)
+    return next((action for action in MAIN_ACTIONS if stripped.startswith(action.icon)), None)
 
 
 @functools.cache
