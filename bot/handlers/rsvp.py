@@ -50,6 +50,7 @@ RSVP_DATA = r"^rv:(\d{1,9}):(yes|maybe|no|c[1-4]|ics|nl)$"
 HEADINGS: dict[When, str] = {
     When.NEXT_WEEK: N_("🔔 Reminder: next week"),
     When.ON_DAY: N_("🔔 Reminder: on {weekday}"),
+    When.ON_DATE: N_("🔔 Reminder: on {weekday}"),  # the weekday with its date
     When.TOMORROW: N_("🔔 Reminder: tomorrow"),
     When.TODAY: N_("🔔 Reminder: today at {time}"),
     When.IN_TWO_HOURS: N_("🔔 Reminder: in two hours"),
@@ -94,7 +95,9 @@ def reminder_text(view: ReminderView) -> str:
     when = view.when()
     heading = _(ALL_DAY_TODAY if when is When.TODAY and view.item.all_day()
                 else HEADINGS[when]).format(
-        time=format_time(view.item.starts_at), weekday=format_date(view.item.starts_at, "EEEE"))
+        time=format_time(view.item.starts_at),
+        weekday=format_weekday_date(view.item.starts_at) if when is When.ON_DATE
+        else format_date(view.item.starts_at, "EEEE"))
     lines = [f"<b>{escape(heading)}</b>", "",
              item_text(view.item, [], show_schools=False)]
     if view.answer is None:

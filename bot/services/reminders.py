@@ -20,7 +20,7 @@ import json
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -88,6 +88,9 @@ class When(StrEnum):
 
     NEXT_WEEK = "next_week"
     ON_DAY = "on_day"  # "on Sunday": two to six days away (a week's reminder sent late)
+    # "on Wednesday 9 December 2026": farther than next week, or a day it moved to (a word
+    # counted from when it was sent would be untrue of the new day).
+    ON_DATE = "on_date"
     TOMORROW = "tomorrow"
     TODAY = "today"  # "today at 09:30": a reminder that waited for quiet hours to end
     IN_TWO_HOURS = "in_two_hours"
@@ -109,8 +112,15 @@ def when_heading(kind: ReminderKind, starts_at: datetime, sent_at: datetime | No
     if days == 1:
         return When.TOMORROW
     # A week's reminder held by quiet hours or caught up after a stop can be days late:
-    # "next week" would be untrue for an activity this Sunday.
-    return When.NEXT_WEEK if days >= 7 else When.ON_DAY
+    # "next week" would be untrue for an activity this Sunday; and only next week's is.
+    if days < 7:
+        return When.ON_DAY
+    weeks = _monday(starts_at.astimezone(tz).date()) - _monday(sent_at.astimezone(tz).date())
+    return When.NEXT_WEEK if weeks == timedelta(days=7) else When.ON_DATE
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
 class Answer(StrEnum):
@@ -586,11 +596,16 @@ async def where_now(session: AsyncSession, data: ActivityData, start: datetime,
                     person_id: int, now: datetime, tz: ZoneInfo = BRUSSELS) -> datetime | None:
     """Where the occurrence a parent was reminded of at ``start`` is now, for them: followed
     through the moves told to them (``last_told``), then as the planner follows a move not
-    told yet (``_moved_to``). The old reminder's buttons answer for it. None: it no longer
-    takes place (told so, or nowhere near); a cancelled day is returned as it is."""
+    told yet (``_moved_to``), if its time is still ahead. The old reminder's buttons answer
+    for it. None: it no longer takes place (told so, or nowhere near); a cancelled day, or
+    one gone by, is returned as it is."""
     assert data.id is not None
     at = last_told(start, await told_moves(session, data.id, person_id))
     if at is None or at in data.cancelled_starts or occurrence_at(data, at, tz) is not None:
+        return at
+    if at <= now:
+        # Her day has gone by, and no move of it was told to her: a series given a new hour
+        # since is not that day moved to next week's (returned as it is: no occurrence).
         return at
     starts = {o.starts_at for o in occurrences(data, now, now + LOOKS_AHEAD, tz)}
     return _moved_to(data, at, starts, now, tz)
@@ -844,8 +859,12 @@ class ReminderView:
     dutch_item: ProgrammeItem | None = None
     # When it was handed to the outbox (its heading counts from then); None: as planned.
     sent_at: datetime | None = None
+    # Redrawn for the day its occurrence moved to: the heading names that day.
+    moved: bool = False
 
     def when(self) -> When:
+        if self.moved:
+            return When.ON_DATE
         return when_heading(self.kind, self.item.starts_at, self.sent_at)
 
 

@@ -131,6 +131,8 @@ async def _occurrence(session: AsyncSession, reminder: Row[Any], now: datetime,
         if start is not None and start in data.cancelled_starts:
             return Refusal.CANCELLED
         found = occurrence_at(data, start, tz) if start is not None else None
+        if found is None and start is not None and start <= now:
+            return Refusal.OVER  # the day she was reminded of has gone by
     return (data, found) if found is not None else Refusal.MOVED
 
 
@@ -196,10 +198,12 @@ async def _current(session: AsyncSession, reminder_id: int, person_id: int, now:
         "activity_id": reminder.activity_id, "occurrence_start": occurrence.starts_at,
         "person_id": reminder.person_id})).first()
     # Redrawn with the heading it was sent with (handled_at: when it went to the outbox).
-    return None, ReminderView(reminder.id, ReminderKind(reminder.kind), item, locale,
+    return (None, ReminderView(reminder.id, ReminderKind(reminder.kind), item, locale,
                               Answer(rsvp.answer) if rsvp else None,
                               rsvp.children if rsvp else None, dutch,
-                              reminder.handled_at), reminder, rsvp
+                              reminder.handled_at,
+                              moved=occurrence.starts_at != reminder.occurrence_start),
+            reminder, rsvp)
 
 
 @dataclass(frozen=True)
