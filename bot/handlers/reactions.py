@@ -4,6 +4,10 @@ message, and Ayşe's 🙏 on the answer shows on the brugfiguur's. A parent's �
 reminder answers it (``rsvp.reaction_rsvp``). Reactions on anything else (the bot's own
 words, a card) mean nothing to pass on: no answer, nothing changes.
 
+Only the parent, or whoever may answer the question now (its holder, a coordinator), passes
+one on: a 👍 from someone who handed it on or left the team would tell the parent "seen" while
+nobody who handles it has read it.
+
 A bot sets at most one reaction on a message: the newest one passes on; taking it away takes
 it away there too. Nothing is logged of it.
 """
@@ -18,6 +22,7 @@ from telegram.error import BadRequest
 from bot.handlers import rsvp
 from bot.handlers.door import BotContext, door
 from bot.services import questions
+from bot.services.roles import STAFF, Role
 
 
 @door()
@@ -30,7 +35,28 @@ async def reaction(update: Update, context: BotContext) -> None:
         # A parent's 👍 on a reminder answers it (bot/handlers/rsvp.py).
         await rsvp.reaction_rsvp(update, context)
         return
+    if not await _may_pass_on(context, changed.chat.id, changed.message_id):
+        return
     emoji = [r.emoji for r in changed.new_reaction if isinstance(r, ReactionTypeEmoji)]
     # An emoji a bot may not use (or a message gone since): Telegram says no, nothing lost.
     with contextlib.suppress(BadRequest):
         await context.bot.set_message_reaction(source[0], source[1], emoji[-1:] or None)
+
+
+async def _may_pass_on(context: BotContext, chat_id: int, message_id: int) -> bool:
+    """The parent of the question the copy belongs to, or one of the team who may answer it
+    now: its holder (even once closed: a 👍 on the parent's thanks), or a coordinator while
+    it is open."""
+    person = context.person
+    assert person is not None
+    question_id = await questions.question_of_reply(context.session, chat_id, message_id)
+    question = (await questions.view(context.session, question_id)
+                if question_id is not None else None)
+    if question is None:
+        return False
+    if question.parent_id == person.id:
+        return True
+    if context.role not in STAFF:
+        return False
+    return question.assignee_id == person.id or questions.may_act(
+        question, person.id, coordinator=context.role is Role.COORDINATOR) is None

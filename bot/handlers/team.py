@@ -436,10 +436,14 @@ async def languages_button(update: Update, context: BotContext) -> None:
         spoken = await staff.toggle_language(context.session, target_id, action)
         if action not in spoken:
             moved = await _reroute_unread(context, target_id, action)
+        if name is not None:  # the coordinator's change: she hears of it at Done
+            await staff.note_changed(context.session, target_id, staff.LANGUAGES)
     languages = await staff.languages_of(context.session, target_id)
     if moved:
         await context.commit()
         wake(context.application)  # the new holders' cards leave now
+    if action == "ok" and name is not None:
+        await _tell_changes(context, target_id, update.update_id)
     await context.release_writer()  # before Telegram's calls
     if action != "ok":
         screen: Screen | None = languages_screen(target_id, languages, name)
@@ -511,6 +515,10 @@ async def availability_button(update: Update, context: BotContext) -> None:
         await _expired(update)
         return
     amap = await staff.availability_of(context.session, press.person_id)
+    changed = press.day is not None and (press.hour is not None or press.whole is not None)
+    if changed and name is not None:
+        # The coordinator's change: she hears of it once, back on her card (_tell_changes).
+        await staff.note_changed(context.session, press.person_id, staff.HOURS)
     if press.day is not None and press.hour is not None:
         amap = amap.cycled(press.day, press.hour)
         await _save_availability(context, press.person_id, amap)
@@ -560,6 +568,8 @@ async def staff_button(update: Update, context: BotContext) -> None:
             await _remove(update, context, member)
         return
     if match[1] is not None:
+        # Her card: where the coordinator comes back to when done with her hours.
+        await _tell_changes(context, int(match[1]), update.update_id)
         screen = await _member_screen(context, int(match[1]))
         if screen is None:
             await _expired(update)
@@ -580,7 +590,9 @@ async def _remove(update: Update, context: BotContext, member: StaffMember) -> N
                                                           context.settings.coordinator_ids)
     moved = await questions.hand_back(context.session, member.id, now, render_card,
                                       coordinators)
-    await outbox.drop_waiting_for(context.session, member.id, "left_team")
+    # Only the team's: what she gets as a parent (her school's news) still comes.
+    await outbox.drop_waiting_for(context.session, member.id, "left_team", team_only=True)
+    await staff.changes_to_tell(context.session, member.id)  # nothing more to tell her
     await staff.leave(context.session, member.id)
     if member.reachable:
         with use_locale(member.locale, context.settings.timezone):
@@ -607,6 +619,37 @@ async def _remove(update: Update, context: BotContext, member: StaffMember) -> N
             "{schools} have no fixed contact now. Tap 🏫 Match schools to choose them.",
             len(orphaned)).format(schools=", ".join(orphaned))
     await _show(update, (f"{done}\n\n{text}", markup))
+
+
+def changes_text(member: StaffMember, changed: frozenset[str]) -> str:
+    """What the coordinator changed of a brugfiguur's settings, in the current language."""
+    parts = []
+    if staff.LANGUAGES in changed:
+        parts.append("🌐 " + _("The coordinator changed the languages you speak with parents: "
+                              "{languages}. With /languages you can change them.").format(
+            languages=language_list(member.languages)))
+    if staff.HOURS in changed:
+        parts.append("\n\n".join([
+            "🗓 " + _("The coordinator changed your hours. Your week now:"),
+            week_lines(member.availability),
+            _("With /availability you choose when questions may reach you.")]))
+    return "\n\n".join(parts)
+
+
+async def _tell_changes(context: BotContext, person_id: int, stamp: int) -> None:
+    """The coordinator is done with a brugfiguur's languages or hours (Done, or back on her
+    card): she hears what they are now, once for all the taps, in her language and hours
+    (the new ones). ``stamp``: the press's update id."""
+    changed = await staff.changes_to_tell(context.session, person_id)
+    member = await staff.member(context.session, person_id) if changed else None
+    if member is None or not member.reachable:
+        return  # (one who stopped the bot hears nothing from it, this neither)
+    with use_locale(member.locale, context.settings.timezone):
+        text = changes_text(member, changed)
+    await outbox.enqueue_many(context.session, [staff.message_to(
+        member, f"changed:{member.id}:{stamp}", text, context.now())])
+    await context.commit()
+    wake(context.application)
 
 
 def contacts_of(members: list[StaffMember]) -> dict[int, int]:

@@ -98,14 +98,19 @@ async def edited(update: Update, context: BotContext) -> bool:
 
 
 async def _take(message: Message, context: BotContext, *, edit: bool = False) -> bool:
-    """A reply (or an edit of one) to a translation request fills or corrects the text."""
-    if message.reply_to_message is None or context.role not in STAFF \
-            or context.person is None:
+    """A reply (or an edit of one) to a translation request fills or corrects the text.
+    From someone taken off the team since, it fills nothing, and they are told so (else it
+    would go on as a question of their own, with their translation in it)."""
+    if message.reply_to_message is None or context.person is None:
         return False
     request = await team_translation.request_of_reply(
         context.session, message.chat_id, message.reply_to_message.message_id)
     if request is None:
         return False
+    if context.role not in STAFF:
+        await message.reply_text("🚪 " + _("You are no longer in the team. Nothing was "
+                                          "saved."))
+        return True
     if edit and message.voice is not None:
         return True  # only a voice message's caption can change: nothing to take
     voice = message.voice.file_id if message.voice else None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import SUPPORTED_LOCALES
@@ -23,10 +23,12 @@ from bot.services.availability import AvailabilityMap
 from bot.services.outbox import NewMessage
 from bot.services.roles import Role
 from bot.services.routing import delivery_for, on_leave, quietly
+from storage import claims
 from storage.db import flush_pending
-from storage.models import Person, Question, School, StaffInvite, StaffProfile
+from storage.models import Person, Question, School, Setting, StaffInvite, StaffProfile
 
 INVITE_VALID = timedelta(days=7)
+LANGUAGES, HOURS = "l", "a"  # what the coordinator may change of a brugfiguur's settings
 OPEN = ("open",)  # question statuses that count as work in someone's inbox
 
 
@@ -83,17 +85,20 @@ async def redeem_invite(
     session: AsyncSession, token: str, person_id: int, now: datetime
 ) -> InviteOutcome:
     """Make the person a brugfiguur, once per invite, within its 7 days. Someone in the
-    team already does not use it up (a link forwarded to the wrong colleague)."""
+    team already does not use it up (a link forwarded to the wrong colleague). Their own
+    link tapped again is no way back in once they were taken off the team: USED."""
     invite = await session.scalar(select(StaffInvite).where(StaffInvite.token == token))
     if invite is None:
         return InviteOutcome.UNKNOWN
-    if invite.used_at is not None:
-        return InviteOutcome.JOINED if invite.used_by == person_id else InviteOutcome.USED
-    if invite.expires_at <= now:
-        return InviteOutcome.EXPIRED
     person = await session.get(Person, person_id)
     assert person is not None
-    if person.role == Role.BRUGFIGUUR.value:
+    in_team = person.role == Role.BRUGFIGUUR.value
+    if invite.used_at is not None:
+        return (InviteOutcome.JOINED if invite.used_by == person_id and in_team
+                else InviteOutcome.USED)
+    if invite.expires_at <= now:
+        return InviteOutcome.EXPIRED
+    if in_team:
         return InviteOutcome.ALREADY
     invite.used_at = now
     invite.used_by = person_id
@@ -154,6 +159,27 @@ async def set_contact(session: AsyncSession, school_id: int, person_id: int | No
         raise LookupError(person_id)
     await session.execute(update(School).where(School.id == school_id)
                           .values(contact_id=person_id))
+
+
+def _changed_key(what: str, person_id: int) -> str:
+    return f"team:changed:{what}:{person_id}"
+
+
+async def note_changed(session: AsyncSession, person_id: int, what: str) -> None:
+    """The coordinator changed their ``LANGUAGES`` or ``HOURS``: kept (a settings row, as a
+    claim: any instance reads it) until she is done with them (``changes_to_tell``), so a
+    dozen taps on a map make one notice."""
+    await claims.claim(session, _changed_key(what, person_id))
+
+
+async def changes_to_tell(session: AsyncSession, person_id: int) -> frozenset[str]:
+    """What the coordinator changed of theirs since the last call (``LANGUAGES``,
+    ``HOURS``), forgotten now."""
+    keys = {_changed_key(what, person_id): what for what in (LANGUAGES, HOURS)}
+    found = await session.scalars(
+        delete(Setting).where(Setting.key.in_(keys)).returning(Setting.key)
+        .execution_options(synchronize_session=False))
+    return frozenset(keys[key] for key in found)
 
 
 def message_to(member: StaffMember, key: str, text: str, now: datetime,
