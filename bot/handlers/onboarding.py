@@ -43,7 +43,7 @@ from bot.services.onboarding import (
     typed_school,
 )
 from bot.services.people import PersonView
-from bot.services.roles import Role
+from bot.services.roles import STAFF, Role
 
 # A second press of the privacy OK this soon after the first is the same thumb, not a stale
 # button: it gets no "expired" alert.
@@ -99,7 +99,15 @@ async def welcome_back(update: Update, context: BotContext, link: StartLink) -> 
     lines = [_("Welcome back! You will get our messages again.") if resumed
              else _("Hello {name}! Use the buttons below.").format(
                  name=context.person.first_name)]
-    if link.kind == "school" or link.malformed:
+    school = (await people.school_by_code(context.session, link.value)
+              if link.kind == "school" and not link.malformed else None)
+    if school is not None and context.role in STAFF:
+        # The team tests the posters they hang up: a scan adds no school of theirs (their
+        # week, their parents' messages); one whose child goes there adds it with 🏫.
+        lines.append(_("This is the parents' link of {school}: it works. You are in the "
+                       "team, so nothing changed for you. Is it your child's school? Tap 🏫 "
+                       "My school.").format(school=school.name))
+    elif link.kind == "school" or link.malformed:
         before = set(context.person.school_ids)
         if await _apply_school_link(context, link):
             person = await context.reload_person()

@@ -12,6 +12,7 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
+from bot.handlers.bursts import first_of_burst
 from bot.handlers.door import BotContext, door
 from bot.i18n import _
 from bot.services import people
@@ -21,6 +22,9 @@ from bot.services.roles import Role
 
 POSTER_DATA = r"^po:(?:s:(\d{1,9})|all)$"
 ZIP_NAME = "posters-brede-school.zip"
+# Taps on the same button this close to each other send its posters once (the nine take a few
+# seconds to make, and a coordinator taps again when nothing seems to happen).
+SEND_AGAIN_AFTER = 30.0
 
 
 def schools_keyboard(schools: list[SchoolView]) -> InlineKeyboardMarkup:
@@ -54,6 +58,10 @@ async def poster_button(update: Update, context: BotContext) -> None:
         return
     chat = update.effective_chat
     username = context.bot.username
+    if not first_of_burst(context.chat_data, f"poster:{match.group(1) or 'all'}",
+                          SEND_AGAIN_AFTER):
+        await query.answer()  # a second tap while they are made: they come once
+        return
     await query.answer(_("One moment, I am making the posters…") if not chosen else None)
     await chat.send_chat_action(ChatAction.UPLOAD_DOCUMENT)
     if not chosen:

@@ -859,8 +859,13 @@ class ReminderView:
     dutch_item: ProgrammeItem | None = None
     # When it was handed to the outbox (its heading counts from then); None: as planned.
     sent_at: datetime | None = None
-    # Redrawn for the day its occurrence moved to: the heading names that day.
-    moved: bool = False
+    # The day the reminder was sent for (None: ``item``'s): redrawn for the day its
+    # occurrence moved to, the heading names that day.
+    reminded_start: datetime | None = None
+
+    @property
+    def moved(self) -> bool:
+        return self.reminded_start not in (None, self.item.starts_at)
 
     def when(self) -> When:
         if self.moved:

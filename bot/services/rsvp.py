@@ -202,7 +202,7 @@ async def _current(session: AsyncSession, reminder_id: int, person_id: int, now:
                               Answer(rsvp.answer) if rsvp else None,
                               rsvp.children if rsvp else None, dutch,
                               reminder.handled_at,
-                              moved=occurrence.starts_at != reminder.occurrence_start),
+                              reminded_start=reminder.occurrence_start),
             reminder, rsvp)
 
 

@@ -68,6 +68,14 @@ def _moment(value: date | datetime, tz: ZoneInfo) -> datetime:
     return datetime.combine(value, time(), tz).astimezone(UTC)
 
 
+def _end_after(start: datetime, duration: timedelta, tz: ZoneInfo) -> datetime:
+    """A DURATION's end (aware UTC): its days are calendar days, as RFC 5545 says (P1D on the
+    night the clocks change is a whole day, not 23 or 25 hours); the rest is exact time."""
+    days = timedelta(days=duration.days)
+    by_days = (start.astimezone(tz) + days).astimezone(UTC)  # wall-clock arithmetic
+    return by_days + (duration - days)
+
+
 def _listed(value: Any) -> list[Any]:
     """A property that may occur once or several times."""
     if value is None:
@@ -187,7 +195,7 @@ def _parse_event(
         if isinstance(end_value, date):
             ends_at = _moment(end_value, tz)
         elif isinstance(duration, timedelta):
-            ends_at = starts_at + duration
+            ends_at = _end_after(starts_at, duration, tz)
         elif not isinstance(start_value, datetime) and event.get("DURATION") is None:
             ends_at = _moment(start_value + timedelta(days=1), tz)  # all day, without end
         elif event.get("DTEND") is None and event.get("DURATION") is None:
