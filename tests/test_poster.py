@@ -98,3 +98,18 @@ def test_the_command_line_writes_every_shipped_schools_poster(tmp_path: Path) ->
         assert len(archive.namelist()) == 18
         assert decoded(archive.read("poster-devilla.png")) == [
             "https://t.me/BredeSchoolBot?start=s_devilla"]
+
+
+def test_the_qr_code_keeps_its_white_border_of_four_modules() -> None:
+    # ISO 18004's quiet zone: with the school's name and the link close above and below,
+    # a code without it fails on some phone cameras.
+    from bot.services.poster import _qr_png
+
+    image = Image.open(_qr_png(deep_link("BredeSchoolBot", "klimop"))).convert("L")
+    border = 4 * 20  # four modules of 20 pixels
+    width, height = image.size
+    edges = [image.crop(box) for box in (
+        (0, 0, width, border), (0, height - border, width, height),
+        (0, 0, border, height), (width - border, 0, width, height))]
+    assert all(edge.getextrema() == (255, 255) for edge in edges)
+    assert image.crop((border, border, border + 20, border + 20)).getextrema() == (0, 0)  # a finder

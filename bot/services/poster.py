@@ -89,12 +89,14 @@ def invitation(locale: str) -> list[str]:
 
 
 def _qr_png(link: str) -> io.BytesIO:
-    """The QR code as a crisp black-and-white PNG (one pixel per module, scaled up)."""
+    """The QR code as a crisp black-and-white PNG (one pixel per module, scaled up), with
+    the white border of four modules the standard asks for: the text above and below would
+    otherwise stand within a module or two of it, and some phone cameras then fail."""
     # Error correction "Q": a fold, a staple or a coffee stain still scans.
     import segno
 
     buffer = io.BytesIO()
-    segno.make(link, error="q", micro=False).save(buffer, kind="png", scale=20, border=0)
+    segno.make(link, error="q", micro=False).save(buffer, kind="png", scale=20, border=4)
     buffer.seek(0)
     return buffer
 
