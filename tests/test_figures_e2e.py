@@ -78,8 +78,8 @@ async def test_a_forget_in_december_is_said_on_novembers_report_made_again(
     photo, _workbook, _table, _switch = await greet.says("/report 2026-11")
     caption = photo["caption"].splitlines()
     assert caption[1].startswith(f"{dutch('Parents reached')}: 1 · {dutch('Coming')}: 1")
-    assert caption[3] == ("1 ouder liet later alle gegevens wissen. "
-                          "Die antwoorden tellen hier niet meer mee."), caption
+    assert caption[3] == ("1 ouder vroeg ons later om de gegevens te wissen. "
+                          "De antwoorden van die ouder tellen hier niet meer mee."), caption
     # December's own report counts the erasure in its month, with no such line.
     photo, workbook, _table, _switch = await greet.says("/report 2026-12")
     assert len(photo["caption"].splitlines()) == 3, photo["caption"]
