@@ -292,7 +292,7 @@ async def pending_ids(session: AsyncSession, *, group_key: str | None = None,
 # keys) and notices about a school's contact (their dedupe keys); and the rows of questions
 # other than their own (cards, the parents' messages, notices about them).
 TEAM_GROUPS = ("tr:", "td:", "ta:")
-TEAM_KEYS = ("contact:",)
+TEAM_KEYS = ("contact:", "changed:")
 
 
 async def pending_team_ids(session: AsyncSession, person_id: int) -> list[int]:
@@ -306,6 +306,17 @@ async def pending_team_ids(session: AsyncSession, person_id: int) -> list[int]:
                *(M.dedupe_key.startswith(prefix, autoescape=True) for prefix in TEAM_KEYS))
     return list(await session.scalars(select(M.id).where(
         M.status.in_((PENDING, SENDING)), M.person_id == person_id, team)))
+
+
+async def take_pending(session: AsyncSession, key_prefix: str) -> list[dict[str, Any]]:
+    """The payloads of the rows not sent nor being sent whose dedupe key starts with
+    ``key_prefix``; those rows are gone (a newer one takes their place)."""
+    rows = (await session.execute(select(M.id, M.payload).where(
+        M.status == PENDING, M.dedupe_key.startswith(key_prefix, autoescape=True)))).all()
+    if rows:
+        await session.execute(delete(M).where(M.id.in_([row_id for row_id, _p in rows]))
+                              .execution_options(synchronize_session=False))
+    return [_load(payload) for _id, payload in rows]
 
 
 async def pending_groups(session: AsyncSession, prefix: str) -> list[tuple[int, str]]:

@@ -164,10 +164,6 @@ async def erase(session: AsyncSession, person_id: int) -> None:
         .values(status_chat_id=None, status_message_id=None))
     await session.execute(delete(Setting).where(
         Setting.key.startswith(f"note:{telegram_id}:", autoescape=True)))
-    # A brugfiguur's: the coordinator's changes of her languages or hours not told yet
-    # (bot/services/staff.py, note_changed).
-    await session.execute(delete(Setting).where(
-        Setting.key.in_([f"team:changed:{what}:{person_id}" for what in ("l", "a")])))
     await session.execute(update(OutboxMessage).where(
         OutboxMessage.group_key.like("note:%"), OutboxMessage.status != "pending",
         from_their_chat)

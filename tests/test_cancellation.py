@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from bot.i18n import BRUSSELS
 from bot.services import cancellation as rules
 from bot.services.broadcast import Recipient
+from bot.services.outbox import IN_EACH
 from bot.services.programme import ActivityData, Kind, LocalText, ProgrammeItem
 
 YOGA = ActivityData(
@@ -78,10 +79,14 @@ def test_one_notice_per_parent_rendered_once_per_language() -> None:
         return f"{locale}: {item.title}{fallback} {item.starts_at:%H:%M}"
 
     messages = rules.notices(YOGA, WED_25, people, render)
-    assert rendered == ["tr", "pa"]
+    # Once per language, every language: a parent who changes hers while it waits for her
+    # morning reads it in the new one (outbox.IN_EACH).
+    assert sorted(rendered) == ["nl", "pa", "tr"]
     assert [m.chat_id for m in messages] == [101, 102, 103]
-    assert messages[0].payload == {"text": "tr: Çocuk yogası 13:00"}
-    assert messages[1].payload == {"text": "pa: Kinderyoga (nl) 13:00"}
+    each = {"nl": "nl: Kinderyoga 13:00", "tr": "tr: Çocuk yogası 13:00",
+            "pa": "pa: Kinderyoga (nl) 13:00"}
+    assert messages[0].payload == {"text": "tr: Çocuk yogası 13:00", IN_EACH: each}
+    assert messages[1].payload == {"text": "pa: Kinderyoga (nl) 13:00", IN_EACH: each}
     stamp = rules.unix(WED_25)
     assert [m.dedupe_key for m in messages] == [f"cancel:5:{stamp}:{i}" for i in (1, 2, 3)]
     assert {m.group_key for m in messages} == {f"cancel:5:{stamp}"}

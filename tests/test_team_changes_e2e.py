@@ -1,8 +1,7 @@
 """Managing the team (found by a reviewer): someone taken off the team gets no way back in by
 her old invite link, and neither her translation nor her reaction reaches anyone; what she
 gets as a parent still comes; the coordinators hear when a link is used; a brugfiguur hears
-when the coordinator changed her hours or languages (and a change not told yet goes with her
-/forget)."""
+when the coordinator changed her hours or languages."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from sqlalchemy import select
 from bot.services import staff
 from bot.services.availability import Level
 from storage.db import Database
-from storage.models import Setting
+from storage.models import OutboxMessage
 from tests.conftest import FixedClock
 from tests.fake_telegram import FakeTelegram
 from tests.helpers import Chat
@@ -158,10 +157,6 @@ async def staff_person_role(db: Database, telegram_id: int) -> str:
 
 async def dropped_for(db: Database, chat_id: int) -> list[tuple[str, str | None]]:
     """What the outbox dropped for that chat, with why."""
-    from sqlalchemy import select
-
-    from storage.models import OutboxMessage
-
     async with db.session() as session:
         return [(row.dedupe_key, row.error) for row in await session.scalars(
             select(OutboxMessage).where(OutboxMessage.chat_id == chat_id,
@@ -211,27 +206,3 @@ async def test_a_brugfiguur_is_told_when_the_coordinator_changes_her_hours_or_la
     await fake.wait_idle(quiet=0.3)
     assert fake.texts(harpreet.id)[seen:] != [], "Harpreet was told nothing"
 
-
-async def test_a_change_not_told_yet_goes_with_her_forget(
-    chat: Chat, fake: FakeTelegram, db: Database, clock: FixedClock
-) -> None:
-    """The coordinator ticks a language of Harpreet's and has not tapped Done yet; Harpreet
-    uses /forget meanwhile: the mark of that change (a settings row with her id) goes too."""
-    clock.moment = MONDAY_10
-    greet = await coordinator_of(chat)
-    harpreet = await join_team(chat, greet, 9171, "Harpreet", {"nl", "pa"}, db)
-    harpreet_id = await staff_id(db, harpreet.id)
-    await greet.says("/staff")
-    await greet.taps(data=f"team:s:{harpreet_id}")
-    await greet.taps(data=f"team:l:{harpreet_id}")
-    await greet.taps(data=f"team:l:{harpreet_id}:tr")
-    assert await marks_of(db, harpreet_id) != []
-    await harpreet.says("/forget")
-    await harpreet.taps(data="forget:yes")
-    assert await marks_of(db, harpreet_id) == []
-
-
-async def marks_of(db: Database, person_id: int) -> list[str]:
-    async with db.session() as session:
-        return list(await session.scalars(select(Setting.key).where(
-            Setting.key.startswith("team:changed:"), Setting.key.endswith(f":{person_id}"))))

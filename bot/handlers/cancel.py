@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.handlers.activity_flow import back_to_new_activity
 from bot.handlers.door import BotContext, door
 from bot.handlers.keyboards import main_keyboard
 from bot.i18n import _
@@ -31,6 +32,9 @@ async def cancel_command(update: Update, context: BotContext) -> None:
             await session.commit()
             await update.effective_chat.send_message(
                 "✖️ " + _("Stopped. Nothing was sent or saved."))
+            if activity is not None and activity.activity_id is not None:
+                # An edit stopped: the new activity she was making before it is still there.
+                await back_to_new_activity(update, context)
             return
     elif await questions.drop_empty_draft(session, person_id):
         await session.commit()

@@ -45,8 +45,8 @@ async def reaction(update: Update, context: BotContext) -> None:
 
 async def _may_pass_on(context: BotContext, chat_id: int, message_id: int) -> bool:
     """The parent of the question the copy belongs to, or one of the team who may answer it
-    now: its holder (even once closed: a 👍 on the parent's thanks), or a coordinator while
-    it is open."""
+    now: its holder (even once closed: a 👍 on the parent's thanks; the coordinator for one
+    nobody else held), or a coordinator while it is open."""
     person = context.person
     assert person is not None
     question_id = await questions.question_of_reply(context.session, chat_id, message_id)
@@ -58,5 +58,7 @@ async def _may_pass_on(context: BotContext, chat_id: int, message_id: int) -> bo
         return True
     if context.role not in STAFF:
         return False
-    return question.assignee_id == person.id or questions.may_act(
-        question, person.id, coordinator=context.role is Role.COORDINATOR) is None
+    coordinator = context.role is Role.COORDINATOR
+    # The holder, even once closed; the coordinator holds those with nobody as holder.
+    holder = question.assignee_id == person.id or (coordinator and question.assignee_id is None)
+    return holder or questions.may_act(question, person.id, coordinator=coordinator) is None

@@ -33,12 +33,12 @@ def summary(report: Report) -> str:
         f" · {_('Questions')}: {figures.questions}",
         _("The figures are in the spreadsheet: counts only, no names."),
     ]
-    if report.erased_since:  # why a report made again may count fewer than the first one
+    if report.answers_erased:  # why a report made again may count fewer than the first one
         lines.append(ngettext(
             "{count} parent asked us later to erase their data. Their answers are no longer "
             "counted here.",
             "{count} parents asked us later to erase their data. Their answers are no longer "
-            "counted here.", report.erased_since).format(count=report.erased_since))
+            "counted here.", report.answers_erased).format(count=report.answers_erased))
     return "\n".join(lines)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from babel.dates import get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -436,14 +436,12 @@ async def languages_button(update: Update, context: BotContext) -> None:
         spoken = await staff.toggle_language(context.session, target_id, action)
         if action not in spoken:
             moved = await _reroute_unread(context, target_id, action)
-        if name is not None:  # the coordinator's change: she hears of it at Done
-            await staff.note_changed(context.session, target_id, staff.LANGUAGES)
+        if name is not None:  # the coordinator's change: she hears of it, once
+            await _tell_changes_soon(context, target_id, staff.LANGUAGES, update.update_id)
     languages = await staff.languages_of(context.session, target_id)
     if moved:
         await context.commit()
         wake(context.application)  # the new holders' cards leave now
-    if action == "ok" and name is not None:
-        await _tell_changes(context, target_id, update.update_id)
     await context.release_writer()  # before Telegram's calls
     if action != "ok":
         screen: Screen | None = languages_screen(target_id, languages, name)
@@ -516,15 +514,14 @@ async def availability_button(update: Update, context: BotContext) -> None:
         return
     amap = await staff.availability_of(context.session, press.person_id)
     changed = press.day is not None and (press.hour is not None or press.whole is not None)
-    if changed and name is not None:
-        # The coordinator's change: she hears of it once, back on her card (_tell_changes).
-        await staff.note_changed(context.session, press.person_id, staff.HOURS)
     if press.day is not None and press.hour is not None:
         amap = amap.cycled(press.day, press.hour)
         await _save_availability(context, press.person_id, amap)
     elif press.day is not None and press.whole is not None:
         amap = with_shown_hours(amap, press.day, press.whole)
         await _save_availability(context, press.person_id, amap)
+    if changed and name is not None:  # the coordinator's change: she hears of it, once
+        await _tell_changes_soon(context, press.person_id, staff.HOURS, update.update_id)
     await query.answer()
     if press.done:
         await _show(update, (week_saved(amap), None))
@@ -568,8 +565,6 @@ async def staff_button(update: Update, context: BotContext) -> None:
             await _remove(update, context, member)
         return
     if match[1] is not None:
-        # Her card: where the coordinator comes back to when done with her hours.
-        await _tell_changes(context, int(match[1]), update.update_id)
         screen = await _member_screen(context, int(match[1]))
         if screen is None:
             await _expired(update)
@@ -592,7 +587,6 @@ async def _remove(update: Update, context: BotContext, member: StaffMember) -> N
                                       coordinators)
     # Only the team's: what she gets as a parent (her school's news) still comes.
     await outbox.drop_waiting_for(context.session, member.id, "left_team", team_only=True)
-    await staff.changes_to_tell(context.session, member.id)  # nothing more to tell her
     await staff.leave(context.session, member.id)
     if member.reachable:
         with use_locale(member.locale, context.settings.timezone):
@@ -636,18 +630,27 @@ def changes_text(member: StaffMember, changed: frozenset[str]) -> str:
     return "\n\n".join(parts)
 
 
-async def _tell_changes(context: BotContext, person_id: int, stamp: int) -> None:
-    """The coordinator is done with a brugfiguur's languages or hours (Done, or back on her
-    card): she hears what they are now, once for all the taps, in her language and hours
-    (the new ones). ``stamp``: the press's update id."""
-    changed = await staff.changes_to_tell(context.session, person_id)
-    member = await staff.member(context.session, person_id) if changed else None
+# A map takes a dozen taps: the notice of the coordinator's changes leaves this long after
+# the last one, whatever screen she goes to next (or none).
+CHANGES_TOLD_AFTER = timedelta(minutes=2)
+
+
+async def _tell_changes_soon(context: BotContext, person_id: int, what: str,
+                             stamp: int) -> None:
+    """The coordinator changed a brugfiguur's languages or hours (``what``): she hears what
+    they are now, once for a run of taps, in her language and hours (the new ones). Each tap
+    makes the notice waiting for her again (``staff.told_later``), due a little later.
+    ``stamp``: the press's update id."""
+    member = await staff.member(context.session, person_id)
     if member is None or not member.reachable:
         return  # (one who stopped the bot hears nothing from it, this neither)
-    with use_locale(member.locale, context.settings.timezone):
-        text = changes_text(member, changed)
-    await outbox.enqueue_many(context.session, [staff.message_to(
-        member, f"changed:{member.id}:{stamp}", text, context.now())])
+
+    def render(changed: frozenset[str]) -> str:
+        with use_locale(member.locale, context.settings.timezone):
+            return changes_text(member, changed)
+
+    await staff.told_later(context.session, member, what, render, stamp, context.now(),
+                           CHANGES_TOLD_AFTER)
     await context.commit()
     wake(context.application)
 

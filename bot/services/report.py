@@ -25,8 +25,9 @@ What counts where (months and days are Brussels time):
   so it leaves counts in ``monthly_counts`` instead: "erased" in the month of the erasure,
   and "erased_joined"/"erased_stopped" in the months that parent had joined and stopped, so
   that past months keep those figures. Their reminders and answers are not kept, not even as
-  counts (an erasure keeps no more than that it happened): a past month's report made again
-  after a /forget may count fewer parents reached or coming, and says how many erased since.
+  counts (an erasure keeps no more than that it happened): a month's report made again after
+  a /forget may count fewer parents reached or coming, and says how many parents it lacks
+  ("erased_answers" in each month they had a reminder or an answer in).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,6 +77,8 @@ from storage.outbox import dialect_name
 
 MONTHS_SHOWN = 6  # the months table and the chart's trend: this month and the five before
 ERASED, ERASED_JOINED, ERASED_STOPPED = "erased", "erased_joined", "erased_stopped"
+# In a month: parents erased since whose reminders or answers of that month went with them.
+ERASED_ANSWERS = "erased_answers"
 MONTHLY_SETTING = "report:monthly"  # {"on": bool}; absent: on
 SENT_SETTING = "report:sent:{month}"  # the automatic report of that month went out
 
@@ -194,9 +197,9 @@ class Report:
     occurrences: list[OccurrenceFigures]
     months: list[MonthFigures]  # oldest first; the last one is ``month``
     timezone: ZoneInfo = BRUSSELS  # of the months and the days above
-    # Parents who erased their data (/forget) after ``month``: their reminders and answers
-    # went with them, so a report made again now counts fewer than the one made then.
-    erased_since: int = 0
+    # Parents who erased their data (/forget) and had reminders or answers in ``month``:
+    # those went with them, so a report made again counts fewer than the one made before.
+    answers_erased: int = 0
 
     @property
     def this_month(self) -> MonthFigures:
@@ -349,9 +352,8 @@ async def build(session: AsyncSession, month: Month, tz: ZoneInfo = BRUSSELS,
             {key for key in off if in_month(key[1])}),
         months=await _month_figures(session, months, reminders, held, questions, tz),
         timezone=tz,
-        erased_since=int(await session.scalar(
-            select(func.coalesce(func.sum(MonthlyCount.count), 0))
-            .where(MonthlyCount.kind == ERASED, MonthlyCount.month > str(month))) or 0),
+        answers_erased=int(await session.scalar(select(MonthlyCount.count).where(
+            MonthlyCount.kind == ERASED_ANSWERS, MonthlyCount.month == str(month))) or 0),
     )
 
 
@@ -482,10 +484,17 @@ async def increment(session: AsyncSession, month: Month, kind: str, by: int = 1)
 async def note_erasure(session: AsyncSession, person: Person, now: datetime,
                        tz: ZoneInfo = BRUSSELS) -> None:
     """A parent who had joined erases their data: count it, and keep the months they joined
-    and stopped in, which their rows can no longer tell."""
+    and stopped in, which their rows can no longer tell, and the months whose reminders or
+    answers of theirs go (a report made again says how many parents it lacks)."""
     if person.role != Role.PARENT.value or person.onboarded_at is None:
         return
     await increment(session, Month.of(now, tz), ERASED)
+    starts = set(await session.scalars(select(Reminder.occurrence_start).where(
+        Reminder.person_id == person.id, Reminder.status == SENT)))
+    starts |= set(await session.scalars(select(Rsvp.occurrence_start).where(
+        Rsvp.person_id == person.id)))
+    for month in sorted({Month.of(start, tz) for start in starts}):
+        await increment(session, month, ERASED_ANSWERS)
     await increment(session, Month.of(person.onboarded_at, tz), ERASED_JOINED)
     if person.stopped_at is not None:
         await increment(session, Month.of(person.stopped_at, tz), ERASED_STOPPED)

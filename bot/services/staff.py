@@ -10,25 +10,27 @@ Usage::
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import SUPPORTED_LOCALES
+from bot.services import outbox
 from bot.services.availability import AvailabilityMap
 from bot.services.outbox import NewMessage
 from bot.services.roles import Role
 from bot.services.routing import delivery_for, on_leave, quietly
-from storage import claims
+from storage import outbox as outbox_repo
 from storage.db import flush_pending
-from storage.models import Person, Question, School, Setting, StaffInvite, StaffProfile
+from storage.models import Person, Question, School, StaffInvite, StaffProfile
 
 INVITE_VALID = timedelta(days=7)
 LANGUAGES, HOURS = "l", "a"  # what the coordinator may change of a brugfiguur's settings
+CHANGED, CHANGED_WHAT = "changed:", "changed"  # her notice of them: key prefix, payload key
 OPEN = ("open",)  # question statuses that count as work in someone's inbox
 
 
@@ -161,25 +163,20 @@ async def set_contact(session: AsyncSession, school_id: int, person_id: int | No
                           .values(contact_id=person_id))
 
 
-def _changed_key(what: str, person_id: int) -> str:
-    return f"team:changed:{what}:{person_id}"
-
-
-async def note_changed(session: AsyncSession, person_id: int, what: str) -> None:
-    """The coordinator changed their ``LANGUAGES`` or ``HOURS``: kept (a settings row, as a
-    claim: any instance reads it) until she is done with them (``changes_to_tell``), so a
-    dozen taps on a map make one notice."""
-    await claims.claim(session, _changed_key(what, person_id))
-
-
-async def changes_to_tell(session: AsyncSession, person_id: int) -> frozenset[str]:
-    """What the coordinator changed of theirs since the last call (``LANGUAGES``,
-    ``HOURS``), forgotten now."""
-    keys = {_changed_key(what, person_id): what for what in (LANGUAGES, HOURS)}
-    found = await session.scalars(
-        delete(Setting).where(Setting.key.in_(keys)).returning(Setting.key)
-        .execution_options(synchronize_session=False))
-    return frozenset(keys[key] for key in found)
+async def told_later(session: AsyncSession, member: StaffMember, what: str,
+                     render: Callable[[frozenset[str]], str], stamp: int, now: datetime,
+                     after: timedelta) -> None:
+    """The coordinator changed the member's ``LANGUAGES`` or ``HOURS``: the notice still
+    waiting for her (``changed:<id>:``, not sent yet) is made again, saying all that changed
+    since the last one went (``render``), due ``after`` from now, or at her next green hour."""
+    prefix = f"{CHANGED}{member.id}:"
+    changed = {what}
+    for payload in await outbox_repo.take_pending(session, prefix):
+        changed.update(payload.get(CHANGED_WHAT, []))
+    message = message_to(member, f"{prefix}{stamp}", render(frozenset(changed)), now)
+    due = max(message.not_before or now, now + after)
+    await outbox.enqueue_many(session, [replace(
+        message, not_before=due, payload={**message.payload, CHANGED_WHAT: sorted(changed)})])
 
 
 def message_to(member: StaffMember, key: str, text: str, now: datetime,

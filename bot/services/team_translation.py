@@ -43,7 +43,7 @@ from bot.services.outbox import NewMessage
 from bot.services.programme import DUTCH, LocalText, MissingTranslation
 from bot.services.staff import StaffMember, message_to
 from storage import programme as programme_repo
-from storage.models import ActivityText, Broadcast, OutboxMessage, TeamTranslation
+from storage.models import ActivityText, Broadcast, OutboxMessage, TeamTranslation, utcnow
 
 TITLE_LIMIT = 200
 # The parts a reply writes, each with its author: an activity's title and description, an
@@ -334,6 +334,9 @@ async def take_reply(session: AsyncSession, request: Request, *, author_id: int,
     own.title = written.get(TITLE, own.title)
     own.description = written.get(DESCRIPTION, own.description)
     own.voice_file_id = written.get(VOICE, own.voice_file_id)
+    # A change of the activity: an /activity edit opened before must not save over it
+    # (activity_draft.save compares updated_at).
+    row.updated_at = utcnow()
     await remember(session, target, author_id, written)
     await session.flush()
     if VOICE in reply:
