@@ -49,15 +49,24 @@ async def preview_once(update: Update, context: CallbackContext[Any, Any, Any, A
                        show: Callable[[], Awaitable[None]]) -> None:
     """Show a preview, unless the same button's preview was shown a moment ago."""
     query = update.callback_query
-    kind = f"preview:{query.data if query is not None else ''}"
-    if not first_of_burst(context.chat_data, kind, PREVIEW_SECONDS):
-        return
+    await once_per_burst(context.chat_data, f"preview:{query.data if query is not None else ''}",
+                         PREVIEW_SECONDS, show)
+
+
+async def once_per_burst(chat_data: dict[Any, Any] | None, kind: str, seconds: float,
+                         show: Callable[[], Awaitable[None]]) -> bool:
+    """``show()`` unless the same ``kind`` was shown a moment ago (False then): a slow
+    phone's or an impatient thumb's second tap. One that failed is forgotten: a tap again
+    shows it."""
+    if not first_of_burst(chat_data, kind, seconds):
+        return False
     try:
         await show()
     except Exception:
-        forget(context.chat_data, kind)  # a tap again shows it
+        forget(chat_data, kind)  # a tap again shows it
         raise
-    # From its end: a preview slower than the window (one chat's taps are handled one
-    # after the other) still takes the second tap that waited for it.
-    if context.chat_data is not None:
-        context.chat_data.setdefault(BURSTS, {})[kind] = (time.monotonic(), 1)
+    # From its end: one slower than the window (one chat's taps are handled one after the
+    # other) still takes the second tap that waited for it.
+    if chat_data is not None:
+        chat_data.setdefault(BURSTS, {})[kind] = (time.monotonic(), 1)
+    return True

@@ -341,8 +341,9 @@ async def accept_privacy(update: Update, context: BotContext) -> None:
 async def redo_waiting_for(context: BotContext, person_id: int) -> None:
     """A parent changed language or schools: a copy of the programme or of an announcement
     still waiting for them (their quiet hours held it, or it waits its turn) is made again
-    for them as they are now (or dropped: an announcement for a school no longer theirs).
-    Notices wait in each language (``outbox.IN_EACH``) and need nothing here."""
+    for them as they are now. Notices wait in each language (``outbox.IN_EACH``), and an
+    announcement for some schools is checked against hers when it leaves
+    (``outbox.FOR_SCHOOLS``): they need nothing here."""
     schools = await people.schools(context.session)
     tz = context.settings.timezone
     await broadcast.redo_waiting(

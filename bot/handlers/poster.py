@@ -12,7 +12,7 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
-from bot.handlers.bursts import first_of_burst
+from bot.handlers.bursts import once_per_burst
 from bot.handlers.door import BotContext, door
 from bot.i18n import _
 from bot.services import people
@@ -58,20 +58,24 @@ async def poster_button(update: Update, context: BotContext) -> None:
         return
     chat = update.effective_chat
     username = context.bot.username
-    if not first_of_burst(context.chat_data, f"poster:{match.group(1) or 'all'}",
-                          SEND_AGAIN_AFTER):
-        await query.answer()  # a second tap while they are made: they come once
-        return
-    await query.answer(_("One moment, I am making the posters…") if not chosen else None)
-    await chat.send_chat_action(ChatAction.UPLOAD_DOCUMENT)
-    if not chosen:
-        archive = await asyncio.to_thread(service.posters_zip, schools, username)
-        await chat.send_document(archive, filename=ZIP_NAME, caption=_(
-            "The posters of every school: a PDF to print on A4 and a PNG picture for each."))
-        return
-    school = chosen[0]
-    poster = await asyncio.to_thread(service.make_poster, school, username)
-    await chat.send_document(poster.pdf, filename=poster.pdf_name,
-                             caption=f"{school.name}\n{poster.link}\n\n" + _("Print it on A4."))
-    await chat.send_document(poster.png, filename=poster.png_name, caption=_(
-        "The same poster as a picture, for a newsletter, an e-mail or a screen."))
+
+    async def send() -> None:
+        await query.answer(_("One moment, I am making the posters…") if not chosen else None)
+        await chat.send_chat_action(ChatAction.UPLOAD_DOCUMENT)
+        if not chosen:
+            archive = await asyncio.to_thread(service.posters_zip, schools, username)
+            await chat.send_document(archive, filename=ZIP_NAME, caption=_(
+                "The posters of every school: a PDF to print on A4 and a PNG picture for "
+                "each."))
+            return
+        school = chosen[0]
+        poster = await asyncio.to_thread(service.make_poster, school, username)
+        await chat.send_document(poster.pdf, filename=poster.pdf_name, caption=(
+            f"{school.name}\n{poster.link}\n\n" + _("Print it on A4.")))
+        await chat.send_document(poster.png, filename=poster.png_name, caption=_(
+            "The same poster as a picture, for a newsletter, an e-mail or a screen."))
+
+    # A second tap while they are made: they come once (a failed try is forgotten).
+    if not await once_per_burst(context.chat_data, f"poster:{match.group(1) or 'all'}",
+                                SEND_AGAIN_AFTER, send):
+        await query.answer()

@@ -241,7 +241,8 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
         return
     if action == "ics":
         await query.answer()
-        ics = occurrence_ics(view.item, now=now, first_start=view.reminded_start)
+        ics = occurrence_ics(view.item, now=now, first_start=await service.first_day(
+            context.session, reminder_id))
         await chat.send_document(BytesIO(ics), filename="activity.ics",
                                  caption="📆 " + _("Open this file to add it to your calendar."))
         return

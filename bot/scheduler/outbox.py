@@ -67,7 +67,7 @@ from bot.services import refused_answers
 from bot.services import reminders as quiet_hours
 from bot.services.availability import AvailabilityMap
 from bot.services.held_cards import asked_for
-from bot.services.outbox import URGENT, drop_reason, expiry, text_in
+from bot.services.outbox import FOR_SCHOOLS, URGENT, drop_reason, expiry, text_in
 from bot.services.roles import Role
 from bot.services.routing import BY_HOURS, Delivery, delivery_for
 from storage import outbox as repo
@@ -375,9 +375,11 @@ class OutboxSender:
             elif held:
                 # Nothing reaches a parent in their quiet hours: it waits for the morning
                 # (messages they asked for, marked "always", and urgent ones are not held).
+                # The chat's younger rows are judged each on its own, not pushed behind it:
+                # an urgent one among them still goes now (the others are held as this one).
                 await repo.retry_later(session, row.id, chat_id=row.chat_id,
                                        not_before=quiet.end_after(now), error=repo.QUIET,
-                                       refund_attempt=True)
+                                       refund_attempt=True, push_younger=False)
                 self.counts["deferred:quiet"] += 1
             else:
                 keep.append(row)
@@ -479,13 +481,17 @@ class OutboxSender:
         try:
             # Held here for its turn since the claim: what happened meanwhile counts (a
             # /forget, a cancelled activity's reminder, a /stop).
+            meant_for = row.payload.get(FOR_SCHOOLS)
             async with self.db.session() as session:
-                now = await repo.still_to_send(session, row.id)
+                now = await repo.still_to_send(session, row.id, schools=bool(meant_for))
             if now.gone or now.withdrawn:
                 self.counts["dropped:gone" if now.gone else "dropped:withdrawn"] += 1
                 return
             reason = drop_reason(stopped=now.person_stopped, blocked=now.person_blocked,
                                  always=bool(row.payload.get("always")))
+            if reason is None and meant_for and now.person_schools is not None \
+                    and not now.person_schools & set(meant_for):
+                reason = "school_left"  # for a school she no longer has (a child moved)
             if reason is not None:
                 await self._finish(row, repo.DROPPED, reason)
                 self.counts[f"dropped:{reason}"] += 1

@@ -48,7 +48,15 @@ from bot.services.broadcast import (
     waiting_people,
 )
 from bot.services.dutch_below import CAPTION_LIMIT, with_dutch_below
-from bot.services.outbox import HTML, URGENT, NewMessage, read_html, utf16_len, visible_text
+from bot.services.outbox import (
+    FOR_SCHOOLS,
+    HTML,
+    URGENT,
+    NewMessage,
+    read_html,
+    utf16_len,
+    visible_text,
+)
 from bot.services.reminders import QuietHours, default_quiet
 from storage.models import Broadcast, Person, utcnow
 
@@ -404,9 +412,10 @@ async def start(
     row = await _draft_row(session, announcement_id)
     assert row.awaiting is None
     content = Content.from_json(row.content)
-    people = await recipients(session, Audience.from_json(row.audience))
-    messages = [message for recipient in people
-                for message in _copy(announcement_id, content, recipient, marks, originals)]
+    audience = Audience.from_json(row.audience)
+    people = await recipients(session, audience)
+    messages = [message for recipient in people for message in _copy(
+        announcement_id, content, recipient, marks, originals, audience.schools)]
     await outbox.enqueue_many(session, messages)
     mark_sending(row, messages, status_chat_id, status_message_id)
     return len(people)
@@ -435,18 +444,23 @@ async def make_urgent(session: AsyncSession, announcement_id: int) -> None:
 
 
 def _copy(announcement_id: int, content: Content, recipient: Recipient,
-          marks: Mapping[str, str], originals: Mapping[str, str] | None) -> list[NewMessage]:
-    """One parent's rows: the content in their language, then their language's voice."""
+          marks: Mapping[str, str], originals: Mapping[str, str] | None,
+          schools: frozenset[int] | None) -> list[NewMessage]:
+    """One parent's rows: the content in their language, then their language's voice.
+    ``schools``: the audience's (None: all), which the sender checks when a row leaves."""
     locale = recipient.locale
     translated = locale != DUTCH and locale in content.parts
     markup = dutch_button(announcement_id) if translated else None
     key = f"announce:{announcement_id}:{recipient.person_id}"
     # An urgent one is not held by quiet hours (the sender's mark for that); a parent who
-    # uses /stop while it goes out still gets nothing.
-    urgent = {URGENT: True} if content.urgent else {}
+    # uses /stop while it goes out still gets nothing. One for some schools reaches her only
+    # if she still has one of them when it leaves (a child who changed school that evening;
+    # ticked again by mistake and back, it still comes).
+    marked = {**({URGENT: True} if content.urgent else {}),
+              **({FOR_SCHOOLS: sorted(schools)} if schools is not None else {})}
     return [NewMessage(dedupe_key=key if index == 0 else f"{key}:{kind}",
                        chat_id=recipient.telegram_id, person_id=recipient.person_id, kind=kind,
-                       payload={**payload, **urgent}, group_key=group_key(announcement_id))
+                       payload={**payload, **marked}, group_key=group_key(announcement_id))
             for index, (kind, payload) in enumerate(
                 payloads(content, locale, marks.get(locale, ""), markup,
                          original=(originals or {}).get(locale) if recipient.dutch_below
@@ -455,23 +469,18 @@ def _copy(announcement_id: int, content: Content, recipient: Recipient,
 
 async def redo_waiting(session: AsyncSession, person_id: int, marks: Mapping[str, str], *,
                        originals: Mapping[str, str] | None = None) -> int:
-    """A parent changed language or schools while an announcement's copy waits for them
-    (their quiet hours, or its turn): it is made again in their language now, or dropped
-    when it was for schools none of theirs is any more (a child who left the school).
-    Returns how many copies were made again (``broadcast.redo_waiting`` does the same for
-    the programme)."""
+    """A parent changed language while an announcement's copy waits for them (their quiet
+    hours, or its turn): it is made again in their language now. Returns how many copies
+    were made again (``broadcast.redo_waiting`` does the same for the programme). Her
+    schools are the sender's to check when it leaves (``outbox.FOR_SCHOOLS``)."""
     redone = 0
     for row, when in await waiting_copies(session, person_id, ANNOUNCEMENT):
         recipient = await recipient_now(session, person_id)
-        if recipient is None:
-            continue
-        schools = Audience.from_json(row.audience).schools
-        # (Its languages are not asked again: it was meant for her, in whichever she reads.)
-        still_for_her = schools is None or bool(schools & recipient.school_ids)
-        redone += await replace_copy(
-            session, person_id, row.id,
-            _copy(row.id, Content.from_json(row.content), recipient, marks, originals)
-            if still_for_her else [], when)
+        if recipient is not None:
+            redone += await replace_copy(
+                session, person_id, row.id,
+                _copy(row.id, Content.from_json(row.content), recipient, marks, originals,
+                      Audience.from_json(row.audience).schools), when)
     return redone
 
 
@@ -524,7 +533,8 @@ async def take_team_translation(session: AsyncSession, announcement_id: int, loc
                 else TeamOutcome.ALREADY_DONE), row.created_by
     if waiting:
         await replace_copies(session, row.id, {
-            recipient.person_id: (_copy(row.id, filled, recipient, marks or {}, originals),
+            recipient.person_id: (_copy(row.id, filled, recipient, marks or {}, originals,
+                                        Audience.from_json(row.audience).schools),
                                   when) for recipient, when in waiting.values()})
     return outcome, row.created_by
 

@@ -62,6 +62,9 @@ IN_EACH = "in_each"  # payload key of a text: {locale: the same text in that lan
 # Payload key: sent in quiet hours too (an urgent announcement), yet, unlike ``always``, not
 # to someone who used /stop since it was made.
 URGENT = "urgent"
+# Payload key: the schools a message was for (an announcement to some schools); the sender
+# sends it only while the person still has one of them (a child who changed school).
+FOR_SCHOOLS = "for_schools"
 
 
 @dataclass(frozen=True)

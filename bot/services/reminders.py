@@ -611,6 +611,16 @@ async def where_now(session: AsyncSession, data: ActivityData, start: datetime,
     return _moved_to(data, at, starts, now, tz)
 
 
+def first_told(start: datetime, told: Sequence[ToldMove]) -> datetime:
+    """The day a parent first knew an occurrence by that is at ``start`` now: ``start``
+    followed back through the moves told to them (its calendar entry's identity)."""
+    at = start
+    for _row_id, old, new in reversed(told):
+        if new == at:
+            at = old
+    return at
+
+
 def last_told(start: datetime, told: Sequence[ToldMove]) -> datetime | None:
     """When a parent reminded of ``start`` thinks it is now: ``start`` followed through the
     moves told to them since, in order (a move undone is told back). None: told it no

@@ -41,7 +41,9 @@ from bot.services.reminders import (
     ReminderKind,
     ReminderView,
     drop_pending,
+    first_told,
     place_mark,
+    told_moves,
     where_now,
 )
 from storage import people as people_repo
@@ -134,6 +136,17 @@ async def _occurrence(session: AsyncSession, reminder: Row[Any], now: datetime,
         if found is None and start is not None and start <= now:
             return Refusal.OVER  # the day she was reminded of has gone by
     return (data, found) if found is not None else Refusal.MOVED
+
+
+async def first_day(session: AsyncSession, reminder_id: int) -> datetime | None:
+    """The day the parent first knew the reminder's occurrence by (before the moves told to
+    her): what its calendar file is named by, so that added again after a move, under any
+    of its reminders, it updates the entry she has."""
+    reminder = (await session.execute(_REMINDER, {"id": reminder_id})).first()
+    if reminder is None:
+        return None
+    return first_told(reminder.occurrence_start, await told_moves(
+        session, reminder.activity_id, reminder.person_id))
 
 
 async def kept_answer(session: AsyncSession, reminder_id: int, person_id: int) -> Answer | None:

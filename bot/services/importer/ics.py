@@ -8,7 +8,7 @@ import logging
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from difflib import get_close_matches
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -68,7 +68,7 @@ def _moment(value: date | datetime, tz: ZoneInfo) -> datetime:
     return datetime.combine(value, time(), tz).astimezone(UTC)
 
 
-def _end_after(start: datetime, duration: timedelta, tz: ZoneInfo) -> datetime:
+def _end_after(start: datetime, duration: timedelta, tz: tzinfo) -> datetime:
     """A DURATION's end (aware UTC): its days are calendar days, as RFC 5545 says (P1D on the
     night the clocks change is a whole day, not 23 or 25 hours); the rest is exact time."""
     days = timedelta(days=duration.days)
@@ -195,7 +195,11 @@ def _parse_event(
         if isinstance(end_value, date):
             ends_at = _moment(end_value, tz)
         elif isinstance(duration, timedelta):
-            ends_at = _end_after(starts_at, duration, tz)
+            # Its days are the DTSTART's zone's (UTC: 24 hours), a date's or a floating
+            # time's Brussels days.
+            zone = (start_value.tzinfo if isinstance(start_value, datetime)
+                    and start_value.tzinfo is not None else tz)
+            ends_at = _end_after(starts_at, duration, zone)
         elif not isinstance(start_value, datetime) and event.get("DURATION") is None:
             ends_at = _moment(start_value + timedelta(days=1), tz)  # all day, without end
         elif event.get("DTEND") is None and event.get("DURATION") is None:
