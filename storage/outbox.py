@@ -45,6 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     OutboxMessage,
     Person,
+    PersonSchool,
     Question,
     Reminder,
     StaffProfile,
@@ -235,18 +236,22 @@ class StillThere:
     person_stopped: bool
     person_blocked: bool
     person_locale: str | None = None  # their language now (a text with ``in_each`` follows it)
+    person_schools: frozenset[int] | None = None  # their schools now, when asked for
 
 
-async def still_to_send(session: AsyncSession, message_id: int) -> StillThere:
+async def still_to_send(session: AsyncSession, message_id: int, *,
+                        schools: bool = False) -> StillThere:
     """A claimed row and its person as they are now (the drop rule is the caller's, as at
-    the claim: ``bot.services.outbox.drop_reason``)."""
+    the claim: ``bot.services.outbox.drop_reason``); ``schools``: their schools too."""
     row = (await session.execute(
-        select(M.status, Person.stopped_at, Person.blocked_at, Person.locale)
+        select(M.status, M.person_id, Person.stopped_at, Person.blocked_at, Person.locale)
         .outerjoin(Person, Person.id == M.person_id).where(M.id == message_id))).first()
     if row is None:
         return StillThere(True, False, False, False)
+    theirs = frozenset(await session.scalars(select(PersonSchool.school_id).where(
+        PersonSchool.person_id == row.person_id))) if schools and row.person_id else None
     return StillThere(False, row.status != SENDING, row.stopped_at is not None,
-                      row.blocked_at is not None, row.locale)
+                      row.blocked_at is not None, row.locale, theirs)
 
 
 async def mark_sent(
@@ -386,7 +391,7 @@ async def retry_later(
 async def quiet_hours_changed(session: AsyncSession, chat_id: int | None = None) -> int:
     """A parent chose other quiet hours (``chat_id``), or the coordinator the usual ones
     (None: every chat): what the sender held for the end of the old ones (error
-    :data:`QUIET`, and the rows after it it pushed to the same moment) is due now, and the
+    :data:`QUIET`, and any row of the chat due at that same moment) is due now, and the
     sender holds it again if the new hours say so. Returns how many rows."""
     held = select(M.chat_id, M.not_before).where(M.status == PENDING, M.error == QUIET)
     if chat_id is not None:
