@@ -31,6 +31,7 @@ from bot.services import cancellation, importer, outbox, people, staff
 from bot.services import programme as service
 from bot.services.broadcast import voice_payload
 from bot.services.programme import MissingTranslation
+from bot.services.questions import WEEK_VOICE, week_voice_group
 from bot.services.roles import STAFF, Role
 
 COORDINATOR_ONLY = {Role.COORDINATOR}
@@ -68,10 +69,18 @@ async def week_command(update: Update, context: BotContext) -> None:
     await send_long(update, text, html=True, reply_markup=main_keyboard())
     # Then the voice messages in their language, for parents who read little.
     assert update.effective_chat is not None
+    sent = []
     for item in service.voiced(items):
         payload = voice_payload(item)
-        await context.bot.send_voice(update.effective_chat.id, payload["file_id"],
-                                     caption=payload["caption"])
+        voice = await context.bot.send_voice(update.effective_chat.id, payload["file_id"],
+                                             caption=payload["caption"])
+        sent.append((item, voice.message_id))
+    for item, message_id in sent:
+        # Noted: a question swiped onto it is about that activity (questions._note_about).
+        outbox.note_sent(context.session, dedupe_key=f"{WEEK_VOICE}{person.id}:{message_id}",
+                         chat_id=update.effective_chat.id, person_id=person.id,
+                         group_key=week_voice_group(item.activity_id, item.starts_at),
+                         telegram_message_id=message_id, now=now)
 
 
 @door(roles=COORDINATOR_ONLY)

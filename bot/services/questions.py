@@ -328,6 +328,15 @@ def note_confirmation(session: AsyncSession, question_id: int, chat_id: int, per
 # The bot's messages that a holder has never seen and a parent may ask about by replying:
 # broadcasts (announcements, the week's programme) and the note after an activity.
 _LETTER_GROUPS = ("broadcast:", "note:")
+# What names one day of an activity as <prefix><activity>:<start, unix>[:<round>]: a day's
+# cancellation notices (bot/services/cancellation.py) and an activity's voice message after
+# /week: a word swiped onto one is about that day, as onto its reminder.
+WEEK_VOICE = "weekvoice:"
+_DAY_NOTICES = ("cancel:", "undone:", "ahead:", WEEK_VOICE)
+
+
+def week_voice_group(activity_id: int, starts_at: datetime) -> str:
+    return f"{WEEK_VOICE}{activity_id}:{int(starts_at.timestamp())}"
 
 
 async def _note_about(session: AsyncSession, question_id: int, message_row_id: int,
@@ -337,7 +346,7 @@ async def _note_about(session: AsyncSession, question_id: int, message_row_id: i
     of the bot that the holder cannot know (an announcement, the note after an activity:
     its copy comes before theirs)."""
     row = await _replied_row(session, chat_id, replied_to,
-                             (GROUP_PREFIX, MOVED_PREFIX, *_LETTER_GROUPS))
+                             (GROUP_PREFIX, MOVED_PREFIX, *_DAY_NOTICES, *_LETTER_GROUPS))
     if row is None:
         return
     if str(row.group_key).startswith(_LETTER_GROUPS):
@@ -451,9 +460,11 @@ async def _activity_of(session: AsyncSession, chat_id: int,
                        row: Row[Any]) -> tuple[int, datetime] | None:
     """``replied_activity`` of the row found."""
     group = str(row.group_key)
-    if group.startswith(GROUP_PREFIX):  # reminder:<activity>:<start, unix>
-        parts = group.removeprefix(GROUP_PREFIX).split(":")
-        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+    prefix = next((p for p in (GROUP_PREFIX, *_DAY_NOTICES) if group.startswith(p)), None)
+    if prefix is not None:  # reminder:<activity>:<start, unix>, cancel:... the same
+        parts = group.removeprefix(prefix).split(":")
+        if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts) or (
+                prefix == GROUP_PREFIX and len(parts) != 2):
             return None
         return int(parts[0]), datetime.fromtimestamp(int(parts[1]), UTC)
     if not group.startswith(MOVED_PREFIX):
@@ -1052,7 +1063,9 @@ async def copies_of(session: AsyncSession, chat_id: int, message_id: int) -> Cop
         .where(OutboxMessage.group_key == f"q:{found.question_id}",
                OutboxMessage.kind == "copy",
                OutboxMessage.dedupe_key.endswith(f":answer:{found.id}")
-               | OutboxMessage.dedupe_key.endswith(f":m{found.id}")))).all()
+               | OutboxMessage.dedupe_key.endswith(f":m{found.id}"),
+               # (Not the copy of the bot's message it replied to: a letter stays a letter.)
+               ~OutboxMessage.dedupe_key.endswith(f":re:m{found.id}")))).all()
     return Copies(
         delivered=[(int(r.chat_id), int(r.telegram_message_id)) for r in rows
                    if r.status == outbox_repo.SENT and r.telegram_message_id is not None],
