@@ -164,6 +164,11 @@ async def erase(session: AsyncSession, person_id: int) -> None:
         .values(status_chat_id=None, status_message_id=None))
     await session.execute(delete(Setting).where(
         Setting.key.startswith(f"note:{telegram_id}:", autoescape=True)))
+    # A coordinator's own switch of the monthly report, and the months it reached them
+    # (bot/services/report.py): keyed by their chat.
+    await session.execute(delete(Setting).where(
+        (Setting.key == f"report:monthly:{telegram_id}")
+        | (Setting.key.like("report:sent:%") & Setting.key.endswith(f":{telegram_id}"))))
     await session.execute(update(OutboxMessage).where(
         OutboxMessage.group_key.like("note:%"), OutboxMessage.status != "pending",
         from_their_chat)

@@ -85,10 +85,10 @@ STAFF_BUTTONS: list[tuple[str, str]] = [
     *[(f"qs:{{q}}:{a}", STAFF) for a in
       ("take", "hand", "pick", "close", "card", "show", "to:{fatma}", "to:{greet}")],
     ("qa:{q}:1", STAFF),
-    *[(f"team:l:{{fatma}}{a}", STAFF) for a in ("", ":nl", ":tr", ":pa", ":ok")],
+    *[(f"team:l:{{fatma}}{a}", STAFF) for a in ("", ":nl:on", ":tr:off", ":pa:on", ":ok")],
     *[(f"team:a:{{fatma}}{a}", STAFF) for a in
       ("", ":ok", ":0", ":0:9", ":0:10", ":4:g", ":4:r")],
-    ("team:l:{greet}:pa", STAFF), ("team:a:{greet}:0:9", STAFF),
+    ("team:l:{greet}:pa:on", STAFF), ("team:a:{greet}:0:9", STAFF),
     *[(f"team:{a}", COORDINATOR) for a in
       ("s", "s:{fatma}", "m", "m:{school}", "m:{school}:{fatma}", "m:{school}:0")],
     *[(f"rm:{a}", COORDINATOR) for a in
@@ -365,7 +365,7 @@ async def test_a_brugfiguur_cannot_change_a_colleagues_or_the_coordinators_setti
     expired = translated("nl", EXPIRED)
     for who in ("fatma", "greet"):
         target = world.ids[who]
-        for data in (f"team:l:{target}:pa", f"team:l:{target}:ok", f"team:a:{target}:0:9",
+        for data in (f"team:l:{target}:pa:on", f"team:l:{target}:ok", f"team:a:{target}:0:9",
                      f"team:a:{target}:4:g", f"team:a:{target}"):
             assert await mehmet.presses(last, data) == [expired], data
     # Nor the question Fatma holds.

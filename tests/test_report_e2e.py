@@ -58,10 +58,12 @@ async def test_the_coordinator_gets_last_months_report_and_the_switch(
     assert edited is not None and edited["text"].startswith(
         dutch("The monthly report is not sent by itself. Ask for it with /report."))
     async with db.session() as session:
-        assert not await report.monthly_enabled(session)
+        # Hers alone: another coordinator's stays as it was.
+        assert not await report.monthly_enabled(session, greet.id)
+        assert await report.monthly_enabled(session)
     await greet.taps(data="rp:auto:on")
     async with db.session() as session:
-        assert await report.monthly_enabled(session)
+        assert await report.monthly_enabled(session, greet.id)
 
     # Another month, and what is no month.
     [photo, _workbook, _table, _switch] = await greet.says("/report 2026-09")

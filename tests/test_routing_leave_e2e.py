@@ -68,7 +68,7 @@ async def invited(greet: Talker, member: Talker, fake: FakeTelegram, db: Databas
     assert token is not None
     await member.says(f"/start staff_{token[1]}")
     member_id = await staff_id(db, member.id)
-    await member.taps(data=f"team:l:{member_id}:{speaks}")
+    await member.taps(data=f"team:l:{member_id}:{speaks}:on")
     await member.taps(data=f"team:l:{member_id}:ok")
 
 

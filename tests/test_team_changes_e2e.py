@@ -175,7 +175,7 @@ async def test_the_coordinator_hears_when_an_invite_link_is_used(
     await fatma.taps("Türkçe")
     await fatma.taps(data="privacy:ok")
     fatma_id = await staff_id(db, fatma.id)
-    await fatma.taps(data=f"team:l:{fatma_id}:nl")
+    await fatma.taps(data=f"team:l:{fatma_id}:nl:on")
     await fatma.taps(data=f"team:l:{fatma_id}:ok")
     await fake.wait_idle(quiet=0.3)
     assert any("Fatma" in t for t in fake.texts(greet.id)[seen:]), fake.texts(greet.id)[seen:]
@@ -197,7 +197,7 @@ async def test_a_brugfiguur_is_told_when_the_coordinator_changes_her_hours_or_la
     await greet.taps(data=f"team:a:{harpreet_id}")  # back to the week, then to her card
     await greet.taps(data=f"team:s:{harpreet_id}")
     await greet.taps(data=f"team:l:{harpreet_id}")
-    await greet.taps(data=f"team:l:{harpreet_id}:tr")
+    await greet.taps(data=f"team:l:{harpreet_id}:tr:on")
     await greet.taps(data=f"team:l:{harpreet_id}:ok")
     async with db.session() as session:
         member = await staff.member(session, harpreet_id)

@@ -80,13 +80,13 @@ async def test_a_brugfiguur_ticks_languages_and_colours_an_hour(
     with use_locale("tr"):
         assert screen["text"].startswith(_("Which languages do you speak with parents?"))
     assert buttons(fake, screen) == [
-        ("Nederlands", f"team:l:{fatma_id}:nl"),
-        ("✅ Türkçe", f"team:l:{fatma_id}:tr"),
-        ("ਪੰਜਾਬੀ", f"team:l:{fatma_id}:pa"),
+        ("Nederlands", f"team:l:{fatma_id}:nl:on"),
+        ("✅ Türkçe", f"team:l:{fatma_id}:tr:off"),
+        ("ਪੰਜਾਬੀ", f"team:l:{fatma_id}:pa:on"),
         ("👍 Bitti", f"team:l:{fatma_id}:ok"),
     ]
     assert await fatma.taps("Nederlands") == []  # edited in place
-    assert buttons(fake, screen)[0] == ("✅ Nederlands", f"team:l:{fatma_id}:nl")
+    assert buttons(fake, screen)[0] == ("✅ Nederlands", f"team:l:{fatma_id}:nl:off")
     assert (await profile(db, fatma_id)).languages == "nl,tr"
     await fatma.taps("👍 Bitti")
     assert buttons(fake, screen) == []
@@ -145,7 +145,7 @@ async def test_forged_availability_buttons_change_nothing(
                  f"team:a:{fatma_id}:8:10",
                  f"team:a:{harpreet_id}:2:10",  # someone else's hours
                  f"team:a:{harpreet_id}:2:g",
-                 f"team:l:{harpreet_id}:nl",  # someone else's languages
+                 f"team:l:{harpreet_id}:nl:on",  # someone else's languages
                  "team:s", "team:m:1:2"):  # the coordinator's screens
         alerts = await fatma.presses(week, data)
         assert len(alerts) == 1, (data, alerts)
@@ -153,7 +153,7 @@ async def test_forged_availability_buttons_change_nothing(
 
     # A parent pressing a brugfiguur's button: refused.
     assert await els.presses(week, f"team:a:{fatma_id}:2:10") == [REFUSED_NL]
-    assert await els.presses(week, f"team:l:{fatma_id}:pa") == [REFUSED_NL]
+    assert await els.presses(week, f"team:l:{fatma_id}:pa:on") == [REFUSED_NL]
 
     after = {fatma_id: (await profile(db, fatma_id)).availability,
              harpreet_id: (await profile(db, harpreet_id)).availability}
@@ -328,7 +328,7 @@ async def test_the_coordinator_edits_a_brugfiguurs_availability_and_languages(
     await greet.taps(data=f"team:a:{harpreet_id}")
     await greet.taps(data=f"team:s:{harpreet_id}")
     await greet.taps(data=f"team:l:{harpreet_id}")
-    await greet.taps(data=f"team:l:{harpreet_id}:nl")
+    await greet.taps(data=f"team:l:{harpreet_id}:nl:on")
     assert (await profile(db, harpreet_id)).languages == "nl,pa"
     await greet.taps(data=f"team:l:{harpreet_id}:ok")
     assert current_text(fake, screen).startswith("👤 Harpreet · Nederlands, ਪੰਜਾਬੀ")
@@ -355,7 +355,7 @@ async def test_a_new_brugfiguur_is_asked_their_languages_after_onboarding(
     async with db.session() as session:
         harpreet_id = await session.scalar(
             select(Person.id).where(Person.telegram_id == harpreet.id))
-    assert ("✅ ਪੰਜਾਬੀ", f"team:l:{harpreet_id}:pa") in buttons(fake, welcome)
+    assert ("✅ ਪੰਜਾਬੀ", f"team:l:{harpreet_id}:pa:off") in buttons(fake, welcome)
     # The staff commands are in the chat's menu.
     menu = fake.calls_of("setMyCommands")[-1].params
     assert {"languages", "availability"} <= {c["command"] for c in menu["commands"]}

@@ -30,7 +30,7 @@ async def test_a_signed_up_parent_who_joins_the_team_is_asked_their_languages(
     assert token is not None
     replies = await hatice.says(f"/start staff_{token[1]}")
     shown = [data for m in replies for _label, data in fake.inline_buttons(m)]
-    assert f"team:l:{hatice_id}:nl" in shown, [m.get("text") for m in replies]
+    assert f"team:l:{hatice_id}:nl:on" in shown, [m.get("text") for m in replies]
 
 
 async def test_a_parent_who_joins_the_team_can_still_reply_on_their_own_question(

@@ -99,7 +99,7 @@ async def test_a_card_held_for_fatma_is_not_kept_for_her_once_she_says_she_does_
 
     clock.moment += timedelta(minutes=30)
     await fatma.says("/languages")
-    await fatma.taps(data=f"team:l:{fatma_id}:tr")
+    await fatma.taps(data=f"team:l:{fatma_id}:tr:off")
     assert fatma.alerts() == ["↪️ Türkçe: 1 vraag die nog niet gezien was, is overgedragen."]
     await fatma.taps(data=f"team:l:{fatma_id}:ok")
     [question] = await question_rows(db)

@@ -20,7 +20,7 @@ from bot.handlers.questions import parent_message, relayable
 from bot.handlers.sending import send_listed
 from bot.i18n import _
 from bot.scheduler.outbox import wake
-from bot.services import held_cards, questions, staff, team_translation
+from bot.services import held_cards, people, questions, staff, team_translation
 from bot.services.questions import QuestionView, Refusal
 from bot.services.roles import STAFF, Role
 
@@ -45,6 +45,13 @@ def refusal_text(refusal: Refusal, holder: str | None = None, *, sent: bool = Tr
         return _("This question is now with {holder}. Nothing was sent.").format(
             holder=holder or _("the coordinator"))
     return _("This question no longer exists: the parent erased their data. Nothing was sent.")
+
+
+async def taken_by_other(context: BotContext, taker_id: int) -> str:
+    """Why a ✋ does nothing, or what an answer should know: a colleague (among several
+    coordinators) has the question already."""
+    name = await people.first_name(context.session, taker_id)
+    return _("{name} took this question.").format(name=name or _("a colleague"))
 
 
 @door()
@@ -93,7 +100,11 @@ async def answer_reply(update: Update, context: BotContext) -> bool:
     quote = await questions.quoted_message(context.session, question, message.chat_id,
                                            message.reply_to_message.message_id)
     unseen_by = await relay(context, question, message.chat_id, message.message_id, quote)
-    confirmation = await message.reply_text(sent_text(question, unseen_by))
+    said = sent_text(question, unseen_by)
+    if question.assignee_id is None and question.taken_by_id not in (None, person.id):
+        # Two coordinators: the other one took it (✋) and may answer too; now he knows.
+        said += "\n✋ " + await taken_by_other(context, question.taken_by_id)
+    confirmation = await message.reply_text(said)
     questions.note_confirmation(context.session, question.id, message.chat_id, person.id,
                                 confirmation.message_id, context.now())
     return True

@@ -8,7 +8,7 @@ from datetime import datetime
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.handlers import announce, answers, fallback, notes, team_translation
-from bot.handlers.answers import refusal_for
+from bot.handlers.answers import refusal_for, taken_by_other
 from bot.handlers.door import BotContext, door
 from bot.handlers.question_texts import (
     CARD_DATA,
@@ -30,7 +30,7 @@ from bot.i18n import (
     use_locale,
 )
 from bot.scheduler.outbox import wake
-from bot.services import held_cards, outbox, people, questions, staff
+from bot.services import held_cards, outbox, questions, staff
 from bot.services.availability import Level
 from bot.services.questions import QuestionView, Refusal
 from bot.services.roles import STAFF, Role
@@ -61,12 +61,6 @@ async def taken_by_holder(context: BotContext, question: QuestionView) -> str:
     return _("This question is with {holder}: it is theirs to take. To take it over "
              "yourself, tap ↪️ Hand over.").format(
                  holder=member.first_name if member else _("a colleague"))
-
-
-async def taken_by_other(context: BotContext, taker_id: int) -> str:
-    """Why a ✋ does nothing: a colleague (among several coordinators) has it already."""
-    name = await people.first_name(context.session, taker_id)
-    return _("{name} took this question.").format(name=name or _("a colleague"))
 
 
 async def _moved_meanwhile(query: CallbackQuery, context: BotContext, question_id: int) -> None:

@@ -1,6 +1,6 @@
 """/report [YYYY-MM]: the coordinator's monthly picture: a chart, a workbook (XLSX) and a CSV
 of a month's figures (counts only, bot/services/report.py), and the switch of the automatic
-report on the first of each month (bot/scheduler/report.py).
+report on the first of each month (bot/scheduler/report.py), each coordinator's own.
 
 Without a month: last month. Callback data: ``rp:auto:on`` | ``rp:auto:off`` (the state the
 button asks for, so a second press changes nothing).
@@ -42,12 +42,16 @@ def summary(report: Report) -> str:
     return "\n".join(lines)
 
 
-async def send_report(bot: Bot, chat_id: int, report: Report, files: ReportFiles) -> None:
-    """The chart with its caption, then the XLSX and the CSV."""
+async def send_report(bot: Bot, chat_id: int, report: Report, files: ReportFiles, *,
+                      silent: bool = False) -> None:
+    """The chart with its caption, then the XLSX and the CSV (``silent``: without a sound,
+    the automatic report in the coordinator's orange hour)."""
     await bot.send_photo(chat_id, files.chart, caption=summary(report),
-                         filename=files.chart_name)
-    await bot.send_document(chat_id, files.xlsx, filename=files.xlsx_name)
-    await bot.send_document(chat_id, files.csv, filename=files.csv_name)
+                         filename=files.chart_name, disable_notification=silent)
+    await bot.send_document(chat_id, files.xlsx, filename=files.xlsx_name,
+                            disable_notification=silent)
+    await bot.send_document(chat_id, files.csv, filename=files.csv_name,
+                            disable_notification=silent)
 
 
 def automatic_screen(on: bool, example: Month) -> tuple[str, InlineKeyboardMarkup]:
@@ -100,8 +104,8 @@ async def report_command(update: Update, context: BotContext) -> None:
     report = await service.build(context.session, month, tz=tz)
     files = await asyncio.to_thread(report_files, report)
     await send_report(context.bot, chat.id, report, files)
-    text, markup = automatic_screen(await service.monthly_enabled(context.session),
-                                    now_month.previous())
+    enabled = await service.monthly_enabled(context.session, context.telegram_id)
+    text, markup = automatic_screen(enabled, now_month.previous())
     await chat.send_message(text, reply_markup=markup)
 
 
@@ -115,7 +119,7 @@ async def report_button(update: Update, context: BotContext) -> None:
         await query.answer(_("This button has expired."), show_alert=True)
         return
     on = match.group(1) == "on"
-    await service.set_monthly(context.session, on)
+    await service.set_monthly(context.session, on, context.telegram_id)  # theirs alone
     await query.answer()
     text, markup = automatic_screen(on, Month.of(context.now(), context.settings.timezone)
                                     .previous())

@@ -10,7 +10,9 @@ Every button edits its own message in place. Callback data (at most 64 bytes) ca
 person whose settings it changes, and every press checks again that the presser may change
 them: a brugfiguur only their own, the coordinator anyone of the team.
 
-    team:l:<person>[:nl|:tr|:pa|:ok]             languages: show, tick one, done
+    team:l:<person>[:<nl|tr|pa>:<on|off>|:ok]   languages: show, tick or untick one (what the
+                                                 button asks for: an older screen undoes
+                                                 nothing), done
     team:a:<person>[:ok|:<day>[:<hour>|:g|:r]]   availability: week, done, a day, cycle an
                                                  hour, the day's shown hours all green/red
     team:s[:<person>]                            /staff: the team, one brugfiguur's card
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -47,7 +50,7 @@ from bot.services.people import SchoolView
 from bot.services.roles import STAFF, Role
 from bot.services.staff import StaffMember
 
-LANGUAGES_DATA = r"^team:l:(\d{1,9})(?::(nl|tr|pa|ok))?$"
+LANGUAGES_DATA = r"^team:l:(\d{1,9})(?::(?:(nl|tr|pa):(on|off)|(ok)))?$"
 AVAILABILITY_DATA = r"^team:a:(\d{1,9})(?::(ok|\d)(?::(\d{1,2}|g|r))?)?$"
 # team:s[:<person id>[:rm|rmok]]: the team, a brugfiguur's card, "remove?", removed.
 STAFF_DATA = r"^team:s(?::(\d{1,9})(?::(rm|rmok))?)?$"
@@ -185,9 +188,10 @@ def languages_screen(person_id: int, languages: frozenset[str], name: str | None
     else:
         lines = [_("Which languages does {name} speak with parents?").format(name=name)]
     lines.append(_("Tap a language to choose it or take it away, then tap Done."))
-    rows = [[InlineKeyboardButton(("✅ " if code in languages else "") + LANGUAGE_NAMES[code],
-                                  callback_data=f"team:l:{person_id}:{code}")]
-            for code in SUPPORTED_LOCALES]
+    rows = [[InlineKeyboardButton(
+        ("✅ " if code in languages else "") + LANGUAGE_NAMES[code],
+        callback_data=f"team:l:{person_id}:{code}:{'off' if code in languages else 'on'}")]
+        for code in SUPPORTED_LOCALES]
     rows.append([InlineKeyboardButton("👍 " + _("Done"), callback_data=f"team:l:{person_id}:ok")])
     return "\n\n".join(lines), InlineKeyboardMarkup(rows)
 
@@ -426,14 +430,14 @@ async def languages_button(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     match = re.match(LANGUAGES_DATA, query.data)
     assert match is not None  # the handler's pattern
-    target_id, action = int(match[1]), match[2]
+    target_id, action, on = int(match[1]), match[2] or match[4], match[3] == "on"
     allowed, name = await _editable(context, target_id)
     if not allowed:
         await _expired(update)
         return
     moved = 0  # unseen questions in a language taken away, handed over (routed again)
     if action in SUPPORTED_LOCALES:
-        spoken = await staff.toggle_language(context.session, target_id, action)
+        spoken = await staff.toggle_language(context.session, target_id, action, on=on)
         if action not in spoken:
             moved = await _reroute_unread(context, target_id, action)
         if name is not None:  # the coordinator's change: she hears of it, once
@@ -484,13 +488,15 @@ async def availability_command(update: Update, context: BotContext) -> None:
 
 
 async def _save_availability(context: BotContext, person_id: int,
-                             amap: AvailabilityMap) -> None:
-    """The new map, and (in the same transaction) what waits for their green hour: routed
+                             change: Callable[[AvailabilityMap], AvailabilityMap]
+                             ) -> AvailabilityMap:
+    """``change`` made to the map as it is now (another's tap at the same moment is kept),
+    and (in the same transaction) what waits for their green hour: routed
     again when the new map puts it off past what its parent was told and a colleague sees it
     sooner (or they are on leave now), else re-timed to it: nothing held for them rings in
     an hour they just made red. (At each tap, as the map is saved: what the parent was told
-    is the question's time until then.)"""
-    await staff.set_availability(context.session, person_id, amap)
+    is the question's time until then.) Returns the new map."""
+    amap = await staff.change_availability(context.session, person_id, change)
     coordinators = await questions.coordinator_recipients(context.session,
                                                           context.settings.coordinator_ids)
     rerouted = await held_cards.reroute_delayed(context.session, person_id, amap,
@@ -500,6 +506,7 @@ async def _save_availability(context: BotContext, person_id: int,
         await context.commit()
         wake(context.application)  # it may be due now (an hour made green)
     await context.release_writer()  # before Telegram's calls
+    return amap
 
 
 @door(roles=STAFF)
@@ -514,12 +521,13 @@ async def availability_button(update: Update, context: BotContext) -> None:
         return
     amap = await staff.availability_of(context.session, press.person_id)
     changed = press.day is not None and (press.hour is not None or press.whole is not None)
-    if press.day is not None and press.hour is not None:
-        amap = amap.cycled(press.day, press.hour)
-        await _save_availability(context, press.person_id, amap)
-    elif press.day is not None and press.whole is not None:
-        amap = with_shown_hours(amap, press.day, press.whole)
-        await _save_availability(context, press.person_id, amap)
+    day, hour, whole = press.day, press.hour, press.whole
+    if day is not None and hour is not None:
+        amap = await _save_availability(context, press.person_id,
+                                        lambda current: current.cycled(day, hour))
+    elif day is not None and whole is not None:
+        amap = await _save_availability(context, press.person_id,
+                                        lambda current: with_shown_hours(current, day, whole))
     if changed and name is not None:  # the coordinator's change: she hears of it, once
         await _tell_changes_soon(context, press.person_id, staff.HOURS, update.update_id)
     await query.answer()

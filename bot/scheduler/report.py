@@ -3,13 +3,15 @@ coordinators get last month's report, unless it was turned off under /report.
 
 A JobQueue job checks every ``INTERVAL`` seconds whether one is due, rather than one exact
 run a month: a bot that was down at 08:00 on the 1st, or restarted that day, still sends it
-(until the ``CATCH_UP_DAYS``-th). The settings row ``report:sent:<month>`` is the claim, so
-it goes out once, whatever restarts or second instances do.
+(until the ``CATCH_UP_DAYS``-th). Each coordinator has their own switch and their own claim
+(the settings row ``report:sent:<month>:<chat>``), so it goes to each once, whatever restarts
+or second instances do. It follows their map in /availability as the team's cards do: in a
+red hour it waits for a later round, in an orange one it comes without a sound.
 
 The files go straight to the coordinators with send_photo/send_document, not through the
 outbox: the outbox carries documents as Telegram file_ids, and these files are made here and
-now, for one or two chats. A failed send is logged; when it reached nobody, the claim is
-given back and the next round tries again. /report always gives the same files.
+now, for one or two chats. A failed send is logged, and that coordinator's claim is given
+back: the next round tries again. /report always gives the same files.
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ from bot.handlers.report_files import ReportFiles, report_files
 from bot.i18n import use_locale
 from bot.services import questions
 from bot.services import report as service
+from bot.services.availability import AvailabilityMap
 from bot.services.report import Month
+from bot.services.routing import Delivery, delivery_for
+from storage import outbox as outbox_repo
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -49,36 +54,53 @@ def due_month(now: datetime, tz: ZoneInfo) -> Month | None:
 
 
 async def send_due(app: Application) -> int:
-    """Send last month's report if it is due and not sent yet; returns the chats sent to."""
+    """Send last month's report to each coordinator who has it on and has not got it yet, in
+    a green hour (orange: without a sound; red: a later round); returns the chats sent to."""
     db: Database = app.bot_data["db"]
     settings: Settings = app.bot_data["settings"]
     clock: Clock = app.bot_data.get("clock") or Clock()
-    month = due_month(clock.now(), settings.timezone)
+    now = clock.now()
+    month = due_month(now, settings.timezone)
     if month is None:
         return 0
+    claimed: list[tuple[questions.Recipient, bool]] = []  # (whom, without a sound)
     async with db.session() as session:
-        if not await service.monthly_enabled(session) or not await service.claim_monthly(
-                session, month):
-            return 0
-        report = await service.build(session, month, tz=settings.timezone)
         recipients = await questions.coordinator_recipients(session, settings.coordinator_ids)
+        maps = await outbox_repo.maps_of_chats(session, {r.chat_id for r in recipients})
+        for recipient in recipients:
+            if not await service.monthly_enabled(session, recipient.chat_id):
+                continue
+            team_map = maps.get(recipient.chat_id)
+            delivery = (delivery_for(AvailabilityMap(team_map), now)[0] if team_map
+                        else Delivery.NOW)
+            if delivery is Delivery.HELD:
+                continue  # a red hour: a later round (the job runs every INTERVAL)
+            if await service.claim_monthly(session, month, recipient.chat_id):
+                claimed.append((recipient, delivery is Delivery.SILENT))
+        report = await service.build(session, month, tz=settings.timezone) if claimed else None
         await session.commit()
+    if report is None:
+        return 0
     sent = 0
+    failed: list[int] = []
     files: dict[str, ReportFiles] = {}
-    for recipient in recipients:
+    for recipient, silent in claimed:
         with use_locale(recipient.locale, settings.timezone) as locale:
             if locale not in files:
                 files[locale] = await asyncio.to_thread(report_files, report)
             try:
-                await send_report(app.bot, recipient.chat_id, report, files[locale])
+                await send_report(app.bot, recipient.chat_id, report, files[locale],
+                                  silent=silent)
                 sent += 1
             except TelegramError as error:
                 log.warning("monthly report %s to a coordinator failed: %s", month, error)
-    if recipients and sent == 0:
-        # Telegram was out of reach: claim it again at the next round (every 15 minutes, up
-        # to the CATCH_UP_DAYS-th). A coordinator who got it is never sent it twice.
+                failed.append(recipient.chat_id)
+    if failed:
+        # Telegram failed them: their claim is given back, the next round (every 15 minutes,
+        # up to the CATCH_UP_DAYS-th) tries again. One who got it is never sent it twice.
         async with db.session() as session:
-            await service.release_monthly(session, month)
+            for chat_id in failed:
+                await service.release_monthly(session, month, chat_id)
             await session.commit()
     log.info("monthly report %s sent to %d coordinator(s)", month, sent)
     return sent

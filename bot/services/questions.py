@@ -685,12 +685,13 @@ async def parent_message_count(session: AsyncSession, question_id: int) -> int:
 
 async def coordinator_recipients(session: AsyncSession,
                                  telegram_ids: Collection[int]) -> list[Recipient]:
-    """The coordinators' chats (those who ever talked to the bot): they hold what nobody
-    else can take."""
+    """The coordinators' chats (those who ever talked to the bot, and did not /stop it or
+    block it): they hold what nobody else can take."""
     if not telegram_ids:
         return []
-    rows = await session.scalars(select(Person).where(Person.telegram_id.in_(telegram_ids))
-                                 .order_by(Person.id))
+    rows = await session.scalars(select(Person).where(
+        Person.telegram_id.in_(telegram_ids), Person.stopped_at.is_(None),
+        Person.blocked_at.is_(None)).order_by(Person.id))  # /stop: nothing more, cards neither
     return [Recipient(None, p.telegram_id, p.locale or "nl") for p in rows]
 
 
@@ -1523,7 +1524,7 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
     questions go to the coordinator instead, ``rescue_on_leave``)."""
     held = {row.id: row for row in (await session.execute(
         select(Question.id, Question.assignee_id, Question.assigned_at, Question.deliver_at,
-               Question.taken_at, Question.first_answer_at)
+               Question.taken_at, Question.first_answer_at, Question.taken_by_id)
         .where(Question.status == OPEN, (Question.first_answer_at.is_not(None))
                | (Question.taken_at.is_not(None))))).all()}
     if not held:
@@ -1546,7 +1547,13 @@ async def unanswered_follow_ups(session: AsyncSession, now: datetime,
     for question_id, messages in waiting.items():
         question_row = held[question_id]
         if question_row.assignee_id is None:
-            holders = [(r, _route_to(None, [], now)) for r in coordinators]
+            # The coordinators' question: the one who took it (✋) is reminded, not the
+            # others (who did not take it); all of them when nobody did.
+            taker = (await session.scalar(select(Person.telegram_id).where(
+                Person.id == question_row.taken_by_id))
+                if question_row.taken_by_id is not None else None)
+            to = [r for r in coordinators if r.chat_id == taker] or list(coordinators)
+            holders = [(r, _route_to(None, [], now)) for r in to]
         elif (member := members.get(question_row.assignee_id)) is not None:
             if member.availability.level_at(now) is Level.RED:
                 continue  # asked again each round, it comes in their next green hour

@@ -215,27 +215,57 @@ async def _set(session: AsyncSession, key: str, value: Any) -> None:
         await session.refresh(row)
 
 
-async def kinds_by_activity_kind(session: AsyncSession) -> dict[Kind, tuple[ReminderKind, ...]]:
-    stored = await _setting(session, "reminders") or {}
+KINDS_SETTING = "reminders"  # {activity kind: [reminder kinds]}; a kind absent: the default
+
+
+def _kinds(stored: Any) -> dict[Kind, tuple[ReminderKind, ...]]:
     result: dict[Kind, tuple[ReminderKind, ...]] = {}
     for kind in Kind:
-        names = stored.get(kind.value)
+        names = (stored or {}).get(kind.value)
         result[kind] = (DEFAULT_KINDS if names is None else
                         tuple(r for r in ReminderKind if r.value in names))
     return result
 
 
+async def kinds_by_activity_kind(session: AsyncSession) -> dict[Kind, tuple[ReminderKind, ...]]:
+    return _kinds(await _setting(session, KINDS_SETTING))
+
+
+SWAP_TRIES = 20
+
+
 async def set_reminder_kind(session: AsyncSession, activity_kind: Kind,
                             reminder_kind: ReminderKind, on: bool) -> tuple[ReminderKind, ...]:
     """Turn one reminder of a kind of activity on or off (not a flip: an older screen's
-    button, or a double tap, does what its label says)."""
-    current = await kinds_by_activity_kind(session)
-    chosen = set(current[activity_kind]) | {reminder_kind} if on else (
-        set(current[activity_kind]) - {reminder_kind})
-    stored = {k.value: [r.value for r in v] for k, v in current.items()}
-    stored[activity_kind.value] = [r.value for r in ReminderKind if r in chosen]
-    await _set(session, "reminders", stored)
-    return tuple(r for r in ReminderKind if r in chosen)
+    button, or a double tap, does what its label says), in the setting as it is now: the
+    write holds only while the row has what was read, else it is read again (another
+    coordinator's change at the same moment, to another kind, is kept)."""
+    table = Setting.__table__
+    for _attempt in range(SWAP_TRIES):
+        old = await session.scalar(select(table.c.value).where(table.c.key == KINDS_SETTING))
+        current = _kinds(json.loads(old) if old is not None else None)
+        chosen = set(current[activity_kind]) | {reminder_kind} if on else (
+            set(current[activity_kind]) - {reminder_kind})
+        stored = {k.value: [r.value for r in v] for k, v in current.items()}
+        stored[activity_kind.value] = [r.value for r in ReminderKind if r in chosen]
+        new = json.dumps(stored)
+        if old is None:  # the first change ever: whoever inserts first wins, the other retries
+            insert = (pg_insert if outbox_repo.dialect_name(session) == "postgresql"
+                      else sqlite_insert)
+            written = (await session.execute(
+                insert(table).values(key=KINDS_SETTING, value=new)
+                .on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key))
+            ).first() is not None
+        else:
+            written = bool((await session.execute(
+                update(table).where(table.c.key == KINDS_SETTING, table.c.value == old)
+                .values(value=new))).rowcount)
+        if written:
+            row = await session.get(Setting, KINDS_SETTING)
+            if row is not None:
+                await session.refresh(row)  # a copy this session read before is stale now
+            return tuple(r for r in ReminderKind if r in chosen)
+    raise RuntimeError("the reminder settings kept changing")
 
 
 async def default_quiet(session: AsyncSession) -> QuietHours:

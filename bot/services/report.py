@@ -79,8 +79,10 @@ MONTHS_SHOWN = 6  # the months table and the chart's trend: this month and the f
 ERASED, ERASED_JOINED, ERASED_STOPPED = "erased", "erased_joined", "erased_stopped"
 # In a month: parents erased since whose reminders or answers of that month went with them.
 ERASED_ANSWERS = "erased_answers"
-MONTHLY_SETTING = "report:monthly"  # {"on": bool}; absent: on
-SENT_SETTING = "report:sent:{month}"  # the automatic report of that month went out
+# {"on": bool}; absent: on. With ":<chat id>": one coordinator's own switch (absent: this one).
+MONTHLY_SETTING = "report:monthly"
+# The automatic report of that month went out; with ":<chat id>": to that coordinator.
+SENT_SETTING = "report:sent:{month}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -504,25 +506,45 @@ async def note_erasure(session: AsyncSession, person: Person, now: datetime,
 # the automatic report on the first of the month
 
 
-async def monthly_enabled(session: AsyncSession) -> bool:
-    row = await session.get(Setting, MONTHLY_SETTING)
-    return True if row is None else bool(json.loads(row.value).get("on", True))
+def _monthly_key(chat_id: int | None) -> str:
+    return MONTHLY_SETTING if chat_id is None else f"{MONTHLY_SETTING}:{chat_id}"
 
 
-async def set_monthly(session: AsyncSession, on: bool) -> None:
-    row = await session.get(Setting, MONTHLY_SETTING)
+async def monthly_enabled(session: AsyncSession, chat_id: int | None = None) -> bool:
+    """Whether the coordinator in ``chat_id`` gets the report by itself: their own switch,
+    else the one switch of before every coordinator had their own (None: that one)."""
+    row = await session.get(Setting, _monthly_key(chat_id))
     if row is None:
-        session.add(Setting(key=MONTHLY_SETTING, value=json.dumps({"on": on})))
+        return True if chat_id is None else await monthly_enabled(session)
+    return bool(json.loads(row.value).get("on", True))
+
+
+async def set_monthly(session: AsyncSession, on: bool, chat_id: int | None = None) -> None:
+    """The coordinator's own switch (None: the default of those who never used theirs)."""
+    key = _monthly_key(chat_id)
+    row = await session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=json.dumps({"on": on})))
     else:
         row.value = json.dumps({"on": on})
     await session.flush()
 
 
-async def release_monthly(session: AsyncSession, month: Month) -> None:
-    """Give the claim back: the report reached nobody, the next round tries again."""
-    await claims.release(session, SENT_SETTING.format(month=month))
+def _sent_key(month: Month, chat_id: int | None) -> str:
+    key = SENT_SETTING.format(month=month)
+    return key if chat_id is None else f"{key}:{chat_id}"
 
 
-async def claim_monthly(session: AsyncSession, month: Month) -> bool:
-    """True once per month, whichever instance asks first: the row is the claim."""
-    return await claims.claim(session, SENT_SETTING.format(month=month))
+async def release_monthly(session: AsyncSession, month: Month,
+                          chat_id: int | None = None) -> None:
+    """Give the claim back: the report did not reach them, the next round tries again."""
+    await claims.release(session, _sent_key(month, chat_id))
+
+
+async def claim_monthly(session: AsyncSession, month: Month, chat_id: int | None = None) -> bool:
+    """True once per month and coordinator (``chat_id``), whichever instance asks first: the
+    row is the claim. False for everyone when the month went out to all at once before each
+    coordinator had their own claim (the claim without ``chat_id``)."""
+    if chat_id is not None and await session.get(Setting, _sent_key(month, None)) is not None:
+        return False
+    return await claims.claim(session, _sent_key(month, chat_id))

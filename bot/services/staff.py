@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Column, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import SUPPORTED_LOCALES
@@ -139,20 +139,61 @@ def _languages(stored: str) -> frozenset[str]:
     return frozenset(code for code in stored.split(",") if code in SUPPORTED_LOCALES)
 
 
-async def toggle_language(session: AsyncSession, person_id: int, locale: str) -> frozenset[str]:
-    """Add or remove a language the brugfiguur speaks; the languages after the change."""
+async def toggle_language(session: AsyncSession, person_id: int, locale: str,
+                          on: bool | None = None) -> frozenset[str]:
+    """Add (``on``), take away (not ``on``) or flip (None) a language the brugfiguur speaks,
+    in the languages as they are now; the languages after the change."""
     if locale not in SUPPORTED_LOCALES:
         raise ValueError(locale)
-    profile = await ensure_profile(session, person_id)
-    spoken = set(_languages(profile.languages)) ^ {locale}
-    profile.languages = ",".join(code for code in SUPPORTED_LOCALES if code in spoken)
-    return frozenset(spoken)
+
+    def change(stored: str) -> str:
+        spoken = _languages(stored)
+        wanted = locale not in spoken if on is None else on
+        spoken = spoken | {locale} if wanted else spoken - {locale}
+        return ",".join(code for code in SUPPORTED_LOCALES if code in spoken)
+
+    return _languages(await _swap(session, person_id, _PROFILES.c.languages, change))
 
 
 async def set_availability(session: AsyncSession, person_id: int, amap: AvailabilityMap) -> None:
     """Their new map. What already waits in the outbox for their green hour keeps its time:
     the caller re-times it in the same transaction (``held_cards.retime``)."""
     (await ensure_profile(session, person_id)).availability = amap.cells
+
+
+async def change_availability(session: AsyncSession, person_id: int,
+                              change: Callable[[AvailabilityMap], AvailabilityMap]
+                              ) -> AvailabilityMap:
+    """``change`` (a tap on an hour or a day) made to their map as it is now, not as a
+    screen read it: another's tap at the same moment is kept. The map after it."""
+    cells = await _swap(session, person_id, _PROFILES.c.availability,
+                        lambda stored: change(AvailabilityMap(stored)).cells)
+    return AvailabilityMap(cells)
+
+
+SWAP_TRIES = 20
+
+
+async def _swap(session: AsyncSession, person_id: int, column: Column[str],
+                change: Callable[[str], str]) -> str:
+    """Read-modify-write of one profile column that loses no concurrent change (two
+    coordinators, or one and the brugfiguur, tapping at once): the UPDATE holds only while
+    the row has what was read, else it is read again and changed again. On SQLite the
+    re-read comes after the other writer's commit (one writer at a time); on PostgreSQL the
+    guarded UPDATE waits for the other's row lock and then matches nothing."""
+    profile = await ensure_profile(session, person_id)
+    await flush_pending(session)
+    where = _PROFILES.c.person_id == person_id
+    for _attempt in range(SWAP_TRIES):
+        old = await session.scalar(select(column).where(where))
+        assert old is not None
+        new = change(old)
+        if new == old or (await session.execute(
+                update(_PROFILES).where(where, column == old).values({column: new}))
+        ).rowcount:
+            await session.refresh(profile, [column.key])  # the ORM copy read before is stale
+            return new
+    raise RuntimeError(f"staff profile {person_id}: {column.key} kept changing")
 
 
 async def set_contact(session: AsyncSession, school_id: int, person_id: int | None) -> None:
