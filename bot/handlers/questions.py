@@ -169,10 +169,12 @@ async def parent_message(update: Update, context: BotContext) -> None:
     # A reply (a swipe on an answer, or on "Fatma has your question") joins the question it
     # replies to, when the parent has more than one going; else the newest, as a word typed.
     replied = message.reply_to_message.message_id if message.reply_to_message else None
-    if replied is None and (message.voice or message.video_note or message.audio):
+    if replied is None and (message.voice or message.video_note or message.audio) and not (
+            await questions.waiting_for_answer(context.session, person.id)):
         # Spoken right under a reminder, as a typed "ja" would answer it: about that
         # activity, and the card says so (a parent who cannot read does not swipe), also
-        # with an older question still going on (reminder_answered: nothing said since).
+        # with an older question going on that was answered; one still waiting for its
+        # answer takes it (she says more about her letter).
         under = await typed_answers.reminder_answered(context.session, person.id,
                                                       message.chat_id, None, now,
                                                       recent=SPOKEN_UNDER)

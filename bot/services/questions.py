@@ -237,6 +237,19 @@ async def going_on(session: AsyncSession, parent_id: int) -> bool:
                 and_(Question.status == DRAFT, written.exists()))).limit(1)) is not None
 
 
+async def waiting_for_answer(session: AsyncSession, parent_id: int) -> bool:
+    """Whether a question of the parent's is going on with her newest word in it not
+    answered yet (open, or a draft she wrote in): what she says next goes on with it. One
+    answered already leaves her next word free to be about something else (a reminder)."""
+    newest = (select(QuestionMessage.from_parent)
+              .where(QuestionMessage.question_id == Question.id)
+              .order_by(QuestionMessage.id.desc()).limit(1).scalar_subquery())
+    return await session.scalar(
+        select(Question.id).where(Question.parent_id == parent_id,
+                                  Question.status.in_((OPEN, DRAFT)),
+                                  newest.is_(True)).limit(1)) is not None
+
+
 async def choose_topic(session: AsyncSession, parent_id: int, topic: Topic, locale: str,
                        now: datetime) -> tuple[Question, int] | None:
     """The parent picked a topic: their draft gets it (messages sent before it are kept).
