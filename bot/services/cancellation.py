@@ -219,8 +219,11 @@ async def not_told(session: AsyncSession, data: ActivityData, start: datetime
     return [r for r in await who_is_told(session, data) if r.person_id not in has_one]
 
 
+CANCEL = "cancel:"  # group key prefix of a day's cancellation notices
+
+
 def group_key(activity_id: int, start: datetime) -> str:
-    return f"cancel:{activity_id}:{unix(start)}"
+    return f"{CANCEL}{activity_id}:{unix(start)}"
 
 
 def dedupe_key(activity_id: int, start: datetime, person_id: int) -> str:

@@ -33,7 +33,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import _, use_locale
-from bot.services import outbox, staff
+from bot.services import cancellation, outbox, staff
 from bot.services import question_stats as stats
 from bot.services.availability import Level
 from bot.services.outbox import PART_MARK, NewMessage
@@ -345,7 +345,7 @@ _LETTER_GROUPS = ("broadcast:", "note:")
 # cancellation notices (bot/services/cancellation.py) and an activity's voice message after
 # /week: a word swiped onto one is about that day, as onto its reminder.
 WEEK_VOICE = "weekvoice:"
-_DAY_NOTICES = ("cancel:", "undone:", "ahead:", WEEK_VOICE)
+_DAY_NOTICES = (cancellation.CANCEL, cancellation.UNDONE, cancellation.AHEAD, WEEK_VOICE)
 
 
 def week_voice_group(activity_id: int, starts_at: datetime) -> str:
